@@ -1,0 +1,45 @@
+/*
+ * Errors inside the core: one value space (0 ok, 1..255 alert, >= 0x100 local; see
+ * <tlsio/core.h>) plus one sentence saying what was wrong and where.
+ */
+#ifndef TLSIO_ERR_H
+#define TLSIO_ERR_H
+
+#include <stdarg.h>
+#include <tlsio/core.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define TLSIO_MUST_CHECK __attribute__((warn_unused_result))
+#define TLSIO_PRINTF(a, b) __attribute__((format(printf, a, b)))
+
+#define TLSIO_ERR_MSG_MAX 256
+
+typedef struct tlsio_err {
+    int code;     /* 0, an alert number, or a TLS_E_* value */
+    int category; /* enum tls_error_category */
+    char msg[TLSIO_ERR_MSG_MAX];
+} tlsio_err;
+
+/*
+ * Records an error and returns its code. Sticky: only the first error is kept, so a
+ * failure deep in a parser is not overwritten by the generic one its caller reports.
+ * The category is derived from the code (alerts -> PROTOCOL, locals -> USAGE/INTERNAL...).
+ */
+int tlsio_err_set(tlsio_err *e, int code, const char *fmt, ...) TLSIO_PRINTF(3, 4);
+
+/* As tlsio_err_set with an explicit category (e.g. TLS_ERRCAT_CERTIFICATE). */
+int tlsio_err_setc(tlsio_err *e, int category, int code, const char *fmt, ...)
+    TLSIO_PRINTF(4, 5);
+
+int tlsio_err_vsetc(tlsio_err *e, int category, int code, const char *fmt, va_list ap);
+
+/* Clears an error slot (used only when a fresh one is set up). */
+void tlsio_err_clear(tlsio_err *e);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

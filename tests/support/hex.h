@@ -1,0 +1,18 @@
+// Test helpers: hex <-> bytes.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace tlsio_test {
+
+using Bytes = std::vector<uint8_t>;
+
+// Parses hex, ignoring whitespace (RFC traces are wrapped). Aborts the test on bad input.
+Bytes Hex(const std::string &hex);
+std::string ToHex(const uint8_t *p, size_t n);
+inline std::string ToHex(const Bytes &b) {
+    return ToHex(b.data(), b.size());
+}
+
+} // namespace tlsio_test
