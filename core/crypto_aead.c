@@ -42,9 +42,8 @@ void tlsio_aead_free(tlsio_aead *a) {
 int tlsio_aead_seal(const tlsio_aead *a, const uint8_t nonce[TLSIO_AEAD_NONCE_LEN],
                     const uint8_t *ad, size_t ad_len, uint8_t *buf, size_t len) {
     size_t out_len = 0;
-    if (!a->live ||
-        !EVP_AEAD_CTX_seal(&a->ctx, buf, &out_len, len + TLSIO_AEAD_TAG_LEN, nonce,
-                           TLSIO_AEAD_NONCE_LEN, buf, len, ad, ad_len)) {
+    if (!a->live || !EVP_AEAD_CTX_seal(&a->ctx, buf, &out_len, len + TLSIO_AEAD_TAG_LEN, nonce,
+                                       TLSIO_AEAD_NONCE_LEN, buf, len, ad, ad_len)) {
         ERR_clear_error();
         return TLS_E_INTERNAL;
     }
@@ -52,8 +51,7 @@ int tlsio_aead_seal(const tlsio_aead *a, const uint8_t nonce[TLSIO_AEAD_NONCE_LE
 }
 
 int tlsio_aead_open(const tlsio_aead *a, const uint8_t nonce[TLSIO_AEAD_NONCE_LEN],
-                    const uint8_t *ad, size_t ad_len, uint8_t *buf, size_t len,
-                    size_t *out_len) {
+                    const uint8_t *ad, size_t ad_len, uint8_t *buf, size_t len, size_t *out_len) {
     if (!a->live || len < TLSIO_AEAD_TAG_LEN) return TLS_ALERT_BAD_RECORD_MAC;
     if (!EVP_AEAD_CTX_open(&a->ctx, buf, out_len, len, nonce, TLSIO_AEAD_NONCE_LEN, buf, len, ad,
                            ad_len)) {

@@ -21,8 +21,8 @@ typedef enum tlsio_aead_alg {
     TLSIO_CHACHA20_POLY1305 = 3
 } tlsio_aead_alg;
 
-#define TLSIO_AEAD_NONCE_LEN 12
-#define TLSIO_AEAD_TAG_LEN 16
+#define TLSIO_AEAD_NONCE_LEN   12
+#define TLSIO_AEAD_TAG_LEN     16
 #define TLSIO_AEAD_MAX_KEY_LEN 32
 
 typedef struct tlsio_aead {

@@ -58,8 +58,8 @@ int tlsio_hmac(tlsio_hash_alg alg, const uint8_t *key, size_t key_len, const uin
     return 0;
 }
 
-int tlsio_hkdf_extract(tlsio_hash_alg alg, const uint8_t *salt, size_t salt_len,
-                       const uint8_t *ikm, size_t ikm_len, uint8_t *out) {
+int tlsio_hkdf_extract(tlsio_hash_alg alg, const uint8_t *salt, size_t salt_len, const uint8_t *ikm,
+                       size_t ikm_len, uint8_t *out) {
     size_t out_len = 0;
     if (!HKDF_extract(out, &out_len, md_of(alg), ikm, ikm_len, salt, salt_len))
         return TLS_E_INTERNAL;
@@ -68,7 +68,6 @@ int tlsio_hkdf_extract(tlsio_hash_alg alg, const uint8_t *salt, size_t salt_len,
 
 int tlsio_hkdf_expand(tlsio_hash_alg alg, const uint8_t *prk, size_t prk_len, const uint8_t *info,
                       size_t info_len, uint8_t *out, size_t out_len) {
-    if (!HKDF_expand(out, out_len, md_of(alg), prk, prk_len, info, info_len))
-        return TLS_E_INTERNAL;
+    if (!HKDF_expand(out, out_len, md_of(alg), prk, prk_len, info, info_len)) return TLS_E_INTERNAL;
     return 0;
 }

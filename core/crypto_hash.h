@@ -42,8 +42,8 @@ int tlsio_hmac(tlsio_hash_alg alg, const uint8_t *key, size_t key_len, const uin
                size_t data_len, uint8_t *out) TLSIO_MUST_CHECK;
 
 /* HKDF-Extract(salt, ikm) -> out (tlsio_hash_len(alg) bytes). */
-int tlsio_hkdf_extract(tlsio_hash_alg alg, const uint8_t *salt, size_t salt_len,
-                       const uint8_t *ikm, size_t ikm_len, uint8_t *out) TLSIO_MUST_CHECK;
+int tlsio_hkdf_extract(tlsio_hash_alg alg, const uint8_t *salt, size_t salt_len, const uint8_t *ikm,
+                       size_t ikm_len, uint8_t *out) TLSIO_MUST_CHECK;
 
 /* HKDF-Expand(prk, info) -> out_len bytes. */
 int tlsio_hkdf_expand(tlsio_hash_alg alg, const uint8_t *prk, size_t prk_len, const uint8_t *info,

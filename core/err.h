@@ -12,7 +12,7 @@
 extern "C" {
 #endif
 
-#define TLSIO_MUST_CHECK __attribute__((warn_unused_result))
+#define TLSIO_MUST_CHECK   __attribute__((warn_unused_result))
 #define TLSIO_PRINTF(a, b) __attribute__((format(printf, a, b)))
 
 #define TLSIO_ERR_MSG_MAX 256
@@ -31,8 +31,7 @@ typedef struct tlsio_err {
 int tlsio_err_set(tlsio_err *e, int code, const char *fmt, ...) TLSIO_PRINTF(3, 4);
 
 /* As tlsio_err_set with an explicit category (e.g. TLS_ERRCAT_CERTIFICATE). */
-int tlsio_err_setc(tlsio_err *e, int category, int code, const char *fmt, ...)
-    TLSIO_PRINTF(4, 5);
+int tlsio_err_setc(tlsio_err *e, int category, int code, const char *fmt, ...) TLSIO_PRINTF(4, 5);
 
 int tlsio_err_vsetc(tlsio_err *e, int category, int code, const char *fmt, va_list ap);
 

@@ -66,12 +66,12 @@ enum tls_local_error {
 /* What kind of failure an error is. */
 enum tls_error_category {
     TLS_ERRCAT_NONE = 0,
-    TLS_ERRCAT_PEER_ALERT,   /* the peer sent a fatal alert; its number is the code */
-    TLS_ERRCAT_PROTOCOL,     /* the peer broke the protocol; we sent the code as an alert */
-    TLS_ERRCAT_CERTIFICATE,  /* certificate or hostname verification failed */
-    TLS_ERRCAT_USAGE,        /* local misuse of the API */
-    TLS_ERRCAT_INTERNAL,     /* resource or libcrypto failure */
-    TLS_ERRCAT_TRANSPORT     /* the transport ended early */
+    TLS_ERRCAT_PEER_ALERT,  /* the peer sent a fatal alert; its number is the code */
+    TLS_ERRCAT_PROTOCOL,    /* the peer broke the protocol; we sent the code as an alert */
+    TLS_ERRCAT_CERTIFICATE, /* certificate or hostname verification failed */
+    TLS_ERRCAT_USAGE,       /* local misuse of the API */
+    TLS_ERRCAT_INTERNAL,    /* resource or libcrypto failure */
+    TLS_ERRCAT_TRANSPORT    /* the transport ended early */
 };
 
 /* The alert's RFC name ("illegal_parameter") or a local code's name; never NULL. */

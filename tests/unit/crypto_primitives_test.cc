@@ -15,12 +15,13 @@ TEST(CryptoHash, HkdfRfc5869Case1) {
     Bytes salt = Hex("000102030405060708090a0b0c");
     Bytes info = Hex("f0f1f2f3f4f5f6f7f8f9");
     uint8_t prk[32], okm[42];
-    ASSERT_EQ(0, tlsio_hkdf_extract(TLSIO_SHA256, salt.data(), salt.size(), ikm.data(),
-                                    ikm.size(), prk));
+    ASSERT_EQ(
+        0, tlsio_hkdf_extract(TLSIO_SHA256, salt.data(), salt.size(), ikm.data(), ikm.size(), prk));
     EXPECT_EQ("077709362c2e32df0ddc3f0dc47bba6390b6c73bb50f9c3122ec844ad7c2b3e5", ToHex(prk, 32));
     ASSERT_EQ(0, tlsio_hkdf_expand(TLSIO_SHA256, prk, 32, info.data(), info.size(), okm, 42));
-    EXPECT_EQ("3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf34007208d5b887185865",
-              ToHex(okm, 42));
+    EXPECT_EQ(
+        "3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf34007208d5b887185865",
+        ToHex(okm, 42));
 }
 
 TEST(CryptoHash, PeekDoesNotDisturbRunningHash) {
@@ -35,9 +36,10 @@ TEST(CryptoHash, PeekDoesNotDisturbRunningHash) {
     EXPECT_EQ(ToHex(oneshot, 48), ToHex(full, 48));
     EXPECT_NE(ToHex(mid, 48), ToHex(full, 48));
     // FIPS 180-2 SHA-384("abc").
-    EXPECT_EQ("cb00753f45a35e8bb5a03d699ac65007272c32ab0eded1631a8b605a43ff5bed8086072ba1e7cc2358baec"
-              "a134c825a7",
-              ToHex(full, 48));
+    EXPECT_EQ(
+        "cb00753f45a35e8bb5a03d699ac65007272c32ab0eded1631a8b605a43ff5bed8086072ba1e7cc2358baec"
+        "a134c825a7",
+        ToHex(full, 48));
     tlsio_hash_wipe(&h);
 }
 
