@@ -83,6 +83,98 @@ const char *tls_error_code_name(int code);
  */
 typedef void (*tls_rng_fn)(void *ctx, uint8_t *out, size_t len);
 
+/* ---------------------------------------------------------------------------------------
+ * The engine: one TLS connection over caller-moved buffers.
+ *
+ * The engine never does I/O. The caller moves bytes with four buffer/ack pairs:
+ *
+ *   network -> engine:  p = tls_engine_recv_buf(e, &n); copy up to n received bytes to p;
+ *                       tls_engine_recv_ack(e, got);
+ *   engine -> network:  p = tls_engine_send_buf(e, &n); send up to n bytes from p;
+ *                       tls_engine_send_ack(e, sent);
+ *   app -> engine:      p = tls_engine_write_buf(e, &n); put up to n plaintext bytes at p;
+ *                       tls_engine_write_ack(e, put);        (seals one record in place)
+ *   engine -> app:      p = tls_engine_read_buf(e, &n); consume up to n decrypted bytes;
+ *                       tls_engine_read_ack(e, used);
+ *
+ * A buffer call returns NULL with *n == 0 when that direction has nothing (yet). The
+ * handshake runs as a side effect of moving bytes. tls_engine_status() says what the engine
+ * needs next; TLS_ST_WANT_RECV maps to POLLIN and TLS_ST_HAS_SEND to POLLOUT.
+ *
+ * Errors are sticky: once an ack call fails, every later call fails with the same code and
+ * tls_engine_error_* describe it. When the failure is ours to report, the alert is queued
+ * for sending (flush it: TLS_ST_HAS_SEND stays set until it is sent).
+ * ------------------------------------------------------------------------------------- */
+
+typedef struct tls_config tls_config; /* see <tlsio/tls.h> */
+typedef struct tls_engine tls_engine;
+
+/* Status bits. */
+#define TLS_ST_WANT_RECV   0x01 /* the engine needs bytes from the network */
+#define TLS_ST_HAS_SEND    0x02 /* bytes wait in tls_engine_send_buf() */
+#define TLS_ST_CAN_WRITE   0x04 /* application data can be written now */
+#define TLS_ST_HAS_READ    0x08 /* decrypted application data waits */
+#define TLS_ST_CONNECTED   0x10 /* the handshake has completed */
+#define TLS_ST_PEER_CLOSED 0x20 /* close_notify received: no more application data in */
+#define TLS_ST_CLOSED      0x40 /* close_notify sent and peer's received, or failed */
+#define TLS_ST_FAILED      0x80 /* a fatal error occurred; see tls_engine_error_code() */
+
+/*
+ * New client engine. server_name is the name verified against the server certificate (a DNS
+ * name or an IPv4/IPv6 literal) and sent as SNI when it is a DNS name; it is required: an
+ * unverified connection is not offered. The config gains a reference. NULL on bad arguments
+ * or out of memory.
+ */
+tls_engine *tls_engine_new_client(tls_config *cfg, const char *server_name);
+/* New server engine; the config must hold at least one certificate chain and key. */
+tls_engine *tls_engine_new_server(tls_config *cfg);
+void tls_engine_free(tls_engine *e);
+
+/* The current time (Unix seconds) used for certificate validity. The core has no clock: the
+ * caller provides it before the peer's certificate arrives (the socket facade does). */
+void tls_engine_set_time(tls_engine *e, int64_t unix_seconds);
+
+unsigned tls_engine_status(const tls_engine *e);
+
+uint8_t *tls_engine_recv_buf(tls_engine *e, size_t *len);
+int tls_engine_recv_ack(tls_engine *e, size_t len);
+const uint8_t *tls_engine_send_buf(tls_engine *e, size_t *len);
+void tls_engine_send_ack(tls_engine *e, size_t len);
+uint8_t *tls_engine_write_buf(tls_engine *e, size_t *len);
+int tls_engine_write_ack(tls_engine *e, size_t len);
+const uint8_t *tls_engine_read_buf(tls_engine *e, size_t *len);
+void tls_engine_read_ack(tls_engine *e, size_t len);
+
+/* Tells the engine the transport reached EOF. Without a prior close_notify this is a
+ * truncation error (TLS_E_TRUNCATED), distinct from a clean close. */
+int tls_engine_recv_eof(tls_engine *e);
+
+/* Queues close_notify (RFC 8446 §6.1); no application data may be written afterwards. */
+int tls_engine_close(tls_engine *e);
+
+/* Asks for a KeyUpdate (TLS 1.3; request_peer also asks the peer to update). */
+int tls_engine_key_update(tls_engine *e, int request_peer);
+
+/* Error details: code (0, alert, or TLS_E_*), enum tls_error_category, one sentence. */
+int tls_engine_error_code(const tls_engine *e);
+int tls_engine_error_category(const tls_engine *e);
+const char *tls_engine_error(const tls_engine *e);
+
+/* Negotiated parameters (0 / NULL before they are known). */
+uint16_t tls_engine_version(const tls_engine *e);
+uint16_t tls_engine_cipher_suite(const tls_engine *e);
+uint16_t tls_engine_group(const tls_engine *e);
+const char *tls_engine_alpn(const tls_engine *e);
+const char *tls_engine_server_name(const tls_engine *e);
+/* The verified peer certificate's subject, one line ("CN=example.com"), or NULL. */
+const char *tls_engine_peer_subject(const tls_engine *e);
+
+/* Names of protocol constants ("TLSv1.3", "TLS_AES_128_GCM_SHA256", "x25519"); "unknown"
+ * for values tlsio does not know. */
+const char *tls_version_name(uint16_t version);
+const char *tls_cipher_suite_name(uint16_t suite);
+const char *tls_group_name(uint16_t group);
+
 /* Library version string, e.g. "0.1.0". */
 const char *tlsio_version(void);
 

@@ -1,0 +1,555 @@
+/*
+ * The one interpreter over codec descriptors (codec.h): decode, encode, list iteration, and
+ * extension blocks (exts.h). No allocation, no copies: decoded bytes are CBS views.
+ */
+#include "codec.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "exts.h"
+
+/* The dotted path of the field being worked on, for error sentences. */
+typedef struct path {
+    char buf[TLSIO_ERR_MSG_MAX];
+    size_t len;
+} path;
+
+static size_t path_push(path *p, const char *fmt, ...) TLSIO_PRINTF(2, 3);
+static size_t path_push(path *p, const char *fmt, ...) {
+    size_t old = p->len;
+    if (p->len < sizeof(p->buf) - 1) {
+        va_list ap;
+        va_start(ap, fmt);
+        int n = vsnprintf(p->buf + p->len, sizeof(p->buf) - p->len, fmt, ap);
+        va_end(ap);
+        if (n > 0) p->len += (size_t)n;
+        if (p->len > sizeof(p->buf) - 1) p->len = sizeof(p->buf) - 1;
+    }
+    return old;
+}
+
+static void path_pop(path *p, size_t old) {
+    p->len = old;
+    p->buf[old] = '\0';
+}
+
+static void path_init(path *p, const char *name) {
+    p->len = 0;
+    p->buf[0] = '\0';
+    path_push(p, "%s", name);
+}
+
+/* Adds ".field" unless the field is anonymous (single-field extension bodies). */
+static size_t path_field(path *p, const tlsio_field *f) {
+    if (f->name[0] == '\0') return p->len;
+    return path_push(p, ".%s", f->name);
+}
+
+static const char *plural(size_t n) {
+    return n == 1 ? "" : "s";
+}
+
+/* ---- shared helpers ------------------------------------------------------------------- */
+
+static int int_width(uint8_t kind) {
+    switch (kind) {
+    case TLSIO_F_U8:
+        return 1;
+    case TLSIO_F_U16:
+        return 2;
+    case TLSIO_F_U24:
+        return 3;
+    case TLSIO_F_U32:
+        return 4;
+    default:
+        return 0;
+    }
+}
+
+static int prefix_width(uint8_t kind) {
+    switch (kind) {
+    case TLSIO_F_VEC8:
+    case TLSIO_F_LIST8:
+        return 1;
+    case TLSIO_F_VEC16:
+    case TLSIO_F_LIST16:
+    case TLSIO_F_EXTS:
+    case TLSIO_F_EXTS_OPT:
+        return 2;
+    case TLSIO_F_VEC24:
+    case TLSIO_F_LIST24:
+        return 3;
+    default:
+        return 0;
+    }
+}
+
+/* The fixed wire size of an element codec made of integers and FIXED fields only; 0 if the
+   element has any variable-length part. */
+static size_t fixed_size(const tlsio_codec *c) {
+    size_t total = 0;
+    for (size_t i = 0; i < c->n; i++) {
+        const tlsio_field *f = &c->fields[i];
+        if (int_width(f->kind))
+            total += (size_t)int_width(f->kind);
+        else if (f->kind == TLSIO_F_FIXED)
+            total += f->min;
+        else if (f->kind == TLSIO_F_STRUCT && fixed_size(f->sub))
+            total += fixed_size(f->sub);
+        else
+            return 0;
+    }
+    return total;
+}
+
+static int get_int(CBS *in, int width, uint32_t *v) {
+    uint8_t u8;
+    uint16_t u16;
+    switch (width) {
+    case 1:
+        if (!CBS_get_u8(in, &u8)) return 0;
+        *v = u8;
+        return 1;
+    case 2:
+        if (!CBS_get_u16(in, &u16)) return 0;
+        *v = u16;
+        return 1;
+    case 3:
+        return CBS_get_u24(in, v);
+    default:
+        return CBS_get_u32(in, v);
+    }
+}
+
+static int add_int(CBB *out, int width, uint32_t v) {
+    switch (width) {
+    case 1:
+        return CBB_add_u8(out, (uint8_t)v);
+    case 2:
+        return CBB_add_u16(out, (uint16_t)v);
+    case 3:
+        return CBB_add_u24(out, v);
+    default:
+        return CBB_add_u32(out, v);
+    }
+}
+
+static int get_prefixed(CBS *in, int width, CBS *body, size_t *declared) {
+    uint32_t n;
+    if (!get_int(in, width, &n)) return 0;
+    *declared = n;
+    return CBS_get_bytes(in, body, n) ? 1 : -1;
+}
+
+static uint32_t width_max(int width) {
+    return width == 4 ? UINT32_MAX : (UINT32_C(1) << (8 * width)) - 1;
+}
+
+/* ---- decode --------------------------------------------------------------------------- */
+
+static int dec_fields(const tlsio_codec *c, CBS *in, uint8_t *out, path *p, tlsio_err *err);
+static int dec_exts(uint8_t ctx, CBS block, tlsio_exts *out, path *p, tlsio_err *err);
+
+static int bad_len(int code, path *p, tlsio_err *err, size_t len, const tlsio_field *f) {
+    if (len < f->min)
+        return tlsio_err_set(err, code, "%s: length %zu below minimum %u", p->buf, len, f->min);
+    return tlsio_err_set(err, code, "%s: length %zu above maximum %u", p->buf, len, f->max);
+}
+
+/* Checks that a list body is a whole number of valid elements. `internal`: called from encode,
+   so a bad body is our own bug (TLS_E_INTERNAL, same sentence). */
+static int validate_list(const tlsio_codec *elem, CBS body, int internal, path *p, tlsio_err *err) {
+    int code = internal ? TLS_E_INTERNAL : TLS_ALERT_DECODE_ERROR;
+    size_t fs = fixed_size(elem);
+    if (fs > 1 && CBS_len(&body) % fs != 0) {
+        if (fs == 2) return tlsio_err_set(err, code, "%s: odd length", p->buf);
+        return tlsio_err_set(err, code, "%s: length %zu not a multiple of %zu", p->buf,
+                             CBS_len(&body), fs);
+    }
+    tlsio_err scratch;
+    tlsio_err_clear(&scratch);
+    for (size_t i = 0; CBS_len(&body) > 0; i++) {
+        size_t old = path_push(p, "[%zu]", i);
+        int r = dec_fields(elem, &body, NULL, p, internal ? &scratch : err);
+        path_pop(p, old);
+        if (r != 0) return internal ? tlsio_err_set(err, code, "%s", scratch.msg) : r;
+    }
+    return 0;
+}
+
+static int dec_field(const tlsio_codec *c, const tlsio_field *f, CBS *in, uint8_t *out, path *p,
+                     tlsio_err *err) {
+    uint8_t *dst = out ? out + f->offset : NULL;
+    int iw = int_width(f->kind);
+    if (iw) {
+        uint32_t v;
+        if (!get_int(in, iw, &v))
+            return tlsio_err_set(err, TLS_ALERT_DECODE_ERROR, "%s: truncated", p->buf);
+        if (v < f->min || v > f->max) {
+            if (f->min == f->max)
+                return tlsio_err_set(err, TLS_ALERT_ILLEGAL_PARAMETER,
+                                     "%s: value %u not allowed (must be %u)", p->buf, v, f->min);
+            return tlsio_err_set(err, TLS_ALERT_ILLEGAL_PARAMETER,
+                                 "%s: value %u not allowed (allowed %u..%u)", p->buf, v, f->min,
+                                 f->max);
+        }
+        if (dst) memcpy(dst, &v, sizeof v);
+        return 0;
+    }
+    CBS body;
+    switch (f->kind) {
+    case TLSIO_F_FIXED:
+        if (!CBS_get_bytes(in, &body, f->min))
+            return tlsio_err_set(err, TLS_ALERT_DECODE_ERROR,
+                                 "%s: truncated (%u bytes needed, %zu left)", p->buf, f->min,
+                                 CBS_len(in));
+        break;
+    case TLSIO_F_REST:
+        CBS_init(&body, CBS_data(in), CBS_len(in));
+        CBS_skip(in, CBS_len(in));
+        if (CBS_len(&body) < f->min || CBS_len(&body) > f->max)
+            return bad_len(TLS_ALERT_DECODE_ERROR, p, err, CBS_len(&body), f);
+        break;
+    case TLSIO_F_VEC8:
+    case TLSIO_F_VEC16:
+    case TLSIO_F_VEC24:
+    case TLSIO_F_LIST8:
+    case TLSIO_F_LIST16:
+    case TLSIO_F_LIST24:
+    case TLSIO_F_EXTS:
+    case TLSIO_F_EXTS_OPT: {
+        if (f->kind == TLSIO_F_EXTS_OPT && CBS_len(in) == 0) {
+            /* RFC 5246 §7.4.1.2: no bytes after compression_methods = no extensions. */
+            if (dst) {
+                tlsio_exts *e = (tlsio_exts *)dst;
+                memset(e, 0, sizeof *e);
+                e->absent = 1;
+                e->ctx = f->ctx;
+                if (f->ctx == TLSIO_CTX_PICK && c->pick_ext_ctx)
+                    e->ctx = (uint8_t)c->pick_ext_ctx(out, NULL);
+            }
+            return 0;
+        }
+        size_t declared = 0;
+        int r = get_prefixed(in, prefix_width(f->kind), &body, &declared);
+        if (r == 0)
+            return tlsio_err_set(err, TLS_ALERT_DECODE_ERROR, "%s: truncated length", p->buf);
+        if (r < 0)
+            return tlsio_err_set(err, TLS_ALERT_DECODE_ERROR,
+                                 "%s: length %zu exceeds the %zu bytes left", p->buf, declared,
+                                 CBS_len(in));
+        if (CBS_len(&body) < f->min || CBS_len(&body) > f->max)
+            return bad_len(TLS_ALERT_DECODE_ERROR, p, err, CBS_len(&body), f);
+        if (f->kind == TLSIO_F_LIST8 || f->kind == TLSIO_F_LIST16 || f->kind == TLSIO_F_LIST24) {
+            r = validate_list(f->sub, body, 0, p, err);
+            if (r) return r;
+        }
+        if (f->kind == TLSIO_F_EXTS || f->kind == TLSIO_F_EXTS_OPT) {
+            uint8_t ctx = f->ctx;
+            if (ctx == TLSIO_CTX_PICK) {
+                if (!out || !c->pick_ext_ctx)
+                    return tlsio_err_set(err, TLS_E_INTERNAL, "%s: context needs a decoded message",
+                                         p->buf);
+                ctx = (uint8_t)c->pick_ext_ctx(out, &body);
+            }
+            return dec_exts(ctx, body, (tlsio_exts *)dst, p, err);
+        }
+        break;
+    }
+    case TLSIO_F_STRUCT:
+        return dec_fields(f->sub, in, dst, p, err);
+    default:
+        return tlsio_err_set(err, TLS_E_INTERNAL, "%s: bad field kind %d", p->buf, f->kind);
+    }
+    if (dst) memcpy(dst, &body, sizeof body);
+    return 0;
+}
+
+static int dec_fields(const tlsio_codec *c, CBS *in, uint8_t *out, path *p, tlsio_err *err) {
+    for (size_t i = 0; i < c->n; i++) {
+        const tlsio_field *f = &c->fields[i];
+        size_t old = path_field(p, f);
+        int r = dec_field(c, f, in, out, p, err);
+        path_pop(p, old);
+        if (r) return r;
+    }
+    return 0;
+}
+
+static int trailing(path *p, tlsio_err *err, size_t n) {
+    return tlsio_err_set(err, TLS_ALERT_DECODE_ERROR, "%s: %zu trailing byte%s", p->buf, n,
+                         plural(n));
+}
+
+static int ext_label(char *buf, size_t n, uint16_t type) {
+    const char *name = tlsio_ext_name(type);
+    if (name) return snprintf(buf, n, "%s", name);
+    return snprintf(buf, n, "extension 0x%04x", type);
+}
+
+/* RFC 8446 §4.2: the rules of an extension block (see exts.h). */
+static int dec_exts(uint8_t ctx, CBS block, tlsio_exts *out, path *p, tlsio_err *err) {
+    /* One bit per possible type, so duplicate detection stays linear for any block. */
+    uint8_t seen[65536 / 8];
+    memset(seen, 0, sizeof seen);
+    int psk_seen = 0;
+    char label[48];
+    if (out) {
+        memset(out, 0, sizeof *out);
+        out->ctx = ctx;
+    }
+    if (ctx >= TLSIO_CTX__COUNT)
+        return tlsio_err_set(err, TLS_E_INTERNAL, "%s: bad extension context %u", p->buf, ctx);
+    while (CBS_len(&block) > 0) {
+        uint16_t type;
+        CBS body;
+        if (!CBS_get_u16(&block, &type))
+            return tlsio_err_set(err, TLS_ALERT_DECODE_ERROR, "%s: truncated extension type",
+                                 p->buf);
+        ext_label(label, sizeof label, type);
+        size_t declared;
+        int r = get_prefixed(&block, 2, &body, &declared);
+        if (r == 0)
+            return tlsio_err_set(err, TLS_ALERT_DECODE_ERROR, "%s.%s: truncated length", p->buf,
+                                 label);
+        if (r < 0)
+            return tlsio_err_set(err, TLS_ALERT_DECODE_ERROR,
+                                 "%s.%s: length %zu exceeds the %zu bytes left", p->buf, label,
+                                 declared, CBS_len(&block));
+        if (seen[type / 8] & (1u << (type % 8)))
+            return tlsio_err_set(err, TLS_ALERT_ILLEGAL_PARAMETER, "%s: duplicate %s", p->buf,
+                                 label);
+        seen[type / 8] |= (uint8_t)(1u << (type % 8));
+        /* RFC 8446 §4.2.11: pre_shared_key MUST be the last extension in the ClientHello. */
+        if (psk_seen)
+            return tlsio_err_set(err, TLS_ALERT_ILLEGAL_PARAMETER,
+                                 "%s: pre_shared_key is not the last extension", p->buf);
+        if (ctx == TLSIO_CTX_CH && type == TLSIO_EXTTYPE_PRE_SHARED_KEY) psk_seen = 1;
+
+        if (tlsio_ext_id_of(type) < 0) {
+            if (!tlsio_ext_ctx_ignores_unknown((tlsio_ext_ctx)ctx))
+                return tlsio_err_set(err, TLS_ALERT_UNSUPPORTED_EXTENSION,
+                                     "%s: unknown extension 0x%04x", p->buf, type);
+            if (out) {
+                if (out->n_unknown < TLSIO_EXTS_MAX_UNKNOWN &&
+                    out->n_order < TLSIO_EXTS_MAX_ORDER) {
+                    out->unknown[out->n_unknown].type = type;
+                    out->unknown[out->n_unknown].body = body;
+                    out->n_unknown++;
+                    out->order[out->n_order++] = type;
+                } else {
+                    out->order_truncated = 1;
+                }
+            }
+            continue;
+        }
+        const tlsio_ext_row *row = tlsio_ext_find(type, (tlsio_ext_ctx)ctx);
+        if (!row)
+            return tlsio_err_set(err, TLS_ALERT_ILLEGAL_PARAMETER, "%s: %s not allowed here",
+                                 p->buf, label);
+        size_t old = path_push(p, ".%s", row->name);
+        uint8_t *dst = out ? (uint8_t *)out + row->offset : NULL;
+        r = dec_fields(row->body, &body, dst, p, err);
+        if (r == 0 && CBS_len(&body) != 0) r = trailing(p, err, CBS_len(&body));
+        path_pop(p, old);
+        if (r) return r;
+        if (out) {
+            out->present |= TLSIO_EXT_BIT(row->id);
+            out->order[out->n_order++] = type; /* known types are distinct: always fits */
+        }
+    }
+    return 0;
+}
+
+int tlsio_decode(const tlsio_codec *c, CBS *in, void *out, tlsio_err *err) {
+    path p;
+    path_init(&p, c->name);
+    if (out) memset(out, 0, c->size);
+    int r = dec_fields(c, in, out, &p, err);
+    if (r) return r;
+    if (CBS_len(in) != 0) return trailing(&p, err, CBS_len(in));
+    return 0;
+}
+
+int tlsio_list_next(const tlsio_codec *elem, CBS *list, void *out_elem, tlsio_err *err) {
+    if (CBS_len(list) == 0) return TLSIO_LIST_END;
+    path p;
+    path_init(&p, elem->name);
+    if (out_elem) memset(out_elem, 0, elem->size);
+    return dec_fields(elem, list, out_elem, &p, err);
+}
+
+size_t tlsio_list_count_fixed(const tlsio_codec *elem, const CBS *list) {
+    size_t fs = fixed_size(elem);
+    return fs ? CBS_len(list) / fs : 0;
+}
+
+/* ---- encode --------------------------------------------------------------------------- */
+
+static int enc_fields(const tlsio_codec *c, const uint8_t *in, CBB *out, path *p, tlsio_err *err);
+static int enc_exts(uint8_t ctx, const tlsio_exts *e, CBB *out, path *p, tlsio_err *err);
+
+static int cbb_fail(path *p, tlsio_err *err) {
+    return tlsio_err_set(err, TLS_E_INTERNAL, "%s: output buffer failure", p->buf);
+}
+
+static int enc_field(const tlsio_codec *c, const tlsio_field *f, const uint8_t *in, CBB *out,
+                     path *p, tlsio_err *err) {
+    const uint8_t *src = in + f->offset;
+    int iw = int_width(f->kind);
+    if (iw) {
+        uint32_t v;
+        memcpy(&v, src, sizeof v);
+        if (v < f->min || v > f->max || v > width_max(iw))
+            return tlsio_err_set(err, TLS_E_INTERNAL, "%s: value %u not allowed (allowed %u..%u)",
+                                 p->buf, v, f->min, f->max);
+        return add_int(out, iw, v) ? 0 : cbb_fail(p, err);
+    }
+    CBS body;
+    CBB child;
+    switch (f->kind) {
+    case TLSIO_F_FIXED:
+    case TLSIO_F_REST:
+        memcpy(&body, src, sizeof body);
+        if (CBS_len(&body) < f->min || CBS_len(&body) > f->max)
+            return bad_len(TLS_E_INTERNAL, p, err, CBS_len(&body), f);
+        return CBB_add_bytes(out, CBS_data(&body), CBS_len(&body)) ? 0 : cbb_fail(p, err);
+    case TLSIO_F_VEC8:
+    case TLSIO_F_VEC16:
+    case TLSIO_F_VEC24:
+    case TLSIO_F_LIST8:
+    case TLSIO_F_LIST16:
+    case TLSIO_F_LIST24: {
+        int pw = prefix_width(f->kind);
+        memcpy(&body, src, sizeof body);
+        if (CBS_len(&body) < f->min || CBS_len(&body) > f->max || CBS_len(&body) > width_max(pw))
+            return bad_len(TLS_E_INTERNAL, p, err, CBS_len(&body), f);
+        if (f->kind == TLSIO_F_LIST8 || f->kind == TLSIO_F_LIST16 || f->kind == TLSIO_F_LIST24) {
+            int r = validate_list(f->sub, body, 1, p, err);
+            if (r) return r;
+        }
+        if (!add_int(out, pw, (uint32_t)CBS_len(&body)) ||
+            !CBB_add_bytes(out, CBS_data(&body), CBS_len(&body)))
+            return cbb_fail(p, err);
+        return 0;
+    }
+    case TLSIO_F_STRUCT:
+        return enc_fields(f->sub, src, out, p, err);
+    case TLSIO_F_EXTS:
+    case TLSIO_F_EXTS_OPT: {
+        const tlsio_exts *e = (const tlsio_exts *)src;
+        if (f->kind == TLSIO_F_EXTS_OPT && e->absent) {
+            if (e->present || e->n_order)
+                return tlsio_err_set(err, TLS_E_INTERNAL, "%s: marked absent but has extensions",
+                                     p->buf);
+            return 0;
+        }
+        uint8_t ctx = f->ctx;
+        if (ctx == TLSIO_CTX_PICK) {
+            if (!c->pick_ext_ctx)
+                return tlsio_err_set(err, TLS_E_INTERNAL, "%s: no context chooser", p->buf);
+            ctx = (uint8_t)c->pick_ext_ctx(in, NULL);
+        }
+        if (!CBB_add_u16_length_prefixed(out, &child)) return cbb_fail(p, err);
+        int r = enc_exts(ctx, e, &child, p, err);
+        if (r) return r;
+        size_t len = CBB_len(&child);
+        if (len < f->min || len > f->max) return bad_len(TLS_E_INTERNAL, p, err, len, f);
+        return CBB_flush(out) ? 0 : cbb_fail(p, err);
+    }
+    default:
+        return tlsio_err_set(err, TLS_E_INTERNAL, "%s: bad field kind %d", p->buf, f->kind);
+    }
+}
+
+static int enc_fields(const tlsio_codec *c, const uint8_t *in, CBB *out, path *p, tlsio_err *err) {
+    for (size_t i = 0; i < c->n; i++) {
+        const tlsio_field *f = &c->fields[i];
+        size_t old = path_field(p, f);
+        int r = enc_field(c, f, in, out, p, err);
+        path_pop(p, old);
+        if (r) return r;
+    }
+    return 0;
+}
+
+static int enc_exts(uint8_t ctx, const tlsio_exts *e, CBB *out, path *p, tlsio_err *err) {
+    uint32_t done = 0;
+    char label[48];
+    if (ctx >= TLSIO_CTX__COUNT)
+        return tlsio_err_set(err, TLS_E_INTERNAL, "%s: bad extension context %u", p->buf, ctx);
+    if (e->n_order > TLSIO_EXTS_MAX_ORDER || e->n_unknown > TLSIO_EXTS_MAX_UNKNOWN)
+        return tlsio_err_set(err, TLS_E_INTERNAL, "%s: order/unknown count out of range", p->buf);
+    for (size_t i = 0; i < e->n_order; i++) {
+        uint16_t type = e->order[i];
+        ext_label(label, sizeof label, type);
+        if (ctx == TLSIO_CTX_CH && type == TLSIO_EXTTYPE_PRE_SHARED_KEY && i + 1 != e->n_order)
+            return tlsio_err_set(err, TLS_E_INTERNAL,
+                                 "%s: pre_shared_key is not the last extension", p->buf);
+        CBB body;
+        if (!CBB_add_u16(out, type) || !CBB_add_u16_length_prefixed(out, &body))
+            return cbb_fail(p, err);
+        int id = tlsio_ext_id_of(type);
+        if (id < 0) {
+            size_t k = 0;
+            while (k < e->n_unknown && e->unknown[k].type != type)
+                k++;
+            if (k == e->n_unknown)
+                return tlsio_err_set(err, TLS_E_INTERNAL, "%s: %s in order but not in unknown[]",
+                                     p->buf, label);
+            for (size_t j = 0; j < i; j++)
+                if (e->order[j] == type)
+                    return tlsio_err_set(err, TLS_E_INTERNAL, "%s: duplicate %s", p->buf, label);
+            const CBS *b = &e->unknown[k].body;
+            if (!CBB_add_bytes(&body, CBS_data(b), CBS_len(b))) return cbb_fail(p, err);
+        } else {
+            const tlsio_ext_row *row = tlsio_ext_find(type, (tlsio_ext_ctx)ctx);
+            if (!row)
+                return tlsio_err_set(err, TLS_E_INTERNAL, "%s: %s not allowed here", p->buf, label);
+            if (!(e->present & TLSIO_EXT_BIT(id)))
+                return tlsio_err_set(err, TLS_E_INTERNAL, "%s: %s in order but not present", p->buf,
+                                     label);
+            if (done & TLSIO_EXT_BIT(id))
+                return tlsio_err_set(err, TLS_E_INTERNAL, "%s: duplicate %s", p->buf, label);
+            done |= TLSIO_EXT_BIT(id);
+            size_t old = path_push(p, ".%s", row->name);
+            int r = enc_fields(row->body, (const uint8_t *)e + row->offset, &body, p, err);
+            if (r == 0 && CBB_len(&body) > 0xffff)
+                r = tlsio_err_set(err, TLS_E_INTERNAL, "%s: body too long", p->buf);
+            path_pop(p, old);
+            if (r) return r;
+        }
+        if (!CBB_flush(out)) return cbb_fail(p, err);
+    }
+    if (done != e->present) {
+        for (int id = 0; id < TLSIO_EXT__COUNT; id++)
+            if ((e->present & ~done) & TLSIO_EXT_BIT(id)) {
+                ext_label(label, sizeof label, tlsio_ext_type_of((tlsio_ext_id)id));
+                return tlsio_err_set(err, TLS_E_INTERNAL, "%s: %s present but not in order", p->buf,
+                                     label);
+            }
+    }
+    return 0;
+}
+
+int tlsio_encode(const tlsio_codec *c, const void *in, CBB *out, tlsio_err *err) {
+    path p;
+    path_init(&p, c->name);
+    return enc_fields(c, (const uint8_t *)in, out, &p, err);
+}
+
+/* ---- scalar element codecs ------------------------------------------------------------ */
+
+static const tlsio_field u8_elem_fields[] = {
+    TLSIO_FLD("", TLSIO_F_U8, 0, 0xff, tlsio_uint, v, NULL),
+};
+const tlsio_codec tlsio_codec_u8_elem = {"uint8", u8_elem_fields, 1, sizeof(tlsio_uint), NULL};
+
+static const tlsio_field u16_elem_fields[] = {
+    TLSIO_FLD("", TLSIO_F_U16, 0, 0xffff, tlsio_uint, v, NULL),
+};
+const tlsio_codec tlsio_codec_u16_elem = {"uint16", u16_elem_fields, 1, sizeof(tlsio_uint), NULL};
+
+const tlsio_codec tlsio_codec_empty = {"empty", NULL, 0, 1, NULL};

@@ -1,0 +1,498 @@
+/*
+ * The configuration object: memory-only setters, freezing, reference counting.
+ * Reading files and the system trust store lives in sockapi/config_files.c (the core does no
+ * I/O); this file sees only bytes.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <openssl/mem.h>
+
+#include "crypto_kex.h"
+#include "crypto_pem.h"
+#include "suites.h"
+
+#define FROZEN_MSG "config is in use by a connection and can no longer change"
+
+/* Longest part of a caller's name that a sentence quotes. */
+#define QUOTE_MAX 64
+
+/* The groups tlsio implements, in default preference order (RFC 8446 §4.2.7 values). */
+static const uint16_t default_groups[] = {TLSIO_GROUP_X25519, TLSIO_GROUP_SECP256R1,
+                                          TLSIO_GROUP_SECP384R1};
+
+/* RSA keys we serve with: the floor is TLSIO_RSA_MIN_BITS; above 4096 bits handshakes get
+ * slow for no gain, and peers commonly cap what they verify. */
+#define RSA_MAX_BITS 4096
+
+tls_config *tls_config_new(void) {
+    tls_config *cfg = OPENSSL_malloc(sizeof(*cfg));
+    if (cfg == NULL) return NULL;
+    memset(cfg, 0, sizeof(*cfg));
+    atomic_init(&cfg->refs, 1);
+    atomic_init(&cfg->frozen, 0);
+    cfg->min_version = TLS_VERSION_1_2;
+    cfg->max_version = TLS_VERSION_1_3;
+    for (size_t i = 0; i < tlsio_suite_count() && i < TLSIO_MAX_SUITES; i++)
+        cfg->suites[cfg->n_suites++] = tlsio_suite_at(i)->id;
+    for (size_t i = 0; i < sizeof(default_groups) / sizeof(default_groups[0]); i++)
+        cfg->groups[cfg->n_groups++] = default_groups[i];
+    /* alpn_len 0, trust NULL (the socket facade loads the system store when freezing),
+     * no chains, rng {NULL, NULL} = libcrypto's RNG: all zero from the memset. */
+    return cfg;
+}
+
+tls_config *tls_config_ref(tls_config *cfg) {
+    if (cfg != NULL) atomic_fetch_add_explicit(&cfg->refs, 1, memory_order_relaxed);
+    return cfg;
+}
+
+static void chain_release(tlsio_chain *c) {
+    tlsio_pkey_free(c->key);
+    if (c->der != NULL) {
+        OPENSSL_cleanse(c->der, c->der_len);
+        OPENSSL_free(c->der);
+    }
+    memset(c, 0, sizeof(*c));
+}
+
+void tls_config_free(tls_config *cfg) {
+    if (cfg == NULL) return;
+    /* acq_rel: the last owner must see every other owner's writes before tearing down. */
+    if (atomic_fetch_sub_explicit(&cfg->refs, 1, memory_order_acq_rel) != 1) return;
+    for (size_t i = 0; i < cfg->n_chains; i++)
+        chain_release(&cfg->chains[i]);
+    tlsio_trust_free(cfg->trust);
+    OPENSSL_cleanse(cfg, sizeof(*cfg));
+    OPENSSL_free(cfg);
+}
+
+const char *tls_config_error(const tls_config *cfg) {
+    if (cfg == NULL || cfg->err.code == 0) return "";
+    return cfg->err.msg;
+}
+
+int tlsio_config_check_mutable(tls_config *cfg) {
+    if (cfg == NULL) return TLS_E_USAGE;
+    if (atomic_load_explicit(&cfg->frozen, memory_order_acquire) == 0) return 0;
+    /*
+     * A frozen config is shared: write the sentence only if it is not there already, so
+     * repeated misuse does not keep rewriting memory other threads may be reading.
+     */
+    if (cfg->err.code != TLS_E_USAGE || strcmp(cfg->err.msg, FROZEN_MSG) != 0) {
+        tlsio_err_clear(&cfg->err);
+        tlsio_err_set(&cfg->err, TLS_E_USAGE, FROZEN_MSG);
+    }
+    return TLS_E_USAGE;
+}
+
+/* Every setter starts here: refuse a frozen config, else forget the previous failure. */
+static int setter_begin(tls_config *cfg) {
+    if (cfg == NULL) return TLS_E_USAGE;
+    int r = tlsio_config_check_mutable(cfg);
+    if (r != 0) return r;
+    tlsio_err_clear(&cfg->err);
+    return 0;
+}
+
+int tlsio_config_freeze(tls_config *cfg, int (*load_system)(tls_config *cfg)) {
+    if (cfg == NULL) return TLS_E_USAGE;
+    int expected = 0;
+    if (atomic_compare_exchange_strong_explicit(&cfg->frozen, &expected, 1, memory_order_acq_rel,
+                                                memory_order_acquire)) {
+        /* We won: nobody else touches the config until we publish 2. */
+        if (cfg->trust == NULL && !cfg->trust_explicit && load_system != NULL) {
+            tlsio_err_clear(&cfg->err);
+            int r = load_system(cfg);
+            if (r != 0 && cfg->err.code == 0)
+                tlsio_err_set(&cfg->err, r, "the system trust store could not be loaded (%s)",
+                              tls_error_code_name(r));
+            if (r != 0 || cfg->trust == NULL) {
+                /* Not fatal: a server needs no anchors, and a client will fail verification
+                 * with unknown_ca quoting trust_err. */
+                tlsio_err_clear(&cfg->trust_err);
+                tlsio_err_set(&cfg->trust_err, r != 0 ? r : TLS_E_USAGE, "%s",
+                              r != 0 ? cfg->err.msg : "the system trust store is empty");
+            }
+        } else if (cfg->trust == NULL) {
+            tlsio_err_clear(&cfg->trust_err);
+            tlsio_err_set(&cfg->trust_err, TLS_E_USAGE, "%s",
+                          cfg->trust_explicit
+                              ? "no trust anchors were loaded"
+                              : "no trust anchors were added with tls_config_add_ca_*");
+        }
+        atomic_store_explicit(&cfg->frozen, 2, memory_order_release);
+        return 0;
+    }
+    /*
+     * Another thread is freezing (state 1) or has frozen (state 2). Wait for 2: a plain spin,
+     * since the core may not use thread primitives; the only slow part is loading the system
+     * store once per config (milliseconds), so the wait is short and rare.
+     */
+    while (atomic_load_explicit(&cfg->frozen, memory_order_acquire) != 2) {
+    }
+    return 0;
+}
+
+/* ---- name lists ---- */
+
+/*
+ * Tokenizer for "a:b,c" lists. *cur walks the string; each call yields the next name (possibly
+ * empty, for "a::b" or a trailing separator) and returns 1, or returns 0 at the end.
+ */
+static int next_name(const char **cur, const char *seps, const char **name, size_t *len) {
+    const char *p = *cur;
+    if (p == NULL) return 0;
+    const char *start = p;
+    while (*p != 0 && strchr(seps, *p) == NULL)
+        p++;
+    *name = start;
+    *len = (size_t)(p - start);
+    *cur = *p == 0 ? NULL : p + 1;
+    return 1;
+}
+
+static int has_prefix(const char *s, size_t len, const char *prefix) {
+    size_t n = strlen(prefix);
+    return len >= n && memcmp(s, prefix, n) == 0;
+}
+
+static int contains(const char *s, size_t len, const char *needle) {
+    size_t n = strlen(needle);
+    for (size_t i = 0; i + n <= len; i++)
+        if (memcmp(s + i, needle, n) == 0) return 1;
+    return 0;
+}
+
+/* Why a suite name we do not implement is refused, when we can tell ("" otherwise). */
+static const char *suite_refusal_hint(const char *s, size_t len) {
+    if (contains(s, len, "-"))
+        return ": use the IANA name, e.g. TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256";
+    if (contains(s, len, "_CBC_"))
+        return ": CBC suites are not implemented, only AEAD ones (RFC 7457 §2)";
+    if (has_prefix(s, len, "TLS_RSA_"))
+        return ": RSA key exchange has no forward secrecy and is not implemented";
+    if (has_prefix(s, len, "TLS_DHE_") || has_prefix(s, len, "TLS_DH_") ||
+        has_prefix(s, len, "TLS_ECDH_") || has_prefix(s, len, "TLS_PSK_") ||
+        has_prefix(s, len, "TLS_ECDHE_PSK_"))
+        return ": only ECDHE key exchange with certificates is implemented";
+    if (contains(s, len, "_CCM")) return ": AES-CCM suites are not implemented";
+    if (contains(s, len, "NULL") || contains(s, len, "RC4") || contains(s, len, "DES") ||
+        contains(s, len, "EXPORT") || contains(s, len, "anon"))
+        return ": the suite is insecure";
+    return "";
+}
+
+/* 1 if at least one suite is usable with some version in [min, max]. */
+static int suites_fit_versions(const uint16_t *suites, size_t n, uint16_t min, uint16_t max) {
+    for (size_t i = 0; i < n; i++) {
+        const tlsio_suite *s = tlsio_suite_find(suites[i]);
+        if (s != NULL && s->version >= min && s->version <= max) return 1;
+    }
+    return 0;
+}
+
+int tls_config_set_ciphers(tls_config *cfg, const char *names) {
+    int r = setter_begin(cfg);
+    if (r != 0) return r;
+    if (names == NULL || names[0] == 0)
+        return tlsio_err_set(&cfg->err, TLS_E_USAGE, "cipher suite list is empty");
+    uint16_t ids[TLSIO_MAX_SUITES];
+    size_t n = 0;
+    const char *cur = names, *name;
+    size_t len;
+    while (next_name(&cur, ":,", &name, &len)) {
+        if (len == 0)
+            return tlsio_err_set(&cfg->err, TLS_E_USAGE,
+                                 "cipher suite list '%.*s' has an empty name", QUOTE_MAX, names);
+        int shown = len > QUOTE_MAX ? QUOTE_MAX : (int)len;
+        const tlsio_suite *s = tlsio_suite_by_name(name, len);
+        if (s == NULL)
+            return tlsio_err_set(&cfg->err, TLS_E_USAGE,
+                                 "unknown or unsupported cipher suite '%.*s'%s", shown, name,
+                                 suite_refusal_hint(name, len));
+        for (size_t i = 0; i < n; i++)
+            if (ids[i] == s->id)
+                return tlsio_err_set(&cfg->err, TLS_E_USAGE, "cipher suite '%s' is listed twice",
+                                     s->name);
+        /* Duplicates are refused and the table has TLSIO_MAX_SUITES entries, so n fits. */
+        ids[n++] = s->id;
+    }
+    if (!suites_fit_versions(ids, n, cfg->min_version, cfg->max_version))
+        return tlsio_err_set(&cfg->err, TLS_E_USAGE,
+                             "none of these cipher suites is usable with the enabled versions "
+                             "(%s to %s)",
+                             tls_version_name(cfg->min_version),
+                             tls_version_name(cfg->max_version));
+    memcpy(cfg->suites, ids, n * sizeof(ids[0]));
+    cfg->n_suites = n;
+    return 0;
+}
+
+/* The group called name (tlsio_group_name's spelling), or 0. */
+static uint16_t group_by_name(const char *name, size_t len) {
+    for (size_t i = 0; i < sizeof(default_groups) / sizeof(default_groups[0]); i++) {
+        const char *n = tlsio_group_name(default_groups[i]);
+        if (n != NULL && strlen(n) == len && memcmp(n, name, len) == 0 &&
+            tlsio_group_supported(default_groups[i]))
+            return default_groups[i];
+    }
+    return 0;
+}
+
+int tls_config_set_groups(tls_config *cfg, const char *names) {
+    int r = setter_begin(cfg);
+    if (r != 0) return r;
+    if (names == NULL || names[0] == 0)
+        return tlsio_err_set(&cfg->err, TLS_E_USAGE, "group list is empty");
+    uint16_t ids[TLSIO_MAX_GROUPS];
+    size_t n = 0;
+    const char *cur = names, *name;
+    size_t len;
+    while (next_name(&cur, ":,", &name, &len)) {
+        if (len == 0)
+            return tlsio_err_set(&cfg->err, TLS_E_USAGE, "group list '%.*s' has an empty name",
+                                 QUOTE_MAX, names);
+        uint16_t g = group_by_name(name, len);
+        if (g == 0)
+            return tlsio_err_set(&cfg->err, TLS_E_USAGE, "unknown or unsupported group '%.*s'",
+                                 len > QUOTE_MAX ? QUOTE_MAX : (int)len, name);
+        for (size_t i = 0; i < n; i++)
+            if (ids[i] == g)
+                return tlsio_err_set(&cfg->err, TLS_E_USAGE, "group '%s' is listed twice",
+                                     tlsio_group_name(g));
+        ids[n++] = g; /* no duplicates among TLSIO_MAX_GROUPS known groups: n fits */
+    }
+    memcpy(cfg->groups, ids, n * sizeof(ids[0]));
+    cfg->n_groups = n;
+    return 0;
+}
+
+/* ---- versions ---- */
+
+static int version_ok(tls_config *cfg, const char *which, uint16_t v) {
+    if (v == TLS_VERSION_1_2 || v == TLS_VERSION_1_3) return 0;
+    /* RFC 8996: TLS 1.0 and 1.1 are deprecated; SSL 3.0 by RFC 7568. */
+    if (v >= 0x0300 && v < TLS_VERSION_1_2)
+        return tlsio_err_set(&cfg->err, TLS_E_USAGE,
+                             "%s version %s: TLS 1.1 and below are not supported", which,
+                             tls_version_name(v));
+    return tlsio_err_set(&cfg->err, TLS_E_USAGE,
+                         "%s version 0x%04x is not TLS_VERSION_1_2 (0x0303) or TLS_VERSION_1_3 "
+                         "(0x0304)",
+                         which, v);
+}
+
+int tls_config_set_versions(tls_config *cfg, uint16_t min_version, uint16_t max_version) {
+    int r = setter_begin(cfg);
+    if (r != 0) return r;
+    if ((r = version_ok(cfg, "minimum", min_version)) != 0) return r;
+    if ((r = version_ok(cfg, "maximum", max_version)) != 0) return r;
+    if (min_version > max_version)
+        return tlsio_err_set(&cfg->err, TLS_E_USAGE,
+                             "minimum version %s is above maximum version %s",
+                             tls_version_name(min_version), tls_version_name(max_version));
+    if (!suites_fit_versions(cfg->suites, cfg->n_suites, min_version, max_version))
+        return tlsio_err_set(&cfg->err, TLS_E_USAGE,
+                             "none of the configured cipher suites is usable with %s to %s",
+                             tls_version_name(min_version), tls_version_name(max_version));
+    cfg->min_version = min_version;
+    cfg->max_version = max_version;
+    return 0;
+}
+
+/* ---- ALPN ---- */
+
+int tls_config_set_alpn(tls_config *cfg, const char *protocols) {
+    int r = setter_begin(cfg);
+    if (r != 0) return r;
+    if (protocols == NULL || protocols[0] == 0) {
+        cfg->alpn_len = 0;
+        return 0;
+    }
+    uint8_t wire[TLSIO_MAX_ALPN_WIRE];
+    size_t wire_len = 0;
+    const char *cur = protocols, *name;
+    size_t len;
+    while (next_name(&cur, ",", &name, &len)) {
+        int shown = len > QUOTE_MAX ? QUOTE_MAX : (int)len;
+        /* RFC 7301 §3.1: ProtocolName is opaque<1..2^8-1>; empty names are not allowed. */
+        if (len == 0)
+            return tlsio_err_set(&cfg->err, TLS_E_USAGE, "ALPN list '%.*s' has an empty name",
+                                 QUOTE_MAX, protocols);
+        if (len > 255)
+            return tlsio_err_set(&cfg->err, TLS_E_USAGE,
+                                 "ALPN protocol '%.*s...' is longer than 255 bytes", shown, name);
+        for (size_t i = 0; i < len; i++)
+            if ((uint8_t)name[i] <= 0x20 || name[i] == 0x7f)
+                return tlsio_err_set(&cfg->err, TLS_E_USAGE,
+                                     "ALPN protocol '%.*s' contains a space or control character",
+                                     shown, name);
+        if (wire_len + 1 + len > sizeof(wire))
+            return tlsio_err_set(&cfg->err, TLS_E_USAGE,
+                                 "ALPN list is longer than %d bytes in wire format",
+                                 TLSIO_MAX_ALPN_WIRE);
+        /* Look for the same name among those already encoded. */
+        CBS seen, one;
+        CBS_init(&seen, wire, wire_len);
+        while (CBS_get_u8_length_prefixed(&seen, &one))
+            if (CBS_len(&one) == len && memcmp(CBS_data(&one), name, len) == 0)
+                return tlsio_err_set(&cfg->err, TLS_E_USAGE, "ALPN protocol '%.*s' is listed twice",
+                                     shown, name);
+        wire[wire_len++] = (uint8_t)len;
+        memcpy(wire + wire_len, name, len);
+        wire_len += len;
+    }
+    memcpy(cfg->alpn, wire, wire_len);
+    cfg->alpn_len = wire_len;
+    return 0;
+}
+
+/* ---- RNG ---- */
+
+int tls_config_set_rng(tls_config *cfg, tls_rng_fn fn, void *ctx) {
+    int r = setter_begin(cfg);
+    if (r != 0) return r;
+    cfg->rng.fn = fn; /* NULL: back to libcrypto's RNG */
+    cfg->rng.ctx = fn != NULL ? ctx : NULL;
+    return 0;
+}
+
+/* ---- trust anchors ---- */
+
+int tlsio_config_add_ca_der(tls_config *cfg, const uint8_t *der, size_t der_len, tlsio_err *err) {
+    /* Check the framing of every certificate before the store changes. */
+    CBS all, one;
+    size_t n = 0;
+    CBS_init(&all, der, der_len);
+    while (CBS_len(&all) != 0) {
+        if (!CBS_get_asn1_element(&all, &one, CBS_ASN1_SEQUENCE))
+            return tlsio_err_set(err, TLS_E_USAGE, "CA certificate %zu: malformed DER", n + 1);
+        n++;
+    }
+    if (n == 0) return tlsio_err_set(err, TLS_E_USAGE, "no CA certificate given");
+    tlsio_trust *t = cfg->trust;
+    int fresh = t == NULL;
+    if (fresh) {
+        int r = tlsio_trust_new(&t, err);
+        if (r != 0) return r;
+    }
+    CBS_init(&all, der, der_len);
+    while (CBS_get_asn1_element(&all, &one, CBS_ASN1_SEQUENCE)) {
+        int r = tlsio_trust_add_der(t, CBS_data(&one), CBS_len(&one), err);
+        if (r != 0) {
+            if (fresh) tlsio_trust_free(t);
+            return r;
+        }
+    }
+    cfg->trust = t;
+    return 0;
+}
+
+int tls_config_add_ca_pem(tls_config *cfg, const char *pem, size_t len) {
+    int r = setter_begin(cfg);
+    if (r != 0) return r;
+    if (pem == NULL && len != 0) return tlsio_err_set(&cfg->err, TLS_E_USAGE, "CA PEM is NULL");
+    CBB der;
+    size_t n;
+    if (!CBB_init(&der, len / 4 * 3 + 16))
+        return tlsio_err_set(&cfg->err, TLS_E_NOMEM, "CA PEM: out of memory");
+    r = tlsio_pem_certs_to_der((const uint8_t *)pem, len, 0, "CA PEM", &der, &n, &cfg->err);
+    if (r == 0) r = tlsio_config_add_ca_der(cfg, CBB_data(&der), CBB_len(&der), &cfg->err);
+    CBB_cleanup(&der);
+    if (r == 0) cfg->trust_explicit = 1;
+    return r;
+}
+
+/* ---- certificate chains ---- */
+
+/* Refuses key types and sizes we do not serve with; 0 if k is fine. */
+static int check_cert_key(tls_config *cfg, const tlsio_pkey *k) {
+    tlsio_key_type t = tlsio_pkey_type(k);
+    switch (t) {
+    case TLSIO_KEY_EC_P256:
+    case TLSIO_KEY_EC_P384:
+    case TLSIO_KEY_ED25519:
+        return 0;
+    case TLSIO_KEY_RSA: {
+        unsigned bits = tlsio_pkey_bits(k);
+        if (bits < TLSIO_RSA_MIN_BITS || bits > RSA_MAX_BITS)
+            return tlsio_err_set(&cfg->err, TLS_E_USAGE,
+                                 "RSA private key has %u bits; tlsio supports 2048 to 4096", bits);
+        return 0;
+    }
+    default:
+        return tlsio_err_set(&cfg->err, TLS_E_USAGE,
+                             "private key type %s is not supported for certificates (use ECDSA "
+                             "P-256/P-384, RSA 2048-4096 or Ed25519)",
+                             tlsio_key_type_name(t));
+    }
+}
+
+int tls_config_add_cert_pem(tls_config *cfg, const char *chain_pem, size_t chain_len,
+                            const char *key_pem, size_t key_len) {
+    int r = setter_begin(cfg);
+    if (r != 0) return r;
+    if ((chain_pem == NULL && chain_len != 0) || (key_pem == NULL && key_len != 0))
+        return tlsio_err_set(&cfg->err, TLS_E_USAGE, "certificate chain or key PEM is NULL");
+    if (cfg->n_chains == TLSIO_MAX_CHAINS)
+        return tlsio_err_set(&cfg->err, TLS_E_USAGE,
+                             "at most %d certificate chains can be configured", TLSIO_MAX_CHAINS);
+
+    tlsio_chain c;
+    memset(&c, 0, sizeof(c));
+    tlsio_pkey *leaf_key = NULL;
+    CBB der;
+    CBB_zero(&der);
+    if (!CBB_init(&der, chain_len / 4 * 3 + 16)) {
+        r = tlsio_err_set(&cfg->err, TLS_E_NOMEM, "certificate chain PEM: out of memory");
+        goto done;
+    }
+    r = tlsio_pem_certs_to_der((const uint8_t *)chain_pem, chain_len, TLSIO_MAX_CHAIN_LEN,
+                               "certificate chain PEM", &der, &c.n_certs, &cfg->err);
+    if (r != 0) goto done;
+    if (!CBB_finish(&der, &c.der, &c.der_len)) {
+        r = tlsio_err_set(&cfg->err, TLS_E_NOMEM, "certificate chain PEM: out of memory");
+        goto done;
+    }
+    CBS all;
+    CBS_init(&all, c.der, c.der_len);
+    for (size_t i = 0; i < c.n_certs; i++) {
+        if (!CBS_get_asn1_element(&all, &c.certs[i], CBS_ASN1_SEQUENCE)) {
+            /* tlsio_pem_certs_to_der checked each certificate: this cannot happen. */
+            r = tlsio_err_set(&cfg->err, TLS_E_INTERNAL, "certificate chain: lost framing");
+            goto done;
+        }
+    }
+
+    r = tlsio_pkey_from_pem(&c.key, (const uint8_t *)key_pem, key_len, &cfg->err);
+    if (r != 0) goto done;
+    if ((r = check_cert_key(cfg, c.key)) != 0) goto done;
+
+    tlsio_err leaf_err;
+    tlsio_err_clear(&leaf_err);
+    r = tlsio_pkey_from_cert_der(&leaf_key, CBS_data(&c.certs[0]), CBS_len(&c.certs[0]), &leaf_err);
+    if (r != 0) {
+        /* An alert code means nothing to a setter's caller: report it as misuse. */
+        r = tlsio_err_set(&cfg->err, TLS_E_USAGE, "leaf %s", leaf_err.msg);
+        goto done;
+    }
+    if (!tlsio_pkey_same_public(c.key, leaf_key)) {
+        char subject[160];
+        if (tlsio_x509_subject(CBS_data(&c.certs[0]), CBS_len(&c.certs[0]), subject,
+                               sizeof(subject)) != 0)
+            strcpy(subject, "?");
+        r = tlsio_err_set(&cfg->err, TLS_E_USAGE, "private key does not match the certificate '%s'",
+                          subject);
+        goto done;
+    }
+    cfg->chains[cfg->n_chains++] = c;
+    memset(&c, 0, sizeof(c)); /* now owned by cfg */
+
+done:
+    tlsio_pkey_free(leaf_key);
+    chain_release(&c);
+    CBB_cleanup(&der);
+    return r;
+}

@@ -1,0 +1,110 @@
+/*
+ * The configuration object behind <tlsio/tls.h>'s tls_config (internal view).
+ *
+ * Built with setters, then frozen by the first connection: after that it is read-only and
+ * shared (reference counted with atomics) by any number of connections and threads.
+ */
+#ifndef TLSIO_CONFIG_H
+#define TLSIO_CONFIG_H
+
+#ifdef __cplusplus
+/* C++ tests see the struct too: std::atomic_int has the layout of C11's atomic_int. */
+#include <atomic>
+using std::atomic_int;
+#else
+#include <stdatomic.h>
+#endif
+#include <stddef.h>
+#include <stdint.h>
+#include <openssl/bytestring.h>
+#include <tlsio/tls.h>
+
+#include "crypto_rng.h"
+#include "crypto_sig.h"
+#include "crypto_x509.h"
+#include "err.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define TLSIO_MAX_CHAINS    8  /* certificate chains a server may hold */
+#define TLSIO_MAX_CHAIN_LEN 10 /* certificates in one chain, leaf first */
+#define TLSIO_MAX_SUITES    9  /* 3 TLS 1.3 + 6 TLS 1.2 */
+#define TLSIO_MAX_GROUPS    3
+#define TLSIO_MAX_ALPN_WIRE 512 /* ProtocolNameList body bytes */
+
+/* One certificate chain with its private key. */
+typedef struct tlsio_chain {
+    tlsio_pkey *key;                /* private key; its public half matches certs[0] */
+    uint8_t *der;                   /* heap: all certificates' DER back to back */
+    CBS certs[TLSIO_MAX_CHAIN_LEN]; /* views into der, leaf first */
+    size_t n_certs;
+    size_t der_len; /* bytes at der (all certificates) */
+} tlsio_chain;
+
+struct tls_config {
+    atomic_int refs;
+    atomic_int frozen; /* 0 building, 1 freezing, 2 frozen */
+
+    uint16_t min_version, max_version; /* TLS_VERSION_1_2 / _1_3 */
+    uint16_t suites[TLSIO_MAX_SUITES]; /* preference order, both versions mixed */
+    size_t n_suites;
+    uint16_t groups[TLSIO_MAX_GROUPS]; /* preference order; groups[0] gets a key share */
+    size_t n_groups;
+    uint8_t alpn[TLSIO_MAX_ALPN_WIRE]; /* ProtocolNameList body (u8-prefixed names) */
+    size_t alpn_len;                   /* 0: no ALPN */
+
+    tlsio_trust *trust; /* NULL until an anchor is added */
+    int trust_explicit; /* the user chose anchors (no system default) */
+
+    tlsio_chain chains[TLSIO_MAX_CHAINS];
+    size_t n_chains;
+
+    tlsio_rng rng;
+    tlsio_err err; /* the last setter's failure */
+
+    /*
+     * Set by tlsio_config_freeze when the config ends up frozen with trust == NULL: why there
+     * are no trust anchors (the system store failed to load, or none were added and no loader
+     * was given). Read-only once frozen, unlike err, so connections may quote it in their
+     * unknown_ca sentence. code == 0 when trust != NULL.
+     */
+    tlsio_err trust_err;
+};
+
+/*
+ * Freezes cfg for use by a connection (idempotent, thread-safe). If the config has no trust
+ * anchors and load_system is not NULL, load_system(cfg) is called once first (the socket
+ * facade passes its system-store loader; the core passes NULL). A loader failure does not stop
+ * the freeze: it is recorded in cfg->err and cfg->trust_err. Threads that lose the race to
+ * freeze spin (C11 atomics only; the core has no thread header) until the winner is done.
+ * Returns 0, or TLS_E_USAGE for a NULL cfg.
+ */
+int tlsio_config_freeze(tls_config *cfg, int (*load_system)(tls_config *cfg)) TLSIO_MUST_CHECK;
+
+/* Setters check this first: TLS_E_USAGE once frozen. */
+int tlsio_config_check_mutable(tls_config *cfg) TLSIO_MUST_CHECK;
+
+/*
+ * Adds DER certificates (back to back, each one DER SEQUENCE; see crypto_pem.h) to cfg's
+ * trust store, creating it if needed. Does not check mutability, clear cfg->err or set
+ * trust_explicit: it is the shared back end of tls_config_add_ca_* and of the system-store
+ * loader that runs while the config is being frozen. Every certificate is checked before any
+ * is added; only an allocation failure inside libcrypto can leave part of them added to an
+ * existing store. Returns 0, TLS_E_USAGE or TLS_E_NOMEM with a sentence in err.
+ */
+int tlsio_config_add_ca_der(tls_config *cfg, const uint8_t *der, size_t der_len,
+                            tlsio_err *err) TLSIO_MUST_CHECK;
+
+/*
+ * The socket facade's system-store loader (sockapi/config_files.c), to pass to
+ * tlsio_config_freeze: loads $SSL_CERT_FILE / $SSL_CERT_DIR / the Debian bundle into cfg's
+ * trust store without the mutability check. Returns 0, or an error with the reason in cfg->err.
+ */
+int tlsio_config_load_system_store(tls_config *cfg) TLSIO_MUST_CHECK;
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,93 @@
+/*
+ * X.509: trust stores, certificate chain verification and host name checks (RFC 9525).
+ * Part of the crypto adapter: the only code besides CBS/CBB that calls libcrypto.
+ *
+ * The core has no clock and reads no files: callers hand in the current Unix time and
+ * the trust anchors as bytes.
+ */
+#ifndef TLSIO_CRYPTO_X509_H
+#define TLSIO_CRYPTO_X509_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <openssl/bytestring.h>
+
+#include "err.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Longest chain we build, leaf and trust anchor included. */
+#define TLSIO_X509_MAX_DEPTH 10
+
+/* A set of trust anchors (wraps an X509_STORE; reference counted, read-only once built). */
+typedef struct tlsio_trust tlsio_trust;
+
+int tlsio_trust_new(tlsio_trust **out, tlsio_err *err) TLSIO_MUST_CHECK;
+/*
+ * Adds every "CERTIFICATE" block of a PEM text (e.g. a whole CA bundle); other block types
+ * are skipped; duplicates are harmless. *n_added (may be NULL) counts certificates parsed.
+ * No certificate at all, or a malformed one -> TLS_E_USAGE with a sentence.
+ */
+int tlsio_trust_add_pem(tlsio_trust *t, const uint8_t *pem, size_t pem_len, size_t *n_added,
+                        tlsio_err *err) TLSIO_MUST_CHECK;
+/* Adds one DER certificate. Malformed -> TLS_E_USAGE. */
+int tlsio_trust_add_der(tlsio_trust *t, const uint8_t *der, size_t der_len,
+                        tlsio_err *err) TLSIO_MUST_CHECK;
+/* Number of distinct certificates in the store. */
+size_t tlsio_trust_count(const tlsio_trust *t);
+tlsio_trust *tlsio_trust_up_ref(tlsio_trust *t);
+void tlsio_trust_free(tlsio_trust *t); /* NULL is fine */
+
+typedef enum tlsio_cert_purpose {
+    TLSIO_PURPOSE_SERVER = 1, /* we are a client checking a server: EKU serverAuth */
+    TLSIO_PURPOSE_CLIENT = 2  /* we are a server checking a client: EKU clientAuth */
+} tlsio_cert_purpose;
+
+/*
+ * Verifies a peer's chain: certs[0] is the leaf, the rest are untrusted intermediates in
+ * any order. `now` is Unix time (seconds) for validity checks. If host is not NULL the
+ * leaf must match it (a DNS name or an IPv4/IPv6 literal; see tlsio_x509_check_host).
+ * Returns 0 or an alert; the sentence (TLS_ERRCAT_CERTIFICATE) names the check:
+ *   no path to a trust anchor, CA:FALSE issuer, too long ->  TLS_ALERT_UNKNOWN_CA
+ *     "server certificate chain does not lead to a trusted root: unable to get local
+ *      issuer certificate (depth 1, issuer 'CN=Intermediate')"
+ *   expired or not yet valid -> TLS_ALERT_CERTIFICATE_EXPIRED (with the dates)
+ *   wrong extended key usage -> TLS_ALERT_UNSUPPORTED_CERTIFICATE
+ *   malformed DER, bad signature, host mismatch -> TLS_ALERT_BAD_CERTIFICATE
+ *   anything else libcrypto reports -> TLS_ALERT_CERTIFICATE_UNKNOWN
+ * n_certs == 0 or a host that is neither a DNS name nor an IP literal -> TLS_E_USAGE.
+ */
+int tlsio_x509_verify_chain(const tlsio_trust *t, const CBS *certs, size_t n_certs,
+                            const char *host, tlsio_cert_purpose purpose, int64_t now,
+                            tlsio_err *err) TLSIO_MUST_CHECK;
+
+/*
+ * RFC 9525 host check of one DER certificate: DNS-IDs (subjectAltName dNSName) only, no
+ * Common Name fallback; "*" only as the whole left-most label, matching exactly one
+ * label; ASCII case-insensitive; a trailing dot in host is ignored; an IPv4/IPv6 literal
+ * matches only iPAddress SANs. Mismatch -> TLS_ALERT_BAD_CERTIFICATE with
+ * "server certificate does not match host 'example.com' (SANs: a.example, b.example)".
+ */
+int tlsio_x509_check_host(const uint8_t *der, size_t der_len, const char *host,
+                          tlsio_err *err) TLSIO_MUST_CHECK;
+
+/* 1 if host is an IPv4 dotted-quad or IPv6 literal (no brackets), else 0. */
+int tlsio_host_is_ip_literal(const char *host);
+
+/*
+ * The certificate's subject as one line, RFC 2253 style ("CN=example.com,O=Example"),
+ * truncated to fit cap (always NUL-terminated). Returns 0 or TLS_ALERT_BAD_CERTIFICATE.
+ */
+int tlsio_x509_subject(const uint8_t *der, size_t der_len, char *out, size_t cap) TLSIO_MUST_CHECK;
+/*
+ * The subjectAltName entries as one line, "a.example, b.example, IP:192.0.2.1" ("" when
+ * there are none), truncated with "..." to fit cap. Returns 0 or TLS_ALERT_BAD_CERTIFICATE.
+ */
+int tlsio_x509_sans(const uint8_t *der, size_t der_len, char *out, size_t cap) TLSIO_MUST_CHECK;
+
+#ifdef __cplusplus
+}
+#endif
+#endif

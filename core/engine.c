@@ -1,0 +1,319 @@
+/* The engine's public face: lifecycle, the four buffer/ack pairs, status and getters. */
+#include "engine.h"
+
+#include <openssl/mem.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hs_dispatch.h"
+
+/* Receive buffer: one record of the largest kind plus one more header, so a record and the
+ * start of the next can be read in one call. */
+#define IN_CAP (TLSIO_RECORD_MAX_LEN + TLSIO_RECORD_HEADER_LEN)
+
+static tls_engine *engine_new(tls_config *cfg, int is_server) {
+    if (cfg == NULL || tlsio_config_freeze(cfg, NULL) != 0) return NULL;
+    tls_engine *e = calloc(1, sizeof(*e));
+    if (e == NULL) return NULL;
+    e->cfg = tls_config_ref(cfg);
+    e->is_server = is_server;
+    tlsio_rl_dir_init(&e->rd);
+    tlsio_rl_dir_init(&e->wd);
+    tlsio_hs_init(&e->reasm, 0);
+    e->hs = calloc(1, sizeof(*e->hs));
+    if (e->hs == NULL) {
+        tls_engine_free(e);
+        return NULL;
+    }
+    tlsio_transcript_init(&e->hs->transcript);
+    return e;
+}
+
+tls_engine *tls_engine_new_client(tls_config *cfg, const char *server_name) {
+    if (server_name == NULL || server_name[0] == '\0' || strlen(server_name) > 253 + 1)
+        return NULL;
+    tls_engine *e = engine_new(cfg, 0);
+    if (e == NULL) return NULL;
+    size_t n = strlen(server_name);
+    e->server_name = malloc(n + 1);
+    if (e->server_name == NULL) {
+        tls_engine_free(e);
+        return NULL;
+    }
+    memcpy(e->server_name, server_name, n + 1);
+    e->table = &tlsio_hs13_client_table;
+    if (tlsio13_client_start(e) != 0) {
+        /* the failure is sticky and visible through the status and error calls */
+    }
+    return e;
+}
+
+tls_engine *tls_engine_new_server(tls_config *cfg) {
+    if (cfg == NULL || cfg->n_chains == 0) return NULL;
+    tls_engine *e = engine_new(cfg, 1);
+    if (e == NULL) return NULL;
+    e->table = &tlsio_hs13_server_table;
+    e->state = 0;
+    return e;
+}
+
+void tlsio_hs_state_free(tls_engine *e) {
+    tlsio_hs *hs = e->hs;
+    if (hs == NULL) return;
+    tlsio_transcript_wipe(&hs->transcript);
+    tlsio_ks_wipe(&hs->ks);
+    tlsio_kex_wipe(&hs->kex);
+    tlsio_pkey_free(hs->peer_key);
+    free(hs->cookie);
+    free(hs->cr_context);
+    OPENSSL_cleanse(hs, sizeof(*hs));
+    free(hs);
+    e->hs = NULL;
+}
+
+static void free_buf(uint8_t **p, size_t cap) {
+    if (*p != NULL) OPENSSL_cleanse(*p, cap);
+    free(*p);
+    *p = NULL;
+}
+
+void tls_engine_free(tls_engine *e) {
+    if (e == NULL) return;
+    tlsio_hs_state_free(e);
+    tlsio_hs_free(&e->reasm);
+    tlsio_rl_dir_wipe(&e->rd);
+    tlsio_rl_dir_wipe(&e->wd);
+    free_buf(&e->in, e->in_cap);
+    free_buf(&e->out, e->out_cap);
+    free_buf(&e->hsq, e->hsq_cap);
+    free(e->server_name);
+    tls_config_free(e->cfg);
+    OPENSSL_cleanse(e, sizeof(*e));
+    free(e);
+}
+
+void tls_engine_set_time(tls_engine *e, int64_t unix_seconds) {
+    e->now = unix_seconds;
+    e->have_now = 1;
+}
+
+/* ---- failing --------------------------------------------------------------------------- */
+
+/*
+ * The alert that reports a failure with this code to the peer, or -1 for none. RFC 8446 §6.2:
+ * a fatal error SHOULD be reported with an alert. Not when the peer's alert ended the
+ * connection, the transport is gone (TLS_E_TRUNCATED), our close_notify already went out
+ * (§6.1: nothing follows it), or a client has not sent its ClientHello (no peer yet). A local
+ * failure (libcrypto, memory, misuse) is internal_error: "unrelated to the peer".
+ */
+static int alert_for(const tls_engine *e, int code) {
+    if (e->err.category == TLS_ERRCAT_PEER_ALERT || code == TLS_E_TRUNCATED || e->close_sent)
+        return -1;
+    if (!e->is_server && e->state == 0) return -1;
+    return code > 0 && code < 0x100 ? code : TLS_ALERT_INTERNAL_ERROR;
+}
+
+int tlsio_engine_failed(tls_engine *e, int code) {
+    if (e->err.code == 0) tlsio_err_set(&e->err, code, "%s", tls_error_code_name(code));
+    code = e->err.code;
+    int alert = alert_for(e, code);
+    if (!e->alert_queued && alert >= 0) {
+        e->alert_queued = 1;
+        if (tlsio_send_alert(e, (uint8_t)alert) != 0) {
+            /* the connection has failed already; an alert that cannot be sealed is dropped */
+        }
+    }
+    return code;
+}
+
+int tlsio_engine_fail(tls_engine *e, int code, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    int cat = (code >= 0x100 && code != TLS_E_TRUNCATED) ? TLS_ERRCAT_INTERNAL : TLS_ERRCAT_PROTOCOL;
+    if (code == TLS_E_USAGE || code == TLS_E_CLOSED) cat = TLS_ERRCAT_USAGE;
+    if (code == TLS_E_TRUNCATED) cat = TLS_ERRCAT_TRANSPORT;
+    tlsio_err_vsetc(&e->err, cat, code, fmt, ap);
+    va_end(ap);
+    return tlsio_engine_failed(e, code);
+}
+
+static int failed(const tls_engine *e) {
+    return e->err.code != 0;
+}
+
+/* ---- status ---------------------------------------------------------------------------- */
+
+unsigned tls_engine_status(const tls_engine *e) {
+    unsigned st = 0;
+    if (e->out_end > e->out_start) st |= TLS_ST_HAS_SEND;
+    if (failed(e)) return st | TLS_ST_FAILED | TLS_ST_CLOSED;
+    if (e->connected) st |= TLS_ST_CONNECTED;
+    if (e->app_len > 0) st |= TLS_ST_HAS_READ;
+    if (e->close_received) st |= TLS_ST_PEER_CLOSED;
+    if (e->close_received && e->close_sent) st |= TLS_ST_CLOSED;
+    if (!e->close_received && e->app_len == 0) st |= TLS_ST_WANT_RECV;
+    if (e->connected && !e->close_sent) st |= TLS_ST_CAN_WRITE;
+    return st;
+}
+
+/* ---- network in ------------------------------------------------------------------------ */
+
+uint8_t *tls_engine_recv_buf(tls_engine *e, size_t *len) {
+    *len = 0;
+    if (failed(e) || e->close_received) return NULL;
+    if (e->in == NULL) {
+        e->in = malloc(IN_CAP);
+        if (e->in == NULL) return NULL;
+        e->in_cap = IN_CAP;
+    }
+    /* Move the unprocessed tail to the front once no decrypted data points into it. */
+    if (e->app_len == 0 && e->in_start > 0) {
+        memmove(e->in, e->in + e->in_start, e->in_end - e->in_start);
+        e->in_end -= e->in_start;
+        e->in_start = 0;
+    }
+    if (e->in_end == e->in_cap) return NULL;
+    *len = e->in_cap - e->in_end;
+    return e->in + e->in_end;
+}
+
+int tls_engine_recv_ack(tls_engine *e, size_t len) {
+    if (failed(e)) return e->err.code;
+    if (len > e->in_cap - e->in_end)
+        return tlsio_engine_fail(e, TLS_E_USAGE, "recv_ack: %zu bytes acknowledged, buffer had %zu",
+                                 len, e->in_cap - e->in_end);
+    e->in_end += len;
+    return tlsio_process_input(e);
+}
+
+int tls_engine_recv_eof(tls_engine *e) {
+    if (failed(e)) return e->err.code;
+    if (e->close_received) return 0;
+    /* RFC 8446 §6.1: a stream that ends without close_notify may have been truncated. */
+    return tlsio_engine_fail(e, TLS_E_TRUNCATED,
+                             "the peer closed the connection without close_notify%s",
+                             e->connected ? "" : " during the handshake");
+}
+
+/* ---- network out ----------------------------------------------------------------------- */
+
+const uint8_t *tls_engine_send_buf(tls_engine *e, size_t *len) {
+    *len = e->out_end - e->out_start;
+    return *len ? e->out + e->out_start : NULL;
+}
+
+void tls_engine_send_ack(tls_engine *e, size_t len) {
+    if (len > e->out_end - e->out_start) len = e->out_end - e->out_start;
+    e->out_start += len;
+    if (e->out_start == e->out_end) e->out_start = e->out_end = 0;
+}
+
+/* ---- application out ------------------------------------------------------------------- */
+
+static size_t max_fragment(const tls_engine *e) {
+    (void)e;
+    return TLSIO_RECORD_MAX_PLAINTEXT;
+}
+
+uint8_t *tls_engine_write_buf(tls_engine *e, size_t *len) {
+    *len = 0;
+    if (failed(e) || !e->connected || e->close_sent) return NULL;
+    /* RFC 8446 §5.5: update the key before it reaches its usage limit. */
+    if (e->version == TLS_VERSION_1_3 && (tlsio_rl_key_update_due(&e->wd) || e->key_update_pending)) {
+        if (tlsio13_send_key_update(e, 0) != 0) return NULL;
+    }
+    size_t pre = tlsio_rl_seal_prefix_len(&e->wd), post = tlsio_rl_seal_suffix_len(&e->wd, 0);
+    size_t frag = max_fragment(e);
+    if (tlsio_out_reserve(e, pre + frag + post) != 0) return NULL;
+    *len = frag;
+    return e->out + e->out_end + pre;
+}
+
+int tls_engine_write_ack(tls_engine *e, size_t len) {
+    if (failed(e)) return e->err.code;
+    if (!e->connected || e->close_sent || len > max_fragment(e))
+        return tlsio_engine_fail(e, TLS_E_USAGE, "write_ack: %zu bytes not written through write_buf",
+                                 len);
+    size_t rec_len = 0;
+    int rc = tlsio_rl_seal(&e->wd, TLSIO_CT_APPLICATION_DATA, e->out + e->out_end,
+                           e->out_cap - e->out_end, len, 0, &rec_len, &e->err);
+    if (rc != 0) return tlsio_engine_failed(e, rc);
+    e->out_end += rec_len;
+    return 0;
+}
+
+/* ---- application in -------------------------------------------------------------------- */
+
+const uint8_t *tls_engine_read_buf(tls_engine *e, size_t *len) {
+    *len = e->app_len;
+    return e->app_len ? e->app : NULL;
+}
+
+void tls_engine_read_ack(tls_engine *e, size_t len) {
+    if (len > e->app_len) len = e->app_len;
+    e->app += len;
+    e->app_len -= len;
+    if (e->app_len == 0 && !failed(e)) {
+        /* Records behind the one just drained may already be buffered. */
+        if (tlsio_process_input(e) != 0) {
+            /* sticky: visible through tls_engine_status / tls_engine_error */
+        }
+    }
+}
+
+/* ---- closing, key update --------------------------------------------------------------- */
+
+int tls_engine_close(tls_engine *e) {
+    if (failed(e)) return e->err.code;
+    if (e->close_sent) return 0;
+    int rc = tlsio_send_alert(e, TLS_ALERT_CLOSE_NOTIFY);
+    if (rc != 0) return tlsio_engine_failed(e, rc);
+    e->close_sent = 1;
+    return 0;
+}
+
+int tls_engine_key_update(tls_engine *e, int request_peer) {
+    if (failed(e)) return e->err.code;
+    if (!e->connected || e->version != TLS_VERSION_1_3 || e->close_sent)
+        return tlsio_engine_fail(e, TLS_E_USAGE, "key update needs an open TLS 1.3 connection");
+    return tlsio13_send_key_update(e, request_peer);
+}
+
+/* ---- errors and getters ---------------------------------------------------------------- */
+
+int tls_engine_error_code(const tls_engine *e) {
+    return e->err.code;
+}
+
+int tls_engine_error_category(const tls_engine *e) {
+    return e->err.category;
+}
+
+const char *tls_engine_error(const tls_engine *e) {
+    return e->err.msg;
+}
+
+uint16_t tls_engine_version(const tls_engine *e) {
+    return e->connected || e->suite ? e->version : 0;
+}
+
+uint16_t tls_engine_cipher_suite(const tls_engine *e) {
+    return e->suite ? e->suite->id : 0;
+}
+
+uint16_t tls_engine_group(const tls_engine *e) {
+    return e->group;
+}
+
+const char *tls_engine_alpn(const tls_engine *e) {
+    return e->alpn[0] ? e->alpn : NULL;
+}
+
+const char *tls_engine_server_name(const tls_engine *e) {
+    return e->server_name;
+}
+
+const char *tls_engine_peer_subject(const tls_engine *e) {
+    return e->peer_subject[0] ? e->peer_subject : NULL;
+}

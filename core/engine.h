@@ -1,0 +1,197 @@
+/*
+ * The engine's internal view: the connection object shared by the record-input path
+ * (engine_recv.c), the output path (engine_send.c), the dispatcher (hs_dispatch.c) and the
+ * per-version, per-role handshake modules (hs13_client.c, hs13_server.c).
+ */
+#ifndef TLSIO_ENGINE_H
+#define TLSIO_ENGINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <tlsio/core.h>
+
+#include "config.h"
+#include "crypto_kex.h"
+#include "crypto_sig.h"
+#include "err.h"
+#include "hs_reassembly.h"
+#include "keysched.h"
+#include "msgs.h"
+#include "record.h"
+#include "suites.h"
+#include "transcript.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct tlsio_hs_table;
+
+/* Handshake-only state: allocated at the start, wiped and freed once connected. */
+typedef struct tlsio_hs {
+    tlsio_transcript transcript;
+    tlsio_keysched ks;
+    tlsio_kex kex; /* our ephemeral key share */
+    uint8_t client_random[32];
+    uint8_t server_random[32];
+    uint8_t session_id[32]; /* legacy_session_id (RFC 8446 §4.1.2, D.4) */
+    size_t session_id_len;
+    uint8_t c_hs_secret[TLSIO_MAX_HASH_LEN]; /* client_handshake_traffic_secret */
+    uint8_t s_hs_secret[TLSIO_MAX_HASH_LEN]; /* server_handshake_traffic_secret */
+    uint8_t *cookie; /* HelloRetryRequest cookie to echo (heap) */
+    size_t cookie_len;
+    int hrr_seen;           /* a HelloRetryRequest was sent / received */
+    int skip_early_data;    /* server: the client offered 0-RTT, which we reject (§4.2.10) */
+    size_t early_skipped;   /* server: bytes of rejected early data skipped so far */
+    int cert_requested;     /* client: the server sent a CertificateRequest */
+    uint8_t *cr_context;    /* client: CertificateRequest context to echo (heap) */
+    size_t cr_context_len;
+    tlsio_pkey *peer_key;   /* the peer's leaf public key, until CertificateVerify */
+    uint16_t offered_groups[TLSIO_MAX_GROUPS]; /* client: groups in supported_groups */
+    size_t n_offered_groups;
+    uint16_t peer_sigalgs[64]; /* the peer's signature_algorithms (CH or CertificateRequest) */
+    size_t n_peer_sigalgs;
+    /* server: what the ClientHello asked for */
+    const tlsio_chain *chain; /* chosen certificate chain */
+    uint16_t sig_scheme;      /* chosen CertificateVerify scheme */
+} tlsio_hs;
+
+struct tls_engine {
+    tls_config *cfg;
+    int is_server;
+    const struct tlsio_hs_table *table; /* the role's (and later version's) state machine */
+    uint8_t state;
+
+    uint16_t version;          /* negotiated; 0 before */
+    const tlsio_suite *suite;  /* negotiated; NULL before */
+    uint16_t group;            /* negotiated key exchange group */
+    char *server_name;         /* client: name to verify; server: SNI received (heap) */
+    char alpn[256];            /* negotiated protocol, "" if none */
+    char peer_subject[256];    /* the verified peer leaf's subject, "" if none */
+
+    tlsio_err err;
+    int64_t now;
+    int have_now;
+
+    /* record layer */
+    tlsio_rl_dir rd, wd;
+
+    /* network input: in[in_start..in_end) holds received, unprocessed bytes */
+    uint8_t *in;
+    size_t in_cap, in_start, in_end;
+    /* decrypted application data waiting for the caller (a view into `in`) */
+    uint8_t *app;
+    size_t app_len;
+
+    /* network output: out[out_start..out_end) holds records ready to send */
+    uint8_t *out;
+    size_t out_cap, out_start, out_end;
+    /* handshake messages queued for the next flush (same key, same content type) */
+    uint8_t *hsq;
+    size_t hsq_cap, hsq_len;
+
+    tlsio_hs_reasm reasm;
+    tlsio_hs *hs; /* NULL once connected */
+
+    /* TLS 1.3 application traffic secrets, kept for KeyUpdate (RFC 8446 §7.2) */
+    uint8_t c_ap_secret[TLSIO_MAX_HASH_LEN];
+    uint8_t s_ap_secret[TLSIO_MAX_HASH_LEN];
+
+    /* Test hook (core/engine_testing.h): sees each outgoing handshake message after it was
+     * hashed into our transcript and may alter it, to prove the peer's checks. */
+    void (*test_tamper)(void *ctx, uint8_t *msg, size_t len);
+    void *test_tamper_ctx;
+
+    unsigned connected : 1;
+    unsigned close_sent : 1;
+    unsigned close_received : 1;
+    unsigned alert_queued : 1;
+    unsigned read_key_changed : 1; /* set by handlers when they install a new read key */
+    unsigned key_update_pending : 1; /* we owe the peer a KeyUpdate(update_not_requested) */
+    unsigned ccs_sent : 1;
+};
+
+/* Hash length of the negotiated suite. */
+static inline size_t tlsio_engine_hash_len(const tls_engine *e) {
+    return tlsio_hash_len(e->suite->hash);
+}
+
+/* ---- failing ---------------------------------------------------------------------- */
+
+/* Records the failure (sticky) and queues the alert when the code is one (1..255) that we
+ * owe the peer. Returns the (first) error code. */
+int tlsio_engine_fail(tls_engine *e, int code, const char *fmt, ...) TLSIO_PRINTF(3, 4);
+/* After a callee filled e->err: make it the connection's failure (queues the alert). */
+int tlsio_engine_failed(tls_engine *e, int code);
+
+/* ---- output (engine_send.c) ------------------------------------------------------- */
+
+/* Appends a whole handshake message (header + body) to the queue and the transcript. */
+int tlsio_send_hs(tls_engine *e, const uint8_t *msg, size_t len) TLSIO_MUST_CHECK;
+/* Encodes body with codec as handshake message msg_type, then as tlsio_send_hs. */
+int tlsio_send_hs_msg(tls_engine *e, uint8_t msg_type, const tlsio_codec *codec,
+                      const void *body) TLSIO_MUST_CHECK;
+/* Seals the queued handshake messages into records under the current write key. */
+int tlsio_flush_hs(tls_engine *e) TLSIO_MUST_CHECK;
+/* Queues the middlebox-compatibility change_cipher_spec record once (RFC 8446 D.4). */
+int tlsio_send_compat_ccs(tls_engine *e) TLSIO_MUST_CHECK;
+/* Seals an alert record (level fatal unless close_notify/user_canceled). */
+int tlsio_send_alert(tls_engine *e, uint8_t desc) TLSIO_MUST_CHECK;
+/* Makes room for n more bytes at out + out_end. */
+int tlsio_out_reserve(tls_engine *e, size_t n) TLSIO_MUST_CHECK;
+
+/* ---- input (engine_recv.c) -------------------------------------------------------- */
+
+/* Processes every complete record in the input buffer that can be processed now. */
+int tlsio_process_input(tls_engine *e) TLSIO_MUST_CHECK;
+
+/* ---- TLS 1.3 helpers (hs13_common.c) -------------------------------------------------- */
+
+/* The signature_algorithms we offer, as the wire list body (u16 values). */
+void tlsio_our_sigalgs(CBS *out);
+/* Copies a validated u16 list (signature_algorithms) into hs->peer_sigalgs (first 64). */
+void tlsio_save_peer_sigalgs(tls_engine *e, const CBS *list);
+/* Any present extension outside `allowed` (bits of tlsio_ext_id) is one we never asked for:
+ * unsupported_extension (RFC 8446 §4.2). */
+int tlsio_check_response_exts(tls_engine *e, const tlsio_exts *x, uint32_t allowed,
+                              const char *msg) TLSIO_MUST_CHECK;
+/* Parses the peer's Certificate (TLS 1.3 form), verifies the chain (and host name for a
+ * client) and keeps the leaf key for CertificateVerify. */
+int tlsio13_take_peer_certificate(tls_engine *e, const tlsio_certificate13 *c) TLSIO_MUST_CHECK;
+
+/* Installs a TLS 1.3 key derived from a traffic secret for reading or writing. A new read
+ * key also checks the RFC 8446 §5.1 record-boundary rule. */
+int tlsio13_install_read(tls_engine *e, const uint8_t *secret, const char *what) TLSIO_MUST_CHECK;
+int tlsio13_install_write(tls_engine *e, const uint8_t *secret) TLSIO_MUST_CHECK;
+/* Current transcript hash into th (TLSIO_MAX_HASH_LEN bytes of room). */
+int tlsio13_transcript_hash(tls_engine *e, uint8_t *th) TLSIO_MUST_CHECK;
+/* Sends Finished computed from base_key over the current transcript. */
+int tlsio13_send_finished(tls_engine *e, const uint8_t *base_key) TLSIO_MUST_CHECK;
+/* Checks a received Finished (RFC 8446 §4.4.4) against base_key over the transcript before it. */
+int tlsio13_check_finished(tls_engine *e, const uint8_t *base_key, const CBS *verify_data,
+                           const char *who) TLSIO_MUST_CHECK;
+/* Derives and installs the handshake traffic keys after ServerHello (both roles). */
+int tlsio13_derive_handshake(tls_engine *e, const uint8_t *ecdhe, size_t ecdhe_len) TLSIO_MUST_CHECK;
+/* Derives the application traffic secrets (transcript up to server Finished). */
+int tlsio13_derive_application(tls_engine *e) TLSIO_MUST_CHECK;
+/* Sends CertificateVerify signed with key under scheme over the current transcript. */
+int tlsio13_send_certificate_verify(tls_engine *e, const tlsio_pkey *key,
+                                    uint16_t scheme) TLSIO_MUST_CHECK;
+/* Sends a Certificate message with the given chain (NULL: empty list). */
+int tlsio13_send_certificate(tls_engine *e, const uint8_t *ctx, size_t ctx_len,
+                             const tlsio_chain *chain) TLSIO_MUST_CHECK;
+/* Verifies a received CertificateVerify against hs->peer_key (transcript before it). */
+int tlsio13_check_certificate_verify(tls_engine *e, const tlsio_certificate_verify *cv,
+                                     const CBS *our_sigalgs) TLSIO_MUST_CHECK;
+/* Handles a post-handshake KeyUpdate / sends one. */
+int tlsio13_handle_key_update(tls_engine *e, uint32_t request_update) TLSIO_MUST_CHECK;
+int tlsio13_send_key_update(tls_engine *e, int request_peer) TLSIO_MUST_CHECK;
+/* The handshake finished: free handshake state, mark connected. */
+void tlsio_handshake_done(tls_engine *e);
+/* Frees handshake-only state (wiping secrets). */
+void tlsio_hs_state_free(tls_engine *e);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

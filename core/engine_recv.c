@@ -1,0 +1,152 @@
+/*
+ * The input path: records out of the receive buffer, routed by content type to the alert
+ * handler, the ChangeCipherSpec rule, the handshake reassembler + dispatcher, or the
+ * application.
+ */
+#include "engine.h"
+
+#include "hs_dispatch.h"
+
+/* RFC 8446 §5 / D.4: a compatibility change_cipher_spec may arrive after the first
+ * ClientHello was sent or received and before the peer's Finished. */
+static int ccs_window_open(const tls_engine *e) {
+    if (e->hs == NULL || e->version == TLS_VERSION_1_2) return 0;
+    return e->is_server ? e->state != 0 : 1;
+}
+
+static int on_ccs(tls_engine *e, const uint8_t *p, size_t n) {
+    int rc = tlsio_hs_check_boundary(&e->reasm, "change_cipher_spec record", &e->err);
+    if (rc == 0) rc = tlsio_rl_check_ccs(p, n, ccs_window_open(e), &e->err);
+    return rc; /* in TLS 1.3 a valid one is simply dropped */
+}
+
+static int on_alert(tls_engine *e, const uint8_t *p, size_t n) {
+    int rc = tlsio_hs_check_boundary(&e->reasm, "alert record", &e->err);
+    if (rc != 0) return rc;
+    /* RFC 8446 §6 / RFC 5246 §7.2: an alert is exactly level + description. */
+    if (n != 2)
+        return tlsio_err_set(&e->err, TLS_ALERT_DECODE_ERROR, "alert record: length %zu, not 2",
+                             n);
+    uint8_t level = p[0], desc = p[1];
+    if (desc == TLS_ALERT_CLOSE_NOTIFY) {
+        /* RFC 8446 §6.1: no data after close_notify; our side may still write. */
+        e->close_received = 1;
+        return 0;
+    }
+    if (desc == TLS_ALERT_USER_CANCELED && level == 1) return 0; /* close_notify follows */
+    /* RFC 8446 §6.2: every other alert is fatal in TLS 1.3, whatever its level; TLS 1.2
+     * warnings other than the closure alerts are treated alike (we accept no renegotiation
+     * or other warning-driven behaviour). */
+    return tlsio_err_setc(&e->err, TLS_ERRCAT_PEER_ALERT, desc, "the peer sent a %s alert (%s)",
+                          level == 1 ? "warning" : "fatal", tls_error_code_name(desc));
+}
+
+static int on_handshake(tls_engine *e, const uint8_t *p, size_t n) {
+    int rc = tlsio_hs_feed(&e->reasm, p, n, &e->err);
+    for (int got = 1; rc == 0 && got && !e->err.code;) {
+        tlsio_hs_msg m;
+        rc = tlsio_hs_next(&e->reasm, &m, &got, &e->err);
+        if (rc != 0 || !got) break;
+        e->read_key_changed = 0;
+        rc = tlsio_dispatch(e, &m);
+        /* RFC 8446 §5.1: a key change must fall on a record boundary. */
+        if (rc == 0 && e->read_key_changed)
+            rc = tlsio_hs_check_boundary(&e->reasm, "handshake message before a key change",
+                                         &e->err);
+    }
+    return rc;
+}
+
+static int on_app_data(tls_engine *e, uint8_t *p, size_t n) {
+    int rc = tlsio_hs_check_boundary(&e->reasm, "application data record", &e->err);
+    if (rc != 0) return rc;
+    /* RFC 8446 §2, §4.2.10: no application data before the handshake completes (we never
+     * accept 0-RTT); after close_notify nothing more may arrive (§6.1). */
+    if (!e->connected)
+        return tlsio_err_set(&e->err, TLS_ALERT_UNEXPECTED_MESSAGE,
+                             "application data record before the handshake completed");
+    e->app = p;
+    e->app_len = n;
+    return 0;
+}
+
+/*
+ * RFC 8446 §4.2.10: a server that rejects 0-RTT skips the client's early data: after a
+ * HelloRetryRequest every application_data record before the second ClientHello; otherwise
+ * each record that fails to deprotect under the handshake key, until one deprotects (the
+ * client's second flight). The skipped amount is capped like max_early_data_size would be.
+ */
+#define MAX_EARLY_DATA_SKIPPED 65536
+
+static int skipping_early_data(const tls_engine *e, const uint8_t *rec) {
+    return e->hs != NULL && e->hs->skip_early_data && rec[0] == TLSIO_CT_APPLICATION_DATA;
+}
+
+/* Trial-opens a record while early data is skipped; *skip says the record is to be dropped. */
+static int open_or_skip(tls_engine *e, uint8_t *rec, size_t len, uint8_t *type, uint8_t **pt,
+                        size_t *pt_len, int *skip) {
+    tlsio_hs *hs = e->hs;
+    tlsio_err trial;
+    tlsio_err_clear(&trial);
+    *skip = 0;
+    int rc = TLS_ALERT_BAD_RECORD_MAC; /* plaintext read state: early data cannot be opened */
+    if (e->rd.mode != TLSIO_RL_PLAINTEXT) rc = tlsio_rl_open(&e->rd, rec, len, type, pt, pt_len, &trial);
+    if (rc == 0) {
+        hs->skip_early_data = 0; /* the client's second flight has begun */
+        return 0;
+    }
+    if (rc != TLS_ALERT_BAD_RECORD_MAC) { /* it did deprotect, and is bad: a real failure */
+        if (e->err.code == 0) e->err = trial;
+        return rc;
+    }
+    hs->early_skipped += len - TLSIO_RECORD_HEADER_LEN;
+    if (hs->early_skipped > MAX_EARLY_DATA_SKIPPED)
+        return tlsio_err_set(&e->err, TLS_ALERT_UNEXPECTED_MESSAGE,
+                             "rejected early data: more than %d bytes to skip",
+                             MAX_EARLY_DATA_SKIPPED);
+    *skip = 1;
+    return 0;
+}
+
+static int process_record(tls_engine *e, uint8_t *rec, size_t len) {
+    uint8_t type = 0, *pt = NULL;
+    size_t pt_len = 0;
+    int rc, skip = 0;
+    if (skipping_early_data(e, rec))
+        rc = open_or_skip(e, rec, len, &type, &pt, &pt_len, &skip);
+    else
+        rc = tlsio_rl_open(&e->rd, rec, len, &type, &pt, &pt_len, &e->err);
+    if (rc != 0 || skip) return rc;
+    if (e->close_received)
+        return tlsio_err_set(&e->err, TLS_ALERT_UNEXPECTED_MESSAGE, "record after close_notify");
+    switch (type) {
+    case TLSIO_CT_CHANGE_CIPHER_SPEC:
+        return on_ccs(e, pt, pt_len);
+    case TLSIO_CT_ALERT:
+        return on_alert(e, pt, pt_len);
+    case TLSIO_CT_HANDSHAKE:
+        return on_handshake(e, pt, pt_len);
+    default:
+        return on_app_data(e, pt, pt_len);
+    }
+}
+
+int tlsio_process_input(tls_engine *e) {
+    while (!e->err.code && e->app_len == 0 && !e->close_received) {
+        size_t avail = e->in_end - e->in_start;
+        if (avail < TLSIO_RECORD_HEADER_LEN) break;
+        tlsio_rl_header h;
+        /* RFC 8446 §5.1: legacy_record_version is ignored until a version is negotiated. */
+        unsigned flags = e->version == 0 ? TLSIO_RL_HDR_INITIAL : 0;
+        int rc = tlsio_rl_parse_header(&e->rd, e->in + e->in_start, flags, &h, &e->err);
+        if (rc != 0) return tlsio_engine_failed(e, rc);
+        size_t rec_len = TLSIO_RECORD_HEADER_LEN + h.length;
+        if (avail < rec_len) break;
+        uint8_t *rec = e->in + e->in_start;
+        e->in_start += rec_len;
+        rc = process_record(e, rec, rec_len);
+        if (rc != 0 || e->err.code) return tlsio_engine_failed(e, rc ? rc : e->err.code);
+    }
+    if (e->in_start == e->in_end && e->app_len == 0) e->in_start = e->in_end = 0;
+    return e->err.code;
+}

@@ -1,0 +1,110 @@
+/* The output path: handshake messages and alerts become records in the send buffer. */
+#include "engine.h"
+
+#include <openssl/mem.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Grows *buf (wiping the old copy: it may hold handshake secrets' outputs) to hold need. */
+static int grow(uint8_t **buf, size_t *cap, size_t used, size_t need) {
+    if (need <= *cap) return 0;
+    size_t n = *cap ? *cap : 1024;
+    while (n < need) n *= 2;
+    uint8_t *p = malloc(n);
+    if (p == NULL) return TLS_E_NOMEM;
+    if (*buf != NULL) {
+        memcpy(p, *buf, used);
+        OPENSSL_cleanse(*buf, *cap);
+        free(*buf);
+    }
+    *buf = p;
+    *cap = n;
+    return 0;
+}
+
+int tlsio_out_reserve(tls_engine *e, size_t n) {
+    if (e->out_start > 0 && e->out_start == e->out_end) e->out_start = e->out_end = 0;
+    if (e->out_cap - e->out_end >= n) return 0;
+    if (e->out_start > 0) { /* slide unsent bytes to the front before growing */
+        memmove(e->out, e->out + e->out_start, e->out_end - e->out_start);
+        e->out_end -= e->out_start;
+        e->out_start = 0;
+        if (e->out_cap - e->out_end >= n) return 0;
+    }
+    if (grow(&e->out, &e->out_cap, e->out_end, e->out_end + n) != 0)
+        return tlsio_err_set(&e->err, TLS_E_NOMEM, "out of memory growing the send buffer");
+    return 0;
+}
+
+int tlsio_send_hs(tls_engine *e, const uint8_t *msg, size_t len) {
+    if (grow(&e->hsq, &e->hsq_cap, e->hsq_len, e->hsq_len + len) != 0)
+        return tlsio_err_set(&e->err, TLS_E_NOMEM, "out of memory queueing a handshake message");
+    memcpy(e->hsq + e->hsq_len, msg, len);
+    /* Post-handshake messages (KeyUpdate, NewSessionTicket) are not part of the transcript. */
+    if (e->hs != NULL) tlsio_transcript_update(&e->hs->transcript, msg, len);
+    if (e->test_tamper != NULL) e->test_tamper(e->test_tamper_ctx, e->hsq + e->hsq_len, len);
+    e->hsq_len += len;
+    return 0;
+}
+
+int tlsio_send_hs_msg(tls_engine *e, uint8_t msg_type, const tlsio_codec *codec,
+                      const void *body) {
+    CBB cbb;
+    if (!CBB_init(&cbb, 256)) return tlsio_err_set(&e->err, TLS_E_NOMEM, "out of memory");
+    int rc = tlsio_hs_encode(msg_type, codec, body, &cbb, &e->err);
+    if (rc == 0) rc = tlsio_send_hs(e, CBB_data(&cbb), CBB_len(&cbb));
+    CBB_cleanup(&cbb);
+    return rc;
+}
+
+/* Seals payload bytes already placed at out + out_end + prefix as one record. */
+static int seal_in_out(tls_engine *e, uint8_t type, size_t len) {
+    size_t rec_len = 0;
+    int rc = tlsio_rl_seal(&e->wd, type, e->out + e->out_end, e->out_cap - e->out_end, len, 0,
+                           &rec_len, &e->err);
+    if (rc != 0) return rc;
+    e->out_end += rec_len;
+    return 0;
+}
+
+static int seal_copy(tls_engine *e, uint8_t type, const uint8_t *p, size_t len) {
+    size_t pre = tlsio_rl_seal_prefix_len(&e->wd), post = tlsio_rl_seal_suffix_len(&e->wd, 0);
+    int rc = tlsio_out_reserve(e, pre + len + post);
+    if (rc != 0) return rc;
+    memcpy(e->out + e->out_end + pre, p, len);
+    return seal_in_out(e, type, len);
+}
+
+int tlsio_flush_hs(tls_engine *e) {
+    /* RFC 8446 §5.1: handshake messages may be coalesced into one record or fragmented
+     * across several; each record carries at most 2^14 bytes. */
+    for (size_t off = 0; off < e->hsq_len;) {
+        size_t n = e->hsq_len - off;
+        if (n > TLSIO_RECORD_MAX_PLAINTEXT) n = TLSIO_RECORD_MAX_PLAINTEXT;
+        int rc = seal_copy(e, TLSIO_CT_HANDSHAKE, e->hsq + off, n);
+        if (rc != 0) return rc;
+        off += n;
+    }
+    if (e->hsq_len) OPENSSL_cleanse(e->hsq, e->hsq_len);
+    e->hsq_len = 0;
+    return 0;
+}
+
+int tlsio_send_compat_ccs(tls_engine *e) {
+    /* RFC 8446 D.4: middlebox compatibility mode sends one unprotected change_cipher_spec. */
+    if (e->ccs_sent) return 0;
+    int rc = tlsio_out_reserve(e, TLSIO_CCS_RECORD_LEN);
+    if (rc != 0) return rc;
+    e->out_end += tlsio_rl_write_ccs(e->out + e->out_end);
+    e->ccs_sent = 1;
+    return 0;
+}
+
+int tlsio_send_alert(tls_engine *e, uint8_t desc) {
+    /* RFC 8446 §6: in TLS 1.3 every alert but close_notify and user_canceled is fatal; the
+     * level byte is fatal(2) for those, warning(1) for the closure alerts. */
+    uint8_t alert[2] = {2, desc};
+    if (desc == TLS_ALERT_CLOSE_NOTIFY || desc == TLS_ALERT_USER_CANCELED) alert[0] = 1;
+    if (desc != TLS_ALERT_CLOSE_NOTIFY) e->hsq_len = 0; /* a failed flight is never sent */
+    return seal_copy(e, TLSIO_CT_ALERT, alert, sizeof(alert));
+}

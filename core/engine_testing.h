@@ -1,0 +1,29 @@
+/*
+ * Test-only hooks into the engine. Not part of the public API: programs must not use them.
+ * They exist so tests can prove that the peer's checks fire (a corrupted Finished or
+ * CertificateVerify must be refused) and so a conformance shim can force states.
+ */
+#ifndef TLSIO_ENGINE_TESTING_H
+#define TLSIO_ENGINE_TESTING_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "engine.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* fn sees every outgoing handshake message (header + body) after our transcript took it. */
+static inline void tlsio_testing_set_tamper(tls_engine *e,
+                                            void (*fn)(void *ctx, uint8_t *msg, size_t len),
+                                            void *ctx) {
+    e->test_tamper = fn;
+    e->test_tamper_ctx = ctx;
+}
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,425 @@
+/* The TLS 1.3 client (RFC 8446): its state table and one handler per edge. */
+#include <openssl/mem.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hs_dispatch.h"
+
+enum {
+    C_START,
+    C_WAIT_SH,
+    C_WAIT_SH2, /* after a HelloRetryRequest: a second one is unexpected (RFC 8446 §4.1.4) */
+    C_WAIT_EE,
+    C_WAIT_CERT_CR,
+    C_WAIT_CERT,
+    C_WAIT_CV,
+    C_WAIT_FIN,
+    C_CONNECTED,
+    C__COUNT
+};
+
+static const char *const client_states[C__COUNT] = {
+    "START",     "WAIT_SH", "WAIT_SH2",   "WAIT_EE",  "WAIT_CERT_CR",
+    "WAIT_CERT", "WAIT_CV", "WAIT_FINISHED", "CONNECTED",
+};
+
+/* ---- ClientHello --------------------------------------------------------------------- */
+
+/* Byte strings a ClientHello points into while it is encoded. */
+typedef struct ch_parts {
+    uint8_t suites[2 * TLSIO_MAX_SUITES];
+    uint8_t groups[2 * TLSIO_MAX_GROUPS];
+    uint8_t versions[2];
+    uint8_t compression[1];
+    uint8_t key_share[4 + 2 + TLSIO_KEX_MAX_PUBLIC_LEN];
+    uint8_t sni[5 + 256];
+} ch_parts;
+
+static size_t put_u16s(uint8_t *out, const uint16_t *v, size_t n, uint16_t version_filter) {
+    size_t len = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (version_filter) {
+            const tlsio_suite *s = tlsio_suite_find(v[i]);
+            if (s == NULL || s->version != version_filter) continue;
+        }
+        out[len++] = (uint8_t)(v[i] >> 8);
+        out[len++] = (uint8_t)v[i];
+    }
+    return len;
+}
+
+/* Encodes one element with a codec into a fixed buffer; returns its length in *len. */
+static int encode_into(tls_engine *e, const tlsio_codec *c, const void *in, uint8_t *buf,
+                       size_t cap, size_t *len) {
+    CBB cbb;
+    if (!CBB_init_fixed(&cbb, buf, cap)) return tlsio_err_set(&e->err, TLS_E_INTERNAL, "CBB");
+    int rc = tlsio_encode(c, in, &cbb, &e->err);
+    if (rc == 0 && !CBB_finish(&cbb, NULL, len)) rc = TLS_E_INTERNAL;
+    if (rc != 0) CBB_cleanup(&cbb);
+    return rc;
+}
+
+static int push(tls_engine *e, tlsio_exts *x, tlsio_ext_id id) {
+    return tlsio_exts_push(x, id, &e->err);
+}
+
+static int send_client_hello(tls_engine *e) {
+    tlsio_hs *hs = e->hs;
+    tls_config *cfg = e->cfg;
+    ch_parts p;
+    tlsio_client_hello ch;
+    memset(&ch, 0, sizeof(ch));
+    ch.legacy_version = TLS_VERSION_1_2; /* RFC 8446 §4.1.2 */
+    CBS_init(&ch.random, hs->client_random, 32);
+    CBS_init(&ch.legacy_session_id, hs->session_id, hs->session_id_len);
+    size_t n = put_u16s(p.suites, cfg->suites, cfg->n_suites, TLS_VERSION_1_3);
+    if (n == 0)
+        return tlsio_err_set(&e->err, TLS_E_USAGE, "no TLS 1.3 cipher suite is configured");
+    CBS_init(&ch.cipher_suites, p.suites, n);
+    p.compression[0] = 0;
+    CBS_init(&ch.legacy_compression_methods, p.compression, 1);
+
+    tlsio_exts *x = &ch.extensions;
+    int rc = 0;
+    /* RFC 6066 §3: SNI carries DNS names only, never IP literals. */
+    if (!tlsio_host_is_ip_literal(e->server_name)) {
+        tlsio_server_name sn = {.name_type = 0};
+        CBS_init(&sn.host_name, (const uint8_t *)e->server_name, strlen(e->server_name));
+        size_t len = 0;
+        rc = encode_into(e, &tlsio_codec_server_name, &sn, p.sni, sizeof(p.sni), &len);
+        CBS_init(&x->server_name_list, p.sni, len);
+        if (rc == 0) rc = push(e, x, TLSIO_EXT_SERVER_NAME);
+    }
+    uint16_t *offered = hs->offered_groups;
+    for (size_t i = 0; i < cfg->n_groups; i++) offered[i] = cfg->groups[i];
+    hs->n_offered_groups = cfg->n_groups;
+    CBS_init(&x->supported_groups, p.groups, put_u16s(p.groups, offered, cfg->n_groups, 0));
+    if (rc == 0) rc = push(e, x, TLSIO_EXT_SUPPORTED_GROUPS);
+    tlsio_our_sigalgs(&x->signature_algorithms);
+    if (rc == 0) rc = push(e, x, TLSIO_EXT_SIGNATURE_ALGORITHMS);
+    uint16_t v13 = TLS_VERSION_1_3;
+    CBS_init(&x->supported_versions, p.versions, put_u16s(p.versions, &v13, 1, 0));
+    if (rc == 0) rc = push(e, x, TLSIO_EXT_SUPPORTED_VERSIONS);
+    tlsio_key_share_entry ks = {.group = hs->kex.group};
+    size_t pub_len = 0, ks_len = 0;
+    const uint8_t *pub = tlsio_kex_public(&hs->kex, &pub_len);
+    CBS_init(&ks.key_exchange, pub, pub_len);
+    if (rc == 0)
+        rc = encode_into(e, &tlsio_codec_key_share_entry, &ks, p.key_share, sizeof(p.key_share),
+                         &ks_len);
+    CBS_init(&x->key_share_client_shares, p.key_share, ks_len);
+    if (rc == 0) rc = push(e, x, TLSIO_EXT_KEY_SHARE);
+    if (cfg->alpn_len > 0) {
+        CBS_init(&x->alpn, cfg->alpn, cfg->alpn_len);
+        if (rc == 0) rc = push(e, x, TLSIO_EXT_ALPN);
+    }
+    if (hs->cookie != NULL) { /* RFC 8446 §4.2.2: echo the HelloRetryRequest cookie */
+        CBS_init(&x->cookie, hs->cookie, hs->cookie_len);
+        if (rc == 0) rc = push(e, x, TLSIO_EXT_COOKIE);
+    }
+    if (rc == 0) rc = tlsio_send_hs_msg(e, TLSIO_HS_CLIENT_HELLO, &tlsio_codec_client_hello, &ch);
+    if (rc == 0) rc = tlsio_flush_hs(e);
+    return rc;
+}
+
+int tlsio13_client_start(tls_engine *e) {
+    tlsio_hs *hs = e->hs;
+    tls_config *cfg = e->cfg;
+    if (cfg->max_version < TLS_VERSION_1_3)
+        return tlsio_engine_fail(e, TLS_E_USAGE,
+                                 "this client speaks TLS 1.3 only; the config excludes it");
+    tlsio_rng_bytes(&cfg->rng, hs->client_random, 32);
+    /* RFC 8446 D.4: middlebox compatibility mode: a non-empty legacy_session_id. */
+    hs->session_id_len = 32;
+    tlsio_rng_bytes(&cfg->rng, hs->session_id, 32);
+    int rc = tlsio_kex_generate(&hs->kex, cfg->groups[0], &cfg->rng, &e->err);
+    if (rc == 0) rc = send_client_hello(e);
+    if (rc != 0) return tlsio_engine_failed(e, rc);
+    e->state = C_WAIT_SH;
+    return 0;
+}
+
+/* ---- ServerHello and HelloRetryRequest ------------------------------------------------ */
+
+static int offered_suite(const tls_engine *e, uint16_t id) {
+    const tlsio_suite *s = tlsio_suite_find(id);
+    if (s == NULL || s->version != TLS_VERSION_1_3) return 0;
+    for (size_t i = 0; i < e->cfg->n_suites; i++)
+        if (e->cfg->suites[i] == id) return 1;
+    return 0;
+}
+
+static int offered_group(const tls_engine *e, uint16_t g) {
+    for (size_t i = 0; i < e->hs->n_offered_groups; i++)
+        if (e->hs->offered_groups[i] == g) return 1;
+    return 0;
+}
+
+/* RFC 8446 §4.1.3 checks common to ServerHello and HelloRetryRequest. */
+static int check_hello_common(tls_engine *e, const tlsio_server_hello *sh, const char *what) {
+    if (sh->legacy_version != TLS_VERSION_1_2)
+        return tlsio_err_set(&e->err, TLS_ALERT_PROTOCOL_VERSION,
+                             "%s.legacy_version: 0x%04x, not 0x0303", what, sh->legacy_version);
+    if (!(sh->extensions.present & TLSIO_EXT_BIT(TLSIO_EXT_SUPPORTED_VERSIONS)))
+        return tlsio_err_set(&e->err, TLS_ALERT_PROTOCOL_VERSION,
+                             "%s: the server chose TLS 1.2 or older; this client offered TLS 1.3 "
+                             "only",
+                             what);
+    /* RFC 8446 §4.2.1: a version we did not offer, or older than 1.3, is illegal_parameter. */
+    if (sh->extensions.selected_version != TLS_VERSION_1_3)
+        return tlsio_err_set(&e->err, TLS_ALERT_ILLEGAL_PARAMETER,
+                             "%s.supported_versions: 0x%04x was not offered", what,
+                             sh->extensions.selected_version);
+    if (!CBS_mem_equal(&sh->legacy_session_id_echo, e->hs->session_id, e->hs->session_id_len))
+        return tlsio_err_set(&e->err, TLS_ALERT_ILLEGAL_PARAMETER,
+                             "%s.legacy_session_id_echo: does not echo our session id", what);
+    if (!offered_suite(e, (uint16_t)sh->cipher_suite))
+        return tlsio_err_set(&e->err, TLS_ALERT_ILLEGAL_PARAMETER,
+                             "%s.cipher_suite: 0x%04x was not offered", what, sh->cipher_suite);
+    /* RFC 8446 §4.1.4: after a HelloRetryRequest the suite must not change. */
+    if (e->suite != NULL && e->suite->id != sh->cipher_suite)
+        return tlsio_err_set(&e->err, TLS_ALERT_ILLEGAL_PARAMETER,
+                             "%s.cipher_suite: 0x%04x differs from the HelloRetryRequest's 0x%04x",
+                             what, sh->cipher_suite, e->suite->id);
+    e->suite = tlsio_suite_find((uint16_t)sh->cipher_suite);
+    e->version = TLS_VERSION_1_3;
+    return tlsio_transcript_set_hash(&e->hs->transcript, e->suite->hash, &e->err);
+}
+
+static int on_hrr(tls_engine *e, const tlsio_any_msg *m, const tlsio_hs_msg *raw, uint8_t *next) {
+    const tlsio_server_hello *hrr = &m->sh;
+    tlsio_hs *hs = e->hs;
+    int rc = check_hello_common(e, hrr, "HelloRetryRequest");
+    if (rc != 0) return rc;
+    const tlsio_exts *x = &hrr->extensions;
+    int has_ks = tlsio_exts_has(x, TLSIO_EXT_KEY_SHARE), has_cookie = tlsio_exts_has(x, TLSIO_EXT_COOKIE);
+    /* RFC 8446 §4.1.4: a HelloRetryRequest that would not change the ClientHello. */
+    if (!has_ks && !has_cookie)
+        return tlsio_err_set(&e->err, TLS_ALERT_ILLEGAL_PARAMETER,
+                             "HelloRetryRequest: asks for no change (no key_share, no cookie)");
+    if (has_ks) {
+        uint16_t g = (uint16_t)x->key_share_selected_group;
+        /* RFC 8446 §4.2.8: the group must be offered and not the one we sent a share for. */
+        if (!offered_group(e, g) || g == hs->kex.group)
+            return tlsio_err_set(&e->err, TLS_ALERT_ILLEGAL_PARAMETER,
+                                 "HelloRetryRequest.key_share: group 0x%04x %s", g,
+                                 g == hs->kex.group ? "already had a key share"
+                                                    : "was not offered");
+        tlsio_kex_wipe(&hs->kex);
+        rc = tlsio_kex_generate(&hs->kex, g, &e->cfg->rng, &e->err);
+        if (rc != 0) return rc;
+    }
+    if (has_cookie) {
+        hs->cookie_len = CBS_len(&x->cookie);
+        hs->cookie = malloc(hs->cookie_len);
+        if (hs->cookie == NULL) return tlsio_err_set(&e->err, TLS_E_NOMEM, "out of memory");
+        memcpy(hs->cookie, CBS_data(&x->cookie), hs->cookie_len);
+    }
+    /* RFC 8446 §4.4.1: ClientHello1 is replaced by message_hash, then the HRR follows. */
+    rc = tlsio_transcript_hrr_restart(&hs->transcript, &e->err);
+    if (rc != 0) return rc;
+    tlsio_transcript_update(&hs->transcript, raw->raw, raw->raw_len);
+    hs->hrr_seen = 1;
+    rc = tlsio_send_compat_ccs(e); /* RFC 8446 D.4: before the second ClientHello */
+    if (rc == 0) rc = send_client_hello(e);
+    *next = C_WAIT_SH2;
+    return rc;
+}
+
+static int on_server_hello(tls_engine *e, const tlsio_any_msg *m, const tlsio_hs_msg *raw,
+                           uint8_t *next) {
+    (void)raw;
+    const tlsio_server_hello *sh = &m->sh;
+    tlsio_hs *hs = e->hs;
+    int rc = check_hello_common(e, sh, "ServerHello");
+    if (rc != 0) return rc;
+    const tlsio_exts *x = &sh->extensions;
+    rc = tlsio_check_response_exts(
+        e, x, TLSIO_EXT_BIT(TLSIO_EXT_SUPPORTED_VERSIONS) | TLSIO_EXT_BIT(TLSIO_EXT_KEY_SHARE),
+        "ServerHello");
+    if (rc != 0) return rc;
+    /* RFC 8446 §9.2: without PSK, the key_share extension is mandatory. */
+    if (!tlsio_exts_has(x, TLSIO_EXT_KEY_SHARE))
+        return tlsio_err_set(&e->err, TLS_ALERT_MISSING_EXTENSION, "ServerHello: no key_share");
+    const tlsio_key_share_entry *ks = &x->key_share_server_share;
+    if (ks->group != hs->kex.group)
+        return tlsio_err_set(&e->err, TLS_ALERT_ILLEGAL_PARAMETER,
+                             "ServerHello.key_share: group 0x%04x, but our key share is 0x%04x",
+                             ks->group, hs->kex.group);
+    uint8_t ecdhe[TLSIO_KEX_MAX_SECRET_LEN];
+    size_t ecdhe_len = 0;
+    rc = tlsio_kex_compute(&hs->kex, CBS_data(&ks->key_exchange), CBS_len(&ks->key_exchange),
+                           ecdhe, &ecdhe_len, &e->err);
+    if (rc == 0) rc = tlsio13_derive_handshake(e, ecdhe, ecdhe_len);
+    OPENSSL_cleanse(ecdhe, sizeof(ecdhe));
+    tlsio_kex_wipe(&hs->kex);
+    e->group = (uint16_t)ks->group;
+    memcpy(hs->server_random, CBS_data(&sh->random), 32);
+    if (rc == 0) rc = tlsio13_install_read(e, hs->s_hs_secret, "ServerHello");
+    if (rc == 0) rc = tlsio_send_compat_ccs(e);
+    if (rc == 0) rc = tlsio13_install_write(e, hs->c_hs_secret);
+    *next = C_WAIT_EE;
+    return rc;
+}
+
+/* ---- encrypted flight ---------------------------------------------------------------- */
+
+/* RFC 7301 §3.1: the server's answer is one protocol, and one we offered. */
+static int take_alpn(tls_engine *e, const CBS *list) {
+    CBS l = *list, name;
+    if (!CBS_get_u8_length_prefixed(&l, &name) || CBS_len(&l) != 0)
+        return tlsio_err_set(&e->err, TLS_ALERT_ILLEGAL_PARAMETER,
+                             "EncryptedExtensions.alpn: must name exactly one protocol");
+    CBS ours;
+    CBS_init(&ours, e->cfg->alpn, e->cfg->alpn_len);
+    CBS o;
+    while (CBS_get_u8_length_prefixed(&ours, &o)) {
+        if (CBS_len(&o) == CBS_len(&name) && CBS_mem_equal(&o, CBS_data(&name), CBS_len(&name))) {
+            memcpy(e->alpn, CBS_data(&name), CBS_len(&name));
+            e->alpn[CBS_len(&name)] = '\0';
+            return 0;
+        }
+    }
+    return tlsio_err_set(&e->err, TLS_ALERT_ILLEGAL_PARAMETER,
+                         "EncryptedExtensions.alpn: '%.*s' was not offered", (int)CBS_len(&name),
+                         (const char *)CBS_data(&name));
+}
+
+static int on_encrypted_extensions(tls_engine *e, const tlsio_any_msg *m, const tlsio_hs_msg *raw,
+                                   uint8_t *next) {
+    (void)raw;
+    const tlsio_exts *x = &m->ee.extensions;
+    uint32_t allowed = TLSIO_EXT_BIT(TLSIO_EXT_SUPPORTED_GROUPS);
+    if (!tlsio_host_is_ip_literal(e->server_name)) allowed |= TLSIO_EXT_BIT(TLSIO_EXT_SERVER_NAME);
+    if (e->cfg->alpn_len) allowed |= TLSIO_EXT_BIT(TLSIO_EXT_ALPN);
+    int rc = tlsio_check_response_exts(e, x, allowed, "EncryptedExtensions");
+    if (rc == 0 && tlsio_exts_has(x, TLSIO_EXT_ALPN)) rc = take_alpn(e, &x->alpn);
+    *next = C_WAIT_CERT_CR;
+    return rc;
+}
+
+static int on_certificate_request(tls_engine *e, const tlsio_any_msg *m, const tlsio_hs_msg *raw,
+                                  uint8_t *next) {
+    (void)raw;
+    const tlsio_certificate_request13 *cr = &m->cr13;
+    tlsio_hs *hs = e->hs;
+    /* RFC 8446 §4.3.2: signature_algorithms MUST be present. */
+    if (!tlsio_exts_has(&cr->extensions, TLSIO_EXT_SIGNATURE_ALGORITHMS))
+        return tlsio_err_set(&e->err, TLS_ALERT_MISSING_EXTENSION,
+                             "CertificateRequest: no signature_algorithms");
+    tlsio_save_peer_sigalgs(e, &cr->extensions.signature_algorithms);
+    hs->cr_context_len = CBS_len(&cr->certificate_request_context);
+    if (hs->cr_context_len) {
+        hs->cr_context = malloc(hs->cr_context_len);
+        if (hs->cr_context == NULL) return tlsio_err_set(&e->err, TLS_E_NOMEM, "out of memory");
+        memcpy(hs->cr_context, CBS_data(&cr->certificate_request_context), hs->cr_context_len);
+    }
+    hs->cert_requested = 1;
+    *next = C_WAIT_CERT;
+    return 0;
+}
+
+static int on_certificate(tls_engine *e, const tlsio_any_msg *m, const tlsio_hs_msg *raw,
+                          uint8_t *next) {
+    (void)raw;
+    /* RFC 8446 §4.4.2: for server authentication the context is empty. */
+    if (CBS_len(&m->cert13.certificate_request_context) != 0)
+        return tlsio_err_set(&e->err, TLS_ALERT_ILLEGAL_PARAMETER,
+                             "server Certificate.certificate_request_context: not empty");
+    *next = C_WAIT_CV;
+    return tlsio13_take_peer_certificate(e, &m->cert13);
+}
+
+static int on_certificate_verify(tls_engine *e, const tlsio_any_msg *m, const tlsio_hs_msg *raw,
+                                 uint8_t *next) {
+    CBS ours;
+    tlsio_our_sigalgs(&ours);
+    int rc = tlsio13_check_certificate_verify(e, &m->cv, &ours);
+    if (rc != 0) return rc;
+    tlsio_transcript_update(&e->hs->transcript, raw->raw, raw->raw_len);
+    *next = C_WAIT_FIN;
+    return 0;
+}
+
+/* RFC 8446 §4.4.2, §4.4.3: answer a CertificateRequest with our chain (or none). */
+static int send_client_auth(tls_engine *e) {
+    tlsio_hs *hs = e->hs;
+    const tlsio_chain *chain = e->cfg->n_chains ? &e->cfg->chains[0] : NULL;
+    uint16_t scheme = 0;
+    if (chain != NULL) {
+        tlsio_err ignore;
+        tlsio_err_clear(&ignore);
+        if (tlsio_sig_choose(chain->key, hs->peer_sigalgs, hs->n_peer_sigalgs, TLSIO_SIG_USE_TLS13,
+                             &scheme, &ignore) != 0)
+            chain = NULL; /* no usable scheme: send no certificate and let the server decide */
+    }
+    int rc = tlsio13_send_certificate(e, hs->cr_context, hs->cr_context_len, chain);
+    if (rc == 0 && chain != NULL) rc = tlsio13_send_certificate_verify(e, chain->key, scheme);
+    return rc;
+}
+
+static int on_finished(tls_engine *e, const tlsio_any_msg *m, const tlsio_hs_msg *raw,
+                       uint8_t *next) {
+    tlsio_hs *hs = e->hs;
+    int rc = tlsio13_check_finished(e, hs->s_hs_secret, &m->fin.verify_data, "server");
+    if (rc != 0) return rc;
+    tlsio_transcript_update(&hs->transcript, raw->raw, raw->raw_len);
+    rc = tlsio13_derive_application(e);
+    if (rc == 0) rc = tlsio13_install_read(e, e->s_ap_secret, "server Finished");
+    if (rc == 0 && hs->cert_requested) rc = send_client_auth(e);
+    if (rc == 0) rc = tlsio13_send_finished(e, hs->c_hs_secret);
+    if (rc == 0) rc = tlsio13_install_write(e, e->c_ap_secret);
+    if (rc != 0) return rc;
+    tlsio_handshake_done(e);
+    *next = C_CONNECTED;
+    return 0;
+}
+
+/* ---- post-handshake ---------------------------------------------------------------- */
+
+static int on_new_session_ticket(tls_engine *e, const tlsio_any_msg *m, const tlsio_hs_msg *raw,
+                                 uint8_t *next) {
+    /* RFC 8446 §4.6.1: tickets may be ignored; we do not resume sessions yet. */
+    (void)e, (void)m, (void)raw;
+    *next = C_CONNECTED;
+    return 0;
+}
+
+static int on_key_update(tls_engine *e, const tlsio_any_msg *m, const tlsio_hs_msg *raw,
+                         uint8_t *next) {
+    (void)raw;
+    *next = C_CONNECTED;
+    return tlsio13_handle_key_update(e, m->ku.request_update);
+}
+
+static const tlsio_hs_edge client_edges[] = {
+    {C_WAIT_SH, TLSIO_HS_SERVER_HELLO, TLSIO_VAR_ANY, TLSIO_EDGE_HASH, on_server_hello,
+     TLSIO_ST(C_WAIT_EE)},
+    {C_WAIT_SH, TLSIO_HS_SERVER_HELLO, TLSIO_VAR_HRR, 0, on_hrr, TLSIO_ST(C_WAIT_SH2)},
+    {C_WAIT_SH2, TLSIO_HS_SERVER_HELLO, TLSIO_VAR_ANY, TLSIO_EDGE_HASH, on_server_hello,
+     TLSIO_ST(C_WAIT_EE)},
+    {C_WAIT_EE, TLSIO_HS_ENCRYPTED_EXTENSIONS, TLSIO_VAR_ANY, TLSIO_EDGE_HASH,
+     on_encrypted_extensions, TLSIO_ST(C_WAIT_CERT_CR)},
+    {C_WAIT_CERT_CR, TLSIO_HS_CERTIFICATE_REQUEST, TLSIO_VAR_ANY, TLSIO_EDGE_HASH,
+     on_certificate_request, TLSIO_ST(C_WAIT_CERT)},
+    {C_WAIT_CERT_CR, TLSIO_HS_CERTIFICATE, TLSIO_VAR_ANY, TLSIO_EDGE_HASH, on_certificate,
+     TLSIO_ST(C_WAIT_CV)},
+    {C_WAIT_CERT, TLSIO_HS_CERTIFICATE, TLSIO_VAR_ANY, TLSIO_EDGE_HASH, on_certificate,
+     TLSIO_ST(C_WAIT_CV)},
+    {C_WAIT_CV, TLSIO_HS_CERTIFICATE_VERIFY, TLSIO_VAR_ANY, 0, on_certificate_verify,
+     TLSIO_ST(C_WAIT_FIN)},
+    {C_WAIT_FIN, TLSIO_HS_FINISHED, TLSIO_VAR_ANY, 0, on_finished, TLSIO_ST(C_CONNECTED)},
+    {C_CONNECTED, TLSIO_HS_NEW_SESSION_TICKET, TLSIO_VAR_ANY, 0, on_new_session_ticket,
+     TLSIO_ST(C_CONNECTED)},
+    {C_CONNECTED, TLSIO_HS_KEY_UPDATE, TLSIO_VAR_ANY, 0, on_key_update, TLSIO_ST(C_CONNECTED)},
+};
+
+const tlsio_hs_table tlsio_hs13_client_table = {
+    .name = "TLS 1.3 client",
+    .version = TLS_VERSION_1_3,
+    .state_names = client_states,
+    .n_states = C__COUNT,
+    .edges = client_edges,
+    .n_edges = sizeof(client_edges) / sizeof(client_edges[0]),
+    .connected_state = C_CONNECTED,
+};

@@ -1,0 +1,412 @@
+/* The TLS 1.3 server (RFC 8446): its state table and one handler per edge. */
+#include <openssl/mem.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hs_dispatch.h"
+
+enum {
+    S_WAIT_CH,
+    S_WAIT_CH2, /* sent a HelloRetryRequest */
+    S_WAIT_FIN,
+    S_CONNECTED,
+    S__COUNT
+};
+
+static const char *const server_states[S__COUNT] = {"WAIT_CH", "WAIT_CH2", "WAIT_FINISHED",
+                                                    "CONNECTED"};
+
+static int list_has_u16(const CBS *list, uint16_t v) {
+    CBS c = *list;
+    uint16_t x;
+    while (CBS_get_u16(&c, &x))
+        if (x == v) return 1;
+    return 0;
+}
+
+/* ---- choosing ---------------------------------------------------------------------- */
+
+/* RFC 8446 §4.1.1: the server picks; we use our own preference order. */
+static const tlsio_suite *choose_suite(const tls_engine *e, const CBS *offered) {
+    for (size_t i = 0; i < e->cfg->n_suites; i++) {
+        const tlsio_suite *s = tlsio_suite_find(e->cfg->suites[i]);
+        if (s != NULL && s->version == TLS_VERSION_1_3 && list_has_u16(offered, s->id)) return s;
+    }
+    return NULL;
+}
+
+/* Finds the client's share for group g; checks the shares' own rules on the way. */
+static int find_share(tls_engine *e, const tlsio_exts *x, uint16_t g, tlsio_key_share_entry *out,
+                      int *found) {
+    CBS list = x->key_share_client_shares;
+    tlsio_key_share_entry ent;
+    uint16_t seen[16];
+    size_t n_seen = 0;
+    int rc;
+    *found = 0;
+    while ((rc = tlsio_list_next(&tlsio_codec_key_share_entry, &list, &ent, &e->err)) == 0) {
+        /* RFC 8446 §4.2.8: one share per group, and only for groups in supported_groups. */
+        for (size_t i = 0; i < n_seen; i++)
+            if (seen[i] == ent.group)
+                return tlsio_err_set(&e->err, TLS_ALERT_ILLEGAL_PARAMETER,
+                                     "ClientHello.key_share: two shares for group 0x%04x",
+                                     ent.group);
+        if (n_seen < 16) seen[n_seen++] = (uint16_t)ent.group;
+        if (!list_has_u16(&x->supported_groups, (uint16_t)ent.group))
+            return tlsio_err_set(&e->err, TLS_ALERT_ILLEGAL_PARAMETER,
+                                 "ClientHello.key_share: group 0x%04x is not in supported_groups",
+                                 ent.group);
+        if (ent.group == g && !*found) {
+            *out = ent;
+            *found = 1;
+        }
+    }
+    return rc == TLSIO_LIST_END ? 0 : rc;
+}
+
+/* Picks the group: prefer one the client already sent a share for (no extra round trip),
+ * in our preference order; otherwise our first mutually supported group, via HRR. */
+static int choose_group(tls_engine *e, const tlsio_exts *x, uint16_t *group,
+                        tlsio_key_share_entry *share, int *have_share) {
+    uint16_t fallback = 0;
+    *have_share = 0;
+    for (size_t i = 0; i < e->cfg->n_groups; i++) {
+        uint16_t g = e->cfg->groups[i];
+        if (!list_has_u16(&x->supported_groups, g)) continue;
+        if (fallback == 0) fallback = g;
+        int rc = find_share(e, x, g, share, have_share);
+        if (rc != 0) return rc;
+        if (*have_share) {
+            *group = g;
+            return 0;
+        }
+    }
+    if (fallback == 0)
+        return tlsio_err_set(&e->err, TLS_ALERT_HANDSHAKE_FAILURE,
+                             "ClientHello.supported_groups: no group in common (we support "
+                             "x25519, secp256r1, secp384r1 as configured)");
+    *group = fallback;
+    return 0;
+}
+
+/* RFC 6066 §3: at most one host_name; we keep it for certificate selection. */
+static int take_sni(tls_engine *e, const tlsio_exts *x) {
+    if (!tlsio_exts_has(x, TLSIO_EXT_SERVER_NAME)) return 0;
+    CBS list = x->server_name_list;
+    tlsio_server_name sn;
+    int rc, n_host = 0;
+    while ((rc = tlsio_list_next(&tlsio_codec_server_name, &list, &sn, &e->err)) == 0) {
+        if (sn.name_type != 0) continue;
+        if (n_host++ > 0)
+            return tlsio_err_set(&e->err, TLS_ALERT_ILLEGAL_PARAMETER,
+                                 "ClientHello.server_name: more than one host_name");
+        size_t n = CBS_len(&sn.host_name);
+        if (n > 255 || memchr(CBS_data(&sn.host_name), 0, n) != NULL)
+            return tlsio_err_set(&e->err, TLS_ALERT_ILLEGAL_PARAMETER,
+                                 "ClientHello.server_name: malformed host_name");
+        free(e->server_name);
+        e->server_name = malloc(n + 1);
+        if (e->server_name == NULL) return tlsio_err_set(&e->err, TLS_E_NOMEM, "out of memory");
+        memcpy(e->server_name, CBS_data(&sn.host_name), n);
+        e->server_name[n] = '\0';
+    }
+    return rc == TLSIO_LIST_END ? 0 : rc;
+}
+
+/* Picks a chain: one whose leaf matches the SNI name and can sign with a scheme the client
+ * offered; else the first chain that can sign. */
+static int choose_chain(tls_engine *e) {
+    tlsio_hs *hs = e->hs;
+    const tlsio_chain *fallback = NULL;
+    uint16_t fallback_scheme = 0;
+    for (size_t i = 0; i < e->cfg->n_chains; i++) {
+        const tlsio_chain *c = &e->cfg->chains[i];
+        uint16_t scheme;
+        tlsio_err ignore;
+        tlsio_err_clear(&ignore);
+        if (tlsio_sig_choose(c->key, hs->peer_sigalgs, hs->n_peer_sigalgs, TLSIO_SIG_USE_TLS13,
+                             &scheme, &ignore) != 0)
+            continue;
+        int name_ok = e->server_name != NULL &&
+                      tlsio_x509_check_host(CBS_data(&c->certs[0]), CBS_len(&c->certs[0]),
+                                            e->server_name, &ignore) == 0;
+        if (name_ok || e->server_name == NULL) {
+            hs->chain = c;
+            hs->sig_scheme = scheme;
+            return 0;
+        }
+        if (fallback == NULL) {
+            fallback = c;
+            fallback_scheme = scheme;
+        }
+    }
+    if (fallback == NULL)
+        return tlsio_err_set(&e->err, TLS_ALERT_HANDSHAKE_FAILURE,
+                             "ClientHello.signature_algorithms: none matches our certificate keys");
+    hs->chain = fallback;
+    hs->sig_scheme = fallback_scheme;
+    return 0;
+}
+
+/* RFC 7301 §3.2: server preference; no overlap is no_application_protocol. */
+static int choose_alpn(tls_engine *e, const tlsio_exts *x) {
+    if (!tlsio_exts_has(x, TLSIO_EXT_ALPN) || e->cfg->alpn_len == 0) return 0;
+    CBS ours, o;
+    CBS_init(&ours, e->cfg->alpn, e->cfg->alpn_len);
+    while (CBS_get_u8_length_prefixed(&ours, &o)) {
+        CBS theirs = x->alpn, t;
+        while (CBS_get_u8_length_prefixed(&theirs, &t)) {
+            if (CBS_len(&t) == CBS_len(&o) && CBS_mem_equal(&t, CBS_data(&o), CBS_len(&o))) {
+                memcpy(e->alpn, CBS_data(&o), CBS_len(&o));
+                e->alpn[CBS_len(&o)] = '\0';
+                return 0;
+            }
+        }
+    }
+    return tlsio_err_set(&e->err, TLS_ALERT_NO_APPLICATION_PROTOCOL,
+                         "ClientHello.alpn: no protocol in common with ours");
+}
+
+/* ---- ClientHello checks ------------------------------------------------------------ */
+
+static int check_version(tls_engine *e, const tlsio_client_hello *ch) {
+    const tlsio_exts *x = &ch->extensions;
+    /* RFC 8446 §4.2.1: the version comes from supported_versions when present. */
+    if (tlsio_exts_has(x, TLSIO_EXT_SUPPORTED_VERSIONS) &&
+        list_has_u16(&x->supported_versions, TLS_VERSION_1_3) &&
+        e->cfg->max_version >= TLS_VERSION_1_3)
+        return 0;
+    return tlsio_err_set(&e->err, TLS_ALERT_PROTOCOL_VERSION,
+                         "ClientHello: the client does not offer TLS 1.3 (legacy_version 0x%04x); "
+                         "this server speaks TLS 1.3 only",
+                         ch->legacy_version);
+}
+
+static int check_client_hello(tls_engine *e, const tlsio_client_hello *ch) {
+    const tlsio_exts *x = &ch->extensions;
+    int rc = check_version(e, ch);
+    if (rc != 0) return rc;
+    /* RFC 8446 §4.1.2: exactly one compression method, null. */
+    if (CBS_len(&ch->legacy_compression_methods) != 1 ||
+        CBS_data(&ch->legacy_compression_methods)[0] != 0)
+        return tlsio_err_set(&e->err, TLS_ALERT_ILLEGAL_PARAMETER,
+                             "ClientHello.legacy_compression_methods: must be exactly [null]");
+    /* RFC 8446 §9.2: mandatory extensions for a certificate-authenticated handshake. */
+    static const struct {
+        tlsio_ext_id id;
+        const char *name;
+    } required[] = {{TLSIO_EXT_SIGNATURE_ALGORITHMS, "signature_algorithms"},
+                    {TLSIO_EXT_SUPPORTED_GROUPS, "supported_groups"},
+                    {TLSIO_EXT_KEY_SHARE, "key_share"}};
+    for (size_t i = 0; i < sizeof(required) / sizeof(required[0]); i++)
+        if (!tlsio_exts_has(x, required[i].id))
+            return tlsio_err_set(&e->err, TLS_ALERT_MISSING_EXTENSION, "ClientHello: no %s",
+                                 required[i].name);
+    /* RFC 8446 §4.2.9: "If clients offer pre_shared_key without a psk_key_exchange_modes
+     * extension, servers MUST abort the handshake." */
+    if (tlsio_exts_has(x, TLSIO_EXT_PRE_SHARED_KEY) &&
+        !tlsio_exts_has(x, TLSIO_EXT_PSK_KEY_EXCHANGE_MODES))
+        return tlsio_err_set(&e->err, TLS_ALERT_MISSING_EXTENSION,
+                             "ClientHello: pre_shared_key without psk_key_exchange_modes");
+    return 0;
+}
+
+/* ---- sending ----------------------------------------------------------------------- */
+
+static int send_server_hello(tls_engine *e, const CBS *session_id, int hrr, uint16_t group) {
+    tlsio_hs *hs = e->hs;
+    tlsio_server_hello sh;
+    memset(&sh, 0, sizeof(sh));
+    sh.legacy_version = TLS_VERSION_1_2;
+    if (hrr) {
+        CBS_init(&sh.random, tlsio_hrr_random, 32);
+    } else {
+        tlsio_rng_bytes(&e->cfg->rng, hs->server_random, 32);
+        CBS_init(&sh.random, hs->server_random, 32);
+    }
+    sh.legacy_session_id_echo = *session_id;
+    sh.cipher_suite = e->suite->id;
+    /* key_share, then supported_versions: the order of the RFC 8448 traces. */
+    tlsio_exts *x = &sh.extensions;
+    if (hrr) {
+        x->key_share_selected_group = group;
+    } else {
+        size_t pub_len = 0;
+        const uint8_t *pub = tlsio_kex_public(&hs->kex, &pub_len);
+        x->key_share_server_share.group = group;
+        CBS_init(&x->key_share_server_share.key_exchange, pub, pub_len);
+    }
+    int rc = tlsio_exts_push(x, TLSIO_EXT_KEY_SHARE, &e->err);
+    x->selected_version = TLS_VERSION_1_3;
+    if (rc == 0) rc = tlsio_exts_push(x, TLSIO_EXT_SUPPORTED_VERSIONS, &e->err);
+    if (rc == 0) rc = tlsio_send_hs_msg(e, TLSIO_HS_SERVER_HELLO, &tlsio_codec_server_hello, &sh);
+    if (rc == 0) rc = tlsio_flush_hs(e);
+    /* RFC 8446 D.4: a server in compatibility mode sends CCS after its first flight piece
+     * when the client sent a non-empty legacy_session_id. */
+    if (rc == 0 && CBS_len(session_id) > 0) rc = tlsio_send_compat_ccs(e);
+    return rc;
+}
+
+static int send_encrypted_extensions(tls_engine *e, int sni_acked) {
+    tlsio_encrypted_extensions ee;
+    memset(&ee, 0, sizeof(ee));
+    tlsio_exts *x = &ee.extensions;
+    int rc = 0;
+    /* RFC 6066 §3: an empty server_name tells the client its name was used. */
+    if (sni_acked) rc = tlsio_exts_push(x, TLSIO_EXT_SERVER_NAME, &e->err);
+    uint8_t alpn[1 + 255];
+    size_t n = strlen(e->alpn);
+    if (rc == 0 && n > 0) {
+        alpn[0] = (uint8_t)n;
+        memcpy(alpn + 1, e->alpn, n);
+        CBS_init(&x->alpn, alpn, n + 1);
+        rc = tlsio_exts_push(x, TLSIO_EXT_ALPN, &e->err);
+    }
+    if (rc == 0)
+        rc = tlsio_send_hs_msg(e, TLSIO_HS_ENCRYPTED_EXTENSIONS, &tlsio_codec_encrypted_extensions,
+                               &ee);
+    return rc;
+}
+
+/* ServerHello .. Finished, and the key changes between them. */
+static int send_server_flight(tls_engine *e, const tlsio_client_hello *ch,
+                              const tlsio_key_share_entry *share) {
+    tlsio_hs *hs = e->hs;
+    int rc = tlsio_kex_generate(&hs->kex, (uint16_t)share->group, &e->cfg->rng, &e->err);
+    uint8_t ecdhe[TLSIO_KEX_MAX_SECRET_LEN];
+    size_t ecdhe_len = 0;
+    if (rc == 0)
+        rc = tlsio_kex_compute(&hs->kex, CBS_data(&share->key_exchange),
+                               CBS_len(&share->key_exchange), ecdhe, &ecdhe_len, &e->err);
+    if (rc == 0) rc = send_server_hello(e, &ch->legacy_session_id, 0, (uint16_t)share->group);
+    if (rc == 0) rc = tlsio13_derive_handshake(e, ecdhe, ecdhe_len);
+    OPENSSL_cleanse(ecdhe, sizeof(ecdhe));
+    tlsio_kex_wipe(&hs->kex);
+    e->group = (uint16_t)share->group;
+    if (rc == 0) rc = tlsio13_install_write(e, hs->s_hs_secret);
+    if (rc == 0) rc = tlsio13_install_read(e, hs->c_hs_secret, "ClientHello");
+    if (rc == 0) rc = send_encrypted_extensions(e, tlsio_exts_has(&ch->extensions,
+                                                                  TLSIO_EXT_SERVER_NAME));
+    if (rc == 0) rc = tlsio13_send_certificate(e, NULL, 0, hs->chain);
+    if (rc == 0) rc = tlsio13_send_certificate_verify(e, hs->chain->key, hs->sig_scheme);
+    if (rc == 0) rc = tlsio13_send_finished(e, hs->s_hs_secret);
+    if (rc == 0) rc = tlsio13_derive_application(e);
+    if (rc == 0) rc = tlsio13_install_write(e, e->s_ap_secret);
+    return rc;
+}
+
+/* ---- handlers ---------------------------------------------------------------------- */
+
+static int on_client_hello(tls_engine *e, const tlsio_any_msg *m, const tlsio_hs_msg *raw,
+                           uint8_t *next) {
+    (void)raw;
+    const tlsio_client_hello *ch = &m->ch;
+    tlsio_hs *hs = e->hs;
+    int rc = check_client_hello(e, ch);
+    if (rc != 0) return rc;
+    const tlsio_exts *x = &ch->extensions;
+    memcpy(hs->client_random, CBS_data(&ch->random), 32);
+    /* RFC 8446 §4.2.10: we never accept 0-RTT (no early_data in EncryptedExtensions), so any
+     * early data the client sends is skipped (engine_recv.c). */
+    hs->skip_early_data = tlsio_exts_has(x, TLSIO_EXT_EARLY_DATA);
+    e->suite = choose_suite(e, &ch->cipher_suites);
+    if (e->suite == NULL)
+        return tlsio_err_set(&e->err, TLS_ALERT_HANDSHAKE_FAILURE,
+                             "ClientHello.cipher_suites: no TLS 1.3 suite in common");
+    e->version = TLS_VERSION_1_3;
+    rc = tlsio_transcript_set_hash(&hs->transcript, e->suite->hash, &e->err);
+    tlsio_save_peer_sigalgs(e, &x->signature_algorithms);
+    if (rc == 0) rc = take_sni(e, x);
+    if (rc == 0) rc = choose_chain(e);
+    if (rc == 0) rc = choose_alpn(e, x);
+    uint16_t group = 0;
+    tlsio_key_share_entry share;
+    int have_share = 0;
+    if (rc == 0) rc = choose_group(e, x, &group, &share, &have_share);
+    if (rc != 0) return rc;
+    if (have_share) {
+        *next = S_WAIT_FIN;
+        return send_server_flight(e, ch, &share);
+    }
+    /* RFC 8446 §4.1.4: ask for a share of the group we chose. The transcript restarts with
+     * message_hash(ClientHello1), then the HelloRetryRequest. */
+    rc = tlsio_transcript_hrr_restart(&hs->transcript, &e->err);
+    if (rc == 0) rc = send_server_hello(e, &ch->legacy_session_id, 1, group);
+    hs->hrr_seen = 1;
+    e->group = group;
+    *next = S_WAIT_CH2;
+    return rc;
+}
+
+static int on_client_hello2(tls_engine *e, const tlsio_any_msg *m, const tlsio_hs_msg *raw,
+                            uint8_t *next) {
+    (void)raw;
+    const tlsio_client_hello *ch = &m->ch;
+    int rc = check_client_hello(e, ch);
+    if (rc != 0) return rc;
+    /* RFC 8446 §4.1.2: the second ClientHello keeps the suite we chose and now carries
+     * exactly the one share we asked for. */
+    if (choose_suite(e, &ch->cipher_suites) != e->suite)
+        return tlsio_err_set(&e->err, TLS_ALERT_ILLEGAL_PARAMETER,
+                             "second ClientHello: cipher suites changed after HelloRetryRequest");
+    if (!CBS_mem_equal(&ch->random, e->hs->client_random, 32))
+        return tlsio_err_set(&e->err, TLS_ALERT_ILLEGAL_PARAMETER,
+                             "second ClientHello: random changed after HelloRetryRequest");
+    /* RFC 8446 §4.2.10: "A client MUST NOT include the early_data extension in its followup
+     * ClientHello." Early data sent before it has been skipped; nothing more may come. */
+    if (tlsio_exts_has(&ch->extensions, TLSIO_EXT_EARLY_DATA))
+        return tlsio_err_set(&e->err, TLS_ALERT_ILLEGAL_PARAMETER,
+                             "second ClientHello: early_data after HelloRetryRequest");
+    e->hs->skip_early_data = 0;
+    tlsio_key_share_entry share;
+    int found = 0;
+    rc = find_share(e, &ch->extensions, e->group, &share, &found);
+    if (rc != 0) return rc;
+    /* One entry exactly: its 4 header bytes and key are the whole list body. */
+    if (!found ||
+        CBS_len(&ch->extensions.key_share_client_shares) != 4 + CBS_len(&share.key_exchange))
+        return tlsio_err_set(&e->err, TLS_ALERT_ILLEGAL_PARAMETER,
+                             "second ClientHello.key_share: must hold only the requested group "
+                             "0x%04x",
+                             e->group);
+    *next = S_WAIT_FIN;
+    return send_server_flight(e, ch, &share);
+}
+
+static int on_client_finished(tls_engine *e, const tlsio_any_msg *m, const tlsio_hs_msg *raw,
+                              uint8_t *next) {
+    int rc = tlsio13_check_finished(e, e->hs->c_hs_secret, &m->fin.verify_data, "client");
+    if (rc != 0) return rc;
+    tlsio_transcript_update(&e->hs->transcript, raw->raw, raw->raw_len);
+    rc = tlsio13_install_read(e, e->c_ap_secret, "client Finished");
+    if (rc != 0) return rc;
+    tlsio_handshake_done(e);
+    *next = S_CONNECTED;
+    return 0;
+}
+
+static int on_key_update(tls_engine *e, const tlsio_any_msg *m, const tlsio_hs_msg *raw,
+                         uint8_t *next) {
+    (void)raw;
+    *next = S_CONNECTED;
+    return tlsio13_handle_key_update(e, m->ku.request_update);
+}
+
+static const tlsio_hs_edge server_edges[] = {
+    {S_WAIT_CH, TLSIO_HS_CLIENT_HELLO, TLSIO_VAR_ANY, TLSIO_EDGE_HASH, on_client_hello,
+     TLSIO_ST(S_WAIT_FIN) | TLSIO_ST(S_WAIT_CH2)},
+    {S_WAIT_CH2, TLSIO_HS_CLIENT_HELLO, TLSIO_VAR_ANY, TLSIO_EDGE_HASH, on_client_hello2,
+     TLSIO_ST(S_WAIT_FIN)},
+    {S_WAIT_FIN, TLSIO_HS_FINISHED, TLSIO_VAR_ANY, 0, on_client_finished, TLSIO_ST(S_CONNECTED)},
+    {S_CONNECTED, TLSIO_HS_KEY_UPDATE, TLSIO_VAR_ANY, 0, on_key_update, TLSIO_ST(S_CONNECTED)},
+};
+
+const tlsio_hs_table tlsio_hs13_server_table = {
+    .name = "TLS 1.3 server",
+    .version = TLS_VERSION_1_3,
+    .state_names = server_states,
+    .n_states = S__COUNT,
+    .edges = server_edges,
+    .n_edges = sizeof(server_edges) / sizeof(server_edges[0]),
+    .connected_state = S_CONNECTED,
+};

@@ -1,0 +1,90 @@
+/* The peer's certificate chain and ALPN answer, checked the same way in TLS 1.3 and 1.2. */
+#include "hs_peer.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+int tlsio_verify_peer_chain(tls_engine *e, const CBS *certs, size_t n) {
+    const char *who = e->is_server ? "client" : "server";
+    if (n == 0)
+        return tlsio_err_set(&e->err, TLS_ALERT_DECODE_ERROR, "%s Certificate: empty list", who);
+    if (e->cfg->trust == NULL)
+        return tlsio_err_setc(
+            &e->err, TLS_ERRCAT_CERTIFICATE, TLS_ALERT_UNKNOWN_CA,
+            "%s certificate cannot be verified: no trust anchors are configured%s%s", who,
+            e->cfg->trust_err.msg[0] ? ": " : "", e->cfg->trust_err.msg);
+    if (!e->have_now)
+        return tlsio_err_set(&e->err, TLS_E_USAGE,
+                             "%s certificate cannot be verified: the current time was not given "
+                             "(tls_engine_set_time)",
+                             who);
+    int rc = tlsio_x509_verify_chain(e->cfg->trust, certs, n, e->is_server ? NULL : e->server_name,
+                                     e->is_server ? TLSIO_PURPOSE_CLIENT : TLSIO_PURPOSE_SERVER,
+                                     e->now, &e->err);
+    if (rc == 0)
+        rc = tlsio_pkey_from_cert_der(&e->hs->peer_key, CBS_data(&certs[0]), CBS_len(&certs[0]),
+                                      &e->err);
+    if (rc == 0 && tlsio_x509_subject(CBS_data(&certs[0]), CBS_len(&certs[0]), e->peer_subject,
+                                      sizeof(e->peer_subject)) != 0)
+        e->peer_subject[0] = '\0';
+    return rc;
+}
+
+int tlsio_take_alpn_answer(tls_engine *e, const CBS *list, const char *msg) {
+    CBS l = *list, name;
+    if (!CBS_get_u8_length_prefixed(&l, &name) || CBS_len(&l) != 0)
+        return tlsio_err_set(&e->err, TLS_ALERT_ILLEGAL_PARAMETER,
+                             "%s.alpn: must name exactly one protocol", msg);
+    CBS ours, o;
+    CBS_init(&ours, e->cfg->alpn, e->cfg->alpn_len);
+    while (CBS_get_u8_length_prefixed(&ours, &o)) {
+        if (CBS_len(&o) == CBS_len(&name) && CBS_mem_equal(&o, CBS_data(&name), CBS_len(&name))) {
+            memcpy(e->alpn, CBS_data(&name), CBS_len(&name));
+            e->alpn[CBS_len(&name)] = '\0';
+            return 0;
+        }
+    }
+    return tlsio_err_set(&e->err, TLS_ALERT_ILLEGAL_PARAMETER, "%s.alpn: '%.*s' was not offered",
+                         msg, (int)CBS_len(&name), (const char *)CBS_data(&name));
+}
+
+int tlsio_server_take_sni(tls_engine *e, const tlsio_exts *x) {
+    if (!tlsio_exts_has(x, TLSIO_EXT_SERVER_NAME)) return 0;
+    CBS list = x->server_name_list;
+    tlsio_server_name sn;
+    int rc, n_host = 0;
+    while ((rc = tlsio_list_next(&tlsio_codec_server_name, &list, &sn, &e->err)) == 0) {
+        if (sn.name_type != 0) continue;
+        if (n_host++ > 0)
+            return tlsio_err_set(&e->err, TLS_ALERT_ILLEGAL_PARAMETER,
+                                 "ClientHello.server_name: more than one host_name");
+        size_t n = CBS_len(&sn.host_name);
+        if (n > 255 || memchr(CBS_data(&sn.host_name), 0, n) != NULL)
+            return tlsio_err_set(&e->err, TLS_ALERT_ILLEGAL_PARAMETER,
+                                 "ClientHello.server_name: malformed host_name");
+        free(e->server_name);
+        e->server_name = malloc(n + 1);
+        if (e->server_name == NULL) return tlsio_err_set(&e->err, TLS_E_NOMEM, "out of memory");
+        memcpy(e->server_name, CBS_data(&sn.host_name), n);
+        e->server_name[n] = '\0';
+    }
+    return rc == TLSIO_LIST_END ? 0 : rc;
+}
+
+int tlsio_server_choose_alpn(tls_engine *e, const tlsio_exts *x) {
+    if (!tlsio_exts_has(x, TLSIO_EXT_ALPN) || e->cfg->alpn_len == 0) return 0;
+    CBS ours, o;
+    CBS_init(&ours, e->cfg->alpn, e->cfg->alpn_len);
+    while (CBS_get_u8_length_prefixed(&ours, &o)) {
+        CBS theirs = x->alpn, t;
+        while (CBS_get_u8_length_prefixed(&theirs, &t)) {
+            if (CBS_len(&t) == CBS_len(&o) && CBS_mem_equal(&t, CBS_data(&o), CBS_len(&o))) {
+                memcpy(e->alpn, CBS_data(&o), CBS_len(&o));
+                e->alpn[CBS_len(&o)] = '\0';
+                return 0;
+            }
+        }
+    }
+    return tlsio_err_set(&e->err, TLS_ALERT_NO_APPLICATION_PROTOCOL,
+                         "ClientHello.alpn: no protocol in common with ours");
+}

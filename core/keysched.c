@@ -1,0 +1,260 @@
+/* TLS 1.3 key schedule: HKDF-Expand-Label, Derive-Secret and the secrets built from them. */
+#include "keysched.h"
+
+#include <string.h>
+#include <openssl/bytestring.h>
+#include <openssl/mem.h>
+
+/* RFC 8446 §7.1: every HkdfLabel.label starts with this. */
+static const char label_prefix[] = "tls13 ";
+#define LABEL_PREFIX_LEN (sizeof(label_prefix) - 1)
+/* uint16 length || <7..255> label || <0..255> context */
+#define HKDF_INFO_MAX (2 + 1 + 255 + 1 + 255)
+
+/* RFC 8446 §7.1: which stage secret each Derive-Secret output comes from, and its label. */
+struct derive_rule {
+    tlsio_ks_stage stage;
+    const char *label;
+    int empty_messages; /* Messages is "" whatever the caller passes */
+};
+
+static const struct derive_rule derive_rules[] = {
+    [TLSIO_KS_EXT_BINDER] = {TLSIO_KS_EARLY, "ext binder", 1},
+    [TLSIO_KS_RES_BINDER] = {TLSIO_KS_EARLY, "res binder", 1},
+    [TLSIO_KS_C_E_TRAFFIC] = {TLSIO_KS_EARLY, "c e traffic", 0},
+    [TLSIO_KS_E_EXP_MASTER] = {TLSIO_KS_EARLY, "e exp master", 0},
+    [TLSIO_KS_C_HS_TRAFFIC] = {TLSIO_KS_HANDSHAKE, "c hs traffic", 0},
+    [TLSIO_KS_S_HS_TRAFFIC] = {TLSIO_KS_HANDSHAKE, "s hs traffic", 0},
+    [TLSIO_KS_C_AP_TRAFFIC] = {TLSIO_KS_MASTER, "c ap traffic", 0},
+    [TLSIO_KS_S_AP_TRAFFIC] = {TLSIO_KS_MASTER, "s ap traffic", 0},
+    [TLSIO_KS_EXP_MASTER] = {TLSIO_KS_MASTER, "exp master", 0},
+    [TLSIO_KS_RES_MASTER] = {TLSIO_KS_MASTER, "res master", 0},
+};
+
+static const char *const stage_names[] = {
+    [TLSIO_KS_NONE] = "no secret yet",
+    [TLSIO_KS_EARLY] = "the early secret",
+    [TLSIO_KS_HANDSHAKE] = "the handshake secret",
+    [TLSIO_KS_MASTER] = "the master secret",
+};
+
+static int check_alg(tlsio_hash_alg alg, tlsio_err *err) {
+    if (alg == TLSIO_SHA256 || alg == TLSIO_SHA384) return 0;
+    return tlsio_err_set(err, TLS_E_USAGE, "key schedule: unknown hash %d", (int)alg);
+}
+
+int tlsio_hkdf_expand_label(tlsio_hash_alg alg, const uint8_t *secret, const char *label,
+                            size_t label_len, const uint8_t *context, size_t context_len,
+                            uint8_t *out, size_t out_len, tlsio_err *err) {
+    int rc = check_alg(alg, err);
+    if (rc != 0) return rc;
+    if (label_len == 0 || label_len > TLSIO_HKDF_LABEL_MAX)
+        return tlsio_err_set(err, TLS_E_USAGE, "HKDF-Expand-Label: label length %zu not in 1..%d",
+                             label_len, TLSIO_HKDF_LABEL_MAX);
+    if (context_len > TLSIO_HKDF_CONTEXT_MAX)
+        return tlsio_err_set(err, TLS_E_USAGE, "HKDF-Expand-Label: context length %zu over %d",
+                             context_len, TLSIO_HKDF_CONTEXT_MAX);
+    /* HkdfLabel.length is a uint16; HKDF itself stops at 255 blocks (RFC 5869 §2.3). */
+    if (out_len == 0 || out_len > 0xffff || out_len > 255 * tlsio_hash_len(alg))
+        return tlsio_err_set(err, TLS_E_USAGE, "HKDF-Expand-Label: output length %zu out of range",
+                             out_len);
+
+    uint8_t info[HKDF_INFO_MAX];
+    uint8_t *info_data = NULL;
+    size_t info_len = 0;
+    CBB cbb, child;
+    if (!CBB_init_fixed(&cbb, info, sizeof(info)) || !CBB_add_u16(&cbb, (uint16_t)out_len) ||
+        !CBB_add_u8_length_prefixed(&cbb, &child) ||
+        !CBB_add_bytes(&child, (const uint8_t *)label_prefix, LABEL_PREFIX_LEN) ||
+        !CBB_add_bytes(&child, (const uint8_t *)label, label_len) ||
+        !CBB_add_u8_length_prefixed(&cbb, &child) || !CBB_add_bytes(&child, context, context_len) ||
+        !CBB_finish(&cbb, &info_data, &info_len)) {
+        CBB_cleanup(&cbb);
+        return tlsio_err_set(err, TLS_E_INTERNAL, "HKDF-Expand-Label: encoding HkdfLabel failed");
+    }
+    if (tlsio_hkdf_expand(alg, secret, tlsio_hash_len(alg), info_data, info_len, out, out_len))
+        return tlsio_err_set(err, TLS_E_INTERNAL, "HKDF-Expand-Label: HKDF-Expand failed");
+    return 0;
+}
+
+/* Derive-Secret with a counted label (the exporter's label is caller data, not a C string). */
+static int derive_secret_n(tlsio_hash_alg alg, const uint8_t *secret, const char *label,
+                           size_t label_len, const uint8_t *th, uint8_t *out, tlsio_err *err) {
+    size_t n = tlsio_hash_len(alg);
+    uint8_t empty_hash[TLSIO_MAX_HASH_LEN];
+    if (th == NULL) {
+        /* RFC 8446 §7.1: Transcript-Hash("") is the hash of the empty string. */
+        tlsio_hash_oneshot(alg, "", 0, empty_hash);
+        th = empty_hash;
+    }
+    return tlsio_hkdf_expand_label(alg, secret, label, label_len, th, n, out, n, err);
+}
+
+int tlsio_derive_secret(tlsio_hash_alg alg, const uint8_t *secret, const char *label,
+                        const uint8_t *th, uint8_t *out, tlsio_err *err) {
+    return derive_secret_n(alg, secret, label, strlen(label), th, out, err);
+}
+
+void tlsio_ks_init(tlsio_keysched *ks, tlsio_hash_alg alg) {
+    OPENSSL_cleanse(ks, sizeof(*ks));
+    ks->alg = alg;
+    ks->stage = TLSIO_KS_NONE;
+}
+
+static int need_stage(const tlsio_keysched *ks, tlsio_ks_stage stage, const char *what,
+                      tlsio_err *err) {
+    if (ks->stage == stage) return 0;
+    return tlsio_err_set(err, TLS_E_USAGE, "key schedule: %s needs %s, not %s", what,
+                         stage_names[stage], stage_names[ks->stage]);
+}
+
+/* HKDF-Extract(salt, ikm or Hash.length zeros) replaces the stage secret. */
+static int extract_into(tlsio_keysched *ks, const uint8_t *salt, const uint8_t *ikm, size_t ikm_len,
+                        tlsio_ks_stage next, tlsio_err *err) {
+    static const uint8_t zeros[TLSIO_MAX_HASH_LEN] = {0};
+    size_t n = tlsio_hash_len(ks->alg);
+    if (ikm == NULL) {
+        /* RFC 8446 §7.1: a missing input is "0", a string of Hash.length zero bytes. */
+        ikm = zeros;
+        ikm_len = n;
+    }
+    uint8_t secret[TLSIO_MAX_HASH_LEN];
+    if (tlsio_hkdf_extract(ks->alg, salt, n, ikm, ikm_len, secret)) {
+        OPENSSL_cleanse(secret, sizeof(secret));
+        return tlsio_err_set(err, TLS_E_INTERNAL, "key schedule: HKDF-Extract failed");
+    }
+    memcpy(ks->secret, secret, n);
+    OPENSSL_cleanse(secret, sizeof(secret));
+    ks->stage = next;
+    return 0;
+}
+
+/* The next stage: HKDF-Extract(Derive-Secret(current, "derived", ""), ikm). */
+static int advance(tlsio_keysched *ks, tlsio_ks_stage from, const uint8_t *ikm, size_t ikm_len,
+                   const char *what, tlsio_err *err) {
+    int rc = need_stage(ks, from, what, err);
+    if (rc != 0) return rc;
+    uint8_t derived[TLSIO_MAX_HASH_LEN];
+    rc = tlsio_derive_secret(ks->alg, ks->secret, "derived", NULL, derived, err);
+    if (rc == 0) rc = extract_into(ks, derived, ikm, ikm_len, (tlsio_ks_stage)(from + 1), err);
+    OPENSSL_cleanse(derived, sizeof(derived));
+    return rc;
+}
+
+int tlsio_ks_early(tlsio_keysched *ks, const uint8_t *psk, size_t psk_len, tlsio_err *err) {
+    int rc = check_alg(ks->alg, err);
+    if (rc != 0) return rc;
+    if (ks->stage != TLSIO_KS_NONE)
+        return tlsio_err_set(err, TLS_E_USAGE,
+                             "key schedule: the early secret comes first (tlsio_ks_init again)");
+    /* RFC 8446 §7.1: the salt of the first HKDF-Extract is "0" (Hash.length zeros). */
+    static const uint8_t zero_salt[TLSIO_MAX_HASH_LEN] = {0};
+    return extract_into(ks, zero_salt, psk, psk_len, TLSIO_KS_EARLY, err);
+}
+
+int tlsio_ks_handshake(tlsio_keysched *ks, const uint8_t *ecdhe, size_t ecdhe_len, tlsio_err *err) {
+    return advance(ks, TLSIO_KS_EARLY, ecdhe, ecdhe_len, "the handshake secret", err);
+}
+
+int tlsio_ks_master(tlsio_keysched *ks, tlsio_err *err) {
+    return advance(ks, TLSIO_KS_HANDSHAKE, NULL, 0, "the master secret", err);
+}
+
+int tlsio_ks_derive(const tlsio_keysched *ks, tlsio_ks_secret which, const uint8_t *th,
+                    uint8_t *out, tlsio_err *err) {
+    if ((unsigned)which >= sizeof(derive_rules) / sizeof(derive_rules[0]))
+        return tlsio_err_set(err, TLS_E_USAGE, "key schedule: unknown secret %d", (int)which);
+    const struct derive_rule *r = &derive_rules[which];
+    int rc = need_stage(ks, r->stage, r->label, err);
+    if (rc != 0) return rc;
+    if (!r->empty_messages && th == NULL)
+        return tlsio_err_set(err, TLS_E_USAGE, "key schedule: %s needs a transcript hash",
+                             r->label);
+    return tlsio_derive_secret(ks->alg, ks->secret, r->label, r->empty_messages ? NULL : th, out,
+                               err);
+}
+
+void tlsio_ks_wipe(tlsio_keysched *ks) {
+    OPENSSL_cleanse(ks, sizeof(*ks));
+}
+
+int tlsio_traffic_keys_derive(tlsio_hash_alg alg, tlsio_aead_alg aead,
+                              const uint8_t *traffic_secret, tlsio_traffic_keys *out,
+                              tlsio_err *err) {
+    if (aead != TLSIO_AES_128_GCM && aead != TLSIO_AES_256_GCM && aead != TLSIO_CHACHA20_POLY1305)
+        return tlsio_err_set(err, TLS_E_USAGE, "traffic keys: unknown AEAD %d", (int)aead);
+    OPENSSL_cleanse(out, sizeof(*out));
+    out->key_len = tlsio_aead_key_len(aead);
+    /* RFC 8446 §7.3: key = Expand-Label(s, "key", "", key_length), iv = (s, "iv", "", 12). */
+    int rc = tlsio_hkdf_expand_label(alg, traffic_secret, "key", 3, NULL, 0, out->key, out->key_len,
+                                     err);
+    if (rc == 0)
+        rc = tlsio_hkdf_expand_label(alg, traffic_secret, "iv", 2, NULL, 0, out->iv,
+                                     TLSIO_TLS13_IV_LEN, err);
+    if (rc != 0) tlsio_traffic_keys_wipe(out);
+    return rc;
+}
+
+void tlsio_traffic_keys_wipe(tlsio_traffic_keys *k) {
+    OPENSSL_cleanse(k, sizeof(*k));
+}
+
+int tlsio_finished_key(tlsio_hash_alg alg, const uint8_t *base_key, uint8_t *out, tlsio_err *err) {
+    return tlsio_hkdf_expand_label(alg, base_key, "finished", 8, NULL, 0, out, tlsio_hash_len(alg),
+                                   err);
+}
+
+int tlsio_finished_verify_data(tlsio_hash_alg alg, const uint8_t *base_key, const uint8_t *th,
+                               uint8_t *out, tlsio_err *err) {
+    size_t n = tlsio_hash_len(alg);
+    uint8_t key[TLSIO_MAX_HASH_LEN];
+    int rc = tlsio_finished_key(alg, base_key, key, err);
+    if (rc == 0 && tlsio_hmac(alg, key, n, th, n, out))
+        rc = tlsio_err_set(err, TLS_E_INTERNAL, "Finished: HMAC failed");
+    OPENSSL_cleanse(key, sizeof(key));
+    return rc;
+}
+
+int tlsio_finished_check(tlsio_hash_alg alg, const uint8_t *base_key, const uint8_t *th,
+                         const uint8_t *got, size_t got_len, tlsio_err *err) {
+    size_t n = tlsio_hash_len(alg);
+    uint8_t want[TLSIO_MAX_HASH_LEN];
+    int rc = tlsio_finished_verify_data(alg, base_key, th, want, err);
+    /* The length is public (it is the suite's hash length); only the value is compared in
+     * constant time. */
+    if (rc == 0 && (got_len != n || CRYPTO_memcmp(want, got, n) != 0))
+        rc = tlsio_err_set(err, TLS_ALERT_DECRYPT_ERROR, "Finished.verify_data: mismatch");
+    OPENSSL_cleanse(want, sizeof(want));
+    return rc;
+}
+
+int tlsio_traffic_secret_update(tlsio_hash_alg alg, uint8_t *secret, tlsio_err *err) {
+    size_t n = tlsio_hash_len(alg);
+    uint8_t next[TLSIO_MAX_HASH_LEN];
+    int rc = tlsio_hkdf_expand_label(alg, secret, "traffic upd", 11, NULL, 0, next, n, err);
+    if (rc == 0) memcpy(secret, next, n);
+    OPENSSL_cleanse(next, sizeof(next));
+    return rc;
+}
+
+int tlsio_resumption_psk(tlsio_hash_alg alg, const uint8_t *res_master, const uint8_t *nonce,
+                         size_t nonce_len, uint8_t *out, tlsio_err *err) {
+    return tlsio_hkdf_expand_label(alg, res_master, "resumption", 10, nonce, nonce_len, out,
+                                   tlsio_hash_len(alg), err);
+}
+
+int tlsio_tls13_export(tlsio_hash_alg alg, const uint8_t *exporter_secret, const char *label,
+                       size_t label_len, const uint8_t *context, size_t context_len, uint8_t *out,
+                       size_t out_len, tlsio_err *err) {
+    int rc = check_alg(alg, err);
+    if (rc != 0) return rc;
+    uint8_t secret[TLSIO_MAX_HASH_LEN], context_hash[TLSIO_MAX_HASH_LEN];
+    rc = derive_secret_n(alg, exporter_secret, label, label_len, NULL, secret, err);
+    if (rc == 0) {
+        tlsio_hash_oneshot(alg, context ? (const void *)context : "", context_len, context_hash);
+        rc = tlsio_hkdf_expand_label(alg, secret, "exporter", 8, context_hash, tlsio_hash_len(alg),
+                                     out, out_len, err);
+    }
+    OPENSSL_cleanse(secret, sizeof(secret));
+    return rc;
+}

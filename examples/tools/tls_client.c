@@ -1,0 +1,116 @@
+/*
+ * tls-client: connect with full verification, print what was negotiated, then copy stdin to
+ * the connection and the connection to stdout. On stdin EOF it sends close_notify and reads
+ * until the server closes. Exit 0 on a clean close, 1 on any failure (reason on stderr).
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "toolopts.h"
+
+static int usage(void) {
+    fprintf(stderr, "usage: tls-client [options] HOST PORT\n"
+                    "  --servername NAME  verify (and send as SNI) NAME instead of HOST\n"
+                    "  -q                 no summary line\n");
+    toolopt_usage();
+    return 1;
+}
+
+static int fail(tls *t, const char *what) {
+    fprintf(stderr, "tls-client: %s: %s\n", what, t ? tls_error_msg(t) : strerror(errno));
+    return 1;
+}
+
+static int tcp_connect(const char *host, const char *port) {
+    struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *res, *ai;
+    int rc = getaddrinfo(host, port, &hints, &res);
+    if (rc != 0) {
+        fprintf(stderr, "tls-client: %s: %s\n", host, gai_strerror(rc));
+        return -1;
+    }
+    int fd = -1;
+    for (ai = res; ai && fd < 0; ai = ai->ai_next) {
+        fd = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol);
+        if (fd >= 0 && connect(fd, ai->ai_addr, ai->ai_addrlen) != 0) {
+            close(fd);
+            fd = -1;
+        }
+    }
+    freeaddrinfo(res);
+    if (fd < 0) fprintf(stderr, "tls-client: connect %s:%s: %s\n", host, port, strerror(errno));
+    return fd;
+}
+
+/* Copies until the server closes: returns 0 on a clean close, 1 on failure. */
+static int relay(tls *t) {
+    char buf[16384];
+    int stdin_open = 1;
+    fcntl(tls_fd(t), F_SETFL, fcntl(tls_fd(t), F_GETFL) | O_NONBLOCK);
+    for (;;) {
+        ssize_t n;
+        while ((n = tls_read(t, buf, sizeof buf)) > 0)
+            if (fwrite(buf, 1, (size_t)n, stdout) != (size_t)n) return 1;
+        fflush(stdout);
+        if (n == 0) { /* the server sent close_notify: answer it, best effort */
+            (void)tls_close(t);
+            return 0;
+        }
+        if (errno != EAGAIN) return fail(t, "read");
+        struct pollfd p[2] = {{.fd = tls_fd(t), .events = (short)tls_events(t)},
+                              {.fd = 0, .events = POLLIN}};
+        if (poll(p, stdin_open ? 2 : 1, -1) < 0 && errno != EINTR) return fail(NULL, "poll");
+        if (stdin_open && (p[1].revents & (POLLIN | POLLHUP))) {
+            ssize_t k = read(0, buf, sizeof buf);
+            if (k > 0 && tool_write_all(t, buf, (size_t)k) != 0) return fail(t, "write");
+            if (k <= 0) {
+                stdin_open = 0;
+                while (tls_close(t) != 0)
+                    if (errno != EAGAIN) return fail(t, "close");
+            }
+        }
+    }
+}
+
+int main(int argc, char **argv) {
+    tls_config *cfg = tls_config_new();
+    const char *servername = NULL, *args[2];
+    int quiet = 0, nargs = 0;
+    for (int i = 1; i < argc; i++) {
+        int r = toolopt_apply(cfg, argc, argv, &i);
+        if (r < 0) return 1;
+        if (r > 0) continue;
+        if (strcmp(argv[i], "--servername") == 0 && i + 1 < argc)
+            servername = argv[++i];
+        else if (strcmp(argv[i], "-q") == 0)
+            quiet = 1;
+        else if (argv[i][0] == '-' || nargs == 2)
+            return usage();
+        else
+            args[nargs++] = argv[i];
+    }
+    if (nargs != 2) return usage();
+    int fd = tcp_connect(args[0], args[1]);
+    if (fd < 0) return 1;
+    tls_error why;
+    tls *t = tls_client_fd(cfg, fd, servername ? servername : args[0], &why);
+    if (t == NULL) {
+        fprintf(stderr, "tls-client: %s\n", why.msg);
+        return 1;
+    }
+    if (tls_handshake(t) != 0) return fail(t, "handshake");
+    if (!quiet)
+        fprintf(stderr, "version=%s cipher=%s group=%s alpn=%s verified=yes\n",
+                tls_conn_version(t), tls_conn_cipher(t), tls_conn_group(t),
+                tls_conn_alpn(t) ? tls_conn_alpn(t) : "none");
+    int rc = relay(t);
+    tls_free(t);
+    tls_config_free(cfg);
+    return rc;
+}

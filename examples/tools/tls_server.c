@@ -1,0 +1,212 @@
+/*
+ * tls-server: a single-threaded poll() server on nonblocking sockets. Echo mode sends every
+ * byte back; http mode answers each HTTP/1.x request with 200 OK. A failing client is
+ * dropped without disturbing the others.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "toolopts.h"
+
+enum { MODE_ECHO, MODE_HTTP };
+
+typedef struct client {
+    tls *t;
+    char *out; /* bytes to send back */
+    size_t out_len, out_off, out_cap;
+    char req[8192]; /* http: the request being read */
+    size_t req_len;
+} client;
+
+static int usage(void) {
+    fprintf(stderr, "usage: tls-server --cert FILE --key FILE [--cert FILE --key FILE ...]\n"
+                    "  --bind ADDR        address to listen on (default 127.0.0.1)\n"
+                    "  --port N           port (default 0: pick a free one)\n"
+                    "  --mode echo|http   what to answer (default echo)\n"
+                    "  --max-conns N      concurrent connections (default 1024)\n");
+    toolopt_usage();
+    return 1;
+}
+
+static int listen_on(const char *addr, const char *port) {
+    struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE}, *res;
+    int rc = getaddrinfo(addr, port, &hints, &res);
+    if (rc != 0) {
+        fprintf(stderr, "tls-server: %s: %s\n", addr, gai_strerror(rc));
+        return -1;
+    }
+    int fd = socket(res->ai_family, res->ai_socktype, res->ai_protocol), one = 1;
+    if (fd >= 0) setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (fd < 0 || bind(fd, res->ai_addr, res->ai_addrlen) != 0 || listen(fd, 1024) != 0) {
+        fprintf(stderr, "tls-server: listen on %s:%s: %s\n", addr, port, strerror(errno));
+        freeaddrinfo(res);
+        return -1;
+    }
+    freeaddrinfo(res);
+    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+    return fd;
+}
+
+static void print_address(int fd) {
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof ss;
+    char host[256], serv[32];
+    getsockname(fd, (struct sockaddr *)&ss, &len);
+    getnameinfo((struct sockaddr *)&ss, len, host, sizeof host, serv, sizeof serv,
+                NI_NUMERICHOST | NI_NUMERICSERV);
+    printf("listening on %s:%s\n", host, serv);
+    fflush(stdout);
+}
+
+static int queue(client *c, const char *p, size_t n) {
+    if (c->out_len + n > c->out_cap) {
+        size_t cap = c->out_cap ? c->out_cap * 2 : 16384;
+        while (cap < c->out_len + n) cap *= 2;
+        char *q = realloc(c->out, cap);
+        if (q == NULL) return -1;
+        c->out = q;
+        c->out_cap = cap;
+    }
+    memcpy(c->out + c->out_len, p, n);
+    c->out_len += n;
+    return 0;
+}
+
+/* HTTP mode: answer every complete request header block in c->req. */
+static int http_feed(client *c, const char *p, size_t n) {
+    static const char body[] = "hello from tlsio\n";
+    if (c->req_len + n > sizeof c->req) return -1; /* request header too large */
+    memcpy(c->req + c->req_len, p, n);
+    c->req_len += n;
+    for (;;) {
+        char *end = NULL;
+        for (size_t i = 0; i + 4 <= c->req_len && !end; i++)
+            if (memcmp(c->req + i, "\r\n\r\n", 4) == 0) end = c->req + i + 4;
+        if (end == NULL) return 0;
+        char resp[256];
+        int k = snprintf(resp, sizeof resp,
+                         "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"
+                         "Content-Length: %zu\r\n\r\n%s",
+                         sizeof body - 1, body);
+        if (queue(c, resp, (size_t)k) != 0) return -1;
+        size_t used = (size_t)(end - c->req);
+        memmove(c->req, end, c->req_len - used);
+        c->req_len -= used;
+    }
+}
+
+/* Moves data as far as it can without blocking. 0: keep, -1: drop the client. */
+static int service(client *c, int mode) {
+    char buf[16384];
+    for (;;) {
+        if (c->out_off < c->out_len) {
+            ssize_t n = tls_write(c->t, c->out + c->out_off, c->out_len - c->out_off);
+            if (n < 0) return errno == EAGAIN ? 0 : -1;
+            c->out_off += (size_t)n;
+            if (c->out_off == c->out_len) c->out_off = c->out_len = 0;
+            continue;
+        }
+        ssize_t n = tls_read(c->t, buf, sizeof buf);
+        if (n == 0) { /* close_notify: answer it and drop */
+            (void)tls_close(c->t);
+            return -1;
+        }
+        if (n < 0) return errno == EAGAIN ? 0 : -1;
+        int rc = mode == MODE_ECHO ? queue(c, buf, (size_t)n) : http_feed(c, buf, (size_t)n);
+        if (rc != 0) return -1;
+    }
+}
+
+static void drop(client *c) {
+    tls_free(c->t);
+    free(c->out);
+    memset(c, 0, sizeof *c);
+}
+
+int main(int argc, char **argv) {
+    tls_config *cfg = tls_config_new();
+    const char *bind_addr = "127.0.0.1", *port = "0", *cert = NULL;
+    int mode = MODE_ECHO, max_conns = 1024, n_certs = 0;
+    for (int i = 1; i < argc; i++) {
+        int r = toolopt_apply(cfg, argc, argv, &i);
+        if (r < 0) return 1;
+        if (r > 0) continue;
+        const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (v == NULL) return usage();
+        i++;
+        if (strcmp(o, "--cert") == 0) {
+            cert = v;
+        } else if (strcmp(o, "--key") == 0 && cert != NULL) {
+            if (tls_config_add_cert_file(cfg, cert, v) != 0) {
+                fprintf(stderr, "tls-server: %s\n", tls_config_error(cfg));
+                return 1;
+            }
+            cert = NULL;
+            n_certs++;
+        } else if (strcmp(o, "--bind") == 0) {
+            bind_addr = v;
+        } else if (strcmp(o, "--port") == 0) {
+            port = v;
+        } else if (strcmp(o, "--mode") == 0 && (!strcmp(v, "echo") || !strcmp(v, "http"))) {
+            mode = strcmp(v, "echo") == 0 ? MODE_ECHO : MODE_HTTP;
+        } else if (strcmp(o, "--max-conns") == 0 && atoi(v) > 0) {
+            max_conns = atoi(v);
+        } else {
+            return usage();
+        }
+    }
+    if (n_certs == 0 || cert != NULL) return usage();
+    signal(SIGPIPE, SIG_IGN); /* belt and braces: tlsio already sends with MSG_NOSIGNAL */
+    int lfd = listen_on(bind_addr, port);
+    if (lfd < 0) return 1;
+    print_address(lfd);
+
+    client *cl = calloc((size_t)max_conns, sizeof *cl);
+    struct pollfd *pfd = calloc((size_t)max_conns + 1, sizeof *pfd);
+    if (cl == NULL || pfd == NULL) return 1;
+    for (;;) {
+        int n_live = 0;
+        pfd[0] = (struct pollfd){.fd = lfd, .events = POLLIN};
+        for (int i = 0; i < max_conns; i++) {
+            pfd[i + 1] = (struct pollfd){.fd = -1};
+            if (cl[i].t == NULL) continue;
+            n_live++;
+            pfd[i + 1].fd = tls_fd(cl[i].t);
+            pfd[i + 1].events = (short)tls_events(cl[i].t);
+        }
+        if (n_live == max_conns) pfd[0].fd = -1; /* full: leave new clients in the backlog */
+        if (poll(pfd, (nfds_t)max_conns + 1, -1) < 0) {
+            if (errno == EINTR) continue;
+            perror("poll");
+            return 1;
+        }
+        for (int i = 0; i < max_conns; i++)
+            if (cl[i].t && pfd[i + 1].revents && service(&cl[i], mode) != 0) drop(&cl[i]);
+        if (pfd[0].revents & POLLIN) {
+            for (int i = 0; i < max_conns; i++) {
+                if (cl[i].t != NULL) continue;
+                int fd = accept(lfd, NULL, NULL);
+                if (fd < 0) break;
+                fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+                tls_error why;
+                cl[i].t = tls_server_fd(cfg, fd, &why);
+                if (cl[i].t == NULL) {
+                    fprintf(stderr, "tls-server: %s\n", why.msg);
+                    close(fd);
+                } else if (service(&cl[i], mode) != 0) {
+                    drop(&cl[i]);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,66 @@
+/* The options tls-client and tls-server share. */
+#define _POSIX_C_SOURCE 200809L
+#include "toolopts.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+
+static int check(tls_config *cfg, int rc, const char *opt) {
+    if (rc == 0) return 1;
+    fprintf(stderr, "%s: %s\n", opt, tls_config_error(cfg));
+    return -1;
+}
+
+int toolopt_apply(tls_config *cfg, int argc, char **argv, int *i) {
+    const char *o = argv[*i];
+    if (strcmp(o, "--tls1.2") == 0)
+        return check(cfg, tls_config_set_versions(cfg, TLS_VERSION_1_2, TLS_VERSION_1_2), o);
+    if (strcmp(o, "--tls1.3") == 0)
+        return check(cfg, tls_config_set_versions(cfg, TLS_VERSION_1_3, TLS_VERSION_1_3), o);
+    static const char *const with_arg[] = {"--alpn", "--cipher", "--group", "--ca"};
+    int which = -1;
+    for (int k = 0; k < 4; k++)
+        if (strcmp(o, with_arg[k]) == 0) which = k;
+    if (which < 0) return 0;
+    if (*i + 1 >= argc) {
+        fprintf(stderr, "%s needs an argument\n", o);
+        return -1;
+    }
+    const char *v = argv[++*i];
+    switch (which) {
+    case 0:
+        return check(cfg, tls_config_set_alpn(cfg, v), o);
+    case 1:
+        return check(cfg, tls_config_set_ciphers(cfg, v), o);
+    case 2:
+        return check(cfg, tls_config_set_groups(cfg, v), o);
+    default:
+        return check(cfg, tls_config_add_ca_file(cfg, v), o);
+    }
+}
+
+void toolopt_usage(void) {
+    fprintf(stderr, "  --alpn LIST        ALPN protocols, comma-separated (h2,http/1.1)\n"
+                    "  --tls1.2|--tls1.3  only this version\n"
+                    "  --cipher NAMES     IANA cipher suite names, ':' or ',' separated\n"
+                    "  --group NAMES      x25519, secp256r1, secp384r1\n"
+                    "  --ca FILE          trust these PEM certificates (default: system store)\n");
+}
+
+int tool_write_all(tls *t, const void *buf, size_t len) {
+    const char *p = buf;
+    while (len > 0) {
+        ssize_t n = tls_write(t, p, len);
+        if (n > 0) {
+            p += n;
+            len -= (size_t)n;
+            continue;
+        }
+        if (errno != EAGAIN) return -1;
+        struct pollfd pfd = {.fd = tls_fd(t), .events = (short)tls_events(t)};
+        if (poll(&pfd, 1, -1) < 0 && errno != EINTR) return -1;
+    }
+    return 0;
+}

@@ -1,0 +1,160 @@
+/*
+ * tlsio: TLS 1.3 and 1.2 for careful C programmers.
+ *
+ * This is the header most programs need: a configuration object and (with the socket
+ * facade) connect/read/write/close calls that behave like their POSIX counterparts.
+ * Verification of the peer's certificate chain and host name always runs; there is no
+ * switch to turn it off.
+ */
+#ifndef TLSIO_TLS_H
+#define TLSIO_TLS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <tlsio/core.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---------------------------------------------------------------------------------------
+ * Configuration.
+ *
+ * A config is built once, then used. The first connection made with it freezes it: from
+ * then on it is immutable, reference-counted and safe to share across threads and
+ * connections; setters on a frozen config fail with TLS_E_USAGE.
+ *
+ * With no setter called, a config means: TLS 1.2 and 1.3 (1.3 preferred); suites
+ * TLS_AES_128_GCM_SHA256, TLS_AES_256_GCM_SHA384, TLS_CHACHA20_POLY1305_SHA256 (and their
+ * ECDHE TLS 1.2 equivalents); groups x25519, secp256r1, secp384r1; the system trust store.
+ *
+ * Setters return 0, or an error code (see <tlsio/core.h>) with tls_config_error() saying why.
+ * ------------------------------------------------------------------------------------- */
+
+tls_config *tls_config_new(void);
+/* Adds a reference (for sharing); each reference is dropped with tls_config_free. */
+tls_config *tls_config_ref(tls_config *cfg);
+void tls_config_free(tls_config *cfg);
+/* Why the last setter failed (one sentence), or "" if none did. */
+const char *tls_config_error(const tls_config *cfg);
+
+/* Trust anchors. Any of these replaces the system store default; they may be combined. */
+int tls_config_add_ca_pem(tls_config *cfg, const char *pem, size_t len);
+int tls_config_add_ca_file(tls_config *cfg, const char *path);
+/* The system store: $SSL_CERT_FILE / $SSL_CERT_DIR, else Debian's
+ * /etc/ssl/certs/ca-certificates.crt. */
+int tls_config_add_ca_system(tls_config *cfg);
+
+/* A certificate chain (leaf first, PEM) and its private key (PEM). May be called several
+ * times: a server picks a chain by the client's server_name and signature algorithms. */
+int tls_config_add_cert_pem(tls_config *cfg, const char *chain_pem, size_t chain_len,
+                            const char *key_pem, size_t key_len);
+int tls_config_add_cert_file(tls_config *cfg, const char *chain_path, const char *key_path);
+
+/* ALPN protocols in preference order, comma-separated: "h2,http/1.1". */
+int tls_config_set_alpn(tls_config *cfg, const char *protocols);
+
+/* Version range, each TLS_VERSION_1_2 or TLS_VERSION_1_3. */
+int tls_config_set_versions(tls_config *cfg, uint16_t min_version, uint16_t max_version);
+
+/* Restrict cipher suites / groups to a subset of the safe defaults, in preference order.
+ * Names are IANA names ("TLS_AES_256_GCM_SHA384", "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256")
+ * or group names ("x25519", "secp256r1", "secp384r1"), separated by ':' or ','. */
+int tls_config_set_ciphers(tls_config *cfg, const char *names);
+int tls_config_set_groups(tls_config *cfg, const char *names);
+
+/* A deterministic RNG for tests and trace replays. Never use one in production. */
+int tls_config_set_rng(tls_config *cfg, tls_rng_fn fn, void *ctx);
+
+/* ---------------------------------------------------------------------------------------
+ * Connections over sockets: the calls mirror POSIX I/O.
+ *
+ *   tls_config *cfg = tls_config_new();
+ *   tls_error why;
+ *   tls *t = tls_connect(cfg, "example.com", "443", &why);
+ *   if (t == NULL) { fprintf(stderr, "%s\n", why.msg); return 1; }
+ *   tls_write(t, "GET / HTTP/1.0\r\n\r\n", 18);
+ *   while ((n = tls_read(t, buf, sizeof buf)) > 0) fwrite(buf, 1, n, stdout);
+ *   tls_close(t); tls_free(t); tls_config_free(cfg);
+ *
+ * tls_read/tls_write return a byte count, 0 (tls_read only) on a clean close
+ * (close_notify received), or -1 with errno:
+ *   EAGAIN      the socket is nonblocking and would block: poll for tls_events(t)
+ *               (a read may need POLLOUT and a write POLLIN during a handshake or KeyUpdate)
+ *   ECONNRESET  the peer ended the connection without close_notify (possible truncation)
+ *   EPROTO      a protocol or certificate-verification failure: see tls_error(t)
+ *   EINVAL      misuse (e.g. write after tls_close)
+ *   other       the socket's own error (EPIPE, ETIMEDOUT...)
+ * SIGPIPE is never raised. Nothing sleeps; nothing touches global state.
+ * ------------------------------------------------------------------------------------- */
+
+typedef struct tls tls;
+
+/* Why a connection could not be made (filled by calls that return NULL). */
+typedef struct tls_error {
+    int code;     /* 0, a TLS alert number, a TLS_E_* code, or -errno for socket errors */
+    int category; /* enum tls_error_category */
+    char msg[256];
+} tls_error;
+
+/* Resolves host (every address in turn), connects over TCP, runs the handshake and verifies
+ * the certificate chain and that it names host. Blocking. NULL on failure, with *why filled
+ * (why may be NULL). port is a number or service name ("443", "https"). */
+tls *tls_connect(tls_config *cfg, const char *host, const char *port, tls_error *why);
+
+/* Accepts one connection on a listening socket and wraps it as a server connection (the
+ * handshake runs on the first tls_read/tls_write/tls_handshake). The accepted socket
+ * inherits nothing: it is blocking unless the caller makes it nonblocking. NULL on failure. */
+tls *tls_accept(tls_config *cfg, int listen_fd, tls_error *why);
+
+/* Wraps a connected socket the caller made. The connection owns fd from then on
+ * (tls_free closes it). Nonblocking if fd has O_NONBLOCK. servername is verified against the
+ * server's certificate (a DNS name or an IP literal) and is required. */
+tls *tls_client_fd(tls_config *cfg, int fd, const char *servername, tls_error *why);
+tls *tls_server_fd(tls_config *cfg, int fd, tls_error *why);
+
+/* Runs the handshake now: 0 when done, -1 with errno (EAGAIN: call again when
+ * tls_events(t) is ready). tls_read and tls_write run it implicitly. */
+int tls_handshake(tls *t);
+
+ssize_t tls_read(tls *t, void *buf, size_t len);
+ssize_t tls_write(tls *t, const void *buf, size_t len);
+
+/* POLLIN and/or POLLOUT: what the connection waits for after EAGAIN. */
+int tls_events(const tls *t);
+
+/* Decrypted bytes that tls_read can return without touching the socket. poll() cannot see
+ * them: after a readable event, call tls_read until it returns -1/EAGAIN. */
+size_t tls_pending(const tls *t);
+
+/* Sends close_notify (RFC 8446 §6.1) and flushes; -1/EAGAIN on a nonblocking socket means
+ * call again when writable. Receiving the peer's close_notify is not awaited. */
+int tls_close(tls *t);
+/* Releases the connection and closes its socket. */
+void tls_free(tls *t);
+
+/* The socket. */
+int tls_fd(const tls *t);
+
+/* Why the connection failed: one sentence, the code (alert or TLS_E_*) and its category. */
+const char *tls_error_msg(const tls *t);
+int tls_error_code(const tls *t);
+int tls_error_category(const tls *t);
+
+/* What was negotiated ("TLSv1.3", "TLS_AES_128_GCM_SHA256", "x25519", "h2"); NULL before
+ * the handshake or when absent. */
+const char *tls_conn_version(const tls *t);
+const char *tls_conn_cipher(const tls *t);
+const char *tls_conn_group(const tls *t);
+const char *tls_conn_alpn(const tls *t);
+/* The verified server name (client) or the SNI the client sent (server). */
+const char *tls_conn_servername(const tls *t);
+/* The peer certificate's subject, one line ("CN=example.com"), or NULL if none. */
+const char *tls_conn_peer_subject(const tls *t);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

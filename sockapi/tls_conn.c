@@ -1,0 +1,123 @@
+/* The socket facade's connection object: construction, release, and what was negotiated. */
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../core/config.h"
+#include "sock.h"
+
+void tlsio_sock_set_why(tls_error *why, int code, int category, const char *fmt, ...) {
+    if (why == NULL) return;
+    why->code = code;
+    why->category = category;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(why->msg, sizeof(why->msg), fmt, ap);
+    va_end(ap);
+}
+
+tls *tlsio_sock_new(tls_config *cfg, int fd, const char *servername, int server, tls_error *why) {
+    if (cfg == NULL || fd < 0 || (!server && (servername == NULL || !servername[0]))) {
+        tlsio_sock_set_why(why, TLS_E_USAGE, TLS_ERRCAT_USAGE,
+                           server ? "a config and a socket are required"
+                                  : "a config, a socket and the server name to verify are required");
+        errno = EINVAL;
+        return NULL;
+    }
+    /* The system trust store is read here, outside the core, once per config. */
+    if (tlsio_config_freeze(cfg, tlsio_config_load_system_store) != 0) {
+        tlsio_sock_set_why(why, TLS_E_USAGE, TLS_ERRCAT_USAGE, "%s", tls_config_error(cfg));
+        errno = EINVAL;
+        return NULL;
+    }
+    tls *t = calloc(1, sizeof(*t));
+    if (t == NULL) {
+        tlsio_sock_set_why(why, TLS_E_NOMEM, TLS_ERRCAT_INTERNAL, "out of memory");
+        return NULL;
+    }
+    t->fd = fd;
+    t->e = server ? tls_engine_new_server(cfg) : tls_engine_new_client(cfg, servername);
+    if (t->e == NULL) {
+        tlsio_sock_set_why(why, TLS_E_USAGE, TLS_ERRCAT_USAGE,
+                           server ? "the config holds no certificate and key for a server"
+                                  : "cannot start a client for '%s'",
+                           servername ? servername : "");
+        free(t);
+        errno = EINVAL;
+        return NULL;
+    }
+#ifdef SO_NOSIGPIPE
+    int one = 1;
+    (void)setsockopt(fd, SOL_SOCKET, SO_NOSIGPIPE, &one, sizeof(one));
+#endif
+    /* The core has no clock: certificate validity is judged against the time given here. */
+    tls_engine_set_time(t->e, (int64_t)time(NULL));
+    return t;
+}
+
+tls *tls_client_fd(tls_config *cfg, int fd, const char *servername, tls_error *why) {
+    return tlsio_sock_new(cfg, fd, servername, 0, why);
+}
+
+tls *tls_server_fd(tls_config *cfg, int fd, tls_error *why) {
+    return tlsio_sock_new(cfg, fd, NULL, 1, why);
+}
+
+void tls_free(tls *t) {
+    if (t == NULL) return;
+    tls_engine_free(t->e);
+    if (t->fd >= 0) close(t->fd);
+    free(t);
+}
+
+int tls_fd(const tls *t) {
+    return t->fd;
+}
+
+const char *tls_error_msg(const tls *t) {
+    if (t->sock_errno != 0 && tls_engine_error_code(t->e) == 0) return strerror(t->sock_errno);
+    return tls_engine_error(t->e);
+}
+
+int tls_error_code(const tls *t) {
+    int code = tls_engine_error_code(t->e);
+    return code != 0 || t->sock_errno == 0 ? code : -t->sock_errno;
+}
+
+int tls_error_category(const tls *t) {
+    int cat = tls_engine_error_category(t->e);
+    return cat != 0 || t->sock_errno == 0 ? cat : TLS_ERRCAT_TRANSPORT;
+}
+
+const char *tls_conn_version(const tls *t) {
+    uint16_t v = tls_engine_version(t->e);
+    return v ? tls_version_name(v) : NULL;
+}
+
+const char *tls_conn_cipher(const tls *t) {
+    uint16_t s = tls_engine_cipher_suite(t->e);
+    return s ? tls_cipher_suite_name(s) : NULL;
+}
+
+const char *tls_conn_group(const tls *t) {
+    uint16_t g = tls_engine_group(t->e);
+    return g ? tls_group_name(g) : NULL;
+}
+
+const char *tls_conn_alpn(const tls *t) {
+    return tls_engine_alpn(t->e);
+}
+
+const char *tls_conn_servername(const tls *t) {
+    return tls_engine_server_name(t->e);
+}
+
+const char *tls_conn_peer_subject(const tls *t) {
+    return tls_engine_peer_subject(t->e);
+}

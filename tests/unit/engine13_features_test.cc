@@ -1,0 +1,378 @@
+// TLS 1.3 engine features, client and server over memory: HelloRetryRequest, ALPN, SNI
+// certificate selection, KeyUpdate, large transfers, closure, truncation and the getters.
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "engine.h"
+#include "enginepair.h"
+#include "msgs.h"
+#include "testpki.h"
+
+using namespace tlsio_test;
+
+namespace {
+
+class Features : public ::testing::Test {
+  public:
+    TestPki pki;
+    Cert root = pki.MakeCa("Feature Root");
+    Cert leaf = pki.MakeLeaf(root, {.dns = {"example.com"}});
+    Configs cfg;
+    void SetUp() override {
+        MakeConfigs(&cfg, root, leaf);
+    }
+    static std::string Errors(const EnginePair &p) {
+        return std::string("client: ") + tls_engine_error(p.client) +
+               " / server: " + tls_engine_error(p.server);
+    }
+    // Sends data from one side and checks it arrives intact on the other.
+    static void Exchange(tls_engine *from, tls_engine *to, const std::string &data) {
+        ASSERT_TRUE(WriteAll(from, data)) << tls_engine_error(from);
+        std::string got;
+        for (int i = 0; i < 1000 && got.size() < data.size(); i++) {
+            Pump(from, to);
+            got += ReadAll(to);
+        }
+        EXPECT_EQ(data.size(), got.size());
+        EXPECT_TRUE(data == got);
+    }
+};
+
+// ---- HelloRetryRequest ------------------------------------------------------------------
+
+void HrrCase(Features *f, const char *suite) {
+    // The client's first (only) key share is x25519; the server takes only NIST curves.
+    ASSERT_EQ(0, tls_config_set_groups(f->cfg.server, "secp256r1:secp384r1"));
+    ASSERT_EQ(0, tls_config_set_ciphers(f->cfg.client, suite));
+    EnginePair p(f->cfg.client, f->cfg.server, "example.com", f->pki.now());
+    HsObserver cobs, sobs;
+    cobs.Attach(p.client);
+    sobs.Attach(p.server);
+    p.Handshake();
+    ASSERT_TRUE(p.Connected()) << "client: " << tls_engine_error(p.client)
+                               << " / server: " << tls_engine_error(p.server);
+    // A second ClientHello (the first went out when the engine was made, before the observer
+    // was attached) and two ServerHello-type messages (HRR + ServerHello): the second
+    // ClientHello's key share is secp256r1, the server's first preference the client offered.
+    EXPECT_EQ(1, cobs.Count(TLSIO_HS_CLIENT_HELLO));
+    EXPECT_EQ(2, sobs.Count(TLSIO_HS_SERVER_HELLO));
+    EXPECT_EQ(0x0017, tls_engine_group(p.client));
+    EXPECT_EQ(0x0017, tls_engine_group(p.server));
+    EXPECT_STREQ(suite, tls_cipher_suite_name(tls_engine_cipher_suite(p.client)));
+    // Both Finished messages were checked over transcripts that start with message_hash
+    // (RFC 8446 §4.4.1): the handshake only completes if both sides computed the same one.
+    Features::Exchange(p.client, p.server, "after HRR, client to server");
+    Features::Exchange(p.server, p.client, "after HRR, server to client");
+}
+
+TEST_F(Features, HelloRetryRequestPicksServerGroupSha256) {
+    HrrCase(this, "TLS_AES_128_GCM_SHA256");
+}
+
+TEST_F(Features, HelloRetryRequestPicksServerGroupSha384) {
+    HrrCase(this, "TLS_AES_256_GCM_SHA384");
+}
+
+TEST_F(Features, NoHelloRetryWhenTheShareFits) {
+    EnginePair p(cfg.client, cfg.server, "example.com", pki.now());
+    HsObserver cobs, sobs;
+    cobs.Attach(p.client);
+    sobs.Attach(p.server);
+    p.Handshake();
+    ASSERT_TRUE(p.Connected()) << Errors(p);
+    EXPECT_EQ(0, cobs.Count(TLSIO_HS_CLIENT_HELLO)); // no second ClientHello
+    EXPECT_EQ(1, sobs.Count(TLSIO_HS_SERVER_HELLO));
+}
+
+TEST_F(Features, NoGroupInCommonIsHandshakeFailure) {
+    ASSERT_EQ(0, tls_config_set_groups(cfg.server, "secp384r1"));
+    ASSERT_EQ(0, tls_config_set_groups(cfg.client, "x25519:secp256r1"));
+    EnginePair p(cfg.client, cfg.server, "example.com", pki.now());
+    p.Handshake();
+    EXPECT_TRUE(FailedWith(p.server, TLS_ALERT_HANDSHAKE_FAILURE, TLS_ERRCAT_PROTOCOL,
+                           "no group in common"));
+    EXPECT_TRUE(FailedWith(p.client, TLS_ALERT_HANDSHAKE_FAILURE, TLS_ERRCAT_PEER_ALERT));
+}
+
+// ---- ALPN (RFC 7301) --------------------------------------------------------------------
+
+TEST_F(Features, AlpnServerPreferenceWins) {
+    ASSERT_EQ(0, tls_config_set_alpn(cfg.client, "h2,http/1.1"));
+    ASSERT_EQ(0, tls_config_set_alpn(cfg.server, "http/1.1,h2"));
+    EnginePair p(cfg.client, cfg.server, "example.com", pki.now());
+    p.Handshake();
+    ASSERT_TRUE(p.Connected()) << Errors(p);
+    EXPECT_STREQ("http/1.1", tls_engine_alpn(p.client));
+    EXPECT_STREQ("http/1.1", tls_engine_alpn(p.server));
+}
+
+TEST_F(Features, AlpnOnlyClientMeansNone) {
+    ASSERT_EQ(0, tls_config_set_alpn(cfg.client, "h2"));
+    EnginePair p(cfg.client, cfg.server, "example.com", pki.now());
+    p.Handshake();
+    ASSERT_TRUE(p.Connected()) << Errors(p);
+    EXPECT_EQ(nullptr, tls_engine_alpn(p.client));
+    EXPECT_EQ(nullptr, tls_engine_alpn(p.server));
+}
+
+TEST_F(Features, AlpnOnlyServerMeansNone) {
+    ASSERT_EQ(0, tls_config_set_alpn(cfg.server, "h2"));
+    EnginePair p(cfg.client, cfg.server, "example.com", pki.now());
+    p.Handshake();
+    ASSERT_TRUE(p.Connected()) << Errors(p);
+    EXPECT_EQ(nullptr, tls_engine_alpn(p.client));
+    EXPECT_EQ(nullptr, tls_engine_alpn(p.server));
+}
+
+TEST_F(Features, AlpnNoOverlapIsNoApplicationProtocol) {
+    ASSERT_EQ(0, tls_config_set_alpn(cfg.client, "h2"));
+    ASSERT_EQ(0, tls_config_set_alpn(cfg.server, "http/1.1"));
+    EnginePair p(cfg.client, cfg.server, "example.com", pki.now());
+    p.Handshake();
+    EXPECT_TRUE(FailedWith(p.server, TLS_ALERT_NO_APPLICATION_PROTOCOL, TLS_ERRCAT_PROTOCOL,
+                           "no protocol in common"));
+    EXPECT_TRUE(FailedWith(p.client, TLS_ALERT_NO_APPLICATION_PROTOCOL, TLS_ERRCAT_PEER_ALERT,
+                           "no_application_protocol"));
+}
+
+// ---- SNI-based certificate selection (RFC 6066 §3) -------------------------------------
+
+class Sni : public ::testing::Test {
+  protected:
+    TestPki pki;
+    Cert root = pki.MakeCa("SNI Root");
+    Cert a = pki.MakeLeaf(root, {.dns = {"a.example"}});
+    Cert b = pki.MakeLeaf(root, {.dns = {"b.example"}, .key = KeyType::kRsa2048});
+    Configs cfg;
+    void SetUp() override {
+        MakeConfigs(&cfg, root, a);
+        ASSERT_TRUE(AddChain(cfg.server, b));
+    }
+};
+
+TEST_F(Sni, SecondChainChosenByName) {
+    EnginePair p(cfg.client, cfg.server, "b.example", pki.now());
+    p.Handshake();
+    // The client verifies the host name: connecting proves b.example's chain was sent.
+    ASSERT_TRUE(p.Connected()) << tls_engine_error(p.client) << " / " << tls_engine_error(p.server);
+    EXPECT_STREQ("b.example", tls_engine_server_name(p.server));
+}
+
+TEST_F(Sni, FirstChainChosenByName) {
+    EnginePair p(cfg.client, cfg.server, "a.example", pki.now());
+    p.Handshake();
+    ASSERT_TRUE(p.Connected()) << tls_engine_error(p.client) << " / " << tls_engine_error(p.server);
+    EXPECT_STREQ("a.example", tls_engine_server_name(p.server));
+}
+
+TEST_F(Sni, UnknownNameGetsTheFirstChainAndTheClientRefusesIt) {
+    EnginePair p(cfg.client, cfg.server, "c.example", pki.now());
+    p.Handshake();
+    EXPECT_TRUE(FailedWith(p.client, TLS_ALERT_BAD_CERTIFICATE, TLS_ERRCAT_CERTIFICATE,
+                           "does not match host 'c.example' (SANs: a.example)"));
+    EXPECT_TRUE(FailedWith(p.server, TLS_ALERT_BAD_CERTIFICATE, TLS_ERRCAT_PEER_ALERT));
+}
+
+// ---- KeyUpdate (RFC 8446 §4.6.3) --------------------------------------------------------
+
+class KeyUpdate : public Features {
+  protected:
+    void Connect(EnginePair *p) {
+        p->Handshake();
+        ASSERT_TRUE(p->Connected()) << Errors(*p);
+        cobs.Attach(p->client);
+        sobs.Attach(p->server);
+    }
+    HsObserver cobs, sobs;
+    static uint8_t RequestOf(const Bytes &ku) {
+        return ku.size() == 5 ? ku[4] : 0xff;
+    }
+};
+
+TEST_F(KeyUpdate, ClientUpdatesWithoutRequest) {
+    EnginePair p(cfg.client, cfg.server, "example.com", pki.now());
+    Connect(&p);
+    ASSERT_EQ(0, tls_engine_key_update(p.client, 0));
+    Exchange(p.client, p.server, "new client key");
+    Exchange(p.server, p.client, "old server key");
+    ASSERT_EQ(1, cobs.Count(TLSIO_HS_KEY_UPDATE));
+    EXPECT_EQ(0, RequestOf(cobs.sent[0]));
+    EXPECT_EQ(0, sobs.Count(TLSIO_HS_KEY_UPDATE)); // not requested: no answer
+}
+
+TEST_F(KeyUpdate, ClientRequestsAndServerAnswers) {
+    EnginePair p(cfg.client, cfg.server, "example.com", pki.now());
+    Connect(&p);
+    ASSERT_EQ(0, tls_engine_key_update(p.client, 1));
+    Exchange(p.client, p.server, "client data after update_requested");
+    ASSERT_EQ(1, sobs.Count(TLSIO_HS_KEY_UPDATE));
+    EXPECT_EQ(1, RequestOf(cobs.sent[0]));
+    // RFC 8446 §4.6.3: the answer is update_not_requested, so no ping-pong follows.
+    EXPECT_EQ(0, RequestOf(sobs.sent[0]));
+    Exchange(p.server, p.client, "server data under its new key");
+    Exchange(p.client, p.server, "and the client again");
+    EXPECT_EQ(1, cobs.Count(TLSIO_HS_KEY_UPDATE));
+}
+
+TEST_F(KeyUpdate, ServerRequestsAndClientAnswers) {
+    EnginePair p(cfg.client, cfg.server, "example.com", pki.now());
+    Connect(&p);
+    ASSERT_EQ(0, tls_engine_key_update(p.server, 1));
+    Exchange(p.server, p.client, "server data after update_requested");
+    ASSERT_EQ(1, cobs.Count(TLSIO_HS_KEY_UPDATE));
+    EXPECT_EQ(0, RequestOf(cobs.sent[0]));
+    Exchange(p.client, p.server, "client data under its new key");
+}
+
+TEST_F(KeyUpdate, ManyUpdatesBothWays) {
+    EnginePair p(cfg.client, cfg.server, "example.com", pki.now());
+    Connect(&p);
+    for (int i = 0; i < 20; i++) {
+        ASSERT_EQ(0, tls_engine_key_update(i % 2 ? p.client : p.server, i % 3 == 0));
+        Exchange(p.client, p.server, "c" + std::to_string(i));
+        Exchange(p.server, p.client, "s" + std::to_string(i));
+    }
+}
+
+TEST_F(KeyUpdate, RefusedBeforeTheHandshake) {
+    EnginePair p(cfg.client, cfg.server, "example.com", pki.now());
+    EXPECT_EQ(TLS_E_USAGE, tls_engine_key_update(p.client, 0));
+    EXPECT_TRUE(FailedWith(p.client, TLS_E_USAGE, TLS_ERRCAT_USAGE, "open TLS 1.3 connection"));
+}
+
+// ---- large transfers -------------------------------------------------------------------
+
+std::string Pattern(size_t n, unsigned seed) {
+    std::string s(n, '\0');
+    uint32_t x = seed * 2654435761u + 1;
+    for (size_t i = 0; i < n; i++) {
+        x = x * 1103515245u + 12345u;
+        s[i] = (char)(x >> 24);
+    }
+    return s;
+}
+
+TEST_F(Features, SeveralMegabytesInterleavedBothWays) {
+    EnginePair p(cfg.client, cfg.server, "example.com", pki.now());
+    p.Handshake();
+    ASSERT_TRUE(p.Connected()) << Errors(p);
+    const size_t total = 4u << 20, chunk = 50000;
+    std::string up = Pattern(total, 1), down = Pattern(total, 2), got_up, got_down;
+    for (size_t off = 0; off < total; off += chunk) {
+        size_t n = std::min(chunk, total - off);
+        ASSERT_TRUE(WriteAll(p.client, up.substr(off, n)));
+        ASSERT_TRUE(WriteAll(p.server, down.substr(off, n)));
+        for (int i = 0; i < 100; i++) {
+            size_t moved = Pump(p.client, p.server);
+            std::string a = ReadAll(p.server), b = ReadAll(p.client);
+            got_up += a;
+            got_down += b;
+            if (moved == 0 && a.empty() && b.empty()) break;
+        }
+    }
+    ASSERT_EQ(total, got_up.size());
+    ASSERT_EQ(total, got_down.size());
+    EXPECT_TRUE(up == got_up);
+    EXPECT_TRUE(down == got_down);
+}
+
+// ---- closure and truncation (RFC 8446 §6.1) --------------------------------------------
+
+TEST_F(Features, CloseNotifyBothSides) {
+    EnginePair p(cfg.client, cfg.server, "example.com", pki.now());
+    p.Handshake();
+    ASSERT_TRUE(p.Connected()) << Errors(p);
+    ASSERT_EQ(0, tls_engine_close(p.client));
+    EXPECT_FALSE(tls_engine_status(p.client) & TLS_ST_CAN_WRITE);
+    size_t n = 0;
+    EXPECT_EQ(nullptr, tls_engine_write_buf(p.client, &n));
+    Pump(p.client, p.server);
+    unsigned st = tls_engine_status(p.server);
+    EXPECT_TRUE(st & TLS_ST_PEER_CLOSED);
+    EXPECT_FALSE(st & TLS_ST_CLOSED);
+    EXPECT_FALSE(st & TLS_ST_WANT_RECV);
+    // Half-closed: the server may still write, the client still reads.
+    Exchange(p.server, p.client, "last words");
+    ASSERT_EQ(0, tls_engine_close(p.server));
+    Pump(p.client, p.server);
+    EXPECT_TRUE(tls_engine_status(p.server) & TLS_ST_CLOSED);
+    EXPECT_TRUE(tls_engine_status(p.client) & TLS_ST_CLOSED);
+    EXPECT_TRUE(tls_engine_status(p.client) & TLS_ST_PEER_CLOSED);
+    EXPECT_FALSE(tls_engine_status(p.client) & TLS_ST_FAILED);
+    // EOF after close_notify is a clean end.
+    EXPECT_EQ(0, tls_engine_recv_eof(p.client));
+    EXPECT_EQ(0, tls_engine_recv_eof(p.server));
+    EXPECT_EQ(0, tls_engine_error_code(p.client));
+}
+
+TEST_F(Features, EofWithoutCloseNotifyIsTruncation) {
+    EnginePair p(cfg.client, cfg.server, "example.com", pki.now());
+    p.Handshake();
+    ASSERT_TRUE(p.Connected()) << Errors(p);
+    Exchange(p.server, p.client, "data, then the transport ends");
+    EXPECT_EQ(TLS_E_TRUNCATED, tls_engine_recv_eof(p.client));
+    EXPECT_TRUE(FailedWith(p.client, TLS_E_TRUNCATED, TLS_ERRCAT_TRANSPORT,
+                           "without close_notify"));
+    // Nothing goes out after the failure (the peer is gone).
+    size_t n = 0;
+    EXPECT_EQ(nullptr, tls_engine_send_buf(p.client, &n));
+}
+
+TEST_F(Features, EofDuringHandshakeIsTruncation) {
+    EnginePair p(cfg.client, cfg.server, "example.com", pki.now());
+    EXPECT_EQ(TLS_E_TRUNCATED, tls_engine_recv_eof(p.client));
+    EXPECT_TRUE(FailedWith(p.client, TLS_E_TRUNCATED, TLS_ERRCAT_TRANSPORT,
+                           "without close_notify during the handshake"));
+}
+
+// ---- getters ---------------------------------------------------------------------------
+
+TEST_F(Features, GettersBeforeAndAfter) {
+    ASSERT_EQ(0, tls_config_set_alpn(cfg.client, "h2"));
+    ASSERT_EQ(0, tls_config_set_alpn(cfg.server, "h2"));
+    ASSERT_EQ(0, tls_config_set_ciphers(cfg.server, "TLS_CHACHA20_POLY1305_SHA256"));
+    ASSERT_EQ(0, tls_config_set_groups(cfg.server, "secp384r1:x25519"));
+    EnginePair p(cfg.client, cfg.server, "example.com", pki.now());
+    for (tls_engine *e : {p.client, p.server}) {
+        EXPECT_EQ(0, tls_engine_version(e));
+        EXPECT_EQ(0, tls_engine_cipher_suite(e));
+        EXPECT_EQ(0, tls_engine_group(e));
+        EXPECT_EQ(nullptr, tls_engine_alpn(e));
+        EXPECT_FALSE(tls_engine_status(e) & TLS_ST_CONNECTED);
+        EXPECT_FALSE(tls_engine_status(e) & TLS_ST_CAN_WRITE);
+    }
+    EXPECT_STREQ("example.com", tls_engine_server_name(p.client));
+    EXPECT_EQ(nullptr, tls_engine_server_name(p.server));
+    p.Handshake();
+    ASSERT_TRUE(p.Connected()) << Errors(p);
+    for (tls_engine *e : {p.client, p.server}) {
+        EXPECT_STREQ("TLSv1.3", tls_version_name(tls_engine_version(e)));
+        EXPECT_STREQ("TLS_CHACHA20_POLY1305_SHA256",
+                     tls_cipher_suite_name(tls_engine_cipher_suite(e)));
+        // x25519 is the server's second choice but the client sent a share for it: no
+        // HelloRetryRequest just to get the first choice.
+        EXPECT_STREQ("x25519", tls_group_name(tls_engine_group(e)));
+        EXPECT_STREQ("h2", tls_engine_alpn(e));
+        unsigned st = tls_engine_status(e);
+        EXPECT_TRUE(st & TLS_ST_CONNECTED);
+        EXPECT_TRUE(st & TLS_ST_CAN_WRITE);
+        EXPECT_TRUE(st & TLS_ST_WANT_RECV);
+        EXPECT_FALSE(st & TLS_ST_HAS_SEND);
+        EXPECT_EQ(0, tls_engine_error_code(e));
+        EXPECT_EQ(TLS_ERRCAT_NONE, tls_engine_error_category(e));
+    }
+    EXPECT_STREQ("example.com", tls_engine_server_name(p.server));
+}
+
+TEST_F(Features, ClientWithIpLiteralSendsNoSni) {
+    Cert ipleaf = pki.MakeLeaf(root, {.ip = {"192.0.2.7"}});
+    Configs c2;
+    MakeConfigs(&c2, root, ipleaf);
+    EnginePair p(c2.client, c2.server, "192.0.2.7", pki.now());
+    p.Handshake();
+    ASSERT_TRUE(p.Connected()) << Errors(p);
+    EXPECT_EQ(nullptr, tls_engine_server_name(p.server)); // RFC 6066 §3: no IP in SNI
+}
+
+} // namespace

@@ -1,0 +1,818 @@
+// TLS 1.3 engine failures: each test asserts the failing side's alert code, error category and
+// sentence and, where the alert reaches the peer, the peer's TLS_ERRCAT_PEER_ALERT.
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <functional>
+#include <string>
+
+#include "engine.h"
+#include "enginepair.h"
+#include "keysched.h"
+#include "msgs.h"
+#include "record.h"
+#include "testpki.h"
+
+using namespace tlsio_test;
+
+namespace {
+
+constexpr uint16_t kExtAlpn = 16, kExtSupportedGroups = 10, kExtKeyShare = 51,
+                   kExtEarlyData = 42, kExtPsk = 41, kExtPskModes = 45;
+
+// The record a failing engine left in its send buffer: a plaintext fatal alert.
+::testing::AssertionResult IsPlainAlert(const Bytes &wire, uint8_t code) {
+    std::vector<Record> recs = SplitRecords(wire);
+    if (recs.empty()) return ::testing::AssertionFailure() << "nothing was sent";
+    Bytes want = PlainRecord(21, {2, code});
+    if (recs.back().bytes != want)
+        return ::testing::AssertionFailure() << "last record " << ToHex(recs.back().bytes)
+                                             << ", want " << ToHex(want);
+    return ::testing::AssertionSuccess();
+}
+
+class Neg : public ::testing::Test {
+  public:
+    TestPki pki;
+    Cert root = pki.MakeCa("Negative Root");
+    Cert leaf = pki.MakeLeaf(root, {.dns = {"example.com"}});
+    Configs cfg;
+    void SetUp() override {
+        MakeConfigs(&cfg, root, leaf);
+    }
+    // Handshake with a server using `server_leaf` and a client trusting `trusted`.
+    void Run(const Cert &trusted, const Cert &server_leaf, const char *host, EnginePair **out) {
+        Configs *c = new Configs;
+        MakeConfigs(c, trusted, server_leaf);
+        owned.emplace_back(c);
+        *out = new EnginePair(c->client, c->server, host, pki.now());
+        pairs.emplace_back(*out);
+        (*out)->Handshake();
+    }
+    std::vector<std::unique_ptr<Configs>> owned;
+    std::vector<std::unique_ptr<EnginePair>> pairs;
+};
+
+// ---- certificate verification -----------------------------------------------------------
+
+TEST_F(Neg, WrongHostname) {
+    EnginePair *p;
+    Run(root, leaf, "other.example", &p);
+    EXPECT_TRUE(FailedWith(p->client, TLS_ALERT_BAD_CERTIFICATE, TLS_ERRCAT_CERTIFICATE,
+                           "does not match host 'other.example'"));
+    EXPECT_TRUE(FailedWith(p->server, TLS_ALERT_BAD_CERTIFICATE, TLS_ERRCAT_PEER_ALERT,
+                           "bad_certificate"));
+}
+
+TEST_F(Neg, UntrustedRoot) {
+    Cert other = pki.MakeCa("Other Root");
+    Configs c;
+    MakeConfigs(&c, other, leaf);
+    EnginePair p(c.client, c.server, "example.com", pki.now());
+    p.Handshake();
+    EXPECT_TRUE(FailedWith(p.client, TLS_ALERT_UNKNOWN_CA, TLS_ERRCAT_CERTIFICATE,
+                           "does not lead to a trusted root"));
+    EXPECT_TRUE(FailedWith(p.server, TLS_ALERT_UNKNOWN_CA, TLS_ERRCAT_PEER_ALERT, "unknown_ca"));
+}
+
+TEST_F(Neg, ExpiredLeaf) {
+    Cert old = pki.MakeLeaf(root, {.dns = {"example.com"}, .not_before = -30 * kDay,
+                                   .not_after = -kDay});
+    EnginePair *p;
+    Run(root, old, "example.com", &p);
+    EXPECT_TRUE(FailedWith(p->client, TLS_ALERT_CERTIFICATE_EXPIRED, TLS_ERRCAT_CERTIFICATE,
+                           "expired at"));
+    EXPECT_TRUE(FailedWith(p->server, TLS_ALERT_CERTIFICATE_EXPIRED, TLS_ERRCAT_PEER_ALERT,
+                           "certificate_expired"));
+}
+
+TEST_F(Neg, LeafWithClientAuthOnlyEku) {
+    Cert ca = pki.MakeLeaf(root, {.dns = {"example.com"}, .eku = Eku::kClientAuth});
+    EnginePair *p;
+    Run(root, ca, "example.com", &p);
+    EXPECT_TRUE(FailedWith(p->client, TLS_ALERT_UNSUPPORTED_CERTIFICATE, TLS_ERRCAT_CERTIFICATE,
+                           "is not allowed for TLS server authentication"));
+    EXPECT_TRUE(FailedWith(p->server, TLS_ALERT_UNSUPPORTED_CERTIFICATE, TLS_ERRCAT_PEER_ALERT,
+                           "unsupported_certificate"));
+}
+
+TEST_F(Neg, NoTrustAnchorsConfigured) {
+    tls_config *bare = tls_config_new();
+    EnginePair p(bare, cfg.server, "example.com", pki.now());
+    p.Handshake();
+    EXPECT_TRUE(FailedWith(p.client, TLS_ALERT_UNKNOWN_CA, TLS_ERRCAT_CERTIFICATE,
+                           "no trust anchors are configured"));
+    EXPECT_TRUE(FailedWith(p.server, TLS_ALERT_UNKNOWN_CA, TLS_ERRCAT_PEER_ALERT, "unknown_ca"));
+    tls_config_free(bare);
+}
+
+TEST_F(Neg, NoTimeGivenFailsLocallyAndTellsThePeer) {
+    tls_engine *c = tls_engine_new_client(cfg.client, "example.com");
+    tls_engine *s = tls_engine_new_server(cfg.server);
+    Pump(c, s);
+    EXPECT_TRUE(FailedWith(c, TLS_E_USAGE, TLS_ERRCAT_USAGE, "tls_engine_set_time"));
+    // RFC 8446 §6.2: a fatal error is reported to the peer; a local one as internal_error.
+    EXPECT_TRUE(FailedWith(s, TLS_ALERT_INTERNAL_ERROR, TLS_ERRCAT_PEER_ALERT, "internal_error"));
+    tls_engine_free(c);
+    tls_engine_free(s);
+}
+
+// ---- tampered handshake messages (hashed first, altered after) ---------------------------
+
+struct TamperCase {
+    bool server_side;
+    uint8_t type;
+    bool from_end;
+    const char *phrase;
+};
+
+void Tamper(Neg *t, const TamperCase &tc) {
+    EnginePair p(t->cfg.client, t->cfg.server, "example.com", t->pki.now());
+    HsObserver obs;
+    obs.flip_type = tc.type;
+    obs.from_end = tc.from_end;
+    obs.Attach(tc.server_side ? p.server : p.client);
+    p.Handshake();
+    tls_engine *victim = tc.server_side ? p.client : p.server;
+    tls_engine *sender = tc.server_side ? p.server : p.client;
+    EXPECT_EQ(1, obs.seen_flip_type);
+    EXPECT_TRUE(FailedWith(victim, TLS_ALERT_DECRYPT_ERROR, TLS_ERRCAT_PROTOCOL, tc.phrase));
+    EXPECT_TRUE(FailedWith(sender, TLS_ALERT_DECRYPT_ERROR, TLS_ERRCAT_PEER_ALERT,
+                           "decrypt_error"));
+}
+
+TEST_F(Neg, TamperedServerFinished) {
+    Tamper(this, {true, TLSIO_HS_FINISHED, false,
+                  "server Finished: verify_data does not match the handshake"});
+}
+
+TEST_F(Neg, TamperedServerCertificateVerify) {
+    Tamper(this, {true, TLSIO_HS_CERTIFICATE_VERIFY, true,
+                  "server CertificateVerify: signature does not verify"});
+}
+
+TEST_F(Neg, TamperedServerCertificateVerifyRsaPss) {
+    Cert rsa = pki.MakeLeaf(root, {.dns = {"example.com"}, .key = KeyType::kRsa2048});
+    Configs c;
+    MakeConfigs(&c, root, rsa);
+    std::swap(cfg.client, c.client);
+    std::swap(cfg.server, c.server);
+    Tamper(this, {true, TLSIO_HS_CERTIFICATE_VERIFY, true,
+                  "server CertificateVerify: signature does not verify with rsa_pss_rsae"});
+}
+
+TEST_F(Neg, TamperedClientFinished) {
+    Tamper(this, {false, TLSIO_HS_FINISHED, false,
+                  "client Finished: verify_data does not match the handshake"});
+}
+
+// ---- record protection ------------------------------------------------------------------
+
+// Runs a handshake where bytes from one side pass through `edit` once.
+void FlipInFlight(EnginePair *p, bool from_server, size_t record_from_end) {
+    tls_engine *from = from_server ? p->server : p->client;
+    tls_engine *to = from_server ? p->client : p->server;
+    if (from_server) Feed(p->server, Drain(p->client)); // ClientHello
+    std::vector<Record> recs = SplitRecords(Drain(from));
+    ASSERT_GT(recs.size(), record_from_end);
+    Record &r = recs[recs.size() - 1 - record_from_end];
+    ASSERT_EQ(23, r.type);
+    r.bytes[r.bytes.size() / 2] ^= 0x40;
+    Feed(to, Join(recs));
+    Pump(p->client, p->server);
+}
+
+TEST_F(Neg, BitFlipInServerFlight) {
+    EnginePair p(cfg.client, cfg.server, "example.com", pki.now());
+    FlipInFlight(&p, true, 0);
+    EXPECT_TRUE(FailedWith(p.client, TLS_ALERT_BAD_RECORD_MAC, TLS_ERRCAT_PROTOCOL,
+                           "authentication failed"));
+    EXPECT_TRUE(FailedWith(p.server, TLS_ALERT_BAD_RECORD_MAC, TLS_ERRCAT_PEER_ALERT,
+                           "bad_record_mac"));
+}
+
+TEST_F(Neg, BitFlipInClientFinished) {
+    EnginePair p(cfg.client, cfg.server, "example.com", pki.now());
+    Feed(p.server, Drain(p.client));
+    Feed(p.client, Drain(p.server));
+    ASSERT_TRUE(tls_engine_status(p.client) & TLS_ST_CONNECTED);
+    FlipInFlight(&p, false, 0);
+    EXPECT_TRUE(FailedWith(p.server, TLS_ALERT_BAD_RECORD_MAC, TLS_ERRCAT_PROTOCOL,
+                           "authentication failed"));
+    EXPECT_TRUE(FailedWith(p.client, TLS_ALERT_BAD_RECORD_MAC, TLS_ERRCAT_PEER_ALERT,
+                           "bad_record_mac"));
+}
+
+TEST_F(Neg, BitFlipInApplicationData) {
+    EnginePair p(cfg.client, cfg.server, "example.com", pki.now());
+    p.Handshake();
+    ASSERT_TRUE(p.Connected());
+    ASSERT_TRUE(WriteAll(p.client, "some application data"));
+    FlipInFlight(&p, false, 0);
+    EXPECT_TRUE(FailedWith(p.server, TLS_ALERT_BAD_RECORD_MAC, TLS_ERRCAT_PROTOCOL,
+                           "authentication failed"));
+    EXPECT_TRUE(FailedWith(p.client, TLS_ALERT_BAD_RECORD_MAC, TLS_ERRCAT_PEER_ALERT,
+                           "bad_record_mac"));
+    EXPECT_EQ("", ReadAll(p.server));
+}
+
+// ---- ClientHellos the server must refuse ------------------------------------------------
+
+class ServerSide : public Neg {
+  public:
+    tls_engine *client = nullptr, *server = nullptr;
+    Hello ch;
+    void SetUp() override {
+        Neg::SetUp();
+        client = tls_engine_new_client(cfg.client, "example.com");
+        server = tls_engine_new_server(cfg.server);
+        tls_engine_set_time(client, pki.now());
+        tls_engine_set_time(server, pki.now());
+        std::vector<Record> recs = SplitRecords(Drain(client));
+        ASSERT_EQ(1u, recs.size());
+        ASSERT_TRUE(ch.Parse(Bytes(recs[0].bytes.begin() + 5, recs[0].bytes.end())));
+    }
+    void TearDown() override {
+        tls_engine_free(client);
+        tls_engine_free(server);
+    }
+    // Sends our (edited) ClientHello to the server and the server's answer to the client.
+    void Send() {
+        Feed(server, PlainRecord(22, ch.Encode()));
+        Feed(client, Drain(server));
+    }
+};
+
+TEST_F(ServerSide, DuplicateExtension) {
+    ch.exts.push_back(*std::find_if(ch.exts.begin(), ch.exts.end(),
+                                    [](auto &x) { return x.first == kExtSupportedGroups; }));
+    Send();
+    EXPECT_TRUE(FailedWith(server, TLS_ALERT_ILLEGAL_PARAMETER, TLS_ERRCAT_PROTOCOL,
+                           "ClientHello.extensions: duplicate supported_groups"));
+    EXPECT_TRUE(FailedWith(client, TLS_ALERT_ILLEGAL_PARAMETER, TLS_ERRCAT_PEER_ALERT,
+                           "illegal_parameter"));
+}
+
+TEST_F(ServerSide, X25519ShareOf31Bytes) {
+    Bytes ks = {0x00, 0x23, 0x00, 0x1d, 0x00, 0x1f};
+    ks.resize(ks.size() + 31, 0x42);
+    *ch.Find(kExtKeyShare) = ks;
+    Send();
+    EXPECT_TRUE(FailedWith(server, TLS_ALERT_ILLEGAL_PARAMETER, TLS_ERRCAT_PROTOCOL, "x25519"));
+    EXPECT_TRUE(FailedWith(client, TLS_ALERT_ILLEGAL_PARAMETER, TLS_ERRCAT_PEER_ALERT,
+                           "illegal_parameter"));
+}
+
+TEST_F(ServerSide, KeyShareForAGroupNotInSupportedGroups) {
+    // supported_groups: secp256r1 only, but the share is x25519 (RFC 8446 §4.2.8).
+    *ch.Find(kExtSupportedGroups) = {0x00, 0x02, 0x00, 0x17};
+    Send();
+    EXPECT_TRUE(FailedWith(server, TLS_ALERT_ILLEGAL_PARAMETER, TLS_ERRCAT_PROTOCOL,
+                           "not in supported_groups"));
+    EXPECT_TRUE(FailedWith(client, TLS_ALERT_ILLEGAL_PARAMETER, TLS_ERRCAT_PEER_ALERT));
+}
+
+TEST_F(ServerSide, MissingKeyShare) {
+    ch.Remove(kExtKeyShare);
+    Send();
+    EXPECT_TRUE(FailedWith(server, TLS_ALERT_MISSING_EXTENSION, TLS_ERRCAT_PROTOCOL,
+                           "ClientHello: no key_share"));
+    EXPECT_TRUE(FailedWith(client, TLS_ALERT_MISSING_EXTENSION, TLS_ERRCAT_PEER_ALERT));
+}
+
+TEST_F(ServerSide, PskWithoutPskKeyExchangeModes) {
+    // RFC 8446 §4.2.9: "If clients offer pre_shared_key without a psk_key_exchange_modes
+    // extension, servers MUST abort the handshake."
+    Bytes psk = Hex("000a 0004 7469636b 00000000 0021 20");
+    psk.resize(psk.size() + 32, 0x11);
+    ch.exts.emplace_back(kExtPsk, psk);
+    Send();
+    EXPECT_TRUE(FailedWith(server, TLS_ALERT_MISSING_EXTENSION, TLS_ERRCAT_PROTOCOL,
+                           "psk_key_exchange_modes"));
+    EXPECT_TRUE(FailedWith(client, TLS_ALERT_MISSING_EXTENSION, TLS_ERRCAT_PEER_ALERT));
+}
+
+TEST_F(ServerSide, ServerHelloSentToTheServer) {
+    Feed(server, PlainRecord(22, HsMsg(TLSIO_HS_SERVER_HELLO, Hex("0303" + std::string(64, '1') +
+                                                                   "00 1301 00 0006 002b00020304"))));
+    EXPECT_TRUE(FailedWith(server, TLS_ALERT_UNEXPECTED_MESSAGE, TLS_ERRCAT_PROTOCOL,
+                           "unexpected ServerHello in state WAIT_CH"));
+    EXPECT_TRUE(IsPlainAlert(Drain(server), TLS_ALERT_UNEXPECTED_MESSAGE));
+}
+
+TEST_F(ServerSide, CcsBeforeClientHello) {
+    Feed(server, PlainRecord(20, {1}));
+    EXPECT_TRUE(FailedWith(server, TLS_ALERT_UNEXPECTED_MESSAGE, TLS_ERRCAT_PROTOCOL,
+                           "change_cipher_spec record at a point it is not allowed"));
+}
+
+// ---- truncation and interleaving (RFC 8446 §5.1, §6.1) -----------------------------------
+
+TEST_F(ServerSide, ClientHelloCutShortThenEof) {
+    Bytes rec = PlainRecord(22, ch.Encode());
+    rec.resize(rec.size() / 2);
+    EXPECT_EQ(0, Feed(server, rec));
+    EXPECT_TRUE(tls_engine_status(server) & TLS_ST_WANT_RECV);
+    EXPECT_EQ(TLS_E_TRUNCATED, tls_engine_recv_eof(server));
+    EXPECT_TRUE(FailedWith(server, TLS_E_TRUNCATED, TLS_ERRCAT_TRANSPORT,
+                           "without close_notify during the handshake"));
+}
+
+void Interleaved(ServerSide *t, const Bytes &between, const char *phrase) {
+    Bytes msg = t->ch.Encode();
+    size_t half = msg.size() / 2;
+    Bytes wire = PlainRecord(22, Bytes(msg.begin(), msg.begin() + half));
+    Bytes tail = PlainRecord(22, Bytes(msg.begin() + half, msg.end()));
+    wire.insert(wire.end(), between.begin(), between.end());
+    wire.insert(wire.end(), tail.begin(), tail.end());
+    Feed(t->server, wire);
+    EXPECT_TRUE(FailedWith(t->server, TLS_ALERT_UNEXPECTED_MESSAGE, TLS_ERRCAT_PROTOCOL, phrase));
+    Feed(t->client, Drain(t->server));
+    EXPECT_TRUE(FailedWith(t->client, TLS_ALERT_UNEXPECTED_MESSAGE, TLS_ERRCAT_PEER_ALERT));
+}
+
+TEST_F(ServerSide, SplitClientHelloInterruptedByAlert) {
+    Interleaved(this, PlainRecord(21, {1, 0}), "alert record");
+}
+
+TEST_F(ServerSide, SplitClientHelloInterruptedByApplicationData) {
+    // In plaintext the record layer refuses it before reassembly is asked (RFC 8446 §5.1).
+    Interleaved(this, PlainRecord(23, {1, 2, 3}), "application_data record before encryption");
+}
+
+TEST_F(ServerSide, SplitClientHelloInterruptedByCcs) {
+    Interleaved(this, PlainRecord(20, {1}), "change_cipher_spec record");
+}
+
+TEST_F(ServerSide, SplitClientHelloInOrderIsFine) {
+    Bytes msg = ch.Encode();
+    Bytes wire;
+    for (size_t off = 0; off < msg.size(); off += 7) {
+        Bytes part(msg.begin() + off, msg.begin() + std::min(msg.size(), off + 7));
+        Bytes r = PlainRecord(22, part);
+        wire.insert(wire.end(), r.begin(), r.end());
+    }
+    EXPECT_EQ(0, Feed(server, wire));
+    Pump(client, server);
+    EXPECT_TRUE(tls_engine_status(client) & TLS_ST_CONNECTED) << tls_engine_error(client);
+    EXPECT_TRUE(tls_engine_status(server) & TLS_ST_CONNECTED) << tls_engine_error(server);
+}
+
+// ---- crafted server messages, client side ----------------------------------------------
+
+const char kX25519Pub[] = "c9828876112095fe66762bdbf7c672e156d6cc253b833df1dd69b1b04e751f0f";
+
+class ClientSide : public Neg {
+  public:
+    tls_engine *client = nullptr;
+    Bytes sid;
+    uint8_t random[32];
+    Bytes pub = Hex(kX25519Pub);
+    void SetUp() override {
+        Neg::SetUp();
+        memset(random, 0x5a, sizeof(random));
+    }
+    void TearDown() override {
+        tls_engine_free(client);
+    }
+    void Start(tls_config *c = nullptr) {
+        client = tls_engine_new_client(c ? c : cfg.client, "example.com");
+        tls_engine_set_time(client, pki.now());
+        std::vector<Record> recs = SplitRecords(Drain(client));
+        ASSERT_EQ(1u, recs.size());
+        sid = SessionIdOf(Bytes(recs[0].bytes.begin() + 5, recs[0].bytes.end()));
+        ASSERT_EQ(32u, sid.size());
+    }
+    // A ServerHello (or HRR when hrr) built with the codec; edit adjusts it before encoding.
+    Bytes Hello(bool hrr, const std::function<void(tlsio_server_hello *)> &edit) {
+        tlsio_server_hello sh;
+        memset(&sh, 0, sizeof(sh));
+        sh.legacy_version = TLS_VERSION_1_2;
+        CBS_init(&sh.random, hrr ? tlsio_hrr_random : random, 32);
+        CBS_init(&sh.legacy_session_id_echo, sid.data(), sid.size());
+        sh.cipher_suite = 0x1301;
+        tlsio_exts *x = &sh.extensions;
+        tlsio_err err;
+        tlsio_err_clear(&err);
+        x->selected_version = TLS_VERSION_1_3;
+        EXPECT_EQ(0, tlsio_exts_push(x, TLSIO_EXT_SUPPORTED_VERSIONS, &err));
+        if (hrr) {
+            x->key_share_selected_group = 0x0017;
+        } else {
+            x->key_share_server_share.group = 0x001d;
+            CBS_init(&x->key_share_server_share.key_exchange, pub.data(), pub.size());
+        }
+        EXPECT_EQ(0, tlsio_exts_push(x, TLSIO_EXT_KEY_SHARE, &err));
+        if (edit) edit(&sh);
+        return EncodeHs(TLSIO_HS_SERVER_HELLO, &tlsio_codec_server_hello, &sh);
+    }
+    // Feeds a handshake message in a plaintext record; expects the client to fail with code.
+    void ExpectRefused(const Bytes &msg, int code, const char *phrase) {
+        Feed(client, PlainRecord(22, msg));
+        EXPECT_TRUE(FailedWith(client, code, TLS_ERRCAT_PROTOCOL, phrase));
+        EXPECT_TRUE(IsPlainAlert(Drain(client), (uint8_t)code));
+    }
+};
+
+void RemoveExt(tlsio_exts *x, tlsio_ext_id id) {
+    x->present &= ~TLSIO_EXT_BIT(id);
+    uint16_t t = tlsio_ext_type_of(id);
+    size_t j = 0;
+    for (size_t i = 0; i < x->n_order; i++)
+        if (x->order[i] != t) x->order[j++] = x->order[i];
+    x->n_order = (uint8_t)j;
+}
+
+TEST_F(ClientSide, ValidServerHelloIsTaken) {
+    Start();
+    Feed(client, PlainRecord(22, Hello(false, nullptr)));
+    EXPECT_FALSE(tls_engine_status(client) & TLS_ST_FAILED) << tls_engine_error(client);
+    EXPECT_EQ(0x001d, tls_engine_group(client));
+}
+
+TEST_F(ClientSide, HelloRetryRequestThatChangesNothing) {
+    Start();
+    ExpectRefused(Hello(true, [](tlsio_server_hello *m) {
+                      RemoveExt(&m->extensions, TLSIO_EXT_KEY_SHARE);
+                  }),
+                  TLS_ALERT_ILLEGAL_PARAMETER, "asks for no change");
+}
+
+TEST_F(ClientSide, HelloRetryRequestForTheGroupAlreadyShared) {
+    Start();
+    ExpectRefused(Hello(true,
+                        [](tlsio_server_hello *m) {
+                            m->extensions.key_share_selected_group = 0x001d;
+                        }),
+                  TLS_ALERT_ILLEGAL_PARAMETER, "group 0x001d already had a key share");
+}
+
+TEST_F(ClientSide, HelloRetryRequestForAGroupNotOffered) {
+    Start();
+    ExpectRefused(Hello(true,
+                        [](tlsio_server_hello *m) {
+                            m->extensions.key_share_selected_group = 0x0019;
+                        }),
+                  TLS_ALERT_ILLEGAL_PARAMETER, "group 0x0019 was not offered");
+}
+
+TEST_F(ClientSide, SecondHelloRetryRequest) {
+    Start();
+    Feed(client, PlainRecord(22, Hello(true, nullptr)));
+    ASSERT_FALSE(tls_engine_status(client) & TLS_ST_FAILED) << tls_engine_error(client);
+    // The second ClientHello follows a compatibility CCS (RFC 8446 D.4) and has a P-256 share.
+    std::vector<Record> out = SplitRecords(Drain(client));
+    ASSERT_EQ(2u, out.size());
+    EXPECT_EQ(PlainRecord(20, {1}), out[0].bytes);
+    tlsio_test::Hello ch2;
+    ASSERT_TRUE(ch2.Parse(Bytes(out[1].bytes.begin() + 5, out[1].bytes.end())));
+    ASSERT_NE(nullptr, ch2.Find(kExtKeyShare));
+    EXPECT_EQ(0x17, (*ch2.Find(kExtKeyShare))[3]);
+    // RFC 8446 §4.1.4: a second HelloRetryRequest is unexpected_message.
+    ExpectRefused(Hello(true,
+                        [](tlsio_server_hello *m) {
+                            m->extensions.key_share_selected_group = 0x0018;
+                        }),
+                  TLS_ALERT_UNEXPECTED_MESSAGE, "unexpected HelloRetryRequest in state WAIT_SH2");
+}
+
+TEST_F(ClientSide, ServerHelloAfterHrrWithAnotherSuite) {
+    Start();
+    Feed(client, PlainRecord(22, Hello(true, nullptr)));
+    Drain(client);
+    ExpectRefused(Hello(false, [](tlsio_server_hello *m) { m->cipher_suite = 0x1302; }),
+                  TLS_ALERT_ILLEGAL_PARAMETER, "differs from the HelloRetryRequest's");
+}
+
+TEST_F(ClientSide, ServerHelloAfterHrrWithTheOldGroup) {
+    Start();
+    Feed(client, PlainRecord(22, Hello(true, nullptr)));
+    Drain(client);
+    ExpectRefused(Hello(false, nullptr), TLS_ALERT_ILLEGAL_PARAMETER,
+                  "group 0x001d, but our key share is 0x0017");
+}
+
+TEST_F(ClientSide, ServerHelloWithSuiteNotOffered) {
+    ASSERT_EQ(0, tls_config_set_ciphers(cfg.client, "TLS_AES_128_GCM_SHA256"));
+    Start();
+    ExpectRefused(Hello(false, [](tlsio_server_hello *m) { m->cipher_suite = 0x1302; }),
+                  TLS_ALERT_ILLEGAL_PARAMETER, "cipher_suite: 0x1302 was not offered");
+}
+
+TEST_F(ClientSide, ServerHelloWithWrongSessionIdEcho) {
+    Start();
+    Bytes other(32, 0x77);
+    ExpectRefused(Hello(false,
+                        [&](tlsio_server_hello *m) {
+                            CBS_init(&m->legacy_session_id_echo, other.data(), other.size());
+                        }),
+                  TLS_ALERT_ILLEGAL_PARAMETER, "does not echo our session id");
+}
+
+TEST_F(ClientSide, ServerHelloSelectingTls12InSupportedVersions) {
+    Start();
+    ExpectRefused(Hello(false,
+                        [](tlsio_server_hello *m) {
+                            m->extensions.selected_version = TLS_VERSION_1_2;
+                        }),
+                  TLS_ALERT_ILLEGAL_PARAMETER, "supported_versions: 0x0303 was not offered");
+}
+
+TEST_F(ClientSide, Tls12ServerHello) {
+    Start();
+    ExpectRefused(Hello(false,
+                        [](tlsio_server_hello *m) {
+                            memset(&m->extensions, 0, sizeof(m->extensions));
+                            m->extensions.absent = 1;
+                            m->cipher_suite = 0xc02b;
+                        }),
+                  TLS_ALERT_PROTOCOL_VERSION, "chose TLS 1.2 or older");
+}
+
+TEST_F(ClientSide, ServerHelloWithExtensionNeverSent) {
+    Start();
+    ExpectRefused(Hello(false,
+                        [](tlsio_server_hello *m) {
+                            tlsio_err err;
+                            tlsio_err_clear(&err);
+                            m->extensions.psk_selected_identity = 0;
+                            EXPECT_EQ(0, tlsio_exts_push(&m->extensions,
+                                                         TLSIO_EXT_PRE_SHARED_KEY, &err));
+                        }),
+                  TLS_ALERT_UNSUPPORTED_EXTENSION, "pre_shared_key extension was not requested");
+}
+
+TEST_F(ClientSide, ServerHelloWithShortKeyShare) {
+    Start();
+    Bytes short_pub(pub.begin(), pub.end() - 1);
+    ExpectRefused(Hello(false,
+                        [&](tlsio_server_hello *m) {
+                            CBS_init(&m->extensions.key_share_server_share.key_exchange,
+                                     short_pub.data(), short_pub.size());
+                        }),
+                  TLS_ALERT_ILLEGAL_PARAMETER, "x25519");
+}
+
+TEST_F(ClientSide, FinishedBeforeServerHello) {
+    Start();
+    ExpectRefused(HsMsg(TLSIO_HS_FINISHED, Bytes(32, 0)), TLS_ALERT_UNEXPECTED_MESSAGE,
+                  "unexpected Finished in state WAIT_SH");
+}
+
+TEST_F(ClientSide, PlaintextApplicationDataBeforeServerHello) {
+    Start();
+    Feed(client, PlainRecord(23, {'h', 'i'}));
+    EXPECT_TRUE(FailedWith(client, TLS_ALERT_UNEXPECTED_MESSAGE, TLS_ERRCAT_PROTOCOL,
+                           "application_data record before encryption is on"));
+    EXPECT_TRUE(IsPlainAlert(Drain(client), TLS_ALERT_UNEXPECTED_MESSAGE));
+}
+
+TEST_F(ClientSide, CompatCcsIsDroppedOtherCcsIsNot) {
+    Start();
+    EXPECT_EQ(0, Feed(client, PlainRecord(20, {1})));
+    EXPECT_EQ(0, Feed(client, PlainRecord(20, {1})));
+    EXPECT_FALSE(tls_engine_status(client) & TLS_ST_FAILED);
+    Feed(client, PlainRecord(20, {2}));
+    EXPECT_TRUE(FailedWith(client, TLS_ALERT_UNEXPECTED_MESSAGE, TLS_ERRCAT_PROTOCOL,
+                           "change_cipher_spec body is not the single byte 0x01"));
+    EXPECT_TRUE(IsPlainAlert(Drain(client), TLS_ALERT_UNEXPECTED_MESSAGE));
+}
+
+// ---- over a real exchange ------------------------------------------------------------------
+
+TEST_F(Neg, ExtraCcsBeforeServerHelloIsDropped) {
+    EnginePair p(cfg.client, cfg.server, "example.com", pki.now());
+    Feed(p.server, Drain(p.client));
+    Bytes flight = Drain(p.server);
+    std::vector<Record> recs = SplitRecords(flight);
+    // Compatibility mode (RFC 8446 D.4): the server's CCS follows its ServerHello.
+    ASSERT_GE(recs.size(), 3u);
+    EXPECT_EQ(22, recs[0].type);
+    EXPECT_EQ(PlainRecord(20, {1}), recs[1].bytes);
+    Bytes wire = PlainRecord(20, {1});
+    wire.insert(wire.end(), flight.begin(), flight.end());
+    EXPECT_EQ(0, Feed(p.client, wire));
+    Pump(p.client, p.server);
+    EXPECT_TRUE(p.Connected()) << tls_engine_error(p.client) << " / " << tls_engine_error(p.server);
+}
+
+TEST_F(Neg, CcsAfterTheHandshake) {
+    EnginePair p(cfg.client, cfg.server, "example.com", pki.now());
+    p.Handshake();
+    ASSERT_TRUE(p.Connected());
+    Feed(p.server, PlainRecord(20, {1}));
+    EXPECT_TRUE(FailedWith(p.server, TLS_ALERT_UNEXPECTED_MESSAGE, TLS_ERRCAT_PROTOCOL,
+                           "change_cipher_spec record at a point it is not allowed"));
+    Pump(p.client, p.server);
+    EXPECT_TRUE(FailedWith(p.client, TLS_ALERT_UNEXPECTED_MESSAGE, TLS_ERRCAT_PEER_ALERT));
+}
+
+// Seals records under a TLS 1.3 traffic secret, from sequence number 0 on.
+class Sealer {
+  public:
+    Sealer(const tlsio_suite *suite, const uint8_t *secret) {
+        tlsio_err err;
+        tlsio_err_clear(&err);
+        tlsio_traffic_keys k;
+        tlsio_rl_dir_init(&d_);
+        EXPECT_EQ(0, tlsio_traffic_keys_derive(suite->hash, suite->aead, secret, &k, &err));
+        EXPECT_EQ(0, tlsio_rl_set_tls13(&d_, suite->aead, k.key, k.key_len, k.iv, &err));
+        tlsio_traffic_keys_wipe(&k);
+    }
+    ~Sealer() {
+        tlsio_rl_dir_wipe(&d_);
+    }
+    Record Seal(uint8_t type, const Bytes &pt) {
+        tlsio_err err;
+        tlsio_err_clear(&err);
+        Record r;
+        r.type = 23;
+        r.bytes.resize(TLSIO_RECORD_MAX_SEALED_LEN);
+        memcpy(r.bytes.data() + tlsio_rl_seal_prefix_len(&d_), pt.data(), pt.size());
+        size_t n = 0;
+        EXPECT_EQ(0, tlsio_rl_seal(&d_, type, r.bytes.data(), r.bytes.size(), pt.size(), 0, &n,
+                                   &err))
+            << err.msg;
+        r.bytes.resize(n);
+        return r;
+    }
+
+  private:
+    tlsio_rl_dir d_;
+};
+
+TEST_F(Neg, EncryptedApplicationDataBeforeServerFinished) {
+    EnginePair p(cfg.client, cfg.server, "example.com", pki.now());
+    Feed(p.server, Drain(p.client));
+    std::vector<Record> recs = SplitRecords(Drain(p.server));
+    ASSERT_GE(recs.size(), 3u);
+    // Before the server's encrypted flight: application data under the server's handshake key
+    // (sequence 0), which the client can decrypt but must refuse (RFC 8446 §2).
+    Sealer sealer(p.server->suite, p.server->hs->s_hs_secret);
+    recs.insert(recs.begin() + 2, sealer.Seal(23, {'e', 'a', 'r', 'l'}));
+    Feed(p.client, Join(recs));
+    EXPECT_TRUE(FailedWith(p.client, TLS_ALERT_UNEXPECTED_MESSAGE, TLS_ERRCAT_PROTOCOL,
+                           "application data record before the handshake completed"));
+    Pump(p.client, p.server);
+    EXPECT_TRUE(FailedWith(p.server, TLS_ALERT_UNEXPECTED_MESSAGE, TLS_ERRCAT_PEER_ALERT));
+}
+
+TEST_F(Neg, KeyUpdateBeforeTheHandshakeCompletes) {
+    EnginePair p(cfg.client, cfg.server, "example.com", pki.now());
+    Feed(p.server, Drain(p.client));
+    std::vector<Record> recs = SplitRecords(Drain(p.server));
+    Sealer sealer(p.server->suite, p.server->hs->s_hs_secret);
+    recs.insert(recs.begin() + 2, sealer.Seal(22, HsMsg(24, {0})));
+    Feed(p.client, Join(recs));
+    EXPECT_TRUE(FailedWith(p.client, TLS_ALERT_UNEXPECTED_MESSAGE, TLS_ERRCAT_PROTOCOL,
+                           "unexpected KeyUpdate in state WAIT_EE"));
+    Pump(p.client, p.server);
+    EXPECT_TRUE(FailedWith(p.server, TLS_ALERT_UNEXPECTED_MESSAGE, TLS_ERRCAT_PEER_ALERT));
+}
+
+// The server's encrypted flight (EncryptedExtensions .. Finished) resealed by the test in two
+// records, the first ending inside a message, with `between` sealed in the middle.
+void SplitEncryptedFlight(Neg *t, const std::function<void(Sealer *, std::vector<Record> *)> &between,
+                          bool expect_ok, const char *phrase) {
+    EnginePair p(t->cfg.client, t->cfg.server, "example.com", t->pki.now());
+    HsObserver sobs;
+    sobs.Attach(p.server);
+    Feed(p.server, Drain(p.client));
+    std::vector<Record> recs = SplitRecords(Drain(p.server));
+    ASSERT_EQ(5u, sobs.sent.size()); // ServerHello, EE, Certificate, CertificateVerify, Finished
+    Bytes flight;
+    for (size_t i = 1; i < sobs.sent.size(); i++)
+        flight.insert(flight.end(), sobs.sent[i].begin(), sobs.sent[i].end());
+    size_t cut = sobs.sent[1].size() + 10; // inside the Certificate
+    Sealer sealer(p.server->suite, p.server->hs->s_hs_secret);
+    std::vector<Record> wire(recs.begin(), recs.begin() + 2); // ServerHello, CCS
+    wire.push_back(sealer.Seal(22, Bytes(flight.begin(), flight.begin() + cut)));
+    if (between) between(&sealer, &wire);
+    wire.push_back(sealer.Seal(22, Bytes(flight.begin() + cut, flight.end())));
+    Feed(p.client, Join(wire));
+    Pump(p.client, p.server);
+    if (expect_ok) {
+        EXPECT_TRUE(p.Connected()) << tls_engine_error(p.client) << " / "
+                                   << tls_engine_error(p.server);
+        return;
+    }
+    EXPECT_TRUE(FailedWith(p.client, TLS_ALERT_UNEXPECTED_MESSAGE, TLS_ERRCAT_PROTOCOL, phrase));
+    EXPECT_TRUE(FailedWith(p.server, TLS_ALERT_UNEXPECTED_MESSAGE, TLS_ERRCAT_PEER_ALERT));
+}
+
+TEST_F(Neg, EncryptedFlightSplitAcrossRecordsIsFine) {
+    SplitEncryptedFlight(this, nullptr, true, "");
+}
+
+TEST_F(Neg, SplitHandshakeMessageInterruptedByApplicationData) {
+    SplitEncryptedFlight(
+        this, [](Sealer *s, std::vector<Record> *w) { w->push_back(s->Seal(23, {'x'})); }, false,
+        "application data record");
+}
+
+TEST_F(Neg, SplitHandshakeMessageInterruptedByAlert) {
+    SplitEncryptedFlight(
+        this, [](Sealer *s, std::vector<Record> *w) { w->push_back(s->Seal(21, {1, 0})); },
+        false, "alert record");
+}
+
+// ---- rejected 0-RTT (RFC 8446 §4.2.10) -----------------------------------------------------
+
+// Makes the ClientHello offer 0-RTT (early_data, psk_key_exchange_modes, a pre_shared_key the
+// server cannot use) and makes the client's transcript take the edited message, so the
+// handshake can still complete: our client never sends early data itself.
+void OfferEarlyData(ServerSide *t) {
+    t->ch.exts.emplace_back(kExtEarlyData, Bytes());
+    t->ch.exts.emplace_back(kExtPskModes, Bytes{0x01, 0x01});
+    Bytes psk = Hex("000a 0004 7469636b 00000000 0021 20");
+    psk.resize(psk.size() + 32, 0x11);
+    t->ch.exts.emplace_back(kExtPsk, psk);
+    Bytes msg = t->ch.Encode();
+    tlsio_transcript_init(&t->client->hs->transcript);
+    tlsio_transcript_update(&t->client->hs->transcript, msg.data(), msg.size());
+}
+
+// Records the client would have protected with its early traffic key: to the server, which
+// does not have that key, they are undecryptable.
+Bytes EarlyRecords(const std::vector<size_t> &sizes) {
+    Bytes out;
+    for (size_t n : sizes) {
+        Bytes r = PlainRecord(23, Bytes(n, 0xe0));
+        out.insert(out.end(), r.begin(), r.end());
+    }
+    return out;
+}
+
+TEST_F(ServerSide, RejectedEarlyDataIsSkipped) {
+    OfferEarlyData(this);
+    Bytes wire = PlainRecord(22, ch.Encode());
+    Bytes ccs = PlainRecord(20, {1}), early = EarlyRecords({100, 1000, 16384 + 256});
+    wire.insert(wire.end(), ccs.begin(), ccs.end());
+    wire.insert(wire.end(), early.begin(), early.end());
+    EXPECT_EQ(0, Feed(server, wire)) << tls_engine_error(server);
+    Pump(client, server);
+    ASSERT_TRUE(tls_engine_status(client) & TLS_ST_CONNECTED) << tls_engine_error(client);
+    ASSERT_TRUE(tls_engine_status(server) & TLS_ST_CONNECTED) << tls_engine_error(server);
+    ASSERT_TRUE(WriteAll(client, "1-RTT data"));
+    Pump(client, server);
+    EXPECT_EQ("1-RTT data", ReadAll(server));
+}
+
+TEST_F(ServerSide, RejectedEarlyDataHasACap) {
+    OfferEarlyData(this);
+    Bytes wire = PlainRecord(22, ch.Encode());
+    Bytes early = EarlyRecords({16000, 16000, 16000, 16000, 16000});
+    wire.insert(wire.end(), early.begin(), early.end());
+    Feed(server, wire);
+    EXPECT_TRUE(FailedWith(server, TLS_ALERT_UNEXPECTED_MESSAGE, TLS_ERRCAT_PROTOCOL,
+                           "rejected early data: more than 65536 bytes to skip"));
+    Feed(client, Drain(server));
+    EXPECT_TRUE(FailedWith(client, TLS_ALERT_UNEXPECTED_MESSAGE, TLS_ERRCAT_PEER_ALERT));
+}
+
+TEST_F(ServerSide, UndecryptableRecordWithoutEarlyDataOffered) {
+    Bytes wire = PlainRecord(22, ch.Encode());
+    Bytes early = EarlyRecords({100});
+    wire.insert(wire.end(), early.begin(), early.end());
+    Feed(server, wire);
+    EXPECT_TRUE(FailedWith(server, TLS_ALERT_BAD_RECORD_MAC, TLS_ERRCAT_PROTOCOL,
+                           "authentication failed"));
+}
+
+TEST_F(ServerSide, RejectedEarlyDataSkippedAfterHelloRetryRequest) {
+    tls_engine_free(server);
+    tls_config *scfg = tls_config_new();
+    ASSERT_TRUE(AddChain(scfg, leaf));
+    ASSERT_EQ(0, tls_config_set_groups(scfg, "secp256r1"));
+    server = tls_engine_new_server(scfg);
+    tls_config_free(scfg);
+    OfferEarlyData(this);
+    Bytes wire = PlainRecord(22, ch.Encode());
+    Bytes early = EarlyRecords({500, 600});
+    wire.insert(wire.end(), early.begin(), early.end());
+    EXPECT_EQ(0, Feed(server, wire)) << tls_engine_error(server);
+    Pump(client, server);
+    EXPECT_TRUE(tls_engine_status(client) & TLS_ST_CONNECTED) << tls_engine_error(client);
+    EXPECT_TRUE(tls_engine_status(server) & TLS_ST_CONNECTED) << tls_engine_error(server);
+    EXPECT_EQ(0x0017, tls_engine_group(server));
+}
+
+TEST_F(ServerSide, EarlyDataInSecondClientHello) {
+    tls_engine_free(server);
+    tls_config *scfg = tls_config_new();
+    ASSERT_TRUE(AddChain(scfg, leaf));
+    ASSERT_EQ(0, tls_config_set_groups(scfg, "secp256r1"));
+    server = tls_engine_new_server(scfg);
+    tls_config_free(scfg);
+    Send(); // ClientHello1 -> HelloRetryRequest -> client
+    std::vector<Record> recs = SplitRecords(Drain(client));
+    ASSERT_EQ(2u, recs.size()); // CCS, ClientHello2
+    tlsio_test::Hello ch2;
+    ASSERT_TRUE(ch2.Parse(Bytes(recs[1].bytes.begin() + 5, recs[1].bytes.end())));
+    ch2.exts.emplace_back(kExtEarlyData, Bytes());
+    Feed(server, PlainRecord(22, ch2.Encode()));
+    EXPECT_TRUE(FailedWith(server, TLS_ALERT_ILLEGAL_PARAMETER, TLS_ERRCAT_PROTOCOL,
+                           "early_data after HelloRetryRequest"));
+}
+
+} // namespace

@@ -1,0 +1,1080 @@
+// The record layer (core/record.h): framing, TLS 1.3 and TLS 1.2 AEAD protection, limits.
+#include <gtest/gtest.h>
+
+#include <openssl/aead.h>
+
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "hex.h"
+#include "record.h"
+
+using tlsio_test::Bytes;
+using tlsio_test::Hex;
+using tlsio_test::ToHex;
+
+namespace {
+
+// ---------------------------------------------------------------------------------------
+// RFC 8448 §3 (Simple 1-RTT Handshake, TLS_AES_128_GCM_SHA256): the "complete record" of each
+// protected record in the trace and the plaintext it carries. Checked once against an
+// independent AES-GCM implementation when copied in.
+// ---------------------------------------------------------------------------------------
+
+// {server} handshake traffic: "key expanded" / "iv expanded".
+const char kServerHsKey[] = "3fce516009c21727d0f2e4e86ee403bc";
+const char kServerHsIv[] = "5d313eb2671276ee13000b30";
+// {client} handshake traffic.
+const char kClientHsKey[] = "dbfaa693d1762c5b666af5d950258d01";
+const char kClientHsIv[] = "5bd3c71b836e0b76bb73265f";
+// {server} application traffic.
+const char kServerApKey[] = "9f02283b6c9c07efc26bb9f2ac92e356";
+const char kServerApIv[] = "cf782b88dd83549aadf1e984";
+// {client} application traffic.
+const char kClientApKey[] = "17422dda596ed5d9acd890e3c63f5051";
+const char kClientApIv[] = "5b78923dee08579033e523d9";
+
+// EncryptedExtensions, Certificate, CertificateVerify, Finished (server, seq 0).
+const char kEePt[] =
+    "080000240022000a00140012001d00170018001901000101010201030104001c0002400100000000"
+    "0b0001b9000001b50001b0308201ac30820115a003020102020102300d06092a864886f70d01010b"
+    "0500300e310c300a06035504031303727361301e170d3136303733303031323335395a170d323630"
+    "3733303031323335395a300e310c300a0603550403130372736130819f300d06092a864886f70d01"
+    "0101050003818d0030818902818100b4bb498f8279303d980836399b36c6988c0c68de55e1bdb826"
+    "d3901a2461eafd2de49a91d015abbc9a95137ace6c1af19eaa6af98c7ced43120998e187a80ee0cc"
+    "b0524b1b018c3e0b63264d449a6d38e22a5fda430846748030530ef0461c8ca9d9efbfae8ea6d1d0"
+    "3e2bd193eff0ab9a8002c47428a6d35a8d88d79f7f1e3f0203010001a31a301830090603551d1304"
+    "023000300b0603551d0f0404030205a0300d06092a864886f70d01010b05000381810085aad2a0e5"
+    "b9276b908c65f73a7267170618a54c5f8a7b337d2df7a594365417f2eae8f8a58c8f8172f9319cf3"
+    "6b7fd6c55b80f21a03015156726096fd335e5e67f2dbf102702e608ccae6bec1fc63a42a99be5c3e"
+    "b7107c3c54e9b9eb2bd5203b1c3b84e0a8b2f759409ba3eac9d91d402dcc0cc8f8961229ac9187b4"
+    "2b4de100000f000084080400805a747c5d88fa9bd2e55ab085a61015b7211f824cd484145ab3ff52"
+    "f1fda8477b0b7abc90db78e2d33a5c141a078653fa6bef780c5ea248eeaaa785c4f394cab6d30bbe"
+    "8d4859ee511f602957b15411ac027671459e46445c9ea58c181e818e95b8c3fb0bf3278409d3be15"
+    "2a3da5043e063dda65cdf5aea20d53dfacd42f74f3140000209b9b141d906337fbd2cbdce71df4de"
+    "da4ab42c309572cb7fffee5454b78f0718";
+
+const char kEeRec[] =
+    "17030302a2d1ff334a56f5bff6594a07cc87b580233f500f45e489e7f33af35edf7869fcf40aa40a"
+    "a2b8ea73f848a7ca07612ef9f945cb960b4068905123ea78b111b429ba9191cd05d2a389280f5261"
+    "34aadc7fc78c4b729df828b5ecf7b13bd9aefb0e57f271585b8ea9bb355c7c79020716cfb9b1183e"
+    "f3ab20e37d57a6b9d7477609aee6e122a4cf51427325250c7d0e509289444c9b3a648f1d71035d2e"
+    "d65b0e3cdd0cbae8bf2d0b227812cbb360987255cc744110c453baa4fcd610928d809810e4b7ed1a"
+    "8fd991f06aa6248204797e36a6a73b70a2559c09ead686945ba246ab66e5edd8044b4c6de3fcf2a8"
+    "9441ac66272fd8fb330ef8190579b3684596c960bd596eea520a56a8d650f563aad27409960dca63"
+    "d3e688611ea5e22f4415cf9538d51a200c27034272968a264ed6540c84838d89f72c24461aad6d26"
+    "f59ecaba9acbbb317b66d902f4f292a36ac1b639c637ce343117b659622245317b49eeda0c6258f1"
+    "00d7d961ffb138647e92ea330faeea6dfa31c7a84dc3bd7e1b7a6c7178af36879018e3f252107f24"
+    "3d243dc7339d5684c8b0378bf30244da8c87c843f5e56eb4c5e8280a2b48052cf93b16499a66db7c"
+    "ca71e4599426f7d461e66f99882bd89fc50800becca62d6c74116dbd2972fda1fa80f85df881edbe"
+    "5a37668936b335583b599186dc5c6918a396fa48a181d6b6fa4f9d62d513afbb992f2b992f67f8af"
+    "e67f76913fa388cb5630c8ca01e0c65d11c66a1e2ac4c85977b7c7a6999bbf10dc35ae69f5515614"
+    "636c0b9b68c19ed2e31c0b3b66763038ebba42f3b38edc0399f3a9f23faa63978c317fc9fa66a73f"
+    "60f0504de93b5b845e275592c12335ee340bbc4fddd502784016e4b3be7ef04dda49f4b440a30cb5"
+    "d2af939828fd4ae3794e44f94df5a631ede42c1719bfdabf0253fe5175be898e750edc53370d2b";
+
+const char kCfinPt[] = "14000020a8ec436d677634ae525ac1fcebe11a039ec17694fac6e98527b642f2edd5ce61";
+
+const char kCfinRec[] =
+    "170303003575ec4dc238cce60b298044a71e219c56cc77b0517fe9b93c7a4bfc44d87f38f80338ac"
+    "98fc46deb384bd1caeacab6867d726c40546";
+
+const char kNstPt[] =
+    "040000c90000001efad6aac502000000b22c035d829359ee5ff7af4ec900000000262a6494dc486d"
+    "2c8a34cb33fa90bf1b0070ad3c498883c9367c09a2be785abc55cd226097a3a982117283f82a03a1"
+    "43efd3ff5dd36d64e861be7fd61d2827db279cce145077d454a3664d4e6da4d29ee03725a6a4dafc"
+    "d0fc67d2aea70529513e3da2677fa5906c5b3f7d8f92f228bda40dda721470f9fbf297b5aea61764"
+    "6fac5c03272e970727c621a79141ef5f7de6505e5bfbc388e93343694093934ae4d3570008002a00"
+    "0400000400";
+
+const char kNstRec[] =
+    "17030300de3a6b8f90414a97d6959c3487680de5134a2b240e6cffac116e95d41d6af8f6b580dcf3"
+    "d11d63c758db289a015940252f55713e061dc13e078891a38efbcf5753ad8ef170ad3c7353d16d9d"
+    "a773b9ca7f2b9fa1b6c0d4a3d03f75e09c30ba1e62972ac46f75f7b981be63439b2999ce13064615"
+    "139891d5e4c5b406f16e3fc181a77ca475840025db2f0a77f81b5ab05b94c01346755f69232c8651"
+    "9d86cbeeac87aac347d143f9605d64f650db4d023e70e952ca49fe5137121c74bc2697687e248746"
+    "d6df353005f3bce18696129c8153556b3b6c6779b37bf15985684f";
+
+const char kCAppRec[] =
+    "1703030043a23f7054b62c94d0affafe8228ba55cbefacea42f914aa66bcab3f2b9819a8a5b46b39"
+    "5bd54a9a20441e2b62974e1f5a6292a2977014bd1e3deae63aeebb21694915e4";
+
+const char kSAppRec[] =
+    "17030300432e937e11ef4ac740e538ad36005fc4a46932fc3225d05f82aa1b36e30efaf97d90e6df"
+    "fc602dcb501a59a8fcc49c4bf2e5f0a21c0047c2abf332540dd032e167c2955d";
+
+const char kCAlertRec[] = "1703030013c9872760655666b74d7ff1153efd6db6d0b0e3";
+
+const char kSAlertRec[] = "1703030013b58fd67166ebf599d24720cfbe7efa7a8864a9";
+
+struct Rfc8448Record {
+    const char *name;
+    const char *key;
+    const char *iv;
+    uint64_t seq;
+    uint8_t type;
+    Bytes plaintext;
+    const char *record;
+};
+
+Bytes Counting(size_t n) {
+    Bytes b(n);
+    for (size_t i = 0; i < n; i++)
+        b[i] = static_cast<uint8_t>(i);
+    return b;
+}
+
+std::vector<Rfc8448Record> Rfc8448Records() {
+    // The application data in both directions is the 50 bytes 00 01 .. 31; both alerts are
+    // close_notify (warning, 0).
+    return {
+        {"server EE..Finished", kServerHsKey, kServerHsIv, 0, TLSIO_CT_HANDSHAKE, Hex(kEePt),
+         kEeRec},
+        {"client Finished", kClientHsKey, kClientHsIv, 0, TLSIO_CT_HANDSHAKE, Hex(kCfinPt),
+         kCfinRec},
+        {"server NewSessionTicket", kServerApKey, kServerApIv, 0, TLSIO_CT_HANDSHAKE, Hex(kNstPt),
+         kNstRec},
+        {"client application_data", kClientApKey, kClientApIv, 0, TLSIO_CT_APPLICATION_DATA,
+         Counting(50), kCAppRec},
+        {"server application_data", kServerApKey, kServerApIv, 1, TLSIO_CT_APPLICATION_DATA,
+         Counting(50), kSAppRec},
+        {"client alert", kClientApKey, kClientApIv, 1, TLSIO_CT_ALERT, Hex("0100"), kCAlertRec},
+        {"server alert", kServerApKey, kServerApIv, 2, TLSIO_CT_ALERT, Hex("0100"), kSAlertRec},
+    };
+}
+
+// ---------------------------------------------------------------------------------------
+// Helpers
+// ---------------------------------------------------------------------------------------
+
+struct Err {
+    tlsio_err e;
+    Err() {
+        tlsio_err_clear(&e);
+    }
+    std::string msg() const {
+        return e.msg;
+    }
+};
+
+// A direction that wipes itself.
+struct Dir {
+    tlsio_rl_dir d;
+    Dir() {
+        tlsio_rl_dir_init(&d);
+    }
+    ~Dir() {
+        tlsio_rl_dir_wipe(&d);
+    }
+    Dir(const Dir &) = delete;
+    Dir &operator=(const Dir &) = delete;
+};
+
+void Set13(tlsio_rl_dir *d, tlsio_aead_alg alg, const Bytes &key, const Bytes &iv) {
+    Err err;
+    ASSERT_EQ(0, tlsio_rl_set_tls13(d, alg, key.data(), key.size(), iv.data(), &err.e))
+        << err.msg();
+}
+
+void Set12(tlsio_rl_dir *d, tlsio_aead_alg alg, const Bytes &key, const Bytes &iv) {
+    Err err;
+    ASSERT_EQ(0, tlsio_rl_set_tls12(d, alg, key.data(), key.size(), iv.data(), iv.size(), &err.e))
+        << err.msg();
+}
+
+struct Sealed {
+    int rc = -1;
+    Bytes rec;
+    std::string msg;
+};
+
+Sealed Seal(tlsio_rl_dir *d, uint8_t type, const Bytes &pt, size_t pad = 0) {
+    Sealed s;
+    size_t pre = tlsio_rl_seal_prefix_len(d);
+    Bytes buf(pre + pt.size() + tlsio_rl_seal_suffix_len(d, pad), 0xee);
+    if (!pt.empty()) memcpy(buf.data() + pre, pt.data(), pt.size());
+    size_t n = 0;
+    Err err;
+    s.rc = tlsio_rl_seal(d, type, buf.data(), buf.size(), pt.size(), pad, &n, &err.e);
+    s.msg = err.msg();
+    if (s.rc == 0) {
+        EXPECT_EQ(buf.size(), n);
+        buf.resize(n);
+        s.rec = buf;
+    }
+    return s;
+}
+
+struct Opened {
+    int rc = -1;
+    uint8_t type = 0;
+    Bytes pt;
+    size_t offset = 0; // where the plaintext starts inside the record
+    std::string msg;
+};
+
+Opened Open(tlsio_rl_dir *d, Bytes rec) {
+    Opened o;
+    uint8_t *pt = nullptr;
+    size_t pt_len = 0;
+    Err err;
+    o.rc = tlsio_rl_open(d, rec.data(), rec.size(), &o.type, &pt, &pt_len, &err.e);
+    o.msg = err.msg();
+    if (o.rc == 0) {
+        EXPECT_GE(pt, rec.data());
+        EXPECT_LE(pt + pt_len, rec.data() + rec.size());
+        o.offset = static_cast<size_t>(pt - rec.data());
+        o.pt.assign(pt, pt + pt_len);
+    }
+    return o;
+}
+
+struct Parsed {
+    int rc = -1;
+    tlsio_rl_header h{};
+    std::string msg;
+};
+
+Parsed Parse(const tlsio_rl_dir *d, const Bytes &hdr, unsigned flags = 0) {
+    Parsed p;
+    Err err;
+    p.rc = tlsio_rl_parse_header(d, hdr.data(), flags, &p.h, &err.e);
+    p.msg = err.msg();
+    return p;
+}
+
+Bytes Header(uint8_t type, uint16_t version, size_t len) {
+    return {type, static_cast<uint8_t>(version >> 8), static_cast<uint8_t>(version),
+            static_cast<uint8_t>(len >> 8), static_cast<uint8_t>(len)};
+}
+
+// --- Independent reference computations straight from the RFC definitions, using
+// --- libcrypto's EVP_AEAD directly (not the record layer or the tlsio AEAD adapter).
+
+const EVP_AEAD *EvpAead(tlsio_aead_alg alg) {
+    switch (alg) {
+    case TLSIO_AES_128_GCM:
+        return EVP_aead_aes_128_gcm();
+    case TLSIO_AES_256_GCM:
+        return EVP_aead_aes_256_gcm();
+    case TLSIO_CHACHA20_POLY1305:
+        return EVP_aead_chacha20_poly1305();
+    }
+    return nullptr;
+}
+
+Bytes EvpSeal(tlsio_aead_alg alg, const Bytes &key, const Bytes &nonce, const Bytes &ad,
+              const Bytes &pt) {
+    EVP_AEAD_CTX ctx;
+    EXPECT_EQ(1, EVP_AEAD_CTX_init(&ctx, EvpAead(alg), key.data(), key.size(), 16, nullptr));
+    Bytes out(pt.size() + 16);
+    size_t n = 0;
+    EXPECT_EQ(1, EVP_AEAD_CTX_seal(&ctx, out.data(), &n, out.size(), nonce.data(), nonce.size(),
+                                   pt.data(), pt.size(), ad.data(), ad.size()));
+    EVP_AEAD_CTX_cleanup(&ctx);
+    out.resize(n);
+    return out;
+}
+
+Bytes Be64(uint64_t v) {
+    Bytes b(8);
+    for (int i = 7; i >= 0; i--, v >>= 8)
+        b[i] = static_cast<uint8_t>(v);
+    return b;
+}
+
+// RFC 8446 §5.3 / RFC 7905 §2: iv XOR (seq, left-padded to 12 bytes).
+Bytes XorNonce(const Bytes &iv, uint64_t seq) {
+    Bytes n = iv, s = Be64(seq);
+    for (size_t i = 0; i < 8; i++)
+        n[4 + i] ^= s[i];
+    return n;
+}
+
+Bytes Concat(std::initializer_list<Bytes> parts) {
+    Bytes out;
+    for (const Bytes &p : parts)
+        out.insert(out.end(), p.begin(), p.end());
+    return out;
+}
+
+// A TLS 1.3 record with an arbitrary TLSInnerPlaintext (RFC 8446 §5.2): lets the tests build
+// records the record layer itself refuses to produce.
+Bytes Tls13Craft(tlsio_aead_alg alg, const Bytes &key, const Bytes &iv, uint64_t seq,
+                 const Bytes &inner, uint8_t outer_type = TLSIO_CT_APPLICATION_DATA) {
+    Bytes hdr = Header(outer_type, 0x0303, inner.size() + 16);
+    return Concat({hdr, EvpSeal(alg, key, XorNonce(iv, seq), hdr, inner)});
+}
+
+// A TLS 1.2 AEAD record (RFC 5246 §6.2.3.3): AD = seq || type || version || length; AES-GCM
+// nonce = salt || explicit (RFC 5288 §3, explicit = seq), ChaCha20 nonce = iv XOR seq (RFC 7905).
+Bytes Tls12Reference(tlsio_aead_alg alg, const Bytes &key, const Bytes &iv, uint64_t seq,
+                     uint8_t type, const Bytes &pt) {
+    Bytes ad =
+        Concat({Be64(seq), Bytes{type, 0x03, 0x03},
+                Bytes{static_cast<uint8_t>(pt.size() >> 8), static_cast<uint8_t>(pt.size())}});
+    if (alg == TLSIO_CHACHA20_POLY1305) {
+        Bytes ct = EvpSeal(alg, key, XorNonce(iv, seq), ad, pt);
+        return Concat({Header(type, 0x0303, ct.size()), ct});
+    }
+    Bytes ct = EvpSeal(alg, key, Concat({iv, Be64(seq)}), ad, pt);
+    return Concat({Header(type, 0x0303, 8 + ct.size()), Be64(seq), ct});
+}
+
+Bytes Pattern(size_t n, uint8_t start) {
+    Bytes b(n);
+    for (size_t i = 0; i < n; i++)
+        b[i] = static_cast<uint8_t>(start + i);
+    return b;
+}
+
+} // namespace
+
+// =======================================================================================
+// RFC 8448 §3 known answers
+// =======================================================================================
+
+TEST(RecordRfc8448, OpensEveryProtectedRecordToTheTracePlaintext) {
+    for (const Rfc8448Record &r : Rfc8448Records()) {
+        SCOPED_TRACE(r.name);
+        Dir rd;
+        Set13(&rd.d, TLSIO_AES_128_GCM, Hex(r.key), Hex(r.iv));
+        rd.d.seq = r.seq;
+        Bytes rec = Hex(r.record);
+        Parsed p = Parse(&rd.d, Bytes(rec.begin(), rec.begin() + 5));
+        ASSERT_EQ(0, p.rc) << p.msg;
+        EXPECT_EQ(rec.size() - 5, p.h.length);
+        EXPECT_EQ(TLSIO_CT_APPLICATION_DATA, p.h.type);
+        Opened o = Open(&rd.d, rec);
+        ASSERT_EQ(0, o.rc) << o.msg;
+        EXPECT_EQ(r.type, o.type);
+        EXPECT_EQ(ToHex(r.plaintext), ToHex(o.pt));
+        EXPECT_EQ(5u, o.offset); // in place: the plaintext sits where the ciphertext was
+        EXPECT_EQ(r.seq + 1, rd.d.seq);
+    }
+}
+
+TEST(RecordRfc8448, SealsEveryTracePlaintextToTheTraceRecord) {
+    for (const Rfc8448Record &r : Rfc8448Records()) {
+        SCOPED_TRACE(r.name);
+        Dir wd;
+        Set13(&wd.d, TLSIO_AES_128_GCM, Hex(r.key), Hex(r.iv));
+        wd.d.seq = r.seq;
+        EXPECT_EQ(5u, tlsio_rl_seal_prefix_len(&wd.d));
+        EXPECT_EQ(17u, tlsio_rl_seal_suffix_len(&wd.d, 0));
+        Sealed s = Seal(&wd.d, r.type, r.plaintext);
+        ASSERT_EQ(0, s.rc) << s.msg;
+        EXPECT_EQ(ToHex(Hex(r.record)), ToHex(s.rec));
+        EXPECT_EQ(r.seq + 1, wd.d.seq);
+    }
+}
+
+TEST(RecordRfc8448, ServerApplicationRecordsOpenInSequence) {
+    // NewSessionTicket (seq 0), application data (1), close_notify (2) under one read key.
+    Dir rd;
+    Set13(&rd.d, TLSIO_AES_128_GCM, Hex(kServerApKey), Hex(kServerApIv));
+    Opened a = Open(&rd.d, Hex(kNstRec));
+    ASSERT_EQ(0, a.rc) << a.msg;
+    EXPECT_EQ(TLSIO_CT_HANDSHAKE, a.type);
+    // Out of order: the application record cannot be opened as sequence 2.
+    rd.d.seq = 2;
+    Opened wrong = Open(&rd.d, Hex(kSAppRec));
+    EXPECT_EQ(TLS_ALERT_BAD_RECORD_MAC, wrong.rc);
+    EXPECT_EQ("record: authentication failed (bad_record_mac) at sequence 2", wrong.msg);
+    rd.d.seq = 1;
+    Opened b = Open(&rd.d, Hex(kSAppRec));
+    ASSERT_EQ(0, b.rc) << b.msg;
+    EXPECT_EQ(ToHex(Counting(50)), ToHex(b.pt));
+    Opened c = Open(&rd.d, Hex(kSAlertRec));
+    ASSERT_EQ(0, c.rc) << c.msg;
+    EXPECT_EQ(TLSIO_CT_ALERT, c.type);
+    EXPECT_EQ("0100", ToHex(c.pt));
+    EXPECT_EQ(3u, rd.d.seq);
+}
+
+// Every single-bit flip of a record is rejected: a flip in the fragment (ciphertext or tag)
+// is bad_record_mac; a flip in the header either fails the header checks or, because the
+// header is the AEAD's additional data (RFC 8446 §5.2), authentication.
+static void ExpectEveryBitFlipRejected13(const char *key, const char *iv, const char *record) {
+    Bytes rec = Hex(record);
+    for (size_t bit = 0; bit < rec.size() * 8; bit++) {
+        Dir rd;
+        Set13(&rd.d, TLSIO_AES_128_GCM, Hex(key), Hex(iv));
+        Bytes c = rec;
+        c[bit / 8] ^= static_cast<uint8_t>(1u << (bit % 8));
+        if (bit / 8 >= 5) {
+            Opened o = Open(&rd.d, c);
+            ASSERT_EQ(TLS_ALERT_BAD_RECORD_MAC, o.rc) << "bit " << bit;
+            ASSERT_EQ("record: authentication failed (bad_record_mac) at sequence 0", o.msg);
+            ASSERT_EQ(0u, rd.d.seq) << "a failed record must not advance the sequence";
+            continue;
+        }
+        if (bit / 8 == 1 || bit / 8 == 2) {
+            // legacy_record_version: refused by the header check, and authenticated too.
+            EXPECT_EQ(TLS_ALERT_PROTOCOL_VERSION, Parse(&rd.d, c).rc) << "bit " << bit;
+            EXPECT_EQ(TLS_ALERT_BAD_RECORD_MAC, Open(&rd.d, c).rc) << "bit " << bit;
+            continue;
+        }
+        Parsed p = Parse(&rd.d, c);
+        if (p.rc != 0) continue; // refused at the header
+        size_t want = 5 + p.h.length;
+        if (want > c.size()) continue; // the record never completes
+        c.resize(want);
+        Opened o = Open(&rd.d, c);
+        EXPECT_NE(0, o.rc) << "bit " << bit;
+    }
+}
+
+TEST(RecordRfc8448, EveryBitFlipOfClientFinishedRecordIsRejected) {
+    ExpectEveryBitFlipRejected13(kClientHsKey, kClientHsIv, kCfinRec);
+}
+
+TEST(RecordRfc8448, EveryBitFlipOfServerFlightRecordIsRejected) {
+    ExpectEveryBitFlipRejected13(kServerHsKey, kServerHsIv, kEeRec);
+}
+
+// =======================================================================================
+// Header checks
+// =======================================================================================
+
+TEST(RecordHeader, UnknownContentTypeIsUnexpectedMessage) {
+    Dir d;
+    for (int t : {0, 19, 24, 0x80, 255}) {
+        Parsed p = Parse(&d.d, Header(static_cast<uint8_t>(t), 0x0303, 10));
+        EXPECT_EQ(TLS_ALERT_UNEXPECTED_MESSAGE, p.rc) << t;
+        EXPECT_EQ("record: unknown content type " + std::to_string(t), p.msg);
+    }
+    for (int t = 20; t <= 23; t++)
+        EXPECT_EQ(0, Parse(&d.d, Header(t, 0x0303, 10)).rc) << t;
+}
+
+TEST(RecordHeader, LegacyRecordVersion) {
+    Dir d;
+    Parsed ok = Parse(&d.d, Header(TLSIO_CT_HANDSHAKE, 0x0303, 7));
+    ASSERT_EQ(0, ok.rc);
+    EXPECT_EQ(TLSIO_CT_HANDSHAKE, ok.h.type);
+    EXPECT_EQ(0x0303, ok.h.version);
+    EXPECT_EQ(7u, ok.h.length);
+    for (uint16_t v : {0x0301, 0x0302, 0x0304, 0x0300, 0x0203, 0x0000}) {
+        Parsed p = Parse(&d.d, Header(TLSIO_CT_HANDSHAKE, v, 7));
+        EXPECT_EQ(TLS_ALERT_PROTOCOL_VERSION, p.rc) << v;
+        char want[80];
+        snprintf(want, sizeof want, "record: legacy_record_version 0x%04x, expected 0x0303", v);
+        EXPECT_EQ(want, p.msg);
+    }
+    // The first record: any {03,XX} (RFC 5246 Appendix E.1; 0x0301 per RFC 8446 §5.1).
+    for (uint16_t v : {0x0300, 0x0301, 0x0302, 0x0303, 0x0304, 0x03ff})
+        EXPECT_EQ(0, Parse(&d.d, Header(TLSIO_CT_HANDSHAKE, v, 7), TLSIO_RL_HDR_INITIAL).rc) << v;
+    Parsed bad = Parse(&d.d, Header(TLSIO_CT_HANDSHAKE, 0x0203, 7), TLSIO_RL_HDR_INITIAL);
+    EXPECT_EQ(TLS_ALERT_PROTOCOL_VERSION, bad.rc);
+    EXPECT_EQ("record: legacy_record_version 0x0203 is not a TLS version", bad.msg);
+}
+
+TEST(RecordHeader, LengthLimitPerMode) {
+    struct Case {
+        const char *what;
+        int mode; // 0 plaintext, 1 TLS 1.3, 2 TLS 1.2 GCM, 3 TLS 1.2 ChaCha
+        size_t limit;
+        const char *name;
+    };
+    const Case cases[] = {
+        {"plaintext (RFC 8446 §5.1)", 0, 16384, "plaintext"},
+        {"TLS 1.3 (RFC 8446 §5.2)", 1, 16640, "protected TLS 1.3"},
+        {"TLS 1.2 GCM (RFC 5246 §6.2.3)", 2, 18432, "protected TLS 1.2"},
+        {"TLS 1.2 ChaCha (RFC 5246 §6.2.3)", 3, 18432, "protected TLS 1.2"},
+    };
+    for (const Case &c : cases) {
+        SCOPED_TRACE(c.what);
+        Dir d;
+        if (c.mode == 1) Set13(&d.d, TLSIO_AES_128_GCM, Bytes(16, 1), Bytes(12, 2));
+        if (c.mode == 2) Set12(&d.d, TLSIO_AES_128_GCM, Bytes(16, 1), Bytes(4, 2));
+        if (c.mode == 3) Set12(&d.d, TLSIO_CHACHA20_POLY1305, Bytes(32, 1), Bytes(12, 2));
+        for (uint8_t type : {TLSIO_CT_HANDSHAKE, TLSIO_CT_APPLICATION_DATA}) {
+            Parsed at = Parse(&d.d, Header(type, 0x0303, c.limit));
+            EXPECT_EQ(0, at.rc) << at.msg;
+            EXPECT_EQ(c.limit, at.h.length);
+            Parsed over = Parse(&d.d, Header(type, 0x0303, c.limit + 1));
+            EXPECT_EQ(TLS_ALERT_RECORD_OVERFLOW, over.rc);
+            EXPECT_EQ("record: length " + std::to_string(c.limit + 1) + " exceeds " +
+                          std::to_string(c.limit) + " for " + c.name + " records",
+                      over.msg);
+        }
+        // The open path checks the limit again on its own.
+        Bytes big = Header(TLSIO_CT_APPLICATION_DATA, 0x0303, c.limit + 1);
+        big.resize(5 + c.limit + 1);
+        EXPECT_EQ(TLS_ALERT_RECORD_OVERFLOW, Open(&d.d, big).rc);
+    }
+    Dir d13;
+    Set13(&d13.d, TLSIO_AES_128_GCM, Bytes(16, 1), Bytes(12, 2));
+    EXPECT_EQ("record: length 16645 exceeds 16640 for protected TLS 1.3 records",
+              Parse(&d13.d, Header(TLSIO_CT_APPLICATION_DATA, 0x0303, 16645)).msg);
+    EXPECT_EQ(TLS_ALERT_RECORD_OVERFLOW,
+              Parse(&d13.d, Header(TLSIO_CT_APPLICATION_DATA, 0x0303, 0xffff)).rc);
+}
+
+TEST(RecordHeader, EmptyPlaintextRecords) {
+    // RFC 8446 §5.1/§5.4, RFC 5246 §6.2.1: no zero-length handshake, alert or CCS fragments.
+    Dir d;
+    const struct {
+        uint8_t type;
+        const char *name;
+    } refused[] = {{TLSIO_CT_HANDSHAKE, "handshake"},
+                   {TLSIO_CT_ALERT, "alert"},
+                   {TLSIO_CT_CHANGE_CIPHER_SPEC, "change_cipher_spec"}};
+    for (const auto &r : refused) {
+        Parsed p = Parse(&d.d, Header(r.type, 0x0303, 0));
+        EXPECT_EQ(TLS_ALERT_UNEXPECTED_MESSAGE, p.rc);
+        EXPECT_EQ(std::string("record: zero-length ") + r.name + " record", p.msg);
+        Opened o = Open(&d.d, Header(r.type, 0x0303, 0));
+        EXPECT_EQ(TLS_ALERT_UNEXPECTED_MESSAGE, o.rc);
+        EXPECT_EQ(std::string("record: zero-length ") + r.name + " record", o.msg);
+    }
+    // Zero-length application data is legal framing (RFC 8446 §5.1) but never plaintext.
+    EXPECT_EQ(0, Parse(&d.d, Header(TLSIO_CT_APPLICATION_DATA, 0x0303, 0)).rc);
+    Opened app = Open(&d.d, Header(TLSIO_CT_APPLICATION_DATA, 0x0303, 0));
+    EXPECT_EQ(TLS_ALERT_UNEXPECTED_MESSAGE, app.rc);
+    EXPECT_EQ("record: application_data record before encryption is on", app.msg);
+}
+
+// =======================================================================================
+// Plaintext mode
+// =======================================================================================
+
+TEST(RecordPlaintext, OpenReturnsTheFragmentInPlace) {
+    Dir d;
+    Bytes rec = Concat({Header(TLSIO_CT_HANDSHAKE, 0x0303, 4), Hex("0e000000")});
+    Opened o = Open(&d.d, rec);
+    ASSERT_EQ(0, o.rc) << o.msg;
+    EXPECT_EQ(TLSIO_CT_HANDSHAKE, o.type);
+    EXPECT_EQ("0e000000", ToHex(o.pt));
+    EXPECT_EQ(5u, o.offset);
+    EXPECT_EQ(0u, d.d.seq);
+}
+
+TEST(RecordPlaintext, SealWritesTheHeaderOnly) {
+    Dir d;
+    EXPECT_EQ(5u, tlsio_rl_seal_prefix_len(&d.d));
+    EXPECT_EQ(0u, tlsio_rl_seal_suffix_len(&d.d, 0));
+    Sealed s = Seal(&d.d, TLSIO_CT_HANDSHAKE, Hex("01000002abcd"));
+    ASSERT_EQ(0, s.rc) << s.msg;
+    EXPECT_EQ("160303000601000002abcd", ToHex(s.rec));
+    // RFC 8446 §5.1: an initial ClientHello may carry 0x0301.
+    d.d.record_version = 0x0301;
+    s = Seal(&d.d, TLSIO_CT_HANDSHAKE, Hex("01000002abcd"));
+    ASSERT_EQ(0, s.rc) << s.msg;
+    EXPECT_EQ("160301000601000002abcd", ToHex(s.rec));
+    EXPECT_FALSE(tlsio_rl_key_update_due(&d.d));
+}
+
+// =======================================================================================
+// TLS 1.3 protection
+// =======================================================================================
+
+class Tls13Test : public ::testing::TestWithParam<tlsio_aead_alg> {
+  protected:
+    void SetUp() override {
+        key = Pattern(tlsio_aead_key_len(GetParam()), 0x40);
+        iv = Pattern(12, 0x90);
+        Set13(&wd.d, GetParam(), key, iv);
+        Set13(&rd.d, GetParam(), key, iv);
+    }
+    Bytes key, iv;
+    Dir wd, rd;
+};
+
+TEST_P(Tls13Test, RoundTripEveryContentType) {
+    const uint8_t types[] = {TLSIO_CT_HANDSHAKE, TLSIO_CT_APPLICATION_DATA, TLSIO_CT_ALERT};
+    for (uint8_t type : types) {
+        Bytes pt = Pattern(type == TLSIO_CT_ALERT ? 2 : 300, type);
+        Sealed s = Seal(&wd.d, type, pt);
+        ASSERT_EQ(0, s.rc) << s.msg;
+        EXPECT_EQ(5 + pt.size() + 1 + 16, s.rec.size());
+        EXPECT_EQ("170303", ToHex(Bytes(s.rec.begin(), s.rec.begin() + 3))); // outer type 23
+        // An independent computation of the same record (RFC 8446 §5.2).
+        Bytes inner = pt;
+        inner.push_back(type);
+        EXPECT_EQ(ToHex(Tls13Craft(GetParam(), key, iv, rd.d.seq, inner)), ToHex(s.rec));
+        Opened o = Open(&rd.d, s.rec);
+        ASSERT_EQ(0, o.rc) << o.msg;
+        EXPECT_EQ(type, o.type);
+        EXPECT_EQ(ToHex(pt), ToHex(o.pt));
+    }
+    EXPECT_EQ(3u, wd.d.seq);
+    EXPECT_EQ(3u, rd.d.seq);
+}
+
+TEST_P(Tls13Test, PaddingIsWrittenAndStripped) {
+    Bytes pt = Hex("68656c6c6f");
+    for (size_t pad : {size_t{1}, size_t{100}, size_t{16384 - 5}}) {
+        SCOPED_TRACE(pad);
+        EXPECT_EQ(1 + pad + 16, tlsio_rl_seal_suffix_len(&wd.d, pad));
+        Sealed s = Seal(&wd.d, TLSIO_CT_APPLICATION_DATA, pt, pad);
+        ASSERT_EQ(0, s.rc) << s.msg;
+        EXPECT_EQ(5 + pt.size() + 1 + pad + 16, s.rec.size());
+        Opened o = Open(&rd.d, s.rec);
+        ASSERT_EQ(0, o.rc) << o.msg;
+        EXPECT_EQ(TLSIO_CT_APPLICATION_DATA, o.type);
+        EXPECT_EQ("68656c6c6f", ToHex(o.pt));
+    }
+    // A received record with padding after a content whose own last byte is zero: only the
+    // bytes after the content type are padding (RFC 8446 §5.4).
+    Opened o = Open(&rd.d, Tls13Craft(GetParam(), key, iv, rd.d.seq, Hex("0100 15 000000")));
+    ASSERT_EQ(0, o.rc) << o.msg;
+    EXPECT_EQ(TLSIO_CT_ALERT, o.type);
+    EXPECT_EQ("0100", ToHex(o.pt));
+}
+
+TEST_P(Tls13Test, AllZeroPlaintextIsUnexpectedMessage) {
+    // RFC 8446 §5.4: no non-zero octet in the cleartext -> unexpected_message.
+    for (size_t n : {size_t{0}, size_t{1}, size_t{40}}) {
+        Dir r;
+        Set13(&r.d, GetParam(), key, iv);
+        Opened o = Open(&r.d, Tls13Craft(GetParam(), key, iv, 0, Bytes(n, 0)));
+        EXPECT_EQ(TLS_ALERT_UNEXPECTED_MESSAGE, o.rc) << n;
+        EXPECT_EQ("record: TLS 1.3 record holds no content type (all-zero plaintext)", o.msg);
+    }
+}
+
+TEST_P(Tls13Test, InnerPlaintextLimit) {
+    // RFC 8446 §5.4: TLSInnerPlaintext (content + type + padding) at most 2^14 + 1.
+    Bytes inner(16384, 'a');
+    inner.push_back(TLSIO_CT_APPLICATION_DATA);
+    Opened ok = Open(&rd.d, Tls13Craft(GetParam(), key, iv, 0, inner));
+    ASSERT_EQ(0, ok.rc) << ok.msg;
+    EXPECT_EQ(16384u, ok.pt.size());
+    inner.push_back(0); // one byte of padding too many
+    Opened over = Open(&rd.d, Tls13Craft(GetParam(), key, iv, 1, inner));
+    EXPECT_EQ(TLS_ALERT_RECORD_OVERFLOW, over.rc);
+    EXPECT_EQ("record: TLS 1.3 inner plaintext of 16386 bytes exceeds 16385", over.msg);
+    Bytes big(16385, 'b');
+    big.push_back(TLSIO_CT_APPLICATION_DATA);
+    Dir r;
+    Set13(&r.d, GetParam(), key, iv);
+    EXPECT_EQ(TLS_ALERT_RECORD_OVERFLOW, Open(&r.d, Tls13Craft(GetParam(), key, iv, 0, big)).rc);
+}
+
+TEST_P(Tls13Test, EmptyRecordsOfEachType) {
+    // Zero-length application data is allowed (RFC 8446 §5.4: cover traffic).
+    Sealed s = Seal(&wd.d, TLSIO_CT_APPLICATION_DATA, Bytes());
+    ASSERT_EQ(0, s.rc) << s.msg;
+    EXPECT_EQ(5u + 1 + 16, s.rec.size());
+    Opened o = Open(&rd.d, s.rec);
+    ASSERT_EQ(0, o.rc) << o.msg;
+    EXPECT_EQ(TLSIO_CT_APPLICATION_DATA, o.type);
+    EXPECT_TRUE(o.pt.empty());
+    // Handshake and alert: never sent, and unexpected_message when received (RFC 8446 §5.4).
+    const struct {
+        uint8_t type;
+        const char *name;
+    } refused[] = {{TLSIO_CT_HANDSHAKE, "handshake"}, {TLSIO_CT_ALERT, "alert"}};
+    for (const auto &r : refused) {
+        Sealed bad = Seal(&wd.d, r.type, Bytes());
+        EXPECT_EQ(TLS_E_USAGE, bad.rc);
+        EXPECT_EQ(std::string("record: cannot seal a zero-length ") + r.name + " record", bad.msg);
+        Opened got = Open(&rd.d, Tls13Craft(GetParam(), key, iv, rd.d.seq, Bytes{r.type, 0, 0}));
+        EXPECT_EQ(TLS_ALERT_UNEXPECTED_MESSAGE, got.rc);
+        EXPECT_EQ(std::string("record: zero-length ") + r.name + " record", got.msg);
+    }
+}
+
+TEST_P(Tls13Test, InnerContentTypeChecks) {
+    // RFC 8446 §5: a protected change_cipher_spec is unexpected_message.
+    Opened ccs = Open(&rd.d, Tls13Craft(GetParam(), key, iv, 0, Hex("01 14")));
+    EXPECT_EQ(TLS_ALERT_UNEXPECTED_MESSAGE, ccs.rc);
+    EXPECT_EQ("record: protected change_cipher_spec record", ccs.msg);
+    Opened unknown = Open(&rd.d, Tls13Craft(GetParam(), key, iv, 1, Hex("01 18 00")));
+    EXPECT_EQ(TLS_ALERT_UNEXPECTED_MESSAGE, unknown.rc);
+    EXPECT_EQ("record: unknown inner content type 24", unknown.msg);
+}
+
+TEST_P(Tls13Test, OuterTypeMustBeApplicationData) {
+    // RFC 8446 §5.2: the outer type is always 23; a handshake or alert record sent in the clear
+    // after keys are in use is unexpected.
+    Bytes inner = Hex("0100 15");
+    Opened hs = Open(&rd.d, Tls13Craft(GetParam(), key, iv, 0, inner, TLSIO_CT_HANDSHAKE));
+    EXPECT_EQ(TLS_ALERT_UNEXPECTED_MESSAGE, hs.rc);
+    EXPECT_EQ("record: unprotected handshake record while TLS 1.3 protection is on", hs.msg);
+    Opened al = Open(&rd.d, Concat({Header(TLSIO_CT_ALERT, 0x0303, 2), Hex("0228")}));
+    EXPECT_EQ(TLS_ALERT_UNEXPECTED_MESSAGE, al.rc);
+    EXPECT_EQ(0u, rd.d.seq);
+}
+
+TEST_P(Tls13Test, UnprotectedChangeCipherSpecPassesThrough) {
+    // RFC 8446 §5: the compatibility CCS is detected before deprotection.
+    uint8_t ccs[TLSIO_CCS_RECORD_LEN];
+    ASSERT_EQ(6u, tlsio_rl_write_ccs(ccs));
+    EXPECT_EQ("140303000101", ToHex(ccs, sizeof ccs));
+    Parsed p = Parse(&rd.d, Bytes(ccs, ccs + 5));
+    ASSERT_EQ(0, p.rc) << p.msg;
+    Opened o = Open(&rd.d, Bytes(ccs, ccs + 6));
+    ASSERT_EQ(0, o.rc) << o.msg;
+    EXPECT_EQ(TLSIO_CT_CHANGE_CIPHER_SPEC, o.type);
+    EXPECT_EQ("01", ToHex(o.pt));
+    EXPECT_EQ(0u, rd.d.seq);
+    Err err;
+    EXPECT_EQ(0, tlsio_rl_check_ccs(o.pt.data(), o.pt.size(), 1, &err.e));
+    // And the write side never protects one.
+    Sealed s = Seal(&wd.d, TLSIO_CT_CHANGE_CIPHER_SPEC, Hex("01"));
+    EXPECT_EQ(TLS_E_USAGE, s.rc);
+    EXPECT_EQ(0u, wd.d.seq);
+}
+
+TEST_P(Tls13Test, SealRefusesBadArguments) {
+    Bytes buf(20000);
+    size_t n = 0;
+    Err e1;
+    EXPECT_EQ(TLS_E_USAGE, tlsio_rl_seal(&wd.d, TLSIO_CT_APPLICATION_DATA, buf.data(), buf.size(),
+                                         16385, 0, &n, &e1.e));
+    EXPECT_EQ("record: payload of 16385 bytes exceeds 16384", e1.msg());
+    Err e2;
+    EXPECT_EQ(TLS_E_USAGE, tlsio_rl_seal(&wd.d, TLSIO_CT_APPLICATION_DATA, buf.data(), buf.size(),
+                                         100, 16285, &n, &e2.e));
+    EXPECT_EQ("record: 100 payload + 16285 padding bytes exceed 16384", e2.msg());
+    Err e3;
+    EXPECT_EQ(TLS_E_USAGE, tlsio_rl_seal(&wd.d, TLSIO_CT_APPLICATION_DATA, buf.data(), 5 + 100 + 16,
+                                         100, 0, &n, &e3.e));
+    EXPECT_EQ("record: 121-byte buffer too small for 122", e3.msg());
+    Err e4;
+    EXPECT_EQ(TLS_E_USAGE, tlsio_rl_seal(&wd.d, 24, buf.data(), buf.size(), 10, 0, &n, &e4.e));
+    EXPECT_EQ("record: cannot seal content type 24", e4.msg());
+    EXPECT_EQ(0u, wd.d.seq);
+    // The exact fit works.
+    Err e5;
+    EXPECT_EQ(0, tlsio_rl_seal(&wd.d, TLSIO_CT_APPLICATION_DATA, buf.data(), 5 + 100 + 17, 100, 0,
+                               &n, &e5.e))
+        << e5.msg();
+    EXPECT_EQ(122u, n);
+}
+
+TEST_P(Tls13Test, SequenceNumberNeverWraps) {
+    // RFC 8446 §5.3. ChaCha20-Poly1305 has no lower usage limit, so the sequence number is
+    // what runs out; AES-GCM stops at its usage limit long before (see KeyUsageLimit).
+    if (GetParam() == TLSIO_CHACHA20_POLY1305) {
+        wd.d.seq = UINT64_MAX - 1;
+        rd.d.seq = UINT64_MAX - 1;
+        Sealed last = Seal(&wd.d, TLSIO_CT_APPLICATION_DATA, Hex("aa"));
+        ASSERT_EQ(0, last.rc) << last.msg;
+        EXPECT_EQ(UINT64_MAX, wd.d.seq);
+        Sealed none = Seal(&wd.d, TLSIO_CT_APPLICATION_DATA, Hex("bb"));
+        EXPECT_EQ(TLS_E_INTERNAL, none.rc);
+        EXPECT_EQ("record: write sequence number exhausted at 18446744073709551615; the "
+                  "connection must close",
+                  none.msg);
+        EXPECT_EQ(UINT64_MAX, wd.d.seq);
+        Opened o = Open(&rd.d, last.rec);
+        ASSERT_EQ(0, o.rc) << o.msg; // the nonce at seq 2^64-2 matches on both sides
+        EXPECT_EQ("aa", ToHex(o.pt));
+    }
+    // Reading is not bound by the AES-GCM write limit, only by the sequence number.
+    rd.d.seq = UINT64_MAX - 1;
+    Opened ok = Open(&rd.d, Tls13Craft(GetParam(), key, iv, UINT64_MAX - 1, Hex("cc17")));
+    ASSERT_EQ(0, ok.rc) << ok.msg;
+    Opened no = Open(&rd.d, Tls13Craft(GetParam(), key, iv, UINT64_MAX, Hex("dd17")));
+    EXPECT_EQ(TLS_ALERT_INTERNAL_ERROR, no.rc);
+    EXPECT_EQ("record: read sequence number exhausted at 18446744073709551615; the connection "
+              "must close",
+              no.msg);
+}
+
+TEST_P(Tls13Test, KeyUsageLimit) {
+    const uint64_t limit = UINT64_C(1) << 24;
+    if (GetParam() == TLSIO_CHACHA20_POLY1305) {
+        // RFC 8446 §5.5: ChaCha20-Poly1305 is bounded only by the sequence number.
+        wd.d.seq = limit;
+        EXPECT_FALSE(tlsio_rl_key_update_due(&wd.d));
+        EXPECT_EQ(0, Seal(&wd.d, TLSIO_CT_APPLICATION_DATA, Hex("01")).rc);
+        wd.d.seq = UINT64_MAX - TLSIO_RL_KEY_UPDATE_MARGIN - 1;
+        EXPECT_FALSE(tlsio_rl_key_update_due(&wd.d));
+        wd.d.seq++;
+        EXPECT_TRUE(tlsio_rl_key_update_due(&wd.d));
+        return;
+    }
+    // RFC 8446 §5.5: AES-GCM, at most 2^24.5 records; we stop at 2^24 and ask for a KeyUpdate
+    // TLSIO_RL_KEY_UPDATE_MARGIN records before.
+    EXPECT_EQ(limit, TLSIO_RL_AES_GCM_RECORD_LIMIT);
+    EXPECT_FALSE(tlsio_rl_key_update_due(&wd.d));
+    wd.d.seq = limit - TLSIO_RL_KEY_UPDATE_MARGIN - 1;
+    EXPECT_FALSE(tlsio_rl_key_update_due(&wd.d));
+    ASSERT_EQ(0, Seal(&wd.d, TLSIO_CT_APPLICATION_DATA, Hex("01")).rc);
+    EXPECT_TRUE(tlsio_rl_key_update_due(&wd.d));
+    wd.d.seq = limit - 1;
+    Sealed last = Seal(&wd.d, TLSIO_CT_APPLICATION_DATA, Hex("02"));
+    ASSERT_EQ(0, last.rc) << last.msg;
+    Sealed refused = Seal(&wd.d, TLSIO_CT_APPLICATION_DATA, Hex("03"));
+    EXPECT_EQ(TLS_E_INTERNAL, refused.rc);
+    EXPECT_EQ("record: write key reached its usage limit of 16777216 records (RFC 8446 §5.5)",
+              refused.msg);
+    // A KeyUpdate installs a fresh key: counting starts again (RFC 8446 §5.3).
+    Set13(&wd.d, GetParam(), Pattern(key.size(), 0x41), iv);
+    EXPECT_EQ(0u, wd.d.seq);
+    EXPECT_FALSE(tlsio_rl_key_update_due(&wd.d));
+    EXPECT_EQ(0, Seal(&wd.d, TLSIO_CT_APPLICATION_DATA, Hex("04")).rc);
+}
+
+TEST_P(Tls13Test, KeyChangeWipesAndRestartsTheSequence) {
+    ASSERT_EQ(0, Seal(&wd.d, TLSIO_CT_APPLICATION_DATA, Hex("01")).rc);
+    ASSERT_EQ(1u, wd.d.seq);
+    Bytes key2 = Pattern(key.size(), 0x77);
+    Set13(&wd.d, GetParam(), key2, iv);
+    EXPECT_EQ(0u, wd.d.seq);
+    Sealed s = Seal(&wd.d, TLSIO_CT_APPLICATION_DATA, Hex("0203"));
+    ASSERT_EQ(0, s.rc);
+    EXPECT_EQ(ToHex(Tls13Craft(GetParam(), key2, iv, 0, Hex("0203 17"))), ToHex(s.rec));
+    // The old read key no longer authenticates the new records.
+    EXPECT_EQ(TLS_ALERT_BAD_RECORD_MAC, Open(&rd.d, s.rec).rc);
+    tlsio_rl_dir_wipe(&wd.d);
+    EXPECT_EQ(TLSIO_RL_PLAINTEXT, wd.d.mode);
+    EXPECT_EQ(0, wd.d.aead.live);
+    EXPECT_EQ(Bytes(12, 0), Bytes(wd.d.iv, wd.d.iv + 12));
+}
+
+INSTANTIATE_TEST_SUITE_P(AllAeads, Tls13Test,
+                         ::testing::Values(TLSIO_AES_128_GCM, TLSIO_AES_256_GCM,
+                                           TLSIO_CHACHA20_POLY1305));
+
+// =======================================================================================
+// TLS 1.2 AEAD protection
+// =======================================================================================
+
+// Known answers computed independently (pyca/cryptography, not libcrypto) from the RFC
+// definitions: AD = seq || type || version || length (RFC 5246 §6.2.3.3); AES-GCM nonce =
+// salt a0a1a2a3 || explicit nonce = seq (RFC 5288 §3); ChaCha20-Poly1305 nonce = iv XOR seq
+// (RFC 7905 §2). Type application_data, "GET / HTTP/1.1\r\n\r\n"; AES keys 10..1f / 20..3f
+// with seq 0xa1b2c3 (below the AES-GCM usage limit), ChaCha key 20..3f, iv c0..cb, seq
+// 0x0102030405060708.
+TEST(RecordTls12, KnownAnswers) {
+    const Bytes pt = {'G', 'E', 'T', ' ', '/', ' ',  'H',  'T',  'T',
+                      'P', '/', '1', '.', '1', '\r', '\n', '\r', '\n'};
+    const struct {
+        tlsio_aead_alg alg;
+        Bytes key, iv;
+        uint64_t seq;
+        const char *record;
+    } cases[] = {
+        {TLSIO_AES_128_GCM, Pattern(16, 0x10), Hex("a0a1a2a3"), 0xa1b2c3,
+         "170303002a0000000000a1b2c3cf8f7f8b35040233bcb544b20bfc84a127941664d5f30de2d7c53d75f5"
+         "295ff770ce"},
+        {TLSIO_AES_256_GCM, Pattern(32, 0x20), Hex("a0a1a2a3"), 0xa1b2c3,
+         "170303002a0000000000a1b2c3f8af44bcdac53e5f044df929b3686de72627cd18592266c9feb1c2d25a"
+         "9395da32c6"},
+        {TLSIO_CHACHA20_POLY1305, Pattern(32, 0x20), Pattern(12, 0xc0), 0x0102030405060708,
+         "170303002204aba04b42cbcc9ca339525e49b32327bd97ea6fd103a87f1cb29e768e1806e00e1b"},
+    };
+    for (const auto &c : cases) {
+        SCOPED_TRACE(c.alg);
+        Dir wd, rd;
+        Set12(&wd.d, c.alg, c.key, c.iv);
+        Set12(&rd.d, c.alg, c.key, c.iv);
+        wd.d.seq = rd.d.seq = c.seq;
+        Sealed s = Seal(&wd.d, TLSIO_CT_APPLICATION_DATA, pt);
+        ASSERT_EQ(0, s.rc) << s.msg;
+        EXPECT_EQ(c.record, ToHex(s.rec));
+        Opened o = Open(&rd.d, Hex(c.record));
+        ASSERT_EQ(0, o.rc) << o.msg;
+        EXPECT_EQ(TLSIO_CT_APPLICATION_DATA, o.type);
+        EXPECT_EQ(ToHex(pt), ToHex(o.pt));
+        EXPECT_EQ(c.alg == TLSIO_CHACHA20_POLY1305 ? 5u : 13u, o.offset);
+    }
+}
+
+class Tls12Test : public ::testing::TestWithParam<tlsio_aead_alg> {
+  protected:
+    void SetUp() override {
+        key = Pattern(tlsio_aead_key_len(GetParam()), 0x30);
+        iv = Pattern(GetParam() == TLSIO_CHACHA20_POLY1305 ? 12 : 4, 0xa0);
+        Set12(&wd.d, GetParam(), key, iv);
+        Set12(&rd.d, GetParam(), key, iv);
+    }
+    bool gcm() const {
+        return GetParam() != TLSIO_CHACHA20_POLY1305;
+    }
+    Bytes key, iv;
+    Dir wd, rd;
+};
+
+TEST_P(Tls12Test, RoundTripMatchesIndependentComputation) {
+    // Independent computation: EVP_AEAD used directly from the RFC definitions (labelled
+    // "Tls12Reference" above), across several sequence numbers and every content type.
+    EXPECT_EQ(gcm() ? 13u : 5u, tlsio_rl_seal_prefix_len(&wd.d));
+    EXPECT_EQ(16u, tlsio_rl_seal_suffix_len(&wd.d, 0));
+    const uint8_t types[] = {TLSIO_CT_HANDSHAKE, TLSIO_CT_CHANGE_CIPHER_SPEC, TLSIO_CT_ALERT,
+                             TLSIO_CT_APPLICATION_DATA};
+    for (uint64_t seq :
+         {UINT64_C(0), UINT64_C(1), UINT64_C(0xabcdef), UINT64_C(0xfedcba98765432)}) {
+        // AES-GCM write keys stop at 2^24 records (RFC 8446 §5.5).
+        if (gcm() && seq >= TLSIO_RL_AES_GCM_RECORD_LIMIT) continue;
+        for (uint8_t type : types) {
+            wd.d.seq = rd.d.seq = seq;
+            Bytes pt = Pattern(type == TLSIO_CT_CHANGE_CIPHER_SPEC ? 1 : 77, type);
+            Sealed s = Seal(&wd.d, type, pt);
+            ASSERT_EQ(0, s.rc) << s.msg;
+            EXPECT_EQ(ToHex(Tls12Reference(GetParam(), key, iv, seq, type, pt)), ToHex(s.rec));
+            if (gcm()) { // RFC 5288 §3: the explicit nonce we send is the sequence number
+                EXPECT_EQ(ToHex(Be64(seq)), ToHex(Bytes(s.rec.begin() + 5, s.rec.begin() + 13)));
+            }
+            Opened o = Open(&rd.d, s.rec);
+            ASSERT_EQ(0, o.rc) << o.msg;
+            EXPECT_EQ(type, o.type);
+            EXPECT_EQ(ToHex(pt), ToHex(o.pt));
+            EXPECT_EQ(seq + 1, rd.d.seq);
+        }
+    }
+    // Padding is a TLS 1.3 feature only.
+    Sealed padded = Seal(&wd.d, TLSIO_CT_APPLICATION_DATA, Hex("01"), 3);
+    EXPECT_EQ(TLS_E_USAGE, padded.rc);
+    EXPECT_EQ("record: padding exists only in TLS 1.3", padded.msg);
+}
+
+TEST_P(Tls12Test, EveryBitFlipIsBadRecordMac) {
+    Sealed s = Seal(&wd.d, TLSIO_CT_APPLICATION_DATA, Hex("000102030405060708090a0b0c0d0e0f10"));
+    ASSERT_EQ(0, s.rc) << s.msg;
+    for (size_t bit = 0; bit < s.rec.size() * 8; bit++) {
+        size_t byte = bit / 8;
+        if (byte == 3 || byte == 4) continue; // the length: the header check's business
+        Bytes c = s.rec;
+        c[byte] ^= static_cast<uint8_t>(1u << (bit % 8));
+        // Type and version are in the additional data (RFC 5246 §6.2.3.3); the explicit nonce
+        // feeds the GCM nonce; ciphertext and tag are authenticated.
+        if (byte == 0 && (c[0] < 20 || c[0] > 23)) {
+            EXPECT_EQ(TLS_ALERT_UNEXPECTED_MESSAGE, Open(&rd.d, c).rc) << "bit " << bit;
+            continue;
+        }
+        Opened o = Open(&rd.d, c);
+        ASSERT_EQ(TLS_ALERT_BAD_RECORD_MAC, o.rc) << "bit " << bit;
+        ASSERT_EQ("record: authentication failed (bad_record_mac) at sequence 0", o.msg);
+    }
+    EXPECT_EQ(0u, rd.d.seq);
+    EXPECT_EQ(0, Open(&rd.d, s.rec).rc);
+}
+
+TEST_P(Tls12Test, ShortRecordIsBadRecordMac) {
+    size_t min = gcm() ? 24 : 16; // explicit nonce + tag / tag
+    Bytes rec = Concat({Header(TLSIO_CT_APPLICATION_DATA, 0x0303, min - 1), Bytes(min - 1, 0)});
+    EXPECT_EQ(TLS_ALERT_BAD_RECORD_MAC, Open(&rd.d, rec).rc);
+    Bytes empty = Header(TLSIO_CT_APPLICATION_DATA, 0x0303, 0);
+    EXPECT_EQ(TLS_ALERT_BAD_RECORD_MAC, Open(&rd.d, empty).rc);
+}
+
+TEST_P(Tls12Test, PlaintextLimit) {
+    // RFC 5246 §6.2.1: TLSPlaintext.length at most 2^14, even inside a valid AEAD record.
+    Opened ok = Open(&rd.d, Tls12Reference(GetParam(), key, iv, 0, TLSIO_CT_APPLICATION_DATA,
+                                           Bytes(16384, 'x')));
+    ASSERT_EQ(0, ok.rc) << ok.msg;
+    EXPECT_EQ(16384u, ok.pt.size());
+    Opened over = Open(&rd.d, Tls12Reference(GetParam(), key, iv, 1, TLSIO_CT_APPLICATION_DATA,
+                                             Bytes(16385, 'x')));
+    EXPECT_EQ(TLS_ALERT_RECORD_OVERFLOW, over.rc);
+    EXPECT_EQ("record: TLS 1.2 plaintext of 16385 bytes exceeds 16384", over.msg);
+}
+
+TEST_P(Tls12Test, EmptyRecordsOfEachType) {
+    Sealed s = Seal(&wd.d, TLSIO_CT_APPLICATION_DATA, Bytes());
+    ASSERT_EQ(0, s.rc) << s.msg;
+    Opened o = Open(&rd.d, s.rec);
+    ASSERT_EQ(0, o.rc) << o.msg;
+    EXPECT_TRUE(o.pt.empty());
+    // RFC 5246 §6.2.1: no zero-length handshake, alert or change_cipher_spec fragments.
+    const struct {
+        uint8_t type;
+        const char *name;
+    } refused[] = {{TLSIO_CT_HANDSHAKE, "handshake"},
+                   {TLSIO_CT_ALERT, "alert"},
+                   {TLSIO_CT_CHANGE_CIPHER_SPEC, "change_cipher_spec"}};
+    for (const auto &r : refused) {
+        EXPECT_EQ(TLS_E_USAGE, Seal(&wd.d, r.type, Bytes()).rc);
+        Opened got = Open(&rd.d, Tls12Reference(GetParam(), key, iv, rd.d.seq, r.type, Bytes()));
+        EXPECT_EQ(TLS_ALERT_UNEXPECTED_MESSAGE, got.rc);
+        EXPECT_EQ(std::string("record: zero-length ") + r.name + " record", got.msg);
+    }
+}
+
+TEST_P(Tls12Test, LimitsAndExhaustion) {
+    if (gcm()) {
+        // The AES-GCM bound holds in TLS 1.2 as well; with no KeyUpdate the connection closes.
+        wd.d.seq = TLSIO_RL_AES_GCM_RECORD_LIMIT - TLSIO_RL_KEY_UPDATE_MARGIN;
+        EXPECT_TRUE(tlsio_rl_key_update_due(&wd.d));
+        wd.d.seq = TLSIO_RL_AES_GCM_RECORD_LIMIT - 1;
+        ASSERT_EQ(0, Seal(&wd.d, TLSIO_CT_APPLICATION_DATA, Hex("01")).rc);
+        EXPECT_EQ(TLS_E_INTERNAL, Seal(&wd.d, TLSIO_CT_APPLICATION_DATA, Hex("02")).rc);
+    } else {
+        wd.d.seq = UINT64_MAX - 1;
+        Sealed last = Seal(&wd.d, TLSIO_CT_APPLICATION_DATA, Hex("01"));
+        ASSERT_EQ(0, last.rc) << last.msg;
+        EXPECT_EQ(ToHex(Tls12Reference(GetParam(), key, iv, UINT64_MAX - 1,
+                                       TLSIO_CT_APPLICATION_DATA, Hex("01"))),
+                  ToHex(last.rec));
+        Sealed none = Seal(&wd.d, TLSIO_CT_APPLICATION_DATA, Hex("02"));
+        EXPECT_EQ(TLS_E_INTERNAL, none.rc);
+        EXPECT_EQ("record: write sequence number exhausted at 18446744073709551615; the "
+                  "connection must close",
+                  none.msg);
+    }
+    rd.d.seq = UINT64_MAX;
+    Opened o = Open(&rd.d, Tls12Reference(GetParam(), key, iv, UINT64_MAX,
+                                          TLSIO_CT_APPLICATION_DATA, Hex("03")));
+    EXPECT_EQ(TLS_ALERT_INTERNAL_ERROR, o.rc);
+}
+
+INSTANTIATE_TEST_SUITE_P(AllAeads, Tls12Test,
+                         ::testing::Values(TLSIO_AES_128_GCM, TLSIO_AES_256_GCM,
+                                           TLSIO_CHACHA20_POLY1305));
+
+// =======================================================================================
+// Key installation, CCS helper, API misuse
+// =======================================================================================
+
+TEST(RecordKeys, BadKeyMaterialLeavesTheDirectionWiped) {
+    Dir d;
+    Set13(&d.d, TLSIO_AES_128_GCM, Bytes(16, 1), Bytes(12, 2));
+    Err e1;
+    Bytes short_key(15, 1), iv(12, 2);
+    EXPECT_EQ(TLS_E_INTERNAL, tlsio_rl_set_tls13(&d.d, TLSIO_AES_128_GCM, short_key.data(),
+                                                 short_key.size(), iv.data(), &e1.e));
+    EXPECT_EQ("record: cannot install a 15-byte AES-128-GCM key", e1.msg());
+    EXPECT_EQ(TLSIO_RL_PLAINTEXT, d.d.mode);
+    EXPECT_EQ(0, d.d.aead.live);
+
+    Set12(&d.d, TLSIO_AES_256_GCM, Bytes(32, 1), Bytes(4, 2));
+    EXPECT_EQ(TLSIO_RL_TLS12_GCM, d.d.mode);
+    Err e2;
+    Bytes key(32, 1);
+    EXPECT_EQ(TLS_E_USAGE, tlsio_rl_set_tls12(&d.d, TLSIO_AES_256_GCM, key.data(), key.size(),
+                                              iv.data(), 12, &e2.e));
+    EXPECT_EQ("record: TLS 1.2 AES-256-GCM needs a 4-byte IV, got 12", e2.msg());
+    EXPECT_EQ(TLSIO_RL_PLAINTEXT, d.d.mode);
+    Err e3;
+    EXPECT_EQ(TLS_E_USAGE, tlsio_rl_set_tls12(&d.d, TLSIO_CHACHA20_POLY1305, key.data(), key.size(),
+                                              iv.data(), 4, &e3.e));
+    EXPECT_EQ("record: TLS 1.2 ChaCha20-Poly1305 needs a 12-byte IV, got 4", e3.msg());
+    Set12(&d.d, TLSIO_CHACHA20_POLY1305, key, iv);
+    EXPECT_EQ(TLSIO_RL_TLS12_CHACHA, d.d.mode);
+}
+
+TEST(RecordCcs, BodyAndWindow) {
+    Err ok;
+    const uint8_t one = 0x01;
+    EXPECT_EQ(0, tlsio_rl_check_ccs(&one, 1, 1, &ok.e));
+    Err outside;
+    EXPECT_EQ(TLS_ALERT_UNEXPECTED_MESSAGE, tlsio_rl_check_ccs(&one, 1, 0, &outside.e));
+    EXPECT_EQ("record: change_cipher_spec record at a point it is not allowed", outside.msg());
+    const Bytes bad[] = {Hex("02"), Hex("00"), Hex("0101"), Bytes()};
+    for (const Bytes &b : bad) {
+        Err e;
+        EXPECT_EQ(TLS_ALERT_UNEXPECTED_MESSAGE, tlsio_rl_check_ccs(b.data(), b.size(), 1, &e.e));
+        EXPECT_EQ("record: change_cipher_spec body is not the single byte 0x01", e.msg());
+    }
+}
+
+TEST(RecordApi, OpenNeedsExactlyOneRecord) {
+    Dir d;
+    Bytes rec = Concat({Header(TLSIO_CT_HANDSHAKE, 0x0303, 4), Hex("0e000000")});
+    Bytes longer = rec;
+    longer.push_back(0);
+    Opened o = Open(&d.d, longer);
+    EXPECT_EQ(TLS_E_USAGE, o.rc);
+    EXPECT_EQ("record: open needs exactly one whole record (header + fragment)", o.msg);
+    EXPECT_EQ(TLS_E_USAGE, Open(&d.d, Bytes(rec.begin(), rec.end() - 1)).rc);
+    EXPECT_EQ(TLS_E_USAGE, Open(&d.d, Hex("16030300")).rc);
+}

@@ -1,0 +1,781 @@
+// The socket facade (include/tlsio/tls.h): blocking and nonblocking handshakes and data over
+// socketpair() and loopback TCP, EAGAIN/tls_events semantics, tls_pending, clean close versus
+// truncation, verification failures, misuse, SIGPIPE, tls_connect/tls_accept and the getters.
+// Certificates are made at test time, valid around the real clock (the facade uses time()).
+#include <gtest/gtest.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstring>
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <tlsio/tls.h>
+
+#include "testpki.h"
+
+namespace {
+
+using tlsio_test::Cert;
+using tlsio_test::TestPki;
+
+using CfgPtr = std::unique_ptr<tls_config, decltype(&tls_config_free)>;
+using TlsPtr = std::unique_ptr<tls, decltype(&tls_free)>;
+
+TlsPtr Wrap(tls *t) {
+    return TlsPtr(t, tls_free);
+}
+
+// Every blocking socket in these tests gives up after this long instead of hanging.
+constexpr int kIoTimeoutSec = 10;
+constexpr auto kDeadline = std::chrono::seconds(15);
+
+void SetTimeouts(int fd) {
+    struct timeval tv = {kIoTimeoutSec, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+}
+
+void SetNonblocking(int fd) {
+    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+}
+
+// Joins its thread when it goes out of scope, so an early ASSERT return cannot leave a
+// joinable std::thread behind (which would call std::terminate).
+class Joiner {
+  public:
+    explicit Joiner(std::function<void()> fn) : th_(std::move(fn)) {}
+    ~Joiner() {
+        Join();
+    }
+    void Join() {
+        if (th_.joinable()) th_.join();
+    }
+
+  private:
+    std::thread th_;
+};
+
+// A CA, a server certificate for localhost / 127.0.0.1, and configs built from them.
+class SockapiTest : public ::testing::Test {
+  protected:
+    SockapiTest() : pki_(static_cast<int64_t>(time(nullptr))) {
+        ca_ = pki_.MakeCa("Sockapi Test Root");
+        leaf_ = pki_.MakeLeaf(ca_, {.dns = {"localhost"}, .ip = {"127.0.0.1"}});
+    }
+
+    CfgPtr ServerCfg(const char *alpn = "h2,http/1.1") {
+        CfgPtr c(tls_config_new(), tls_config_free);
+        std::string chain = leaf_.chain_pem(), key = leaf_.key_pem();
+        EXPECT_EQ(0, tls_config_add_cert_pem(c.get(), chain.data(), chain.size(), key.data(),
+                                             key.size()))
+            << tls_config_error(c.get());
+        if (alpn) {
+            EXPECT_EQ(0, tls_config_set_alpn(c.get(), alpn)) << tls_config_error(c.get());
+        }
+        return c;
+    }
+
+    CfgPtr ClientCfg(const Cert *anchor = nullptr, const char *alpn = "h2,http/1.1") {
+        CfgPtr c(tls_config_new(), tls_config_free);
+        std::string pem = (anchor ? *anchor : ca_).cert_pem();
+        EXPECT_EQ(0, tls_config_add_ca_pem(c.get(), pem.data(), pem.size()))
+            << tls_config_error(c.get());
+        if (alpn) {
+            EXPECT_EQ(0, tls_config_set_alpn(c.get(), alpn)) << tls_config_error(c.get());
+        }
+        return c;
+    }
+
+    // A connected AF_UNIX stream pair: fds[0] for the client, fds[1] for the server.
+    static void Pair(int fds[2], bool nonblocking) {
+        ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM, 0, fds)) << strerror(errno);
+        for (int i = 0; i < 2; i++) {
+            SetTimeouts(fds[i]);
+            if (nonblocking) SetNonblocking(fds[i]);
+        }
+    }
+
+    // Drives two nonblocking connections with poll() until both handshakes are done.
+    static void PumpHandshake(tls *c, tls *s) {
+        bool c_done = false, s_done = false;
+        auto end = std::chrono::steady_clock::now() + kDeadline;
+        while (!(c_done && s_done)) {
+            ASSERT_LT(std::chrono::steady_clock::now(), end) << "handshake did not finish";
+            for (auto [t, done] : {std::pair<tls *, bool *>{c, &c_done}, {s, &s_done}}) {
+                if (*done) continue;
+                if (tls_handshake(t) == 0) {
+                    *done = true;
+                    continue;
+                }
+                ASSERT_EQ(EAGAIN, errno) << tls_error_msg(t);
+                ASSERT_NE(0, tls_events(t) & (POLLIN | POLLOUT));
+            }
+            struct pollfd p[2] = {{tls_fd(c), (short)(c_done ? 0 : tls_events(c)), 0},
+                                  {tls_fd(s), (short)(s_done ? 0 : tls_events(s)), 0}};
+            if (!(c_done && s_done)) {
+                ASSERT_GE(poll(p, 2, 1000), 0);
+            }
+        }
+    }
+
+    // A nonblocking client/server pair over socketpair() with the handshake done.
+    void Connected(TlsPtr &c, TlsPtr &s, tls_config *ccfg, tls_config *scfg) {
+        int fds[2];
+        Pair(fds, true);
+        tls_error why;
+        c.reset(tls_client_fd(ccfg, fds[0], "localhost", &why));
+        ASSERT_NE(nullptr, c) << why.msg;
+        s.reset(tls_server_fd(scfg, fds[1], &why));
+        ASSERT_NE(nullptr, s) << why.msg;
+        PumpHandshake(c.get(), s.get());
+    }
+
+    // Waits (bounded) for the events t asks for.
+    static void WaitFor(const tls *t) {
+        struct pollfd p = {tls_fd(t), (short)tls_events(t), 0};
+        ASSERT_NE(0, p.events);
+        ASSERT_EQ(1, poll(&p, 1, kIoTimeoutSec * 1000)) << "timed out waiting for " << p.events;
+    }
+
+    // Reads exactly n bytes (blocking or nonblocking), or fails the test.
+    static std::string ReadN(tls *t, size_t n) {
+        std::string out;
+        auto end = std::chrono::steady_clock::now() + kDeadline;
+        while (out.size() < n && std::chrono::steady_clock::now() < end) {
+            char buf[4096];
+            ssize_t k = tls_read(t, buf, std::min(sizeof buf, n - out.size()));
+            if (k > 0) {
+                out.append(buf, static_cast<size_t>(k));
+            } else if (k < 0 && errno == EAGAIN) {
+                struct pollfd p = {tls_fd(t), (short)tls_events(t), 0};
+                poll(&p, 1, 1000);
+            } else {
+                ADD_FAILURE() << "tls_read returned " << k << " errno " << strerror(errno)
+                              << ": " << tls_error_msg(t);
+                break;
+            }
+        }
+        return out;
+    }
+
+    TestPki pki_;
+    Cert ca_, leaf_;
+};
+
+TEST_F(SockapiTest, BlockingHandshakeDataCloseAndGetters) {
+    CfgPtr scfg = ServerCfg(), ccfg = ClientCfg();
+    int fds[2];
+    Pair(fds, false);
+
+    // The server: echoes one line prefixed with "pong:", then waits for the client's close.
+    std::string s_got, s_sni, s_alpn, s_version, s_err;
+    ssize_t s_eof = -2;
+    int s_close = -2;
+    bool s_subject_null = false;
+    Joiner server([&] {
+        tls_error why;
+        TlsPtr s = Wrap(tls_server_fd(scfg.get(), fds[1], &why));
+        if (!s) {
+            s_err = why.msg;
+            return;
+        }
+        // Before the handshake nothing was negotiated.
+        if (tls_conn_version(s.get()) != nullptr) s_err = "version before handshake";
+        if (tls_handshake(s.get()) != 0) {
+            s_err = tls_error_msg(s.get());
+            return;
+        }
+        s_version = tls_conn_version(s.get()) ? tls_conn_version(s.get()) : "(null)";
+        s_sni = tls_conn_servername(s.get()) ? tls_conn_servername(s.get()) : "(null)";
+        s_alpn = tls_conn_alpn(s.get()) ? tls_conn_alpn(s.get()) : "(null)";
+        s_subject_null = tls_conn_peer_subject(s.get()) == nullptr;
+        char buf[256];
+        while (s_got.find('\n') == std::string::npos) {
+            ssize_t n = tls_read(s.get(), buf, sizeof buf);
+            if (n <= 0) break;
+            s_got.append(buf, static_cast<size_t>(n));
+        }
+        std::string reply = "pong:" + s_got;
+        if (tls_write(s.get(), reply.data(), reply.size()) != (ssize_t)reply.size()) {
+            s_err = tls_error_msg(s.get());
+            return;
+        }
+        s_eof = tls_read(s.get(), buf, sizeof buf);
+        s_close = tls_close(s.get());
+    });
+
+    tls_error why;
+    TlsPtr c = Wrap(tls_client_fd(ccfg.get(), fds[0], "localhost", &why));
+    ASSERT_NE(nullptr, c) << why.msg;
+    EXPECT_EQ(fds[0], tls_fd(c.get()));
+    EXPECT_EQ(nullptr, tls_conn_version(c.get()));
+    EXPECT_EQ(nullptr, tls_conn_cipher(c.get()));
+    EXPECT_EQ(nullptr, tls_conn_group(c.get()));
+    EXPECT_EQ(nullptr, tls_conn_alpn(c.get()));
+    EXPECT_EQ(nullptr, tls_conn_peer_subject(c.get()));
+
+    ASSERT_EQ(0, tls_handshake(c.get())) << tls_error_msg(c.get());
+    EXPECT_STREQ("TLSv1.3", tls_conn_version(c.get()));
+    EXPECT_STREQ("TLS_AES_128_GCM_SHA256", tls_conn_cipher(c.get()));
+    EXPECT_STREQ("x25519", tls_conn_group(c.get()));
+    EXPECT_STREQ("h2", tls_conn_alpn(c.get()));
+    EXPECT_STREQ("localhost", tls_conn_servername(c.get()));
+    EXPECT_STREQ("CN=localhost", tls_conn_peer_subject(c.get()));
+    EXPECT_EQ(0, tls_error_code(c.get()));
+    EXPECT_EQ(TLS_ERRCAT_NONE, tls_error_category(c.get()));
+    // A second tls_handshake after completion is a no-op.
+    EXPECT_EQ(0, tls_handshake(c.get()));
+
+    ASSERT_EQ(5, tls_write(c.get(), "ping\n", 5)) << tls_error_msg(c.get());
+    EXPECT_EQ("pong:ping\n", ReadN(c.get(), 10));
+    ASSERT_EQ(0, tls_close(c.get())) << strerror(errno);
+    char buf[16];
+    EXPECT_EQ(0, tls_read(c.get(), buf, sizeof buf)) << strerror(errno);
+    server.Join();
+
+    EXPECT_EQ("", s_err);
+    EXPECT_EQ("ping\n", s_got);
+    EXPECT_EQ("TLSv1.3", s_version);
+    EXPECT_EQ("localhost", s_sni);
+    EXPECT_EQ("h2", s_alpn);
+    EXPECT_TRUE(s_subject_null);
+    EXPECT_EQ(0, s_eof);
+    EXPECT_EQ(0, s_close);
+}
+
+TEST_F(SockapiTest, GettersReportTheRestrictedSuiteGroupAndAlpn) {
+    CfgPtr scfg = ServerCfg("h2,http/1.1");
+    CfgPtr ccfg = ClientCfg(nullptr, "http/1.1");
+    ASSERT_EQ(0, tls_config_set_ciphers(ccfg.get(), "TLS_CHACHA20_POLY1305_SHA256"));
+    ASSERT_EQ(0, tls_config_set_groups(ccfg.get(), "secp256r1"));
+    TlsPtr c = Wrap(nullptr), s = Wrap(nullptr);
+    Connected(c, s, ccfg.get(), scfg.get());
+    if (HasFatalFailure()) return;
+    for (tls *t : {c.get(), s.get()}) {
+        EXPECT_STREQ("TLSv1.3", tls_conn_version(t));
+        EXPECT_STREQ("TLS_CHACHA20_POLY1305_SHA256", tls_conn_cipher(t));
+        EXPECT_STREQ("secp256r1", tls_conn_group(t));
+        EXPECT_STREQ("http/1.1", tls_conn_alpn(t));
+        EXPECT_STREQ("localhost", tls_conn_servername(t));
+    }
+    EXPECT_STREQ("CN=localhost", tls_conn_peer_subject(c.get()));
+    EXPECT_EQ(nullptr, tls_conn_peer_subject(s.get()));
+}
+
+TEST_F(SockapiTest, NoAlpnConfiguredMeansNoneNegotiated) {
+    CfgPtr scfg = ServerCfg(nullptr), ccfg = ClientCfg(nullptr, nullptr);
+    TlsPtr c = Wrap(nullptr), s = Wrap(nullptr);
+    Connected(c, s, ccfg.get(), scfg.get());
+    if (HasFatalFailure()) return;
+    EXPECT_EQ(nullptr, tls_conn_alpn(c.get()));
+    EXPECT_EQ(nullptr, tls_conn_alpn(s.get()));
+}
+
+TEST_F(SockapiTest, NonblockingHandshakeAsksForPollin) {
+    CfgPtr scfg = ServerCfg(), ccfg = ClientCfg();
+    int fds[2];
+    Pair(fds, true);
+    tls_error why;
+    TlsPtr c = Wrap(tls_client_fd(ccfg.get(), fds[0], "localhost", &why));
+    ASSERT_NE(nullptr, c) << why.msg;
+    TlsPtr s = Wrap(tls_server_fd(scfg.get(), fds[1], &why));
+    ASSERT_NE(nullptr, s) << why.msg;
+
+    // The server has nothing to read yet.
+    char buf[64];
+    EXPECT_EQ(-1, tls_read(s.get(), buf, sizeof buf));
+    EXPECT_EQ(EAGAIN, errno);
+    EXPECT_EQ(POLLIN, tls_events(s.get()));
+    // The client sends its ClientHello and then waits for the server's flight.
+    EXPECT_EQ(-1, tls_handshake(c.get()));
+    EXPECT_EQ(EAGAIN, errno);
+    EXPECT_EQ(POLLIN, tls_events(c.get()));
+    // A write during the handshake waits the same way.
+    EXPECT_EQ(-1, tls_write(c.get(), "x", 1));
+    EXPECT_EQ(EAGAIN, errno);
+    EXPECT_EQ(POLLIN, tls_events(c.get()));
+    PumpHandshake(c.get(), s.get());
+}
+
+TEST_F(SockapiTest, NonblockingReadBeforeDataIsEagainWithPollin) {
+    CfgPtr scfg = ServerCfg(), ccfg = ClientCfg();
+    TlsPtr c = Wrap(nullptr), s = Wrap(nullptr);
+    Connected(c, s, ccfg.get(), scfg.get());
+    if (HasFatalFailure()) return;
+    char buf[64];
+    // The server's NewSessionTicket may or may not be in flight: either way no data yet.
+    EXPECT_EQ(-1, tls_read(c.get(), buf, sizeof buf));
+    EXPECT_EQ(EAGAIN, errno);
+    EXPECT_TRUE(tls_events(c.get()) & POLLIN);
+    EXPECT_EQ(-1, tls_read(s.get(), buf, sizeof buf));
+    EXPECT_EQ(EAGAIN, errno);
+    EXPECT_TRUE(tls_events(s.get()) & POLLIN);
+    EXPECT_EQ(0u, tls_pending(c.get()));
+
+    ASSERT_EQ(3, tls_write(s.get(), "abc", 3));
+    WaitFor(c.get());
+    EXPECT_EQ(3, tls_read(c.get(), buf, sizeof buf));
+    EXPECT_EQ("abc", std::string(buf, 3));
+    EXPECT_EQ(-1, tls_read(c.get(), buf, sizeof buf));
+    EXPECT_EQ(EAGAIN, errno);
+}
+
+TEST_F(SockapiTest, NonblockingWriteBeyondSocketBufferIsPartialThenEagain) {
+    CfgPtr scfg = ServerCfg(), ccfg = ClientCfg();
+    TlsPtr c = Wrap(nullptr), s = Wrap(nullptr);
+    Connected(c, s, ccfg.get(), scfg.get());
+    if (HasFatalFailure()) return;
+
+    // 4 MiB of a non-repeating-ish pattern: far more than the socket buffers hold.
+    std::string data(4 << 20, '\0');
+    for (size_t i = 0; i < data.size(); i++) data[i] = static_cast<char>((i * 2654435761u) >> 13);
+
+    // Phase 1: the client writes without anyone reading until the socket is full.
+    size_t sent = 0;
+    bool saw_partial = false, saw_eagain = false;
+    for (int i = 0; i < 10000 && !saw_eagain; i++) {
+        ssize_t n = tls_write(c.get(), data.data() + sent, data.size() - sent);
+        if (n < 0) {
+            ASSERT_EQ(EAGAIN, errno) << tls_error_msg(c.get());
+            saw_eagain = true;
+            EXPECT_TRUE(tls_events(c.get()) & POLLOUT);
+            break;
+        }
+        ASSERT_GT(n, 0);
+        if (static_cast<size_t>(n) < data.size() - sent) saw_partial = true;
+        sent += static_cast<size_t>(n);
+    }
+    EXPECT_TRUE(saw_partial);
+    ASSERT_TRUE(saw_eagain);
+    ASSERT_LT(sent, data.size());
+
+    // Phase 2: each side works until EAGAIN, then both poll for what tls_events asks (the
+    // events are only meaningful after EAGAIN: a short count means "call again").
+    std::string got;
+    auto end = std::chrono::steady_clock::now() + kDeadline;
+    while (got.size() < data.size()) {
+        ASSERT_LT(std::chrono::steady_clock::now(), end) << "got " << got.size() << " sent " << sent;
+        // Committed bytes the socket has not taken yet are flushed by the next call: once
+        // everything is committed, zero-length writes push out the rest.
+        for (;;) {
+            ssize_t n = tls_write(c.get(), data.data() + sent, data.size() - sent);
+            if (n < 0) {
+                ASSERT_EQ(EAGAIN, errno) << tls_error_msg(c.get());
+                ASSERT_TRUE(tls_events(c.get()) & POLLOUT);
+                break;
+            }
+            sent += static_cast<size_t>(n);
+            if (n == 0) break; // all committed and all flushed
+        }
+        char buf[32768];
+        ssize_t n;
+        while ((n = tls_read(s.get(), buf, sizeof buf)) > 0) got.append(buf, (size_t)n);
+        ASSERT_EQ(-1, n);
+        ASSERT_EQ(EAGAIN, errno) << tls_error_msg(s.get());
+        if (got.size() == data.size()) break;
+        struct pollfd p[2] = {
+            {tls_fd(c.get()), (short)(tls_events(c.get()) & POLLOUT), 0},
+            {tls_fd(s.get()), (short)tls_events(s.get()), 0}};
+        ASSERT_GT(poll(p, 2, 1000), 0) << "neither side became ready";
+    }
+    EXPECT_EQ(data.size(), sent);
+    ASSERT_EQ(data.size(), got.size());
+    EXPECT_TRUE(got == data) << "data corrupted in transit";
+}
+
+TEST_F(SockapiTest, PendingAfterShortRead) {
+    CfgPtr scfg = ServerCfg(), ccfg = ClientCfg();
+    TlsPtr c = Wrap(nullptr), s = Wrap(nullptr);
+    Connected(c, s, ccfg.get(), scfg.get());
+    if (HasFatalFailure()) return;
+    std::string msg(1000, 'q');
+    for (size_t i = 0; i < msg.size(); i++) msg[i] = static_cast<char>('a' + i % 26);
+    ASSERT_EQ(1000, tls_write(s.get(), msg.data(), msg.size()));
+
+    char buf[2000];
+    ssize_t n;
+    auto end = std::chrono::steady_clock::now() + kDeadline;
+    while ((n = tls_read(c.get(), buf, 10)) < 0 && errno == EAGAIN &&
+           std::chrono::steady_clock::now() < end)
+        WaitFor(c.get());
+    ASSERT_EQ(10, n) << tls_error_msg(c.get());
+    EXPECT_EQ(msg.substr(0, 10), std::string(buf, 10));
+    EXPECT_EQ(990u, tls_pending(c.get()));
+    // The rest comes from the buffer without touching the socket.
+    EXPECT_EQ(990, tls_read(c.get(), buf, sizeof buf));
+    EXPECT_EQ(msg.substr(10), std::string(buf, 990));
+    EXPECT_EQ(0u, tls_pending(c.get()));
+    EXPECT_EQ(-1, tls_read(c.get(), buf, sizeof buf));
+    EXPECT_EQ(EAGAIN, errno);
+}
+
+TEST_F(SockapiTest, CleanCloseReadsZero) {
+    CfgPtr scfg = ServerCfg(), ccfg = ClientCfg();
+    TlsPtr c = Wrap(nullptr), s = Wrap(nullptr);
+    Connected(c, s, ccfg.get(), scfg.get());
+    if (HasFatalFailure()) return;
+    ASSERT_EQ(4, tls_write(s.get(), "last", 4));
+    ASSERT_EQ(0, tls_close(s.get())) << strerror(errno);
+    // Data sent before close_notify still arrives, then 0, and 0 again.
+    EXPECT_EQ("last", ReadN(c.get(), 4));
+    char buf[16];
+    ssize_t n;
+    auto end = std::chrono::steady_clock::now() + kDeadline;
+    while ((n = tls_read(c.get(), buf, sizeof buf)) < 0 && errno == EAGAIN &&
+           std::chrono::steady_clock::now() < end)
+        WaitFor(c.get());
+    EXPECT_EQ(0, n) << strerror(errno) << ": " << tls_error_msg(c.get());
+    EXPECT_EQ(0, tls_read(c.get(), buf, sizeof buf));
+    EXPECT_EQ(0, tls_error_code(c.get()));
+    // The client may still answer with its own close_notify.
+    EXPECT_EQ(0, tls_close(c.get())) << strerror(errno);
+}
+
+TEST_F(SockapiTest, PeerClosingWithoutCloseNotifyIsEconnreset) {
+    CfgPtr scfg = ServerCfg(), ccfg = ClientCfg();
+    TlsPtr c = Wrap(nullptr), s = Wrap(nullptr);
+    Connected(c, s, ccfg.get(), scfg.get());
+    if (HasFatalFailure()) return;
+    s.reset(); // closes the socket, no close_notify
+    char buf[16];
+    ssize_t n;
+    auto end = std::chrono::steady_clock::now() + kDeadline;
+    while ((n = tls_read(c.get(), buf, sizeof buf)) < 0 && errno == EAGAIN &&
+           std::chrono::steady_clock::now() < end)
+        WaitFor(c.get());
+    EXPECT_EQ(-1, n);
+    EXPECT_EQ(ECONNRESET, errno);
+    EXPECT_EQ(TLS_E_TRUNCATED, tls_error_code(c.get()));
+    EXPECT_EQ(TLS_ERRCAT_TRANSPORT, tls_error_category(c.get()));
+    EXPECT_STRNE("", tls_error_msg(c.get()));
+    // It stays failed.
+    EXPECT_EQ(-1, tls_read(c.get(), buf, sizeof buf));
+    EXPECT_EQ(ECONNRESET, errno);
+}
+
+TEST_F(SockapiTest, WrongHostFailsWithEprotoNamingTheHost) {
+    CfgPtr scfg = ServerCfg(), ccfg = ClientCfg();
+    int fds[2];
+    Pair(fds, false);
+    int s_rc = 0, s_errno = 0, s_cat = 0, s_code = 0;
+    Joiner server([&] {
+        tls_error why;
+        TlsPtr s = Wrap(tls_server_fd(scfg.get(), fds[1], &why));
+        if (!s) return;
+        s_rc = tls_handshake(s.get());
+        s_errno = errno;
+        s_cat = tls_error_category(s.get());
+        s_code = tls_error_code(s.get());
+    });
+    tls_error why;
+    TlsPtr c = Wrap(tls_client_fd(ccfg.get(), fds[0], "wrong.example", &why));
+    ASSERT_NE(nullptr, c) << why.msg;
+    EXPECT_EQ(-1, tls_handshake(c.get()));
+    EXPECT_EQ(EPROTO, errno);
+    EXPECT_NE(nullptr, strstr(tls_error_msg(c.get()), "does not match host 'wrong.example'"))
+        << tls_error_msg(c.get());
+    EXPECT_EQ(TLS_ERRCAT_CERTIFICATE, tls_error_category(c.get()));
+    EXPECT_EQ(TLS_ALERT_BAD_CERTIFICATE, tls_error_code(c.get()));
+    // Reads and writes keep failing the same way.
+    char buf[8];
+    EXPECT_EQ(-1, tls_read(c.get(), buf, sizeof buf));
+    EXPECT_EQ(EPROTO, errno);
+    EXPECT_EQ(-1, tls_write(c.get(), "x", 1));
+    EXPECT_EQ(EPROTO, errno);
+    c.reset();
+    server.Join();
+    // The server was told why by the alert.
+    EXPECT_EQ(-1, s_rc);
+    EXPECT_EQ(EPROTO, s_errno);
+    EXPECT_EQ(TLS_ERRCAT_PEER_ALERT, s_cat);
+    EXPECT_EQ(TLS_ALERT_BAD_CERTIFICATE, s_code);
+}
+
+TEST_F(SockapiTest, UntrustedCaFailsWithEprotoAndUnknownCa) {
+    Cert other = pki_.MakeCa("Some Other Root");
+    CfgPtr scfg = ServerCfg(), ccfg = ClientCfg(&other);
+    int fds[2];
+    Pair(fds, false);
+    Joiner server([&] {
+        tls_error why;
+        TlsPtr s = Wrap(tls_server_fd(scfg.get(), fds[1], &why));
+        if (s) (void)tls_handshake(s.get());
+    });
+    tls_error why;
+    TlsPtr c = Wrap(tls_client_fd(ccfg.get(), fds[0], "localhost", &why));
+    ASSERT_NE(nullptr, c) << why.msg;
+    EXPECT_EQ(-1, tls_handshake(c.get()));
+    EXPECT_EQ(EPROTO, errno);
+    EXPECT_NE(nullptr, strstr(tls_error_msg(c.get()), "trusted root")) << tls_error_msg(c.get());
+    EXPECT_EQ(TLS_ALERT_UNKNOWN_CA, tls_error_code(c.get()));
+    EXPECT_EQ(TLS_ERRCAT_CERTIFICATE, tls_error_category(c.get()));
+}
+
+TEST_F(SockapiTest, WriteAfterCloseIsEinval) {
+    CfgPtr scfg = ServerCfg(), ccfg = ClientCfg();
+    TlsPtr c = Wrap(nullptr), s = Wrap(nullptr);
+    Connected(c, s, ccfg.get(), scfg.get());
+    if (HasFatalFailure()) return;
+    ASSERT_EQ(0, tls_close(c.get())) << strerror(errno);
+    EXPECT_EQ(-1, tls_write(c.get(), "late", 4));
+    EXPECT_EQ(EINVAL, errno);
+    // Closing twice is harmless.
+    EXPECT_EQ(0, tls_close(c.get()));
+    // The server sees the clean close.
+    char buf[8];
+    ssize_t n;
+    auto end = std::chrono::steady_clock::now() + kDeadline;
+    while ((n = tls_read(s.get(), buf, sizeof buf)) < 0 && errno == EAGAIN &&
+           std::chrono::steady_clock::now() < end)
+        WaitFor(s.get());
+    EXPECT_EQ(0, n) << strerror(errno);
+}
+
+// Writes until the facade reports the dead peer. SIGPIPE keeps its default action here: if
+// the facade raised it, the test binary would die.
+void WriteUntilPeerGone(tls *c) {
+    struct sigaction sa;
+    ASSERT_EQ(0, sigaction(SIGPIPE, nullptr, &sa));
+    ASSERT_EQ(SIG_DFL, sa.sa_handler) << "SIGPIPE must keep its default action in this test";
+    std::string chunk(16384, 'z');
+    ssize_t n = 0;
+    int err = 0;
+    for (int i = 0; i < 1000; i++) {
+        n = tls_write(c, chunk.data(), chunk.size());
+        err = errno;
+        if (n < 0 && err == EAGAIN) {
+            struct pollfd p = {tls_fd(c), (short)tls_events(c), 0};
+            poll(&p, 1, 1000);
+            continue;
+        }
+        if (n < 0) break;
+    }
+    ASSERT_EQ(-1, n);
+    EXPECT_TRUE(err == EPIPE || err == ECONNRESET) << strerror(err);
+    EXPECT_EQ(TLS_ERRCAT_TRANSPORT, tls_error_category(c));
+    EXPECT_EQ(-err, tls_error_code(c));
+    EXPECT_STREQ(strerror(err), tls_error_msg(c));
+}
+
+TEST_F(SockapiTest, NoSigpipeWritingToGonePeerOverSocketpair) {
+    CfgPtr scfg = ServerCfg(), ccfg = ClientCfg();
+    TlsPtr c = Wrap(nullptr), s = Wrap(nullptr);
+    Connected(c, s, ccfg.get(), scfg.get());
+    if (HasFatalFailure()) return;
+    s.reset();
+    WriteUntilPeerGone(c.get());
+}
+
+// A listening TCP socket on 127.0.0.1 with an OS-chosen port.
+int ListenLoopback(uint16_t *port) {
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof a;
+    if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) != 0 || listen(fd, 8) != 0 ||
+        getsockname(fd, (struct sockaddr *)&a, &len) != 0) {
+        if (fd >= 0) close(fd);
+        return -1;
+    }
+    SetTimeouts(fd); // bounds accept() too
+    *port = ntohs(a.sin_port);
+    return fd;
+}
+
+TEST_F(SockapiTest, NoSigpipeWritingToGonePeerOverTcp) {
+    CfgPtr scfg = ServerCfg(), ccfg = ClientCfg();
+    uint16_t port = 0;
+    int lfd = ListenLoopback(&port);
+    ASSERT_GE(lfd, 0) << strerror(errno);
+    Joiner server([&] {
+        tls_error why;
+        TlsPtr s = Wrap(tls_accept(scfg.get(), lfd, &why));
+        if (!s) return;
+        SetTimeouts(tls_fd(s.get()));
+        (void)tls_handshake(s.get()); // then tls_free: the socket closes under the client
+    });
+    tls_error why;
+    TlsPtr c = Wrap(tls_connect(ccfg.get(), "127.0.0.1", std::to_string(port).c_str(), &why));
+    server.Join();
+    close(lfd);
+    ASSERT_NE(nullptr, c) << why.msg;
+    WriteUntilPeerGone(c.get());
+}
+
+TEST_F(SockapiTest, ConnectToLoopbackServerThread) {
+    CfgPtr scfg = ServerCfg(), ccfg = ClientCfg();
+    uint16_t port = 0;
+    int lfd = ListenLoopback(&port);
+    ASSERT_GE(lfd, 0) << strerror(errno);
+    std::string s_err, s_got;
+    bool s_sni_null = false;
+    ssize_t s_eof = -2;
+    Joiner server([&] {
+        tls_error why;
+        TlsPtr s = Wrap(tls_accept(scfg.get(), lfd, &why));
+        if (!s) {
+            s_err = why.msg;
+            return;
+        }
+        SetTimeouts(tls_fd(s.get()));
+        char buf[256];
+        ssize_t n = tls_read(s.get(), buf, sizeof buf);
+        if (n <= 0) {
+            s_err = tls_error_msg(s.get());
+            return;
+        }
+        s_got.assign(buf, (size_t)n);
+        // RFC 6066 §3: an IP literal is not sent as server_name.
+        s_sni_null = tls_conn_servername(s.get()) == nullptr;
+        if (tls_write(s.get(), buf, (size_t)n) != n) s_err = tls_error_msg(s.get());
+        s_eof = tls_read(s.get(), buf, sizeof buf);
+        (void)tls_close(s.get());
+    });
+
+    tls_error why;
+    memset(&why, 0x55, sizeof why);
+    TlsPtr c = Wrap(tls_connect(ccfg.get(), "127.0.0.1", std::to_string(port).c_str(), &why));
+    ASSERT_NE(nullptr, c) << why.msg;
+    EXPECT_EQ(0, why.code);
+    EXPECT_EQ(0, why.category);
+    EXPECT_STREQ("", why.msg);
+    EXPECT_STREQ("TLSv1.3", tls_conn_version(c.get()));
+    EXPECT_STREQ("127.0.0.1", tls_conn_servername(c.get()));
+    EXPECT_STREQ("h2", tls_conn_alpn(c.get()));
+    ASSERT_EQ(6, tls_write(c.get(), "hello\n", 6));
+    EXPECT_EQ("hello\n", ReadN(c.get(), 6));
+    ASSERT_EQ(0, tls_close(c.get()));
+    char buf[8];
+    EXPECT_EQ(0, tls_read(c.get(), buf, sizeof buf)) << strerror(errno);
+    server.Join();
+    close(lfd);
+    EXPECT_EQ("", s_err);
+    EXPECT_EQ("hello\n", s_got);
+    EXPECT_TRUE(s_sni_null);
+    EXPECT_EQ(0, s_eof);
+}
+
+TEST_F(SockapiTest, ConnectVerifiesTheHostItWasGiven) {
+    CfgPtr scfg = ServerCfg();
+    Cert other = pki_.MakeCa("Unrelated Root");
+    CfgPtr ccfg = ClientCfg(&other);
+    uint16_t port = 0;
+    int lfd = ListenLoopback(&port);
+    ASSERT_GE(lfd, 0) << strerror(errno);
+    Joiner server([&] {
+        TlsPtr s = Wrap(tls_accept(scfg.get(), lfd, nullptr));
+        if (!s) return;
+        SetTimeouts(tls_fd(s.get()));
+        (void)tls_handshake(s.get());
+    });
+    tls_error why;
+    TlsPtr c = Wrap(tls_connect(ccfg.get(), "127.0.0.1", std::to_string(port).c_str(), &why));
+    int err = errno;
+    server.Join();
+    close(lfd);
+    ASSERT_EQ(nullptr, c);
+    EXPECT_EQ(EPROTO, err);
+    EXPECT_EQ(TLS_ALERT_UNKNOWN_CA, why.code);
+    EXPECT_EQ(TLS_ERRCAT_CERTIFICATE, why.category);
+    EXPECT_NE(nullptr, strstr(why.msg, "trusted root")) << why.msg;
+}
+
+TEST_F(SockapiTest, ConnectToClosedPortFails) {
+    CfgPtr ccfg = ClientCfg();
+    // A port that is bound but not listening: connect() is refused, and nobody can take it.
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof a;
+    ASSERT_EQ(0, bind(fd, (struct sockaddr *)&a, sizeof a));
+    ASSERT_EQ(0, getsockname(fd, (struct sockaddr *)&a, &len));
+    std::string port = std::to_string(ntohs(a.sin_port));
+    tls_error why;
+    errno = 0;
+    tls *t = tls_connect(ccfg.get(), "127.0.0.1", port.c_str(), &why);
+    int err = errno;
+    close(fd);
+    ASSERT_EQ(nullptr, t);
+    EXPECT_EQ(ECONNREFUSED, err);
+    EXPECT_EQ(-ECONNREFUSED, why.code);
+    EXPECT_EQ(TLS_ERRCAT_TRANSPORT, why.category);
+    EXPECT_EQ("cannot connect to 127.0.0.1 port " + port + ": " + strerror(ECONNREFUSED),
+              std::string(why.msg));
+    // why may be NULL.
+    EXPECT_EQ(nullptr, tls_connect(ccfg.get(), "127.0.0.1", port.c_str(), nullptr));
+}
+
+TEST_F(SockapiTest, MisuseIsRefusedWithASentence) {
+    CfgPtr ccfg = ClientCfg();
+    tls_error why;
+    int fds[2];
+    Pair(fds, false);
+    errno = 0;
+    EXPECT_EQ(nullptr, tls_client_fd(ccfg.get(), fds[0], nullptr, &why));
+    EXPECT_EQ(EINVAL, errno);
+    EXPECT_EQ(TLS_E_USAGE, why.code);
+    EXPECT_EQ(TLS_ERRCAT_USAGE, why.category);
+    EXPECT_STREQ("a config, a socket and the server name to verify are required", why.msg);
+    EXPECT_EQ(nullptr, tls_client_fd(ccfg.get(), fds[0], "", &why));
+    EXPECT_EQ(nullptr, tls_client_fd(nullptr, fds[0], "localhost", &why));
+    EXPECT_EQ(nullptr, tls_server_fd(ccfg.get(), -1, &why));
+    EXPECT_STREQ("a config and a socket are required", why.msg);
+    // A config without a certificate cannot serve.
+    errno = 0;
+    EXPECT_EQ(nullptr, tls_server_fd(ccfg.get(), fds[1], &why));
+    EXPECT_EQ(EINVAL, errno);
+    EXPECT_STREQ("the config holds no certificate and key for a server", why.msg);
+    EXPECT_EQ(nullptr, tls_connect(ccfg.get(), nullptr, "443", &why));
+    EXPECT_STREQ("a host and a port are required", why.msg);
+    // The failed calls did not take the sockets: they are still open.
+    EXPECT_EQ(0, fcntl(fds[0], F_GETFD));
+    EXPECT_EQ(0, fcntl(fds[1], F_GETFD));
+    close(fds[0]);
+    close(fds[1]);
+    // tls_free(NULL) is a no-op.
+    tls_free(nullptr);
+}
+
+TEST_F(SockapiTest, AcceptOnANonListeningSocketFails) {
+    CfgPtr scfg = ServerCfg();
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    ASSERT_GE(fd, 0);
+    tls_error why;
+    errno = 0;
+    EXPECT_EQ(nullptr, tls_accept(scfg.get(), fd, &why));
+    EXPECT_EQ(EINVAL, errno);
+    EXPECT_EQ(-EINVAL, why.code);
+    EXPECT_EQ(TLS_ERRCAT_TRANSPORT, why.category);
+    EXPECT_EQ(std::string("accept: ") + strerror(EINVAL), why.msg);
+    close(fd);
+}
+
+TEST_F(SockapiTest, ConfigIsSharedAcrossConnectionsAndFrozen) {
+    CfgPtr scfg = ServerCfg(), ccfg = ClientCfg();
+    for (int i = 0; i < 3; i++) {
+        TlsPtr c = Wrap(nullptr), s = Wrap(nullptr);
+        Connected(c, s, ccfg.get(), scfg.get());
+        if (HasFatalFailure()) return;
+        ASSERT_EQ(2, tls_write(c.get(), "hi", 2));
+        EXPECT_EQ("hi", ReadN(s.get(), 2));
+    }
+    EXPECT_EQ(TLS_E_USAGE, tls_config_set_alpn(ccfg.get(), "h2"));
+}
+
+} // namespace
