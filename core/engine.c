@@ -31,8 +31,7 @@ static tls_engine *engine_new(tls_config *cfg, int is_server) {
 }
 
 tls_engine *tls_engine_new_client(tls_config *cfg, const char *server_name) {
-    if (server_name == NULL || server_name[0] == '\0' || strlen(server_name) > 253 + 1)
-        return NULL;
+    if (server_name == NULL || server_name[0] == '\0' || strlen(server_name) > 253 + 1) return NULL;
     tls_engine *e = engine_new(cfg, 0);
     if (e == NULL) return NULL;
     size_t n = strlen(server_name);
@@ -110,7 +109,7 @@ void tls_engine_set_time(tls_engine *e, int64_t unix_seconds) {
 static int alert_for(const tls_engine *e, int code) {
     if (e->err.category == TLS_ERRCAT_PEER_ALERT || code == TLS_E_TRUNCATED || e->close_sent)
         return -1;
-    if (!e->is_server && e->state == 0) return -1;
+    if (!e->is_server && e->table == &tlsio_hs13_client_table && e->state == 0) return -1;
     return code > 0 && code < 0x100 ? code : TLS_ALERT_INTERNAL_ERROR;
 }
 
@@ -130,7 +129,8 @@ int tlsio_engine_failed(tls_engine *e, int code) {
 int tlsio_engine_fail(tls_engine *e, int code, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
-    int cat = (code >= 0x100 && code != TLS_E_TRUNCATED) ? TLS_ERRCAT_INTERNAL : TLS_ERRCAT_PROTOCOL;
+    int cat =
+        (code >= 0x100 && code != TLS_E_TRUNCATED) ? TLS_ERRCAT_INTERNAL : TLS_ERRCAT_PROTOCOL;
     if (code == TLS_E_USAGE || code == TLS_E_CLOSED) cat = TLS_ERRCAT_USAGE;
     if (code == TLS_E_TRUNCATED) cat = TLS_ERRCAT_TRANSPORT;
     tlsio_err_vsetc(&e->err, cat, code, fmt, ap);
@@ -164,7 +164,10 @@ uint8_t *tls_engine_recv_buf(tls_engine *e, size_t *len) {
     if (failed(e) || e->close_received) return NULL;
     if (e->in == NULL) {
         e->in = malloc(IN_CAP);
-        if (e->in == NULL) return NULL;
+        if (e->in == NULL) {
+            (void)tlsio_engine_fail(e, TLS_E_NOMEM, "out of memory for the receive buffer");
+            return NULL;
+        }
         e->in_cap = IN_CAP;
     }
     /* Move the unprocessed tail to the front once no decrypted data points into it. */
@@ -220,7 +223,8 @@ uint8_t *tls_engine_write_buf(tls_engine *e, size_t *len) {
     *len = 0;
     if (failed(e) || !e->connected || e->close_sent) return NULL;
     /* RFC 8446 §5.5: update the key before it reaches its usage limit. */
-    if (e->version == TLS_VERSION_1_3 && (tlsio_rl_key_update_due(&e->wd) || e->key_update_pending)) {
+    if (e->version == TLS_VERSION_1_3 &&
+        (tlsio_rl_key_update_due(&e->wd) || e->key_update_pending)) {
         if (tlsio13_send_key_update(e, 0) != 0) return NULL;
     }
     size_t pre = tlsio_rl_seal_prefix_len(&e->wd), post = tlsio_rl_seal_suffix_len(&e->wd, 0);
@@ -233,8 +237,8 @@ uint8_t *tls_engine_write_buf(tls_engine *e, size_t *len) {
 int tls_engine_write_ack(tls_engine *e, size_t len) {
     if (failed(e)) return e->err.code;
     if (!e->connected || e->close_sent || len > max_fragment(e))
-        return tlsio_engine_fail(e, TLS_E_USAGE, "write_ack: %zu bytes not written through write_buf",
-                                 len);
+        return tlsio_engine_fail(e, TLS_E_USAGE,
+                                 "write_ack: %zu bytes not written through write_buf", len);
     size_t rec_len = 0;
     int rc = tlsio_rl_seal(&e->wd, TLSIO_CT_APPLICATION_DATA, e->out + e->out_end,
                            e->out_cap - e->out_end, len, 0, &rec_len, &e->err);
@@ -275,8 +279,8 @@ int tls_engine_close(tls_engine *e) {
 
 int tls_engine_key_update(tls_engine *e, int request_peer) {
     if (failed(e)) return e->err.code;
-    if (!e->connected || e->version != TLS_VERSION_1_3 || e->close_sent)
-        return tlsio_engine_fail(e, TLS_E_USAGE, "key update needs an open TLS 1.3 connection");
+    /* Misuse is reported, but does not end the connection. */
+    if (!e->connected || e->version != TLS_VERSION_1_3 || e->close_sent) return TLS_E_USAGE;
     return tlsio13_send_key_update(e, request_peer);
 }
 

@@ -17,6 +17,7 @@
 #include "hs_reassembly.h"
 #include "keysched.h"
 #include "msgs.h"
+#include "prf12.h"
 #include "record.h"
 #include "suites.h"
 #include "transcript.h"
@@ -38,17 +39,21 @@ typedef struct tlsio_hs {
     size_t session_id_len;
     uint8_t c_hs_secret[TLSIO_MAX_HASH_LEN]; /* client_handshake_traffic_secret */
     uint8_t s_hs_secret[TLSIO_MAX_HASH_LEN]; /* server_handshake_traffic_secret */
-    uint8_t *cookie; /* HelloRetryRequest cookie to echo (heap) */
+    uint8_t *cookie;                         /* HelloRetryRequest cookie to echo (heap) */
     size_t cookie_len;
-    int hrr_seen;           /* a HelloRetryRequest was sent / received */
-    int skip_early_data;    /* server: the client offered 0-RTT, which we reject (§4.2.10) */
-    size_t early_skipped;   /* server: bytes of rejected early data skipped so far */
-    int cert_requested;     /* client: the server sent a CertificateRequest */
-    uint8_t *cr_context;    /* client: CertificateRequest context to echo (heap) */
+    int hrr_seen;         /* a HelloRetryRequest was sent / received */
+    int skip_early_data;  /* server: the client offered 0-RTT, which we reject (§4.2.10) */
+    size_t early_skipped; /* server: bytes of rejected early data skipped so far */
+    int cert_requested;   /* client: the server sent a CertificateRequest */
+    uint8_t *cr_context;  /* client: CertificateRequest context to echo (heap) */
     size_t cr_context_len;
-    tlsio_pkey *peer_key;   /* the peer's leaf public key, until CertificateVerify */
+    tlsio_pkey *peer_key; /* the peer's leaf public key, until CertificateVerify */
     uint16_t offered_groups[TLSIO_MAX_GROUPS]; /* client: groups in supported_groups */
     size_t n_offered_groups;
+    uint8_t master12[48];                    /* TLS 1.2 master secret (RFC 7627 extended) */
+    tlsio_tls12_keys keys12;                 /* TLS 1.2 key block */
+    uint8_t pms12[TLSIO_KEX_MAX_SECRET_LEN]; /* TLS 1.2 premaster secret until used */
+    size_t pms12_len;
     uint16_t peer_sigalgs[64]; /* the peer's signature_algorithms (CH or CertificateRequest) */
     size_t n_peer_sigalgs;
     /* server: what the ClientHello asked for */
@@ -62,12 +67,12 @@ struct tls_engine {
     const struct tlsio_hs_table *table; /* the role's (and later version's) state machine */
     uint8_t state;
 
-    uint16_t version;          /* negotiated; 0 before */
-    const tlsio_suite *suite;  /* negotiated; NULL before */
-    uint16_t group;            /* negotiated key exchange group */
-    char *server_name;         /* client: name to verify; server: SNI received (heap) */
-    char alpn[256];            /* negotiated protocol, "" if none */
-    char peer_subject[256];    /* the verified peer leaf's subject, "" if none */
+    uint16_t version;         /* negotiated; 0 before */
+    const tlsio_suite *suite; /* negotiated; NULL before */
+    uint16_t group;           /* negotiated key exchange group */
+    char *server_name;        /* client: name to verify; server: SNI received (heap) */
+    char alpn[256];           /* negotiated protocol, "" if none */
+    char peer_subject[256];   /* the verified peer leaf's subject, "" if none */
 
     tlsio_err err;
     int64_t now;
@@ -106,7 +111,7 @@ struct tls_engine {
     unsigned close_sent : 1;
     unsigned close_received : 1;
     unsigned alert_queued : 1;
-    unsigned read_key_changed : 1; /* set by handlers when they install a new read key */
+    unsigned read_key_changed : 1;   /* set by handlers when they install a new read key */
     unsigned key_update_pending : 1; /* we owe the peer a KeyUpdate(update_not_requested) */
     unsigned ccs_sent : 1;
 };
@@ -171,7 +176,8 @@ int tlsio13_send_finished(tls_engine *e, const uint8_t *base_key) TLSIO_MUST_CHE
 int tlsio13_check_finished(tls_engine *e, const uint8_t *base_key, const CBS *verify_data,
                            const char *who) TLSIO_MUST_CHECK;
 /* Derives and installs the handshake traffic keys after ServerHello (both roles). */
-int tlsio13_derive_handshake(tls_engine *e, const uint8_t *ecdhe, size_t ecdhe_len) TLSIO_MUST_CHECK;
+int tlsio13_derive_handshake(tls_engine *e, const uint8_t *ecdhe,
+                             size_t ecdhe_len) TLSIO_MUST_CHECK;
 /* Derives the application traffic secrets (transcript up to server Finished). */
 int tlsio13_derive_application(tls_engine *e) TLSIO_MUST_CHECK;
 /* Sends CertificateVerify signed with key under scheme over the current transcript. */

@@ -16,8 +16,13 @@ static int ccs_window_open(const tls_engine *e) {
 
 static int on_ccs(tls_engine *e, const uint8_t *p, size_t n) {
     int rc = tlsio_hs_check_boundary(&e->reasm, "change_cipher_spec record", &e->err);
-    if (rc == 0) rc = tlsio_rl_check_ccs(p, n, ccs_window_open(e), &e->err);
-    return rc; /* in TLS 1.3 a valid one is simply dropped */
+    if (rc != 0) return rc;
+    /* RFC 5246 §7.1: in TLS 1.2 the CCS is a step of the handshake; the table says when. */
+    if (e->version == TLS_VERSION_1_2) {
+        rc = tlsio_rl_check_ccs(p, n, 1, &e->err);
+        return rc ? rc : tlsio_dispatch_ccs(e);
+    }
+    return tlsio_rl_check_ccs(p, n, ccs_window_open(e), &e->err); /* TLS 1.3: dropped */
 }
 
 static int on_alert(tls_engine *e, const uint8_t *p, size_t n) {
@@ -25,8 +30,7 @@ static int on_alert(tls_engine *e, const uint8_t *p, size_t n) {
     if (rc != 0) return rc;
     /* RFC 8446 §6 / RFC 5246 §7.2: an alert is exactly level + description. */
     if (n != 2)
-        return tlsio_err_set(&e->err, TLS_ALERT_DECODE_ERROR, "alert record: length %zu, not 2",
-                             n);
+        return tlsio_err_set(&e->err, TLS_ALERT_DECODE_ERROR, "alert record: length %zu, not 2", n);
     uint8_t level = p[0], desc = p[1];
     if (desc == TLS_ALERT_CLOSE_NOTIFY) {
         /* RFC 8446 §6.1: no data after close_notify; our side may still write. */
@@ -34,6 +38,15 @@ static int on_alert(tls_engine *e, const uint8_t *p, size_t n) {
         return 0;
     }
     if (desc == TLS_ALERT_USER_CANCELED && level == 1) return 0; /* close_notify follows */
+    /* RFC 6066 §3: TLS 1.2 servers may warn that they did not recognise our SNI name; the
+     * certificate check decides whether that matters. */
+    if (desc == TLS_ALERT_UNRECOGNIZED_NAME && level == 1 && e->version == TLS_VERSION_1_2)
+        return 0;
+    /* RFC 5246 §7.2.2, RFC 5746 §4.2/§4.4: no_renegotiation is always a warning, the answer
+     * to a HelloRequest or a post-handshake ClientHello; the connection goes on as before. */
+    if (desc == TLS_ALERT_NO_RENEGOTIATION && level == 1 && e->version == TLS_VERSION_1_2 &&
+        e->connected)
+        return 0;
     /* RFC 8446 §6.2: every other alert is fatal in TLS 1.3, whatever its level; TLS 1.2
      * warnings other than the closure alerts are treated alike (we accept no renegotiation
      * or other warning-driven behaviour). */
@@ -90,7 +103,8 @@ static int open_or_skip(tls_engine *e, uint8_t *rec, size_t len, uint8_t *type, 
     tlsio_err_clear(&trial);
     *skip = 0;
     int rc = TLS_ALERT_BAD_RECORD_MAC; /* plaintext read state: early data cannot be opened */
-    if (e->rd.mode != TLSIO_RL_PLAINTEXT) rc = tlsio_rl_open(&e->rd, rec, len, type, pt, pt_len, &trial);
+    if (e->rd.mode != TLSIO_RL_PLAINTEXT)
+        rc = tlsio_rl_open(&e->rd, rec, len, type, pt, pt_len, &trial);
     if (rc == 0) {
         hs->skip_early_data = 0; /* the client's second flight has begun */
         return 0;
@@ -106,6 +120,17 @@ static int open_or_skip(tls_engine *e, uint8_t *rec, size_t len, uint8_t *type, 
                              MAX_EARLY_DATA_SKIPPED);
     *skip = 1;
     return 0;
+}
+
+/* The read state whose limits a record header is checked against: early data to be skipped
+ * is TLSCiphertext (up to 2^14 + 256 bytes, RFC 8446 §5.2) even while we still read
+ * plaintext, after a HelloRetryRequest. */
+static const tlsio_rl_dir *header_limits(const tls_engine *e, const uint8_t *hdr,
+                                         tlsio_rl_dir *scratch) {
+    if (e->rd.mode != TLSIO_RL_PLAINTEXT || !skipping_early_data(e, hdr)) return &e->rd;
+    tlsio_rl_dir_init(scratch);
+    scratch->mode = TLSIO_RL_TLS13;
+    return scratch;
 }
 
 static int process_record(tls_engine *e, uint8_t *rec, size_t len) {
@@ -136,9 +161,11 @@ int tlsio_process_input(tls_engine *e) {
         size_t avail = e->in_end - e->in_start;
         if (avail < TLSIO_RECORD_HEADER_LEN) break;
         tlsio_rl_header h;
+        tlsio_rl_dir scratch;
         /* RFC 8446 §5.1: legacy_record_version is ignored until a version is negotiated. */
         unsigned flags = e->version == 0 ? TLSIO_RL_HDR_INITIAL : 0;
-        int rc = tlsio_rl_parse_header(&e->rd, e->in + e->in_start, flags, &h, &e->err);
+        const tlsio_rl_dir *limits = header_limits(e, e->in + e->in_start, &scratch);
+        int rc = tlsio_rl_parse_header(limits, e->in + e->in_start, flags, &h, &e->err);
         if (rc != 0) return tlsio_engine_failed(e, rc);
         size_t rec_len = TLSIO_RECORD_HEADER_LEN + h.length;
         if (avail < rec_len) break;

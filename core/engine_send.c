@@ -9,7 +9,8 @@
 static int grow(uint8_t **buf, size_t *cap, size_t used, size_t need) {
     if (need <= *cap) return 0;
     size_t n = *cap ? *cap : 1024;
-    while (n < need) n *= 2;
+    while (n < need)
+        n *= 2;
     uint8_t *p = malloc(n);
     if (p == NULL) return TLS_E_NOMEM;
     if (*buf != NULL) {
@@ -47,8 +48,7 @@ int tlsio_send_hs(tls_engine *e, const uint8_t *msg, size_t len) {
     return 0;
 }
 
-int tlsio_send_hs_msg(tls_engine *e, uint8_t msg_type, const tlsio_codec *codec,
-                      const void *body) {
+int tlsio_send_hs_msg(tls_engine *e, uint8_t msg_type, const tlsio_codec *codec, const void *body) {
     CBB cbb;
     if (!CBB_init(&cbb, 256)) return tlsio_err_set(&e->err, TLS_E_NOMEM, "out of memory");
     int rc = tlsio_hs_encode(msg_type, codec, body, &cbb, &e->err);
@@ -105,6 +105,8 @@ int tlsio_send_alert(tls_engine *e, uint8_t desc) {
      * level byte is fatal(2) for those, warning(1) for the closure alerts. */
     uint8_t alert[2] = {2, desc};
     if (desc == TLS_ALERT_CLOSE_NOTIFY || desc == TLS_ALERT_USER_CANCELED) alert[0] = 1;
+    /* RFC 5746 §4.2 / RFC 5246 §7.2.2: refusing renegotiation is a warning in TLS 1.2. */
+    if (desc == TLS_ALERT_NO_RENEGOTIATION && e->version == TLS_VERSION_1_2) alert[0] = 1;
     if (desc != TLS_ALERT_CLOSE_NOTIFY) e->hsq_len = 0; /* a failed flight is never sent */
     return seal_copy(e, TLSIO_CT_ALERT, alert, sizeof(alert));
 }

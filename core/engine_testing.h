@@ -23,6 +23,13 @@ static inline void tlsio_testing_set_tamper(tls_engine *e,
     e->test_tamper_ctx = ctx;
 }
 
+/* Whether a HelloRetryRequest was sent (server) or received (client) in the handshake under
+ * way: 1 or 0, or -1 once the handshake state is gone (after it completed or failed). The BoGo
+ * shim (tests/bogo) polls it to check -expect-hrr / -expect-no-hrr. */
+static inline int tlsio_testing_hrr_seen(const tls_engine *e) {
+    return e->hs != NULL ? (e->hs->hrr_seen != 0) : -1;
+}
+
 #ifdef __cplusplus
 }
 #endif

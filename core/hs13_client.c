@@ -3,7 +3,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hs12.h"
 #include "hs_dispatch.h"
+#include "hs_peer.h"
 
 enum {
     C_START,
@@ -19,7 +21,7 @@ enum {
 };
 
 static const char *const client_states[C__COUNT] = {
-    "START",     "WAIT_SH", "WAIT_SH2",   "WAIT_EE",  "WAIT_CERT_CR",
+    "START",     "WAIT_SH", "WAIT_SH2",      "WAIT_EE",   "WAIT_CERT_CR",
     "WAIT_CERT", "WAIT_CV", "WAIT_FINISHED", "CONNECTED",
 };
 
@@ -29,7 +31,7 @@ static const char *const client_states[C__COUNT] = {
 typedef struct ch_parts {
     uint8_t suites[2 * TLSIO_MAX_SUITES];
     uint8_t groups[2 * TLSIO_MAX_GROUPS];
-    uint8_t versions[2];
+    uint8_t versions[4];
     uint8_t compression[1];
     uint8_t key_share[4 + 2 + TLSIO_KEX_MAX_PUBLIC_LEN];
     uint8_t sni[5 + 256];
@@ -63,6 +65,65 @@ static int push(tls_engine *e, tlsio_exts *x, tlsio_ext_id id) {
     return tlsio_exts_push(x, id, &e->err);
 }
 
+/* cipher_suites and supported_versions: TLS 1.3 first, then TLS 1.2, as configured. */
+static int ch_versions(tls_engine *e, ch_parts *p, tlsio_client_hello *ch) {
+    const tls_config *cfg = e->cfg;
+    size_t n = 0, nv = 0;
+    uint16_t versions[2];
+    /* A version is offered only with a suite for it (tlsio_cfg_offers_version): listing
+     * TLS 1.3 without a TLS 1.3 suite would make a TLS 1.3 server answer TLS 1.2 with the
+     * RFC 8446 §4.1.3 downgrade sentinel. */
+    if (tlsio_cfg_offers_version(cfg, TLS_VERSION_1_3)) {
+        n += put_u16s(p->suites, cfg->suites, cfg->n_suites, TLS_VERSION_1_3);
+        versions[nv++] = TLS_VERSION_1_3;
+    }
+    if (tlsio_cfg_offers_version(cfg, TLS_VERSION_1_2)) {
+        n += put_u16s(p->suites + n, cfg->suites, cfg->n_suites, TLS_VERSION_1_2);
+        versions[nv++] = TLS_VERSION_1_2;
+    }
+    if (n == 0)
+        return tlsio_err_set(&e->err, TLS_E_USAGE,
+                             "no cipher suite is configured for the enabled versions");
+    CBS_init(&ch->cipher_suites, p->suites, n);
+    CBS_init(&ch->extensions.supported_versions, p->versions,
+             put_u16s(p->versions, versions, nv, 0));
+    return tlsio_exts_push(&ch->extensions, TLSIO_EXT_SUPPORTED_VERSIONS, &e->err);
+}
+
+/* RFC 6066 §3: SNI carries DNS names only, never IP literals. */
+static int ch_server_name(tls_engine *e, ch_parts *p, tlsio_exts *x) {
+    if (tlsio_host_is_ip_literal(e->server_name)) return 0;
+    tlsio_server_name sn = {.name_type = 0};
+    CBS_init(&sn.host_name, (const uint8_t *)e->server_name, strlen(e->server_name));
+    size_t len = 0;
+    int rc = encode_into(e, &tlsio_codec_server_name, &sn, p->sni, sizeof(p->sni), &len);
+    CBS_init(&x->server_name_list, p->sni, len);
+    return rc ? rc : push(e, x, TLSIO_EXT_SERVER_NAME);
+}
+
+/* RFC 8446 §4.2.8: one share, for our first group (or the group a HelloRetryRequest named). */
+static int ch_key_share(tls_engine *e, ch_parts *p, tlsio_exts *x) {
+    tlsio_key_share_entry ks = {.group = e->hs->kex.group};
+    size_t pub_len = 0, ks_len = 0;
+    const uint8_t *pub = tlsio_kex_public(&e->hs->kex, &pub_len);
+    CBS_init(&ks.key_exchange, pub, pub_len);
+    int rc = encode_into(e, &tlsio_codec_key_share_entry, &ks, p->key_share, sizeof(p->key_share),
+                         &ks_len);
+    CBS_init(&x->key_share_client_shares, p->key_share, ks_len);
+    return rc ? rc : push(e, x, TLSIO_EXT_KEY_SHARE);
+}
+
+/* What a TLS 1.2 server needs to hear: uncompressed points (RFC 8422 §5.1.2), the extended
+ * master secret (RFC 7627) and secure renegotiation indication (RFC 5746 §3.4, empty). */
+static int ch_tls12_exts(tls_engine *e, tlsio_exts *x) {
+    static const uint8_t uncompressed[] = {0};
+    CBS_init(&x->ec_point_formats, uncompressed, 1);
+    CBS_init(&x->renegotiation_info, NULL, 0);
+    int rc = push(e, x, TLSIO_EXT_EC_POINT_FORMATS);
+    if (rc == 0) rc = push(e, x, TLSIO_EXT_EXTENDED_MASTER_SECRET);
+    return rc ? rc : push(e, x, TLSIO_EXT_RENEGOTIATION_INFO);
+}
+
 static int send_client_hello(tls_engine *e) {
     tlsio_hs *hs = e->hs;
     tls_config *cfg = e->cfg;
@@ -72,50 +133,27 @@ static int send_client_hello(tls_engine *e) {
     ch.legacy_version = TLS_VERSION_1_2; /* RFC 8446 §4.1.2 */
     CBS_init(&ch.random, hs->client_random, 32);
     CBS_init(&ch.legacy_session_id, hs->session_id, hs->session_id_len);
-    size_t n = put_u16s(p.suites, cfg->suites, cfg->n_suites, TLS_VERSION_1_3);
-    if (n == 0)
-        return tlsio_err_set(&e->err, TLS_E_USAGE, "no TLS 1.3 cipher suite is configured");
-    CBS_init(&ch.cipher_suites, p.suites, n);
     p.compression[0] = 0;
     CBS_init(&ch.legacy_compression_methods, p.compression, 1);
-
     tlsio_exts *x = &ch.extensions;
-    int rc = 0;
-    /* RFC 6066 §3: SNI carries DNS names only, never IP literals. */
-    if (!tlsio_host_is_ip_literal(e->server_name)) {
-        tlsio_server_name sn = {.name_type = 0};
-        CBS_init(&sn.host_name, (const uint8_t *)e->server_name, strlen(e->server_name));
-        size_t len = 0;
-        rc = encode_into(e, &tlsio_codec_server_name, &sn, p.sni, sizeof(p.sni), &len);
-        CBS_init(&x->server_name_list, p.sni, len);
-        if (rc == 0) rc = push(e, x, TLSIO_EXT_SERVER_NAME);
-    }
-    uint16_t *offered = hs->offered_groups;
-    for (size_t i = 0; i < cfg->n_groups; i++) offered[i] = cfg->groups[i];
+    int rc = ch_server_name(e, &p, x);
+    for (size_t i = 0; i < cfg->n_groups; i++)
+        hs->offered_groups[i] = cfg->groups[i];
     hs->n_offered_groups = cfg->n_groups;
-    CBS_init(&x->supported_groups, p.groups, put_u16s(p.groups, offered, cfg->n_groups, 0));
+    CBS_init(&x->supported_groups, p.groups, put_u16s(p.groups, cfg->groups, cfg->n_groups, 0));
     if (rc == 0) rc = push(e, x, TLSIO_EXT_SUPPORTED_GROUPS);
     tlsio_our_sigalgs(&x->signature_algorithms);
     if (rc == 0) rc = push(e, x, TLSIO_EXT_SIGNATURE_ALGORITHMS);
-    uint16_t v13 = TLS_VERSION_1_3;
-    CBS_init(&x->supported_versions, p.versions, put_u16s(p.versions, &v13, 1, 0));
-    if (rc == 0) rc = push(e, x, TLSIO_EXT_SUPPORTED_VERSIONS);
-    tlsio_key_share_entry ks = {.group = hs->kex.group};
-    size_t pub_len = 0, ks_len = 0;
-    const uint8_t *pub = tlsio_kex_public(&hs->kex, &pub_len);
-    CBS_init(&ks.key_exchange, pub, pub_len);
-    if (rc == 0)
-        rc = encode_into(e, &tlsio_codec_key_share_entry, &ks, p.key_share, sizeof(p.key_share),
-                         &ks_len);
-    CBS_init(&x->key_share_client_shares, p.key_share, ks_len);
-    if (rc == 0) rc = push(e, x, TLSIO_EXT_KEY_SHARE);
-    if (cfg->alpn_len > 0) {
+    if (rc == 0) rc = ch_versions(e, &p, &ch);
+    if (rc == 0 && tlsio_cfg_offers_version(cfg, TLS_VERSION_1_3)) rc = ch_key_share(e, &p, x);
+    if (rc == 0 && tlsio_cfg_offers_version(cfg, TLS_VERSION_1_2)) rc = ch_tls12_exts(e, x);
+    if (rc == 0 && cfg->alpn_len > 0) {
         CBS_init(&x->alpn, cfg->alpn, cfg->alpn_len);
-        if (rc == 0) rc = push(e, x, TLSIO_EXT_ALPN);
+        rc = push(e, x, TLSIO_EXT_ALPN);
     }
-    if (hs->cookie != NULL) { /* RFC 8446 §4.2.2: echo the HelloRetryRequest cookie */
+    if (rc == 0 && hs->cookie != NULL) { /* RFC 8446 §4.2.2: echo the HelloRetryRequest cookie */
         CBS_init(&x->cookie, hs->cookie, hs->cookie_len);
-        if (rc == 0) rc = push(e, x, TLSIO_EXT_COOKIE);
+        rc = push(e, x, TLSIO_EXT_COOKIE);
     }
     if (rc == 0) rc = tlsio_send_hs_msg(e, TLSIO_HS_CLIENT_HELLO, &tlsio_codec_client_hello, &ch);
     if (rc == 0) rc = tlsio_flush_hs(e);
@@ -125,14 +163,13 @@ static int send_client_hello(tls_engine *e) {
 int tlsio13_client_start(tls_engine *e) {
     tlsio_hs *hs = e->hs;
     tls_config *cfg = e->cfg;
-    if (cfg->max_version < TLS_VERSION_1_3)
-        return tlsio_engine_fail(e, TLS_E_USAGE,
-                                 "this client speaks TLS 1.3 only; the config excludes it");
     tlsio_rng_bytes(&cfg->rng, hs->client_random, 32);
     /* RFC 8446 D.4: middlebox compatibility mode: a non-empty legacy_session_id. */
     hs->session_id_len = 32;
     tlsio_rng_bytes(&cfg->rng, hs->session_id, 32);
-    int rc = tlsio_kex_generate(&hs->kex, cfg->groups[0], &cfg->rng, &e->err);
+    int rc = 0;
+    if (tlsio_cfg_offers_version(cfg, TLS_VERSION_1_3))
+        rc = tlsio_kex_generate(&hs->kex, cfg->groups[0], &cfg->rng, &e->err);
     if (rc == 0) rc = send_client_hello(e);
     if (rc != 0) return tlsio_engine_failed(e, rc);
     e->state = C_WAIT_SH;
@@ -161,12 +198,12 @@ static int check_hello_common(tls_engine *e, const tlsio_server_hello *sh, const
         return tlsio_err_set(&e->err, TLS_ALERT_PROTOCOL_VERSION,
                              "%s.legacy_version: 0x%04x, not 0x0303", what, sh->legacy_version);
     if (!(sh->extensions.present & TLSIO_EXT_BIT(TLSIO_EXT_SUPPORTED_VERSIONS)))
-        return tlsio_err_set(&e->err, TLS_ALERT_PROTOCOL_VERSION,
-                             "%s: the server chose TLS 1.2 or older; this client offered TLS 1.3 "
-                             "only",
+        return tlsio_err_set(&e->err, TLS_ALERT_ILLEGAL_PARAMETER,
+                             "%s: no supported_versions (a HelloRetryRequest is TLS 1.3 only)",
                              what);
     /* RFC 8446 §4.2.1: a version we did not offer, or older than 1.3, is illegal_parameter. */
-    if (sh->extensions.selected_version != TLS_VERSION_1_3)
+    if (sh->extensions.selected_version != TLS_VERSION_1_3 ||
+        !tlsio_cfg_offers_version(e->cfg, TLS_VERSION_1_3))
         return tlsio_err_set(&e->err, TLS_ALERT_ILLEGAL_PARAMETER,
                              "%s.supported_versions: 0x%04x was not offered", what,
                              sh->extensions.selected_version);
@@ -192,7 +229,8 @@ static int on_hrr(tls_engine *e, const tlsio_any_msg *m, const tlsio_hs_msg *raw
     int rc = check_hello_common(e, hrr, "HelloRetryRequest");
     if (rc != 0) return rc;
     const tlsio_exts *x = &hrr->extensions;
-    int has_ks = tlsio_exts_has(x, TLSIO_EXT_KEY_SHARE), has_cookie = tlsio_exts_has(x, TLSIO_EXT_COOKIE);
+    int has_ks = tlsio_exts_has(x, TLSIO_EXT_KEY_SHARE),
+        has_cookie = tlsio_exts_has(x, TLSIO_EXT_COOKIE);
     /* RFC 8446 §4.1.4: a HelloRetryRequest that would not change the ClientHello. */
     if (!has_ks && !has_cookie)
         return tlsio_err_set(&e->err, TLS_ALERT_ILLEGAL_PARAMETER,
@@ -231,6 +269,9 @@ static int on_server_hello(tls_engine *e, const tlsio_any_msg *m, const tlsio_hs
     (void)raw;
     const tlsio_server_hello *sh = &m->sh;
     tlsio_hs *hs = e->hs;
+    /* RFC 8446 §4.1.3: no supported_versions means the server chose TLS 1.2 or older. */
+    if (!tlsio_exts_has(&sh->extensions, TLSIO_EXT_SUPPORTED_VERSIONS))
+        return tlsio12_client_take_server_hello(e, sh, next);
     int rc = check_hello_common(e, sh, "ServerHello");
     if (rc != 0) return rc;
     const tlsio_exts *x = &sh->extensions;
@@ -248,8 +289,8 @@ static int on_server_hello(tls_engine *e, const tlsio_any_msg *m, const tlsio_hs
                              ks->group, hs->kex.group);
     uint8_t ecdhe[TLSIO_KEX_MAX_SECRET_LEN];
     size_t ecdhe_len = 0;
-    rc = tlsio_kex_compute(&hs->kex, CBS_data(&ks->key_exchange), CBS_len(&ks->key_exchange),
-                           ecdhe, &ecdhe_len, &e->err);
+    rc = tlsio_kex_compute(&hs->kex, CBS_data(&ks->key_exchange), CBS_len(&ks->key_exchange), ecdhe,
+                           &ecdhe_len, &e->err);
     if (rc == 0) rc = tlsio13_derive_handshake(e, ecdhe, ecdhe_len);
     OPENSSL_cleanse(ecdhe, sizeof(ecdhe));
     tlsio_kex_wipe(&hs->kex);
@@ -264,27 +305,6 @@ static int on_server_hello(tls_engine *e, const tlsio_any_msg *m, const tlsio_hs
 
 /* ---- encrypted flight ---------------------------------------------------------------- */
 
-/* RFC 7301 §3.1: the server's answer is one protocol, and one we offered. */
-static int take_alpn(tls_engine *e, const CBS *list) {
-    CBS l = *list, name;
-    if (!CBS_get_u8_length_prefixed(&l, &name) || CBS_len(&l) != 0)
-        return tlsio_err_set(&e->err, TLS_ALERT_ILLEGAL_PARAMETER,
-                             "EncryptedExtensions.alpn: must name exactly one protocol");
-    CBS ours;
-    CBS_init(&ours, e->cfg->alpn, e->cfg->alpn_len);
-    CBS o;
-    while (CBS_get_u8_length_prefixed(&ours, &o)) {
-        if (CBS_len(&o) == CBS_len(&name) && CBS_mem_equal(&o, CBS_data(&name), CBS_len(&name))) {
-            memcpy(e->alpn, CBS_data(&name), CBS_len(&name));
-            e->alpn[CBS_len(&name)] = '\0';
-            return 0;
-        }
-    }
-    return tlsio_err_set(&e->err, TLS_ALERT_ILLEGAL_PARAMETER,
-                         "EncryptedExtensions.alpn: '%.*s' was not offered", (int)CBS_len(&name),
-                         (const char *)CBS_data(&name));
-}
-
 static int on_encrypted_extensions(tls_engine *e, const tlsio_any_msg *m, const tlsio_hs_msg *raw,
                                    uint8_t *next) {
     (void)raw;
@@ -293,7 +313,8 @@ static int on_encrypted_extensions(tls_engine *e, const tlsio_any_msg *m, const 
     if (!tlsio_host_is_ip_literal(e->server_name)) allowed |= TLSIO_EXT_BIT(TLSIO_EXT_SERVER_NAME);
     if (e->cfg->alpn_len) allowed |= TLSIO_EXT_BIT(TLSIO_EXT_ALPN);
     int rc = tlsio_check_response_exts(e, x, allowed, "EncryptedExtensions");
-    if (rc == 0 && tlsio_exts_has(x, TLSIO_EXT_ALPN)) rc = take_alpn(e, &x->alpn);
+    if (rc == 0 && tlsio_exts_has(x, TLSIO_EXT_ALPN))
+        rc = tlsio_take_alpn_answer(e, &x->alpn, "EncryptedExtensions");
     *next = C_WAIT_CERT_CR;
     return rc;
 }

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "engine.h"
+#include "hs_peer.h"
 
 static tlsio_hash_alg suite_hash(const tls_engine *e) {
     return e->suite->hash;
@@ -119,7 +120,8 @@ int tlsio13_send_certificate_verify(tls_engine *e, const tlsio_pkey *key, uint16
         tlsio_certificate_verify cv;
         cv.algorithm = scheme;
         CBS_init(&cv.signature, CBB_data(&sig), CBB_len(&sig));
-        rc = tlsio_send_hs_msg(e, TLSIO_HS_CERTIFICATE_VERIFY, &tlsio_codec_certificate_verify, &cv);
+        rc =
+            tlsio_send_hs_msg(e, TLSIO_HS_CERTIFICATE_VERIFY, &tlsio_codec_certificate_verify, &cv);
     }
     CBB_cleanup(&sig);
     return rc;
@@ -138,7 +140,8 @@ int tlsio13_check_certificate_verify(tls_engine *e, const tlsio_certificate_veri
                                      const CBS *our_sigalgs) {
     uint16_t scheme = (uint16_t)cv->algorithm;
     /* RFC 8446 §4.4.3: the algorithm must be one offered in our signature_algorithms. */
-    if (!list_has_u16(our_sigalgs, scheme) || !tlsio_sig_scheme_allowed(scheme, TLSIO_SIG_USE_TLS13))
+    if (!list_has_u16(our_sigalgs, scheme) ||
+        !tlsio_sig_scheme_allowed(scheme, TLSIO_SIG_USE_TLS13))
         return tlsio_err_set(&e->err, TLS_ALERT_ILLEGAL_PARAMETER,
                              "CertificateVerify: algorithm 0x%04x (%s) was not offered", scheme,
                              tlsio_sig_scheme_name(scheme) ? tlsio_sig_scheme_name(scheme) : "?");
@@ -221,7 +224,8 @@ int tlsio_check_response_exts(tls_engine *e, const tlsio_exts *x, uint32_t allow
     uint32_t extra = x->present & ~allowed;
     if (extra == 0) return 0;
     int id = 0;
-    while (!(extra & TLSIO_EXT_BIT(id))) id++;
+    while (!(extra & TLSIO_EXT_BIT(id)))
+        id++;
     const char *name = tlsio_ext_name(tlsio_ext_type_of((tlsio_ext_id)id));
     return tlsio_err_set(&e->err, TLS_ALERT_UNSUPPORTED_EXTENSION,
                          "%s: %s extension was not requested", msg, name ? name : "?");
@@ -245,26 +249,6 @@ int tlsio13_take_peer_certificate(tls_engine *e, const tlsio_certificate13 *c) {
         certs[n++] = ent.cert_data;
     }
     if (rc != TLSIO_LIST_END) return rc;
-    /* RFC 8446 §4.4.2.4: an empty server Certificate is a decode_error. */
-    if (n == 0)
-        return tlsio_err_set(&e->err, TLS_ALERT_DECODE_ERROR, "%s Certificate: empty list", who);
-    if (e->cfg->trust == NULL)
-        return tlsio_err_setc(&e->err, TLS_ERRCAT_CERTIFICATE, TLS_ALERT_UNKNOWN_CA,
-                              "%s certificate cannot be verified: no trust anchors are configured",
-                              who);
-    if (!e->have_now)
-        return tlsio_err_set(&e->err, TLS_E_USAGE,
-                             "%s certificate cannot be verified: the current time was not given "
-                             "(tls_engine_set_time)",
-                             who);
-    rc = tlsio_x509_verify_chain(e->cfg->trust, certs, n, e->is_server ? NULL : e->server_name,
-                                 e->is_server ? TLSIO_PURPOSE_CLIENT : TLSIO_PURPOSE_SERVER,
-                                 e->now, &e->err);
-    if (rc == 0)
-        rc = tlsio_pkey_from_cert_der(&e->hs->peer_key, CBS_data(&certs[0]), CBS_len(&certs[0]),
-                                      &e->err);
-    if (rc == 0 && tlsio_x509_subject(CBS_data(&certs[0]), CBS_len(&certs[0]), e->peer_subject,
-                                      sizeof(e->peer_subject)) != 0)
-        e->peer_subject[0] = '\0';
-    return rc;
+    /* RFC 8446 §4.4.2.4: an empty server Certificate is a decode_error (checked there). */
+    return tlsio_verify_peer_chain(e, certs, n);
 }

@@ -3,7 +3,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hs12.h"
 #include "hs_dispatch.h"
+#include "hs_peer.h"
 
 enum {
     S_WAIT_CH,
@@ -89,30 +91,6 @@ static int choose_group(tls_engine *e, const tlsio_exts *x, uint16_t *group,
     return 0;
 }
 
-/* RFC 6066 §3: at most one host_name; we keep it for certificate selection. */
-static int take_sni(tls_engine *e, const tlsio_exts *x) {
-    if (!tlsio_exts_has(x, TLSIO_EXT_SERVER_NAME)) return 0;
-    CBS list = x->server_name_list;
-    tlsio_server_name sn;
-    int rc, n_host = 0;
-    while ((rc = tlsio_list_next(&tlsio_codec_server_name, &list, &sn, &e->err)) == 0) {
-        if (sn.name_type != 0) continue;
-        if (n_host++ > 0)
-            return tlsio_err_set(&e->err, TLS_ALERT_ILLEGAL_PARAMETER,
-                                 "ClientHello.server_name: more than one host_name");
-        size_t n = CBS_len(&sn.host_name);
-        if (n > 255 || memchr(CBS_data(&sn.host_name), 0, n) != NULL)
-            return tlsio_err_set(&e->err, TLS_ALERT_ILLEGAL_PARAMETER,
-                                 "ClientHello.server_name: malformed host_name");
-        free(e->server_name);
-        e->server_name = malloc(n + 1);
-        if (e->server_name == NULL) return tlsio_err_set(&e->err, TLS_E_NOMEM, "out of memory");
-        memcpy(e->server_name, CBS_data(&sn.host_name), n);
-        e->server_name[n] = '\0';
-    }
-    return rc == TLSIO_LIST_END ? 0 : rc;
-}
-
 /* Picks a chain: one whose leaf matches the SNI name and can sign with a scheme the client
  * offered; else the first chain that can sign. */
 static int choose_chain(tls_engine *e) {
@@ -148,44 +126,40 @@ static int choose_chain(tls_engine *e) {
     return 0;
 }
 
-/* RFC 7301 §3.2: server preference; no overlap is no_application_protocol. */
-static int choose_alpn(tls_engine *e, const tlsio_exts *x) {
-    if (!tlsio_exts_has(x, TLSIO_EXT_ALPN) || e->cfg->alpn_len == 0) return 0;
-    CBS ours, o;
-    CBS_init(&ours, e->cfg->alpn, e->cfg->alpn_len);
-    while (CBS_get_u8_length_prefixed(&ours, &o)) {
-        CBS theirs = x->alpn, t;
-        while (CBS_get_u8_length_prefixed(&theirs, &t)) {
-            if (CBS_len(&t) == CBS_len(&o) && CBS_mem_equal(&t, CBS_data(&o), CBS_len(&o))) {
-                memcpy(e->alpn, CBS_data(&o), CBS_len(&o));
-                e->alpn[CBS_len(&o)] = '\0';
-                return 0;
-            }
-        }
-    }
-    return tlsio_err_set(&e->err, TLS_ALERT_NO_APPLICATION_PROTOCOL,
-                         "ClientHello.alpn: no protocol in common with ours");
-}
-
 /* ---- ClientHello checks ------------------------------------------------------------ */
 
-static int check_version(tls_engine *e, const tlsio_client_hello *ch) {
+/* RFC 8446 §4.2.1 and RFC 5246 Appendix E.1: the version comes from supported_versions when
+ * present, else from legacy_version. TLS 1.3 wins when both sides can do it (with a suite in
+ * common); otherwise TLS 1.2 when both can; anything older is refused. */
+static int choose_version(tls_engine *e, const tlsio_client_hello *ch, uint16_t *v) {
     const tlsio_exts *x = &ch->extensions;
-    /* RFC 8446 §4.2.1: the version comes from supported_versions when present. */
-    if (tlsio_exts_has(x, TLSIO_EXT_SUPPORTED_VERSIONS) &&
-        list_has_u16(&x->supported_versions, TLS_VERSION_1_3) &&
-        e->cfg->max_version >= TLS_VERSION_1_3)
+    const tls_config *cfg = e->cfg;
+    int sv = tlsio_exts_has(x, TLSIO_EXT_SUPPORTED_VERSIONS);
+    int c13 = sv && list_has_u16(&x->supported_versions, TLS_VERSION_1_3);
+    int c12 = sv ? list_has_u16(&x->supported_versions, TLS_VERSION_1_2)
+                 : ch->legacy_version >= TLS_VERSION_1_2;
+    if (c13 && cfg->max_version >= TLS_VERSION_1_3 &&
+        (choose_suite(e, &ch->cipher_suites) != NULL || cfg->min_version > TLS_VERSION_1_2)) {
+        *v = TLS_VERSION_1_3;
         return 0;
+    }
+    if (c12 && cfg->min_version <= TLS_VERSION_1_2) {
+        *v = TLS_VERSION_1_2;
+        return 0;
+    }
     return tlsio_err_set(&e->err, TLS_ALERT_PROTOCOL_VERSION,
-                         "ClientHello: the client does not offer TLS 1.3 (legacy_version 0x%04x); "
-                         "this server speaks TLS 1.3 only",
-                         ch->legacy_version);
+                         "ClientHello: no version in common (the client offers %s; this server "
+                         "accepts %s)",
+                         c13   ? "TLS 1.3"
+                         : c12 ? "TLS 1.2"
+                               : tls_version_name((uint16_t)ch->legacy_version),
+                         cfg->min_version > TLS_VERSION_1_2   ? "TLS 1.3 only"
+                         : cfg->max_version < TLS_VERSION_1_3 ? "TLS 1.2 only"
+                                                              : "TLS 1.2 and 1.3");
 }
 
 static int check_client_hello(tls_engine *e, const tlsio_client_hello *ch) {
     const tlsio_exts *x = &ch->extensions;
-    int rc = check_version(e, ch);
-    if (rc != 0) return rc;
     /* RFC 8446 §4.1.2: exactly one compression method, null. */
     if (CBS_len(&ch->legacy_compression_methods) != 1 ||
         CBS_data(&ch->legacy_compression_methods)[0] != 0)
@@ -285,8 +259,8 @@ static int send_server_flight(tls_engine *e, const tlsio_client_hello *ch,
     e->group = (uint16_t)share->group;
     if (rc == 0) rc = tlsio13_install_write(e, hs->s_hs_secret);
     if (rc == 0) rc = tlsio13_install_read(e, hs->c_hs_secret, "ClientHello");
-    if (rc == 0) rc = send_encrypted_extensions(e, tlsio_exts_has(&ch->extensions,
-                                                                  TLSIO_EXT_SERVER_NAME));
+    if (rc == 0)
+        rc = send_encrypted_extensions(e, tlsio_exts_has(&ch->extensions, TLSIO_EXT_SERVER_NAME));
     if (rc == 0) rc = tlsio13_send_certificate(e, NULL, 0, hs->chain);
     if (rc == 0) rc = tlsio13_send_certificate_verify(e, hs->chain->key, hs->sig_scheme);
     if (rc == 0) rc = tlsio13_send_finished(e, hs->s_hs_secret);
@@ -302,7 +276,11 @@ static int on_client_hello(tls_engine *e, const tlsio_any_msg *m, const tlsio_hs
     (void)raw;
     const tlsio_client_hello *ch = &m->ch;
     tlsio_hs *hs = e->hs;
-    int rc = check_client_hello(e, ch);
+    uint16_t version = 0;
+    int rc = choose_version(e, ch, &version);
+    if (rc != 0) return rc;
+    if (version == TLS_VERSION_1_2) return tlsio12_server_take_client_hello(e, ch, next);
+    rc = check_client_hello(e, ch);
     if (rc != 0) return rc;
     const tlsio_exts *x = &ch->extensions;
     memcpy(hs->client_random, CBS_data(&ch->random), 32);
@@ -316,9 +294,9 @@ static int on_client_hello(tls_engine *e, const tlsio_any_msg *m, const tlsio_hs
     e->version = TLS_VERSION_1_3;
     rc = tlsio_transcript_set_hash(&hs->transcript, e->suite->hash, &e->err);
     tlsio_save_peer_sigalgs(e, &x->signature_algorithms);
-    if (rc == 0) rc = take_sni(e, x);
+    if (rc == 0) rc = tlsio_server_take_sni(e, x);
     if (rc == 0) rc = choose_chain(e);
-    if (rc == 0) rc = choose_alpn(e, x);
+    if (rc == 0) rc = tlsio_server_choose_alpn(e, x);
     uint16_t group = 0;
     tlsio_key_share_entry share;
     int have_share = 0;
@@ -342,7 +320,13 @@ static int on_client_hello2(tls_engine *e, const tlsio_any_msg *m, const tlsio_h
                             uint8_t *next) {
     (void)raw;
     const tlsio_client_hello *ch = &m->ch;
-    int rc = check_client_hello(e, ch);
+    uint16_t version = 0;
+    int rc = choose_version(e, ch, &version);
+    /* RFC 8446 §4.1.4: after a HelloRetryRequest only TLS 1.3 can follow. */
+    if (rc == 0 && version != TLS_VERSION_1_3)
+        rc = tlsio_err_set(&e->err, TLS_ALERT_ILLEGAL_PARAMETER,
+                           "second ClientHello: no longer offers TLS 1.3");
+    if (rc == 0) rc = check_client_hello(e, ch);
     if (rc != 0) return rc;
     /* RFC 8446 §4.1.2: the second ClientHello keeps the suite we chose and now carries
      * exactly the one share we asked for. */

@@ -28,6 +28,24 @@ static uint16_t decode_version(const tls_engine *e) {
     return e->version != 0 ? e->version : e->table->version;
 }
 
+/* Runs an edge's handler and checks where it went: one of the edge's next states, or, when
+ * the handler handed the connection to another version's table, one of that table's entry
+ * states. */
+static int run_edge(tls_engine *e, const tlsio_hs_edge *ed, const tlsio_any_msg *u,
+                    const tlsio_hs_msg *m) {
+    const tlsio_hs_table *before = e->table;
+    uint8_t next = e->state;
+    int rc = ed->handle(e, u, m, &next);
+    if (rc != 0) return tlsio_engine_failed(e, rc);
+    uint32_t allowed = e->table == before ? ed->next : e->table->entry;
+    if ((allowed & TLSIO_ST(next)) == 0)
+        return tlsio_engine_fail(e, TLS_E_INTERNAL, "%s: handler moved from %s to unlisted %s",
+                                 before->name, state_name(before, e->state),
+                                 state_name(e->table, next));
+    e->state = next;
+    return 0;
+}
+
 int tlsio_dispatch(tls_engine *e, const tlsio_hs_msg *m) {
     tlsio_any_msg u;
     memset(&u, 0, sizeof(u));
@@ -46,18 +64,22 @@ int tlsio_dispatch(tls_engine *e, const tlsio_hs_msg *m) {
         variant = TLSIO_VAR_HRR;
     const tlsio_hs_edge *ed = tlsio_hs_find_edge(e->table, e->state, m->type, variant);
     if (ed == NULL)
-        return tlsio_engine_fail(e, TLS_ALERT_UNEXPECTED_MESSAGE,
-                                 "%s: unexpected %s in state %s", e->table->name,
-                                 msg_name(m->type, variant), state_name(e->table, e->state));
+        return tlsio_engine_fail(e, TLS_ALERT_UNEXPECTED_MESSAGE, "%s: unexpected %s in state %s",
+                                 e->table->name, msg_name(m->type, variant),
+                                 state_name(e->table, e->state));
 
-    if (ed->flags & TLSIO_EDGE_HASH) tlsio_transcript_update(&e->hs->transcript, m->raw, m->raw_len);
-    uint8_t next = e->state;
-    rc = ed->handle(e, &u, m, &next);
-    if (rc != 0) return tlsio_engine_failed(e, rc);
-    if ((ed->next & TLSIO_ST(next)) == 0)
-        return tlsio_engine_fail(e, TLS_E_INTERNAL, "%s: handler moved from %s to unlisted %s",
-                                 e->table->name, state_name(e->table, e->state),
-                                 state_name(e->table, next));
-    e->state = next;
-    return 0;
+    if (ed->flags & TLSIO_EDGE_HASH)
+        tlsio_transcript_update(&e->hs->transcript, m->raw, m->raw_len);
+    return run_edge(e, ed, &u, m);
+}
+
+int tlsio_dispatch_ccs(tls_engine *e) {
+    const tlsio_hs_edge *ed = tlsio_hs_find_edge(e->table, e->state, TLSIO_PSEUDO_CCS, 0);
+    if (ed == NULL)
+        return tlsio_engine_fail(e, TLS_ALERT_UNEXPECTED_MESSAGE,
+                                 "%s: unexpected ChangeCipherSpec in state %s", e->table->name,
+                                 state_name(e->table, e->state));
+    tlsio_any_msg none;
+    memset(&none, 0, sizeof(none));
+    return run_edge(e, ed, &none, NULL);
 }

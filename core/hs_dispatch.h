@@ -26,6 +26,10 @@ extern "C" {
 #define TLSIO_VAR_ANY 0
 #define TLSIO_VAR_HRR 1 /* ServerHello carrying the HelloRetryRequest random */
 
+/* TLS 1.2's ChangeCipherSpec is a record, not a handshake message, but it is a step of the
+ * handshake (RFC 5246 §7.1), so the tables list it under this pseudo message type. */
+#define TLSIO_PSEUDO_CCS 0xfd
+
 /* Edge flags. */
 #define TLSIO_EDGE_HASH 0x01 /* the dispatcher adds the message to the transcript first */
 
@@ -43,6 +47,8 @@ typedef union tlsio_any_msg {
     tlsio_new_session_ticket13 nst13;
     tlsio_new_session_ticket12 nst12;
     tlsio_key_update ku;
+    tlsio_server_key_exchange_ecdhe ske;
+    tlsio_client_key_exchange_ecdhe cke;
     tlsio_empty_msg empty;
 } tlsio_any_msg;
 
@@ -69,10 +75,13 @@ typedef struct tlsio_hs_table {
     const tlsio_hs_edge *edges;
     size_t n_edges;
     uint8_t connected_state; /* the state where application data flows */
+    uint32_t entry; /* states a handler of another table may hand over to (version switch) */
 } tlsio_hs_table;
 
 extern const tlsio_hs_table tlsio_hs13_client_table;
 extern const tlsio_hs_table tlsio_hs13_server_table;
+extern const tlsio_hs_table tlsio_hs12_client_table;
+extern const tlsio_hs_table tlsio_hs12_server_table;
 
 /* The edge for (state, type, variant), or NULL. */
 const tlsio_hs_edge *tlsio_hs_find_edge(const tlsio_hs_table *t, uint8_t state, uint8_t type,
@@ -80,6 +89,9 @@ const tlsio_hs_edge *tlsio_hs_find_edge(const tlsio_hs_table *t, uint8_t state, 
 
 /* Decodes, checks against the table and runs one handshake message. */
 int tlsio_dispatch(tls_engine *e, const tlsio_hs_msg *m) TLSIO_MUST_CHECK;
+
+/* Runs the table's ChangeCipherSpec step (TLS 1.2); no edge is unexpected_message. */
+int tlsio_dispatch_ccs(tls_engine *e) TLSIO_MUST_CHECK;
 
 /* First actions of each role (send ClientHello / nothing). */
 int tlsio13_client_start(tls_engine *e) TLSIO_MUST_CHECK;

@@ -7,9 +7,9 @@
 struct tls {
     tls_engine *e;
     int fd;
-    int events;        /* POLLIN/POLLOUT wanted after the last EAGAIN */
-    int sock_errno;    /* a socket error that ended the connection, 0 if none */
-    int closed;        /* tls_close called */
+    int events;     /* POLLIN/POLLOUT wanted after the last EAGAIN */
+    int sock_errno; /* a socket error that ended the connection, 0 if none */
+    int closed;     /* tls_close called */
 };
 
 /* Moves bytes between the engine and the socket. Each returns 0 when it did all it could

@@ -25,8 +25,9 @@ void tlsio_sock_set_why(tls_error *why, int code, int category, const char *fmt,
 tls *tlsio_sock_new(tls_config *cfg, int fd, const char *servername, int server, tls_error *why) {
     if (cfg == NULL || fd < 0 || (!server && (servername == NULL || !servername[0]))) {
         tlsio_sock_set_why(why, TLS_E_USAGE, TLS_ERRCAT_USAGE,
-                           server ? "a config and a socket are required"
-                                  : "a config, a socket and the server name to verify are required");
+                           server
+                               ? "a config and a socket are required"
+                               : "a config, a socket and the server name to verify are required");
         errno = EINVAL;
         return NULL;
     }

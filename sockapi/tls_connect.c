@@ -17,8 +17,8 @@ static int tcp_connect(const char *host, const char *port, tls_error *why) {
     hints.ai_socktype = SOCK_STREAM;
     int rc = getaddrinfo(host, port, &hints, &res);
     if (rc != 0) {
-        tlsio_sock_set_why(why, -EHOSTUNREACH, TLS_ERRCAT_TRANSPORT, "cannot resolve %s port %s: %s",
-                           host, port, gai_strerror(rc));
+        tlsio_sock_set_why(why, -EHOSTUNREACH, TLS_ERRCAT_TRANSPORT,
+                           "cannot resolve %s port %s: %s", host, port, gai_strerror(rc));
         errno = EHOSTUNREACH;
         return -1;
     }

@@ -96,8 +96,15 @@ int tls_handshake(tls *t) {
     }
 }
 
+/* Runs the handshake if it has not completed; once connected, queued output no longer
+ * stands in the way of reading. */
+static int ensure_connected(tls *t) {
+    if (tls_engine_status(t->e) & TLS_ST_CONNECTED) return 0;
+    return tls_handshake(t);
+}
+
 ssize_t tls_read(tls *t, void *buf, size_t len) {
-    if (tls_handshake(t) != 0) return -1;
+    if (ensure_connected(t) != 0) return -1;
     for (;;) {
         size_t n = 0;
         const uint8_t *p = tls_engine_read_buf(t->e, &n);
@@ -117,30 +124,40 @@ ssize_t tls_read(tls *t, void *buf, size_t len) {
     }
 }
 
+/* Seals as much of buf as fits below the high-water mark of queued output. */
+static int seal_some(tls *t, const uint8_t *in, size_t len, size_t *done) {
+    for (;;) {
+        size_t cap = 0, pending = 0;
+        (void)tls_engine_send_buf(t->e, &pending);
+        if (*done == len || pending >= WRITE_HIGH_WATER) return 0;
+        uint8_t *p = tls_engine_write_buf(t->e, &cap);
+        if (p == NULL) return -1;
+        size_t k = len - *done < cap ? len - *done : cap;
+        memcpy(p, in + *done, k);
+        if (tls_engine_write_ack(t->e, k) != 0) return -1;
+        *done += k;
+    }
+}
+
 ssize_t tls_write(tls *t, const void *buf, size_t len) {
     if (t->closed) {
         errno = EINVAL;
         return -1;
     }
-    if (tls_handshake(t) != 0) return -1;
-    /* Earlier records first: data is committed only once it fits behind them. */
-    if (tlsio_sock_flush(t) != 0) return t->sock_errno ? tlsio_sock_fail(t) : -1;
-    const uint8_t *in = buf;
+    if (ensure_connected(t) != 0) return -1;
     size_t done = 0;
-    while (done < len) {
-        size_t cap = 0, pending = 0;
-        (void)tls_engine_send_buf(t->e, &pending);
-        if (pending >= WRITE_HIGH_WATER) break;
-        uint8_t *p = tls_engine_write_buf(t->e, &cap);
-        if (p == NULL) return done ? (ssize_t)done : tlsio_sock_fail(t);
-        size_t k = len - done < cap ? len - done : cap;
-        memcpy(p, in + done, k);
-        if (tls_engine_write_ack(t->e, k) != 0) return done ? (ssize_t)done : flush_then_fail(t);
-        done += k;
+    /* Like send(): a blocking socket takes everything (flush blocks between batches); a
+     * nonblocking one takes what fits and then says EAGAIN. Committed bytes count as written
+     * even if the socket takes them later: tls_events() then asks for POLLOUT and the next
+     * call (or tls_read/tls_close) flushes them first. */
+    for (;;) {
+        if (tlsio_sock_flush(t) != 0) {
+            if (t->sock_errno) return done ? (ssize_t)done : tlsio_sock_fail(t);
+            break; /* EAGAIN */
+        }
+        if (done == len) break;
+        if (seal_some(t, buf, len, &done) != 0) return done ? (ssize_t)done : flush_then_fail(t);
     }
-    /* Committed bytes count as written even if the socket takes them later (EAGAIN):
-     * tls_events() then asks for POLLOUT and the next call flushes them first. */
-    if (tlsio_sock_flush(t) != 0 && t->sock_errno) return done ? (ssize_t)done : tlsio_sock_fail(t);
     if (done == 0 && len > 0) {
         errno = EAGAIN;
         return -1;

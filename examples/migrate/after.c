@@ -48,22 +48,21 @@ int main(int argc, char **argv) {
     tls *t = tls_client_fd(cfg, fd, argv[1], &why);
     if (t == NULL) {
         fprintf(stderr, "%s\n", why.msg);
+        tls_config_free(cfg);
         return 1;
     }
 
-    char line[1024];
+    char line[1024], buf[4096];
+    ssize_t n = -1;
     int len = snprintf(line, sizeof(line), "%s\n", argv[3]);
     if (len < 0 || (size_t)len >= sizeof(line) || tls_write(t, line, (size_t)len) != len) {
         fprintf(stderr, "tls_write: %s\n", tls_error_msg(t));
-        return 1;
+    } else {
+        tls_close(t); /* nothing more to say: the server sees close_notify */
+        while ((n = tls_read(t, buf, sizeof(buf))) > 0)
+            fwrite(buf, 1, (size_t)n, stdout);
+        if (n < 0) fprintf(stderr, "tls_read: %s\n", tls_error_msg(t));
     }
-    tls_close(t); /* nothing more to say: the server sees close_notify */
-
-    char buf[4096];
-    ssize_t n;
-    while ((n = tls_read(t, buf, sizeof(buf))) > 0)
-        fwrite(buf, 1, (size_t)n, stdout);
-    if (n < 0) fprintf(stderr, "tls_read: %s\n", tls_error_msg(t));
 
     tls_free(t); /* closes fd */
     tls_config_free(cfg);

@@ -40,19 +40,17 @@ int main(int argc, char **argv) {
         return 1;
     }
 
-    char line[1024];
+    char line[1024], buf[4096];
+    ssize_t n = -1;
     int len = snprintf(line, sizeof(line), "%s\n", argv[3]);
     if (len < 0 || (size_t)len >= sizeof(line) || send(fd, line, (size_t)len, 0) != len) {
         perror("send");
-        return 1;
+    } else {
+        shutdown(fd, SHUT_WR); /* nothing more to say: the server sees end of input */
+        while ((n = recv(fd, buf, sizeof(buf), 0)) > 0)
+            fwrite(buf, 1, (size_t)n, stdout);
+        if (n < 0) perror("recv");
     }
-    shutdown(fd, SHUT_WR); /* nothing more to say: the server sees end of input */
-
-    char buf[4096];
-    ssize_t n;
-    while ((n = recv(fd, buf, sizeof(buf), 0)) > 0)
-        fwrite(buf, 1, (size_t)n, stdout);
-    if (n < 0) perror("recv");
 
     close(fd);
     return n < 0 ? 1 : 0;

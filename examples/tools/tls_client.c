@@ -78,8 +78,8 @@ static int relay(tls *t) {
     }
 }
 
-int main(int argc, char **argv) {
-    tls_config *cfg = tls_config_new();
+/* Parses the options into cfg, connects and relays; the caller frees cfg. */
+static int run(tls_config *cfg, int argc, char **argv) {
     const char *servername = NULL, *args[2];
     int quiet = 0, nargs = 0;
     for (int i = 1; i < argc; i++) {
@@ -102,15 +102,30 @@ int main(int argc, char **argv) {
     tls *t = tls_client_fd(cfg, fd, servername ? servername : args[0], &why);
     if (t == NULL) {
         fprintf(stderr, "tls-client: %s\n", why.msg);
+        close(fd);
         return 1;
     }
-    if (tls_handshake(t) != 0) return fail(t, "handshake");
-    if (!quiet)
-        fprintf(stderr, "version=%s cipher=%s group=%s alpn=%s verified=yes\n",
-                tls_conn_version(t), tls_conn_cipher(t), tls_conn_group(t),
-                tls_conn_alpn(t) ? tls_conn_alpn(t) : "none");
-    int rc = relay(t);
+    int rc;
+    if (tls_handshake(t) != 0) {
+        rc = fail(t, "handshake");
+    } else {
+        if (!quiet)
+            fprintf(stderr, "version=%s cipher=%s group=%s alpn=%s verified=yes\n",
+                    tls_conn_version(t), tls_conn_cipher(t), tls_conn_group(t),
+                    tls_conn_alpn(t) ? tls_conn_alpn(t) : "none");
+        rc = relay(t);
+    }
     tls_free(t);
+    return rc;
+}
+
+int main(int argc, char **argv) {
+    tls_config *cfg = tls_config_new();
+    if (cfg == NULL) {
+        fprintf(stderr, "tls-client: out of memory\n");
+        return 1;
+    }
+    int rc = run(cfg, argc, argv);
     tls_config_free(cfg);
     return rc;
 }

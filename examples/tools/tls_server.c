@@ -71,7 +71,8 @@ static void print_address(int fd) {
 static int queue(client *c, const char *p, size_t n) {
     if (c->out_len + n > c->out_cap) {
         size_t cap = c->out_cap ? c->out_cap * 2 : 16384;
-        while (cap < c->out_len + n) cap *= 2;
+        while (cap < c->out_len + n)
+            cap *= 2;
         char *q = realloc(c->out, cap);
         if (q == NULL) return -1;
         c->out = q;

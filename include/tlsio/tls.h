@@ -119,7 +119,13 @@ tls *tls_server_fd(tls_config *cfg, int fd, tls_error *why);
  * tls_events(t) is ready). tls_read and tls_write run it implicitly. */
 int tls_handshake(tls *t);
 
+/* Reads decrypted application data. Blocking sockets wait for data, EOF or an error;
+ * post-handshake messages (KeyUpdate, NewSessionTicket) are handled inside. */
 ssize_t tls_read(tls *t, void *buf, size_t len);
+/* Writes application data. On a blocking socket every byte is taken (like send()). On a
+ * nonblocking socket the count may be short: the bytes counted are committed and, if the
+ * socket was full, wait inside tlsio; tls_events() then includes POLLOUT and the next
+ * tls_write/tls_read/tls_close sends them. Call until -1/EAGAIN before polling. */
 ssize_t tls_write(tls *t, const void *buf, size_t len);
 
 /* POLLIN and/or POLLOUT: what the connection waits for after EAGAIN. */

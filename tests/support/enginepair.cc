@@ -70,8 +70,7 @@ Configs::~Configs() {
 
 bool AddChain(tls_config *server, const Cert &leaf) {
     std::string chain = leaf.chain_pem(), key = leaf.key_pem();
-    return tls_config_add_cert_pem(server, chain.data(), chain.size(), key.data(), key.size()) ==
-           0;
+    return tls_config_add_cert_pem(server, chain.data(), chain.size(), key.data(), key.size()) == 0;
 }
 
 void MakeConfigs(Configs *c, const Cert &root, const Cert &leaf) {
@@ -145,7 +144,8 @@ std::vector<Record> SplitRecords(const Bytes &wire) {
 
 Bytes Join(const std::vector<Record> &recs) {
     Bytes out;
-    for (const Record &r : recs) out.insert(out.end(), r.bytes.begin(), r.bytes.end());
+    for (const Record &r : recs)
+        out.insert(out.end(), r.bytes.begin(), r.bytes.end());
     return out;
 }
 
@@ -227,11 +227,10 @@ Bytes *Hello::Find(uint16_t ext_type) {
 }
 
 void Hello::Remove(uint16_t ext_type) {
-    exts.erase(std::remove_if(exts.begin(), exts.end(),
-                              [&](const std::pair<uint16_t, Bytes> &x) {
-                                  return x.first == ext_type;
-                              }),
-               exts.end());
+    exts.erase(
+        std::remove_if(exts.begin(), exts.end(),
+                       [&](const std::pair<uint16_t, Bytes> &x) { return x.first == ext_type; }),
+        exts.end());
 }
 
 Bytes SessionIdOf(const Bytes &ch) {

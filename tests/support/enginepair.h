@@ -92,8 +92,8 @@ Bytes SessionIdOf(const Bytes &client_hello_msg);
 // leaves the bytes alone), and optionally flips one bit of the n-th message of a type.
 struct HsObserver {
     std::vector<Bytes> sent;
-    uint8_t flip_type = 0; // 0: observe only
-    int flip_index = 0;    // which message of flip_type (0 = first)
+    uint8_t flip_type = 0;  // 0: observe only
+    int flip_index = 0;     // which message of flip_type (0 = first)
     size_t flip_offset = 0; // offset into the body; counted from the end if from_end
     bool from_end = false;
     int seen_flip_type = 0;

@@ -17,8 +17,8 @@ using namespace tlsio_test;
 
 namespace {
 
-constexpr uint16_t kExtAlpn = 16, kExtSupportedGroups = 10, kExtKeyShare = 51,
-                   kExtEarlyData = 42, kExtPsk = 41, kExtPskModes = 45;
+constexpr uint16_t kExtAlpn = 16, kExtSupportedGroups = 10, kExtKeyShare = 51, kExtEarlyData = 42,
+                   kExtPsk = 41, kExtPskModes = 45;
 
 // The record a failing engine left in its send buffer: a plaintext fatal alert.
 ::testing::AssertionResult IsPlainAlert(const Bytes &wire, uint8_t code) {
@@ -26,8 +26,8 @@ constexpr uint16_t kExtAlpn = 16, kExtSupportedGroups = 10, kExtKeyShare = 51,
     if (recs.empty()) return ::testing::AssertionFailure() << "nothing was sent";
     Bytes want = PlainRecord(21, {2, code});
     if (recs.back().bytes != want)
-        return ::testing::AssertionFailure() << "last record " << ToHex(recs.back().bytes)
-                                             << ", want " << ToHex(want);
+        return ::testing::AssertionFailure()
+               << "last record " << ToHex(recs.back().bytes) << ", want " << ToHex(want);
     return ::testing::AssertionSuccess();
 }
 
@@ -60,8 +60,8 @@ TEST_F(Neg, WrongHostname) {
     Run(root, leaf, "other.example", &p);
     EXPECT_TRUE(FailedWith(p->client, TLS_ALERT_BAD_CERTIFICATE, TLS_ERRCAT_CERTIFICATE,
                            "does not match host 'other.example'"));
-    EXPECT_TRUE(FailedWith(p->server, TLS_ALERT_BAD_CERTIFICATE, TLS_ERRCAT_PEER_ALERT,
-                           "bad_certificate"));
+    EXPECT_TRUE(
+        FailedWith(p->server, TLS_ALERT_BAD_CERTIFICATE, TLS_ERRCAT_PEER_ALERT, "bad_certificate"));
 }
 
 TEST_F(Neg, UntrustedRoot) {
@@ -76,12 +76,12 @@ TEST_F(Neg, UntrustedRoot) {
 }
 
 TEST_F(Neg, ExpiredLeaf) {
-    Cert old = pki.MakeLeaf(root, {.dns = {"example.com"}, .not_before = -30 * kDay,
-                                   .not_after = -kDay});
+    Cert old =
+        pki.MakeLeaf(root, {.dns = {"example.com"}, .not_before = -30 * kDay, .not_after = -kDay});
     EnginePair *p;
     Run(root, old, "example.com", &p);
-    EXPECT_TRUE(FailedWith(p->client, TLS_ALERT_CERTIFICATE_EXPIRED, TLS_ERRCAT_CERTIFICATE,
-                           "expired at"));
+    EXPECT_TRUE(
+        FailedWith(p->client, TLS_ALERT_CERTIFICATE_EXPIRED, TLS_ERRCAT_CERTIFICATE, "expired at"));
     EXPECT_TRUE(FailedWith(p->server, TLS_ALERT_CERTIFICATE_EXPIRED, TLS_ERRCAT_PEER_ALERT,
                            "certificate_expired"));
 }
@@ -137,8 +137,8 @@ void Tamper(Neg *t, const TamperCase &tc) {
     tls_engine *sender = tc.server_side ? p.server : p.client;
     EXPECT_EQ(1, obs.seen_flip_type);
     EXPECT_TRUE(FailedWith(victim, TLS_ALERT_DECRYPT_ERROR, TLS_ERRCAT_PROTOCOL, tc.phrase));
-    EXPECT_TRUE(FailedWith(sender, TLS_ALERT_DECRYPT_ERROR, TLS_ERRCAT_PEER_ALERT,
-                           "decrypt_error"));
+    EXPECT_TRUE(
+        FailedWith(sender, TLS_ALERT_DECRYPT_ERROR, TLS_ERRCAT_PEER_ALERT, "decrypt_error"));
 }
 
 TEST_F(Neg, TamperedServerFinished) {
@@ -166,6 +166,23 @@ TEST_F(Neg, TamperedClientFinished) {
                   "client Finished: verify_data does not match the handshake"});
 }
 
+// RFC 7301 §3.1: the server's ALPN answer must be one the client offered. The tamper hook turns
+// the server's "h2" into "h3" after its transcript took "h2".
+TEST_F(Neg, AlpnAnswerNotOffered) {
+    ASSERT_EQ(0, tls_config_set_alpn(cfg.client, "h2"));
+    ASSERT_EQ(0, tls_config_set_alpn(cfg.server, "h2"));
+    EnginePair p(cfg.client, cfg.server, "example.com", pki.now());
+    HsObserver obs;
+    obs.flip_type = TLSIO_HS_ENCRYPTED_EXTENSIONS;
+    obs.from_end = true; // the last byte of EncryptedExtensions: the '2' of "h2"
+    obs.Attach(p.server);
+    p.Handshake();
+    EXPECT_TRUE(FailedWith(p.client, TLS_ALERT_ILLEGAL_PARAMETER, TLS_ERRCAT_PROTOCOL,
+                           "EncryptedExtensions.alpn: 'h3' was not offered"));
+    EXPECT_TRUE(FailedWith(p.server, TLS_ALERT_ILLEGAL_PARAMETER, TLS_ERRCAT_PEER_ALERT,
+                           "illegal_parameter"));
+}
+
 // ---- record protection ------------------------------------------------------------------
 
 // Runs a handshake where bytes from one side pass through `edit` once.
@@ -187,8 +204,8 @@ TEST_F(Neg, BitFlipInServerFlight) {
     FlipInFlight(&p, true, 0);
     EXPECT_TRUE(FailedWith(p.client, TLS_ALERT_BAD_RECORD_MAC, TLS_ERRCAT_PROTOCOL,
                            "authentication failed"));
-    EXPECT_TRUE(FailedWith(p.server, TLS_ALERT_BAD_RECORD_MAC, TLS_ERRCAT_PEER_ALERT,
-                           "bad_record_mac"));
+    EXPECT_TRUE(
+        FailedWith(p.server, TLS_ALERT_BAD_RECORD_MAC, TLS_ERRCAT_PEER_ALERT, "bad_record_mac"));
 }
 
 TEST_F(Neg, BitFlipInClientFinished) {
@@ -199,8 +216,8 @@ TEST_F(Neg, BitFlipInClientFinished) {
     FlipInFlight(&p, false, 0);
     EXPECT_TRUE(FailedWith(p.server, TLS_ALERT_BAD_RECORD_MAC, TLS_ERRCAT_PROTOCOL,
                            "authentication failed"));
-    EXPECT_TRUE(FailedWith(p.client, TLS_ALERT_BAD_RECORD_MAC, TLS_ERRCAT_PEER_ALERT,
-                           "bad_record_mac"));
+    EXPECT_TRUE(
+        FailedWith(p.client, TLS_ALERT_BAD_RECORD_MAC, TLS_ERRCAT_PEER_ALERT, "bad_record_mac"));
 }
 
 TEST_F(Neg, BitFlipInApplicationData) {
@@ -211,8 +228,8 @@ TEST_F(Neg, BitFlipInApplicationData) {
     FlipInFlight(&p, false, 0);
     EXPECT_TRUE(FailedWith(p.server, TLS_ALERT_BAD_RECORD_MAC, TLS_ERRCAT_PROTOCOL,
                            "authentication failed"));
-    EXPECT_TRUE(FailedWith(p.client, TLS_ALERT_BAD_RECORD_MAC, TLS_ERRCAT_PEER_ALERT,
-                           "bad_record_mac"));
+    EXPECT_TRUE(
+        FailedWith(p.client, TLS_ALERT_BAD_RECORD_MAC, TLS_ERRCAT_PEER_ALERT, "bad_record_mac"));
     EXPECT_EQ("", ReadAll(p.server));
 }
 
@@ -293,8 +310,9 @@ TEST_F(ServerSide, PskWithoutPskKeyExchangeModes) {
 }
 
 TEST_F(ServerSide, ServerHelloSentToTheServer) {
-    Feed(server, PlainRecord(22, HsMsg(TLSIO_HS_SERVER_HELLO, Hex("0303" + std::string(64, '1') +
-                                                                   "00 1301 00 0006 002b00020304"))));
+    Feed(server,
+         PlainRecord(22, HsMsg(TLSIO_HS_SERVER_HELLO, Hex("0303" + std::string(64, '1') +
+                                                          "00 1301 00 0006 002b00020304"))));
     EXPECT_TRUE(FailedWith(server, TLS_ALERT_UNEXPECTED_MESSAGE, TLS_ERRCAT_PROTOCOL,
                            "unexpected ServerHello in state WAIT_CH"));
     EXPECT_TRUE(IsPlainAlert(Drain(server), TLS_ALERT_UNEXPECTED_MESSAGE));
@@ -432,28 +450,23 @@ TEST_F(ClientSide, ValidServerHelloIsTaken) {
 
 TEST_F(ClientSide, HelloRetryRequestThatChangesNothing) {
     Start();
-    ExpectRefused(Hello(true, [](tlsio_server_hello *m) {
-                      RemoveExt(&m->extensions, TLSIO_EXT_KEY_SHARE);
-                  }),
-                  TLS_ALERT_ILLEGAL_PARAMETER, "asks for no change");
+    ExpectRefused(
+        Hello(true, [](tlsio_server_hello *m) { RemoveExt(&m->extensions, TLSIO_EXT_KEY_SHARE); }),
+        TLS_ALERT_ILLEGAL_PARAMETER, "asks for no change");
 }
 
 TEST_F(ClientSide, HelloRetryRequestForTheGroupAlreadyShared) {
     Start();
-    ExpectRefused(Hello(true,
-                        [](tlsio_server_hello *m) {
-                            m->extensions.key_share_selected_group = 0x001d;
-                        }),
-                  TLS_ALERT_ILLEGAL_PARAMETER, "group 0x001d already had a key share");
+    ExpectRefused(
+        Hello(true, [](tlsio_server_hello *m) { m->extensions.key_share_selected_group = 0x001d; }),
+        TLS_ALERT_ILLEGAL_PARAMETER, "group 0x001d already had a key share");
 }
 
 TEST_F(ClientSide, HelloRetryRequestForAGroupNotOffered) {
     Start();
-    ExpectRefused(Hello(true,
-                        [](tlsio_server_hello *m) {
-                            m->extensions.key_share_selected_group = 0x0019;
-                        }),
-                  TLS_ALERT_ILLEGAL_PARAMETER, "group 0x0019 was not offered");
+    ExpectRefused(
+        Hello(true, [](tlsio_server_hello *m) { m->extensions.key_share_selected_group = 0x0019; }),
+        TLS_ALERT_ILLEGAL_PARAMETER, "group 0x0019 was not offered");
 }
 
 TEST_F(ClientSide, SecondHelloRetryRequest) {
@@ -469,11 +482,9 @@ TEST_F(ClientSide, SecondHelloRetryRequest) {
     ASSERT_NE(nullptr, ch2.Find(kExtKeyShare));
     EXPECT_EQ(0x17, (*ch2.Find(kExtKeyShare))[3]);
     // RFC 8446 §4.1.4: a second HelloRetryRequest is unexpected_message.
-    ExpectRefused(Hello(true,
-                        [](tlsio_server_hello *m) {
-                            m->extensions.key_share_selected_group = 0x0018;
-                        }),
-                  TLS_ALERT_UNEXPECTED_MESSAGE, "unexpected HelloRetryRequest in state WAIT_SH2");
+    ExpectRefused(
+        Hello(true, [](tlsio_server_hello *m) { m->extensions.key_share_selected_group = 0x0018; }),
+        TLS_ALERT_UNEXPECTED_MESSAGE, "unexpected HelloRetryRequest in state WAIT_SH2");
 }
 
 TEST_F(ClientSide, ServerHelloAfterHrrWithAnotherSuite) {
@@ -511,14 +522,27 @@ TEST_F(ClientSide, ServerHelloWithWrongSessionIdEcho) {
 
 TEST_F(ClientSide, ServerHelloSelectingTls12InSupportedVersions) {
     Start();
-    ExpectRefused(Hello(false,
-                        [](tlsio_server_hello *m) {
-                            m->extensions.selected_version = TLS_VERSION_1_2;
-                        }),
-                  TLS_ALERT_ILLEGAL_PARAMETER, "supported_versions: 0x0303 was not offered");
+    ExpectRefused(
+        Hello(false,
+              [](tlsio_server_hello *m) { m->extensions.selected_version = TLS_VERSION_1_2; }),
+        TLS_ALERT_ILLEGAL_PARAMETER, "supported_versions: 0x0303 was not offered");
 }
 
-TEST_F(ClientSide, Tls12ServerHello) {
+TEST_F(ClientSide, Tls12ServerHelloToTls13OnlyClient) {
+    // A client configured for TLS 1.3 only refuses a TLS 1.2 ServerHello.
+    ASSERT_EQ(0, tls_config_set_versions(cfg.client, TLS_VERSION_1_3, TLS_VERSION_1_3));
+    Start();
+    ExpectRefused(Hello(false,
+                        [](tlsio_server_hello *m) {
+                            memset(&m->extensions, 0, sizeof(m->extensions));
+                            m->extensions.absent = 1;
+                            CBS_init(&m->legacy_session_id_echo, nullptr, 0);
+                            m->cipher_suite = 0xc02b;
+                        }),
+                  TLS_ALERT_PROTOCOL_VERSION, "this client accepts TLS 1.3 only");
+}
+
+TEST_F(ClientSide, Tls12ServerHelloEchoingOurSessionIdIsAFakeResumption) {
     Start();
     ExpectRefused(Hello(false,
                         [](tlsio_server_hello *m) {
@@ -526,7 +550,7 @@ TEST_F(ClientSide, Tls12ServerHello) {
                             m->extensions.absent = 1;
                             m->cipher_suite = 0xc02b;
                         }),
-                  TLS_ALERT_PROTOCOL_VERSION, "chose TLS 1.2 or older");
+                  TLS_ALERT_ILLEGAL_PARAMETER, "resumes a session this client never had");
 }
 
 TEST_F(ClientSide, ServerHelloWithExtensionNeverSent) {
@@ -536,8 +560,8 @@ TEST_F(ClientSide, ServerHelloWithExtensionNeverSent) {
                             tlsio_err err;
                             tlsio_err_clear(&err);
                             m->extensions.psk_selected_identity = 0;
-                            EXPECT_EQ(0, tlsio_exts_push(&m->extensions,
-                                                         TLSIO_EXT_PRE_SHARED_KEY, &err));
+                            EXPECT_EQ(
+                                0, tlsio_exts_push(&m->extensions, TLSIO_EXT_PRE_SHARED_KEY, &err));
                         }),
                   TLS_ALERT_UNSUPPORTED_EXTENSION, "pre_shared_key extension was not requested");
 }
@@ -630,8 +654,8 @@ class Sealer {
         r.bytes.resize(TLSIO_RECORD_MAX_SEALED_LEN);
         memcpy(r.bytes.data() + tlsio_rl_seal_prefix_len(&d_), pt.data(), pt.size());
         size_t n = 0;
-        EXPECT_EQ(0, tlsio_rl_seal(&d_, type, r.bytes.data(), r.bytes.size(), pt.size(), 0, &n,
-                                   &err))
+        EXPECT_EQ(0,
+                  tlsio_rl_seal(&d_, type, r.bytes.data(), r.bytes.size(), pt.size(), 0, &n, &err))
             << err.msg;
         r.bytes.resize(n);
         return r;
@@ -672,7 +696,8 @@ TEST_F(Neg, KeyUpdateBeforeTheHandshakeCompletes) {
 
 // The server's encrypted flight (EncryptedExtensions .. Finished) resealed by the test in two
 // records, the first ending inside a message, with `between` sealed in the middle.
-void SplitEncryptedFlight(Neg *t, const std::function<void(Sealer *, std::vector<Record> *)> &between,
+void SplitEncryptedFlight(Neg *t,
+                          const std::function<void(Sealer *, std::vector<Record> *)> &between,
                           bool expect_ok, const char *phrase) {
     EnginePair p(t->cfg.client, t->cfg.server, "example.com", t->pki.now());
     HsObserver sobs;
@@ -692,8 +717,8 @@ void SplitEncryptedFlight(Neg *t, const std::function<void(Sealer *, std::vector
     Feed(p.client, Join(wire));
     Pump(p.client, p.server);
     if (expect_ok) {
-        EXPECT_TRUE(p.Connected()) << tls_engine_error(p.client) << " / "
-                                   << tls_engine_error(p.server);
+        EXPECT_TRUE(p.Connected())
+            << tls_engine_error(p.client) << " / " << tls_engine_error(p.server);
         return;
     }
     EXPECT_TRUE(FailedWith(p.client, TLS_ALERT_UNEXPECTED_MESSAGE, TLS_ERRCAT_PROTOCOL, phrase));
@@ -712,7 +737,10 @@ TEST_F(Neg, SplitHandshakeMessageInterruptedByApplicationData) {
 
 TEST_F(Neg, SplitHandshakeMessageInterruptedByAlert) {
     SplitEncryptedFlight(
-        this, [](Sealer *s, std::vector<Record> *w) { w->push_back(s->Seal(21, {1, 0})); },
+        this,
+        [](Sealer *s, std::vector<Record> *w) {
+            w->push_back(s->Seal(21, {1, 0}));
+        },
         false, "alert record");
 }
 
@@ -775,8 +803,8 @@ TEST_F(ServerSide, UndecryptableRecordWithoutEarlyDataOffered) {
     Bytes early = EarlyRecords({100});
     wire.insert(wire.end(), early.begin(), early.end());
     Feed(server, wire);
-    EXPECT_TRUE(FailedWith(server, TLS_ALERT_BAD_RECORD_MAC, TLS_ERRCAT_PROTOCOL,
-                           "authentication failed"));
+    EXPECT_TRUE(
+        FailedWith(server, TLS_ALERT_BAD_RECORD_MAC, TLS_ERRCAT_PROTOCOL, "authentication failed"));
 }
 
 TEST_F(ServerSide, RejectedEarlyDataSkippedAfterHelloRetryRequest) {
@@ -788,7 +816,9 @@ TEST_F(ServerSide, RejectedEarlyDataSkippedAfterHelloRetryRequest) {
     tls_config_free(scfg);
     OfferEarlyData(this);
     Bytes wire = PlainRecord(22, ch.Encode());
-    Bytes early = EarlyRecords({500, 600});
+    // Full-size early records are TLSCiphertext (2^14 + 256), more than a plaintext record may
+    // hold, although the server still reads plaintext after its HelloRetryRequest.
+    Bytes early = EarlyRecords({500, 16384 + 256, 600});
     wire.insert(wire.end(), early.begin(), early.end());
     EXPECT_EQ(0, Feed(server, wire)) << tls_engine_error(server);
     Pump(client, server);

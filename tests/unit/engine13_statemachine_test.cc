@@ -244,8 +244,8 @@ class Walk : public ::testing::Test {
                 const tlsio_msg_info *info = tlsio_msg_lookup(s.type);
                 if (info != nullptr && info->codec13 != nullptr && !info->never_valid) {
                     // Decoded fine: refused by the table, with a sentence naming both.
-                    std::string want = std::string("unexpected ") + s.name + " in state " +
-                                       t->state_names[st];
+                    std::string want =
+                        std::string("unexpected ") + s.name + " in state " + t->state_names[st];
                     EXPECT_NE(std::string::npos, std::string(tls_engine_error(e)).find(want))
                         << where << ": " << tls_engine_error(e);
                 }

@@ -84,11 +84,11 @@ TEST_P(Engine13Matrix, HandshakeDataClose) {
 
 std::vector<MatrixCase> AllCases() {
     std::vector<MatrixCase> v;
-    for (const char *s : {"TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384",
-                          "TLS_CHACHA20_POLY1305_SHA256"})
+    for (const char *s :
+         {"TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256"})
         for (const char *g : {"x25519", "secp256r1", "secp384r1"})
-            for (KeyType k : {KeyType::kEcdsaP256, KeyType::kEcdsaP384, KeyType::kRsa2048,
-                              KeyType::kEd25519})
+            for (KeyType k :
+                 {KeyType::kEcdsaP256, KeyType::kEcdsaP384, KeyType::kRsa2048, KeyType::kEd25519})
                 v.push_back({s, g, k});
     return v;
 }

@@ -18,6 +18,9 @@
 // §5 "HelloRetryRequest": the trace's first ClientHello goes in; our HelloRetryRequest must be
 // the trace's except for the cookie extension, which the trace's server sends and ours does
 // not (we keep no state in cookies), so the trace's HRR is compared with its cookie removed.
+// The trace's second ClientHello then gives the trace's ServerHello byte for byte, and the
+// Handshake and Master Secrets (which do not depend on the transcript) are the trace's; the
+// traffic secrets are checked against our own transcript, which lacks the cookie.
 //
 // The hex below is copied from RFC 8448 (as in keysched_test.cc and msgs_test.cc).
 #include <gtest/gtest.h>
@@ -26,6 +29,7 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
+#include <openssl/sha.h>
 #include <openssl/x509.h>
 
 #include <cstring>
@@ -87,11 +91,11 @@ const char kServerHello[] = R"(
     00 2b 00 02 03 04)";
 
 // "server: create an ephemeral x25519 key pair": the private key.
-const char kServerX25519Private[] =
-    "b1 58 0e ea df 6d d5 89 b8 ef 4f 2d 56 52 57 8c c8 10 e9 98 01 91 ec 8d 05 83 08 ce a2 16 a2 1e";
+const char kServerX25519Private[] = "b1 58 0e ea df 6d d5 89 b8 ef 4f 2d 56 52 57 8c c8 10 e9 98 "
+                                    "01 91 ec 8d 05 83 08 ce a2 16 a2 1e";
 // The server's Random, as it appears in the ServerHello above.
-const char kServerRandom[] =
-    "a6 af 06 a4 12 18 60 dc 5e 6e 60 24 9c d3 4c 95 93 0c 8a c5 cb 14 34 da c1 55 77 2e d3 e2 69 28";
+const char kServerRandom[] = "a6 af 06 a4 12 18 60 dc 5e 6e 60 24 9c d3 4c 95 93 0c 8a c5 cb 14 34 "
+                             "da c1 55 77 2e d3 e2 69 28";
 
 const char kCertificate[] = R"(
     0b 00 01 b9 00 00 01 b5 00 01 b0 30 82 01 ac 30 82 01 15 a0 03 02 01 02 02 01 02 30
@@ -134,6 +138,48 @@ const char kHelloRetryRequest[] = R"(
     78 25 7d 16 aa 30 30 e9 e7 84 1d d9 e4 c0 34 22 67 e8 ca 0c af 57 1f b2 b7 cf f0 f9
     34 b0 00 2b 00 02 03 04)";
 
+// The second ClientHello (it echoes the trace's cookie and adds padding).
+const char kHrrClientHello2[] = R"(
+    01 00 01 fc 03 03 b0 b1 c5 a5 aa 37 c5 91 9f 2e d1 d5 c6 ff f7 fc b7 84 97 16 94 5a
+    2b 8c ee 92 58 a3 46 67 7b 6f 00 00 06 13 01 13 03 13 02 01 00 01 cd 00 00 00 0b 00
+    09 00 00 06 73 65 72 76 65 72 ff 01 00 01 00 00 0a 00 08 00 06 00 1d 00 17 00 18 00
+    33 00 47 00 45 00 17 00 41 04 a6 da 73 92 ec 59 1e 17 ab fd 53 59 64 b9 98 94 d1 3b
+    ef b2 21 b3 de f2 eb e3 83 0e ac 8f 01 51 81 26 77 c4 d6 d2 23 7e 85 cf 01 d6 91 0c
+    fb 83 95 4e 76 ba 73 52 83 05 34 15 98 97 e8 06 57 80 00 2b 00 03 02 03 04 00 0d 00
+    20 00 1e 04 03 05 03 06 03 02 03 08 04 08 05 08 06 04 01 05 01 06 01 02 01 04 02 05
+    02 06 02 02 02 00 2c 00 74 00 72 71 dc d0 4b b8 8b c3 18 91 19 39 8a 00 00 00 00 ee
+    fa fc 76 c1 46 b8 23 b0 96 f8 aa ca d3 65 dd 00 30 95 3f 4e df 62 56 36 e5 f2 1b b2
+    e2 3f cc 65 4b 1b 5b 40 31 8d 10 d1 37 ab cb b8 75 74 e3 6e 8a 1f 02 5f 7d fa 5d 6e
+    50 78 1b 5e da 4a a1 5b 0c 8b e7 78 25 7d 16 aa 30 30 e9 e7 84 1d d9 e4 c0 34 22 67
+    e8 ca 0c af 57 1f b2 b7 cf f0 f9 34 b0 00 2d 00 02 01 01 00 1c 00 02 40 01 00 15 00
+    af 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00
+    00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00
+    00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00
+    00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00
+    00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00
+    00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00
+    00 00 00 00 00 00 00 00)";
+
+// "server: create an ephemeral secp256r1 key pair": the private key, and the Random.
+const char kHrrServerP256Private[] = "8c 51 06 01 f9 76 5b fb 8e d6 93 44 9a 48 98 98 59 b5 cf a8 "
+                                     "79 cb 9f 54 43 c4 1c 5f f1 06 34 ed";
+const char kHrrServerRandom[] = "bb 34 1d 84 7f d7 89 c4 7c 38 71 72 dc 0c 9b f1 47 fc ca cb 50 43 "
+                                "d8 6c a4 c5 98 d3 ff 57 1b 98";
+
+const char kHrrServerHello[] = R"(
+    02 00 00 77 03 03 bb 34 1d 84 7f d7 89 c4 7c 38 71 72 dc 0c 9b f1 47 fc ca cb 50 43
+    d8 6c a4 c5 98 d3 ff 57 1b 98 00 13 01 00 00 4f 00 33 00 45 00 17 00 41 04 58 3e 05
+    4b 7a 66 67 2a e0 20 ad 9d 26 86 fc c8 5b 5a d4 1a 13 4a 0f 03 ee 72 b8 93 05 2b d8
+    5b 4c 8d e6 77 6f 5b 04 ac 07 d8 35 40 ea b3 e3 d9 c5 47 bc 65 28 c4 31 7d 29 46 86
+    09 3a 6c ad 7d 00 2b 00 02 03 04)";
+
+// The key schedule's stage secrets. They depend on the (EC)DHE secret, not on the transcript,
+// so ours must be the trace's even where our messages differ from it.
+const char kHrrHandshakeSecret[] =
+    "ce022e5e6e81e50736d773f2d3adfce8220d049bf510f0dbfac927ef4243b148";
+const char kHrrMasterSecret[] = "1131545d0baf79ddce9b87f06945781a57dd18ef378dcd2060f8f9a569027ed8";
+const char kMasterSecret[] = "18df06843d13a08bf2a449844c5f8a478001bc4d4c627984d5a41da8d0402919";
+
 constexpr uint16_t kExtCookie = 44;
 
 // ---- a scripted RNG ------------------------------------------------------------------------
@@ -156,7 +202,8 @@ struct ScriptedRng {
     }
     std::string Log() const {
         std::string s;
-        for (size_t n : asked) s += std::to_string(n) + " ";
+        for (size_t n : asked)
+            s += std::to_string(n) + " ";
         return "requests: " + s;
     }
 };
@@ -293,7 +340,8 @@ std::string TranscriptHash(const std::vector<Bytes> &msgs) {
     tlsio_err_clear(&err);
     tlsio_transcript_init(&t);
     EXPECT_EQ(0, tlsio_transcript_set_hash(&t, TLSIO_SHA256, &err));
-    for (const Bytes &m : msgs) tlsio_transcript_update(&t, m.data(), m.size());
+    for (const Bytes &m : msgs)
+        tlsio_transcript_update(&t, m.data(), m.size());
     uint8_t out[TLSIO_MAX_HASH_LEN];
     size_t n = 0;
     EXPECT_EQ(0, tlsio_transcript_digest(&t, out, &n, &err));
@@ -305,7 +353,8 @@ Bytes VerifyData(const char *base_key_hex, const std::string &th_hex) {
     Bytes base = Hex(base_key_hex), th = Hex(th_hex), out(32);
     tlsio_err err;
     tlsio_err_clear(&err);
-    EXPECT_EQ(0, tlsio_finished_verify_data(TLSIO_SHA256, base.data(), th.data(), out.data(), &err));
+    EXPECT_EQ(0,
+              tlsio_finished_verify_data(TLSIO_SHA256, base.data(), th.data(), out.data(), &err));
     return out;
 }
 
@@ -327,12 +376,16 @@ TEST(Rfc8448Server, SimpleHandshakeServerHelloAndSecrets) {
     ASSERT_GE(recs.size(), 2u);
     Bytes sh = Hex(kServerHello);
     EXPECT_EQ(ToHex(PlainRecord(22, sh)), ToHex(recs[0].bytes));
-    for (size_t i = 1; i < recs.size(); i++) EXPECT_EQ(23, recs[i].type);
+    for (size_t i = 1; i < recs.size(); i++)
+        EXPECT_EQ(23, recs[i].type);
 
     // White-box: the handshake secrets, alive until the client's Finished.
     ASSERT_NE(nullptr, s->hs);
     EXPECT_EQ(kCHsTraffic, ToHex(s->hs->c_hs_secret, 32));
     EXPECT_EQ(kSHsTraffic, ToHex(s->hs->s_hs_secret, 32));
+    // The server flight is out, so the key schedule has moved on to the Master Secret.
+    EXPECT_EQ(TLSIO_KS_MASTER, s->hs->ks.stage);
+    EXPECT_EQ(kMasterSecret, ToHex(s->hs->ks.secret, 32));
     EXPECT_STREQ("server", tls_engine_server_name(s));
     EXPECT_EQ(0x001d, tls_engine_group(s));
     EXPECT_EQ(0x1301, tls_engine_cipher_suite(s));
@@ -342,12 +395,18 @@ TEST(Rfc8448Server, SimpleHandshakeServerHelloAndSecrets) {
     std::vector<Bytes> msgs = Messages(OpenAll(enc, Hex(kSHsTraffic)));
     ASSERT_EQ(4u, msgs.size());
     // EncryptedExtensions: only the empty server_name (RFC 6066 §3) acknowledging SNI.
-    EXPECT_EQ("08000006" "0004" "00000000", ToHex(msgs[0]));
+    EXPECT_EQ("08000006"
+              "0004"
+              "00000000",
+              ToHex(msgs[0]));
     // Certificate: the trace's own bytes (same certificate, no entry extensions).
     EXPECT_EQ(ToHex(Hex(kCertificate)), ToHex(msgs[1]));
     // CertificateVerify: rsa_pss_rsae_sha256 like the trace's, 128 signature bytes (randomized).
     ASSERT_EQ(4u + 4 + 128, msgs[2].size());
-    EXPECT_EQ("0f000084" "0804" "0080", ToHex(Bytes(msgs[2].begin(), msgs[2].begin() + 8)));
+    EXPECT_EQ("0f000084"
+              "0804"
+              "0080",
+              ToHex(Bytes(msgs[2].begin(), msgs[2].begin() + 8)));
     // Finished: HMAC over our transcript with the trace's server handshake secret.
     std::vector<Bytes> transcript = {ch, sh, msgs[0], msgs[1], msgs[2]};
     Bytes want = VerifyData(kSHsTraffic, TranscriptHash(transcript));
@@ -368,8 +427,8 @@ TEST(Rfc8448Server, SimpleHandshakeServerHelloAndSecrets) {
     Bytes rec(TLSIO_RECORD_MAX_SEALED_LEN);
     memcpy(rec.data() + 5, cfin.data(), cfin.size());
     size_t n = 0;
-    ASSERT_EQ(0, tlsio_rl_seal(&d, TLSIO_CT_HANDSHAKE, rec.data(), rec.size(), cfin.size(), 0, &n,
-                               &err));
+    ASSERT_EQ(
+        0, tlsio_rl_seal(&d, TLSIO_CT_HANDSHAKE, rec.data(), rec.size(), cfin.size(), 0, &n, &err));
     rec.resize(n);
     tlsio_rl_dir_wipe(&d);
     EXPECT_EQ(0, Feed(s, rec)) << tls_engine_error(s);
@@ -396,8 +455,40 @@ TEST(Rfc8448Server, HelloRetryRequestMatchesTheTraceButTheCookie) {
     ASSERT_EQ(3u, want.exts.size());
     EXPECT_EQ(kExtCookie, want.exts[1].first);
     want.Remove(kExtCookie);
-    EXPECT_EQ(ToHex(PlainRecord(22, want.Encode())), ToHex(recs[0].bytes));
+    Bytes hrr = want.Encode();
+    EXPECT_EQ(ToHex(PlainRecord(22, hrr)), ToHex(recs[0].bytes));
     EXPECT_EQ(0x0017, tls_engine_group(s));
+
+    // The trace's second ClientHello (its cookie is the trace server's; ours asked for none
+    // and does not look at it). With the trace's P-256 key and Random our ServerHello is the
+    // trace's byte for byte.
+    rng.script = {Hex(kHrrServerP256Private), Hex(kHrrServerRandom)};
+    Bytes ch1 = Hex(kHrrClientHello1), ch2 = Hex(kHrrClientHello2), sh = Hex(kHrrServerHello);
+    ASSERT_EQ(0, Feed(s, PlainRecord(22, ch2))) << tls_engine_error(s);
+    EXPECT_EQ(0, rng.mismatches) << rng.Log();
+    EXPECT_TRUE(rng.script.empty()) << rng.Log();
+    recs = SplitRecords(Drain(s));
+    ASSERT_GE(recs.size(), 2u);
+    EXPECT_EQ(ToHex(PlainRecord(22, sh)), ToHex(recs[0].bytes));
+    ASSERT_NE(nullptr, s->hs);
+    EXPECT_EQ(kHrrMasterSecret, ToHex(s->hs->ks.secret, 32));
+
+    // The handshake traffic secrets follow RFC 8446 §4.4.1 over OUR messages:
+    // message_hash(ClientHello1), our HelloRetryRequest, ClientHello2, ServerHello.
+    uint8_t ch1_hash[32];
+    SHA256(ch1.data(), ch1.size(), ch1_hash);
+    Bytes message_hash = HsMsg(TLSIO_HS_MESSAGE_HASH, Bytes(ch1_hash, ch1_hash + 32));
+    Bytes th = Hex(TranscriptHash({message_hash, hrr, ch2, sh}));
+    Bytes hs_secret = Hex(kHrrHandshakeSecret);
+    uint8_t c_hs[32], s_hs[32];
+    tlsio_err err;
+    tlsio_err_clear(&err);
+    ASSERT_EQ(0, tlsio_derive_secret(TLSIO_SHA256, hs_secret.data(), "c hs traffic", th.data(),
+                                     c_hs, &err));
+    ASSERT_EQ(0, tlsio_derive_secret(TLSIO_SHA256, hs_secret.data(), "s hs traffic", th.data(),
+                                     s_hs, &err));
+    EXPECT_EQ(ToHex(c_hs, 32), ToHex(s->hs->c_hs_secret, 32));
+    EXPECT_EQ(ToHex(s_hs, 32), ToHex(s->hs->s_hs_secret, 32));
     tls_engine_free(s);
 }
 

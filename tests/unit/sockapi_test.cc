@@ -80,8 +80,8 @@ class SockapiTest : public ::testing::Test {
     CfgPtr ServerCfg(const char *alpn = "h2,http/1.1") {
         CfgPtr c(tls_config_new(), tls_config_free);
         std::string chain = leaf_.chain_pem(), key = leaf_.key_pem();
-        EXPECT_EQ(0, tls_config_add_cert_pem(c.get(), chain.data(), chain.size(), key.data(),
-                                             key.size()))
+        EXPECT_EQ(
+            0, tls_config_add_cert_pem(c.get(), chain.data(), chain.size(), key.data(), key.size()))
             << tls_config_error(c.get());
         if (alpn) {
             EXPECT_EQ(0, tls_config_set_alpn(c.get(), alpn)) << tls_config_error(c.get());
@@ -164,8 +164,8 @@ class SockapiTest : public ::testing::Test {
                 struct pollfd p = {tls_fd(t), (short)tls_events(t), 0};
                 poll(&p, 1, 1000);
             } else {
-                ADD_FAILURE() << "tls_read returned " << k << " errno " << strerror(errno)
-                              << ": " << tls_error_msg(t);
+                ADD_FAILURE() << "tls_read returned " << k << " errno " << strerror(errno) << ": "
+                              << tls_error_msg(t);
                 break;
             }
         }
@@ -342,7 +342,8 @@ TEST_F(SockapiTest, NonblockingWriteBeyondSocketBufferIsPartialThenEagain) {
 
     // 4 MiB of a non-repeating-ish pattern: far more than the socket buffers hold.
     std::string data(4 << 20, '\0');
-    for (size_t i = 0; i < data.size(); i++) data[i] = static_cast<char>((i * 2654435761u) >> 13);
+    for (size_t i = 0; i < data.size(); i++)
+        data[i] = static_cast<char>((i * 2654435761u) >> 13);
 
     // Phase 1: the client writes without anyone reading until the socket is full.
     size_t sent = 0;
@@ -368,7 +369,8 @@ TEST_F(SockapiTest, NonblockingWriteBeyondSocketBufferIsPartialThenEagain) {
     std::string got;
     auto end = std::chrono::steady_clock::now() + kDeadline;
     while (got.size() < data.size()) {
-        ASSERT_LT(std::chrono::steady_clock::now(), end) << "got " << got.size() << " sent " << sent;
+        ASSERT_LT(std::chrono::steady_clock::now(), end)
+            << "got " << got.size() << " sent " << sent;
         // Committed bytes the socket has not taken yet are flushed by the next call: once
         // everything is committed, zero-length writes push out the rest.
         for (;;) {
@@ -383,13 +385,13 @@ TEST_F(SockapiTest, NonblockingWriteBeyondSocketBufferIsPartialThenEagain) {
         }
         char buf[32768];
         ssize_t n;
-        while ((n = tls_read(s.get(), buf, sizeof buf)) > 0) got.append(buf, (size_t)n);
+        while ((n = tls_read(s.get(), buf, sizeof buf)) > 0)
+            got.append(buf, (size_t)n);
         ASSERT_EQ(-1, n);
         ASSERT_EQ(EAGAIN, errno) << tls_error_msg(s.get());
         if (got.size() == data.size()) break;
-        struct pollfd p[2] = {
-            {tls_fd(c.get()), (short)(tls_events(c.get()) & POLLOUT), 0},
-            {tls_fd(s.get()), (short)tls_events(s.get()), 0}};
+        struct pollfd p[2] = {{tls_fd(c.get()), (short)(tls_events(c.get()) & POLLOUT), 0},
+                              {tls_fd(s.get()), (short)tls_events(s.get()), 0}};
         ASSERT_GT(poll(p, 2, 1000), 0) << "neither side became ready";
     }
     EXPECT_EQ(data.size(), sent);
@@ -403,7 +405,8 @@ TEST_F(SockapiTest, PendingAfterShortRead) {
     Connected(c, s, ccfg.get(), scfg.get());
     if (HasFatalFailure()) return;
     std::string msg(1000, 'q');
-    for (size_t i = 0; i < msg.size(); i++) msg[i] = static_cast<char>('a' + i % 26);
+    for (size_t i = 0; i < msg.size(); i++)
+        msg[i] = static_cast<char>('a' + i % 26);
     ASSERT_EQ(1000, tls_write(s.get(), msg.data(), msg.size()));
 
     char buf[2000];

@@ -1,0 +1,43 @@
+/* TLS 1.2 (RFC 5246 with RFC 8422 ECDHE, RFC 7627 EMS, RFC 5746): internal interface. */
+#ifndef TLSIO_HS12_H
+#define TLSIO_HS12_H
+
+#include "hs_dispatch.h"
+#include "prf12.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* 1 if cfg enables version v and lists at least one cipher suite for it: what a client
+ * offers in supported_versions and what a server counts as "supporting" for the RFC 8446
+ * §4.1.3 downgrade sentinel. */
+int tlsio_cfg_offers_version(const tls_config *cfg, uint16_t v);
+
+/* The TLS 1.3 tables hand over here once TLS 1.2 is chosen. */
+int tlsio12_client_take_server_hello(tls_engine *e, const tlsio_server_hello *sh,
+                                     uint8_t *next) TLSIO_MUST_CHECK;
+int tlsio12_server_take_client_hello(tls_engine *e, const tlsio_client_hello *ch,
+                                     uint8_t *next) TLSIO_MUST_CHECK;
+
+/* Shared pieces (hs12_common.c). */
+int tlsio12_derive_master(tls_engine *e, const uint8_t *pms, size_t pms_len) TLSIO_MUST_CHECK;
+int tlsio12_send_ccs_and_switch(tls_engine *e) TLSIO_MUST_CHECK;
+int tlsio12_on_ccs(tls_engine *e) TLSIO_MUST_CHECK;
+int tlsio12_send_finished(tls_engine *e) TLSIO_MUST_CHECK;
+int tlsio12_check_finished(tls_engine *e, const tlsio_finished *fin) TLSIO_MUST_CHECK;
+/* The bytes a ServerKeyExchange signs; out needs 64 + 4 + point_len bytes. */
+size_t tlsio12_ske_content(const tls_engine *e, uint16_t group, const uint8_t *point,
+                           size_t point_len, uint8_t *out);
+int tlsio12_check_reneg_info(tls_engine *e, const tlsio_exts *x, const char *msg) TLSIO_MUST_CHECK;
+int tlsio12_check_point_formats(tls_engine *e, const tlsio_exts *x,
+                                const char *msg) TLSIO_MUST_CHECK;
+/* 1 if a certificate key of this type can serve the suite's authentication. */
+int tlsio12_key_fits_suite(const tlsio_suite *s, const tlsio_pkey *k);
+
+#define TLSIO12_SKE_CONTENT_MAX (64 + 4 + TLSIO_KEX_MAX_PUBLIC_LEN)
+
+#ifdef __cplusplus
+}
+#endif
+#endif

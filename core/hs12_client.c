@@ -1,0 +1,249 @@
+/* The TLS 1.2 client (RFC 5246, ECDHE per RFC 8422, EMS per RFC 7627): table and handlers. */
+#include <openssl/mem.h>
+#include <string.h>
+
+#include "hs12.h"
+#include "hs_peer.h"
+
+enum {
+    C12_WAIT_CERT,
+    C12_WAIT_SKE,
+    C12_WAIT_CR_SHD,
+    C12_WAIT_SHD,
+    C12_WAIT_CCS,
+    C12_WAIT_FIN,
+    C12_CONNECTED,
+    C12__COUNT
+};
+
+static const char *const states12[C12__COUNT] = {"WAIT_CERTIFICATE",
+                                                 "WAIT_SERVER_KEY_EXCHANGE",
+                                                 "WAIT_CERT_REQUEST_OR_DONE",
+                                                 "WAIT_SERVER_HELLO_DONE",
+                                                 "WAIT_CHANGE_CIPHER_SPEC",
+                                                 "WAIT_FINISHED",
+                                                 "CONNECTED"};
+
+static int offered_u16(const uint16_t *list, size_t n, uint16_t v) {
+    for (size_t i = 0; i < n; i++)
+        if (list[i] == v) return 1;
+    return 0;
+}
+
+/* RFC 8446 §4.1.3: a TLS 1.3-capable client must refuse a TLS 1.2 answer that carries
+ * the server's downgrade sentinel. */
+static int check_downgrade(tls_engine *e, const CBS *random) {
+    if (!tlsio_cfg_offers_version(e->cfg, TLS_VERSION_1_3)) return 0;
+    const uint8_t *tail = CBS_data(random) + 24;
+    if (memcmp(tail, tlsio_downgrade_tls12, 8) == 0 || memcmp(tail, tlsio_downgrade_tls11, 8) == 0)
+        return tlsio_err_set(&e->err, TLS_ALERT_ILLEGAL_PARAMETER,
+                             "ServerHello.random: downgrade sentinel from a TLS 1.3 server "
+                             "negotiating TLS 1.2 (RFC 8446 §4.1.3)");
+    return 0;
+}
+
+static int check_sh12_exts(tls_engine *e, const tlsio_exts *x) {
+    uint32_t allowed = TLSIO_EXT_BIT(TLSIO_EXT_EXTENDED_MASTER_SECRET) |
+                       TLSIO_EXT_BIT(TLSIO_EXT_RENEGOTIATION_INFO) |
+                       TLSIO_EXT_BIT(TLSIO_EXT_EC_POINT_FORMATS);
+    if (!tlsio_host_is_ip_literal(e->server_name)) allowed |= TLSIO_EXT_BIT(TLSIO_EXT_SERVER_NAME);
+    if (e->cfg->alpn_len) allowed |= TLSIO_EXT_BIT(TLSIO_EXT_ALPN);
+    int rc = tlsio_check_response_exts(e, x, allowed, "ServerHello");
+    /* RFC 7627 §5.2: tlsio requires the extended master secret in both roles. */
+    if (rc == 0 && !tlsio_exts_has(x, TLSIO_EXT_EXTENDED_MASTER_SECRET))
+        rc = tlsio_err_set(&e->err, TLS_ALERT_HANDSHAKE_FAILURE,
+                           "ServerHello: the server does not support extended_master_secret "
+                           "(RFC 7627), which tlsio requires for TLS 1.2");
+    if (rc == 0) rc = tlsio12_check_reneg_info(e, x, "ServerHello");
+    if (rc == 0) rc = tlsio12_check_point_formats(e, x, "ServerHello");
+    if (rc == 0 && tlsio_exts_has(x, TLSIO_EXT_ALPN))
+        rc = tlsio_take_alpn_answer(e, &x->alpn, "ServerHello");
+    return rc;
+}
+
+int tlsio12_client_take_server_hello(tls_engine *e, const tlsio_server_hello *sh, uint8_t *next) {
+    tlsio_hs *hs = e->hs;
+    if (sh->legacy_version != TLS_VERSION_1_2 || e->cfg->min_version > TLS_VERSION_1_2)
+        return tlsio_err_set(&e->err, TLS_ALERT_PROTOCOL_VERSION,
+                             "ServerHello: the server chose %s; this client accepts %s",
+                             tls_version_name((uint16_t)sh->legacy_version),
+                             e->cfg->min_version > TLS_VERSION_1_2 ? "TLS 1.3 only"
+                                                                   : "TLS 1.2 and 1.3");
+    /* RFC 8446 §4.1.4: after a HelloRetryRequest the server must negotiate TLS 1.3. */
+    if (hs->hrr_seen)
+        return tlsio_err_set(&e->err, TLS_ALERT_ILLEGAL_PARAMETER,
+                             "ServerHello: TLS 1.2 after a HelloRetryRequest");
+    int rc = check_downgrade(e, &sh->random);
+    if (rc != 0) return rc;
+    const tlsio_suite *s = tlsio_suite_find((uint16_t)sh->cipher_suite);
+    if (s == NULL || s->version != TLS_VERSION_1_2 ||
+        !offered_u16(e->cfg->suites, e->cfg->n_suites, s->id))
+        return tlsio_err_set(&e->err, TLS_ALERT_ILLEGAL_PARAMETER,
+                             "ServerHello.cipher_suite: 0x%04x was not offered for TLS 1.2",
+                             sh->cipher_suite);
+    /* We offer no session to resume, so an echo of our random session id is a lie. */
+    if (CBS_len(&sh->legacy_session_id_echo) != 0 &&
+        CBS_mem_equal(&sh->legacy_session_id_echo, hs->session_id, hs->session_id_len))
+        return tlsio_err_set(&e->err, TLS_ALERT_ILLEGAL_PARAMETER,
+                             "ServerHello.session_id: resumes a session this client never had");
+    rc = check_sh12_exts(e, &sh->extensions);
+    if (rc != 0) return rc;
+    e->suite = s;
+    e->version = TLS_VERSION_1_2;
+    memcpy(hs->server_random, CBS_data(&sh->random), 32);
+    e->table = &tlsio_hs12_client_table;
+    *next = C12_WAIT_CERT;
+    return tlsio_transcript_set_hash(&hs->transcript, s->hash, &e->err);
+}
+
+static int on_certificate(tls_engine *e, const tlsio_any_msg *m, const tlsio_hs_msg *raw,
+                          uint8_t *next) {
+    (void)raw;
+    CBS certs[TLSIO_X509_MAX_DEPTH], list = m->cert12.certificate_list;
+    size_t n = 0;
+    tlsio_bytes c;
+    int rc;
+    while ((rc = tlsio_list_next(&tlsio_codec_asn1_cert, &list, &c, &e->err)) == 0) {
+        if (n == TLSIO_X509_MAX_DEPTH)
+            return tlsio_err_setc(&e->err, TLS_ERRCAT_CERTIFICATE, TLS_ALERT_BAD_CERTIFICATE,
+                                  "server Certificate: more than %d certificates",
+                                  TLSIO_X509_MAX_DEPTH);
+        certs[n++] = c.v;
+    }
+    if (rc != TLSIO_LIST_END) return rc;
+    rc = tlsio_verify_peer_chain(e, certs, n);
+    if (rc != 0) return rc;
+    /* RFC 8422 §5.3 / RFC 5246 §7.4.2: the key must suit the suite's authentication. */
+    if (!tlsio12_key_fits_suite(e->suite, e->hs->peer_key))
+        return tlsio_err_setc(&e->err, TLS_ERRCAT_CERTIFICATE, TLS_ALERT_UNSUPPORTED_CERTIFICATE,
+                              "server Certificate: key type %s cannot serve %s",
+                              tlsio_key_type_name(tlsio_pkey_type(e->hs->peer_key)),
+                              e->suite->name);
+    *next = C12_WAIT_SKE;
+    return 0;
+}
+
+static int on_server_key_exchange(tls_engine *e, const tlsio_any_msg *m, const tlsio_hs_msg *raw,
+                                  uint8_t *next) {
+    (void)raw;
+    const tlsio_server_key_exchange_ecdhe *ske = &m->ske;
+    tlsio_hs *hs = e->hs;
+    uint16_t group = (uint16_t)ske->named_curve, scheme = (uint16_t)ske->sig_algorithm;
+    if (!offered_u16(hs->offered_groups, hs->n_offered_groups, group))
+        return tlsio_err_set(&e->err, TLS_ALERT_ILLEGAL_PARAMETER,
+                             "ServerKeyExchange.named_curve: 0x%04x was not offered", group);
+    CBS ours;
+    tlsio_our_sigalgs(&ours);
+    CBS o = ours;
+    uint16_t v;
+    int offered = 0;
+    while (CBS_get_u16(&o, &v))
+        offered |= v == scheme;
+    if (!offered || !tlsio_sig_scheme_allowed(scheme, TLSIO_SIG_USE_TLS12))
+        return tlsio_err_set(&e->err, TLS_ALERT_ILLEGAL_PARAMETER,
+                             "ServerKeyExchange.algorithm: 0x%04x was not offered", scheme);
+    uint8_t content[TLSIO12_SKE_CONTENT_MAX];
+    size_t n = tlsio12_ske_content(e, group, CBS_data(&ske->point), CBS_len(&ske->point), content);
+    int rc = tlsio_sig_verify(hs->peer_key, scheme, TLSIO_SIG_USE_TLS12, content, n,
+                              CBS_data(&ske->signature), CBS_len(&ske->signature),
+                              "ServerKeyExchange", &e->err);
+    /* Our share for the server's group, and the premaster secret (RFC 8422 §5.10). */
+    tlsio_kex_wipe(&hs->kex);
+    if (rc == 0) rc = tlsio_kex_generate(&hs->kex, group, &e->cfg->rng, &e->err);
+    if (rc == 0)
+        rc = tlsio_kex_compute(&hs->kex, CBS_data(&ske->point), CBS_len(&ske->point), hs->pms12,
+                               &hs->pms12_len, &e->err);
+    e->group = group;
+    *next = C12_WAIT_CR_SHD;
+    return rc;
+}
+
+static int on_certificate_request(tls_engine *e, const tlsio_any_msg *m, const tlsio_hs_msg *raw,
+                                  uint8_t *next) {
+    (void)raw;
+    tlsio_save_peer_sigalgs(e, &m->cr12.supported_signature_algorithms);
+    e->hs->cert_requested = 1;
+    *next = C12_WAIT_SHD;
+    return 0;
+}
+
+static int on_server_hello_done(tls_engine *e, const tlsio_any_msg *m, const tlsio_hs_msg *raw,
+                                uint8_t *next) {
+    (void)m, (void)raw;
+    tlsio_hs *hs = e->hs;
+    int rc = 0;
+    /* RFC 5246 §7.4.6: answer a CertificateRequest; tlsio has no TLS 1.2 client
+     * certificates, so the list is empty and the server decides. */
+    if (hs->cert_requested) {
+        tlsio_certificate12 c;
+        CBS_init(&c.certificate_list, NULL, 0);
+        rc = tlsio_send_hs_msg(e, TLSIO_HS_CERTIFICATE, &tlsio_codec_certificate12, &c);
+    }
+    tlsio_client_key_exchange_ecdhe cke;
+    size_t pub_len = 0;
+    const uint8_t *pub = tlsio_kex_public(&hs->kex, &pub_len);
+    CBS_init(&cke.point, pub, pub_len);
+    if (rc == 0)
+        rc = tlsio_send_hs_msg(e, TLSIO_HS_CLIENT_KEY_EXCHANGE,
+                               &tlsio_codec_client_key_exchange_ecdhe, &cke);
+    if (rc == 0) rc = tlsio12_derive_master(e, hs->pms12, hs->pms12_len);
+    OPENSSL_cleanse(hs->pms12, sizeof(hs->pms12));
+    tlsio_kex_wipe(&hs->kex);
+    if (rc == 0) rc = tlsio12_send_ccs_and_switch(e);
+    if (rc == 0) rc = tlsio12_send_finished(e);
+    *next = C12_WAIT_CCS;
+    return rc;
+}
+
+static int on_ccs(tls_engine *e, const tlsio_any_msg *m, const tlsio_hs_msg *raw, uint8_t *next) {
+    (void)m, (void)raw;
+    *next = C12_WAIT_FIN;
+    return tlsio12_on_ccs(e);
+}
+
+static int on_finished(tls_engine *e, const tlsio_any_msg *m, const tlsio_hs_msg *raw,
+                       uint8_t *next) {
+    (void)raw;
+    int rc = tlsio12_check_finished(e, &m->fin);
+    if (rc != 0) return rc;
+    tlsio_handshake_done(e);
+    *next = C12_CONNECTED;
+    return 0;
+}
+
+static int on_hello_request(tls_engine *e, const tlsio_any_msg *m, const tlsio_hs_msg *raw,
+                            uint8_t *next) {
+    (void)m, (void)raw;
+    /* RFC 5246 §7.4.1.1, RFC 5746 §4.2: we never renegotiate; say so with a warning and
+     * keep the connection. */
+    *next = C12_CONNECTED;
+    return tlsio_send_alert(e, TLS_ALERT_NO_RENEGOTIATION);
+}
+
+static const tlsio_hs_edge client12_edges[] = {
+    {C12_WAIT_CERT, TLSIO_HS_CERTIFICATE, TLSIO_VAR_ANY, TLSIO_EDGE_HASH, on_certificate,
+     TLSIO_ST(C12_WAIT_SKE)},
+    {C12_WAIT_SKE, TLSIO_HS_SERVER_KEY_EXCHANGE, TLSIO_VAR_ANY, TLSIO_EDGE_HASH,
+     on_server_key_exchange, TLSIO_ST(C12_WAIT_CR_SHD)},
+    {C12_WAIT_CR_SHD, TLSIO_HS_CERTIFICATE_REQUEST, TLSIO_VAR_ANY, TLSIO_EDGE_HASH,
+     on_certificate_request, TLSIO_ST(C12_WAIT_SHD)},
+    {C12_WAIT_CR_SHD, TLSIO_HS_SERVER_HELLO_DONE, TLSIO_VAR_ANY, TLSIO_EDGE_HASH,
+     on_server_hello_done, TLSIO_ST(C12_WAIT_CCS)},
+    {C12_WAIT_SHD, TLSIO_HS_SERVER_HELLO_DONE, TLSIO_VAR_ANY, TLSIO_EDGE_HASH, on_server_hello_done,
+     TLSIO_ST(C12_WAIT_CCS)},
+    {C12_WAIT_CCS, TLSIO_PSEUDO_CCS, TLSIO_VAR_ANY, 0, on_ccs, TLSIO_ST(C12_WAIT_FIN)},
+    {C12_WAIT_FIN, TLSIO_HS_FINISHED, TLSIO_VAR_ANY, 0, on_finished, TLSIO_ST(C12_CONNECTED)},
+    {C12_CONNECTED, TLSIO_HS_HELLO_REQUEST, TLSIO_VAR_ANY, 0, on_hello_request,
+     TLSIO_ST(C12_CONNECTED)},
+};
+
+const tlsio_hs_table tlsio_hs12_client_table = {
+    .name = "TLS 1.2 client",
+    .version = TLS_VERSION_1_2,
+    .state_names = states12,
+    .n_states = C12__COUNT,
+    .edges = client12_edges,
+    .n_edges = sizeof(client12_edges) / sizeof(client12_edges[0]),
+    .connected_state = C12_CONNECTED,
+    .entry = TLSIO_ST(C12_WAIT_CERT),
+};

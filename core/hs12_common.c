@@ -1,0 +1,134 @@
+/* TLS 1.2 handshake pieces both roles share: master secret, keys, CCS, Finished, the
+ * ServerKeyExchange signature content, and the extension answers of RFC 5746 / 7627 / 8422. */
+#include <openssl/mem.h>
+#include <string.h>
+
+#include "hs12.h"
+
+int tlsio_cfg_offers_version(const tls_config *cfg, uint16_t v) {
+    if (v < cfg->min_version || v > cfg->max_version) return 0;
+    for (size_t i = 0; i < cfg->n_suites; i++) {
+        const tlsio_suite *s = tlsio_suite_find(cfg->suites[i]);
+        if (s != NULL && s->version == v) return 1;
+    }
+    return 0;
+}
+
+static tlsio_hash_alg hash12(const tls_engine *e) {
+    return e->suite->hash;
+}
+
+int tlsio12_derive_master(tls_engine *e, const uint8_t *pms, size_t pms_len) {
+    /* RFC 7627 §4: the session hash covers the handshake through ClientKeyExchange. */
+    uint8_t session_hash[TLSIO_MAX_HASH_LEN];
+    size_t n = 0;
+    int rc = tlsio_transcript_digest(&e->hs->transcript, session_hash, &n, &e->err);
+    if (rc == 0)
+        rc = tlsio_prf12_extended_master_secret(hash12(e), pms, pms_len, session_hash, n,
+                                                e->hs->master12, &e->err);
+    if (rc == 0)
+        rc = tlsio_prf12_key_block(hash12(e), e->suite->aead, e->hs->master12, e->hs->client_random,
+                                   e->hs->server_random, &e->hs->keys12, &e->err);
+    return rc;
+}
+
+/* Installs the keys one side writes with: the client's for client writes / server reads. */
+static int install(tls_engine *e, tlsio_rl_dir *d, int client_keys) {
+    const tlsio_tls12_keys *k = &e->hs->keys12;
+    return tlsio_rl_set_tls12(d, e->suite->aead, client_keys ? k->client_key : k->server_key,
+                              k->key_len, client_keys ? k->client_iv : k->server_iv, k->iv_len,
+                              &e->err);
+}
+
+int tlsio12_send_ccs_and_switch(tls_engine *e) {
+    /* RFC 5246 §7.1: ChangeCipherSpec, then the pending write state becomes current. */
+    int rc = tlsio_flush_hs(e);
+    if (rc == 0) rc = tlsio_send_compat_ccs(e);
+    if (rc == 0) rc = install(e, &e->wd, !e->is_server);
+    return rc;
+}
+
+int tlsio12_on_ccs(tls_engine *e) {
+    e->read_key_changed = 1;
+    return install(e, &e->rd, e->is_server);
+}
+
+int tlsio12_send_finished(tls_engine *e) {
+    uint8_t th[TLSIO_MAX_HASH_LEN], vd[TLSIO_TLS12_VERIFY_LEN];
+    size_t n = 0;
+    int rc = tlsio_transcript_digest(&e->hs->transcript, th, &n, &e->err);
+    if (rc == 0)
+        rc = tlsio_prf12_finished(hash12(e), e->hs->master12, !e->is_server, th, n, vd, &e->err);
+    if (rc == 0) {
+        tlsio_finished fin;
+        CBS_init(&fin.verify_data, vd, sizeof(vd));
+        rc = tlsio_send_hs_msg(e, TLSIO_HS_FINISHED, &tlsio_codec_finished, &fin);
+    }
+    if (rc == 0) rc = tlsio_flush_hs(e);
+    return rc;
+}
+
+int tlsio12_check_finished(tls_engine *e, const tlsio_finished *fin) {
+    uint8_t th[TLSIO_MAX_HASH_LEN];
+    size_t n = 0;
+    int rc = tlsio_transcript_digest(&e->hs->transcript, th, &n, &e->err);
+    if (rc != 0) return rc;
+    const char *who = e->is_server ? "client" : "server";
+    /* RFC 5246 §7.4.9: verify_data is 12 bytes for every suite we have; another length is a
+     * malformed message. */
+    if (CBS_len(&fin->verify_data) != TLSIO_TLS12_VERIFY_LEN)
+        return tlsio_err_set(&e->err, TLS_ALERT_DECODE_ERROR,
+                             "%s Finished.verify_data: length %zu, expected %d", who,
+                             CBS_len(&fin->verify_data), TLSIO_TLS12_VERIFY_LEN);
+    /* A mismatch is decrypt_error (compared in constant time by the PRF module). */
+    rc = tlsio_prf12_finished_check(hash12(e), e->hs->master12, e->is_server, th, n,
+                                    CBS_data(&fin->verify_data), CBS_len(&fin->verify_data),
+                                    &e->err);
+    if (rc == TLS_ALERT_DECRYPT_ERROR) {
+        e->err.code = 0; /* replace the generic sentence with one naming the sender */
+        return tlsio_err_set(&e->err, rc, "%s Finished: verify_data does not match the handshake",
+                             who);
+    }
+    return rc;
+}
+
+size_t tlsio12_ske_content(const tls_engine *e, uint16_t group, const uint8_t *point,
+                           size_t point_len, uint8_t *out) {
+    /* RFC 8422 §5.4: signed = client_random + server_random + ServerECDHParams. */
+    uint8_t *p = out;
+    memcpy(p, e->hs->client_random, 32);
+    memcpy(p + 32, e->hs->server_random, 32);
+    p += 64;
+    *p++ = 3; /* named_curve */
+    *p++ = (uint8_t)(group >> 8);
+    *p++ = (uint8_t)group;
+    *p++ = (uint8_t)point_len;
+    memcpy(p, point, point_len);
+    return (size_t)(p - out) + point_len;
+}
+
+int tlsio12_check_reneg_info(tls_engine *e, const tlsio_exts *x, const char *msg) {
+    /* RFC 5746 §3.4, §3.6: on an initial handshake renegotiated_connection is empty. */
+    if (tlsio_exts_has(x, TLSIO_EXT_RENEGOTIATION_INFO) && CBS_len(&x->renegotiation_info) != 0)
+        return tlsio_err_set(&e->err, TLS_ALERT_HANDSHAKE_FAILURE,
+                             "%s.renegotiation_info: not empty on an initial handshake", msg);
+    return 0;
+}
+
+int tlsio12_check_point_formats(tls_engine *e, const tlsio_exts *x, const char *msg) {
+    /* RFC 8422 §5.1.2: uncompressed points are the only format; it must be listed. */
+    if (!tlsio_exts_has(x, TLSIO_EXT_EC_POINT_FORMATS)) return 0;
+    CBS l = x->ec_point_formats;
+    uint8_t f;
+    while (CBS_get_u8(&l, &f))
+        if (f == 0) return 0;
+    return tlsio_err_set(&e->err, TLS_ALERT_ILLEGAL_PARAMETER,
+                         "%s.ec_point_formats: uncompressed is not listed", msg);
+}
+
+int tlsio12_key_fits_suite(const tlsio_suite *s, const tlsio_pkey *k) {
+    tlsio_key_type t = tlsio_pkey_type(k);
+    if (s->auth == TLSIO_AUTH_RSA) return t == TLSIO_KEY_RSA;
+    return t == TLSIO_KEY_EC_P256 || t == TLSIO_KEY_EC_P384 || t == TLSIO_KEY_EC_P521 ||
+           t == TLSIO_KEY_ED25519;
+}

@@ -1,0 +1,288 @@
+/* The TLS 1.2 server (RFC 5246, ECDHE per RFC 8422, EMS per RFC 7627): table and handlers. */
+#include <openssl/mem.h>
+#include <string.h>
+
+#include "hs12.h"
+#include "hs_peer.h"
+
+enum { S12_WAIT_CKE, S12_WAIT_CCS, S12_WAIT_FIN, S12_CONNECTED, S12__COUNT };
+
+static const char *const states12[S12__COUNT] = {
+    "WAIT_CLIENT_KEY_EXCHANGE", "WAIT_CHANGE_CIPHER_SPEC", "WAIT_FINISHED", "CONNECTED"};
+
+/* RFC 7507: TLS_FALLBACK_SCSV; RFC 5746 §3.3: TLS_EMPTY_RENEGOTIATION_INFO_SCSV. */
+#define FALLBACK_SCSV                 0x5600
+#define EMPTY_RENEGOTIATION_INFO_SCSV 0x00ff
+
+static int list_has_u16(const CBS *list, uint16_t v) {
+    CBS c = *list;
+    uint16_t x;
+    while (CBS_get_u16(&c, &x))
+        if (x == v) return 1;
+    return 0;
+}
+
+static int check_client_hello(tls_engine *e, const tlsio_client_hello *ch) {
+    const tlsio_exts *x = &ch->extensions;
+    /* RFC 7507 §3: a fallback retry while we support a higher version is refused. */
+    if (list_has_u16(&ch->cipher_suites, FALLBACK_SCSV) &&
+        tlsio_cfg_offers_version(e->cfg, TLS_VERSION_1_3))
+        return tlsio_err_set(&e->err, TLS_ALERT_INAPPROPRIATE_FALLBACK,
+                             "ClientHello: TLS_FALLBACK_SCSV, but this server supports TLS 1.3");
+    /* RFC 5246 §7.4.1.2: the list must contain the null method. */
+    CBS cm = ch->legacy_compression_methods;
+    uint8_t m;
+    int has_null = 0;
+    while (CBS_get_u8(&cm, &m))
+        has_null |= m == 0;
+    if (!has_null)
+        return tlsio_err_set(&e->err, TLS_ALERT_ILLEGAL_PARAMETER,
+                             "ClientHello.compression_methods: null is not listed");
+    /* RFC 7627 §5.3 allows a server to refuse clients without EMS; tlsio does. */
+    if (!tlsio_exts_has(x, TLSIO_EXT_EXTENDED_MASTER_SECRET))
+        return tlsio_err_set(&e->err, TLS_ALERT_HANDSHAKE_FAILURE,
+                             "ClientHello: no extended_master_secret (RFC 7627), which tlsio "
+                             "requires for TLS 1.2");
+    int rc = tlsio12_check_reneg_info(e, x, "ClientHello");
+    if (rc == 0) rc = tlsio12_check_point_formats(e, x, "ClientHello");
+    return rc;
+}
+
+/* Our group: the first of ours the client lists (RFC 8422 §5.1.1; without the extension,
+ * any of ours). */
+static int choose_group(tls_engine *e, const tlsio_exts *x) {
+    for (size_t i = 0; i < e->cfg->n_groups; i++) {
+        uint16_t g = e->cfg->groups[i];
+        if (!tlsio_exts_has(x, TLSIO_EXT_SUPPORTED_GROUPS) ||
+            list_has_u16(&x->supported_groups, g)) {
+            e->group = g;
+            return 0;
+        }
+    }
+    return tlsio_err_set(&e->err, TLS_ALERT_HANDSHAKE_FAILURE,
+                         "ClientHello.supported_groups: no group in common");
+}
+
+/* RFC 8422 §5.1 (and RFC 4492 §5.1 before it): in TLS 1.2 the client's supported_groups
+ * also names the curves it can verify ECDSA signatures on, so an ECDSA certificate whose
+ * curve the client did not list cannot be used. Ed25519 is governed by signature_algorithms
+ * alone (RFC 8422 §5.1.3 / §5.10), RSA is not concerned. */
+static int curve_acceptable(const tlsio_exts *x, const tlsio_pkey *k) {
+    if (!tlsio_exts_has(x, TLSIO_EXT_SUPPORTED_GROUPS)) return 1;
+    switch (tlsio_pkey_type(k)) {
+    case TLSIO_KEY_EC_P256:
+        return list_has_u16(&x->supported_groups, TLSIO_GROUP_SECP256R1);
+    case TLSIO_KEY_EC_P384:
+        return list_has_u16(&x->supported_groups, TLSIO_GROUP_SECP384R1);
+    case TLSIO_KEY_EC_P521:
+        return list_has_u16(&x->supported_groups, 0x0019); /* secp521r1 */
+    default:
+        return 1;
+    }
+}
+
+/* Suite, certificate chain and signature scheme together: the server's preference order
+ * of suites, a chain whose key suits the suite (and matches the SNI name if one does), and
+ * a scheme the client accepts for that key (RFC 5246 §7.4.1.4.1). */
+static int choose_suite_and_chain(tls_engine *e, const tlsio_client_hello *ch) {
+    tlsio_hs *hs = e->hs;
+    for (size_t i = 0; i < e->cfg->n_suites; i++) {
+        const tlsio_suite *s = tlsio_suite_find(e->cfg->suites[i]);
+        if (s == NULL || s->version != TLS_VERSION_1_2 || !list_has_u16(&ch->cipher_suites, s->id))
+            continue;
+        const tlsio_chain *pick = NULL;
+        uint16_t pick_scheme = 0;
+        for (size_t c = 0; c < e->cfg->n_chains; c++) {
+            const tlsio_chain *ch2 = &e->cfg->chains[c];
+            uint16_t scheme;
+            tlsio_err ignore;
+            tlsio_err_clear(&ignore);
+            if (!tlsio12_key_fits_suite(s, ch2->key) ||
+                !curve_acceptable(&ch->extensions, ch2->key) ||
+                tlsio_sig_choose(ch2->key, hs->peer_sigalgs, hs->n_peer_sigalgs,
+                                 TLSIO_SIG_USE_TLS12, &scheme, &ignore) != 0)
+                continue;
+            int name_ok = e->server_name != NULL &&
+                          tlsio_x509_check_host(CBS_data(&ch2->certs[0]), CBS_len(&ch2->certs[0]),
+                                                e->server_name, &ignore) == 0;
+            if (pick == NULL || name_ok) {
+                pick = ch2;
+                pick_scheme = scheme;
+            }
+            if (name_ok) break;
+        }
+        if (pick != NULL) {
+            e->suite = s;
+            hs->chain = pick;
+            hs->sig_scheme = pick_scheme;
+            return 0;
+        }
+    }
+    return tlsio_err_set(&e->err, TLS_ALERT_HANDSHAKE_FAILURE,
+                         "ClientHello: no TLS 1.2 ECDHE+AEAD suite in common that our "
+                         "certificates and the client's signature_algorithms and "
+                         "supported_groups (ECDSA curves) can serve");
+}
+
+static int send_server_hello(tls_engine *e, const tlsio_client_hello *ch) {
+    tlsio_hs *hs = e->hs;
+    tlsio_rng_bytes(&e->cfg->rng, hs->server_random, 32);
+    /* RFC 8446 §4.1.3: a TLS 1.3 server negotiating TLS 1.2 marks its random. */
+    if (tlsio_cfg_offers_version(e->cfg, TLS_VERSION_1_3))
+        memcpy(hs->server_random + 24, tlsio_downgrade_tls12, 8);
+    tlsio_server_hello sh;
+    memset(&sh, 0, sizeof(sh));
+    sh.legacy_version = TLS_VERSION_1_2;
+    CBS_init(&sh.random, hs->server_random, 32);
+    CBS_init(&sh.legacy_session_id_echo, NULL, 0); /* no session cache: nothing to resume */
+    sh.cipher_suite = e->suite->id;
+    const tlsio_exts *cx = &ch->extensions;
+    tlsio_exts *x = &sh.extensions;
+    static const uint8_t uncompressed[] = {0};
+    int rc = 0;
+    /* RFC 5746 §3.6: answer the client's indication with an empty renegotiation_info. */
+    if (tlsio_exts_has(cx, TLSIO_EXT_RENEGOTIATION_INFO) ||
+        list_has_u16(&ch->cipher_suites, EMPTY_RENEGOTIATION_INFO_SCSV))
+        rc = tlsio_exts_push(x, TLSIO_EXT_RENEGOTIATION_INFO, &e->err);
+    if (rc == 0) rc = tlsio_exts_push(x, TLSIO_EXT_EXTENDED_MASTER_SECRET, &e->err);
+    if (rc == 0 && tlsio_exts_has(cx, TLSIO_EXT_EC_POINT_FORMATS)) {
+        CBS_init(&x->ec_point_formats, uncompressed, 1);
+        rc = tlsio_exts_push(x, TLSIO_EXT_EC_POINT_FORMATS, &e->err);
+    }
+    uint8_t alpn[256];
+    size_t n = strlen(e->alpn);
+    if (rc == 0 && n > 0) {
+        alpn[0] = (uint8_t)n;
+        memcpy(alpn + 1, e->alpn, n);
+        CBS_init(&x->alpn, alpn, n + 1);
+        rc = tlsio_exts_push(x, TLSIO_EXT_ALPN, &e->err);
+    }
+    if (rc == 0 && tlsio_exts_has(cx, TLSIO_EXT_SERVER_NAME))
+        rc = tlsio_exts_push(x, TLSIO_EXT_SERVER_NAME, &e->err);
+    if (rc == 0) rc = tlsio_send_hs_msg(e, TLSIO_HS_SERVER_HELLO, &tlsio_codec_server_hello, &sh);
+    return rc;
+}
+
+static int send_certificate_and_key(tls_engine *e) {
+    tlsio_hs *hs = e->hs;
+    CBB list;
+    if (!CBB_init(&list, 4096)) return tlsio_err_set(&e->err, TLS_E_NOMEM, "out of memory");
+    int rc = 0;
+    for (size_t i = 0; i < hs->chain->n_certs && rc == 0; i++) {
+        tlsio_bytes b = {.v = hs->chain->certs[i]};
+        rc = tlsio_encode(&tlsio_codec_asn1_cert, &b, &list, &e->err);
+    }
+    tlsio_certificate12 c;
+    CBS_init(&c.certificate_list, CBB_data(&list), CBB_len(&list));
+    if (rc == 0) rc = tlsio_send_hs_msg(e, TLSIO_HS_CERTIFICATE, &tlsio_codec_certificate12, &c);
+    CBB_cleanup(&list);
+    if (rc == 0) rc = tlsio_kex_generate(&hs->kex, e->group, &e->cfg->rng, &e->err);
+    if (rc != 0) return rc;
+    size_t pub_len = 0;
+    const uint8_t *pub = tlsio_kex_public(&hs->kex, &pub_len);
+    uint8_t content[TLSIO12_SKE_CONTENT_MAX];
+    size_t n = tlsio12_ske_content(e, e->group, pub, pub_len, content);
+    CBB sig;
+    if (!CBB_init(&sig, tlsio_sig_max_len(hs->chain->key)))
+        return tlsio_err_set(&e->err, TLS_E_NOMEM, "out of memory");
+    rc = tlsio_sig_sign(hs->chain->key, hs->sig_scheme, TLSIO_SIG_USE_TLS12, content, n, &sig,
+                        &e->err);
+    tlsio_server_key_exchange_ecdhe ske = {
+        .curve_type = 3, .named_curve = e->group, .sig_algorithm = hs->sig_scheme};
+    CBS_init(&ske.point, pub, pub_len);
+    CBS_init(&ske.signature, CBB_data(&sig), CBB_len(&sig));
+    if (rc == 0)
+        rc = tlsio_send_hs_msg(e, TLSIO_HS_SERVER_KEY_EXCHANGE,
+                               &tlsio_codec_server_key_exchange_ecdhe, &ske);
+    CBB_cleanup(&sig);
+    tlsio_empty_msg done = {0};
+    if (rc == 0) rc = tlsio_send_hs_msg(e, TLSIO_HS_SERVER_HELLO_DONE, &tlsio_codec_empty, &done);
+    if (rc == 0) rc = tlsio_flush_hs(e);
+    return rc;
+}
+
+int tlsio12_server_take_client_hello(tls_engine *e, const tlsio_client_hello *ch, uint8_t *next) {
+    tlsio_hs *hs = e->hs;
+    e->version = TLS_VERSION_1_2;
+    e->table = &tlsio_hs12_server_table;
+    memcpy(hs->client_random, CBS_data(&ch->random), 32);
+    int rc = check_client_hello(e, ch);
+    if (rc != 0) return rc;
+    const tlsio_exts *x = &ch->extensions;
+    /* RFC 5246 §7.4.1.4.1: no signature_algorithms means SHA-1, which tlsio refuses. */
+    if (!tlsio_exts_has(x, TLSIO_EXT_SIGNATURE_ALGORITHMS))
+        return tlsio_err_set(&e->err, TLS_ALERT_HANDSHAKE_FAILURE,
+                             "ClientHello: no signature_algorithms (the TLS 1.2 default is "
+                             "SHA-1, which tlsio does not accept)");
+    tlsio_save_peer_sigalgs(e, &x->signature_algorithms);
+    rc = tlsio_server_take_sni(e, x);
+    if (rc == 0) rc = choose_suite_and_chain(e, ch);
+    if (rc == 0) rc = tlsio_server_choose_alpn(e, x);
+    if (rc == 0) rc = choose_group(e, x);
+    if (rc == 0) rc = tlsio_transcript_set_hash(&hs->transcript, e->suite->hash, &e->err);
+    if (rc == 0) rc = send_server_hello(e, ch);
+    if (rc == 0) rc = send_certificate_and_key(e);
+    *next = S12_WAIT_CKE;
+    return rc;
+}
+
+static int on_client_key_exchange(tls_engine *e, const tlsio_any_msg *m, const tlsio_hs_msg *raw,
+                                  uint8_t *next) {
+    (void)raw;
+    tlsio_hs *hs = e->hs;
+    int rc = tlsio_kex_compute(&hs->kex, CBS_data(&m->cke.point), CBS_len(&m->cke.point), hs->pms12,
+                               &hs->pms12_len, &e->err);
+    tlsio_kex_wipe(&hs->kex);
+    if (rc == 0) rc = tlsio12_derive_master(e, hs->pms12, hs->pms12_len);
+    OPENSSL_cleanse(hs->pms12, sizeof(hs->pms12));
+    *next = S12_WAIT_CCS;
+    return rc;
+}
+
+static int on_ccs(tls_engine *e, const tlsio_any_msg *m, const tlsio_hs_msg *raw, uint8_t *next) {
+    (void)m, (void)raw;
+    *next = S12_WAIT_FIN;
+    return tlsio12_on_ccs(e);
+}
+
+static int on_finished(tls_engine *e, const tlsio_any_msg *m, const tlsio_hs_msg *raw,
+                       uint8_t *next) {
+    int rc = tlsio12_check_finished(e, &m->fin);
+    if (rc != 0) return rc;
+    tlsio_transcript_update(&e->hs->transcript, raw->raw, raw->raw_len);
+    rc = tlsio12_send_ccs_and_switch(e);
+    if (rc == 0) rc = tlsio12_send_finished(e);
+    if (rc != 0) return rc;
+    tlsio_handshake_done(e);
+    *next = S12_CONNECTED;
+    return 0;
+}
+
+static int on_renegotiation(tls_engine *e, const tlsio_any_msg *m, const tlsio_hs_msg *raw,
+                            uint8_t *next) {
+    (void)m, (void)raw;
+    /* RFC 5746 §4.4 / RFC 5246 §7.2.2: refuse with a no_renegotiation warning; the
+     * connection stays up and no handshake starts. */
+    *next = S12_CONNECTED;
+    return tlsio_send_alert(e, TLS_ALERT_NO_RENEGOTIATION);
+}
+
+static const tlsio_hs_edge server12_edges[] = {
+    {S12_WAIT_CKE, TLSIO_HS_CLIENT_KEY_EXCHANGE, TLSIO_VAR_ANY, TLSIO_EDGE_HASH,
+     on_client_key_exchange, TLSIO_ST(S12_WAIT_CCS)},
+    {S12_WAIT_CCS, TLSIO_PSEUDO_CCS, TLSIO_VAR_ANY, 0, on_ccs, TLSIO_ST(S12_WAIT_FIN)},
+    {S12_WAIT_FIN, TLSIO_HS_FINISHED, TLSIO_VAR_ANY, 0, on_finished, TLSIO_ST(S12_CONNECTED)},
+    {S12_CONNECTED, TLSIO_HS_CLIENT_HELLO, TLSIO_VAR_ANY, 0, on_renegotiation,
+     TLSIO_ST(S12_CONNECTED)},
+};
+
+const tlsio_hs_table tlsio_hs12_server_table = {
+    .name = "TLS 1.2 server",
+    .version = TLS_VERSION_1_2,
+    .state_names = states12,
+    .n_states = S12__COUNT,
+    .edges = server12_edges,
+    .n_edges = sizeof(server12_edges) / sizeof(server12_edges[0]),
+    .connected_state = S12_CONNECTED,
+    .entry = TLSIO_ST(S12_WAIT_CKE),
+};

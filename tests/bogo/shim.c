@@ -1,0 +1,733 @@
+/*
+ * The BoGo shim: lets BoringSSL's conformance runner (ssl/test/runner) drive tlsio.
+ *
+ * The runner starts this program once per test with command-line flags, always including
+ * `-port N -shim-id K` (and `-ipv6` when it listens on [::1]). The shim connects to the
+ * runner, sends K as an 8-byte little-endian integer and then runs one TLS connection over
+ * that socket with tlsio's buffer engine (<tlsio/core.h>):
+ *
+ *   handshake; the -expect-* checks; "hello" if -shim-writes-first; then, unless
+ *   -shim-shuts-down, read application data and echo every byte XOR 0xff until the peer
+ *   closes; then the shutdown rules (see do_shutdown).
+ *
+ * Exit status: 0 for success (stderr empty); 1 with ":CODE: sentence" on stderr for a failure
+ * (CODE is tls_error_code_name() upper-cased, ":PEER_ALERT_CODE:" for a fatal alert the peer
+ * sent, ":EXPECTATION_FAILED:" for a -expect-* mismatch); 89 for a flag or feature tlsio does
+ * not implement (the runner then counts the test as skipped). Unknown flags exit 89 rather than
+ * being ignored, so a test is never passed by accident. tests/bogo/README.md lists the flags.
+ *
+ * Test code: it reads files and uses sockets and libcrypto directly, and is not part of the
+ * library.
+ */
+#define _POSIX_C_SOURCE 200809L
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include <tlsio/core.h>
+#include <tlsio/tls.h>
+
+#include "engine_testing.h"
+
+/* The runner's convention for "not implemented: skip this test". */
+#define EXIT_UNIMPLEMENTED 89
+
+/* The DNS name in every certificate the runner makes (runner.go's baseCertTemplate); the shim
+ * verifies the runner's certificate against it unless -host-name names another. */
+#define RUNNER_CERT_NAME "test"
+
+#define MAX_INT_LIST 16
+
+typedef struct shim_opts {
+    int64_t port;
+    int64_t shim_id;
+    int ipv6;
+    int server;
+    int64_t resume_count;
+    int64_t min_version, max_version, expect_version;
+    int no_tls12, no_tls13;
+    const char *key_file, *cert_file, *trust_cert;
+    int shim_writes_first, shim_shuts_down, check_close_notify;
+    const char *host_name, *expect_server_name;
+    const char *advertise_alpn, *select_alpn, *expect_alpn;
+    int64_t curves[MAX_INT_LIST];
+    size_t n_curves;
+    int64_t expect_curve_id;
+    int expect_hrr, expect_no_hrr;
+    int key_update;
+    int expect_ems;
+    int64_t max_send_fragment, read_size;
+    int64_t export_keying_material;
+    const char *export_label, *export_context;
+    int use_export_context;
+    int verify_peer, require_any_client_cert;
+    int expect_session_miss, expect_no_session;
+    int64_t signing_prefs[MAX_INT_LIST], verify_prefs[MAX_INT_LIST];
+    size_t n_signing_prefs, n_verify_prefs;
+    int64_t expect_peer_sigalg;
+    int noop; /* target of the flags accepted as no-ops */
+    const char *noop_str;
+} shim_opts;
+
+enum flag_kind {
+    F_BOOL,    /* sets an int to 1 */
+    F_INT,     /* one int64_t parameter */
+    F_INTLIST, /* repeated int64_t parameter, appended (the count field follows the array) */
+    F_STR      /* one string parameter */
+};
+
+typedef struct flag_def {
+    const char *name;
+    enum flag_kind kind;
+    size_t off;       /* of the field in shim_opts */
+    size_t count_off; /* F_INTLIST: of the size_t count */
+} flag_def;
+
+#define FB(n, f)                                                                                   \
+    { n, F_BOOL, offsetof(shim_opts, f), 0 }
+#define FI(n, f)                                                                                   \
+    { n, F_INT, offsetof(shim_opts, f), 0 }
+#define FS(n, f)                                                                                   \
+    { n, F_STR, offsetof(shim_opts, f), 0 }
+#define FL(n, f, c)                                                                                \
+    { n, F_INTLIST, offsetof(shim_opts, f), offsetof(shim_opts, c) }
+
+/* Every flag the shim knows. A flag that is parsed here may still exit 89 later when its
+ * value asks for something tlsio lacks (see check_supported). */
+static const flag_def kFlags[] = {
+    FI("-port", port),
+    FI("-shim-id", shim_id),
+    FB("-ipv6", ipv6),
+    FB("-server", server),
+    FI("-resume-count", resume_count),
+    FI("-min-version", min_version),
+    FI("-max-version", max_version),
+    FI("-expect-version", expect_version),
+    FB("-no-tls12", no_tls12),
+    FB("-no-tls13", no_tls13),
+    FS("-key-file", key_file),
+    FS("-cert-file", cert_file),
+    FS("-trust-cert", trust_cert),
+    FB("-shim-writes-first", shim_writes_first),
+    FB("-shim-shuts-down", shim_shuts_down),
+    FB("-check-close-notify", check_close_notify),
+    FS("-host-name", host_name),
+    FS("-expect-server-name", expect_server_name),
+    FS("-advertise-alpn", advertise_alpn),
+    FS("-select-alpn", select_alpn),
+    FS("-expect-alpn", expect_alpn),
+    FL("-curves", curves, n_curves),
+    FI("-expect-curve-id", expect_curve_id),
+    FB("-expect-hrr", expect_hrr),
+    FB("-expect-no-hrr", expect_no_hrr),
+    FB("-key-update", key_update),
+    FB("-expect-extended-master-secret", expect_ems),
+    FI("-max-send-fragment", max_send_fragment),
+    FI("-read-size", read_size),
+    FI("-export-keying-material", export_keying_material),
+    FS("-export-label", export_label),
+    FS("-export-context", export_context),
+    FB("-use-export-context", use_export_context),
+    FB("-verify-peer", verify_peer),
+    FB("-require-any-client-certificate", require_any_client_cert),
+    FB("-expect-session-miss", expect_session_miss),
+    FB("-expect-no-session", expect_no_session),
+    FL("-signing-prefs", signing_prefs, n_signing_prefs),
+    FL("-verify-prefs", verify_prefs, n_verify_prefs),
+    FI("-expect-peer-signature-algorithm", expect_peer_sigalg),
+    /* No-ops: blocking I/O and an explicit handshake give the same observable behaviour;
+     * tlsio never speaks SSL 3.0 / TLS 1.0 / 1.1; extension order is not a checked property. */
+    FB("-async", noop),
+    FB("-implicit-handshake", noop),
+    FB("-no-tls1", noop),
+    FB("-no-tls11", noop),
+    FB("-no-ssl3", noop),
+    FB("-permute-extensions", noop),
+    /* The split-handshake helper's path, passed to every shim; tlsio has no handshaker. */
+    FS("-handshaker-path", noop_str),
+};
+
+/* ---- output ---------------------------------------------------------------------------- */
+
+/* "illegal_parameter" -> "ILLEGAL_PARAMETER". */
+static void upper_snake(const char *in, char *out, size_t cap) {
+    size_t i = 0;
+    for (; in[i] != '\0' && i + 1 < cap; i++)
+        out[i] = (in[i] >= 'a' && in[i] <= 'z') ? (char)(in[i] - 'a' + 'A') : in[i];
+    out[i] = '\0';
+}
+
+static int unimplemented(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int unimplemented(const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("bogo shim: not implemented: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    return EXIT_UNIMPLEMENTED;
+}
+
+static int shim_error(const char *code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int shim_error(const char *code, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, ":%s: ", code);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    return 1;
+}
+
+/* ---- flags ----------------------------------------------------------------------------- */
+
+static int parse_int(const char *s, int64_t *out) {
+    if (s == NULL || *s == '\0') return 0;
+    char *end = NULL;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    if (errno != 0 || *end != '\0') return 0;
+    *out = (int64_t)v;
+    return 1;
+}
+
+static int remove_prefix(const char **name, const char *prefix) {
+    size_t n = strlen(prefix);
+    if (strncmp(*name, prefix, n) == 0 && (*name)[n] == '-') {
+        *name += n;
+        return 1;
+    }
+    return 0;
+}
+
+/* Returns 0, EXIT_UNIMPLEMENTED for an unknown flag, or 1 for a malformed command line. */
+static int parse_flags(int argc, char **argv, shim_opts *o) {
+    for (int i = 1; i < argc; i++) {
+        const char *name = argv[i];
+        int apply = 1;
+        /* The runner's prefixes (test_config.cc): -on-shim-X applies to the shim,
+         * -on-handshaker-X to the split handshaker (none here); -on-initial-X to the first
+         * connection, -on-resume-X / -on-retry-X to resumption / 0-RTT retry connections, which
+         * this shim never makes (-resume-count > 0 exits 89). Unknown names still exit 89. */
+        if (remove_prefix(&name, "-on-shim")) {
+        } else if (remove_prefix(&name, "-on-handshaker")) {
+            apply = 0;
+        }
+        if (remove_prefix(&name, "-on-initial")) {
+        } else if (remove_prefix(&name, "-on-resume") || remove_prefix(&name, "-on-retry")) {
+            apply = 0;
+        }
+        const flag_def *f = NULL;
+        for (size_t k = 0; k < sizeof(kFlags) / sizeof(kFlags[0]); k++)
+            if (strcmp(kFlags[k].name, name) == 0) f = &kFlags[k];
+        if (f == NULL) return unimplemented("flag %s", argv[i]);
+        const char *param = NULL;
+        if (f->kind != F_BOOL) {
+            if (i + 1 >= argc) {
+                fprintf(stderr, "bogo shim: missing parameter for %s\n", argv[i]);
+                return 1;
+            }
+            param = argv[++i];
+        }
+        if (!apply) continue;
+        char *field = (char *)o + f->off;
+        int64_t v = 0;
+        switch (f->kind) {
+        case F_BOOL:
+            *(int *)(void *)field = 1;
+            break;
+        case F_STR:
+            *(const char **)(void *)field = param;
+            break;
+        case F_INT:
+        case F_INTLIST:
+            if (!parse_int(param, &v)) {
+                fprintf(stderr, "bogo shim: invalid parameter for %s: %s\n", argv[i], param);
+                return 1;
+            }
+            if (f->kind == F_INT) {
+                *(int64_t *)(void *)field = v;
+            } else {
+                size_t *n = (size_t *)(void *)((char *)o + f->count_off);
+                if (*n >= MAX_INT_LIST) return unimplemented("more than %d %s", MAX_INT_LIST, name);
+                ((int64_t *)(void *)field)[(*n)++] = v;
+            }
+            break;
+        }
+    }
+    return 0;
+}
+
+/* ---- configuration ----------------------------------------------------------------------- */
+
+/* Whether the certificate in the PEM file names host (DNS name or IP literal). */
+static int cert_file_names_host(const char *path, const char *host) {
+    FILE *f = fopen(path, "r");
+    if (f == NULL) return 0;
+    X509 *x = PEM_read_X509(f, NULL, NULL, NULL);
+    fclose(f);
+    if (x == NULL) return 0;
+    int ok =
+        X509_check_host(x, host, strlen(host), 0, NULL) == 1 || X509_check_ip_asc(x, host, 0) == 1;
+    X509_free(x);
+    return ok;
+}
+
+/* Decisions that need no connection: which flags ask for what tlsio does not do. Returns 0 or
+ * EXIT_UNIMPLEMENTED (or 1 for contradictory flags). */
+static int check_supported(const shim_opts *o) {
+    if (o->resume_count > 0) return unimplemented("-resume-count (no session resumption)");
+    if (o->export_keying_material > 0)
+        return unimplemented("-export-keying-material (the engine keeps no exporter secret "
+                             "after the handshake)");
+    if (o->server && (o->verify_peer || o->require_any_client_cert))
+        return unimplemented("client certificate authentication on the server");
+    if (o->require_any_client_cert) return unimplemented("-require-any-client-certificate");
+    if (o->n_signing_prefs > 0) return unimplemented("-signing-prefs");
+    if (o->n_verify_prefs > 0) return unimplemented("-verify-prefs");
+    if (o->expect_peer_sigalg != 0) return unimplemented("-expect-peer-signature-algorithm");
+    if (o->max_version != 0 && o->max_version < TLS_VERSION_1_2)
+        return unimplemented("-max-version %lld (tlsio speaks TLS 1.2 and 1.3 only)",
+                             (long long)o->max_version);
+    if (o->min_version > TLS_VERSION_1_3 || o->max_version > TLS_VERSION_1_3)
+        return unimplemented("a version above TLS 1.3");
+    if (o->expect_version != 0 && o->expect_version != TLS_VERSION_1_2 &&
+        o->expect_version != TLS_VERSION_1_3)
+        return unimplemented("-expect-version %lld", (long long)o->expect_version);
+    for (size_t i = 0; i < o->n_curves; i++) {
+        if (o->curves[i] < 0 || o->curves[i] > 0xffff ||
+            strcmp(tls_group_name((uint16_t)o->curves[i]), "unknown") == 0)
+            return unimplemented("group %lld", (long long)o->curves[i]);
+    }
+    if (o->advertise_alpn != NULL && !o->server) {
+        /* Wire form (u8-length-prefixed names); tlsio's setter takes a comma-separated list. */
+        const unsigned char *p = (const unsigned char *)o->advertise_alpn;
+        size_t len = strlen(o->advertise_alpn);
+        for (size_t i = 0; i < len;) {
+            size_t n = p[i];
+            if (n == 0 || i + 1 + n > len) {
+                fprintf(stderr, "bogo shim: malformed -advertise-alpn\n");
+                return 1;
+            }
+            if (memchr(p + i + 1, ',', n) != NULL)
+                return unimplemented("an ALPN protocol name containing ','");
+            i += 1 + n;
+        }
+    }
+    if (o->select_alpn != NULL && strchr(o->select_alpn, ',') != NULL)
+        return unimplemented("an ALPN protocol name containing ','");
+    if (o->select_alpn != NULL && o->select_alpn[0] == '\0')
+        return unimplemented("selecting an empty ALPN protocol");
+    if (!o->server && o->host_name != NULL && o->trust_cert != NULL &&
+        !cert_file_names_host(o->trust_cert, o->host_name))
+        /* tlsio always verifies the server's name; BoringSSL's shim does not verify it. */
+        return unimplemented("-host-name %s, which the runner's certificate does not name "
+                             "(tlsio cannot skip host name verification)",
+                             o->host_name);
+    if (o->max_send_fragment < 0 || o->read_size < 0) {
+        fprintf(stderr, "bogo shim: negative size\n");
+        return 1;
+    }
+    return 0;
+}
+
+static int config_error(tls_config *cfg, const char *what) {
+    return shim_error("USAGE", "%s: %s", what, tls_config_error(cfg));
+}
+
+static int build_config(const shim_opts *o, tls_config *cfg) {
+    uint16_t min = TLS_VERSION_1_2, max = TLS_VERSION_1_3;
+    if (o->min_version > min) min = (uint16_t)o->min_version;
+    if (o->max_version != 0 && o->max_version < max) max = (uint16_t)o->max_version;
+    if (o->no_tls13 && max > TLS_VERSION_1_2) max = TLS_VERSION_1_2;
+    if (o->no_tls12 && min < TLS_VERSION_1_3) min = TLS_VERSION_1_3;
+    if (min > max) return shim_error("USAGE", "no protocol version is enabled");
+    if (tls_config_set_versions(cfg, min, max) != 0) return config_error(cfg, "versions");
+
+    if (o->n_curves > 0) {
+        char names[256] = "";
+        for (size_t i = 0; i < o->n_curves; i++) {
+            if (i > 0) strncat(names, ":", sizeof(names) - strlen(names) - 1);
+            strncat(names, tls_group_name((uint16_t)o->curves[i]),
+                    sizeof(names) - strlen(names) - 1);
+        }
+        if (tls_config_set_groups(cfg, names) != 0) return config_error(cfg, "-curves");
+    }
+
+    if (o->server) {
+        if (o->select_alpn != NULL && tls_config_set_alpn(cfg, o->select_alpn) != 0)
+            return config_error(cfg, "-select-alpn");
+    } else if (o->advertise_alpn != NULL) {
+        const unsigned char *p = (const unsigned char *)o->advertise_alpn;
+        size_t len = strlen(o->advertise_alpn);
+        char *list = malloc(len + 1);
+        if (list == NULL) return shim_error("OUT_OF_MEMORY", "ALPN list");
+        size_t w = 0;
+        for (size_t i = 0; i < len; i += 1 + p[i]) {
+            if (w > 0) list[w++] = ',';
+            memcpy(list + w, p + i + 1, p[i]);
+            w += p[i];
+        }
+        list[w] = '\0';
+        int rc = tls_config_set_alpn(cfg, list);
+        free(list);
+        if (rc != 0) return config_error(cfg, "-advertise-alpn");
+    }
+
+    if (o->trust_cert != NULL && tls_config_add_ca_file(cfg, o->trust_cert) != 0)
+        return config_error(cfg, "-trust-cert");
+    if (o->cert_file != NULL || o->key_file != NULL) {
+        if (o->cert_file == NULL || o->key_file == NULL)
+            return shim_error("USAGE", "-cert-file and -key-file go together");
+        if (tls_config_add_cert_file(cfg, o->cert_file, o->key_file) != 0)
+            return config_error(cfg, "-cert-file/-key-file");
+    }
+    return 0;
+}
+
+/* ---- the connection ---------------------------------------------------------------------- */
+
+typedef struct shim_conn {
+    const shim_opts *o;
+    tls_engine *e;
+    int fd;
+    int eof;      /* the socket reached end of stream */
+    int hrr_seen; /* last tlsio_testing_hrr_seen() value while the handshake ran */
+} shim_conn;
+
+static int connect_runner(const shim_opts *o) {
+    if (o->port <= 0 || o->port > 65535) {
+        fprintf(stderr, "bogo shim: -port is required\n");
+        return -1;
+    }
+    int fd = socket(o->ipv6 ? AF_INET6 : AF_INET, SOCK_STREAM, 0);
+    if (fd < 0) return -1;
+    int rc;
+    if (o->ipv6) {
+        struct sockaddr_in6 a;
+        memset(&a, 0, sizeof(a));
+        a.sin6_family = AF_INET6;
+        a.sin6_port = htons((uint16_t)o->port);
+        a.sin6_addr = in6addr_loopback;
+        rc = connect(fd, (struct sockaddr *)&a, sizeof(a));
+    } else {
+        struct sockaddr_in a;
+        memset(&a, 0, sizeof(a));
+        a.sin_family = AF_INET;
+        a.sin_port = htons((uint16_t)o->port);
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        rc = connect(fd, (struct sockaddr *)&a, sizeof(a));
+    }
+    if (rc != 0) {
+        fprintf(stderr, "bogo shim: connect to port %lld: %s\n", (long long)o->port,
+                strerror(errno));
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+static int send_all(int fd, const uint8_t *p, size_t n) {
+    while (n > 0) {
+        ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) return -1;
+        p += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+/* Sends everything the engine has queued. 0, or -1 after a socket error (reported). */
+static int flush_out(shim_conn *c) {
+    size_t n;
+    const uint8_t *p;
+    while ((p = tls_engine_send_buf(c->e, &n)) != NULL) {
+        ssize_t w = send(c->fd, p, n, MSG_NOSIGNAL);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) {
+            fprintf(stderr, ":SOCKET: send: %s\n", strerror(errno));
+            return -1;
+        }
+        tls_engine_send_ack(c->e, (size_t)w);
+    }
+    return 0;
+}
+
+/* Reports the engine's failure (after sending its alert, best effort). Returns 1. */
+static int engine_failure(shim_conn *c) {
+    size_t n;
+    while (tls_engine_send_buf(c->e, &n) != NULL) {
+        const uint8_t *p = tls_engine_send_buf(c->e, &n);
+        ssize_t w = send(c->fd, p, n, MSG_NOSIGNAL);
+        if (w <= 0) break;
+        tls_engine_send_ack(c->e, (size_t)w);
+    }
+    char name[64];
+    upper_snake(tls_error_code_name(tls_engine_error_code(c->e)), name, sizeof(name));
+    if (tls_engine_error_category(c->e) == TLS_ERRCAT_PEER_ALERT)
+        fprintf(stderr, ":PEER_ALERT_%s: %s\n", name, tls_engine_error(c->e));
+    else
+        fprintf(stderr, ":%s: %s\n", name, tls_engine_error(c->e));
+    return 1;
+}
+
+/*
+ * One read from the socket into the engine. At end of stream: with `eof_is_error` (during the
+ * handshake, or with -check-close-notify) the engine records truncation unless close_notify
+ * came first; otherwise c->eof is set and it is left to the caller. Returns 0, 1 after an engine
+ * failure or -1 after a socket error (both reported).
+ */
+static int fill_in(shim_conn *c, int eof_is_error) {
+    size_t cap;
+    uint8_t *p = tls_engine_recv_buf(c->e, &cap);
+    if (p == NULL || cap == 0) return shim_error("INTERNAL", "the engine takes no input");
+    ssize_t r;
+    do {
+        r = recv(c->fd, p, cap, 0);
+    } while (r < 0 && errno == EINTR);
+    if (r < 0) {
+        fprintf(stderr, ":SOCKET: recv: %s\n", strerror(errno));
+        return -1;
+    }
+    if (r == 0) {
+        c->eof = 1;
+        if (eof_is_error && tls_engine_recv_eof(c->e) != 0) return engine_failure(c);
+        return 0;
+    }
+    int rc = tls_engine_recv_ack(c->e, (size_t)r);
+    int hrr = tlsio_testing_hrr_seen(c->e);
+    if (hrr >= 0) c->hrr_seen = hrr;
+    if (rc != 0) return engine_failure(c);
+    return 0;
+}
+
+static int do_handshake(shim_conn *c) {
+    for (;;) {
+        if (flush_out(c) != 0) return 1;
+        unsigned st = tls_engine_status(c->e);
+        if (st & TLS_ST_FAILED) return engine_failure(c);
+        if (st & TLS_ST_CONNECTED) return 0;
+        if (!(st & TLS_ST_WANT_RECV))
+            return shim_error("INTERNAL", "the handshake stalled (status 0x%x)", st);
+        int rc = fill_in(c, 1);
+        if (rc != 0) return 1;
+    }
+}
+
+/* Reads up to cap bytes of application data. >0 bytes, 0 at the end of the stream (peer's
+ * close_notify, or a bare EOF without -check-close-notify), -1 after a reported failure. */
+static long read_app(shim_conn *c, uint8_t *buf, size_t cap) {
+    for (;;) {
+        size_t n;
+        const uint8_t *p = tls_engine_read_buf(c->e, &n);
+        if (p != NULL && n > 0) {
+            if (n > cap) n = cap;
+            memcpy(buf, p, n);
+            tls_engine_read_ack(c->e, n);
+            return (long)n;
+        }
+        if (flush_out(c) != 0) return -1; /* e.g. our KeyUpdate answer */
+        unsigned st = tls_engine_status(c->e);
+        if (st & TLS_ST_FAILED) {
+            engine_failure(c);
+            return -1;
+        }
+        if (st & TLS_ST_PEER_CLOSED) return 0;
+        if (c->eof) return 0;
+        if (fill_in(c, c->o->check_close_notify) != 0) return -1;
+    }
+}
+
+/* Writes all of buf, in records of at most -max-send-fragment bytes. 0 or 1 (reported). */
+static int write_app(shim_conn *c, const uint8_t *buf, size_t len) {
+    size_t frag = c->o->max_send_fragment > 0 ? (size_t)c->o->max_send_fragment : 16384;
+    while (len > 0) {
+        size_t room;
+        uint8_t *p = tls_engine_write_buf(c->e, &room);
+        if (p == NULL || room == 0) {
+            if (tls_engine_status(c->e) & TLS_ST_FAILED) return engine_failure(c);
+            if (tls_engine_send_buf(c->e, &room) == NULL)
+                return shim_error("USAGE", "the engine accepts no application data");
+            if (flush_out(c) != 0) return 1;
+            continue;
+        }
+        size_t m = len < room ? len : room;
+        if (m > frag) m = frag;
+        memcpy(p, buf, m);
+        if (tls_engine_write_ack(c->e, m) != 0) return engine_failure(c);
+        if (flush_out(c) != 0) return 1;
+        buf += m;
+        len -= m;
+    }
+    return 0;
+}
+
+static int check_expectations(shim_conn *c) {
+    const shim_opts *o = c->o;
+    uint16_t v = tls_engine_version(c->e);
+    if (o->expect_version != 0 && v != o->expect_version)
+        return shim_error("EXPECTATION_FAILED",
+                          "-expect-version: negotiated %u (%s), expected %lld", v,
+                          tls_version_name(v), (long long)o->expect_version);
+    uint16_t g = tls_engine_group(c->e);
+    if (o->expect_curve_id != 0 && g != o->expect_curve_id)
+        return shim_error("EXPECTATION_FAILED",
+                          "-expect-curve-id: negotiated %u (%s), expected %lld", g,
+                          tls_group_name(g), (long long)o->expect_curve_id);
+    if (o->expect_hrr && !c->hrr_seen)
+        return shim_error("EXPECTATION_FAILED", "-expect-hrr: there was no HelloRetryRequest");
+    if (o->expect_no_hrr && c->hrr_seen)
+        return shim_error("EXPECTATION_FAILED", "-expect-no-hrr: there was a HelloRetryRequest");
+    const char *alpn = tls_engine_alpn(c->e);
+    if (alpn == NULL) alpn = "";
+    if (o->expect_alpn != NULL && strcmp(alpn, o->expect_alpn) != 0)
+        return shim_error("EXPECTATION_FAILED", "-expect-alpn: negotiated \"%s\", expected \"%s\"",
+                          alpn, o->expect_alpn);
+    if (o->expect_server_name != NULL) {
+        const char *sni = tls_engine_server_name(c->e);
+        if (sni == NULL || strcmp(sni, o->expect_server_name) != 0)
+            return shim_error("EXPECTATION_FAILED",
+                              "-expect-server-name: got \"%s\", expected \"%s\"", sni ? sni : "",
+                              o->expect_server_name);
+    }
+    /* -expect-extended-master-secret holds for every tlsio connection: TLS 1.2 requires
+     * RFC 7627's extended master secret in both roles, and TLS 1.3's key schedule has its
+     * properties (BoringSSL reports it as supported there too). */
+    if (o->expect_ems && v != TLS_VERSION_1_2 && v != TLS_VERSION_1_3)
+        return shim_error("EXPECTATION_FAILED", "-expect-extended-master-secret");
+    return 0;
+}
+
+/*
+ * BoringSSL's shim runs in "quiet shutdown" mode unless -check-close-notify: it then sends no
+ * close_notify and does not require the peer's. With -check-close-notify: when the shim shuts
+ * down first it sends close_notify and then waits for the peer's; otherwise the echo loop has
+ * already seen the peer's close_notify (a bare EOF failed there) and the shim answers it.
+ */
+static int do_shutdown(shim_conn *c) {
+    if (!c->o->check_close_notify) return 0;
+    if (tls_engine_close(c->e) != 0) return engine_failure(c);
+    if (flush_out(c) != 0) return 1;
+    if (c->o->shim_shuts_down) {
+        uint8_t sink[512];
+        for (;;) {
+            long n = read_app(c, sink, sizeof(sink));
+            if (n < 0) return 1;
+            if (n == 0) break; /* application data sent before the peer's close_notify: dropped */
+        }
+    }
+    return 0;
+}
+
+static int run_connection(shim_conn *c) {
+    const shim_opts *o = c->o;
+    uint8_t id[8];
+    for (int i = 0; i < 8; i++)
+        id[i] = (uint8_t)((uint64_t)o->shim_id >> (8 * i));
+    if (send_all(c->fd, id, sizeof(id)) != 0)
+        return shim_error("SOCKET", "sending the shim id: %s", strerror(errno));
+
+    int rc = do_handshake(c);
+    if (rc == 0) rc = check_expectations(c);
+    if (rc != 0) return rc;
+
+    if (o->shim_writes_first && write_app(c, (const uint8_t *)"hello", 5) != 0) return 1;
+    if (!o->shim_shuts_down) {
+        /* BoringSSL's shim reads 512 bytes at a time unless -read-size says otherwise, so
+         * records are returned over several reads. */
+        size_t cap = o->read_size > 0 ? (size_t)o->read_size : 512;
+        uint8_t *buf = malloc(cap);
+        if (buf == NULL) return shim_error("OUT_OF_MEMORY", "read buffer");
+        for (;;) {
+            long n = read_app(c, buf, cap);
+            if (n < 0) {
+                rc = 1;
+                break;
+            }
+            if (n == 0) break;
+            if (o->key_update) {
+                int k = tls_engine_key_update(c->e, 0);
+                if (k != 0) {
+                    char name[64];
+                    upper_snake(tls_error_code_name(k), name, sizeof(name));
+                    rc = shim_error(name, "-key-update: KeyUpdate refused (%s)",
+                                    tls_version_name(tls_engine_version(c->e)));
+                    break;
+                }
+            }
+            for (long i = 0; i < n; i++)
+                buf[i] ^= 0xff;
+            if (write_app(c, buf, (size_t)n) != 0) {
+                rc = 1;
+                break;
+            }
+        }
+        free(buf);
+        if (rc != 0) return rc;
+    }
+    return do_shutdown(c);
+}
+
+int main(int argc, char **argv) {
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "-is-handshaker-supported") == 0) {
+            /* The runner asks before generating split-handshake tests: tlsio has none. */
+            printf("No\n");
+            return 0;
+        }
+    }
+
+    shim_opts o;
+    memset(&o, 0, sizeof(o));
+    int rc = parse_flags(argc, argv, &o);
+    if (rc == 0) rc = check_supported(&o);
+    if (rc != 0) return rc;
+
+    tls_config *cfg = tls_config_new();
+    if (cfg == NULL) return shim_error("OUT_OF_MEMORY", "tls_config_new");
+    rc = build_config(&o, cfg);
+    if (rc != 0) {
+        tls_config_free(cfg);
+        return rc;
+    }
+
+    shim_conn c;
+    memset(&c, 0, sizeof(c));
+    c.o = &o;
+    /* The runner's certificates are self-signed and named "test" (runner.go); it passes the
+     * certificate as -trust-cert. */
+    c.e = o.server ? tls_engine_new_server(cfg)
+                   : tls_engine_new_client(cfg, o.host_name ? o.host_name : RUNNER_CERT_NAME);
+    if (c.e == NULL) {
+        tls_config_free(cfg);
+        return shim_error("USAGE", "the engine could not be created (%s)",
+                          o.server ? "a server needs -cert-file and -key-file" : "bad arguments");
+    }
+    tls_engine_set_time(c.e, (int64_t)time(NULL));
+    c.fd = connect_runner(&o);
+    if (c.fd < 0) {
+        rc = 1;
+    } else {
+        rc = run_connection(&c);
+        close(c.fd);
+    }
+    tls_engine_free(c.e);
+    tls_config_free(cfg);
+    return rc;
+}

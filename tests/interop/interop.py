@@ -1,0 +1,1069 @@
+#!/usr/bin/env python3
+"""Interop tests: tlsio's tls-client and tls-server against real TLS peers.
+
+    interop.py --client PATH/tls-client --server PATH/tls-server [--only REGEX] [--load N]
+
+Our client against `openssl s_server`, `gnutls-serv` and `bssl-tool server`; our server
+against `openssl s_client`, `gnutls-cli`, `curl` and Python's ssl module: TLS 1.3 with each
+suite and the groups X25519 and P-256, with ALPN and SNI, each moving data both ways; TLS 1.2
+(ECDHE_ECDSA and ECDHE_RSA with AES-128-GCM, AES-256-GCM, ChaCha20) against the same peers
+restricted to 1.2, version negotiation and the downgrade sentinel. Then failure cases
+(including TLS 1.2 peers without the extended master secret) and a load case (1,000
+concurrent clients against one tls-server).
+
+Everything runs on 127.0.0.1 with certificates made for this run (openssl CLI) in a
+temporary directory. Every wait is bounded; only processes this script started are stopped.
+Each case prints one line; the last line is `N passed, M failed`; the exit status is 1 if
+any case failed (a missing peer program is a failure, not a skip).
+"""
+import argparse
+import os
+import re
+import resource
+import selectors
+import socket
+import ssl
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+# (IANA name, gnutls priority token)
+SUITES = [
+    ("TLS_AES_128_GCM_SHA256", "AES-128-GCM"),
+    ("TLS_AES_256_GCM_SHA384", "AES-256-GCM"),
+    ("TLS_CHACHA20_POLY1305_SHA256", "CHACHA20-POLY1305"),
+]
+
+# TLS 1.2: (IANA name, OpenSSL name, gnutls cipher token, gnutls kx token, certificate)
+TLS12_SUITES = [
+    ("TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", "ECDHE-ECDSA-AES128-GCM-SHA256", "AES-128-GCM",
+     "ECDHE-ECDSA", "leaf"),
+    ("TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384", "ECDHE-ECDSA-AES256-GCM-SHA384", "AES-256-GCM",
+     "ECDHE-ECDSA", "leaf"),
+    ("TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256", "ECDHE-ECDSA-CHACHA20-POLY1305",
+     "CHACHA20-POLY1305", "ECDHE-ECDSA", "leaf"),
+    ("TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", "ECDHE-RSA-AES128-GCM-SHA256", "AES-128-GCM",
+     "ECDHE-RSA", "rsa"),
+    ("TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384", "ECDHE-RSA-AES256-GCM-SHA384", "AES-256-GCM",
+     "ECDHE-RSA", "rsa"),
+    ("TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256", "ECDHE-RSA-CHACHA20-POLY1305",
+     "CHACHA20-POLY1305", "ECDHE-RSA", "rsa"),
+]
+
+# RFC 8446 §4.1.3: the last 8 bytes of ServerHello.random of a TLS 1.3 server negotiating 1.2.
+DOWNGRADE_TLS12 = bytes.fromhex("444f574e47524401")
+
+
+class Suite12:
+    def __init__(self, row):
+        self.iana, self.openssl, self.gnutls, self.gnutls_kx, self.cert = row
+
+
+class Group:
+    def __init__(self, ours, openssl, gnutls, bssl, openssl_tempkey, gnutls_desc):
+        self.ours = ours                  # tlsio name (--group, summary line)
+        self.openssl = openssl            # openssl -groups / curl --curves
+        self.gnutls = gnutls              # gnutls priority token
+        self.bssl = bssl                  # bssl-tool -curves and its "ECDHE curve:" line
+        self.openssl_tempkey = openssl_tempkey  # s_client "Server Temp Key:" wording
+        self.gnutls_desc = gnutls_desc    # gnutls "- Description:" part
+
+
+GROUPS = [
+    Group("x25519", "X25519", "GROUP-X25519", "X25519", "X25519", "ECDHE-X25519"),
+    Group("secp256r1", "P-256", "GROUP-SECP256R1", "P-256", "prime256v1", "ECDHE-SECP256R1"),
+]
+
+TIMEOUT = 15  # seconds for any single wait
+
+
+class CaseFailure(Exception):
+    pass
+
+
+def check(cond, what):
+    if not cond:
+        raise CaseFailure(what)
+
+
+def tail(b, n=600):
+    s = b.decode("utf-8", "replace")
+    return s if len(s) <= n else "..." + s[-n:]
+
+
+class Proc:
+    """A started program with its stdout and stderr collected by reader threads."""
+
+    def __init__(self, name, argv, stdin=True, env=None):
+        self.name = name
+        self.argv = argv
+        try:
+            self.p = subprocess.Popen(
+                argv, stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+        except FileNotFoundError:
+            raise CaseFailure(f"missing program {argv[0]!r} (CI installs it: see .ci/deps.sh)")
+        self.out = bytearray()
+        self.err = bytearray()
+        self.cond = threading.Condition()
+        self.threads = [threading.Thread(target=self._pump, args=(self.p.stdout, self.out),
+                                         daemon=True),
+                        threading.Thread(target=self._pump, args=(self.p.stderr, self.err),
+                                         daemon=True)]
+        for t in self.threads:
+            t.start()
+
+    def _pump(self, f, buf):
+        while True:
+            chunk = os.read(f.fileno(), 65536)
+            with self.cond:
+                if not chunk:
+                    self.cond.notify_all()
+                    return
+                buf.extend(chunk)
+                self.cond.notify_all()
+
+    @property
+    def pid(self):
+        return self.p.pid
+
+    def alive(self):
+        return self.p.poll() is None
+
+    def wait_for(self, pattern, stream="out", timeout=TIMEOUT):
+        """Waits until stdout (or stderr, or "any") matches the regex; returns the match."""
+        rx = re.compile(pattern.encode() if isinstance(pattern, str) else pattern)
+        end = time.monotonic() + timeout
+        with self.cond:
+            while True:
+                bufs = {"out": [self.out], "err": [self.err], "any": [self.out, self.err]}[stream]
+                for b in bufs:
+                    m = rx.search(bytes(b))
+                    if m:
+                        return m
+                left = end - time.monotonic()
+                if left <= 0 or (not self.alive() and not any(t.is_alive() for t in self.threads)):
+                    raise CaseFailure(f"{self.name}: no {pattern!r} on std{stream} within "
+                                      f"{timeout}s (exit {self.p.poll()}); {self.diag()}")
+                self.cond.wait(min(left, 0.2))
+
+    def send(self, data):
+        try:
+            self.p.stdin.write(data)
+            self.p.stdin.flush()
+        except BrokenPipeError:
+            raise CaseFailure(f"{self.name}: exited before reading its input; {self.diag()}")
+
+    def close_stdin(self):
+        if self.p.stdin and not self.p.stdin.closed:
+            try:
+                self.p.stdin.close()
+            except BrokenPipeError:
+                pass
+
+    def wait(self, timeout=TIMEOUT):
+        try:
+            rc = self.p.wait(timeout)
+        except subprocess.TimeoutExpired:
+            raise CaseFailure(f"{self.name}: still running after {timeout}s; {self.diag()}")
+        for t in self.threads:
+            t.join(timeout)
+        return rc
+
+    def stop(self):
+        """Ends this process (ours by construction) and collects the rest of its output."""
+        self.close_stdin()
+        if self.alive():
+            self.p.terminate()
+            try:
+                self.p.wait(3)
+            except subprocess.TimeoutExpired:
+                self.p.kill()
+                self.p.wait(3)
+        for t in self.threads:
+            t.join(3)
+
+    def text(self, stream="out"):
+        with self.cond:
+            return bytes(self.out if stream == "out" else self.err).decode("utf-8", "replace")
+
+    def diag(self):
+        with self.cond:
+            return f"stdout: {tail(self.out)!r} stderr: {tail(self.err)!r}"
+
+
+class Case:
+    """One named sub-case: the processes it starts are stopped when it ends."""
+
+    def __init__(self):
+        self.procs = []
+
+    def spawn(self, name, argv, stdin=True):
+        p = Proc(name, argv, stdin=stdin)
+        self.procs.append(p)
+        return p
+
+    def close(self):
+        for p in self.procs:
+            p.stop()
+
+    def sanitizer_check(self, ours):
+        """Fails the case if one of our programs reported a sanitizer error."""
+        for p in ours:
+            err = p.text("err")
+            if "AddressSanitizer" in err or "LeakSanitizer" in err or "runtime error:" in err:
+                raise CaseFailure(f"{p.name}: sanitizer report: {tail(p.err, 2000)}")
+
+
+def free_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def listening(port):
+    """Whether some socket listens on port (from /proc/net/tcp{,6}: no connection is made)."""
+    for path in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            with open(path) as f:
+                next(f)
+                for line in f:
+                    fields = line.split()
+                    if fields[3] == "0A" and int(fields[1].rsplit(":", 1)[1], 16) == port:
+                        return True
+        except FileNotFoundError:
+            pass
+    return False
+
+
+def start_peer_server(case, name, make_argv, stdin=True):
+    """Starts a peer server on a free port; retries with another port if that one was taken."""
+    last = None
+    for _ in range(3):
+        port = free_port()
+        p = case.spawn(name, make_argv(port), stdin=stdin)
+        end = time.monotonic() + TIMEOUT
+        while time.monotonic() < end and p.alive() and not listening(port):
+            time.sleep(0.02)
+        if p.alive() and listening(port):
+            return p, port
+        p.stop()
+        last = p
+    raise CaseFailure(f"{name} did not start listening; {last.diag()}")
+
+
+class Interop:
+    def __init__(self, args, tmp):
+        self.client = os.path.abspath(args.client)
+        self.server = os.path.abspath(args.server)
+        self.tmp = tmp
+        self.results = []
+        self.only = re.compile(args.only) if args.only else None
+        self.load_n = args.load
+        self.make_pki()
+
+    # ---- certificates ------------------------------------------------------------------
+
+    def f(self, name):
+        return os.path.join(self.tmp, name)
+
+    def openssl(self, *argv):
+        r = subprocess.run(["openssl", *argv], cwd=self.tmp, capture_output=True, timeout=60)
+        if r.returncode != 0:
+            sys.exit(f"openssl {' '.join(argv)} failed: {r.stderr.decode()}")
+
+    def make_ca(self, name, cn):
+        self.openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+                     "-nodes", "-keyout", f"{name}.key", "-out", f"{name}.pem", "-subj",
+                     f"/CN={cn}", "-days", "2", "-addext", "basicConstraints=critical,CA:TRUE",
+                     "-addext", "keyUsage=critical,keyCertSign,cRLSign")
+
+    def make_leaf(self, name, cn, sans, rsa=False):
+        with open(self.f(f"{name}.ext"), "w") as f:
+            f.write(f"subjectAltName={sans}\nbasicConstraints=CA:FALSE\n"
+                    "keyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n")
+        key = ["rsa:2048"] if rsa else ["ec", "-pkeyopt", "ec_paramgen_curve:P-256"]
+        self.openssl("req", "-newkey", *key, "-nodes",
+                     "-keyout", f"{name}.key", "-out", f"{name}.csr", "-subj", f"/CN={cn}")
+        self.openssl("x509", "-req", "-in", f"{name}.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
+                     "-set_serial", str(abs(hash(name)) % 100000 + 2), "-days", "2",
+                     "-extfile", f"{name}.ext", "-out", f"{name}.pem")
+        # bssl-tool server takes the key and the certificate from one PEM file.
+        with open(self.f(f"{name}.keycert.pem"), "w") as out:
+            for part in (f"{name}.key", f"{name}.pem"):
+                with open(self.f(part)) as src:
+                    out.write(src.read())
+
+    def make_pki(self):
+        if subprocess.run(["which", "openssl"], capture_output=True).returncode != 0:
+            sys.exit("interop: the openssl program is needed to make the test certificates")
+        self.make_ca("ca", "tlsio interop CA")
+        self.make_ca("other-ca", "tlsio untrusted CA")
+        # The default chain, and a second one our server must pick by SNI.
+        self.make_leaf("leaf", "localhost", "DNS:localhost,DNS:test.example,IP:127.0.0.1")
+        self.make_leaf("other", "other.example", "DNS:other.example")
+        # ECDHE_RSA suites (TLS 1.2) need an RSA key; our server holds it as a third chain.
+        self.make_leaf("rsa", "other.example",
+                       "DNS:other.example,DNS:localhost,DNS:test.example,IP:127.0.0.1", rsa=True)
+
+    # ---- running cases -----------------------------------------------------------------
+
+    def run(self, name, fn, *a):
+        if self.only and not self.only.search(name):
+            return
+        case = Case()
+        t0 = time.monotonic()
+        try:
+            fn(case, *a)
+            ok, why = True, ""
+        except CaseFailure as e:
+            ok, why = False, str(e)
+        except Exception as e:  # a bug in a case or an unexpected peer reaction
+            ok, why = False, f"{type(e).__name__}: {e}"
+        finally:
+            case.close()
+        self.results.append(ok)
+        dt = time.monotonic() - t0
+        print(f"{'PASS' if ok else 'FAIL'} {name} ({dt:.1f}s){'' if ok else ': ' + why}",
+              flush=True)
+
+    def our_client(self, case, port, *opts, servername="test.example", ca="ca.pem"):
+        return case.spawn("tls-client", [self.client, "--ca", self.f(ca), "--servername",
+                                         servername, *opts, "127.0.0.1", str(port)])
+
+    def our_server(self, case, *opts, mode="echo"):
+        p = case.spawn("tls-server", [
+            self.server, "--cert", self.f("leaf.pem"), "--key", self.f("leaf.key"),
+            "--cert", self.f("other.pem"), "--key", self.f("other.key"),
+            "--cert", self.f("rsa.pem"), "--key", self.f("rsa.key"),
+            "--port", "0", "--mode", mode, *opts], stdin=False)
+        m = p.wait_for(r"listening on 127\.0\.0\.1:(\d+)\n")
+        return p, int(m.group(1))
+
+    @staticmethod
+    def check_summary(client, suite, group, alpn):
+        want = f"version=TLSv1.3 cipher={suite} group={group.ours} alpn={alpn} verified=yes"
+        client.wait_for(re.escape(want), "err")
+
+    # ---- our client against peer servers -------------------------------------------------
+
+    def client_vs_openssl(self, case, suite, group):
+        srv, port = start_peer_server(case, "openssl s_server", lambda port: [
+            "openssl", "s_server", "-accept", f"127.0.0.1:{port}", "-cert", self.f("leaf.pem"),
+            "-key", self.f("leaf.key"), "-tls1_3", "-ciphersuites", suite, "-groups",
+            group.openssl, "-alpn", "h2,http/1.1", "-rev", "-naccept", "1"])
+        cl = self.our_client(case, port, "--alpn", "h2,http/1.1", "--cipher", suite, "--group",
+                             group.ours)
+        line = "hello from tlsio"
+        cl.send(line.encode() + b"\n")
+        cl.wait_for(re.escape(line[::-1] + "\n"))  # s_server -rev reverses each line
+        self.check_summary(cl, suite, group, "h2")
+        cl.close_stdin()
+        rc = cl.wait()
+        check(rc == 0, f"tls-client exit {rc}; {cl.diag()}")
+        check(srv.wait() == 0, f"s_server failed; {srv.diag()}")
+        out = srv.text() + srv.text("err")
+        check(f"Ciphersuite: {suite}" in out, f"s_server saw another suite: {out!r}")
+        check("ALPN protocols selected: h2" in out, f"s_server selected no h2: {out!r}")
+        case.sanitizer_check([cl])
+
+    def client_vs_openssl_sni(self, case):
+        # s_server reports the SNI only with -servername (a second context; it then selects no
+        # ALPN, so this case checks SNI alone). -servername_fatal: a mismatch is an alert.
+        srv, port = start_peer_server(case, "openssl s_server", lambda port: [
+            "openssl", "s_server", "-accept", f"127.0.0.1:{port}", "-cert", self.f("leaf.pem"),
+            "-key", self.f("leaf.key"), "-cert2", self.f("leaf.pem"), "-key2",
+            self.f("leaf.key"), "-servername", "test.example", "-servername_fatal", "-tls1_3",
+            "-rev", "-naccept", "1"])
+        cl = self.our_client(case, port)
+        cl.send(b"sni\n")
+        cl.wait_for(re.escape("ins\n"))
+        cl.close_stdin()
+        rc = cl.wait()
+        check(rc == 0, f"tls-client exit {rc}; {cl.diag()}")
+        srv.wait()
+        check('Hostname in TLS extension: "test.example"' in srv.text() + srv.text("err"),
+              f"s_server did not report the SNI; {srv.diag()}")
+        case.sanitizer_check([cl])
+
+    def client_vs_gnutls(self, case, suite, gsuite, group):
+        prio = (f"NORMAL:-VERS-ALL:+VERS-TLS1.3:-CIPHER-ALL:+{gsuite}:-GROUP-ALL:+{group.gnutls}")
+        # --sni-hostname-fatal: the handshake fails unless our client sent SNI test.example.
+        srv, port = start_peer_server(case, "gnutls-serv", lambda port: [
+            "gnutls-serv", "--echo", "-p", str(port), "--x509certfile", self.f("leaf.pem"),
+            "--x509keyfile", self.f("leaf.key"), "--priority", prio, "--alpn", "h2",
+            "--alpn", "http/1.1", "--sni-hostname", "test.example", "--sni-hostname-fatal",
+            "--disable-client-cert"])
+        cl = self.our_client(case, port, "--alpn", "http/1.1,h2")
+        cl.send(b"hello gnutls\n")
+        cl.wait_for(re.escape("hello gnutls\n"))
+        self.check_summary(cl, suite, group, "http/1.1")
+        cl.close_stdin()
+        rc = cl.wait()
+        check(rc == 0, f"tls-client exit {rc}; {cl.diag()}")
+        srv.stop()  # it serves forever; its report is complete once it exits
+        out = srv.text()
+        check("- Given server name[1]: test.example" in out, f"gnutls-serv saw no SNI: {out!r}")
+        check("- Application protocol: http/1.1" in out, f"gnutls-serv: no ALPN: {out!r}")
+        check(f"(TLS1.3-X.509)-({group.gnutls_desc})" in out and f"-({gsuite})" in out,
+              f"gnutls-serv negotiated something else: {out!r}")
+        case.sanitizer_check([cl])
+
+    def client_vs_bssl(self, case, suite, group):
+        # bssl-tool server has no ALPN option and no echo mode: -www answers a GET with a report
+        # of the connection (suite, curve, SNI). It then closes without close_notify, which
+        # our client rightly reports as a possible truncation (exit 1 with that sentence).
+        srv, port = start_peer_server(case, "bssl-tool server", lambda port: [
+            "bssl-tool", "server", "-accept", str(port), "-key", self.f("leaf.keycert.pem"),
+            "-min-version", "tls1.3", "-max-version", "tls1.3", "-curves", group.bssl, "-www"])
+        cl = self.our_client(case, port, "--alpn", "h2", "--cipher", suite, "--group",
+                             group.ours)
+        cl.send(b"GET / HTTP/1.0\r\n\r\n")
+        cl.wait_for(r"Encrypted ClientHello: no")
+        self.check_summary(cl, suite, group, "none")
+        out = cl.text()
+        check(out.startswith("HTTP/1.0 200 OK"), f"no HTTP 200 from bssl: {out!r}")
+        for want in (f"Version: TLSv1.3", f"Cipher: {suite}", f"ECDHE curve: {group.bssl}",
+                     "Client sent SNI: test.example"):
+            check(want in out, f"bssl report lacks {want!r}: {out!r}")
+        # Our client must notice the end by itself (stdin stays open: a close_notify sent
+        # after bssl closed its socket would only draw a TCP reset).
+        rc = cl.wait()
+        check(rc == 1 and "read: the peer closed the connection without close_notify"
+              in cl.text("err"), f"tls-client exit {rc}; {cl.diag()}")
+        case.sanitizer_check([cl])
+
+    # ---- peer clients against our server -------------------------------------------------
+
+    def openssl_vs_server(self, case, suite, group):
+        srv, port = self.our_server(case, "--alpn", "h2,http/1.1", "--cipher", suite,
+                                    "--group", group.ours)
+        # SNI other.example: verification only passes if our server chose that chain by SNI.
+        cl = case.spawn("openssl s_client", [
+            "openssl", "s_client", "-connect", f"127.0.0.1:{port}", "-servername",
+            "other.example", "-verify_hostname", "other.example", "-CAfile", self.f("ca.pem"),
+            "-verify_return_error", "-tls1_3", "-ciphersuites", suite, "-groups", group.openssl,
+            "-alpn", "h2"])
+        cl.wait_for(r"Verify return code: 0 \(ok\)")
+        cl.send(b"hello from s_client\n")
+        cl.wait_for(r"\nhello from s_client\n")
+        cl.close_stdin()
+        rc = cl.wait()
+        out = cl.text()
+        check(rc == 0, f"s_client exit {rc}; {cl.diag()}")
+        for want in (f"New, TLSv1.3, Cipher is {suite}", "ALPN protocol: h2",
+                     f"Server Temp Key: {'ECDH, ' if group.ours != 'x25519' else ''}"
+                     f"{group.openssl_tempkey}", "subject=CN = other.example",
+                     "Verified peername: other.example"):
+            check(want in out, f"s_client output lacks {want!r}; {cl.diag()}")
+        check(srv.alive(), f"tls-server died; {srv.diag()}")
+        case.sanitizer_check([srv])
+
+    def gnutls_vs_server(self, case, suite, gsuite, group):
+        srv, port = self.our_server(case, "--alpn", "h2,http/1.1", "--cipher", suite,
+                                    "--group", group.ours)
+        prio = (f"NORMAL:-VERS-ALL:+VERS-TLS1.3:-CIPHER-ALL:+{gsuite}:-GROUP-ALL:+{group.gnutls}")
+        cl = case.spawn("gnutls-cli", [
+            "gnutls-cli", "-p", str(port), "--x509cafile", self.f("ca.pem"), "--sni-hostname",
+            "other.example", "--verify-hostname", "other.example", "--priority", prio,
+            "--alpn", "http/1.1", "127.0.0.1"])
+        cl.wait_for(r"- Handshake was completed", "any")
+        cl.send(b"hello from gnutls\n")
+        cl.wait_for(r"hello from gnutls\n")
+        cl.close_stdin()
+        rc = cl.wait()
+        text = cl.text() + cl.text("err")
+        check(rc == 0, f"gnutls-cli exit {rc}; {cl.diag()}")
+        for want in (f"- Description: (TLS1.3-X.509)-({group.gnutls_desc})-", f"-({gsuite})",
+                     "- Application protocol: http/1.1", "The certificate is trusted"):
+            check(want in text, f"gnutls-cli output lacks {want!r}; {cl.diag()}")
+        check(srv.alive(), f"tls-server died; {srv.diag()}")
+        case.sanitizer_check([srv])
+
+    def curl_vs_server(self, case, suite, group):
+        srv, port = self.our_server(case, "--alpn", "http/1.1", "--cipher", suite, "--group",
+                                    group.ours, mode="http")
+        cl = case.spawn("curl", [
+            "curl", "-sS", "-v", "--max-time", "10", "--cacert", self.f("ca.pem"), "--resolve",
+            f"other.example:{port}:127.0.0.1", "--tlsv1.3", "--tls13-ciphers", suite,
+            "--curves", group.openssl, "--http1.1", "-w", "\nstatus=%{http_code}\n",
+            f"https://other.example:{port}/"], stdin=False)
+        rc = cl.wait()
+        out, err = cl.text(), cl.text("err")
+        check(rc == 0, f"curl exit {rc}; {cl.diag()}")
+        check(out == "hello from tlsio\n\nstatus=200\n", f"curl got {out!r}")
+        check(f"SSL connection using TLSv1.3 / {suite}" in err, f"curl: {tail(cl.err)!r}")
+        check(re.search(r"ALPN.*server accepted.*http/1\.1", err), f"curl ALPN: {err!r}")
+        check(srv.alive(), f"tls-server died; {srv.diag()}")
+        case.sanitizer_check([srv])
+
+    def python_vs_server(self, case, suite, group):
+        srv, port = self.our_server(case, "--alpn", "h2,http/1.1", "--cipher", suite,
+                                    "--group", group.ours)
+        ctx = ssl.create_default_context(cafile=self.f("ca.pem"))
+        ctx.minimum_version = ssl.TLSVersion.TLSv1_3
+        ctx.set_alpn_protocols(["h2", "http/1.1"])
+        with socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT) as raw:
+            with ctx.wrap_socket(raw, server_hostname="other.example") as s:
+                check(s.version() == "TLSv1.3", f"version {s.version()}")
+                check(s.cipher()[0] == suite, f"cipher {s.cipher()}")
+                check(s.selected_alpn_protocol() == "h2", f"alpn {s.selected_alpn_protocol()}")
+                cn = dict(x[0] for x in s.getpeercert()["subject"])["commonName"]
+                check(cn == "other.example", f"server chose the certificate for {cn}")
+                msg = b"python says hello\n" * 1000  # several records
+                s.sendall(msg)
+                got = b""
+                while len(got) < len(msg):
+                    chunk = s.recv(65536)
+                    check(chunk, f"connection ended after {len(got)} bytes")
+                    got += chunk
+                check(got == msg, "echo differs")
+                s.unwrap()  # close_notify both ways
+        check(srv.alive(), f"tls-server died; {srv.diag()}")
+        case.sanitizer_check([srv])
+
+    # ---- failures --------------------------------------------------------------------------
+
+    def client_wrong_host(self, case):
+        srv, port = self.our_server(case)
+        cl = self.our_client(case, port, servername="wrong.example")
+        cl.close_stdin()
+        rc = cl.wait()
+        check(rc == 1, f"tls-client exit {rc}; {cl.diag()}")
+        check("does not match host 'wrong.example'" in cl.text("err"), cl.diag())
+        case.sanitizer_check([cl, srv])
+
+    def client_untrusted_ca(self, case):
+        srv, port = start_peer_server(case, "openssl s_server", lambda port: [
+            "openssl", "s_server", "-accept", f"127.0.0.1:{port}", "-cert", self.f("leaf.pem"),
+            "-key", self.f("leaf.key"), "-naccept", "1"])
+        cl = self.our_client(case, port, ca="other-ca.pem")
+        cl.close_stdin()
+        rc = cl.wait()
+        err = cl.text("err")
+        check(rc == 1, f"tls-client exit {rc}; {cl.diag()}")
+        check("does not lead to a trusted root" in err, cl.diag())
+        srv.wait()
+        # RFC 8446 §6.2: the failure is reported with unknown_ca (48).
+        check("alert unknown ca" in srv.text("err") + srv.text(), srv.diag())
+        case.sanitizer_check([cl])
+
+    # ---- TLS 1.2 (RFC 5246, RFC 8422 ECDHE, RFC 7627 EMS) -----------------------------------
+
+    @staticmethod
+    def check_summary12(client, suite, group, alpn):
+        want = (f"version=TLSv1.2 cipher={suite.iana} group={group.ours} alpn={alpn} "
+                "verified=yes")
+        client.wait_for(re.escape(want), "err")
+
+    @staticmethod
+    def server_hello_random(s_client_out):
+        """The ServerHello.random from `openssl s_client -msg` output (hex dump lines)."""
+        m = re.search(r"<<< TLS 1\.[23], Handshake \[length [0-9a-f]+\], ServerHello\n((?:    [0-9a-f ]+\n)+)",
+                      s_client_out)
+        check(m, f"no ServerHello dump in s_client -msg output: {s_client_out[-2000:]!r}")
+        b = bytes.fromhex("".join(m.group(1).split()))
+        check(len(b) >= 38 and b[0] == 2 and b[4:6] == b"\x03\x03", f"ServerHello dump {b.hex()}")
+        return b[6:38]
+
+    def client12_vs_openssl(self, case, suite, group):
+        srv, port = start_peer_server(case, "openssl s_server", lambda port: [
+            "openssl", "s_server", "-accept", f"127.0.0.1:{port}", "-cert",
+            self.f(f"{suite.cert}.pem"), "-key", self.f(f"{suite.cert}.key"), "-tls1_2",
+            "-cipher", suite.openssl, "-groups", self.groups12(group), "-alpn", "h2,http/1.1",
+            "-rev", "-naccept", "1"])
+        # Our client offers 1.3 and 1.2 and all its groups (the default): a 1.2-only server
+        # sets no sentinel, and s_server picks the group by its own preference.
+        cl = self.our_client(case, port, "--alpn", "h2,http/1.1")
+        line = "hello over tls 1.2"
+        cl.send(line.encode() + b"\n")
+        cl.wait_for(re.escape(line[::-1] + "\n"))
+        self.check_summary12(cl, suite, group, "h2")
+        cl.close_stdin()
+        rc = cl.wait()
+        check(rc == 0, f"tls-client exit {rc}; {cl.diag()}")
+        check(srv.wait() == 0, f"s_server failed; {srv.diag()}")
+        out = srv.text() + srv.text("err")
+        check("Protocol version: TLSv1.2" in out, f"s_server: not TLS 1.2: {out!r}")
+        check(f"Ciphersuite: {suite.openssl}" in out, f"s_server saw another suite: {out!r}")
+        check("ALPN protocols selected: h2" in out, f"s_server selected no h2: {out!r}")
+        case.sanitizer_check([cl])
+
+    @staticmethod
+    def groups12(group):
+        """An OpenSSL groups list preferring `group` that also lists P-256: in TLS 1.2 the
+        client's supported_groups also names the curves of ECDSA certificates it accepts
+        (RFC 8422 §5.1), and OpenSSL enforces that on both sides."""
+        return group.openssl if group.openssl == "P-256" else f"{group.openssl}:P-256"
+
+    def gnutls_prio12(self, suite, group, extra=""):
+        # As groups12: P-256 stays listed for the ECDSA certificate's curve (RFC 8422 §5.1).
+        groups = f"+{group.gnutls}" + ("" if group.ours == "secp256r1" else ":+GROUP-SECP256R1")
+        return (f"NORMAL:-VERS-ALL:+VERS-TLS1.2:-CIPHER-ALL:+{suite.gnutls}:-KX-ALL:"
+                f"+{suite.gnutls_kx}:-GROUP-ALL:{groups}{extra}")
+
+    def client12_vs_gnutls(self, case, suite, group):
+        srv, port = start_peer_server(case, "gnutls-serv", lambda port: [
+            "gnutls-serv", "--echo", "-p", str(port), "--x509certfile",
+            self.f(f"{suite.cert}.pem"), "--x509keyfile", self.f(f"{suite.cert}.key"),
+            "--priority", self.gnutls_prio12(suite, group), "--alpn", "h2", "--alpn",
+            "http/1.1", "--sni-hostname", "test.example", "--sni-hostname-fatal",
+            "--disable-client-cert"])
+        cl = self.our_client(case, port, "--alpn", "http/1.1,h2")
+        cl.send(b"hello gnutls 1.2\n")
+        cl.wait_for(re.escape("hello gnutls 1.2\n"))
+        self.check_summary12(cl, suite, group, "http/1.1")
+        cl.close_stdin()
+        rc = cl.wait()
+        check(rc == 0, f"tls-client exit {rc}; {cl.diag()}")
+        srv.stop()
+        out = srv.text()
+        check("- Given server name[1]: test.example" in out, f"gnutls-serv saw no SNI: {out!r}")
+        check(f"(TLS1.2-X.509)-({group.gnutls_desc})" in out and f"-({suite.gnutls})" in out,
+              f"gnutls-serv negotiated something else: {out!r}")
+        case.sanitizer_check([cl])
+
+    def client12_vs_bssl(self, case, suite, group):
+        srv, port = start_peer_server(case, "bssl-tool server", lambda port: [
+            "bssl-tool", "server", "-accept", str(port), "-key",
+            self.f(f"{suite.cert}.keycert.pem"), "-min-version", "tls1.2", "-max-version",
+            "tls1.2", "-cipher", suite.openssl, "-curves", group.bssl, "-www"])
+        cl = self.our_client(case, port, "--group", group.ours)
+        cl.send(b"GET / HTTP/1.0\r\n\r\n")
+        cl.wait_for(r"Client sent SNI: \S+")
+        self.check_summary12(cl, suite, group, "none")
+        out = cl.text()
+        check(out.startswith("HTTP/1.0 200 OK"), f"no HTTP 200 from bssl: {out!r}")
+        for want in ("Version: TLSv1.2", f"Cipher: {suite.iana}", f"ECDHE curve: {group.bssl}",
+                     "Client sent SNI: test.example"):
+            check(want in out, f"bssl report lacks {want!r}: {out!r}")
+        rc = cl.wait()
+        check(rc == 1 and "the peer closed the connection without close_notify"
+              in cl.text("err"), f"tls-client exit {rc}; {cl.diag()}")
+        case.sanitizer_check([cl])
+
+    def openssl12_vs_server(self, case, suite, group, server_opts):
+        srv, port = self.our_server(case, "--alpn", "h2,http/1.1", "--group", group.ours,
+                                    *server_opts)
+        cl = case.spawn("openssl s_client", [
+            "openssl", "s_client", "-connect", f"127.0.0.1:{port}", "-servername",
+            "other.example", "-verify_hostname", "other.example", "-CAfile", self.f("ca.pem"),
+            "-verify_return_error", "-tls1_2", "-cipher", suite.openssl, "-groups",
+            self.groups12(group), "-alpn", "h2", "-msg"])
+        cl.wait_for(r"Verify return code: 0 \(ok\)")
+        cl.send(b"hello from s_client 1.2\n")
+        cl.wait_for(r"\nhello from s_client 1\.2\n")
+        cl.close_stdin()
+        rc = cl.wait()
+        out = cl.text()
+        check(rc == 0, f"s_client exit {rc}; {cl.diag()}")
+        for want in (f"New, TLSv1.2, Cipher is {suite.openssl}", "ALPN protocol: h2",
+                     f"Server Temp Key: {'ECDH, ' if group.ours != 'x25519' else ''}"
+                     f"{group.openssl_tempkey}",
+                     "Extended master secret: yes", "Secure Renegotiation IS supported",
+                     "subject=CN = other.example", "Verified peername: other.example"):
+            check(want in out, f"s_client output lacks {want!r}; {cl.diag()}")
+        # RFC 8446 §4.1.3: a server that supports TLS 1.3 marks a TLS 1.2 ServerHello; one
+        # configured for TLS 1.2 only does not.
+        tail8 = self.server_hello_random(out)[24:]
+        if "--tls1.2" in server_opts:
+            check(tail8[:7] != DOWNGRADE_TLS12[:7], f"sentinel from a 1.2-only server: {tail8}")
+        else:
+            check(tail8 == DOWNGRADE_TLS12, f"no downgrade sentinel: {tail8.hex()}")
+        check(srv.alive(), f"tls-server died; {srv.diag()}")
+        case.sanitizer_check([srv])
+
+    def gnutls12_vs_server(self, case, suite, group):
+        srv, port = self.our_server(case, "--alpn", "h2,http/1.1", "--group", group.ours,
+                                    "--tls1.2")
+        cl = case.spawn("gnutls-cli", [
+            "gnutls-cli", "-p", str(port), "--x509cafile", self.f("ca.pem"), "--sni-hostname",
+            "other.example", "--verify-hostname", "other.example", "--priority",
+            self.gnutls_prio12(suite, group), "--alpn", "http/1.1", "127.0.0.1"])
+        cl.wait_for(r"- Handshake was completed", "any")
+        cl.send(b"hello from gnutls 1.2\n")
+        cl.wait_for(r"hello from gnutls 1\.2\n")
+        cl.close_stdin()
+        rc = cl.wait()
+        text = cl.text() + cl.text("err")
+        check(rc == 0, f"gnutls-cli exit {rc}; {cl.diag()}")
+        for want in (f"- Description: (TLS1.2-X.509)-({group.gnutls_desc})-", f"-({suite.gnutls})",
+                     "- Application protocol: http/1.1", "The certificate is trusted",
+                     "- Options: extended master secret, safe renegotiation"):
+            check(want in text, f"gnutls-cli output lacks {want!r}; {cl.diag()}")
+        check(srv.alive(), f"tls-server died; {srv.diag()}")
+        case.sanitizer_check([srv])
+
+    def curl12_vs_server(self, case, suite, group):
+        srv, port = self.our_server(case, "--alpn", "http/1.1", "--group", group.ours,
+                                    mode="http")
+        cl = case.spawn("curl", [
+            "curl", "-sS", "-v", "--max-time", "10", "--cacert", self.f("ca.pem"), "--resolve",
+            f"other.example:{port}:127.0.0.1", "--tlsv1.2", "--tls-max", "1.2", "--ciphers",
+            suite.openssl, "--curves", self.groups12(group), "--http1.1", "-w",
+            "\nstatus=%{http_code}\n", f"https://other.example:{port}/"], stdin=False)
+        rc = cl.wait()
+        out, err = cl.text(), cl.text("err")
+        check(rc == 0, f"curl exit {rc}; {cl.diag()}")
+        check(out == "hello from tlsio\n\nstatus=200\n", f"curl got {out!r}")
+        check(f"SSL connection using TLSv1.2 / {suite.openssl}" in err, f"curl: {tail(cl.err)!r}")
+        check(re.search(r"ALPN.*server accepted.*http/1\.1", err), f"curl ALPN: {err!r}")
+        check(srv.alive(), f"tls-server died; {srv.diag()}")
+        case.sanitizer_check([srv])
+
+    def python12_vs_server(self, case, suite, group):
+        srv, port = self.our_server(case, "--alpn", "h2,http/1.1", "--group", group.ours,
+                                    "--tls1.2")
+        ctx = ssl.create_default_context(cafile=self.f("ca.pem"))
+        ctx.maximum_version = ssl.TLSVersion.TLSv1_2
+        ctx.set_ciphers(suite.openssl)
+        ctx.set_alpn_protocols(["h2", "http/1.1"])
+        with socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT) as raw:
+            with ctx.wrap_socket(raw, server_hostname="other.example") as s:
+                check(s.version() == "TLSv1.2", f"version {s.version()}")
+                check(s.cipher()[0] == suite.openssl, f"cipher {s.cipher()}")
+                check(s.selected_alpn_protocol() == "h2", f"alpn {s.selected_alpn_protocol()}")
+                cn = dict(x[0] for x in s.getpeercert()["subject"])["commonName"]
+                check(cn == "other.example", f"server chose the certificate for {cn}")
+                msg = b"python says hello over 1.2\n" * 1000
+                s.sendall(msg)
+                got = b""
+                while len(got) < len(msg):
+                    chunk = s.recv(65536)
+                    check(chunk, f"connection ended after {len(got)} bytes")
+                    got += chunk
+                check(got == msg, "echo differs")
+                s.unwrap()
+        check(srv.alive(), f"tls-server died; {srv.diag()}")
+        case.sanitizer_check([srv])
+
+    # ---- version negotiation ---------------------------------------------------------------
+
+    def python_default_vs_server_default(self, case):
+        # A 1.2+1.3 peer and our default server agree on TLS 1.3.
+        srv, port = self.our_server(case)
+        ctx = ssl.create_default_context(cafile=self.f("ca.pem"))
+        check(ctx.minimum_version <= ssl.TLSVersion.TLSv1_2, "python context refuses 1.2")
+        with socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT) as raw:
+            with ctx.wrap_socket(raw, server_hostname="localhost") as s:
+                check(s.version() == "TLSv1.3", f"version {s.version()}")
+                s.sendall(b"v\n")
+                check(s.recv(10) == b"v\n", "no echo")
+        case.sanitizer_check([srv])
+
+    def openssl_default_vs_server12(self, case):
+        # s_client offers 1.3 and 1.2; our --tls1.2 server answers 1.2 without the sentinel
+        # (it does not support 1.3), so s_client, which checks it, accepts.
+        srv, port = self.our_server(case, "--tls1.2")
+        cl = case.spawn("openssl s_client", [
+            "openssl", "s_client", "-connect", f"127.0.0.1:{port}", "-servername", "localhost",
+            "-verify_hostname", "localhost", "-CAfile", self.f("ca.pem"),
+            "-verify_return_error", "-msg"])
+        cl.wait_for(r"Verify return code: 0 \(ok\)")
+        cl.send(b"negotiated\n")
+        cl.wait_for(r"\nnegotiated\n")
+        cl.close_stdin()
+        rc = cl.wait()
+        out = cl.text()
+        check(rc == 0, f"s_client exit {rc}; {cl.diag()}")
+        check("New, TLSv1.2, Cipher is ECDHE-ECDSA-" in out, f"not TLS 1.2: {cl.diag()}")
+        check(self.server_hello_random(out)[24:31] != DOWNGRADE_TLS12[:7], "sentinel set")
+        case.sanitizer_check([srv])
+
+    def client_default_vs_server12(self, case):
+        srv, port = self.our_server(case, "--tls1.2")
+        cl = self.our_client(case, port)
+        cl.send(b"ours\n")
+        cl.wait_for(r"ours\n")
+        cl.wait_for(r"version=TLSv1\.2 cipher=TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 ", "err")
+        cl.close_stdin()
+        rc = cl.wait()
+        check(rc == 0, f"tls-client exit {rc}; {cl.diag()}")
+        case.sanitizer_check([cl, srv])
+
+    def client12_vs_server_default(self, case):
+        # Our 1.2-only client against our 1.3-capable server: 1.2 with the sentinel, which a
+        # client that did not offer 1.3 accepts.
+        srv, port = self.our_server(case)
+        cl = self.our_client(case, port, "--tls1.2")
+        cl.send(b"ours\n")
+        cl.wait_for(r"ours\n")
+        cl.wait_for(r"version=TLSv1\.2 ", "err")
+        cl.close_stdin()
+        rc = cl.wait()
+        check(rc == 0, f"tls-client exit {rc}; {cl.diag()}")
+        case.sanitizer_check([cl, srv])
+
+    # ---- TLS 1.2 refusals ------------------------------------------------------------------
+
+    def client_vs_gnutls_no_ems(self, case):
+        # RFC 7627: tlsio requires the extended master secret.
+        srv, port = start_peer_server(case, "gnutls-serv", lambda port: [
+            "gnutls-serv", "--echo", "-p", str(port), "--x509certfile", self.f("leaf.pem"),
+            "--x509keyfile", self.f("leaf.key"), "--priority",
+            "NORMAL:-VERS-ALL:+VERS-TLS1.2:%NO_SESSION_HASH", "--disable-client-cert"])
+        cl = self.our_client(case, port)
+        cl.close_stdin()
+        rc = cl.wait()
+        err = cl.text("err")
+        check(rc == 1, f"tls-client exit {rc}; {cl.diag()}")
+        check("does not support extended_master_secret" in err, cl.diag())
+        srv.stop()
+        # RFC 7627 §5.2 / our policy: the refusal is a handshake_failure alert (40).
+        check("Error in handshake: A TLS fatal alert has been received" in srv.text() +
+              srv.text("err"), f"gnutls-serv saw no alert; {srv.diag()}")
+        case.sanitizer_check([cl])
+
+    def gnutls_no_ems_vs_server(self, case, server_opts):
+        srv, port = self.our_server(case, *server_opts)
+        cl = case.spawn("gnutls-cli", [
+            "gnutls-cli", "-p", str(port), "--x509cafile", self.f("ca.pem"), "--priority",
+            "NORMAL:-VERS-ALL:+VERS-TLS1.2:%NO_SESSION_HASH", "localhost"])
+        cl.close_stdin()
+        rc = cl.wait()
+        text = cl.text() + cl.text("err")
+        check(rc != 0, f"gnutls-cli succeeded without EMS; {cl.diag()}")
+        check("Received alert [40]: Handshake failed" in text, cl.diag())
+        check(srv.alive(), f"tls-server died; {srv.diag()}")
+        case.sanitizer_check([srv])
+
+    def tls11_client_refused(self, case):
+        srv, port = self.our_server(case)
+        cl = case.spawn("openssl s_client", [
+            "openssl", "s_client", "-connect", f"127.0.0.1:{port}", "-tls1_1", "-cipher",
+            "DEFAULT:@SECLEVEL=0", "-CAfile", self.f("ca.pem")])
+        cl.close_stdin()
+        rc = cl.wait()
+        check(rc != 0, f"s_client succeeded with TLS 1.1; {cl.diag()}")
+        check("alert protocol version" in cl.text("err"), cl.diag())
+        check(srv.alive(), f"tls-server died; {srv.diag()}")
+        case.sanitizer_check([srv])
+
+    def cbc_only_client_refused(self, case):
+        srv, port = self.our_server(case, "--tls1.2")
+        cl = case.spawn("openssl s_client", [
+            "openssl", "s_client", "-connect", f"127.0.0.1:{port}", "-tls1_2", "-cipher",
+            "ECDHE-ECDSA-AES128-SHA:ECDHE-RSA-AES128-SHA:AES128-GCM-SHA256",
+            "-CAfile", self.f("ca.pem")])
+        cl.close_stdin()
+        rc = cl.wait()
+        check(rc != 0, f"s_client succeeded with CBC / RSA key exchange; {cl.diag()}")
+        check("alert handshake failure" in cl.text("err"), cl.diag())
+        check(srv.alive(), f"tls-server died; {srv.diag()}")
+        case.sanitizer_check([srv])
+
+    # ---- load --------------------------------------------------------------------------------
+
+    def load(self, case, n):
+        srv, port = self.our_server(case, "--max-conns", str(n + 24))
+        fd_dir = f"/proc/{srv.pid}/fd"
+        baseline = len(os.listdir(fd_dir))
+        deadline = time.monotonic() + 60
+        ctx = ssl.create_default_context(cafile=self.f("ca.pem"))
+        ctx.minimum_version = ssl.TLSVersion.TLSv1_3
+        sel = selectors.DefaultSelector()
+        conns = {}  # fileno -> state
+
+        # A few clients that connect and leave before the handshake ends.
+        for _ in range(20):
+            s = socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT)
+            s.close()
+
+        class Conn:
+            pass
+
+        def want(c, ev):
+            sel.modify(c.s, ev, c) if c.registered else sel.register(c.s, ev, c)
+            c.registered = True
+
+        for i in range(n):
+            raw = socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT)
+            raw.setblocking(False)
+            c = Conn()
+            c.i = i
+            c.s = ctx.wrap_socket(raw, server_hostname="localhost", do_handshake_on_connect=False)
+            c.state = "hs"
+            c.msg = f"client {i} of {n}: hello\n".encode() * 10
+            c.got = b""
+            c.registered = False
+            conns[c.s.fileno()] = c
+            want(c, selectors.EVENT_WRITE)
+            # Drive what is ready so far, so the accept backlog never fills.
+            self._load_step(sel, want, 0)
+
+        while any(c.state != "done" for c in conns.values()):
+            check(time.monotonic() < deadline,
+                  f"load: {sum(c.state == 'done' for c in conns.values())}/{n} clients done "
+                  f"after 60s; {srv.diag()}")
+            check(srv.alive(), f"tls-server died under load; {srv.diag()}")
+            self._load_step(sel, want, 0.5)
+
+        # All n are open at once: the server holds one socket per client.
+        held = len(os.listdir(fd_dir)) - baseline
+        check(held >= n, f"server holds {held} sockets for {n} open clients")
+        for c in conns.values():
+            if c.i % 2 == 0:  # half close cleanly, half just drop the socket
+                try:
+                    c.s.unwrap()
+                except (ssl.SSLWantReadError, ssl.SSLWantWriteError, OSError):
+                    pass
+            sel.unregister(c.s)
+            c.s.close()
+        sel.close()
+        end = time.monotonic() + 20
+        while time.monotonic() < end and len(os.listdir(fd_dir)) > baseline:
+            time.sleep(0.05)
+        now = len(os.listdir(fd_dir))
+        check(now == baseline, f"server fds: {now} after all closed, {baseline} at start")
+        check(srv.alive(), f"tls-server died; {srv.diag()}")
+        # Still serving.
+        with socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT) as raw:
+            with ctx.wrap_socket(raw, server_hostname="localhost") as s:
+                s.sendall(b"still there?\n")
+                check(s.recv(100) == b"still there?\n", "no echo after the load")
+        case.sanitizer_check([srv])
+        print(f"     load: {n} concurrent clients, server fds back to {baseline}", flush=True)
+
+    @staticmethod
+    def _load_step(sel, want, timeout):
+        for key, _ in sel.select(timeout):
+            c = key.data
+            try:
+                if c.state == "hs":
+                    c.s.do_handshake()
+                    c.state = "send"
+                if c.state == "send":
+                    c.s.sendall(c.msg)
+                    c.state = "recv"
+                    want(c, selectors.EVENT_READ)
+                if c.state == "recv":
+                    while len(c.got) < len(c.msg):
+                        chunk = c.s.recv(65536)
+                        if not chunk:
+                            raise CaseFailure(f"load client {c.i}: server closed early")
+                        c.got += chunk
+                    if c.got != c.msg:
+                        raise CaseFailure(f"load client {c.i}: echo differs")
+                    c.state = "done"
+                    want(c, selectors.EVENT_READ)
+            except ssl.SSLWantReadError:
+                want(c, selectors.EVENT_READ)
+            except ssl.SSLWantWriteError:
+                want(c, selectors.EVENT_WRITE)
+
+    # ---- the matrix ------------------------------------------------------------------------
+
+    def all(self):
+        for suite, gsuite in SUITES:
+            for g in GROUPS:
+                self.run(f"client-vs-openssl-s_server {suite} {g.ours}",
+                         self.client_vs_openssl, suite, g)
+        self.run("client-vs-openssl-s_server sni", self.client_vs_openssl_sni)
+        for suite, gsuite in SUITES:
+            for g in GROUPS:
+                self.run(f"client-vs-gnutls-serv {suite} {g.ours}", self.client_vs_gnutls,
+                         suite, gsuite, g)
+        for suite, gsuite in SUITES:
+            for g in GROUPS:
+                self.run(f"client-vs-bssl-server {suite} {g.ours}", self.client_vs_bssl,
+                         suite, g)
+        for suite, gsuite in SUITES:
+            for g in GROUPS:
+                self.run(f"openssl-s_client-vs-server {suite} {g.ours}",
+                         self.openssl_vs_server, suite, g)
+        for suite, gsuite in SUITES:
+            for g in GROUPS:
+                self.run(f"gnutls-cli-vs-server {suite} {g.ours}", self.gnutls_vs_server,
+                         suite, gsuite, g)
+        for suite, gsuite in SUITES:
+            for g in GROUPS:
+                self.run(f"curl-vs-server {suite} {g.ours}", self.curl_vs_server, suite, g)
+        for suite, gsuite in SUITES:
+            for g in GROUPS:
+                self.run(f"python-ssl-vs-server {suite} {g.ours}", self.python_vs_server,
+                         suite, g)
+        self.run("fail client-wrong-hostname", self.client_wrong_host)
+        self.run("fail client-untrusted-ca", self.client_untrusted_ca)
+        self.all12()
+        if self.load_n > 0:
+            self.run(f"load {self.load_n}-concurrent-clients", self.load, self.load_n)
+
+    def all12(self):
+        suites = [Suite12(r) for r in TLS12_SUITES]
+        for su in suites:
+            for g in GROUPS:
+                self.run(f"tls1.2 client-vs-openssl-s_server {su.iana} {g.ours}",
+                         self.client12_vs_openssl, su, g)
+        for su in suites:
+            for g in GROUPS:
+                self.run(f"tls1.2 client-vs-gnutls-serv {su.iana} {g.ours}",
+                         self.client12_vs_gnutls, su, g)
+        for su in suites:
+            for g in GROUPS:
+                self.run(f"tls1.2 client-vs-bssl-server {su.iana} {g.ours}",
+                         self.client12_vs_bssl, su, g)
+        for su in suites:
+            for g in GROUPS:
+                # Our server in its default mode (1.2 and 1.3) and TLS 1.2 only, alternately.
+                opts = ("--tls1.2",) if g.ours == "secp256r1" else ()
+                self.run(f"tls1.2 openssl-s_client-vs-server{'' if not opts else '-tls1.2'} "
+                         f"{su.iana} {g.ours}", self.openssl12_vs_server, su, g, opts)
+        for su in suites:
+            for g in GROUPS:
+                self.run(f"tls1.2 gnutls-cli-vs-server-tls1.2 {su.iana} {g.ours}",
+                         self.gnutls12_vs_server, su, g)
+        for su in suites:
+            for g in GROUPS:
+                self.run(f"tls1.2 curl-vs-server {su.iana} {g.ours}", self.curl12_vs_server,
+                         su, g)
+        for su in suites:
+            for g in GROUPS:
+                self.run(f"tls1.2 python-ssl-vs-server-tls1.2 {su.iana} {g.ours}",
+                         self.python12_vs_server, su, g)
+        self.run("negotiate python-default-vs-server-default is 1.3",
+                 self.python_default_vs_server_default)
+        self.run("negotiate openssl-default-vs-server-tls1.2 is 1.2",
+                 self.openssl_default_vs_server12)
+        self.run("negotiate client-default-vs-server-tls1.2 is 1.2",
+                 self.client_default_vs_server12)
+        self.run("negotiate client-tls1.2-vs-server-default is 1.2",
+                 self.client12_vs_server_default)
+        self.run("fail tls1.2 client-vs-gnutls-serv-without-ems", self.client_vs_gnutls_no_ems)
+        self.run("fail tls1.2 gnutls-cli-without-ems-vs-server", self.gnutls_no_ems_vs_server,
+                 ())
+        self.run("fail tls1.2 gnutls-cli-without-ems-vs-server-tls1.2",
+                 self.gnutls_no_ems_vs_server, ("--tls1.2",))
+        self.run("fail tls1.1-client-refused", self.tls11_client_refused)
+        self.run("fail tls1.2 cbc-and-rsa-kex-only-client-refused", self.cbc_only_client_refused)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--client", required=True, help="path to tls-client")
+    ap.add_argument("--server", required=True, help="path to tls-server")
+    ap.add_argument("--only", help="run only the cases whose name matches this regex")
+    ap.add_argument("--load", type=int, default=1000, help="clients in the load case (0: none)")
+    args = ap.parse_args()
+    for tool in (args.client, args.server):
+        if not os.access(tool, os.X_OK):
+            sys.exit(f"interop: {tool} is not an executable")
+    # The load case holds a socket per client in this process and in the server.
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    need = 2 * args.load + 256
+    if soft < need:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (min(need, hard), hard))
+    t0 = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="tlsio-interop-") as tmp:
+        it = Interop(args, tmp)
+        it.all()
+    passed = sum(it.results)
+    failed = len(it.results) - passed
+    print(f"interop: {len(it.results)} cases in {time.monotonic() - t0:.0f}s")
+    print(f"{passed} passed, {failed} failed")
+    return 1 if failed or not it.results else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
