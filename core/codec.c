@@ -553,3 +553,11 @@ static const tlsio_field u16_elem_fields[] = {
 const tlsio_codec tlsio_codec_u16_elem = {"uint16", u16_elem_fields, 1, sizeof(tlsio_uint), NULL};
 
 const tlsio_codec tlsio_codec_empty = {"empty", NULL, 0, 1, NULL};
+
+int tlsio_u16_list_has(const CBS *list, uint16_t v) {
+    CBS c = *list;
+    uint16_t x;
+    while (CBS_get_u16(&c, &x))
+        if (x == v) return 1;
+    return 0;
+}

@@ -12,6 +12,12 @@
  * start of the next can be read in one call. */
 #define IN_CAP (TLSIO_RECORD_MAX_LEN + TLSIO_RECORD_HEADER_LEN)
 
+static void free_buf(uint8_t **p, size_t cap) {
+    if (*p != NULL) OPENSSL_cleanse(*p, cap);
+    free(*p);
+    *p = NULL;
+}
+
 static tls_engine *engine_new(tls_config *cfg, int is_server) {
     if (cfg == NULL || tlsio_config_freeze(cfg, NULL) != 0) return NULL;
     tls_engine *e = calloc(1, sizeof(*e));
@@ -71,12 +77,6 @@ void tlsio_hs_state_free(tls_engine *e) {
     e->hs = NULL;
 }
 
-static void free_buf(uint8_t **p, size_t cap) {
-    if (*p != NULL) OPENSSL_cleanse(*p, cap);
-    free(*p);
-    *p = NULL;
-}
-
 void tls_engine_free(tls_engine *e) {
     if (e == NULL) return;
     tlsio_hs_state_free(e);
@@ -87,9 +87,37 @@ void tls_engine_free(tls_engine *e) {
     free_buf(&e->out, e->out_cap);
     free_buf(&e->hsq, e->hsq_cap);
     free(e->server_name);
+    free(e->alpn);
+    free(e->peer_subject);
     tls_config_free(e->cfg);
     OPENSSL_cleanse(e, sizeof(*e));
     free(e);
+}
+
+int tlsio_engine_set_string(tls_engine *e, char **slot, const uint8_t *p, size_t n) {
+    char *s = malloc(n + 1);
+    if (s == NULL) return tlsio_err_set(&e->err, TLS_E_NOMEM, "out of memory");
+    memcpy(s, p, n);
+    s[n] = '\0';
+    free(*slot);
+    *slot = s;
+    return 0;
+}
+
+void tls_engine_trim(tls_engine *e) {
+    if (e->in != NULL && e->in_start == e->in_end && e->app_len == 0) {
+        free_buf(&e->in, e->in_cap);
+        e->in_cap = e->in_start = e->in_end = 0;
+    }
+    if (e->out != NULL && e->out_start == e->out_end) {
+        free_buf(&e->out, e->out_cap);
+        e->out_cap = e->out_start = e->out_end = 0;
+    }
+    if (e->hsq != NULL && e->hsq_len == 0) {
+        free_buf(&e->hsq, e->hsq_cap);
+        e->hsq_cap = 0;
+    }
+    if (!tlsio_hs_pending(&e->reasm)) tlsio_hs_free(&e->reasm);
 }
 
 void tls_engine_set_time(tls_engine *e, int64_t unix_seconds) {
@@ -311,7 +339,7 @@ uint16_t tls_engine_group(const tls_engine *e) {
 }
 
 const char *tls_engine_alpn(const tls_engine *e) {
-    return e->alpn[0] ? e->alpn : NULL;
+    return e->alpn;
 }
 
 const char *tls_engine_server_name(const tls_engine *e) {
@@ -319,5 +347,5 @@ const char *tls_engine_server_name(const tls_engine *e) {
 }
 
 const char *tls_engine_peer_subject(const tls_engine *e) {
-    return e->peer_subject[0] ? e->peer_subject : NULL;
+    return e->peer_subject;
 }

@@ -71,8 +71,8 @@ struct tls_engine {
     const tlsio_suite *suite; /* negotiated; NULL before */
     uint16_t group;           /* negotiated key exchange group */
     char *server_name;        /* client: name to verify; server: SNI received (heap) */
-    char alpn[256];           /* negotiated protocol, "" if none */
-    char peer_subject[256];   /* the verified peer leaf's subject, "" if none */
+    char *alpn;               /* negotiated protocol (heap), NULL if none */
+    char *peer_subject;       /* the verified peer leaf's subject (heap), NULL if none */
 
     tlsio_err err;
     int64_t now;
@@ -128,6 +128,10 @@ static inline size_t tlsio_engine_hash_len(const tls_engine *e) {
 int tlsio_engine_fail(tls_engine *e, int code, const char *fmt, ...) TLSIO_PRINTF(3, 4);
 /* After a callee filled e->err: make it the connection's failure (queues the alert). */
 int tlsio_engine_failed(tls_engine *e, int code);
+
+/* Replaces *slot with a heap copy of p[0..n) plus a NUL (negotiated strings). */
+int tlsio_engine_set_string(tls_engine *e, char **slot, const uint8_t *p,
+                            size_t n) TLSIO_MUST_CHECK;
 
 /* ---- output (engine_send.c) ------------------------------------------------------- */
 

@@ -134,12 +134,8 @@ static int on_server_key_exchange(tls_engine *e, const tlsio_any_msg *m, const t
                              "ServerKeyExchange.named_curve: 0x%04x was not offered", group);
     CBS ours;
     tlsio_our_sigalgs(&ours);
-    CBS o = ours;
-    uint16_t v;
-    int offered = 0;
-    while (CBS_get_u16(&o, &v))
-        offered |= v == scheme;
-    if (!offered || !tlsio_sig_scheme_allowed(scheme, TLSIO_SIG_USE_TLS12))
+    if (!tlsio_u16_list_has(&ours, scheme) ||
+        !tlsio_sig_scheme_allowed(scheme, TLSIO_SIG_USE_TLS12))
         return tlsio_err_set(&e->err, TLS_ALERT_ILLEGAL_PARAMETER,
                              "ServerKeyExchange.algorithm: 0x%04x was not offered", scheme);
     uint8_t content[TLSIO12_SKE_CONTENT_MAX];
@@ -220,7 +216,23 @@ static int on_hello_request(tls_engine *e, const tlsio_any_msg *m, const tlsio_h
     return tlsio_send_alert(e, TLS_ALERT_NO_RENEGOTIATION);
 }
 
+/* RFC 5246 §7.4.1.1: a HelloRequest while a handshake is under way is ignored (and, like
+ * every HelloRequest, kept out of the transcript). */
+static int ignore_hello_request(tls_engine *e, const tlsio_any_msg *m, const tlsio_hs_msg *raw,
+                                uint8_t *next) {
+    (void)e, (void)m, (void)raw, (void)next; /* *next stays the current state */
+    return 0;
+}
+
+#define IGNORE_HR(st)                                                                              \
+    { st, TLSIO_HS_HELLO_REQUEST, TLSIO_VAR_ANY, 0, ignore_hello_request, TLSIO_ST(st) }
+
 static const tlsio_hs_edge client12_edges[] = {
+    IGNORE_HR(C12_WAIT_CERT),
+    IGNORE_HR(C12_WAIT_SKE),
+    IGNORE_HR(C12_WAIT_CR_SHD),
+    IGNORE_HR(C12_WAIT_SHD),
+    IGNORE_HR(C12_WAIT_CCS),
     {C12_WAIT_CERT, TLSIO_HS_CERTIFICATE, TLSIO_VAR_ANY, TLSIO_EDGE_HASH, on_certificate,
      TLSIO_ST(C12_WAIT_SKE)},
     {C12_WAIT_SKE, TLSIO_HS_SERVER_KEY_EXCHANGE, TLSIO_VAR_ANY, TLSIO_EDGE_HASH,

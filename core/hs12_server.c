@@ -14,18 +14,10 @@ static const char *const states12[S12__COUNT] = {
 #define FALLBACK_SCSV                 0x5600
 #define EMPTY_RENEGOTIATION_INFO_SCSV 0x00ff
 
-static int list_has_u16(const CBS *list, uint16_t v) {
-    CBS c = *list;
-    uint16_t x;
-    while (CBS_get_u16(&c, &x))
-        if (x == v) return 1;
-    return 0;
-}
-
 static int check_client_hello(tls_engine *e, const tlsio_client_hello *ch) {
     const tlsio_exts *x = &ch->extensions;
     /* RFC 7507 §3: a fallback retry while we support a higher version is refused. */
-    if (list_has_u16(&ch->cipher_suites, FALLBACK_SCSV) &&
+    if (tlsio_u16_list_has(&ch->cipher_suites, FALLBACK_SCSV) &&
         tlsio_cfg_offers_version(e->cfg, TLS_VERSION_1_3))
         return tlsio_err_set(&e->err, TLS_ALERT_INAPPROPRIATE_FALLBACK,
                              "ClientHello: TLS_FALLBACK_SCSV, but this server supports TLS 1.3");
@@ -54,7 +46,7 @@ static int choose_group(tls_engine *e, const tlsio_exts *x) {
     for (size_t i = 0; i < e->cfg->n_groups; i++) {
         uint16_t g = e->cfg->groups[i];
         if (!tlsio_exts_has(x, TLSIO_EXT_SUPPORTED_GROUPS) ||
-            list_has_u16(&x->supported_groups, g)) {
+            tlsio_u16_list_has(&x->supported_groups, g)) {
             e->group = g;
             return 0;
         }
@@ -71,11 +63,11 @@ static int curve_acceptable(const tlsio_exts *x, const tlsio_pkey *k) {
     if (!tlsio_exts_has(x, TLSIO_EXT_SUPPORTED_GROUPS)) return 1;
     switch (tlsio_pkey_type(k)) {
     case TLSIO_KEY_EC_P256:
-        return list_has_u16(&x->supported_groups, TLSIO_GROUP_SECP256R1);
+        return tlsio_u16_list_has(&x->supported_groups, TLSIO_GROUP_SECP256R1);
     case TLSIO_KEY_EC_P384:
-        return list_has_u16(&x->supported_groups, TLSIO_GROUP_SECP384R1);
+        return tlsio_u16_list_has(&x->supported_groups, TLSIO_GROUP_SECP384R1);
     case TLSIO_KEY_EC_P521:
-        return list_has_u16(&x->supported_groups, 0x0019); /* secp521r1 */
+        return tlsio_u16_list_has(&x->supported_groups, 0x0019); /* secp521r1 */
     default:
         return 1;
     }
@@ -88,7 +80,8 @@ static int choose_suite_and_chain(tls_engine *e, const tlsio_client_hello *ch) {
     tlsio_hs *hs = e->hs;
     for (size_t i = 0; i < e->cfg->n_suites; i++) {
         const tlsio_suite *s = tlsio_suite_find(e->cfg->suites[i]);
-        if (s == NULL || s->version != TLS_VERSION_1_2 || !list_has_u16(&ch->cipher_suites, s->id))
+        if (s == NULL || s->version != TLS_VERSION_1_2 ||
+            !tlsio_u16_list_has(&ch->cipher_suites, s->id))
             continue;
         const tlsio_chain *pick = NULL;
         uint16_t pick_scheme = 0;
@@ -142,7 +135,7 @@ static int send_server_hello(tls_engine *e, const tlsio_client_hello *ch) {
     int rc = 0;
     /* RFC 5746 §3.6: answer the client's indication with an empty renegotiation_info. */
     if (tlsio_exts_has(cx, TLSIO_EXT_RENEGOTIATION_INFO) ||
-        list_has_u16(&ch->cipher_suites, EMPTY_RENEGOTIATION_INFO_SCSV))
+        tlsio_u16_list_has(&ch->cipher_suites, EMPTY_RENEGOTIATION_INFO_SCSV))
         rc = tlsio_exts_push(x, TLSIO_EXT_RENEGOTIATION_INFO, &e->err);
     if (rc == 0) rc = tlsio_exts_push(x, TLSIO_EXT_EXTENDED_MASTER_SECRET, &e->err);
     if (rc == 0 && tlsio_exts_has(cx, TLSIO_EXT_EC_POINT_FORMATS)) {
@@ -150,7 +143,7 @@ static int send_server_hello(tls_engine *e, const tlsio_client_hello *ch) {
         rc = tlsio_exts_push(x, TLSIO_EXT_EC_POINT_FORMATS, &e->err);
     }
     uint8_t alpn[256];
-    size_t n = strlen(e->alpn);
+    size_t n = e->alpn ? strlen(e->alpn) : 0;
     if (rc == 0 && n > 0) {
         alpn[0] = (uint8_t)n;
         memcpy(alpn + 1, e->alpn, n);

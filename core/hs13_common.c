@@ -127,20 +127,11 @@ int tlsio13_send_certificate_verify(tls_engine *e, const tlsio_pkey *key, uint16
     return rc;
 }
 
-/* 1 if scheme appears in a list of u16 (a validated signature_algorithms body). */
-static int list_has_u16(const CBS *list, uint16_t v) {
-    CBS c = *list;
-    uint16_t x;
-    while (CBS_get_u16(&c, &x))
-        if (x == v) return 1;
-    return 0;
-}
-
 int tlsio13_check_certificate_verify(tls_engine *e, const tlsio_certificate_verify *cv,
                                      const CBS *our_sigalgs) {
     uint16_t scheme = (uint16_t)cv->algorithm;
     /* RFC 8446 §4.4.3: the algorithm must be one offered in our signature_algorithms. */
-    if (!list_has_u16(our_sigalgs, scheme) ||
+    if (!tlsio_u16_list_has(our_sigalgs, scheme) ||
         !tlsio_sig_scheme_allowed(scheme, TLSIO_SIG_USE_TLS13))
         return tlsio_err_set(&e->err, TLS_ALERT_ILLEGAL_PARAMETER,
                              "CertificateVerify: algorithm 0x%04x (%s) was not offered", scheme,

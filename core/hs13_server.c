@@ -18,21 +18,14 @@ enum {
 static const char *const server_states[S__COUNT] = {"WAIT_CH", "WAIT_CH2", "WAIT_FINISHED",
                                                     "CONNECTED"};
 
-static int list_has_u16(const CBS *list, uint16_t v) {
-    CBS c = *list;
-    uint16_t x;
-    while (CBS_get_u16(&c, &x))
-        if (x == v) return 1;
-    return 0;
-}
-
 /* ---- choosing ---------------------------------------------------------------------- */
 
 /* RFC 8446 §4.1.1: the server picks; we use our own preference order. */
 static const tlsio_suite *choose_suite(const tls_engine *e, const CBS *offered) {
     for (size_t i = 0; i < e->cfg->n_suites; i++) {
         const tlsio_suite *s = tlsio_suite_find(e->cfg->suites[i]);
-        if (s != NULL && s->version == TLS_VERSION_1_3 && list_has_u16(offered, s->id)) return s;
+        if (s != NULL && s->version == TLS_VERSION_1_3 && tlsio_u16_list_has(offered, s->id))
+            return s;
     }
     return NULL;
 }
@@ -54,7 +47,7 @@ static int find_share(tls_engine *e, const tlsio_exts *x, uint16_t g, tlsio_key_
                                      "ClientHello.key_share: two shares for group 0x%04x",
                                      ent.group);
         if (n_seen < 16) seen[n_seen++] = (uint16_t)ent.group;
-        if (!list_has_u16(&x->supported_groups, (uint16_t)ent.group))
+        if (!tlsio_u16_list_has(&x->supported_groups, (uint16_t)ent.group))
             return tlsio_err_set(&e->err, TLS_ALERT_ILLEGAL_PARAMETER,
                                  "ClientHello.key_share: group 0x%04x is not in supported_groups",
                                  ent.group);
@@ -74,7 +67,7 @@ static int choose_group(tls_engine *e, const tlsio_exts *x, uint16_t *group,
     *have_share = 0;
     for (size_t i = 0; i < e->cfg->n_groups; i++) {
         uint16_t g = e->cfg->groups[i];
-        if (!list_has_u16(&x->supported_groups, g)) continue;
+        if (!tlsio_u16_list_has(&x->supported_groups, g)) continue;
         if (fallback == 0) fallback = g;
         int rc = find_share(e, x, g, share, have_share);
         if (rc != 0) return rc;
@@ -135,8 +128,8 @@ static int choose_version(tls_engine *e, const tlsio_client_hello *ch, uint16_t 
     const tlsio_exts *x = &ch->extensions;
     const tls_config *cfg = e->cfg;
     int sv = tlsio_exts_has(x, TLSIO_EXT_SUPPORTED_VERSIONS);
-    int c13 = sv && list_has_u16(&x->supported_versions, TLS_VERSION_1_3);
-    int c12 = sv ? list_has_u16(&x->supported_versions, TLS_VERSION_1_2)
+    int c13 = sv && tlsio_u16_list_has(&x->supported_versions, TLS_VERSION_1_3);
+    int c12 = sv ? tlsio_u16_list_has(&x->supported_versions, TLS_VERSION_1_2)
                  : ch->legacy_version >= TLS_VERSION_1_2;
     if (c13 && cfg->max_version >= TLS_VERSION_1_3 &&
         (choose_suite(e, &ch->cipher_suites) != NULL || cfg->min_version > TLS_VERSION_1_2)) {
@@ -229,7 +222,7 @@ static int send_encrypted_extensions(tls_engine *e, int sni_acked) {
     /* RFC 6066 §3: an empty server_name tells the client its name was used. */
     if (sni_acked) rc = tlsio_exts_push(x, TLSIO_EXT_SERVER_NAME, &e->err);
     uint8_t alpn[1 + 255];
-    size_t n = strlen(e->alpn);
+    size_t n = e->alpn ? strlen(e->alpn) : 0;
     if (rc == 0 && n > 0) {
         alpn[0] = (uint8_t)n;
         memcpy(alpn + 1, e->alpn, n);

@@ -24,9 +24,11 @@ int tlsio_verify_peer_chain(tls_engine *e, const CBS *certs, size_t n) {
     if (rc == 0)
         rc = tlsio_pkey_from_cert_der(&e->hs->peer_key, CBS_data(&certs[0]), CBS_len(&certs[0]),
                                       &e->err);
-    if (rc == 0 && tlsio_x509_subject(CBS_data(&certs[0]), CBS_len(&certs[0]), e->peer_subject,
-                                      sizeof(e->peer_subject)) != 0)
-        e->peer_subject[0] = '\0';
+    char subject[256];
+    if (rc == 0 &&
+        tlsio_x509_subject(CBS_data(&certs[0]), CBS_len(&certs[0]), subject, sizeof(subject)) == 0)
+        rc =
+            tlsio_engine_set_string(e, &e->peer_subject, (const uint8_t *)subject, strlen(subject));
     return rc;
 }
 
@@ -39,9 +41,7 @@ int tlsio_take_alpn_answer(tls_engine *e, const CBS *list, const char *msg) {
     CBS_init(&ours, e->cfg->alpn, e->cfg->alpn_len);
     while (CBS_get_u8_length_prefixed(&ours, &o)) {
         if (CBS_len(&o) == CBS_len(&name) && CBS_mem_equal(&o, CBS_data(&name), CBS_len(&name))) {
-            memcpy(e->alpn, CBS_data(&name), CBS_len(&name));
-            e->alpn[CBS_len(&name)] = '\0';
-            return 0;
+            return tlsio_engine_set_string(e, &e->alpn, CBS_data(&name), CBS_len(&name));
         }
     }
     return tlsio_err_set(&e->err, TLS_ALERT_ILLEGAL_PARAMETER, "%s.alpn: '%.*s' was not offered",
@@ -79,9 +79,7 @@ int tlsio_server_choose_alpn(tls_engine *e, const tlsio_exts *x) {
         CBS theirs = x->alpn, t;
         while (CBS_get_u8_length_prefixed(&theirs, &t)) {
             if (CBS_len(&t) == CBS_len(&o) && CBS_mem_equal(&t, CBS_data(&o), CBS_len(&o))) {
-                memcpy(e->alpn, CBS_data(&o), CBS_len(&o));
-                e->alpn[CBS_len(&o)] = '\0';
-                return 0;
+                return tlsio_engine_set_string(e, &e->alpn, CBS_data(&o), CBS_len(&o));
             }
         }
     }

@@ -57,6 +57,7 @@ int tlsio_sock_fill(tls *t) {
     if (k < 0) {
         if (errno == EAGAIN || errno == EWOULDBLOCK) {
             t->events = POLLIN;
+            tls_engine_trim(t->e); /* idle: give back the buffers until data comes */
             errno = EAGAIN;
             return -1;
         }
@@ -80,6 +81,7 @@ static int flush_then_fail(tls *t) {
 }
 
 int tls_handshake(tls *t) {
+    t->events = 0; /* what to wait for is decided afresh by this call */
     for (;;) {
         unsigned st = tls_engine_status(t->e);
         if (st & TLS_ST_FAILED) return flush_then_fail(t);
@@ -104,6 +106,7 @@ static int ensure_connected(tls *t) {
 }
 
 ssize_t tls_read(tls *t, void *buf, size_t len) {
+    t->events = 0;
     if (ensure_connected(t) != 0) return -1;
     for (;;) {
         size_t n = 0;
@@ -144,6 +147,7 @@ ssize_t tls_write(tls *t, const void *buf, size_t len) {
         errno = EINVAL;
         return -1;
     }
+    t->events = 0;
     if (ensure_connected(t) != 0) return -1;
     size_t done = 0;
     /* Like send(): a blocking socket takes everything (flush blocks between batches); a

@@ -149,6 +149,11 @@ void tls_engine_read_ack(tls_engine *e, size_t len);
  * truncation error (TLS_E_TRUNCATED), distinct from a clean close. */
 int tls_engine_recv_eof(tls_engine *e);
 
+/* Releases the buffers that hold nothing right now (receive, send, handshake reassembly),
+ * so an idle connection costs little memory; they come back on demand. Call it when the
+ * transport has nothing to read (the socket facade does, on EAGAIN). */
+void tls_engine_trim(tls_engine *e);
+
 /* Queues close_notify (RFC 8446 §6.1); no application data may be written afterwards. */
 int tls_engine_close(tls_engine *e);
 

@@ -896,3 +896,22 @@ TEST_F(Neg12, HelloRequestTwiceStillUsable) {
 }
 
 } // namespace
+
+namespace {
+
+// RFC 5246 §7.4.1.1: a HelloRequest that arrives while the client is negotiating is ignored
+// (and kept out of the transcript: the handshake still completes with matching Finished).
+TEST_F(Neg12, HelloRequestDuringTheHandshakeIsIgnored) {
+    EnginePair *p = Pair12(root, leaf, "example.com");
+    Feed(p->server, Drain(p->client)); // ClientHello
+    Bytes flight = Drain(p->server);   // ServerHello .. ServerHelloDone
+    Bytes hello_request = PlainRecord(22, {0, 0, 0, 0});
+    flight.insert(flight.end(), hello_request.begin(), hello_request.end());
+    Feed(p->client, flight);
+    EXPECT_FALSE(tls_engine_status(p->client) & TLS_ST_FAILED) << tls_engine_error(p->client);
+    p->Handshake();
+    EXPECT_TRUE(p->Connected()) << tls_engine_error(p->client) << " / "
+                                << tls_engine_error(p->server);
+}
+
+} // namespace

@@ -1,0 +1,229 @@
+// The workloads every implementation runs, written once. Each bench_<impl>.cc defines the
+// hooks declared below (a connection pair over in-memory transport) and then includes this
+// header, which supplies main(). No TLS library header is included here, so the same
+// driver compiles against tlsio, BoringSSL libssl or OpenSSL libssl without mixing them.
+//
+// Output: one JSON object per line on stdout, {"impl":..,"metric":..,"value":..,"unit":..}.
+#pragma once
+
+#include <malloc.h>
+#include <time.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+namespace bench {
+
+// The connection kinds. Every handshake runs X25519 (TLS 1.2 also offers P-256 in
+// supported_groups: RFC 8422 §5.1 ties an ECDSA certificate's curve to that list) and has the
+// client verify the chain (leaf signed directly by a root it trusts) and the host name
+// "bench.example".
+enum Kind {
+    kTls13Ecdsa,  // TLS 1.3, TLS_AES_128_GCM_SHA256, ECDSA P-256 certificate
+    kTls13Rsa,    // TLS 1.3, TLS_AES_128_GCM_SHA256, RSA-2048 certificate (rsa_pss_rsae_sha256)
+    kTls12Ecdsa,  // TLS 1.2, ECDHE-ECDSA-AES128-GCM-SHA256, extended master secret
+    kTls13Chacha, // TLS 1.3, TLS_CHACHA20_POLY1305_SHA256, ECDSA P-256 certificate
+    kKinds
+};
+
+constexpr const char *kHostName = "bench.example";
+
+// Transport between the two ends: bytes move through an intermediate buffer (copied in by the
+// sender, copied out by the receiver) for every implementation, like a socket or memory BIO.
+
+struct Pair; // defined by the implementation
+
+// ---- hooks each implementation defines ---------------------------------------------------
+extern const char *const kImplName;
+// Loads certificates and keys from the PKI directory (see bench/README in docs/performance.md).
+bool ImplInit(const std::string &pki_dir);
+Pair *PairNew(Kind k);
+// Runs the handshake to completion on both sides; false on any failure.
+bool PairHandshake(Pair *p);
+// Client writes len bytes (len <= 16 KiB) with one write call; the server reads all of them.
+bool PairTransfer(Pair *p, const uint8_t *data, size_t len);
+// The negotiated cipher suite (IANA value) as the client sees it.
+uint16_t PairSuite(Pair *p);
+// The negotiated key-exchange group (IANA value; x25519 is 29).
+uint16_t PairGroup(Pair *p);
+// Frees the server's / client's TLS object (not the transport the pair wrapper owns).
+void PairFreeServer(Pair *p);
+void PairFreeClient(Pair *p);
+// Frees whatever is left (transport buffers, the wrapper).
+void PairFree(Pair *p);
+
+inline uint16_t ExpectedSuite(Kind k) {
+    switch (k) {
+    case kTls12Ecdsa:
+        return 0xC02B; // TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256
+    case kTls13Chacha:
+        return 0x1303; // TLS_CHACHA20_POLY1305_SHA256
+    default:
+        return 0x1301; // TLS_AES_128_GCM_SHA256
+    }
+}
+
+inline double Now() {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+// Heap bytes in use (glibc: main arena chunks plus mmapped chunks). Single-threaded program,
+// so everything lives in the main arena; chunk headers are included.
+inline long long HeapInUse() {
+    struct mallinfo2 mi = mallinfo2();
+    return (long long)mi.uordblks + (long long)mi.hblkhd;
+}
+
+inline void Emit(const char *metric, double value, const char *unit) {
+    printf("{\"impl\":\"%s\",\"metric\":\"%s\",\"value\":%.6g,\"unit\":\"%s\"}\n", kImplName,
+           metric, value, unit);
+    fflush(stdout);
+}
+
+[[noreturn]] inline void Die(const char *what) {
+    fprintf(stderr, "%s: %s\n", kImplName, what);
+    exit(1);
+}
+
+// Full handshakes per second over seconds of wall time (new objects each time, both sides).
+inline double HandshakeRate(Kind k, double seconds) {
+    // Warm up (lazy tables, first-use allocations).
+    for (int i = 0; i < 3; i++) {
+        Pair *p = PairNew(k);
+        if (p == nullptr || !PairHandshake(p)) Die("handshake failed");
+        if (PairSuite(p) != ExpectedSuite(k)) Die("unexpected cipher suite");
+        if (PairGroup(p) != 29) Die("unexpected group (want x25519)");
+        PairFree(p);
+    }
+    long n = 0;
+    double t0 = Now(), t = t0;
+    while (t - t0 < seconds) {
+        for (int i = 0; i < 8; i++) {
+            Pair *p = PairNew(k);
+            if (p == nullptr || !PairHandshake(p)) Die("handshake failed");
+            PairFree(p);
+            n++;
+        }
+        t = Now();
+    }
+    return (double)n / (t - t0);
+}
+
+// Application-data MB/s (10^6 bytes) moving total bytes in writes of chunk bytes.
+inline double BulkRate(Kind k, size_t total, size_t chunk) {
+    std::vector<uint8_t> data(chunk);
+    for (size_t i = 0; i < chunk; i++)
+        data[i] = (uint8_t)(i * 131 + 7);
+    Pair *p = PairNew(k);
+    if (p == nullptr || !PairHandshake(p)) Die("handshake failed");
+    if (PairSuite(p) != ExpectedSuite(k)) Die("unexpected cipher suite");
+    if (PairGroup(p) != 29) Die("unexpected group (want x25519)");
+    // Warm up the record path (buffers grow on first use).
+    for (int i = 0; i < 16; i++)
+        if (!PairTransfer(p, data.data(), chunk)) Die("transfer failed");
+    size_t n = total / chunk;
+    double t0 = Now();
+    for (size_t i = 0; i < n; i++)
+        if (!PairTransfer(p, data.data(), chunk)) Die("transfer failed");
+    double dt = Now() - t0;
+    PairFree(p);
+    return (double)(n * chunk) / dt / 1e6;
+}
+
+// Heap bytes held per established idle TLS 1.3 connection, client and server separately:
+// conns pairs are established, then all servers are freed (the drop is the servers' share),
+// then all clients. Transport buffers belong to the wrapper and are freed afterwards.
+inline void IdleMemory(int conns, double *client_bytes, double *server_bytes) {
+    {
+        Pair *p = PairNew(kTls13Ecdsa);
+        if (p == nullptr || !PairHandshake(p)) Die("handshake failed");
+        PairFree(p);
+    }
+    std::vector<Pair *> pairs((size_t)conns);
+    for (int i = 0; i < conns; i++) {
+        pairs[(size_t)i] = PairNew(kTls13Ecdsa);
+        if (pairs[(size_t)i] == nullptr || !PairHandshake(pairs[(size_t)i]))
+            Die("handshake failed");
+    }
+    long long m0 = HeapInUse();
+    for (Pair *p : pairs)
+        PairFreeServer(p);
+    long long m1 = HeapInUse();
+    for (Pair *p : pairs)
+        PairFreeClient(p);
+    long long m2 = HeapInUse();
+    for (Pair *p : pairs)
+        PairFree(p);
+    *server_bytes = (double)(m0 - m1) / conns;
+    *client_bytes = (double)(m1 - m2) / conns;
+}
+
+struct Options {
+    std::string pki;
+    double hs_seconds = 1.0;
+    size_t bulk16_total = 256u << 20;
+    size_t bulk1_total = 64u << 20;
+    int conns = 1000;
+    std::string only; // run one workload group: hs, bulk, mem
+};
+
+inline int DriverMain(int argc, char **argv) {
+    Options o;
+    for (int i = 1; i < argc; i++) {
+        std::string a = argv[i];
+        const char *v = i + 1 < argc ? argv[i + 1] : nullptr;
+        if (a == "--quick") {
+            o.hs_seconds = 0.3;
+            o.bulk16_total = 32u << 20;
+            o.bulk1_total = 8u << 20;
+        } else if (a == "--pki" && v) {
+            o.pki = v, i++;
+        } else if (a == "--hs-seconds" && v) {
+            o.hs_seconds = atof(v), i++;
+        } else if (a == "--bulk-mib" && v) {
+            o.bulk16_total = (size_t)atoi(v) << 20, o.bulk1_total = o.bulk16_total / 4, i++;
+        } else if (a == "--conns" && v) {
+            o.conns = atoi(v), i++;
+        } else if (a == "--only" && v) {
+            o.only = v, i++;
+        } else {
+            fprintf(stderr,
+                    "usage: %s --pki DIR [--quick] [--hs-seconds S] [--bulk-mib N] "
+                    "[--conns N] [--only hs|bulk|mem]\n",
+                    argv[0]);
+            return 2;
+        }
+    }
+    if (o.pki.empty() || !ImplInit(o.pki)) Die("cannot load the PKI (--pki DIR)");
+    if (o.only.empty() || o.only == "hs") {
+        Emit("hs_tls13_x25519_ecdsa", HandshakeRate(kTls13Ecdsa, o.hs_seconds), "hs/s");
+        Emit("hs_tls13_x25519_rsa2048", HandshakeRate(kTls13Rsa, o.hs_seconds), "hs/s");
+        Emit("hs_tls12_ecdhe_ecdsa_aes128gcm", HandshakeRate(kTls12Ecdsa, o.hs_seconds), "hs/s");
+    }
+    if (o.only.empty() || o.only == "bulk") {
+        Emit("bulk_aes128gcm_16k", BulkRate(kTls13Ecdsa, o.bulk16_total, 16384), "MB/s");
+        Emit("bulk_aes128gcm_1k", BulkRate(kTls13Ecdsa, o.bulk1_total, 1024), "MB/s");
+        Emit("bulk_chacha20_16k", BulkRate(kTls13Chacha, o.bulk16_total, 16384), "MB/s");
+        Emit("bulk_chacha20_1k", BulkRate(kTls13Chacha, o.bulk1_total, 1024), "MB/s");
+    }
+    if (o.only.empty() || o.only == "mem") {
+        double c = 0, s = 0;
+        IdleMemory(o.conns, &c, &s);
+        Emit("mem_idle_client", c, "B");
+        Emit("mem_idle_server", s, "B");
+    }
+    return 0;
+}
+
+} // namespace bench
+
+int main(int argc, char **argv) {
+    return bench::DriverMain(argc, argv);
+}

@@ -1,0 +1,191 @@
+// tlsio's side of the benchmark: two engines pumped through an in-memory wire.
+#include <tlsio/tls.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "bench_driver.h"
+
+namespace bench {
+
+const char *const kImplName = "tlsio";
+
+namespace {
+
+tls_config *g_client[kKinds];
+tls_config *g_server[kKinds];
+
+std::string Slurp(const std::string &path) {
+    std::ifstream f(path, std::ios::binary);
+    std::stringstream ss;
+    ss << f.rdbuf();
+    return ss.str();
+}
+
+bool Check(tls_config *cfg, int rc) {
+    if (rc == 0) return true;
+    fprintf(stderr, "tlsio: %s\n", tls_config_error(cfg));
+    return false;
+}
+
+// One direction of the transport: the sender's bytes are copied in, the receiver copies out.
+struct Wire {
+    std::vector<uint8_t> buf = std::vector<uint8_t>(64 * 1024);
+    size_t len = 0;
+};
+
+} // namespace
+
+struct Pair {
+    tls_engine *client = nullptr;
+    tls_engine *server = nullptr;
+    Wire c2s, s2c;
+};
+
+bool ImplInit(const std::string &dir) {
+    std::string ca_ec = Slurp(dir + "/ca_ecdsa.pem"), ca_rsa = Slurp(dir + "/ca_rsa.pem");
+    std::string chain_ec = Slurp(dir + "/ecdsa_chain.pem"), key_ec = Slurp(dir + "/ecdsa_key.pem");
+    std::string chain_rsa = Slurp(dir + "/rsa_chain.pem"), key_rsa = Slurp(dir + "/rsa_key.pem");
+    if (ca_ec.empty() || ca_rsa.empty() || chain_ec.empty() || chain_rsa.empty()) return false;
+    for (int k = 0; k < kKinds; k++) {
+        tls_config *c = g_client[k] = tls_config_new();
+        tls_config *s = g_server[k] = tls_config_new();
+        bool rsa = k == kTls13Rsa;
+        const std::string &ca = rsa ? ca_rsa : ca_ec;
+        const std::string &chain = rsa ? chain_rsa : chain_ec;
+        const std::string &key = rsa ? key_rsa : key_ec;
+        uint16_t v = k == kTls12Ecdsa ? TLS_VERSION_1_2 : TLS_VERSION_1_3;
+        const char *suite = k == kTls12Ecdsa    ? "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256"
+                            : k == kTls13Chacha ? "TLS_CHACHA20_POLY1305_SHA256"
+                                                : "TLS_AES_128_GCM_SHA256";
+        for (tls_config *cfg : {c, s}) {
+            if (!Check(cfg, tls_config_set_versions(cfg, v, v)) ||
+                !Check(cfg, tls_config_set_ciphers(cfg, suite)) ||
+                !Check(cfg, tls_config_set_groups(cfg, k == kTls12Ecdsa ? "x25519,secp256r1"
+                                                                        : "x25519")))
+                return false;
+        }
+        if (!Check(c, tls_config_add_ca_pem(c, ca.data(), ca.size())) ||
+            !Check(s,
+                   tls_config_add_cert_pem(s, chain.data(), chain.size(), key.data(), key.size())))
+            return false;
+    }
+    return true;
+}
+
+Pair *PairNew(Kind k) {
+    Pair *p = new Pair;
+    p->client = tls_engine_new_client(g_client[k], kHostName);
+    p->server = tls_engine_new_server(g_server[k]);
+    if (p->client == nullptr || p->server == nullptr) {
+        PairFree(p);
+        return nullptr;
+    }
+    int64_t now = (int64_t)time(nullptr);
+    tls_engine_set_time(p->client, now);
+    tls_engine_set_time(p->server, now);
+    return p;
+}
+
+namespace {
+
+// Sender -> wire -> receiver. Returns bytes moved, or -1 if the receiver failed.
+long Move(tls_engine *from, Wire *w, tls_engine *to) {
+    long moved = 0;
+    for (;;) {
+        size_t n = 0;
+        const uint8_t *p = tls_engine_send_buf(from, &n);
+        if (n > 0 && w->len < w->buf.size()) {
+            size_t k = std::min(n, w->buf.size() - w->len);
+            memcpy(w->buf.data() + w->len, p, k);
+            w->len += k;
+            tls_engine_send_ack(from, k);
+        }
+        if (w->len == 0) return moved;
+        size_t cap = 0;
+        uint8_t *d = tls_engine_recv_buf(to, &cap);
+        if (d == nullptr || cap == 0) return (tls_engine_status(to) & TLS_ST_FAILED) ? -1 : moved;
+        size_t k = std::min(cap, w->len);
+        memcpy(d, w->buf.data(), k);
+        if (k < w->len) memmove(w->buf.data(), w->buf.data() + k, w->len - k);
+        w->len -= k;
+        if (tls_engine_recv_ack(to, k) != 0) return -1;
+        moved += (long)k;
+    }
+}
+
+bool Failed(const Pair *p) {
+    return ((tls_engine_status(p->client) | tls_engine_status(p->server)) & TLS_ST_FAILED) != 0;
+}
+
+} // namespace
+
+bool PairHandshake(Pair *p) {
+    for (int i = 0; i < 100; i++) {
+        long a = Move(p->client, &p->c2s, p->server);
+        long b = Move(p->server, &p->s2c, p->client);
+        if (a < 0 || b < 0 || Failed(p)) break;
+        if ((tls_engine_status(p->client) & TLS_ST_CONNECTED) &&
+            (tls_engine_status(p->server) & TLS_ST_CONNECTED) && a == 0 && b == 0)
+            return true;
+        if (a == 0 && b == 0) break;
+    }
+    fprintf(stderr, "tlsio: handshake: client \"%s\", server \"%s\"\n", tls_engine_error(p->client),
+            tls_engine_error(p->server));
+    return false;
+}
+
+bool PairTransfer(Pair *p, const uint8_t *data, size_t len) {
+    size_t off = 0, got = 0;
+    while (got < len) {
+        if (off < len) {
+            size_t cap = 0;
+            uint8_t *w = tls_engine_write_buf(p->client, &cap);
+            if (w != nullptr && cap > 0) {
+                size_t k = std::min(cap, len - off);
+                memcpy(w, data + off, k);
+                if (tls_engine_write_ack(p->client, k) != 0) return false;
+                off += k;
+            }
+        }
+        if (Move(p->client, &p->c2s, p->server) < 0) return false;
+        bool any = false;
+        for (;;) {
+            size_t n = 0;
+            const uint8_t *r = tls_engine_read_buf(p->server, &n);
+            if (r == nullptr || n == 0) break;
+            tls_engine_read_ack(p->server, n);
+            got += n;
+            any = true;
+        }
+        if (!any && off == len && got < len) return false;
+    }
+    return true;
+}
+
+uint16_t PairSuite(Pair *p) {
+    return tls_engine_cipher_suite(p->client);
+}
+
+uint16_t PairGroup(Pair *p) {
+    return tls_engine_group(p->client);
+}
+
+void PairFreeServer(Pair *p) {
+    tls_engine_free(p->server);
+    p->server = nullptr;
+}
+
+void PairFreeClient(Pair *p) {
+    tls_engine_free(p->client);
+    p->client = nullptr;
+}
+
+void PairFree(Pair *p) {
+    if (p == nullptr) return;
+    tls_engine_free(p->client);
+    tls_engine_free(p->server);
+    delete p;
+}
+
+} // namespace bench
