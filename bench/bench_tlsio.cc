@@ -126,8 +126,12 @@ bool PairHandshake(Pair *p) {
         long b = Move(p->server, &p->s2c, p->client);
         if (a < 0 || b < 0 || Failed(p)) break;
         if ((tls_engine_status(p->client) & TLS_ST_CONNECTED) &&
-            (tls_engine_status(p->server) & TLS_ST_CONNECTED) && a == 0 && b == 0)
+            (tls_engine_status(p->server) & TLS_ST_CONNECTED) && a == 0 && b == 0) {
+            // Nothing left to read: what the socket facade does on EAGAIN.
+            tls_engine_trim(p->client);
+            tls_engine_trim(p->server);
             return true;
+        }
         if (a == 0 && b == 0) break;
     }
     fprintf(stderr, "tlsio: handshake: client \"%s\", server \"%s\"\n", tls_engine_error(p->client),

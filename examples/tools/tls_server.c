@@ -20,11 +20,13 @@
 
 enum { MODE_ECHO, MODE_HTTP };
 
+#define REQ_MAX 8192 /* longest HTTP request header block we accept */
+
 typedef struct client {
     tls *t;
     char *out; /* bytes to send back */
     size_t out_len, out_off, out_cap;
-    char req[8192]; /* http: the request being read */
+    char *req; /* http: the request being read (allocated on first use) */
     size_t req_len;
 } client;
 
@@ -86,7 +88,8 @@ static int queue(client *c, const char *p, size_t n) {
 /* HTTP mode: answer every complete request header block in c->req. */
 static int http_feed(client *c, const char *p, size_t n) {
     static const char body[] = "hello from tlsio\n";
-    if (c->req_len + n > sizeof c->req) return -1; /* request header too large */
+    if (c->req_len + n > REQ_MAX) return -1; /* request header too large */
+    if (c->req == NULL && (c->req = malloc(REQ_MAX)) == NULL) return -1;
     memcpy(c->req + c->req_len, p, n);
     c->req_len += n;
     for (;;) {
@@ -114,7 +117,11 @@ static int service(client *c, int mode) {
             ssize_t n = tls_write(c->t, c->out + c->out_off, c->out_len - c->out_off);
             if (n < 0) return errno == EAGAIN ? 0 : -1;
             c->out_off += (size_t)n;
-            if (c->out_off == c->out_len) c->out_off = c->out_len = 0;
+            if (c->out_off == c->out_len) { /* drained: an idle client holds no buffer */
+                free(c->out);
+                c->out = NULL;
+                c->out_off = c->out_len = c->out_cap = 0;
+            }
             continue;
         }
         ssize_t n = tls_read(c->t, buf, sizeof buf);
@@ -131,6 +138,7 @@ static int service(client *c, int mode) {
 static void drop(client *c) {
     tls_free(c->t);
     free(c->out);
+    free(c->req);
     memset(c, 0, sizeof *c);
 }
 
