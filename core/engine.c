@@ -312,6 +312,23 @@ int tls_engine_key_update(tls_engine *e, int request_peer) {
     return tlsio13_send_key_update(e, request_peer);
 }
 
+/* ---- exporter -------------------------------------------------------------------------- */
+
+int tls_engine_export_keying_material(const tls_engine *e, const char *label, size_t label_len,
+                                      const uint8_t *context, size_t context_len, uint8_t *out,
+                                      size_t out_len) {
+    if (!e->connected || e->err.code != 0 || label == NULL || out == NULL) return TLS_E_USAGE;
+    /* A scratch error slot: a refused export is the caller's mistake, not the connection's. */
+    tlsio_err err;
+    tlsio_err_clear(&err);
+    if (e->version == TLS_VERSION_1_3)
+        return tlsio_tls13_export(e->suite->hash, e->exporter, label, label_len, context,
+                                  context_len, out, out_len, &err);
+    const uint8_t *master = e->exporter, *randoms = e->exporter + TLSIO_TLS12_MASTER_LEN;
+    return tlsio_prf12_export(e->suite->hash, master, randoms, randoms + 32, label, label_len,
+                              context, context_len, out, out_len, &err);
+}
+
 /* ---- errors and getters ---------------------------------------------------------------- */
 
 int tls_engine_error_code(const tls_engine *e) {

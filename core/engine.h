@@ -98,6 +98,10 @@ struct tls_engine {
     tlsio_hs_reasm reasm;
     tlsio_hs *hs; /* NULL once connected */
 
+    /* The exporter's secret: TLS 1.3 exporter_master_secret (RFC 8446 §7.5), or the TLS 1.2
+     * master secret followed by client_random || server_random (RFC 5705 §4). */
+    uint8_t exporter[TLSIO_MAX_HASH_LEN + 64];
+
     /* TLS 1.3 application traffic secrets, kept for KeyUpdate (RFC 8446 §7.2) */
     uint8_t c_ap_secret[TLSIO_MAX_HASH_LEN];
     uint8_t s_ap_secret[TLSIO_MAX_HASH_LEN];

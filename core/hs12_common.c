@@ -29,6 +29,11 @@ int tlsio12_derive_master(tls_engine *e, const uint8_t *pms, size_t pms_len) {
     if (rc == 0)
         rc = tlsio_prf12_key_block(hash12(e), e->suite->aead, e->hs->master12, e->hs->client_random,
                                    e->hs->server_random, &e->hs->keys12, &e->err);
+    if (rc == 0) { /* the exporter's inputs (RFC 5705 §4) */
+        memcpy(e->exporter, e->hs->master12, TLSIO_TLS12_MASTER_LEN);
+        memcpy(e->exporter + TLSIO_TLS12_MASTER_LEN, e->hs->client_random, 32);
+        memcpy(e->exporter + TLSIO_TLS12_MASTER_LEN + 32, e->hs->server_random, 32);
+    }
     return rc;
 }
 

@@ -54,6 +54,7 @@ int tlsio13_derive_application(tls_engine *e) {
     if (rc == 0) rc = tlsio13_transcript_hash(e, th);
     if (rc == 0) rc = tlsio_ks_derive(&hs->ks, TLSIO_KS_C_AP_TRAFFIC, th, e->c_ap_secret, &e->err);
     if (rc == 0) rc = tlsio_ks_derive(&hs->ks, TLSIO_KS_S_AP_TRAFFIC, th, e->s_ap_secret, &e->err);
+    if (rc == 0) rc = tlsio_ks_derive(&hs->ks, TLSIO_KS_EXP_MASTER, th, e->exporter, &e->err);
     return rc;
 }
 

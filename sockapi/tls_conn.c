@@ -77,6 +77,16 @@ void tls_free(tls *t) {
     free(t);
 }
 
+int tls_export_keying_material(tls *t, const char *label, const void *context, size_t context_len,
+                               void *out, size_t out_len) {
+    if (label == NULL || tls_engine_export_keying_material(t->e, label, strlen(label), context,
+                                                           context_len, out, out_len) != 0) {
+        errno = EINVAL;
+        return -1;
+    }
+    return 0;
+}
+
 int tls_fd(const tls *t) {
     return t->fd;
 }

@@ -18,6 +18,8 @@
 static int usage(void) {
     fprintf(stderr, "usage: tls-client [options] HOST PORT\n"
                     "  --servername NAME  verify (and send as SNI) NAME instead of HOST\n"
+                    "  --export LABEL     also print 32 bytes of exported keying material\n"
+                    "                     (RFC 8446 §7.5 / RFC 5705, no context) as export=HEX\n"
                     "  -q                 no summary line\n");
     toolopt_usage();
     return 1;
@@ -79,8 +81,20 @@ static int relay(tls *t) {
 }
 
 /* Parses the options into cfg, connects and relays; the caller frees cfg. */
+static void print_export(tls *t, const char *label) {
+    unsigned char out[32];
+    if (tls_export_keying_material(t, label, NULL, 0, out, sizeof out) != 0) {
+        fprintf(stderr, "export=failed\n");
+        return;
+    }
+    fprintf(stderr, "export=");
+    for (size_t i = 0; i < sizeof out; i++)
+        fprintf(stderr, "%02X", out[i]);
+    fprintf(stderr, "\n");
+}
+
 static int run(tls_config *cfg, int argc, char **argv) {
-    const char *servername = NULL, *args[2];
+    const char *servername = NULL, *export_label = NULL, *args[2];
     int quiet = 0, nargs = 0;
     for (int i = 1; i < argc; i++) {
         int r = toolopt_apply(cfg, argc, argv, &i);
@@ -88,6 +102,8 @@ static int run(tls_config *cfg, int argc, char **argv) {
         if (r > 0) continue;
         if (strcmp(argv[i], "--servername") == 0 && i + 1 < argc)
             servername = argv[++i];
+        else if (strcmp(argv[i], "--export") == 0 && i + 1 < argc)
+            export_label = argv[++i];
         else if (strcmp(argv[i], "-q") == 0)
             quiet = 1;
         else if (argv[i][0] == '-' || nargs == 2)
@@ -113,6 +129,7 @@ static int run(tls_config *cfg, int argc, char **argv) {
             fprintf(stderr, "version=%s cipher=%s group=%s alpn=%s verified=yes\n",
                     tls_conn_version(t), tls_conn_cipher(t), tls_conn_group(t),
                     tls_conn_alpn(t) ? tls_conn_alpn(t) : "none");
+        if (export_label != NULL) print_export(t, export_label);
         rc = relay(t);
     }
     tls_free(t);

@@ -160,6 +160,18 @@ int tls_engine_close(tls_engine *e);
 /* Asks for a KeyUpdate (TLS 1.3; request_peer also asks the peer to update). */
 int tls_engine_key_update(tls_engine *e, int request_peer);
 
+/*
+ * Keying material exporter (RFC 8446 §7.5 for TLS 1.3, RFC 5705 with RFC 7627 for TLS 1.2):
+ * out_len bytes bound to this connection, the same on both ends for the same label and
+ * context. context NULL means "no context"; TLS 1.2 tells that apart from an empty context,
+ * TLS 1.3 does not. Labels TLS itself uses (RFC 5705 §4) are refused. Returns 0, or
+ * TLS_E_USAGE before the handshake completes or for a bad label/length. Never fails the
+ * connection.
+ */
+int tls_engine_export_keying_material(const tls_engine *e, const char *label, size_t label_len,
+                                      const uint8_t *context, size_t context_len, uint8_t *out,
+                                      size_t out_len);
+
 /* Error details: code (0, alert, or TLS_E_*), enum tls_error_category, one sentence. */
 int tls_engine_error_code(const tls_engine *e);
 int tls_engine_error_category(const tls_engine *e);

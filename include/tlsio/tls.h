@@ -141,6 +141,12 @@ int tls_close(tls *t);
 /* Releases the connection and closes its socket. */
 void tls_free(tls *t);
 
+/* Keying material exporter (RFC 8446 §7.5, RFC 5705): see tls_engine_export_keying_material.
+ * label is a string such as "EXPERIMENTAL my-protocol"; context may be NULL. 0, or -1 with
+ * errno EINVAL. */
+int tls_export_keying_material(tls *t, const char *label, const void *context, size_t context_len,
+                               void *out, size_t out_len);
+
 /* The socket. */
 int tls_fd(const tls *t);
 

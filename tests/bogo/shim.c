@@ -292,9 +292,8 @@ static int cert_file_names_host(const char *path, const char *host) {
  * EXIT_UNIMPLEMENTED (or 1 for contradictory flags). */
 static int check_supported(const shim_opts *o) {
     if (o->resume_count > 0) return unimplemented("-resume-count (no session resumption)");
-    if (o->export_keying_material > 0)
-        return unimplemented("-export-keying-material (the engine keeps no exporter secret "
-                             "after the handshake)");
+    if (o->export_keying_material > 1 << 16)
+        return unimplemented("-export-keying-material above 65536 bytes");
     if (o->server && (o->verify_peer || o->require_any_client_cert))
         return unimplemented("client certificate authentication on the server");
     if (o->require_any_client_cert) return unimplemented("-require-any-client-certificate");
@@ -635,6 +634,28 @@ static int do_shutdown(shim_conn *c) {
     return 0;
 }
 
+/* As BoringSSL's shim: export the keying material right after the handshake and send it to
+ * the runner, which compares it with its own (RFC 8446 §7.5, RFC 5705). */
+static int export_and_send(shim_conn *c) {
+    const shim_opts *o = c->o;
+    size_t n = (size_t)o->export_keying_material;
+    const char *label = o->export_label ? o->export_label : "";
+    const char *ctx = o->export_context ? o->export_context : "";
+    uint8_t *out = malloc(n);
+    if (out == NULL) return shim_error("OUT_OF_MEMORY", "exporter output");
+    int rc = tls_engine_export_keying_material(c->e, label, strlen(label),
+                                               o->use_export_context ? (const uint8_t *)ctx : NULL,
+                                               o->use_export_context ? strlen(ctx) : 0, out, n);
+    if (rc != 0) {
+        free(out);
+        return shim_error("EXPORT_FAILED", "failed to export keying material (%s)",
+                          tls_error_code_name(rc));
+    }
+    rc = write_app(c, out, n);
+    free(out);
+    return rc;
+}
+
 static int run_connection(shim_conn *c) {
     const shim_opts *o = c->o;
     uint8_t id[8];
@@ -647,6 +668,7 @@ static int run_connection(shim_conn *c) {
     if (rc == 0) rc = check_expectations(c);
     if (rc != 0) return rc;
 
+    if (o->export_keying_material > 0 && export_and_send(c) != 0) return 1;
     if (o->shim_writes_first && write_app(c, (const uint8_t *)"hello", 5) != 0) return 1;
     if (!o->shim_shuts_down) {
         /* BoringSSL's shim reads 512 bytes at a time unless -read-size says otherwise, so

@@ -252,7 +252,7 @@ def build_cases(shim, pki):
               f"exit {p.returncode}, stdout {p.stdout!r}")
 
     for flags in (["-dtls"], ["-no-such-flag"], ["-resume-count", "1"],
-                  ["-export-keying-material", "32", "-export-label", "x", "-export-context", ""],
+                  ["-export-keying-material", "70000"],
                   srv + ["-verify-peer"], srv + ["-require-any-client-certificate"],
                   ["-curves", "4588"], ["-max-version", "770"], ["-signing-prefs", "1027"],
                   ["-expect-peer-signature-algorithm", "1027"], ["-on-initial-bogus-flag"],
@@ -260,6 +260,18 @@ def build_cases(shim, pki):
         @case("unimplemented " + " ".join(f for f in flags if not f.startswith("/")))
         def _(flags=flags):
             expect_unimplemented(run_shim(shim, flags))
+
+    for v in (V12, V13):
+        @case(f"client exports keying material first ({v.name})")
+        def _(v=v):
+            def talk(tls):
+                material = recv_exact(tls, 32)
+                check(len(set(material)) > 1, "exported material looks constant")
+                conversation()(tls)
+            expect_ok(run_shim(shim, trust + ["-export-keying-material", "32", "-export-label",
+                                              "EXPERIMENTAL-test", "-use-export-context",
+                                              "-export-context", "ctx"],
+                               peer=as_server(server_ctx(cert, key, max_version=v), talk)))
 
     @case("server without a certificate exits 1 before connecting")
     def _():

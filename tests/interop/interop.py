@@ -369,6 +369,27 @@ class Interop:
         check("ALPN protocols selected: h2" in out, f"s_server selected no h2: {out!r}")
         case.sanitizer_check([cl])
 
+    def client_export_vs_openssl(self, case, tls12):
+        # RFC 8446 §7.5 / RFC 5705: both ends derive the same keying material. s_server prints
+        # its side in the connection report (not in -rev mode, so no echo here).
+        label = "EXPERIMENTAL-tlsio-interop"
+        srv, port = start_peer_server(case, "openssl s_server", lambda port: [
+            "openssl", "s_server", "-accept", f"127.0.0.1:{port}", "-cert", self.f("leaf.pem"),
+            "-key", self.f("leaf.key"), "-tls1_2" if tls12 else "-tls1_3", "-keymatexport",
+            label, "-keymatexportlen", "32", "-naccept", "1"])
+        cl = self.our_client(case, port, "--export", label)
+        m = cl.wait_for(r"export=([0-9A-F]{64})\n", "err")
+        ours = m.group(1)
+        ours = ours.decode() if isinstance(ours, bytes) else ours
+        srv.wait_for(r"Keying material: [0-9A-F]{64}")
+        cl.close_stdin()
+        check(cl.wait() == 0, f"tls-client failed; {cl.diag()}")
+        srv.wait()
+        out = srv.text()
+        check(f"Keying material: {ours}" in out,
+              f"s_server exported something else than {ours}: {out!r}")
+        case.sanitizer_check([cl])
+
     def client_vs_openssl_sni(self, case):
         # s_server reports the SNI only with -servername (a second context; it then selects no
         # ALPN, so this case checks SNI alone). -servername_fatal: a mismatch is an alert.
@@ -961,6 +982,8 @@ class Interop:
                 self.run(f"client-vs-openssl-s_server {suite} {g.ours}",
                          self.client_vs_openssl, suite, g)
         self.run("client-vs-openssl-s_server sni", self.client_vs_openssl_sni)
+        self.run("exporter client-vs-openssl-s_server tls1.3", self.client_export_vs_openssl, False)
+        self.run("exporter client-vs-openssl-s_server tls1.2", self.client_export_vs_openssl, True)
         for suite, gsuite in SUITES:
             for g in GROUPS:
                 self.run(f"client-vs-gnutls-serv {suite} {g.ours}", self.client_vs_gnutls,
