@@ -25,6 +25,11 @@ static int on_ccs(tls_engine *e, const uint8_t *p, size_t n) {
     return tlsio_rl_check_ccs(p, n, ccs_window_open(e), &e->err); /* TLS 1.3: dropped */
 }
 
+/* Floods of records that carry nothing are cut off, as BoringSSL does (BoGo's
+ * SendWarningAlerts and SendEmptyRecords tests). */
+#define MAX_WARNINGS_IN_ROW      4
+#define MAX_EMPTY_RECORDS_IN_ROW 32
+
 static int on_alert(tls_engine *e, const uint8_t *p, size_t n) {
     int rc = tlsio_hs_check_boundary(&e->reasm, "alert record", &e->err);
     if (rc != 0) return rc;
@@ -33,23 +38,25 @@ static int on_alert(tls_engine *e, const uint8_t *p, size_t n) {
         return tlsio_err_set(&e->err, TLS_ALERT_DECODE_ERROR, "alert record: length %zu, not 2", n);
     uint8_t level = p[0], desc = p[1];
     if (desc == TLS_ALERT_CLOSE_NOTIFY) {
-        /* RFC 8446 §6.1: no data after close_notify; our side may still write. */
+        /* RFC 8446 §6.1: nothing follows close_notify, so a handshake it interrupts can
+         * never finish; after the handshake our side may still write. */
+        if (!e->connected)
+            return tlsio_err_setc(&e->err, TLS_ERRCAT_PEER_ALERT, TLS_E_CLOSED,
+                                  "the peer sent close_notify before the handshake completed");
         e->close_received = 1;
         return 0;
     }
     if (desc == TLS_ALERT_USER_CANCELED && level == 1) return 0; /* close_notify follows */
-    /* RFC 6066 §3: TLS 1.2 servers may warn that they did not recognise our SNI name; the
-     * certificate check decides whether that matters. */
-    if (desc == TLS_ALERT_UNRECOGNIZED_NAME && level == 1 && e->version == TLS_VERSION_1_2)
+    /* RFC 5246 §7.2: after a TLS 1.2 warning the connection may go on (e.g. unrecognized_name,
+     * RFC 6066 §3, sent before the ServerHello; no_renegotiation, RFC 5746 §4.2). In TLS 1.3
+     * the level means nothing and every other alert is fatal (RFC 8446 §6.2). */
+    if (level == 1 && e->version != TLS_VERSION_1_3) {
+        if (++e->warnings_in_row > MAX_WARNINGS_IN_ROW)
+            return tlsio_err_set(&e->err, TLS_ALERT_UNEXPECTED_MESSAGE,
+                                 "more than %d warning alerts in a row (last: %s)",
+                                 MAX_WARNINGS_IN_ROW, tls_error_code_name(desc));
         return 0;
-    /* RFC 5246 §7.2.2, RFC 5746 §4.2/§4.4: no_renegotiation is always a warning, the answer
-     * to a HelloRequest or a post-handshake ClientHello; the connection goes on as before. */
-    if (desc == TLS_ALERT_NO_RENEGOTIATION && level == 1 && e->version == TLS_VERSION_1_2 &&
-        e->connected)
-        return 0;
-    /* RFC 8446 §6.2: every other alert is fatal in TLS 1.3, whatever its level; TLS 1.2
-     * warnings other than the closure alerts are treated alike (we accept no renegotiation
-     * or other warning-driven behaviour). */
+    }
     return tlsio_err_setc(&e->err, TLS_ERRCAT_PEER_ALERT, desc, "the peer sent a %s alert (%s)",
                           level == 1 ? "warning" : "fatal", tls_error_code_name(desc));
 }
@@ -78,6 +85,12 @@ static int on_app_data(tls_engine *e, uint8_t *p, size_t n) {
     if (!e->connected)
         return tlsio_err_set(&e->err, TLS_ALERT_UNEXPECTED_MESSAGE,
                              "application data record before the handshake completed");
+    /* Empty application data is allowed (RFC 8446 §5.1), endless runs of it are not. */
+    e->empty_in_row = n == 0 ? (uint8_t)(e->empty_in_row + 1) : 0;
+    if (e->empty_in_row > MAX_EMPTY_RECORDS_IN_ROW)
+        return tlsio_err_set(&e->err, TLS_ALERT_UNEXPECTED_MESSAGE,
+                             "more than %d empty application data records in a row",
+                             MAX_EMPTY_RECORDS_IN_ROW);
     e->app = p;
     e->app_len = n;
     return 0;
@@ -133,10 +146,21 @@ static const tlsio_rl_dir *header_limits(const tls_engine *e, const uint8_t *hdr
     return scratch;
 }
 
+/* A TLS 1.3 client that cannot use our ServerHello has no keys and says so in the clear; its
+ * first record under the handshake key may therefore be a plaintext alert (OpenSSL accepts
+ * these too). Anything else in the clear stays refused by the record layer. */
+static int plaintext_alert_after_server_hello(const tls_engine *e, const uint8_t *rec, size_t len) {
+    return e->is_server && !e->connected && e->version == TLS_VERSION_1_3 &&
+           e->rd.mode == TLSIO_RL_TLS13 && e->rd.seq == 0 && rec[0] == TLSIO_CT_ALERT &&
+           len == TLSIO_RECORD_HEADER_LEN + 2;
+}
+
 static int process_record(tls_engine *e, uint8_t *rec, size_t len) {
     uint8_t type = 0, *pt = NULL;
     size_t pt_len = 0;
     int rc, skip = 0;
+    if (plaintext_alert_after_server_hello(e, rec, len))
+        return on_alert(e, rec + TLSIO_RECORD_HEADER_LEN, 2);
     if (skipping_early_data(e, rec))
         rc = open_or_skip(e, rec, len, &type, &pt, &pt_len, &skip);
     else
@@ -144,6 +168,7 @@ static int process_record(tls_engine *e, uint8_t *rec, size_t len) {
     if (rc != 0 || skip) return rc;
     if (e->close_received)
         return tlsio_err_set(&e->err, TLS_ALERT_UNEXPECTED_MESSAGE, "record after close_notify");
+    if (type != TLSIO_CT_ALERT) e->warnings_in_row = 0;
     switch (type) {
     case TLSIO_CT_CHANGE_CIPHER_SPEC:
         return on_ccs(e, pt, pt_len);

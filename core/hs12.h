@@ -35,7 +35,8 @@ int tlsio12_check_point_formats(tls_engine *e, const tlsio_exts *x,
 /* 1 if a certificate key of this type can serve the suite's authentication. */
 int tlsio12_key_fits_suite(const tlsio_suite *s, const tlsio_pkey *k);
 
-#define TLSIO12_SKE_CONTENT_MAX (64 + 4 + TLSIO_KEX_MAX_PUBLIC_LEN)
+/* ServerECDHParams carry an ECPoint point<1..2^8-1> (RFC 8422 §5.4): room for the longest. */
+#define TLSIO12_SKE_CONTENT_MAX (64 + 4 + 255)
 
 #ifdef __cplusplus
 }

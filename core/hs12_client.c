@@ -138,6 +138,12 @@ static int on_server_key_exchange(tls_engine *e, const tlsio_any_msg *m, const t
         !tlsio_sig_scheme_allowed(scheme, TLSIO_SIG_USE_TLS12))
         return tlsio_err_set(&e->err, TLS_ALERT_ILLEGAL_PARAMETER,
                              "ServerKeyExchange.algorithm: 0x%04x was not offered", scheme);
+    /* RFC 8422 §5.4, RFC 8446 §4.2.8.2: the point's length is fixed by the group. */
+    if (CBS_len(&ske->point) != tlsio_group_public_len(group))
+        return tlsio_err_set(&e->err, TLS_ALERT_ILLEGAL_PARAMETER,
+                             "ServerKeyExchange.point: %zu bytes, %s needs %zu",
+                             CBS_len(&ske->point), tlsio_group_name(group),
+                             tlsio_group_public_len(group));
     uint8_t content[TLSIO12_SKE_CONTENT_MAX];
     size_t n = tlsio12_ske_content(e, group, CBS_data(&ske->point), CBS_len(&ske->point), content);
     int rc = tlsio_sig_verify(hs->peer_key, scheme, TLSIO_SIG_USE_TLS12, content, n,

@@ -48,7 +48,9 @@ int tls_config_add_ca_file(tls_config *cfg, const char *path);
 int tls_config_add_ca_system(tls_config *cfg);
 
 /* A certificate chain (leaf first, PEM) and its private key (PEM). May be called several
- * times: a server picks a chain by the client's server_name and signature algorithms. */
+ * times: a server picks a chain by the client's server_name and signature algorithms. A
+ * client answers a TLS 1.3 CertificateRequest with its first chain; in TLS 1.2 tlsio sends
+ * no client certificate (an empty Certificate message) and the server decides. */
 int tls_config_add_cert_pem(tls_config *cfg, const char *chain_pem, size_t chain_len,
                             const char *key_pem, size_t key_len);
 int tls_config_add_cert_file(tls_config *cfg, const char *chain_path, const char *key_path);

@@ -915,3 +915,26 @@ TEST_F(Neg12, HelloRequestDuringTheHandshakeIsIgnored) {
 }
 
 } // namespace
+
+namespace {
+
+// A ServerKeyExchange whose point is longer than its group's (up to the 255 bytes the
+// u8 length allows) is refused before anything is built from it: it once overflowed the
+// stack buffer of the signed content.
+TEST_F(Client12, ServerKeyExchangePointLongerThanTheGroupAllows) {
+    for (size_t len : {33u, 200u, 255u}) {
+        SCOPED_TRACE(len);
+        tls_engine_free(client);
+        Start();
+        Bytes body = {3, 0x00, 0x1d, (uint8_t)len}; // named_curve x25519
+        body.insert(body.end(), len, 0x42);
+        Bytes sig(72, 0x01);
+        body.insert(body.end(), {0x04, 0x03, 0x00, (uint8_t)sig.size()});
+        body.insert(body.end(), sig.begin(), sig.end());
+        ExpectRefused(
+            Cat({ServerHello12(), Certificate12(leaf), HsMsg(TLSIO_HS_SERVER_KEY_EXCHANGE, body)}),
+            TLS_ALERT_ILLEGAL_PARAMETER, TLS_ERRCAT_PROTOCOL, "ServerKeyExchange.point");
+    }
+}
+
+} // namespace
