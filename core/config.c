@@ -50,6 +50,7 @@ tls_config *tls_config_ref(tls_config *cfg) {
 
 static void chain_release(tlsio_chain *c) {
     tlsio_pkey_free(c->key);
+    tlsio_x509_cert_free(c->leaf);
     if (c->der != NULL) {
         OPENSSL_cleanse(c->der, c->der_len);
         OPENSSL_free(c->der);
@@ -485,6 +486,11 @@ int tls_config_add_cert_pem(tls_config *cfg, const char *chain_pem, size_t chain
             strcpy(subject, "?");
         r = tlsio_err_set(&cfg->err, TLS_E_USAGE, "private key does not match the certificate '%s'",
                           subject);
+        goto done;
+    }
+    r = tlsio_x509_cert_parse(&c.leaf, CBS_data(&c.certs[0]), CBS_len(&c.certs[0]), &leaf_err);
+    if (r != 0) {
+        r = tlsio_err_set(&cfg->err, TLS_E_USAGE, "leaf certificate: %s", leaf_err.msg);
         goto done;
     }
     cfg->chains[cfg->n_chains++] = c;

@@ -39,6 +39,7 @@ typedef struct tlsio_chain {
     tlsio_pkey *key;                /* private key; its public half matches certs[0] */
     uint8_t *der;                   /* heap: all certificates' DER back to back */
     CBS certs[TLSIO_MAX_CHAIN_LEN]; /* views into der, leaf first */
+    tlsio_x509_cert *leaf;          /* certs[0] parsed once, for SNI matching per handshake */
     size_t n_certs;
     size_t der_len; /* bytes at der (all certificates) */
 } tlsio_chain;

@@ -260,6 +260,21 @@ static int accept_public(tlsio_pkey **out, EVP_PKEY *pk, unsigned min_rsa, const
     return 0;
 }
 
+int tlsio_pkey_from_x509(tlsio_pkey **out, X509 *x, unsigned min_rsa_bits, tlsio_err *err) {
+    *out = NULL;
+    EVP_PKEY *pk = X509_get_pubkey(x);
+    if (pk == NULL) {
+        ASN1_OBJECT *alg = NULL;
+        char oid[80] = "?";
+        if (X509_PUBKEY_get0_param(&alg, NULL, NULL, NULL, X509_get_X509_PUBKEY(x)) && alg)
+            OBJ_obj2txt(oid, sizeof(oid), alg, 0);
+        ERR_clear_error();
+        return tlsio_err_setc(err, TLS_ERRCAT_CERTIFICATE, TLS_ALERT_UNSUPPORTED_CERTIFICATE,
+                              "certificate: public key algorithm %s is not supported", oid);
+    }
+    return accept_public(out, pk, min_rsa_bits, "certificate", err);
+}
+
 int tlsio_pkey_from_cert_der_min_rsa(tlsio_pkey **out, const uint8_t *der, size_t der_len,
                                      unsigned min_rsa_bits, tlsio_err *err) {
     *out = NULL;
@@ -272,19 +287,9 @@ int tlsio_pkey_from_cert_der_min_rsa(tlsio_pkey **out, const uint8_t *der, size_
         return tlsio_err_setc(err, TLS_ERRCAT_CERTIFICATE, TLS_ALERT_BAD_CERTIFICATE,
                               "certificate: malformed DER");
     }
-    EVP_PKEY *pk = X509_get_pubkey(x);
-    if (pk == NULL) {
-        ASN1_OBJECT *alg = NULL;
-        char oid[80] = "?";
-        if (X509_PUBKEY_get0_param(&alg, NULL, NULL, NULL, X509_get_X509_PUBKEY(x)) && alg)
-            OBJ_obj2txt(oid, sizeof(oid), alg, 0);
-        X509_free(x);
-        ERR_clear_error();
-        return tlsio_err_setc(err, TLS_ERRCAT_CERTIFICATE, TLS_ALERT_UNSUPPORTED_CERTIFICATE,
-                              "certificate: public key algorithm %s is not supported", oid);
-    }
+    int rc = tlsio_pkey_from_x509(out, x, min_rsa_bits, err);
     X509_free(x);
-    return accept_public(out, pk, min_rsa_bits, "certificate", err);
+    return rc;
 }
 
 int tlsio_pkey_from_cert_der(tlsio_pkey **out, const uint8_t *der, size_t der_len, tlsio_err *err) {

@@ -82,6 +82,13 @@ int tlsio_pkey_from_cert_der(tlsio_pkey **out, const uint8_t *der, size_t der_le
  */
 int tlsio_pkey_from_cert_der_min_rsa(tlsio_pkey **out, const uint8_t *der, size_t der_len,
                                      unsigned min_rsa_bits, tlsio_err *err) TLSIO_MUST_CHECK;
+/*
+ * The public key of an already parsed certificate (x keeps its own reference), with the
+ * policy and sentences of tlsio_pkey_from_cert_der_min_rsa. For the X.509 adapter, which
+ * parses a peer's leaf once (tlsio_x509_verify_chain_leaf).
+ */
+int tlsio_pkey_from_x509(tlsio_pkey **out, X509 *x, unsigned min_rsa_bits,
+                         tlsio_err *err) TLSIO_MUST_CHECK;
 /* A public key from a DER SubjectPublicKeyInfo (RFC 5280 §4.1.2.7), same policy. */
 int tlsio_pkey_from_spki_der(tlsio_pkey **out, const uint8_t *der, size_t der_len,
                              tlsio_err *err) TLSIO_MUST_CHECK;

@@ -3,7 +3,7 @@
  * RFC 9525 host name checks. The caller supplies the time and the anchors as bytes.
  */
 #include "crypto_x509.h"
-#include "crypto_sig.h" /* TLSIO_RSA_MIN_BITS */
+#include "crypto_sig.h" /* TLSIO_RSA_MIN_BITS, tlsio_pkey_from_x509 */
 
 #include <stdio.h>
 #include <string.h>
@@ -315,7 +315,8 @@ int tlsio_x509_sans(const uint8_t *der, size_t der_len, char *out, size_t cap) {
 
 /* ---- host names (RFC 9525) ---- */
 
-static int check_host_x509(X509 *x, const char *host, tlsio_err *err) {
+/* 1 if x matches host, 0 if not, -1 if host is neither a DNS name nor an IP literal. */
+static int host_matches(X509 *x, const char *host) {
     char name[256];
     uint8_t ip[16];
     size_t ip_len = parse_ip(host, ip);
@@ -324,9 +325,7 @@ static int check_host_x509(X509 *x, const char *host, tlsio_err *err) {
         /* RFC 9525 §6.3 / §7.2: an IP reference identity matches only iPAddress SANs. */
         match = X509_check_ip(x, ip, ip_len, 0) == 1;
     } else {
-        if (!normalize_dns(host, name, sizeof(name)))
-            return tlsio_err_setc(err, TLS_ERRCAT_USAGE, TLS_E_USAGE,
-                                  "host '%.100s' is neither a DNS name nor an IP address", host);
+        if (!normalize_dns(host, name, sizeof(name))) return -1;
         /*
          * RFC 9525 §6.3: DNS-IDs only, never the subject Common Name; "*" only as the whole
          * left-most label, standing for exactly one label; ASCII case-insensitive.
@@ -339,6 +338,14 @@ static int check_host_x509(X509 *x, const char *host, tlsio_err *err) {
                                 NULL) == 1;
     }
     ERR_clear_error();
+    return match;
+}
+
+static int check_host_x509(X509 *x, const char *host, tlsio_err *err) {
+    int match = host_matches(x, host);
+    if (match < 0)
+        return tlsio_err_setc(err, TLS_ERRCAT_USAGE, TLS_E_USAGE,
+                              "host '%.100s' is neither a DNS name nor an IP address", host);
     if (match) return 0;
     char sans[200], subject[120];
     sans_of(x, sans, sizeof(sans));
@@ -360,6 +367,34 @@ int tlsio_x509_check_host(const uint8_t *der, size_t der_len, const char *host, 
     int r = check_host_x509(x, host, err);
     X509_free(x);
     return r;
+}
+
+/* tlsio_x509_cert is libcrypto's X509 under another name (refcounting comes with it). */
+static X509 *x509_of(const tlsio_x509_cert *c) {
+    return (X509 *)c;
+}
+
+int tlsio_x509_cert_parse(tlsio_x509_cert **out, const uint8_t *der, size_t der_len,
+                          tlsio_err *err) {
+    X509 *x = parse_cert(der, der_len);
+    *out = (tlsio_x509_cert *)x;
+    if (x == NULL)
+        return tlsio_err_setc(err, TLS_ERRCAT_CERTIFICATE, TLS_ALERT_BAD_CERTIFICATE,
+                              "certificate: malformed DER");
+    return 0;
+}
+
+int tlsio_x509_cert_matches_host(const tlsio_x509_cert *c, const char *host) {
+    return c != NULL && host != NULL && host_matches(x509_of(c), host) == 1;
+}
+
+tlsio_x509_cert *tlsio_x509_cert_up_ref(tlsio_x509_cert *c) {
+    X509_up_ref(x509_of(c));
+    return c;
+}
+
+void tlsio_x509_cert_free(tlsio_x509_cert *c) {
+    X509_free(x509_of(c));
 }
 
 /* ---- trust stores ---- */
@@ -526,9 +561,12 @@ static int chain_error(X509_STORE_CTX *ctx, const char *who, int64_t now, tlsio_
     }
 }
 
-int tlsio_x509_verify_chain(const tlsio_trust *t, const CBS *certs, size_t n_certs,
-                            const char *host, tlsio_cert_purpose purpose, int64_t now,
-                            tlsio_err *err) {
+/*
+ * The verification both public entry points share. On success with leaf_out != NULL, the
+ * parsed leaf is handed over in *leaf_out (the caller frees it); otherwise it is freed.
+ */
+static int verify_chain(const tlsio_trust *t, const CBS *certs, size_t n_certs, const char *host,
+                        tlsio_cert_purpose purpose, int64_t now, X509 **leaf_out, tlsio_err *err) {
     const char *who = purpose == TLSIO_PURPOSE_CLIENT ? "client" : "server";
     if (n_certs == 0) return tlsio_err_set(err, TLS_E_USAGE, "%s certificate chain is empty", who);
     if (host != NULL) {
@@ -614,6 +652,31 @@ out:
     ERR_clear_error();
     X509_STORE_CTX_free(ctx);
     sk_X509_pop_free(untrusted, X509_free);
+    if (ret == 0 && leaf_out != NULL) {
+        *leaf_out = leaf;
+        leaf = NULL;
+    }
+    X509_free(leaf);
+    return ret;
+}
+
+int tlsio_x509_verify_chain(const tlsio_trust *t, const CBS *certs, size_t n_certs,
+                            const char *host, tlsio_cert_purpose purpose, int64_t now,
+                            tlsio_err *err) {
+    return verify_chain(t, certs, n_certs, host, purpose, now, NULL, err);
+}
+
+int tlsio_x509_verify_chain_leaf(const tlsio_trust *t, const CBS *certs, size_t n_certs,
+                                 const char *host, tlsio_cert_purpose purpose, int64_t now,
+                                 tlsio_x509_leaf *out, tlsio_err *err) {
+    out->key = NULL;
+    out->subject[0] = 0;
+    X509 *leaf = NULL;
+    int ret = verify_chain(t, certs, n_certs, host, purpose, now, &leaf, err);
+    if (ret != 0) return ret;
+    /* The leaf parsed once serves the chain check, the host check, the key and the subject. */
+    ret = tlsio_pkey_from_x509(&out->key, leaf, TLSIO_RSA_MIN_BITS, err);
+    if (ret == 0) format_name(X509_get_subject_name(leaf), out->subject, sizeof(out->subject));
     X509_free(leaf);
     return ret;
 }

@@ -63,6 +63,26 @@ int tlsio_x509_verify_chain(const tlsio_trust *t, const CBS *certs, size_t n_cer
                             const char *host, tlsio_cert_purpose purpose, int64_t now,
                             tlsio_err *err) TLSIO_MUST_CHECK;
 
+/* Room for a leaf's subject line (tlsio_x509_leaf.subject), NUL included. */
+#define TLSIO_X509_SUBJECT_MAX 256
+
+/* What tlsio_x509_verify_chain_leaf hands back about the leaf of a chain it accepted. */
+typedef struct tlsio_x509_leaf {
+    struct tlsio_pkey *key; /* the leaf's public key: one reference, for tlsio_pkey_free */
+    char subject[TLSIO_X509_SUBJECT_MAX]; /* as tlsio_x509_subject formats it */
+} tlsio_x509_leaf;
+
+/*
+ * tlsio_x509_verify_chain, then, from the same parse of certs[0], the leaf's public key
+ * (the policy and sentences of tlsio_pkey_from_cert_der: a key type we do not support or
+ * RSA below TLSIO_RSA_MIN_BITS -> TLS_ALERT_UNSUPPORTED_CERTIFICATE) and its subject line.
+ * On success out->key holds a reference the caller frees; on any error out->key is NULL
+ * and out->subject is "".
+ */
+int tlsio_x509_verify_chain_leaf(const tlsio_trust *t, const CBS *certs, size_t n_certs,
+                                 const char *host, tlsio_cert_purpose purpose, int64_t now,
+                                 tlsio_x509_leaf *out, tlsio_err *err) TLSIO_MUST_CHECK;
+
 /*
  * RFC 9525 host check of one DER certificate: DNS-IDs (subjectAltName dNSName) only, no
  * Common Name fallback; "*" only as the whole left-most label, matching exactly one
@@ -72,6 +92,25 @@ int tlsio_x509_verify_chain(const tlsio_trust *t, const CBS *certs, size_t n_cer
  */
 int tlsio_x509_check_host(const uint8_t *der, size_t der_len, const char *host,
                           tlsio_err *err) TLSIO_MUST_CHECK;
+
+/*
+ * A certificate parsed once and kept for repeated host checks, e.g. a server's own leaf
+ * matched against each ClientHello's server_name (wraps an X509; reference counted;
+ * read-only once parsed, so connections on several threads may check one concurrently).
+ */
+typedef struct tlsio_x509_cert tlsio_x509_cert;
+
+/* Parses one DER certificate (no trailing bytes). Malformed -> TLS_ALERT_BAD_CERTIFICATE. */
+int tlsio_x509_cert_parse(tlsio_x509_cert **out, const uint8_t *der, size_t der_len,
+                          tlsio_err *err) TLSIO_MUST_CHECK;
+/*
+ * 1 if c matches host under the rules of tlsio_x509_check_host, else 0 (also for a host
+ * that is neither a DNS name nor an IP literal, and for NULL). Builds no sentence: for
+ * choosing among certificates, where a mismatch is not an error.
+ */
+int tlsio_x509_cert_matches_host(const tlsio_x509_cert *c, const char *host);
+tlsio_x509_cert *tlsio_x509_cert_up_ref(tlsio_x509_cert *c);
+void tlsio_x509_cert_free(tlsio_x509_cert *c); /* NULL is fine */
 
 /* 1 if host is an IPv4 dotted-quad or IPv6 literal (no brackets), else 0. */
 int tlsio_host_is_ip_literal(const char *host);

@@ -95,9 +95,7 @@ static int choose_suite_and_chain(tls_engine *e, const tlsio_client_hello *ch) {
                 tlsio_sig_choose(ch2->key, hs->peer_sigalgs, hs->n_peer_sigalgs,
                                  TLSIO_SIG_USE_TLS12, &scheme, &ignore) != 0)
                 continue;
-            int name_ok = e->server_name != NULL &&
-                          tlsio_x509_check_host(CBS_data(&ch2->certs[0]), CBS_len(&ch2->certs[0]),
-                                                e->server_name, &ignore) == 0;
+            int name_ok = tlsio_x509_cert_matches_host(ch2->leaf, e->server_name);
             if (pick == NULL || name_ok) {
                 pick = ch2;
                 pick_scheme = scheme;

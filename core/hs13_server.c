@@ -98,9 +98,7 @@ static int choose_chain(tls_engine *e) {
         if (tlsio_sig_choose(c->key, hs->peer_sigalgs, hs->n_peer_sigalgs, TLSIO_SIG_USE_TLS13,
                              &scheme, &ignore) != 0)
             continue;
-        int name_ok = e->server_name != NULL &&
-                      tlsio_x509_check_host(CBS_data(&c->certs[0]), CBS_len(&c->certs[0]),
-                                            e->server_name, &ignore) == 0;
+        int name_ok = tlsio_x509_cert_matches_host(c->leaf, e->server_name);
         if (name_ok || e->server_name == NULL) {
             hs->chain = c;
             hs->sig_scheme = scheme;

@@ -18,17 +18,16 @@ int tlsio_verify_peer_chain(tls_engine *e, const CBS *certs, size_t n) {
                              "%s certificate cannot be verified: the current time was not given "
                              "(tls_engine_set_time)",
                              who);
-    int rc = tlsio_x509_verify_chain(e->cfg->trust, certs, n, e->is_server ? NULL : e->server_name,
-                                     e->is_server ? TLSIO_PURPOSE_CLIENT : TLSIO_PURPOSE_SERVER,
-                                     e->now, &e->err);
-    if (rc == 0)
-        rc = tlsio_pkey_from_cert_der(&e->hs->peer_key, CBS_data(&certs[0]), CBS_len(&certs[0]),
-                                      &e->err);
-    char subject[256];
-    if (rc == 0 &&
-        tlsio_x509_subject(CBS_data(&certs[0]), CBS_len(&certs[0]), subject, sizeof(subject)) == 0)
-        rc =
-            tlsio_engine_set_string(e, &e->peer_subject, (const uint8_t *)subject, strlen(subject));
+    /* One parse of the leaf gives the chain and host checks, the key and the subject. */
+    tlsio_x509_leaf leaf;
+    int rc = tlsio_x509_verify_chain_leaf(
+        e->cfg->trust, certs, n, e->is_server ? NULL : e->server_name,
+        e->is_server ? TLSIO_PURPOSE_CLIENT : TLSIO_PURPOSE_SERVER, e->now, &leaf, &e->err);
+    if (rc != 0) return rc;
+    tlsio_pkey_free(e->hs->peer_key);
+    e->hs->peer_key = leaf.key;
+    rc = tlsio_engine_set_string(e, &e->peer_subject, (const uint8_t *)leaf.subject,
+                                 strlen(leaf.subject));
     return rc;
 }
 

@@ -31,6 +31,63 @@ static const struct derive_rule derive_rules[] = {
     [TLSIO_KS_RES_MASTER] = {TLSIO_KS_MASTER, "res master", 0},
 };
 
+/*
+ * Values of RFC 8446 §7.1 that depend on the hash alone, so they are tables rather than work
+ * done in every handshake (tests/unit/keysched_test.cc recomputes each one):
+ *   empty   = Hash("")
+ *   early   = HKDF-Extract(salt 0, IKM 0): the Early Secret without a PSK (RFC 8448 §3 shows
+ *             the SHA-256 one)
+ *   derived = Derive-Secret(early, "derived", ""): the salt of the Handshake Secret then
+ */
+struct hash_consts {
+    uint8_t empty[TLSIO_MAX_HASH_LEN];
+    uint8_t early[TLSIO_MAX_HASH_LEN];
+    uint8_t derived[TLSIO_MAX_HASH_LEN];
+};
+
+static const struct hash_consts sha256_consts = {
+    {0xe3, 0xb0, 0xc4, 0x42, 0x98, 0xfc, 0x1c, 0x14, 0x9a, 0xfb, 0xf4,
+     0xc8, 0x99, 0x6f, 0xb9, 0x24, 0x27, 0xae, 0x41, 0xe4, 0x64, 0x9b,
+     0x93, 0x4c, 0xa4, 0x95, 0x99, 0x1b, 0x78, 0x52, 0xb8, 0x55},
+    {0x33, 0xad, 0x0a, 0x1c, 0x60, 0x7e, 0xc0, 0x3b, 0x09, 0xe6, 0xcd,
+     0x98, 0x93, 0x68, 0x0c, 0xe2, 0x10, 0xad, 0xf3, 0x00, 0xaa, 0x1f,
+     0x26, 0x60, 0xe1, 0xb2, 0x2e, 0x10, 0xf1, 0x70, 0xf9, 0x2a},
+    {0x6f, 0x26, 0x15, 0xa1, 0x08, 0xc7, 0x02, 0xc5, 0x67, 0x8f, 0x54,
+     0xfc, 0x9d, 0xba, 0xb6, 0x97, 0x16, 0xc0, 0x76, 0x18, 0x9c, 0x48,
+     0x25, 0x0c, 0xeb, 0xea, 0xc3, 0x57, 0x6c, 0x36, 0x11, 0xba},
+};
+
+static const struct hash_consts sha384_consts = {
+    {0x38, 0xb0, 0x60, 0xa7, 0x51, 0xac, 0x96, 0x38, 0x4c, 0xd9, 0x32, 0x7e,
+     0xb1, 0xb1, 0xe3, 0x6a, 0x21, 0xfd, 0xb7, 0x11, 0x14, 0xbe, 0x07, 0x43,
+     0x4c, 0x0c, 0xc7, 0xbf, 0x63, 0xf6, 0xe1, 0xda, 0x27, 0x4e, 0xde, 0xbf,
+     0xe7, 0x6f, 0x65, 0xfb, 0xd5, 0x1a, 0xd2, 0xf1, 0x48, 0x98, 0xb9, 0x5b},
+    {0x7e, 0xe8, 0x20, 0x6f, 0x55, 0x70, 0x02, 0x3e, 0x6d, 0xc7, 0x51, 0x9e,
+     0xb1, 0x07, 0x3b, 0xc4, 0xe7, 0x91, 0xad, 0x37, 0xb5, 0xc3, 0x82, 0xaa,
+     0x10, 0xba, 0x18, 0xe2, 0x35, 0x7e, 0x71, 0x69, 0x71, 0xf9, 0x36, 0x2f,
+     0x2c, 0x2f, 0xe2, 0xa7, 0x6b, 0xfd, 0x78, 0xdf, 0xec, 0x4e, 0xa9, 0xb5},
+    {0x15, 0x91, 0xda, 0xc5, 0xcb, 0xbf, 0x03, 0x30, 0xa4, 0xa8, 0x4d, 0xe9,
+     0xc7, 0x53, 0x33, 0x0e, 0x92, 0xd0, 0x1f, 0x0a, 0x88, 0x21, 0x4b, 0x44,
+     0x64, 0x97, 0x2f, 0xd6, 0x68, 0x04, 0x9e, 0x93, 0xe5, 0x2f, 0x2b, 0x16,
+     0xfa, 0xd9, 0x22, 0xfd, 0xc0, 0x58, 0x44, 0x78, 0x42, 0x8f, 0x28, 0x2b},
+};
+
+static const struct hash_consts *consts_of(tlsio_hash_alg alg) {
+    switch (alg) {
+    case TLSIO_SHA256:
+        return &sha256_consts;
+    case TLSIO_SHA384:
+        return &sha384_consts;
+    default:
+        return NULL;
+    }
+}
+
+const uint8_t *tlsio_empty_hash(tlsio_hash_alg alg) {
+    const struct hash_consts *c = consts_of(alg);
+    return c != NULL ? c->empty : NULL;
+}
+
 static const char *const stage_names[] = {
     [TLSIO_KS_NONE] = "no secret yet",
     [TLSIO_KS_EARLY] = "the early secret",
@@ -80,13 +137,11 @@ int tlsio_hkdf_expand_label(tlsio_hash_alg alg, const uint8_t *secret, const cha
 /* Derive-Secret with a counted label (the exporter's label is caller data, not a C string). */
 static int derive_secret_n(tlsio_hash_alg alg, const uint8_t *secret, const char *label,
                            size_t label_len, const uint8_t *th, uint8_t *out, tlsio_err *err) {
+    int rc = check_alg(alg, err);
+    if (rc != 0) return rc;
     size_t n = tlsio_hash_len(alg);
-    uint8_t empty_hash[TLSIO_MAX_HASH_LEN];
-    if (th == NULL) {
-        /* RFC 8446 §7.1: Transcript-Hash("") is the hash of the empty string. */
-        tlsio_hash_oneshot(alg, "", 0, empty_hash);
-        th = empty_hash;
-    }
+    /* RFC 8446 §7.1: Transcript-Hash("") is the hash of the empty string. */
+    if (th == NULL) th = tlsio_empty_hash(alg);
     return tlsio_hkdf_expand_label(alg, secret, label, label_len, th, n, out, n, err);
 }
 
@@ -135,7 +190,10 @@ static int advance(tlsio_keysched *ks, tlsio_ks_stage from, const uint8_t *ikm, 
     int rc = need_stage(ks, from, what, err);
     if (rc != 0) return rc;
     uint8_t derived[TLSIO_MAX_HASH_LEN];
-    rc = tlsio_derive_secret(ks->alg, ks->secret, "derived", NULL, derived, err);
+    if (from == TLSIO_KS_EARLY && ks->no_psk)
+        memcpy(derived, consts_of(ks->alg)->derived, tlsio_hash_len(ks->alg));
+    else
+        rc = tlsio_derive_secret(ks->alg, ks->secret, "derived", NULL, derived, err);
     if (rc == 0) rc = extract_into(ks, derived, ikm, ikm_len, (tlsio_ks_stage)(from + 1), err);
     OPENSSL_cleanse(derived, sizeof(derived));
     return rc;
@@ -147,6 +205,13 @@ int tlsio_ks_early(tlsio_keysched *ks, const uint8_t *psk, size_t psk_len, tlsio
     if (ks->stage != TLSIO_KS_NONE)
         return tlsio_err_set(err, TLS_E_USAGE,
                              "key schedule: the early secret comes first (tlsio_ks_init again)");
+    ks->no_psk = psk == NULL;
+    if (ks->no_psk) {
+        /* HKDF-Extract(0, 0) below with both inputs fixed: the table holds its result. */
+        memcpy(ks->secret, consts_of(ks->alg)->early, tlsio_hash_len(ks->alg));
+        ks->stage = TLSIO_KS_EARLY;
+        return 0;
+    }
     /* RFC 8446 §7.1: the salt of the first HKDF-Extract is "0" (Hash.length zeros). */
     static const uint8_t zero_salt[TLSIO_MAX_HASH_LEN] = {0};
     return extract_into(ks, zero_salt, psk, psk_len, TLSIO_KS_EARLY, err);
@@ -251,7 +316,10 @@ int tlsio_tls13_export(tlsio_hash_alg alg, const uint8_t *exporter_secret, const
     uint8_t secret[TLSIO_MAX_HASH_LEN], context_hash[TLSIO_MAX_HASH_LEN];
     rc = derive_secret_n(alg, exporter_secret, label, label_len, NULL, secret, err);
     if (rc == 0) {
-        tlsio_hash_oneshot(alg, context ? (const void *)context : "", context_len, context_hash);
+        if (context_len == 0)
+            memcpy(context_hash, tlsio_empty_hash(alg), tlsio_hash_len(alg));
+        else
+            tlsio_hash_oneshot(alg, context, context_len, context_hash);
         rc = tlsio_hkdf_expand_label(alg, secret, "exporter", 8, context_hash, tlsio_hash_len(alg),
                                      out, out_len, err);
     }

@@ -56,6 +56,9 @@ typedef enum tlsio_ks_secret {
 typedef struct tlsio_keysched {
     tlsio_hash_alg alg;
     tlsio_ks_stage stage;
+    /* 1 when the Early Secret is HKDF-Extract(0, 0) (no PSK): a constant, and so is its
+     * Derive-Secret(., "derived", ""); both come from tables instead of three HMACs. */
+    int no_psk;
     uint8_t secret[TLSIO_MAX_HASH_LEN]; /* the current stage secret, tlsio_hash_len(alg) bytes */
 } tlsio_keysched;
 
@@ -80,6 +83,12 @@ int tlsio_hkdf_expand_label(tlsio_hash_alg alg, const uint8_t *secret, const cha
  */
 int tlsio_derive_secret(tlsio_hash_alg alg, const uint8_t *secret, const char *label,
                         const uint8_t *th, uint8_t *out, tlsio_err *err) TLSIO_MUST_CHECK;
+
+/*
+ * Hash("") for alg (RFC 8446 §7.1: the transcript hash of empty Messages), from a table;
+ * tlsio_hash_len(alg) bytes. NULL for an unknown alg.
+ */
+const uint8_t *tlsio_empty_hash(tlsio_hash_alg alg);
 
 /* Prepares ks for alg with no secret yet. */
 void tlsio_ks_init(tlsio_keysched *ks, tlsio_hash_alg alg);

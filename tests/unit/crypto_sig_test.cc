@@ -444,6 +444,38 @@ TEST(CryptoSig, RefusedCertificateKeys) {
     EXPECT_EQ(0u, ERR_peek_error());
 }
 
+TEST(CryptoSig, KeyFromParsedCertificateFollowsTheDerPolicy) {
+    TestPki pki;
+    Cert ca = pki.MakeCa("Sig Root");
+    for (KeyType t :
+         {KeyType::kEcdsaP256, KeyType::kEcdsaP521, KeyType::kRsa2048, KeyType::kEd25519}) {
+        SCOPED_TRACE(tlsio_test::KeyTypeName(t));
+        Cert leaf = pki.MakeLeaf(ca, {.dns = {"x.example"}, .key = t});
+        tlsio_pkey *k = nullptr;
+        Err err;
+        ASSERT_EQ(0, tlsio_pkey_from_x509(&k, leaf.x509(), TLSIO_RSA_MIN_BITS, &err)) << err.msg();
+        Key got(k);
+        Key want = CertKey(leaf.der());
+        EXPECT_EQ(1, tlsio_pkey_same_public(want.get(), got.get()));
+        EXPECT_EQ(tlsio_pkey_type(want.get()), tlsio_pkey_type(got.get()));
+        EXPECT_EQ(0, tlsio_pkey_has_private(got.get()));
+    }
+    // The same refusal, sentence and floor override as tlsio_pkey_from_cert_der(_min_rsa).
+    Cert small = pki.MakeLeaf(ca, {.dns = {"small.example"}, .key = KeyType::kRsa1024});
+    tlsio_pkey *k = reinterpret_cast<tlsio_pkey *>(&pki); // garbage in: set to NULL
+    Err err;
+    EXPECT_EQ(TLS_ALERT_UNSUPPORTED_CERTIFICATE,
+              tlsio_pkey_from_x509(&k, small.x509(), TLSIO_RSA_MIN_BITS, &err));
+    EXPECT_EQ(nullptr, k);
+    EXPECT_EQ("certificate: RSA key has 1024 bits; at least 2048 are required", err.msg());
+    EXPECT_EQ(TLS_ERRCAT_CERTIFICATE, err.e.category);
+    Err ok;
+    ASSERT_EQ(0, tlsio_pkey_from_x509(&k, small.x509(), 1024, &ok)) << ok.msg();
+    EXPECT_EQ(1024u, tlsio_pkey_bits(k));
+    tlsio_pkey_free(k);
+    EXPECT_EQ(0u, ERR_peek_error());
+}
+
 // RFC 8032 §7.1 TEST 1: Ed25519 is deterministic, so the signature is a known answer.
 TEST(CryptoSig, Ed25519Rfc8032Test1) {
     // RFC 8410 §7 PKCS#8 wrapping of the 32-byte seed.

@@ -5,9 +5,11 @@
 #include <openssl/bytestring.h>
 #include <openssl/err.h>
 
+#include <cstring>
 #include <string>
 #include <vector>
 
+#include "crypto_sig.h"
 #include "crypto_x509.h"
 #include "hex.h"
 #include "testpki.h"
@@ -475,6 +477,124 @@ TEST(VerifyChain, HostMismatchAfterAValidChain) {
     EXPECT_EQ("host 'exa mple.com' is neither a DNS name nor an IP address", r.msg);
 }
 
+// ---- the leaf handed back by tlsio_x509_verify_chain_leaf ----
+
+namespace {
+
+struct LeafResult {
+    int code;
+    std::string msg;
+    tlsio_pkey *key;
+    std::string subject;
+};
+
+LeafResult VerifyLeaf(const tlsio_trust *t, const std::vector<Bytes> &chain, const char *host,
+                      int64_t now, tlsio_cert_purpose purpose = TLSIO_PURPOSE_SERVER) {
+    std::vector<CBS> cbs(chain.size());
+    for (size_t i = 0; i < chain.size(); i++)
+        CBS_init(&cbs[i], chain[i].data(), chain[i].size());
+    tlsio_err err;
+    tlsio_err_clear(&err);
+    tlsio_x509_leaf leaf;
+    memset(&leaf, 0x5a, sizeof(leaf)); // garbage in: every field is written
+    int r =
+        tlsio_x509_verify_chain_leaf(t, cbs.data(), cbs.size(), host, purpose, now, &leaf, &err);
+    EXPECT_EQ(0u, ERR_peek_error()) << "libcrypto's error queue must be left empty";
+    EXPECT_EQ(r, err.code);
+    EXPECT_LT(strlen(leaf.subject), sizeof(leaf.subject));
+    return LeafResult{r, err.msg, leaf.key, leaf.subject};
+}
+
+} // namespace
+
+TEST(VerifyChainLeaf, HandsBackTheLeafKeyAndSubject) {
+    for (KeyType k :
+         {KeyType::kEcdsaP256, KeyType::kEcdsaP384, KeyType::kRsa2048, KeyType::kEd25519}) {
+        SCOPED_TRACE(tlsio_test::KeyTypeName(k));
+        Chain3 c({.dns = {"example.com"}, .key = k, .cn = "Leaf, Inc", .org = "Example Org"});
+        Trust t = MakeTrust({c.root});
+        LeafResult r = VerifyLeaf(t.get(), c.leaf.chain_der(), "example.com", c.pki.now());
+        ASSERT_EQ(0, r.code) << r.msg;
+        ASSERT_NE(nullptr, r.key);
+        EXPECT_EQ("CN=Leaf\\, Inc,O=Example Org", r.subject);
+        // The same key and subject the DER-based functions read from the leaf.
+        tlsio_pkey *want = nullptr;
+        tlsio_err err;
+        tlsio_err_clear(&err);
+        ASSERT_EQ(0,
+                  tlsio_pkey_from_cert_der(&want, c.leaf.der().data(), c.leaf.der().size(), &err));
+        EXPECT_EQ(1, tlsio_pkey_same_public(want, r.key));
+        EXPECT_EQ(tlsio_pkey_type(want), tlsio_pkey_type(r.key));
+        EXPECT_EQ(0, tlsio_pkey_has_private(r.key));
+        char subject[TLSIO_X509_SUBJECT_MAX];
+        ASSERT_EQ(0, tlsio_x509_subject(c.leaf.der().data(), c.leaf.der().size(), subject,
+                                        sizeof subject));
+        EXPECT_EQ(std::string(subject), r.subject);
+        tlsio_pkey_free(want);
+        tlsio_pkey_free(r.key);
+    }
+}
+
+TEST(VerifyChainLeaf, ClientCertificatesAndNoHost) {
+    Chain3 c({.cn = "client 7", .eku = Eku::kClientAuth});
+    Trust t = MakeTrust({c.root});
+    LeafResult r =
+        VerifyLeaf(t.get(), c.leaf.chain_der(), nullptr, c.pki.now(), TLSIO_PURPOSE_CLIENT);
+    ASSERT_EQ(0, r.code) << r.msg;
+    EXPECT_EQ("CN=client 7", r.subject);
+    EXPECT_EQ(TLSIO_KEY_EC_P256, tlsio_pkey_type(r.key));
+    tlsio_pkey_free(r.key);
+}
+
+TEST(VerifyChainLeaf, ErrorsAreThoseOfVerifyChainAndLeaveNoKey) {
+    Chain3 c({.dns = {"a.example"}});
+    Trust t = MakeTrust({c.root});
+    TestPki other;
+    Trust wrong = MakeTrust({other.MakeCa("Other")});
+    Bytes truncated = c.leaf.der();
+    truncated.resize(truncated.size() - 1);
+    struct Case {
+        const tlsio_trust *t;
+        std::vector<Bytes> chain;
+        const char *host;
+        int64_t now;
+    } cases[] = {
+        {t.get(), c.leaf.chain_der(), "b.example", c.pki.now()},              // host mismatch
+        {wrong.get(), c.leaf.chain_der(), "a.example", c.pki.now()},          // unknown CA
+        {t.get(), c.leaf.chain_der(), "a.example", c.pki.now() + 400 * kDay}, // expired
+        {t.get(), {truncated, c.mid.der()}, "a.example", c.pki.now()},        // malformed DER
+        {t.get(), c.leaf.chain_der(), "a b", c.pki.now()},                    // bad reference name
+    };
+    for (const Case &k : cases) {
+        Result want = Verify(k.t, k.chain, k.host, k.now);
+        ASSERT_NE(0, want.code);
+        LeafResult got = VerifyLeaf(k.t, k.chain, k.host, k.now);
+        EXPECT_EQ(want.code, got.code);
+        EXPECT_EQ(want.msg, got.msg);
+        EXPECT_EQ(nullptr, got.key);
+        EXPECT_EQ("", got.subject);
+    }
+    LeafResult empty = VerifyLeaf(t.get(), {}, "a.example", c.pki.now());
+    EXPECT_EQ(TLS_E_USAGE, empty.code);
+    EXPECT_EQ("server certificate chain is empty", empty.msg);
+    EXPECT_EQ(nullptr, empty.key);
+}
+
+TEST(VerifyChainLeaf, LeafKeyPolicyAppliesToAPinnedLeaf) {
+    // A pinned self-signed leaf is its own trust anchor, so the chain's RSA floor (which
+    // spares the anchor) lets it through; the leaf key policy of tlsio_pkey_from_cert_der
+    // still refuses its 1024-bit key.
+    TestPki pki;
+    Cert weak = pki.MakeSelfSignedLeaf({.dns = {"example.com"}, .key = KeyType::kRsa1024});
+    Trust pinned = MakeTrust({weak});
+    EXPECT_EQ(0, Verify(pinned.get(), {weak.der()}, "example.com", pki.now()).code);
+    LeafResult r = VerifyLeaf(pinned.get(), {weak.der()}, "example.com", pki.now());
+    EXPECT_EQ(TLS_ALERT_UNSUPPORTED_CERTIFICATE, r.code);
+    EXPECT_EQ("certificate: RSA key has 1024 bits; at least 2048 are required", r.msg);
+    EXPECT_EQ(nullptr, r.key);
+    EXPECT_EQ("", r.subject);
+}
+
 // ---- host names (RFC 9525 §6) ----
 
 TEST(CheckHost, ExactAndCaseInsensitiveAndTrailingDot) {
@@ -632,6 +752,70 @@ TEST(CheckHost, MalformedCertificate) {
     EXPECT_EQ(TLS_ALERT_BAD_CERTIFICATE,
               tlsio_x509_check_host(der.data(), der.size(), "example.com", &err));
     EXPECT_STREQ("server certificate: malformed DER", err.msg);
+}
+
+// ---- a parsed certificate kept for repeated host checks ----
+
+TEST(ParsedCert, MatchesHostAgreesWithCheckHost) {
+    TestPki pki;
+    Cert ca = pki.MakeCa("Root");
+    std::vector<Cert> certs = {
+        pki.MakeLeaf(ca, {.dns = {"Example.COM", "www.example.com"}}),
+        pki.MakeLeaf(ca, {.dns = {"*.example.com"}}),
+        pki.MakeLeaf(ca, {.dns = {"x*.example.com", "a.*.example.com", "*", "*.com"}}),
+        pki.MakeLeaf(ca, {.dns = {"example.com"}, .ip = {"192.0.2.1", "2001:db8::1"}}),
+        pki.MakeLeaf(ca, {.dns = {"192.0.2.1"}}),
+        pki.MakeLeaf(ca, {.cn = "example.com"}), // no SAN: the CN is never used
+    };
+    const char *hosts[] = {
+        "example.com",     "EXAMPLE.com.",   "www.example.com", "a.example.com",
+        "a.b.example.com", "xa.example.com", "example.org",     "com",
+        "192.0.2.1",       "2001:DB8::1",    "192.0.2.2",       "::ffff:192.0.2.1",
+        "*.example.com",   "exa mple.com",   "192.0.2.01",      ""};
+    int matches = 0;
+    for (const Cert &c : certs) {
+        tlsio_x509_cert *parsed = nullptr;
+        tlsio_err err;
+        tlsio_err_clear(&err);
+        ASSERT_EQ(0, tlsio_x509_cert_parse(&parsed, c.der().data(), c.der().size(), &err));
+        ASSERT_NE(nullptr, parsed);
+        for (const char *h : hosts) {
+            int want = CheckHost(c, h).code == 0;
+            EXPECT_EQ(want, tlsio_x509_cert_matches_host(parsed, h)) << h;
+            matches += want;
+        }
+        EXPECT_EQ(0, tlsio_x509_cert_matches_host(parsed, nullptr));
+        // A second reference outlives the first.
+        tlsio_x509_cert *again = tlsio_x509_cert_up_ref(parsed);
+        tlsio_x509_cert_free(parsed);
+        EXPECT_EQ(CheckHost(c, "example.com").code == 0,
+                  tlsio_x509_cert_matches_host(again, "example.com"));
+        tlsio_x509_cert_free(again);
+    }
+    EXPECT_EQ(10, matches); // both outcomes are covered
+    EXPECT_EQ(0, tlsio_x509_cert_matches_host(nullptr, "example.com"));
+    EXPECT_EQ(0u, ERR_peek_error());
+}
+
+TEST(ParsedCert, MalformedDer) {
+    TestPki pki;
+    Cert ca = pki.MakeCa("Root");
+    Bytes trailing = ca.der();
+    trailing.push_back(0);
+    Bytes truncated = ca.der();
+    truncated.resize(truncated.size() - 1);
+    for (const Bytes &der : {trailing, truncated, Bytes{0x30, 0x00}}) {
+        tlsio_x509_cert *parsed = reinterpret_cast<tlsio_x509_cert *>(&pki); // set to NULL
+        tlsio_err err;
+        tlsio_err_clear(&err);
+        EXPECT_EQ(TLS_ALERT_BAD_CERTIFICATE,
+                  tlsio_x509_cert_parse(&parsed, der.data(), der.size(), &err));
+        EXPECT_EQ(nullptr, parsed);
+        EXPECT_STREQ("certificate: malformed DER", err.msg);
+        EXPECT_EQ(TLS_ERRCAT_CERTIFICATE, err.category);
+    }
+    tlsio_x509_cert_free(nullptr);
+    EXPECT_EQ(0u, ERR_peek_error());
 }
 
 // ---- names for messages ----

@@ -624,6 +624,49 @@ TEST_F(KeySchedTest, Sha384ZeroInputsUseHashLength) {
     tlsio_ks_wipe(&ks);
 }
 
+// The tables behind the no-PSK shortcut (Hash(""), the Early Secret and its "derived" salt)
+// against the definitions of RFC 8446 §7.1 computed with raw HKDF, and the shortcut against
+// the computed path a PSK of Hash.length zero bytes takes (same inputs, same secrets).
+TEST_F(KeySchedTest, NoPskTablesMatchTheirDefinitions) {
+    for (tlsio_hash_alg alg : {TLSIO_SHA256, TLSIO_SHA384}) {
+        SCOPED_TRACE(alg == TLSIO_SHA256 ? "SHA-256" : "SHA-384");
+        size_t n = tlsio_hash_len(alg);
+        uint8_t empty[48], zeros[48] = {0}, early[48], derived[48], hs[48], master[48];
+        tlsio_hash_oneshot(alg, "", 0, empty);
+        ASSERT_NE(nullptr, tlsio_empty_hash(alg));
+        EXPECT_EQ(ToHex(empty, n), ToHex(tlsio_empty_hash(alg), n));
+        ASSERT_EQ(0, tlsio_hkdf_extract(alg, zeros, n, zeros, n, early));
+        ASSERT_EQ(0, tlsio_hkdf_expand_label(alg, early, "derived", 7, empty, n, derived, n, &err));
+        Bytes ecdhe(32, 0x42);
+        ASSERT_EQ(0, tlsio_hkdf_extract(alg, derived, n, ecdhe.data(), ecdhe.size(), hs));
+        ASSERT_EQ(0, tlsio_hkdf_expand_label(alg, hs, "derived", 7, empty, n, derived, n, &err));
+        ASSERT_EQ(0, tlsio_hkdf_extract(alg, derived, n, zeros, n, master));
+
+        tlsio_keysched table, computed;
+        tlsio_ks_init(&table, alg);
+        tlsio_ks_init(&computed, alg);
+        ASSERT_EQ(0, tlsio_ks_early(&table, nullptr, 0, &err));
+        ASSERT_EQ(0, tlsio_ks_early(&computed, zeros, n, &err));
+        EXPECT_EQ(ToHex(early, n), ToHex(table.secret, n));
+        EXPECT_EQ(ToHex(early, n), ToHex(computed.secret, n));
+        ASSERT_EQ(0, tlsio_ks_handshake(&table, ecdhe.data(), ecdhe.size(), &err));
+        ASSERT_EQ(0, tlsio_ks_handshake(&computed, ecdhe.data(), ecdhe.size(), &err));
+        EXPECT_EQ(ToHex(hs, n), ToHex(table.secret, n));
+        EXPECT_EQ(ToHex(hs, n), ToHex(computed.secret, n));
+        ASSERT_EQ(0, tlsio_ks_master(&table, &err));
+        ASSERT_EQ(0, tlsio_ks_master(&computed, &err));
+        EXPECT_EQ(ToHex(master, n), ToHex(table.secret, n));
+        EXPECT_EQ(ToHex(master, n), ToHex(computed.secret, n));
+        tlsio_ks_wipe(&table);
+        tlsio_ks_wipe(&computed);
+    }
+    EXPECT_EQ(nullptr, tlsio_empty_hash(static_cast<tlsio_hash_alg>(7)));
+    uint8_t secret[32] = {0}, out[32];
+    EXPECT_EQ(TLS_E_USAGE, tlsio_derive_secret(static_cast<tlsio_hash_alg>(7), secret, "derived",
+                                               nullptr, out, &err));
+    EXPECT_STREQ("key schedule: unknown hash 7", err.msg);
+}
+
 TEST_F(KeySchedTest, ExpandLabelBounds) {
     uint8_t secret[32] = {0}, out[32];
     std::string long_label(250, 'a');
