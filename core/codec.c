@@ -16,17 +16,29 @@ typedef struct path {
     size_t len;
 } path;
 
-static size_t path_push(path *p, const char *fmt, ...) TLSIO_PRINTF(2, 3);
-static size_t path_push(path *p, const char *fmt, ...) {
+/* Appends text to the path (truncating at the buffer's end); returns the old length for
+ * path_pop. Plain copies, no printf: the path is kept for every field of every message
+ * decoded, and only read when something fails. */
+static size_t path_append(path *p, const char *a, const char *b) {
     size_t old = p->len;
-    if (p->len < sizeof(p->buf) - 1) {
-        va_list ap;
-        va_start(ap, fmt);
-        int n = vsnprintf(p->buf + p->len, sizeof(p->buf) - p->len, fmt, ap);
-        va_end(ap);
-        if (n > 0) p->len += (size_t)n;
-        if (p->len > sizeof(p->buf) - 1) p->len = sizeof(p->buf) - 1;
-    }
+    for (const char *s = a; s != NULL && *s != '\0' && p->len < sizeof(p->buf) - 1; s++)
+        p->buf[p->len++] = *s;
+    for (const char *s = b; s != NULL && *s != '\0' && p->len < sizeof(p->buf) - 1; s++)
+        p->buf[p->len++] = *s;
+    p->buf[p->len] = '\0';
+    return old;
+}
+
+/* Appends "[i]" for list element i. */
+static size_t path_index(path *p, size_t i) {
+    char digits[24], *d = digits + sizeof(digits) - 1;
+    *d = '\0';
+    do {
+        *--d = (char)('0' + i % 10);
+        i /= 10;
+    } while (i > 0 && d > digits + 1);
+    *--d = '[';
+    size_t old = path_append(p, d, "]");
     return old;
 }
 
@@ -38,13 +50,13 @@ static void path_pop(path *p, size_t old) {
 static void path_init(path *p, const char *name) {
     p->len = 0;
     p->buf[0] = '\0';
-    path_push(p, "%s", name);
+    path_append(p, name, NULL);
 }
 
 /* Adds ".field" unless the field is anonymous (single-field extension bodies). */
 static size_t path_field(path *p, const tlsio_field *f) {
     if (f->name[0] == '\0') return p->len;
-    return path_push(p, ".%s", f->name);
+    return path_append(p, ".", f->name);
 }
 
 static const char *plural(size_t n) {
@@ -171,7 +183,7 @@ static int validate_list(const tlsio_codec *elem, CBS body, int internal, path *
     tlsio_err scratch;
     tlsio_err_clear(&scratch);
     for (size_t i = 0; CBS_len(&body) > 0; i++) {
-        size_t old = path_push(p, "[%zu]", i);
+        size_t old = path_index(p, i);
         int r = dec_fields(elem, &body, NULL, p, internal ? &scratch : err);
         path_pop(p, old);
         if (r != 0) return internal ? tlsio_err_set(err, code, "%s", scratch.msg) : r;
@@ -349,7 +361,7 @@ static int dec_exts(uint8_t ctx, CBS block, tlsio_exts *out, path *p, tlsio_err 
         if (!row)
             return tlsio_err_set(err, TLS_ALERT_ILLEGAL_PARAMETER, "%s: %s not allowed here",
                                  p->buf, label);
-        size_t old = path_push(p, ".%s", row->name);
+        size_t old = path_append(p, ".", row->name);
         uint8_t *dst = out ? (uint8_t *)out + row->offset : NULL;
         r = dec_fields(row->body, &body, dst, p, err);
         if (r == 0 && CBS_len(&body) != 0) r = trailing(p, err, CBS_len(&body));
@@ -514,7 +526,7 @@ static int enc_exts(uint8_t ctx, const tlsio_exts *e, CBB *out, path *p, tlsio_e
             if (done & TLSIO_EXT_BIT(id))
                 return tlsio_err_set(err, TLS_E_INTERNAL, "%s: duplicate %s", p->buf, label);
             done |= TLSIO_EXT_BIT(id);
-            size_t old = path_push(p, ".%s", row->name);
+            size_t old = path_append(p, ".", row->name);
             int r = enc_fields(row->body, (const uint8_t *)e + row->offset, &body, p, err);
             if (r == 0 && CBB_len(&body) > 0xffff)
                 r = tlsio_err_set(err, TLS_E_INTERNAL, "%s: body too long", p->buf);
