@@ -24,7 +24,7 @@ class Alerts : public ::testing::Test {
     static Bytes Sealed(tls_engine *from, uint8_t type, const Bytes &payload) {
         uint8_t buf[256];
         size_t pre = tlsio_rl_seal_prefix_len(&from->wd), rec_len = 0;
-        memcpy(buf + pre, payload.data(), payload.size());
+        if (!payload.empty()) memcpy(buf + pre, payload.data(), payload.size());
         tlsio_err err;
         tlsio_err_clear(&err);
         EXPECT_EQ(
