@@ -171,14 +171,14 @@ static const char *suite_refusal_hint(const char *s, size_t len) {
     if (contains(s, len, "-"))
         return ": use the IANA name, e.g. TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256";
     if (contains(s, len, "_CBC_"))
-        return ": CBC suites are not implemented, only AEAD ones (RFC 7457 §2)";
+        return ": CBC suites are refused, only AEAD ones are offered (RFC 7457 §2)";
     if (has_prefix(s, len, "TLS_RSA_"))
-        return ": RSA key exchange has no forward secrecy and is not implemented";
+        return ": RSA key exchange has no forward secrecy and is refused";
     if (has_prefix(s, len, "TLS_DHE_") || has_prefix(s, len, "TLS_DH_") ||
         has_prefix(s, len, "TLS_ECDH_") || has_prefix(s, len, "TLS_PSK_") ||
         has_prefix(s, len, "TLS_ECDHE_PSK_"))
         return ": only ECDHE key exchange with certificates is implemented";
-    if (contains(s, len, "_CCM")) return ": AES-CCM suites are not implemented";
+    if (contains(s, len, "_CCM")) return ": AES-CCM suites are not offered";
     if (contains(s, len, "NULL") || contains(s, len, "RC4") || contains(s, len, "DES") ||
         contains(s, len, "EXPORT") || contains(s, len, "anon"))
         return ": the suite is insecure";

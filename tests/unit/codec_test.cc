@@ -464,20 +464,20 @@ bool SynthExact(const tlsio_codec *c, size_t n, Bytes *out) {
 std::vector<const tlsio_codec *> AllCodecs() {
     std::vector<const tlsio_codec *> out;
     std::set<const tlsio_codec *> seen;
-    std::vector<const tlsio_codec *> todo = {&tlsio_codec_hs_header};
+    std::vector<const tlsio_codec *> pending = {&tlsio_codec_hs_header};
     for (size_t i = 0; i < tlsio_msg_table_len; i++) {
-        if (tlsio_msg_table[i].codec13) todo.push_back(tlsio_msg_table[i].codec13);
-        if (tlsio_msg_table[i].codec12) todo.push_back(tlsio_msg_table[i].codec12);
+        if (tlsio_msg_table[i].codec13) pending.push_back(tlsio_msg_table[i].codec13);
+        if (tlsio_msg_table[i].codec12) pending.push_back(tlsio_msg_table[i].codec12);
     }
     for (size_t i = 0; i < tlsio_ext_table_len; i++)
-        todo.push_back(tlsio_ext_table[i].body);
-    while (!todo.empty()) {
-        const tlsio_codec *c = todo.back();
-        todo.pop_back();
+        pending.push_back(tlsio_ext_table[i].body);
+    while (!pending.empty()) {
+        const tlsio_codec *c = pending.back();
+        pending.pop_back();
         if (!seen.insert(c).second) continue;
         out.push_back(c);
         for (size_t i = 0; i < c->n; i++)
-            if (c->fields[i].sub) todo.push_back(c->fields[i].sub);
+            if (c->fields[i].sub) pending.push_back(c->fields[i].sub);
     }
     return out;
 }

@@ -324,15 +324,15 @@ TEST(ConfigCiphers, RefusesEveryOtherNameWithASentence) {
         {"tls_aes_128_gcm_sha256", "unknown or unsupported cipher suite 'tls_aes_128_gcm_sha256'"},
         {"TLS_AES_128_GCM_SHA256:TLS_RSA_WITH_AES_128_GCM_SHA256",
          "unknown or unsupported cipher suite 'TLS_RSA_WITH_AES_128_GCM_SHA256': RSA key "
-         "exchange has no forward secrecy and is not implemented"},
+         "exchange has no forward secrecy and is refused"},
         {"TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA",
          "unknown or unsupported cipher suite 'TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA': CBC suites "
-         "are not implemented, only AEAD ones (RFC 7457 §2)"},
+         "are refused, only AEAD ones are offered (RFC 7457 §2)"},
         {"TLS_DHE_RSA_WITH_AES_128_GCM_SHA256",
          "unknown or unsupported cipher suite 'TLS_DHE_RSA_WITH_AES_128_GCM_SHA256': only ECDHE "
          "key exchange with certificates is implemented"},
         {"TLS_AES_128_CCM_SHA256", "unknown or unsupported cipher suite 'TLS_AES_128_CCM_SHA256': "
-                                   "AES-CCM suites are not implemented"},
+                                   "AES-CCM suites are not offered"},
         {"TLS_ECDHE_RSA_WITH_NULL_SHA",
          "unknown or unsupported cipher suite 'TLS_ECDHE_RSA_WITH_NULL_SHA': the suite is "
          "insecure"},

@@ -137,7 +137,7 @@ TEST(Names, GroupName) {
     EXPECT_STREQ("secp256r1", tls_group_name(TLSIO_GROUP_SECP256R1));
     EXPECT_STREQ("secp384r1", tls_group_name(TLSIO_GROUP_SECP384R1));
     EXPECT_STREQ("x25519", tls_group_name(0x001d));
-    // secp521r1, x448, ffdhe2048, X25519MLKEM768: not implemented.
+    // secp521r1, x448, ffdhe2048, X25519MLKEM768: not offered by tlsio.
     for (uint16_t g : {0x0019, 0x001e, 0x0100, 0x11ec, 0})
         EXPECT_STREQ("unknown", tls_group_name(g)) << std::hex << g;
 }
