@@ -360,6 +360,24 @@ int tls_config_set_rng(tls_config *cfg, tls_rng_fn fn, void *ctx) {
     return 0;
 }
 
+/* ---- lower-level hooks ---- */
+
+int tls_config_set_peer_check(tls_config *cfg, tls_peer_check_fn fn, void *arg) {
+    int r = setter_begin(cfg);
+    if (r != 0) return r;
+    cfg->peer_check = fn;
+    cfg->peer_check_arg = fn != NULL ? arg : NULL;
+    return 0;
+}
+
+int tls_config_set_trace(tls_config *cfg, tls_trace_fn fn, void *arg) {
+    int r = setter_begin(cfg);
+    if (r != 0) return r;
+    cfg->trace = fn;
+    cfg->trace_arg = fn != NULL ? arg : NULL;
+    return 0;
+}
+
 /* ---- trust anchors ---- */
 
 int tlsio_config_add_ca_der(tls_config *cfg, const uint8_t *der, size_t der_len, tlsio_err *err) {

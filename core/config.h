@@ -17,6 +17,7 @@ using std::atomic_int;
 #include <stddef.h>
 #include <stdint.h>
 #include <openssl/bytestring.h>
+#include <tlsio/core.h>
 #include <tlsio/tls.h>
 
 #include "crypto_rng.h"
@@ -64,6 +65,12 @@ struct tls_config {
 
     tlsio_rng rng;
     tlsio_err err; /* the last setter's failure */
+
+    /* Lower-level hooks (<tlsio/core.h>); NULL when not set. */
+    tls_peer_check_fn peer_check;
+    void *peer_check_arg;
+    tls_trace_fn trace;
+    void *trace_arg;
 
     /*
      * Set by tlsio_config_freeze when the config ends up frozen with trust == NULL: why there

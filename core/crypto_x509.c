@@ -562,6 +562,27 @@ static int chain_error(X509_STORE_CTX *ctx, const char *who, int64_t now, tlsio_
 }
 
 /*
+ * Bytes that are not one DER certificate cannot be decoded at all: decode_error, as OpenSSL,
+ * BoringSSL and rustls send (RFC 8446 §6.2 keeps bad_certificate for certificates that parse
+ * but are unacceptable).
+ */
+static int malformed(tlsio_err *err, const char *who, size_t i, size_t n_certs) {
+    return tlsio_err_setc(err, TLS_ERRCAT_CERTIFICATE, TLS_ALERT_DECODE_ERROR,
+                          "%s certificate %zu of %zu: malformed DER", who, i + 1, n_certs);
+}
+
+int tlsio_x509_check_der(const CBS *certs, size_t n_certs, tlsio_cert_purpose purpose,
+                         tlsio_err *err) {
+    const char *who = purpose == TLSIO_PURPOSE_CLIENT ? "client" : "server";
+    for (size_t i = 0; i < n_certs && i < MAX_PEER_CERTS; i++) {
+        X509 *x = parse_cert(CBS_data(&certs[i]), CBS_len(&certs[i]));
+        if (x == NULL) return malformed(err, who, i, n_certs);
+        X509_free(x);
+    }
+    return 0;
+}
+
+/*
  * The verification both public entry points share. On success with leaf_out != NULL, the
  * parsed leaf is handed over in *leaf_out (the caller frees it); otherwise it is freed.
  */
@@ -589,9 +610,7 @@ static int verify_chain(const tlsio_trust *t, const CBS *certs, size_t n_certs, 
     for (size_t i = 0; i < n_certs; i++) {
         X509 *x = parse_cert(CBS_data(&certs[i]), CBS_len(&certs[i]));
         if (x == NULL) {
-            /* RFC 8446 §6.2: bad_certificate, "a certificate was corrupt". */
-            ret = tlsio_err_setc(err, TLS_ERRCAT_CERTIFICATE, TLS_ALERT_BAD_CERTIFICATE,
-                                 "%s certificate %zu of %zu: malformed DER", who, i + 1, n_certs);
+            ret = malformed(err, who, i, n_certs);
             goto out;
         }
         if (i == 0) {

@@ -45,6 +45,11 @@ typedef enum tlsio_cert_purpose {
     TLSIO_PURPOSE_CLIENT = 2  /* we are a server checking a client: EKU clientAuth */
 } tlsio_cert_purpose;
 
+/* Only parses each certificate (for a peer's chain that cannot be verified anyway): 0, or
+ * decode_error naming the first one that is not a DER certificate. */
+int tlsio_x509_check_der(const CBS *certs, size_t n_certs, tlsio_cert_purpose purpose,
+                         tlsio_err *err) TLSIO_MUST_CHECK;
+
 /*
  * Verifies a peer's chain: certs[0] is the leaf, the rest are untrusted intermediates in
  * any order. `now` is Unix time (seconds) for validity checks. If host is not NULL the

@@ -128,6 +128,13 @@ static inline size_t tlsio_engine_hash_len(const tls_engine *e) {
     return tlsio_hash_len(e->suite->hash);
 }
 
+/* Reports a protocol message to the config's trace hook, if one is set (<tlsio/core.h>). */
+static inline void tlsio_trace(const tls_engine *e, int direction, uint8_t content_type,
+                               const uint8_t *msg, size_t len) {
+    if (e->cfg->trace != NULL)
+        e->cfg->trace(e->cfg->trace_arg, e, direction, content_type, msg, len);
+}
+
 /* ---- failing ---------------------------------------------------------------------- */
 
 /* Records the failure (sticky) and queues the alert when the code is one (1..255) that we

@@ -15,6 +15,7 @@ static int ccs_window_open(const tls_engine *e) {
 }
 
 static int on_ccs(tls_engine *e, const uint8_t *p, size_t n) {
+    tlsio_trace(e, TLS_TRACE_RECEIVED, TLSIO_CT_CHANGE_CIPHER_SPEC, p, n);
     int rc = tlsio_hs_check_boundary(&e->reasm, "change_cipher_spec record", &e->err);
     if (rc != 0) return rc;
     /* RFC 5246 §7.1: in TLS 1.2 the CCS is a step of the handshake; the table says when. */
@@ -36,6 +37,7 @@ static int on_alert(tls_engine *e, const uint8_t *p, size_t n) {
     /* RFC 8446 §6 / RFC 5246 §7.2: an alert is exactly level + description. */
     if (n != 2)
         return tlsio_err_set(&e->err, TLS_ALERT_DECODE_ERROR, "alert record: length %zu, not 2", n);
+    tlsio_trace(e, TLS_TRACE_RECEIVED, TLSIO_CT_ALERT, p, n);
     uint8_t level = p[0], desc = p[1];
     if (desc == TLS_ALERT_CLOSE_NOTIFY) {
         /* RFC 8446 §6.1: nothing follows close_notify, so a handshake it interrupts can
@@ -68,6 +70,7 @@ static int on_handshake(tls_engine *e, const uint8_t *p, size_t n) {
         rc = tlsio_hs_next(&e->reasm, &m, &got, &e->err);
         if (rc != 0 || !got) break;
         e->read_key_changed = 0;
+        tlsio_trace(e, TLS_TRACE_RECEIVED, TLSIO_CT_HANDSHAKE, m.raw, m.raw_len);
         rc = tlsio_dispatch(e, &m);
         /* RFC 8446 §5.1: a key change must fall on a record boundary. */
         if (rc == 0 && e->read_key_changed)

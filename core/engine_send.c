@@ -44,6 +44,7 @@ int tlsio_send_hs(tls_engine *e, const uint8_t *msg, size_t len) {
     /* Post-handshake messages (KeyUpdate, NewSessionTicket) are not part of the transcript. */
     if (e->hs != NULL) tlsio_transcript_update(&e->hs->transcript, msg, len);
     if (e->test_tamper != NULL) e->test_tamper(e->test_tamper_ctx, e->hsq + e->hsq_len, len);
+    tlsio_trace(e, TLS_TRACE_SENT, TLSIO_CT_HANDSHAKE, e->hsq + e->hsq_len, len);
     e->hsq_len += len;
     return 0;
 }
@@ -97,6 +98,8 @@ int tlsio_send_compat_ccs(tls_engine *e) {
     if (rc != 0) return rc;
     e->out_end += tlsio_rl_write_ccs(e->out + e->out_end);
     e->ccs_sent = 1;
+    static const uint8_t ccs_body[1] = {1};
+    tlsio_trace(e, TLS_TRACE_SENT, TLSIO_CT_CHANGE_CIPHER_SPEC, ccs_body, sizeof(ccs_body));
     return 0;
 }
 
@@ -108,5 +111,6 @@ int tlsio_send_alert(tls_engine *e, uint8_t desc) {
     /* RFC 5746 §4.2 / RFC 5246 §7.2.2: refusing renegotiation is a warning in TLS 1.2. */
     if (desc == TLS_ALERT_NO_RENEGOTIATION && e->version == TLS_VERSION_1_2) alert[0] = 1;
     if (desc != TLS_ALERT_CLOSE_NOTIFY) e->hsq_len = 0; /* a failed flight is never sent */
+    tlsio_trace(e, TLS_TRACE_SENT, TLSIO_CT_ALERT, alert, sizeof(alert));
     return seal_copy(e, TLSIO_CT_ALERT, alert, sizeof(alert));
 }

@@ -4,10 +4,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-int tlsio_verify_peer_chain(tls_engine *e, const CBS *certs, size_t n) {
+/* tlsio's own checks: chain to a trust anchor, validity, key usage, host name. */
+static int own_checks(tls_engine *e, const CBS *certs, size_t n) {
     const char *who = e->is_server ? "client" : "server";
-    if (n == 0)
-        return tlsio_err_set(&e->err, TLS_ALERT_DECODE_ERROR, "%s Certificate: empty list", who);
+    tlsio_cert_purpose purpose = e->is_server ? TLSIO_PURPOSE_CLIENT : TLSIO_PURPOSE_SERVER;
+    /* Bytes that are no certificate are a decode error whatever we trust. */
+    if (e->cfg->trust == NULL && tlsio_x509_check_der(certs, n, purpose, &e->err) != 0)
+        return e->err.code;
     if (e->cfg->trust == NULL)
         return tlsio_err_setc(
             &e->err, TLS_ERRCAT_CERTIFICATE, TLS_ALERT_UNKNOWN_CA,
@@ -20,15 +23,43 @@ int tlsio_verify_peer_chain(tls_engine *e, const CBS *certs, size_t n) {
                              who);
     /* One parse of the leaf gives the chain and host checks, the key and the subject. */
     tlsio_x509_leaf leaf;
-    int rc = tlsio_x509_verify_chain_leaf(
-        e->cfg->trust, certs, n, e->is_server ? NULL : e->server_name,
-        e->is_server ? TLSIO_PURPOSE_CLIENT : TLSIO_PURPOSE_SERVER, e->now, &leaf, &e->err);
+    int rc =
+        tlsio_x509_verify_chain_leaf(e->cfg->trust, certs, n, e->is_server ? NULL : e->server_name,
+                                     purpose, e->now, &leaf, &e->err);
     if (rc != 0) return rc;
     tlsio_pkey_free(e->hs->peer_key);
     e->hs->peer_key = leaf.key;
     rc = tlsio_engine_set_string(e, &e->peer_subject, (const uint8_t *)leaf.subject,
                                  strlen(leaf.subject));
     return rc;
+}
+
+/* The application's peer check (tls_config_set_peer_check): told the verdict of ours, it may
+ * refuse a chain we accepted, never accept one we refused. */
+static int application_check(tls_engine *e, const CBS *certs, size_t n, int verdict) {
+    const uint8_t *der[TLSIO_X509_MAX_DEPTH];
+    size_t lens[TLSIO_X509_MAX_DEPTH];
+    if (n > TLSIO_X509_MAX_DEPTH) n = TLSIO_X509_MAX_DEPTH; /* callers bound n already */
+    for (size_t i = 0; i < n; i++) {
+        der[i] = CBS_data(&certs[i]);
+        lens[i] = CBS_len(&certs[i]);
+    }
+    tls_peer_check_info info = {e->is_server, verdict, e->server_name, n, der, lens};
+    int answer = e->cfg->peer_check(e->cfg->peer_check_arg, &info);
+    if (verdict != 0 || answer == 0) return verdict;
+    if (answer < 1 || answer > 255) answer = TLS_ALERT_CERTIFICATE_UNKNOWN;
+    return tlsio_err_setc(&e->err, TLS_ERRCAT_CERTIFICATE, answer,
+                          "%s certificate refused by the application's peer check (%s)",
+                          e->is_server ? "client" : "server", tls_error_code_name(answer));
+}
+
+int tlsio_verify_peer_chain(tls_engine *e, const CBS *certs, size_t n) {
+    if (n == 0)
+        return tlsio_err_set(&e->err, TLS_ALERT_DECODE_ERROR, "%s Certificate: empty list",
+                             e->is_server ? "client" : "server");
+    int rc = own_checks(e, certs, n);
+    if (e->cfg->peer_check == NULL) return rc;
+    return application_check(e, certs, n, rc);
 }
 
 int tlsio_take_alpn_answer(tls_engine *e, const CBS *list, const char *msg) {

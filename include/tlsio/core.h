@@ -186,6 +186,54 @@ const char *tls_engine_server_name(const tls_engine *e);
 /* The verified peer certificate's subject, one line ("CN=example.com"), or NULL. */
 const char *tls_engine_peer_subject(const tls_engine *e);
 
+/* ---------------------------------------------------------------------------------------
+ * Lower-level hooks. Set on a config before its first connection (TLS_E_USAGE after); they
+ * run inside the engine's ack calls, on the thread that makes the call, and must not call
+ * back into the same engine.
+ * ------------------------------------------------------------------------------------- */
+
+/* What a peer check is told about the peer's certificate chain. */
+typedef struct tls_peer_check_info {
+    int is_server;               /* 1: we are the server and this is the client's chain */
+    int verdict;                 /* 0: tlsio's own checks passed; else the code they failed with */
+    const char *server_name;     /* the name verified (client) or the SNI received (server) */
+    size_t n_certs;              /* certificates as the peer sent them, leaf first */
+    const uint8_t *const *certs; /* DER of each; valid only during the call */
+    const size_t *cert_lens;
+} tls_peer_check_info;
+
+/*
+ * An extra check of the peer's certificate chain (pinning, an allow-list of subjects,
+ * logging). It cannot replace or switch off tlsio's checks: chain building, validity dates,
+ * key usage and the host name are always checked first, and their verdict stands.
+ *
+ * Called once per received Certificate message that is not empty. With info->verdict == 0
+ * (tlsio's checks passed) the return value decides: 0 accepts the chain; an alert number
+ * (1..255, e.g. TLS_ALERT_BAD_CERTIFICATE or TLS_ALERT_CERTIFICATE_UNKNOWN) refuses it: the
+ * handshake fails with that alert sent to the peer and the error category
+ * TLS_ERRCAT_CERTIFICATE. Any other value refuses with certificate_unknown. With
+ * info->verdict != 0 the handshake fails whatever the hook returns; the call only reports it.
+ * fn NULL removes the hook.
+ */
+typedef int (*tls_peer_check_fn)(void *arg, const tls_peer_check_info *info);
+int tls_config_set_peer_check(tls_config *cfg, tls_peer_check_fn fn, void *arg);
+
+/* Message trace direction. */
+#define TLS_TRACE_RECEIVED 0
+#define TLS_TRACE_SENT     1
+
+/*
+ * A trace of the protocol messages of every connection made with the config, both
+ * directions, like `openssl s_client -msg`: content_type 22 (handshake) gives a whole
+ * handshake message, 4-byte header included; 20 (change_cipher_spec) its one byte; 21
+ * (alert) level and description. Received messages are reported when they are processed
+ * (after decryption and reassembly), before the engine acts on them; sent ones when they
+ * are queued for sending. Application data is not reported. fn NULL removes the trace.
+ */
+typedef void (*tls_trace_fn)(void *arg, const tls_engine *e, int direction, uint8_t content_type,
+                             const uint8_t *msg, size_t len);
+int tls_config_set_trace(tls_config *cfg, tls_trace_fn fn, void *arg);
+
 /* Names of protocol constants ("TLSv1.3", "TLS_AES_128_GCM_SHA256", "x25519"); "unknown"
  * for values tlsio does not know. */
 const char *tls_version_name(uint16_t version);

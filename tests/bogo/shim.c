@@ -80,6 +80,8 @@ typedef struct shim_opts {
     int64_t signing_prefs[MAX_INT_LIST], verify_prefs[MAX_INT_LIST];
     size_t n_signing_prefs, n_verify_prefs;
     int64_t expect_peer_sigalg;
+    int verify_fail, custom_verify_callback, expect_verify_result;
+    const char *expect_msg_callback;
     int noop; /* target of the flags accepted as no-ops */
     const char *noop_str;
 } shim_opts;
@@ -150,6 +152,10 @@ static const flag_def kFlags[] = {
     FL("-signing-prefs", signing_prefs, n_signing_prefs),
     FL("-verify-prefs", verify_prefs, n_verify_prefs),
     FI("-expect-peer-signature-algorithm", expect_peer_sigalg),
+    FB("-verify-fail", verify_fail),
+    FB("-use-custom-verify-callback", custom_verify_callback),
+    FB("-expect-verify-result", expect_verify_result),
+    FS("-expect-msg-callback", expect_msg_callback),
     /* No-ops: blocking I/O and an explicit handshake give the same observable behaviour;
      * tlsio never speaks SSL 3.0 / TLS 1.0 / 1.1; extension order is not a checked property. */
     FB("-async", noop),
@@ -332,7 +338,7 @@ static int check_supported(const shim_opts *o) {
         return unimplemented("an ALPN protocol name containing ','");
     if (o->select_alpn != NULL && o->select_alpn[0] == '\0')
         return unimplemented("selecting an empty ALPN protocol");
-    if (!o->server && o->host_name != NULL && o->trust_cert != NULL &&
+    if (!o->server && o->host_name != NULL && o->trust_cert != NULL && o->trust_cert[0] != '\0' &&
         !cert_file_names_host(o->trust_cert, o->host_name))
         /* tlsio always verifies the server's name; BoringSSL's shim does not verify it. */
         return unimplemented("-host-name %s, which the runner's certificate does not name "
@@ -345,11 +351,79 @@ static int check_supported(const shim_opts *o) {
     return 0;
 }
 
+/* ---- hooks: the peer check and the message trace ----------------------------------------- */
+
+/* What the config's hooks saw during the connection. */
+typedef struct shim_hooks {
+    const shim_opts *o;
+    int checked; /* the peer check ran */
+    int verdict; /* tlsio's verdict it was told (0: the chain verified) */
+    char *trace; /* BoringSSL's message-callback text ("write hs 1\n" ...) */
+    size_t trace_len, trace_cap;
+} shim_hooks;
+
+/* -verify-fail: refuse the chain as BoringSSL's verify callbacks do: its legacy callback's
+ * failure is handshake_failure, a custom callback's certificate_unknown. */
+static int shim_peer_check(void *arg, const tls_peer_check_info *info) {
+    shim_hooks *h = arg;
+    h->checked = 1;
+    h->verdict = info->verdict;
+    if (!h->o->verify_fail) return 0;
+    return h->o->custom_verify_callback ? TLS_ALERT_CERTIFICATE_UNKNOWN
+                                        : TLS_ALERT_HANDSHAKE_FAILURE;
+}
+
+static void trace_append(shim_hooks *h, const char *line) {
+    size_t n = strlen(line);
+    if (h->trace_len + n + 1 > h->trace_cap) {
+        size_t cap = (h->trace_cap + n + 1) * 2;
+        char *p = realloc(h->trace, cap);
+        if (p == NULL) return; /* the comparison at the end then fails */
+        h->trace = p;
+        h->trace_cap = cap;
+    }
+    memcpy(h->trace + h->trace_len, line, n + 1);
+    h->trace_len += n;
+}
+
+/* The text BoringSSL's shim builds from its message callback (test_config.cc). */
+static void shim_trace(void *arg, const tls_engine *e, int direction, uint8_t type,
+                       const uint8_t *msg, size_t len) {
+    (void)e;
+    shim_hooks *h = arg;
+    char line[48];
+    const char *dir = direction == TLS_TRACE_SENT ? "write" : "read";
+    if (type == 22 && len >= 1)
+        snprintf(line, sizeof(line), "%s hs %u\n", dir, msg[0]);
+    else if (type == 20)
+        snprintf(line, sizeof(line), "%s ccs\n", dir);
+    else if (type == 21 && len == 2)
+        snprintf(line, sizeof(line), "%s alert %u %u\n", dir, msg[0], msg[1]);
+    else
+        snprintf(line, sizeof(line), "%s ? type %u length %zu\n", dir, type, len);
+    trace_append(h, line);
+}
+
+static int check_hooks(const shim_hooks *h) {
+    const shim_opts *o = h->o;
+    if (o->expect_verify_result && h->checked && h->verdict != 0)
+        return shim_error("EXPECTATION_FAILED", "-expect-verify-result: verification failed (%s)",
+                          tls_error_code_name(h->verdict));
+    if (o->expect_msg_callback != NULL &&
+        strcmp(h->trace ? h->trace : "", o->expect_msg_callback) != 0)
+        return shim_error("EXPECTATION_FAILED", "-expect-msg-callback: wanted\n%sgot\n%s",
+                          o->expect_msg_callback, h->trace ? h->trace : "");
+    return 0;
+}
+
 static int config_error(tls_config *cfg, const char *what) {
     return shim_error("USAGE", "%s: %s", what, tls_config_error(cfg));
 }
 
-static int build_config(const shim_opts *o, tls_config *cfg) {
+static int build_config(const shim_opts *o, tls_config *cfg, shim_hooks *hooks) {
+    if (tls_config_set_peer_check(cfg, shim_peer_check, hooks) != 0 ||
+        (o->expect_msg_callback != NULL && tls_config_set_trace(cfg, shim_trace, hooks) != 0))
+        return config_error(cfg, "hooks");
     uint16_t min = TLS_VERSION_1_2, max = TLS_VERSION_1_3;
     if (o->min_version > min) min = (uint16_t)o->min_version;
     if (o->max_version != 0 && o->max_version < max) max = (uint16_t)o->max_version;
@@ -388,7 +462,10 @@ static int build_config(const shim_opts *o, tls_config *cfg) {
         if (rc != 0) return config_error(cfg, "-advertise-alpn");
     }
 
-    if (o->trust_cert != NULL && tls_config_add_ca_file(cfg, o->trust_cert) != 0)
+    /* The runner passes an empty -trust-cert for chains that have no root (garbage leaves):
+     * then nothing is trusted. */
+    if (o->trust_cert != NULL && o->trust_cert[0] != '\0' &&
+        tls_config_add_ca_file(cfg, o->trust_cert) != 0)
         return config_error(cfg, "-trust-cert");
     if (o->cert_file != NULL || o->key_file != NULL) {
         if (o->cert_file == NULL || o->key_file == NULL)
@@ -479,10 +556,12 @@ static int engine_failure(shim_conn *c) {
     }
     char name[64];
     upper_snake(tls_error_code_name(tls_engine_error_code(c->e)), name, sizeof(name));
-    if (tls_engine_error_category(c->e) == TLS_ERRCAT_PEER_ALERT)
+    int cat = tls_engine_error_category(c->e);
+    if (cat == TLS_ERRCAT_PEER_ALERT)
         fprintf(stderr, ":PEER_ALERT_%s: %s\n", name, tls_engine_error(c->e));
-    else
-        fprintf(stderr, ":%s: %s\n", name, tls_engine_error(c->e));
+    else /* ":CERTIFICATE:" marks every failure of certificate verification, whatever alert */
+        fprintf(stderr, "%s:%s: %s\n", cat == TLS_ERRCAT_CERTIFICATE ? ":CERTIFICATE:" : "", name,
+                tls_engine_error(c->e));
     return 1;
 }
 
@@ -628,7 +707,11 @@ static int do_shutdown(shim_conn *c) {
         for (;;) {
             long n = read_app(c, sink, sizeof(sink));
             if (n < 0) return 1;
-            if (n == 0) break; /* application data sent before the peer's close_notify: dropped */
+            if (n == 0) break;
+            /* As SSL_shutdown: once we have said close_notify there is nobody to give
+             * application data to, so receiving any is an error, not something to drop. */
+            return shim_error("APPLICATION_DATA_ON_SHUTDOWN",
+                              "%ld bytes of application data after our close_notify", n);
         }
     }
     return 0;
@@ -723,7 +806,10 @@ int main(int argc, char **argv) {
 
     tls_config *cfg = tls_config_new();
     if (cfg == NULL) return shim_error("OUT_OF_MEMORY", "tls_config_new");
-    rc = build_config(&o, cfg);
+    shim_hooks hooks;
+    memset(&hooks, 0, sizeof(hooks));
+    hooks.o = &o;
+    rc = build_config(&o, cfg, &hooks);
     if (rc != 0) {
         tls_config_free(cfg);
         return rc;
@@ -748,7 +834,9 @@ int main(int argc, char **argv) {
     } else {
         rc = run_connection(&c);
         close(c.fd);
+        if (rc == 0) rc = check_hooks(&hooks);
     }
+    free(hooks.trace);
     tls_engine_free(c.e);
     tls_config_free(cfg);
     return rc;

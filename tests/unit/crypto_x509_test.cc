@@ -413,13 +413,13 @@ TEST(VerifyChain, MalformedAndTamperedCertificates) {
     std::vector<Bytes> chain = c.leaf.chain_der();
     chain[1].resize(chain[1].size() - 3);
     Result r = Verify(t.get(), chain, "example.com", c.pki.now());
-    EXPECT_EQ(TLS_ALERT_BAD_CERTIFICATE, r.code);
+    EXPECT_EQ(TLS_ALERT_DECODE_ERROR, r.code); // not DER at all: cannot be decoded
     EXPECT_EQ("server certificate 2 of 2: malformed DER", r.msg);
 
     chain = c.leaf.chain_der();
     chain[0].push_back(0x00); // trailing garbage after the certificate
     r = Verify(t.get(), chain, "example.com", c.pki.now());
-    EXPECT_EQ(TLS_ALERT_BAD_CERTIFICATE, r.code);
+    EXPECT_EQ(TLS_ALERT_DECODE_ERROR, r.code); // not DER at all: cannot be decoded
     EXPECT_EQ("server certificate 1 of 2: malformed DER", r.msg);
 
     // A flipped bit in the leaf's signature (the last bytes of the DER).
