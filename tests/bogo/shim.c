@@ -35,6 +35,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/mem.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
@@ -82,6 +83,8 @@ typedef struct shim_opts {
     int64_t expect_peer_sigalg;
     int verify_fail, custom_verify_callback, expect_verify_result;
     const char *expect_msg_callback;
+    int peek_then_read, extra_handshake;
+    const char *cipher, *expect_peer_cert_file;
     int noop; /* target of the flags accepted as no-ops */
     const char *noop_str;
 } shim_opts;
@@ -156,6 +159,10 @@ static const flag_def kFlags[] = {
     FB("-use-custom-verify-callback", custom_verify_callback),
     FB("-expect-verify-result", expect_verify_result),
     FS("-expect-msg-callback", expect_msg_callback),
+    FB("-peek-then-read", peek_then_read),
+    FB("-no-op-extra-handshake", extra_handshake),
+    FS("-cipher", cipher),
+    FS("-expect-peer-cert-file", expect_peer_cert_file),
     /* No-ops: blocking I/O and an explicit handshake give the same observable behaviour;
      * tlsio never speaks SSL 3.0 / TLS 1.0 / 1.1; extension order is not a checked property. */
     FB("-async", noop),
@@ -164,6 +171,8 @@ static const flag_def kFlags[] = {
     FB("-no-tls11", noop),
     FB("-no-ssl3", noop),
     FB("-permute-extensions", noop),
+    /* DTLS-SRTP (RFC 5764) is for DTLS: over TLS it is never offered or accepted. */
+    FS("-srtp-profiles", noop_str),
     /* The split-handshake helper's path, passed to every shim; tlsio has no handshaker. */
     FS("-handshaker-path", noop_str),
 };
@@ -356,9 +365,11 @@ static int check_supported(const shim_opts *o) {
 /* What the config's hooks saw during the connection. */
 typedef struct shim_hooks {
     const shim_opts *o;
-    int checked; /* the peer check ran */
-    int verdict; /* tlsio's verdict it was told (0: the chain verified) */
-    char *trace; /* BoringSSL's message-callback text ("write hs 1\n" ...) */
+    int checked;       /* the peer check ran */
+    int verdict;       /* tlsio's verdict it was told (0: the chain verified) */
+    char *trace;       /* BoringSSL's message-callback text ("write hs 1\n" ...) */
+    uint8_t *peer_der; /* the peer's certificates as sent, DER back to back */
+    size_t peer_der_len;
     size_t trace_len, trace_cap;
 } shim_hooks;
 
@@ -368,6 +379,16 @@ static int shim_peer_check(void *arg, const tls_peer_check_info *info) {
     shim_hooks *h = arg;
     h->checked = 1;
     h->verdict = info->verdict;
+    size_t total = 0;
+    for (size_t i = 0; i < info->n_certs; i++)
+        total += info->cert_lens[i];
+    free(h->peer_der);
+    h->peer_der = malloc(total ? total : 1);
+    h->peer_der_len = 0;
+    for (size_t i = 0; h->peer_der != NULL && i < info->n_certs; i++) {
+        memcpy(h->peer_der + h->peer_der_len, info->certs[i], info->cert_lens[i]);
+        h->peer_der_len += info->cert_lens[i];
+    }
     if (!h->o->verify_fail) return 0;
     return h->o->custom_verify_callback ? TLS_ALERT_CERTIFICATE_UNKNOWN
                                         : TLS_ALERT_HANDSHAKE_FAILURE;
@@ -404,8 +425,32 @@ static void shim_trace(void *arg, const tls_engine *e, int direction, uint8_t ty
     trace_append(h, line);
 }
 
+/* Whether the PEM file's certificates, in order, are exactly der[0..len). */
+static int pem_file_is(const char *path, const uint8_t *der, size_t len) {
+    FILE *f = fopen(path, "r");
+    if (f == NULL) return 0;
+    X509 *x;
+    size_t off = 0;
+    int same = 1;
+    while (same && (x = PEM_read_X509(f, NULL, NULL, NULL)) != NULL) {
+        uint8_t *one = NULL;
+        int n = i2d_X509(x, &one);
+        same = n > 0 && off + (size_t)n <= len && memcmp(der + off, one, (size_t)n) == 0;
+        off += n > 0 ? (size_t)n : 0;
+        OPENSSL_free(one);
+        X509_free(x);
+    }
+    fclose(f);
+    return same && off == len;
+}
+
 static int check_hooks(const shim_hooks *h) {
     const shim_opts *o = h->o;
+    if (o->expect_peer_cert_file != NULL &&
+        !pem_file_is(o->expect_peer_cert_file, h->peer_der, h->peer_der_len))
+        return shim_error("EXPECTATION_FAILED",
+                          "-expect-peer-cert-file: the peer's chain differs from %s",
+                          o->expect_peer_cert_file);
     if (o->expect_verify_result && h->checked && h->verdict != 0)
         return shim_error("EXPECTATION_FAILED", "-expect-verify-result: verification failed (%s)",
                           tls_error_code_name(h->verdict));
@@ -420,7 +465,53 @@ static int config_error(tls_config *cfg, const char *what) {
     return shim_error("USAGE", "%s: %s", what, tls_config_error(cfg));
 }
 
+/*
+ * -cipher: BoringSSL's cipher string sets the TLS 1.2 suites only ("[A|B]" groups are of equal
+ * preference). The names tlsio implements are kept in order, the others (RSA key exchange,
+ * CBC) left out; TLS 1.3's suites stay enabled, as in BoringSSL. Anything but plain suite
+ * names (keywords such as DEFAULT, AES128, !X) exits 89.
+ */
+static int cipher_list(const char *spec, char *out, size_t cap) {
+    static const char *const kOurs12[] = {"TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
+                                          "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
+                                          "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
+                                          "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
+                                          "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256",
+                                          "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256"};
+    char tok[96];
+    size_t n12 = 0;
+    out[0] = '\0';
+    for (const char *p = spec; *p != '\0';) {
+        size_t len = strcspn(p, ":|[]");
+        if (len > 0) {
+            if (len >= sizeof(tok) || strncmp(p, "TLS_", 4) != 0)
+                return unimplemented("-cipher %s (only plain suite names)", spec);
+            memcpy(tok, p, len);
+            tok[len] = '\0';
+            for (size_t i = 0; i < sizeof(kOurs12) / sizeof(kOurs12[0]); i++) {
+                if (strcmp(tok, kOurs12[i]) == 0 && strlen(out) + len + 2 < cap) {
+                    strcat(out, tok);
+                    strcat(out, ":");
+                    n12++;
+                }
+            }
+        }
+        p += len;
+        if (*p != '\0') p++;
+    }
+    if (n12 == 0) return unimplemented("-cipher %s (no suite tlsio implements)", spec);
+    strncat(out, "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256",
+            cap - strlen(out) - 1);
+    return 0;
+}
+
 static int build_config(const shim_opts *o, tls_config *cfg, shim_hooks *hooks) {
+    if (o->cipher != NULL) {
+        char list[512];
+        int rc = cipher_list(o->cipher, list, sizeof(list));
+        if (rc != 0) return rc;
+        if (tls_config_set_ciphers(cfg, list) != 0) return config_error(cfg, "-cipher");
+    }
     if (tls_config_set_peer_check(cfg, shim_peer_check, hooks) != 0 ||
         (o->expect_msg_callback != NULL && tls_config_set_trace(cfg, shim_trace, hooks) != 0))
         return config_error(cfg, "hooks");
@@ -617,6 +708,13 @@ static long read_app(shim_conn *c, uint8_t *buf, size_t cap) {
         if (p != NULL && n > 0) {
             if (n > cap) n = cap;
             memcpy(buf, p, n);
+            if (c->o->peek_then_read) {
+                /* SSL_peek then SSL_read: a read buffer not acked is still there, unchanged. */
+                size_t again;
+                const uint8_t *q = tls_engine_read_buf(c->e, &again);
+                if (q != p || again < n || memcmp(q, buf, n) != 0)
+                    return shim_error("EXPECTATION_FAILED", "-peek-then-read: data changed"), -1;
+            }
             tls_engine_read_ack(c->e, n);
             return (long)n;
         }
@@ -748,6 +846,8 @@ static int run_connection(shim_conn *c) {
         return shim_error("SOCKET", "sending the shim id: %s", strerror(errno));
 
     int rc = do_handshake(c);
+    /* -no-op-extra-handshake: driving a finished handshake again changes nothing. */
+    if (rc == 0 && o->extra_handshake) rc = do_handshake(c);
     if (rc == 0) rc = check_expectations(c);
     if (rc != 0) return rc;
 
@@ -837,6 +937,7 @@ int main(int argc, char **argv) {
         if (rc == 0) rc = check_hooks(&hooks);
     }
     free(hooks.trace);
+    free(hooks.peer_der);
     tls_engine_free(c.e);
     tls_config_free(cfg);
     return rc;
