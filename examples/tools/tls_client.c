@@ -20,6 +20,8 @@ static int usage(void) {
                     "  --servername NAME  verify (and send as SNI) NAME instead of HOST\n"
                     "  --export LABEL     also print 32 bytes of exported keying material\n"
                     "                     (RFC 8446 §7.5 / RFC 5705, no context) as export=HEX\n"
+                    "  --trace            print every handshake message, change_cipher_spec and\n"
+                    "                     alert, both directions, on stderr (like s_client -msg)\n"
                     "  -q                 no summary line\n");
     toolopt_usage();
     return 1;
@@ -80,6 +82,37 @@ static int relay(tls *t) {
     }
 }
 
+/* RFC 8446 §4 / RFC 5246 §7.4 handshake message names, for --trace. */
+static const char *hs_name(uint8_t type) {
+    static const struct {
+        uint8_t type;
+        const char *name;
+    } names[] = {{1, "ClientHello"},        {2, "ServerHello"},         {4, "NewSessionTicket"},
+                 {5, "EndOfEarlyData"},     {8, "EncryptedExtensions"}, {11, "Certificate"},
+                 {12, "ServerKeyExchange"}, {13, "CertificateRequest"}, {14, "ServerHelloDone"},
+                 {15, "CertificateVerify"}, {16, "ClientKeyExchange"},  {20, "Finished"},
+                 {24, "KeyUpdate"}};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (names[i].type == type) return names[i].name;
+    return "unknown";
+}
+
+/* --trace: one line per message, ">>>" for what we send, "<<<" for what we receive. */
+static void trace(void *arg, const tls_engine *e, int direction, uint8_t type, const uint8_t *msg,
+                  size_t len) {
+    (void)arg;
+    (void)e;
+    const char *dir = direction == TLS_TRACE_SENT ? ">>>" : "<<<";
+    if (type == 22 && len >= 4)
+        fprintf(stderr, "%s handshake %s (type %u, %zu bytes)\n", dir, hs_name(msg[0]), msg[0],
+                len - 4);
+    else if (type == 21 && len == 2)
+        fprintf(stderr, "%s alert %s %s\n", dir, msg[0] == 1 ? "warning" : "fatal",
+                tls_error_code_name(msg[1]));
+    else if (type == 20)
+        fprintf(stderr, "%s change_cipher_spec\n", dir);
+}
+
 /* Parses the options into cfg, connects and relays; the caller frees cfg. */
 static void print_export(tls *t, const char *label) {
     unsigned char out[32];
@@ -106,7 +139,12 @@ static int run(tls_config *cfg, int argc, char **argv) {
             export_label = argv[++i];
         else if (strcmp(argv[i], "-q") == 0)
             quiet = 1;
-        else if (argv[i][0] == '-' || nargs == 2)
+        else if (strcmp(argv[i], "--trace") == 0) {
+            if (tls_config_set_trace(cfg, trace, NULL) != 0) {
+                fprintf(stderr, "tls-client: --trace: %s\n", tls_config_error(cfg));
+                return 1;
+            }
+        } else if (argv[i][0] == '-' || nargs == 2)
             return usage();
         else
             args[nargs++] = argv[i];
