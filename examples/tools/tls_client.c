@@ -20,6 +20,9 @@ static int usage(void) {
                     "  --servername NAME  verify (and send as SNI) NAME instead of HOST\n"
                     "  --export LABEL     also print 32 bytes of exported keying material\n"
                     "                     (RFC 8446 §7.5 / RFC 5705, no context) as export=HEX\n"
+                    "  --cert FILE --key FILE\n"
+                    "                     a client certificate chain (PEM, leaf first) and its\n"
+                    "                     key, presented if the server asks (repeatable)\n"
                     "  -q                 no summary line\n");
     toolopt_usage();
     return 1;
@@ -94,7 +97,7 @@ static void print_export(tls *t, const char *label) {
 }
 
 static int run(tls_config *cfg, int argc, char **argv) {
-    const char *servername = NULL, *export_label = NULL, *args[2];
+    const char *servername = NULL, *export_label = NULL, *cert = NULL, *args[2];
     int quiet = 0, nargs = 0;
     for (int i = 1; i < argc; i++) {
         int r = toolopt_apply(cfg, argc, argv, &i);
@@ -104,14 +107,22 @@ static int run(tls_config *cfg, int argc, char **argv) {
             servername = argv[++i];
         else if (strcmp(argv[i], "--export") == 0 && i + 1 < argc)
             export_label = argv[++i];
-        else if (strcmp(argv[i], "-q") == 0)
+        else if (strcmp(argv[i], "--cert") == 0 && i + 1 < argc)
+            cert = argv[++i];
+        else if (strcmp(argv[i], "--key") == 0 && i + 1 < argc && cert != NULL) {
+            if (tls_config_add_cert_file(cfg, cert, argv[++i]) != 0) {
+                fprintf(stderr, "tls-client: %s\n", tls_config_error(cfg));
+                return 1;
+            }
+            cert = NULL;
+        } else if (strcmp(argv[i], "-q") == 0)
             quiet = 1;
         else if (argv[i][0] == '-' || nargs == 2)
             return usage();
         else
             args[nargs++] = argv[i];
     }
-    if (nargs != 2) return usage();
+    if (nargs != 2 || cert != NULL) return usage();
     int fd = tcp_connect(args[0], args[1]);
     if (fd < 0) return 1;
     tls_error why;
