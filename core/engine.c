@@ -72,6 +72,7 @@ void tlsio_hs_state_free(tls_engine *e) {
     tlsio_pkey_free(hs->peer_key);
     free(hs->cookie);
     free(hs->cr_context);
+    tlsio_hs_drop_msgs12(hs);
     OPENSSL_cleanse(hs, sizeof(*hs));
     free(hs);
     e->hs = NULL;

@@ -56,9 +56,18 @@ typedef struct tlsio_hs {
     size_t pms12_len;
     uint16_t peer_sigalgs[64]; /* the peer's signature_algorithms (CH or CertificateRequest) */
     size_t n_peer_sigalgs;
-    /* server: what the ClientHello asked for */
+    /* Our credential for this handshake: the server's chain for the ClientHello, or the
+     * client's for a CertificateRequest (NULL: answer with an empty Certificate). */
     const tlsio_chain *chain; /* chosen certificate chain */
-    uint16_t sig_scheme;      /* chosen CertificateVerify scheme */
+    uint16_t sig_scheme;      /* chosen CertificateVerify (or ServerKeyExchange) scheme */
+    /* Client: the handshake messages themselves, kept while a TLS 1.2 CertificateVerify may
+     * have to sign them (RFC 5246 §7.4.8 signs handshake_messages, not a transcript hash:
+     * Ed25519 takes the whole message and the scheme's hash need not be the PRF's). Kept
+     * only when TLS 1.2 is offered and a certificate is configured; dropped as soon as it
+     * cannot be needed. */
+    uint8_t *msgs12; /* heap */
+    size_t msgs12_len, msgs12_cap;
+    int keep_msgs12;
 } tlsio_hs;
 
 struct tls_engine {
@@ -149,6 +158,12 @@ int tlsio_engine_set_string(tls_engine *e, char **slot, const uint8_t *p,
 
 /* ---- output (engine_send.c) ------------------------------------------------------- */
 
+/* Adds a whole handshake message to the transcript (and to hs->msgs12 while it is kept).
+ * TLS_E_NOMEM if the kept copy cannot grow. */
+int tlsio_hs_hash(tls_engine *e, const uint8_t *msg, size_t len) TLSIO_MUST_CHECK;
+/* Stops keeping hs->msgs12 and wipes what was kept. */
+void tlsio_hs_drop_msgs12(tlsio_hs *hs);
+
 /* Appends a whole handshake message (header + body) to the queue and the transcript. */
 int tlsio_send_hs(tls_engine *e, const uint8_t *msg, size_t len) TLSIO_MUST_CHECK;
 /* Encodes body with codec as handshake message msg_type, then as tlsio_send_hs. */
@@ -198,6 +213,15 @@ int tlsio13_derive_handshake(tls_engine *e, const uint8_t *ecdhe,
                              size_t ecdhe_len) TLSIO_MUST_CHECK;
 /* Derives the application traffic secrets (transcript up to server Finished). */
 int tlsio13_derive_application(tls_engine *e) TLSIO_MUST_CHECK;
+/* Signs content with key under scheme into sig, which it initializes (the caller cleans it
+ * up whatever the result): the one signing path of ServerKeyExchange and both versions'
+ * CertificateVerify. */
+int tlsio_hs_sign(tls_engine *e, const tlsio_pkey *key, uint16_t scheme, tlsio_sig_use use,
+                  const uint8_t *content, size_t n, CBB *sig) TLSIO_MUST_CHECK;
+/* Signs content and sends it as a CertificateVerify (same layout in TLS 1.3 and 1.2). */
+int tlsio_send_certificate_verify(tls_engine *e, const tlsio_pkey *key, uint16_t scheme,
+                                  tlsio_sig_use use, const uint8_t *content,
+                                  size_t n) TLSIO_MUST_CHECK;
 /* Sends CertificateVerify signed with key under scheme over the current transcript. */
 int tlsio13_send_certificate_verify(tls_engine *e, const tlsio_pkey *key,
                                     uint16_t scheme) TLSIO_MUST_CHECK;

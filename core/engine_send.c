@@ -37,12 +37,35 @@ int tlsio_out_reserve(tls_engine *e, size_t n) {
     return 0;
 }
 
+int tlsio_hs_hash(tls_engine *e, const uint8_t *msg, size_t len) {
+    tlsio_hs *hs = e->hs;
+    tlsio_transcript_update(&hs->transcript, msg, len);
+    if (!hs->keep_msgs12) return 0;
+    if (grow(&hs->msgs12, &hs->msgs12_cap, hs->msgs12_len, hs->msgs12_len + len) != 0)
+        return tlsio_err_set(&e->err, TLS_E_NOMEM,
+                             "out of memory keeping the handshake for a CertificateVerify");
+    memcpy(hs->msgs12 + hs->msgs12_len, msg, len);
+    hs->msgs12_len += len;
+    return 0;
+}
+
+void tlsio_hs_drop_msgs12(tlsio_hs *hs) {
+    if (hs->msgs12 != NULL) OPENSSL_cleanse(hs->msgs12, hs->msgs12_cap);
+    free(hs->msgs12);
+    hs->msgs12 = NULL;
+    hs->msgs12_len = hs->msgs12_cap = 0;
+    hs->keep_msgs12 = 0;
+}
+
 int tlsio_send_hs(tls_engine *e, const uint8_t *msg, size_t len) {
     if (grow(&e->hsq, &e->hsq_cap, e->hsq_len, e->hsq_len + len) != 0)
         return tlsio_err_set(&e->err, TLS_E_NOMEM, "out of memory queueing a handshake message");
     memcpy(e->hsq + e->hsq_len, msg, len);
     /* Post-handshake messages (KeyUpdate, NewSessionTicket) are not part of the transcript. */
-    if (e->hs != NULL) tlsio_transcript_update(&e->hs->transcript, msg, len);
+    if (e->hs != NULL) {
+        int rc = tlsio_hs_hash(e, msg, len);
+        if (rc != 0) return rc;
+    }
     if (e->test_tamper != NULL) e->test_tamper(e->test_tamper_ctx, e->hsq + e->hsq_len, len);
     tlsio_trace(e, TLS_TRACE_SENT, TLSIO_CT_HANDSHAKE, e->hsq + e->hsq_len, len);
     e->hsq_len += len;

@@ -26,6 +26,11 @@ int tlsio12_send_ccs_and_switch(tls_engine *e) TLSIO_MUST_CHECK;
 int tlsio12_on_ccs(tls_engine *e) TLSIO_MUST_CHECK;
 int tlsio12_send_finished(tls_engine *e) TLSIO_MUST_CHECK;
 int tlsio12_check_finished(tls_engine *e, const tlsio_finished *fin) TLSIO_MUST_CHECK;
+/* Sends a TLS 1.2 Certificate with the chain (NULL: the empty list a client may send). */
+int tlsio12_send_certificate(tls_engine *e, const tlsio_chain *chain) TLSIO_MUST_CHECK;
+/* Client: sends CertificateVerify with hs->chain's key under hs->sig_scheme over the
+ * handshake messages kept in hs->msgs12. */
+int tlsio12_send_certificate_verify(tls_engine *e) TLSIO_MUST_CHECK;
 /* The bytes a ServerKeyExchange signs; out needs 64 + 4 + point_len bytes. */
 size_t tlsio12_ske_content(const tls_engine *e, uint16_t group, const uint8_t *point,
                            size_t point_len, uint8_t *out);

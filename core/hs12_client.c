@@ -163,10 +163,31 @@ static int on_server_key_exchange(tls_engine *e, const tlsio_any_msg *m, const t
 static int on_certificate_request(tls_engine *e, const tlsio_any_msg *m, const tlsio_hs_msg *raw,
                                   uint8_t *next) {
     (void)raw;
-    tlsio_save_peer_sigalgs(e, &m->cr12.supported_signature_algorithms);
+    const tlsio_certificate_request12 *cr = &m->cr12;
+    /* RFC 5246 §7.4.4: the server names the certificate types and signature algorithms it
+     * can verify; certificate_authorities only narrows which chain is wanted, and tlsio
+     * leaves that to the configuration (one chain per key type is the usual setup). */
+    tlsio_save_peer_sigalgs(e, &cr->supported_signature_algorithms);
     e->hs->cert_requested = 1;
     *next = C12_WAIT_SHD;
-    return 0;
+    int rc = tlsio_client_choose_credential(e, &cr->certificate_types);
+    /* No credential: the empty Certificate needs no CertificateVerify, so nothing to keep. */
+    if (rc != 0 || e->hs->chain == NULL) tlsio_hs_drop_msgs12(e->hs);
+    return rc;
+}
+
+/* RFC 5246 §7.4.6: the answer to a CertificateRequest, our chain or an empty list. */
+static int send_client_certificate(tls_engine *e) {
+    return tlsio12_send_certificate(e, e->hs->chain);
+}
+
+static int send_client_key_exchange(tls_engine *e) {
+    tlsio_client_key_exchange_ecdhe cke;
+    size_t pub_len = 0;
+    const uint8_t *pub = tlsio_kex_public(&e->hs->kex, &pub_len);
+    CBS_init(&cke.point, pub, pub_len);
+    return tlsio_send_hs_msg(e, TLSIO_HS_CLIENT_KEY_EXCHANGE,
+                             &tlsio_codec_client_key_exchange_ecdhe, &cke);
 }
 
 static int on_server_hello_done(tls_engine *e, const tlsio_any_msg *m, const tlsio_hs_msg *raw,
@@ -174,23 +195,19 @@ static int on_server_hello_done(tls_engine *e, const tlsio_any_msg *m, const tls
     (void)m, (void)raw;
     tlsio_hs *hs = e->hs;
     int rc = 0;
-    /* RFC 5246 §7.4.6: answer a CertificateRequest; tlsio has no TLS 1.2 client
-     * certificates, so the list is empty and the server decides. */
-    if (hs->cert_requested) {
-        tlsio_certificate12 c;
-        CBS_init(&c.certificate_list, NULL, 0);
-        rc = tlsio_send_hs_msg(e, TLSIO_HS_CERTIFICATE, &tlsio_codec_certificate12, &c);
-    }
-    tlsio_client_key_exchange_ecdhe cke;
-    size_t pub_len = 0;
-    const uint8_t *pub = tlsio_kex_public(&hs->kex, &pub_len);
-    CBS_init(&cke.point, pub, pub_len);
-    if (rc == 0)
-        rc = tlsio_send_hs_msg(e, TLSIO_HS_CLIENT_KEY_EXCHANGE,
-                               &tlsio_codec_client_key_exchange_ecdhe, &cke);
+    /* RFC 5246 §7.3 order: Certificate (if requested), ClientKeyExchange, CertificateVerify
+     * (if we sent a certificate), ChangeCipherSpec, Finished. The master secret is derived
+     * right after ClientKeyExchange: RFC 7627 §4's session hash ends there, before the
+     * CertificateVerify, which signs the same messages (RFC 5246 §7.4.8). */
+    int sign = hs->cert_requested && hs->chain != NULL;
+    if (!sign) tlsio_hs_drop_msgs12(hs);
+    if (hs->cert_requested) rc = send_client_certificate(e);
+    if (rc == 0) rc = send_client_key_exchange(e);
     if (rc == 0) rc = tlsio12_derive_master(e, hs->pms12, hs->pms12_len);
     OPENSSL_cleanse(hs->pms12, sizeof(hs->pms12));
     tlsio_kex_wipe(&hs->kex);
+    if (rc == 0 && sign) rc = tlsio12_send_certificate_verify(e);
+    tlsio_hs_drop_msgs12(hs);
     if (rc == 0) rc = tlsio12_send_ccs_and_switch(e);
     if (rc == 0) rc = tlsio12_send_finished(e);
     *next = C12_WAIT_CCS;

@@ -137,3 +137,32 @@ int tlsio12_key_fits_suite(const tlsio_suite *s, const tlsio_pkey *k) {
     return t == TLSIO_KEY_EC_P256 || t == TLSIO_KEY_EC_P384 || t == TLSIO_KEY_EC_P521 ||
            t == TLSIO_KEY_ED25519;
 }
+
+int tlsio12_send_certificate(tls_engine *e, const tlsio_chain *chain) {
+    /* RFC 5246 §7.4.2: the sender's certificate first, each following one certifying the one
+     * before; RFC 5246 §7.4.6: a client without a suitable certificate sends an empty list. */
+    CBB list;
+    if (!CBB_init(&list, 4096)) return tlsio_err_set(&e->err, TLS_E_NOMEM, "out of memory");
+    int rc = 0;
+    for (size_t i = 0; chain != NULL && i < chain->n_certs && rc == 0; i++) {
+        tlsio_bytes b = {.v = chain->certs[i]};
+        rc = tlsio_encode(&tlsio_codec_asn1_cert, &b, &list, &e->err);
+    }
+    tlsio_certificate12 c;
+    CBS_init(&c.certificate_list, CBB_data(&list), CBB_len(&list));
+    if (rc == 0) rc = tlsio_send_hs_msg(e, TLSIO_HS_CERTIFICATE, &tlsio_codec_certificate12, &c);
+    CBB_cleanup(&list);
+    return rc;
+}
+
+int tlsio12_send_certificate_verify(tls_engine *e) {
+    tlsio_hs *hs = e->hs;
+    /* RFC 5246 §7.4.8: the signature covers handshake_messages, every handshake message from
+     * ClientHello up to but not including this one (ClientKeyExchange is the last), as the
+     * bytes themselves: the scheme brings its own hash (or none, Ed25519, RFC 8422 §5.10). */
+    if (hs->chain == NULL || !hs->keep_msgs12)
+        return tlsio_err_set(&e->err, TLS_E_INTERNAL,
+                             "CertificateVerify: no credential or handshake messages kept");
+    return tlsio_send_certificate_verify(e, hs->chain->key, hs->sig_scheme, TLSIO_SIG_USE_TLS12,
+                                         hs->msgs12, hs->msgs12_len);
+}

@@ -156,17 +156,7 @@ static int send_server_hello(tls_engine *e, const tlsio_client_hello *ch) {
 
 static int send_certificate_and_key(tls_engine *e) {
     tlsio_hs *hs = e->hs;
-    CBB list;
-    if (!CBB_init(&list, 4096)) return tlsio_err_set(&e->err, TLS_E_NOMEM, "out of memory");
-    int rc = 0;
-    for (size_t i = 0; i < hs->chain->n_certs && rc == 0; i++) {
-        tlsio_bytes b = {.v = hs->chain->certs[i]};
-        rc = tlsio_encode(&tlsio_codec_asn1_cert, &b, &list, &e->err);
-    }
-    tlsio_certificate12 c;
-    CBS_init(&c.certificate_list, CBB_data(&list), CBB_len(&list));
-    if (rc == 0) rc = tlsio_send_hs_msg(e, TLSIO_HS_CERTIFICATE, &tlsio_codec_certificate12, &c);
-    CBB_cleanup(&list);
+    int rc = tlsio12_send_certificate(e, hs->chain);
     if (rc == 0) rc = tlsio_kex_generate(&hs->kex, e->group, &e->cfg->rng, &e->err);
     if (rc != 0) return rc;
     size_t pub_len = 0;
@@ -174,10 +164,7 @@ static int send_certificate_and_key(tls_engine *e) {
     uint8_t content[TLSIO12_SKE_CONTENT_MAX];
     size_t n = tlsio12_ske_content(e, e->group, pub, pub_len, content);
     CBB sig;
-    if (!CBB_init(&sig, tlsio_sig_max_len(hs->chain->key)))
-        return tlsio_err_set(&e->err, TLS_E_NOMEM, "out of memory");
-    rc = tlsio_sig_sign(hs->chain->key, hs->sig_scheme, TLSIO_SIG_USE_TLS12, content, n, &sig,
-                        &e->err);
+    rc = tlsio_hs_sign(e, hs->chain->key, hs->sig_scheme, TLSIO_SIG_USE_TLS12, content, n, &sig);
     tlsio_server_key_exchange_ecdhe ske = {
         .curve_type = 3, .named_curve = e->group, .sig_algorithm = hs->sig_scheme};
     CBS_init(&ske.point, pub, pub_len);

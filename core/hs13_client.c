@@ -167,6 +167,9 @@ int tlsio13_client_start(tls_engine *e) {
     /* RFC 8446 D.4: middlebox compatibility mode: a non-empty legacy_session_id. */
     hs->session_id_len = 32;
     tlsio_rng_bytes(&cfg->rng, hs->session_id, 32);
+    /* A TLS 1.2 CertificateVerify would sign the handshake messages themselves, from this
+     * ClientHello on (RFC 5246 §7.4.8): keep them while that can still happen. */
+    hs->keep_msgs12 = cfg->n_chains > 0 && tlsio_cfg_offers_version(cfg, TLS_VERSION_1_2);
     int rc = 0;
     if (tlsio_cfg_offers_version(cfg, TLS_VERSION_1_3))
         rc = tlsio_kex_generate(&hs->kex, cfg->groups[0], &cfg->rng, &e->err);
@@ -220,6 +223,7 @@ static int check_hello_common(tls_engine *e, const tlsio_server_hello *sh, const
                              what, sh->cipher_suite, e->suite->id);
     e->suite = tlsio_suite_find((uint16_t)sh->cipher_suite);
     e->version = TLS_VERSION_1_3;
+    tlsio_hs_drop_msgs12(e->hs); /* TLS 1.3 signs transcript hashes (RFC 8446 §4.4.3) */
     return tlsio_transcript_set_hash(&e->hs->transcript, e->suite->hash, &e->err);
 }
 
@@ -337,7 +341,8 @@ static int on_certificate_request(tls_engine *e, const tlsio_any_msg *m, const t
     }
     hs->cert_requested = 1;
     *next = C_WAIT_CERT;
-    return 0;
+    /* RFC 8446 §4.4.2.2: our certificate and CertificateVerify must suit the request. */
+    return tlsio_client_choose_credential(e, NULL);
 }
 
 static int on_certificate(tls_engine *e, const tlsio_any_msg *m, const tlsio_hs_msg *raw,
@@ -362,20 +367,13 @@ static int on_certificate_verify(tls_engine *e, const tlsio_any_msg *m, const tl
     return 0;
 }
 
-/* RFC 8446 §4.4.2, §4.4.3: answer a CertificateRequest with our chain (or none). */
+/* RFC 8446 §4.4.2, §4.4.3: answer a CertificateRequest with the chain chosen for it (or
+ * none: an empty Certificate and no CertificateVerify, §4.4.2.3). */
 static int send_client_auth(tls_engine *e) {
     tlsio_hs *hs = e->hs;
-    const tlsio_chain *chain = e->cfg->n_chains ? &e->cfg->chains[0] : NULL;
-    uint16_t scheme = 0;
-    if (chain != NULL) {
-        tlsio_err ignore;
-        tlsio_err_clear(&ignore);
-        if (tlsio_sig_choose(chain->key, hs->peer_sigalgs, hs->n_peer_sigalgs, TLSIO_SIG_USE_TLS13,
-                             &scheme, &ignore) != 0)
-            chain = NULL; /* no usable scheme: send no certificate and let the server decide */
-    }
-    int rc = tlsio13_send_certificate(e, hs->cr_context, hs->cr_context_len, chain);
-    if (rc == 0 && chain != NULL) rc = tlsio13_send_certificate_verify(e, chain->key, scheme);
+    int rc = tlsio13_send_certificate(e, hs->cr_context, hs->cr_context_len, hs->chain);
+    if (rc == 0 && hs->chain != NULL)
+        rc = tlsio13_send_certificate_verify(e, hs->chain->key, hs->sig_scheme);
     return rc;
 }
 

@@ -108,16 +108,19 @@ int tlsio13_send_certificate(tls_engine *e, const uint8_t *ctx, size_t ctx_len,
     return rc;
 }
 
-int tlsio13_send_certificate_verify(tls_engine *e, const tlsio_pkey *key, uint16_t scheme) {
-    uint8_t th[TLSIO_MAX_HASH_LEN], content[TLSIO_CERTVERIFY_MAX_LEN];
-    int rc = tlsio13_transcript_hash(e, th);
-    if (rc != 0) return rc;
-    size_t n = tlsio_certverify_content(e->is_server, th, tlsio_engine_hash_len(e), content);
-    CBB sig;
-    if (!CBB_init(&sig, tlsio_sig_max_len(key)))
+int tlsio_hs_sign(tls_engine *e, const tlsio_pkey *key, uint16_t scheme, tlsio_sig_use use,
+                  const uint8_t *content, size_t n, CBB *sig) {
+    if (!CBB_init(sig, tlsio_sig_max_len(key)))
         return tlsio_err_set(&e->err, TLS_E_NOMEM, "out of memory");
-    rc = tlsio_sig_sign(key, scheme, TLSIO_SIG_USE_TLS13, content, n, &sig, &e->err);
+    return tlsio_sig_sign(key, scheme, use, content, n, sig, &e->err);
+}
+
+int tlsio_send_certificate_verify(tls_engine *e, const tlsio_pkey *key, uint16_t scheme,
+                                  tlsio_sig_use use, const uint8_t *content, size_t n) {
+    CBB sig;
+    int rc = tlsio_hs_sign(e, key, scheme, use, content, n, &sig);
     if (rc == 0) {
+        /* RFC 8446 §4.4.3 / RFC 5246 §7.4.8: the algorithm, then the signature<0..2^16-1>. */
         tlsio_certificate_verify cv;
         cv.algorithm = scheme;
         CBS_init(&cv.signature, CBB_data(&sig), CBB_len(&sig));
@@ -126,6 +129,14 @@ int tlsio13_send_certificate_verify(tls_engine *e, const tlsio_pkey *key, uint16
     }
     CBB_cleanup(&sig);
     return rc;
+}
+
+int tlsio13_send_certificate_verify(tls_engine *e, const tlsio_pkey *key, uint16_t scheme) {
+    uint8_t th[TLSIO_MAX_HASH_LEN], content[TLSIO_CERTVERIFY_MAX_LEN];
+    int rc = tlsio13_transcript_hash(e, th);
+    if (rc != 0) return rc;
+    size_t n = tlsio_certverify_content(e->is_server, th, tlsio_engine_hash_len(e), content);
+    return tlsio_send_certificate_verify(e, key, scheme, TLSIO_SIG_USE_TLS13, content, n);
 }
 
 int tlsio13_check_certificate_verify(tls_engine *e, const tlsio_certificate_verify *cv,

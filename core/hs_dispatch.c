@@ -68,8 +68,10 @@ int tlsio_dispatch(tls_engine *e, const tlsio_hs_msg *m) {
                                  e->table->name, msg_name(m->type, variant),
                                  state_name(e->table, e->state));
 
-    if (ed->flags & TLSIO_EDGE_HASH)
-        tlsio_transcript_update(&e->hs->transcript, m->raw, m->raw_len);
+    if (ed->flags & TLSIO_EDGE_HASH) {
+        rc = tlsio_hs_hash(e, m->raw, m->raw_len);
+        if (rc != 0) return tlsio_engine_failed(e, rc);
+    }
     return run_edge(e, ed, &u, m);
 }
 

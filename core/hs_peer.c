@@ -1,6 +1,8 @@
 /* The peer's certificate chain and ALPN answer, checked the same way in TLS 1.3 and 1.2. */
 #include "hs_peer.h"
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -115,4 +117,162 @@ int tlsio_server_choose_alpn(tls_engine *e, const tlsio_exts *x) {
     }
     return tlsio_err_set(&e->err, TLS_ALERT_NO_APPLICATION_PROTOCOL,
                          "ClientHello.alpn: no protocol in common with ours");
+}
+
+/* ---- the client's credential for a CertificateRequest ------------------------------- */
+
+/* RFC 5246 §7.4.4 ClientCertificateType and RFC 8422 §5.5's additions. */
+#define CERT_TYPE_RSA_SIGN   1
+#define CERT_TYPE_ECDSA_SIGN 64
+
+static const char *cert_type_name(uint8_t t) {
+    switch (t) {
+    case 1:
+        return "rsa_sign";
+    case 2:
+        return "dss_sign";
+    case 3:
+        return "rsa_fixed_dh";
+    case 4:
+        return "dss_fixed_dh";
+    case 64:
+        return "ecdsa_sign";
+    case 65:
+        return "rsa_fixed_ecdh";
+    case 66:
+        return "ecdsa_fixed_ecdh";
+    default:
+        return NULL;
+    }
+}
+
+/* Whether a signing key of k's type is one of the requested certificate types: rsa_sign
+ * takes an RSA key (RFC 5246 §7.4.4); ecdsa_sign an ECDSA- or EdDSA-capable key (RFC 8422
+ * §5.5). The fixed (EC)DH types need a key-agreement certificate, which tlsio never has. */
+static int key_fits_cert_types(const tlsio_pkey *k, const CBS *types) {
+    CBS t = *types;
+    uint8_t v;
+    tlsio_key_type kt = tlsio_pkey_type(k);
+    while (CBS_get_u8(&t, &v)) {
+        if (v == CERT_TYPE_RSA_SIGN && kt == TLSIO_KEY_RSA) return 1;
+        if (v == CERT_TYPE_ECDSA_SIGN && (kt == TLSIO_KEY_EC_P256 || kt == TLSIO_KEY_EC_P384 ||
+                                          kt == TLSIO_KEY_EC_P521 || kt == TLSIO_KEY_ED25519))
+            return 1;
+    }
+    return 0;
+}
+
+/* snprintf at the end of what buf holds; a full buffer just stays truncated. */
+static void append(char *buf, size_t cap, const char *fmt, ...) TLSIO_PRINTF(3, 4);
+static void append(char *buf, size_t cap, const char *fmt, ...) {
+    size_t used = strlen(buf);
+    if (used + 1 >= cap) return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf + used, cap - used, fmt, ap);
+    va_end(ap);
+}
+
+/* "RSA-2048", "ECDSA P-256 and Ed25519": the keys of the chains marked in use_chain.
+ * Returns how many. */
+static size_t describe_keys(const tls_config *cfg, const unsigned char *use_chain, char *buf,
+                            size_t cap) {
+    buf[0] = '\0';
+    size_t n = 0, total = 0;
+    for (size_t i = 0; i < cfg->n_chains; i++)
+        total += use_chain[i];
+    for (size_t i = 0; i < cfg->n_chains; i++) {
+        if (!use_chain[i]) continue;
+        const tlsio_pkey *k = cfg->chains[i].key;
+        append(buf, cap, "%s", n == 0 ? "" : n + 1 == total ? " and " : ", ");
+        if (tlsio_pkey_type(k) == TLSIO_KEY_RSA)
+            append(buf, cap, "RSA-%u", tlsio_pkey_bits(k));
+        else
+            append(buf, cap, "%s", tlsio_key_type_name(tlsio_pkey_type(k)));
+        n++;
+    }
+    return n;
+}
+
+/* The server's list for a sentence: names where we know them, at most 5, then "...". */
+static void describe_schemes(const uint16_t *s, size_t n, char *buf, size_t cap) {
+    buf[0] = '\0';
+    for (size_t i = 0; i < n && i < 5; i++) {
+        const char *name = tlsio_sig_scheme_name(s[i]);
+        append(buf, cap, "%s", i ? ", " : "");
+        if (name != NULL)
+            append(buf, cap, "%s", name);
+        else
+            append(buf, cap, "0x%04x", s[i]);
+    }
+    if (n > 5) append(buf, cap, ", ...");
+    if (n == 0) append(buf, cap, "nothing");
+}
+
+static void describe_cert_types(const CBS *types, char *buf, size_t cap) {
+    buf[0] = '\0';
+    CBS t = *types;
+    uint8_t v;
+    for (int i = 0; CBS_get_u8(&t, &v); i++) {
+        const char *name = cert_type_name(v);
+        append(buf, cap, "%s", i ? ", " : "");
+        if (name != NULL)
+            append(buf, cap, "%s", name);
+        else
+            append(buf, cap, "%u", v);
+    }
+}
+
+int tlsio_client_choose_credential(tls_engine *e, const CBS *cert_types) {
+    tlsio_hs *hs = e->hs;
+    const tls_config *cfg = e->cfg;
+    tlsio_sig_use use = cert_types != NULL ? TLSIO_SIG_USE_TLS12 : TLSIO_SIG_USE_TLS13;
+    hs->chain = NULL;
+    hs->sig_scheme = 0;
+    /* RFC 8446 §4.4.2.3 / RFC 5246 §7.4.6: with no certificate at all the client answers
+     * with an empty Certificate and the server decides. */
+    if (cfg->n_chains == 0) return 0;
+    unsigned char fits_type[TLSIO_MAX_CHAINS];
+    int any_type = 0;
+    for (size_t i = 0; i < cfg->n_chains; i++) {
+        const tlsio_chain *c = &cfg->chains[i];
+        fits_type[i] =
+            (unsigned char)(cert_types == NULL || key_fits_cert_types(c->key, cert_types));
+        any_type |= fits_type[i];
+        uint16_t scheme;
+        tlsio_err ignore;
+        tlsio_err_clear(&ignore);
+        /* The server's list is in its order of preference (RFC 5246 §7.4.4, RFC 8446
+         * §4.2.3); tlsio_sig_choose keeps to what tlsio allows for this version (no SHA-1
+         * anywhere, no rsa_pkcs1 in TLS 1.3, curve-bound ECDSA in TLS 1.3). */
+        if (fits_type[i] && tlsio_sig_choose(c->key, hs->peer_sigalgs, hs->n_peer_sigalgs, use,
+                                             &scheme, &ignore) == 0) {
+            hs->chain = c;
+            hs->sig_scheme = scheme;
+            return 0;
+        }
+    }
+    /* A certificate is configured but none can answer this request. RFC 5246 §7.4.6 and
+     * RFC 8446 §4.4.2.3 would allow an empty Certificate; tlsio fails instead, as BoringSSL
+     * does: the application asked to authenticate, and going on anonymously would turn a
+     * configuration mismatch into an anonymous connection or a vaguer failure later. */
+    char ours[96], theirs[160];
+    unsigned char all[TLSIO_MAX_CHAINS];
+    memset(all, 1, sizeof(all));
+    if (!any_type) {
+        size_t n = describe_keys(cfg, all, ours, sizeof(ours));
+        describe_cert_types(cert_types, theirs, sizeof(theirs));
+        return tlsio_err_set(&e->err, TLS_ALERT_HANDSHAKE_FAILURE,
+                             "CertificateRequest.certificate_types: the server accepts %s; our "
+                             "%s key%s fit%s none of them",
+                             theirs, ours, n > 1 ? "s" : "", n > 1 ? "" : "s");
+    }
+    size_t n = describe_keys(cfg, fits_type, ours, sizeof(ours));
+    describe_schemes(hs->peer_sigalgs, hs->n_peer_sigalgs, theirs, sizeof(theirs));
+    return tlsio_err_set(&e->err, TLS_ALERT_HANDSHAKE_FAILURE,
+                         "CertificateRequest.%s: the server accepts %s; our %s key%s can sign "
+                         "with none of them in TLS %s",
+                         cert_types != NULL ? "supported_signature_algorithms"
+                                            : "signature_algorithms",
+                         theirs, ours, n > 1 ? "s" : "", cert_types != NULL ? "1.2" : "1.3");
 }

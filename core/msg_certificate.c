@@ -52,8 +52,12 @@ const tlsio_codec tlsio_codec_certificate_request13 = {"CertificateRequest",
                                                        sizeof(tlsio_certificate_request13), NULL};
 
 /* RFC 5246 §7.4.4: struct { ClientCertificateType certificate_types<1..2^8-1>;
-   SignatureAndHashAlgorithm supported_signature_algorithms<2..2^16-2>;
-   DistinguishedName certificate_authorities<0..2^16-1>; } */
+   SignatureAndHashAlgorithm supported_signature_algorithms<2^16-1>;
+   DistinguishedName certificate_authorities<0..2^16-1>; } with opaque
+   DistinguishedName<1..2^16-1>. The RFC writes the middle vector without a floor; it is the
+   list of the signature_algorithms extension (§7.4.1.4.1: <2..2^16-2>, whole 2-byte
+   entries), and an empty one would leave the client nothing to sign with, so it is bounded
+   the same way (an empty or odd-length list is a decode_error). */
 static const tlsio_field certificate_request12_fields[] = {
     TLSIO_FLD("certificate_types", TLSIO_F_LIST8, 1, 0xff, tlsio_certificate_request12,
               certificate_types, &tlsio_codec_u8_elem),

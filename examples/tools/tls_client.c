@@ -22,6 +22,9 @@ static int usage(void) {
                     "                     (RFC 8446 §7.5 / RFC 5705, no context) as export=HEX\n"
                     "  --trace            print every handshake message, change_cipher_spec and\n"
                     "                     alert, both directions, on stderr (like s_client -msg)\n"
+                    "  --cert FILE --key FILE\n"
+                    "                     a client certificate chain (PEM, leaf first) and its\n"
+                    "                     key, presented if the server asks (repeatable)\n"
                     "  -q                 no summary line\n");
     toolopt_usage();
     return 1;
@@ -127,7 +130,7 @@ static void print_export(tls *t, const char *label) {
 }
 
 static int run(tls_config *cfg, int argc, char **argv) {
-    const char *servername = NULL, *export_label = NULL, *args[2];
+    const char *servername = NULL, *export_label = NULL, *cert = NULL, *args[2];
     int quiet = 0, nargs = 0;
     for (int i = 1; i < argc; i++) {
         int r = toolopt_apply(cfg, argc, argv, &i);
@@ -137,7 +140,15 @@ static int run(tls_config *cfg, int argc, char **argv) {
             servername = argv[++i];
         else if (strcmp(argv[i], "--export") == 0 && i + 1 < argc)
             export_label = argv[++i];
-        else if (strcmp(argv[i], "-q") == 0)
+        else if (strcmp(argv[i], "--cert") == 0 && i + 1 < argc)
+            cert = argv[++i];
+        else if (strcmp(argv[i], "--key") == 0 && i + 1 < argc && cert != NULL) {
+            if (tls_config_add_cert_file(cfg, cert, argv[++i]) != 0) {
+                fprintf(stderr, "tls-client: %s\n", tls_config_error(cfg));
+                return 1;
+            }
+            cert = NULL;
+        } else if (strcmp(argv[i], "-q") == 0)
             quiet = 1;
         else if (strcmp(argv[i], "--trace") == 0) {
             if (tls_config_set_trace(cfg, trace, NULL) != 0) {
@@ -149,7 +160,7 @@ static int run(tls_config *cfg, int argc, char **argv) {
         else
             args[nargs++] = argv[i];
     }
-    if (nargs != 2) return usage();
+    if (nargs != 2 || cert != NULL) return usage();
     int fd = tcp_connect(args[0], args[1]);
     if (fd < 0) return 1;
     tls_error why;

@@ -49,8 +49,10 @@ int tls_config_add_ca_system(tls_config *cfg);
 
 /* A certificate chain (leaf first, PEM) and its private key (PEM). May be called several
  * times: a server picks a chain by the client's server_name and signature algorithms. A
- * client answers a TLS 1.3 CertificateRequest with its first chain; in TLS 1.2 tlsio sends
- * no client certificate (an empty Certificate message) and the server decides. */
+ * client answers a CertificateRequest (TLS 1.3 or 1.2) with the first chain whose key fits
+ * the request (TLS 1.2: its certificate_types) and can sign with one of the server's
+ * signature algorithms; if chains are configured but none fits, the handshake fails with
+ * handshake_failure. A client without chains sends an empty Certificate. */
 int tls_config_add_cert_pem(tls_config *cfg, const char *chain_pem, size_t chain_len,
                             const char *key_pem, size_t key_len);
 int tls_config_add_cert_file(tls_config *cfg, const char *chain_path, const char *key_path);

@@ -7,7 +7,9 @@ Our client against `openssl s_server`, `gnutls-serv` and `bssl-tool server`; our
 against `openssl s_client`, `gnutls-cli`, `curl` and Python's ssl module: TLS 1.3 with each
 suite and the groups X25519 and P-256, with ALPN and SNI, each moving data both ways; TLS 1.2
 (ECDHE_ECDSA and ECDHE_RSA with AES-128-GCM, AES-256-GCM, ChaCha20) against the same peers
-restricted to 1.2, version negotiation and the downgrade sentinel. Then failure cases
+restricted to 1.2, version negotiation and the downgrade sentinel; our client presenting an
+ECDSA and an RSA client certificate (TLS 1.2 and 1.3) to an `openssl s_server` that requires
+and verifies one. Then failure cases
 (including TLS 1.2 peers without the extended master secret) and a load case (1,000
 concurrent clients against one tls-server).
 
@@ -280,10 +282,10 @@ class Interop:
                      f"/CN={cn}", "-days", "2", "-addext", "basicConstraints=critical,CA:TRUE",
                      "-addext", "keyUsage=critical,keyCertSign,cRLSign")
 
-    def make_leaf(self, name, cn, sans, rsa=False):
+    def make_leaf(self, name, cn, sans, rsa=False, eku="serverAuth"):
         with open(self.f(f"{name}.ext"), "w") as f:
             f.write(f"subjectAltName={sans}\nbasicConstraints=CA:FALSE\n"
-                    "keyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n")
+                    f"keyUsage=critical,digitalSignature\nextendedKeyUsage={eku}\n")
         key = ["rsa:2048"] if rsa else ["ec", "-pkeyopt", "ec_paramgen_curve:P-256"]
         self.openssl("req", "-newkey", *key, "-nodes",
                      "-keyout", f"{name}.key", "-out", f"{name}.csr", "-subj", f"/CN={cn}")
@@ -307,6 +309,11 @@ class Interop:
         # ECDHE_RSA suites (TLS 1.2) need an RSA key; our server holds it as a third chain.
         self.make_leaf("rsa", "other.example",
                        "DNS:other.example,DNS:localhost,DNS:test.example,IP:127.0.0.1", rsa=True)
+        # Client certificates (our client presents them when a server asks).
+        self.make_leaf("client-ecdsa", "tlsio client ecdsa", "DNS:client.example",
+                       eku="clientAuth")
+        self.make_leaf("client-rsa", "tlsio client rsa", "DNS:client.example", rsa=True,
+                       eku="clientAuth")
 
     # ---- running cases -----------------------------------------------------------------
 
@@ -610,6 +617,33 @@ class Interop:
         check("Protocol version: TLSv1.2" in out, f"s_server: not TLS 1.2: {out!r}")
         check(f"Ciphersuite: {suite.openssl}" in out, f"s_server saw another suite: {out!r}")
         check("ALPN protocols selected: h2" in out, f"s_server selected no h2: {out!r}")
+        case.sanitizer_check([cl])
+
+    def client_cert_vs_openssl(self, case, version, name):
+        """s_server requires and verifies a client certificate (-Verify 1
+        -verify_return_error); our client presents `name`'s chain and signs the
+        CertificateVerify (RFC 5246 §7.4.8 / RFC 8446 §4.4.3)."""
+        srv, port = start_peer_server(case, "openssl s_server", lambda port: [
+            "openssl", "s_server", "-accept", f"127.0.0.1:{port}", "-cert", self.f("leaf.pem"),
+            "-key", self.f("leaf.key"), f"-tls{version.replace('.', '_')}", "-Verify", "1",
+            "-verify_return_error", "-CAfile", self.f("ca.pem"), "-rev", "-naccept", "1"])
+        cl = self.our_client(case, port, "--cert", self.f(f"{name}.pem"), "--key",
+                             self.f(f"{name}.key"))
+        line = f"client certificate over tls {version}"
+        cl.send(line.encode() + b"\n")
+        cl.wait_for(re.escape(line[::-1] + "\n"))
+        cl.wait_for(re.escape(f"version=TLSv{version} "), "err")
+        cl.close_stdin()
+        rc = cl.wait()
+        check(rc == 0, f"tls-client exit {rc}; {cl.diag()}")
+        check(srv.wait() == 0, f"s_server failed; {srv.diag()}")
+        out = srv.text() + srv.text("err")
+        kind = name.split("-")[1]
+        check(f"Peer certificate: CN = tlsio client {kind}" in out,
+              f"s_server got no (or another) client certificate: {out!r}")
+        check("Verification: OK" in out, f"s_server did not verify it: {out!r}")
+        sig = "ECDSA" if kind == "ecdsa" else "RSA-PSS"
+        check(f"Signature type: {sig}" in out, f"s_server saw another signature: {out!r}")
         case.sanitizer_check([cl])
 
     @staticmethod
@@ -1058,6 +1092,10 @@ class Interop:
                  ())
         self.run("fail tls1.2 gnutls-cli-without-ems-vs-server-tls1.2",
                  self.gnutls_no_ems_vs_server, ("--tls1.2",))
+        for version in ("1.2", "1.3"):
+            for name in ("client-ecdsa", "client-rsa"):
+                self.run(f"client-certificate tls{version} client-vs-openssl-s_server {name}",
+                         self.client_cert_vs_openssl, version, name)
         self.run("fail tls1.1-client-refused", self.tls11_client_refused)
         self.run("fail tls1.2 cbc-and-rsa-kex-only-client-refused", self.cbc_only_client_refused)
 

@@ -644,3 +644,28 @@ TEST(Framing, EncodeBuildsHandshakeMessageFromStruct) {
 }
 
 } // namespace
+
+// RFC 5246 §7.4.4: the TLS 1.2 CertificateRequest's three lists are bounded and whole.
+TEST(MsgValues, CertificateRequest12Bounds) {
+    struct Case {
+        const char *body, *msg;
+    } cases[] = {
+        {"00 00 02 04 03 00 00", "CertificateRequest.certificate_types: length 0 below minimum 1"},
+        {"01 40 00 00 00 00",
+         "CertificateRequest.supported_signature_algorithms: length 0 below minimum 2"},
+        {"01 40 00 03 04 03 01 00 00", "CertificateRequest.supported_signature_algorithms"},
+        {"01 40 00 02 04 03 00 02 00 00", "CertificateRequest.certificate_authorities"},
+    };
+    for (const Case &c : cases) {
+        Bytes body = Hex(c.body);
+        CBS in;
+        CBS_init(&in, body.data(), body.size());
+        tlsio_certificate_request12 cr;
+        tlsio_err err;
+        tlsio_err_clear(&err);
+        EXPECT_EQ(TLS_ALERT_DECODE_ERROR,
+                  tlsio_decode(&tlsio_codec_certificate_request12, &in, &cr, &err))
+            << c.body;
+        EXPECT_NE(std::string::npos, std::string(err.msg).find(c.msg)) << err.msg;
+    }
+}
