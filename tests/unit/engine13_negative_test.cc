@@ -264,10 +264,9 @@ TEST_F(ServerSide, DuplicateExtension) {
     ch.exts.push_back(*std::find_if(ch.exts.begin(), ch.exts.end(),
                                     [](auto &x) { return x.first == kExtSupportedGroups; }));
     Send();
-    EXPECT_TRUE(FailedWith(server, TLS_ALERT_ILLEGAL_PARAMETER, TLS_ERRCAT_PROTOCOL,
+    EXPECT_TRUE(FailedWith(server, TLS_ALERT_DECODE_ERROR, TLS_ERRCAT_PROTOCOL,
                            "ClientHello.extensions: duplicate supported_groups"));
-    EXPECT_TRUE(FailedWith(client, TLS_ALERT_ILLEGAL_PARAMETER, TLS_ERRCAT_PEER_ALERT,
-                           "illegal_parameter"));
+    EXPECT_TRUE(FailedWith(client, TLS_ALERT_DECODE_ERROR, TLS_ERRCAT_PEER_ALERT, "decode_error"));
 }
 
 TEST_F(ServerSide, X25519ShareOf31Bytes) {
