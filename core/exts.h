@@ -185,7 +185,8 @@ typedef struct tlsio_exts {
     tlsio_ext_status_request status_request;
     /* status_request. CT: CertificateStatus. */
     tlsio_ext_cert_status cert_status;
-    /* supported_groups. CH, EE: NamedGroup named_group_list<2..2^16-1>, list of u16. */
+    /* supported_groups. CH, EE, SH12: NamedGroup named_group_list<2..2^16-1>, list of u16
+       (in EE and SH12 the server's groups: informational, ignored). */
     CBS supported_groups;
     /* ec_point_formats. CH, SH12: ECPointFormat ec_point_format_list<1..2^8-1>, list of u8
        (RFC 8422 §5.1.2). */

@@ -45,7 +45,9 @@ static int check_downgrade(tls_engine *e, const CBS *random) {
 static int check_sh12_exts(tls_engine *e, const tlsio_exts *x) {
     uint32_t allowed = TLSIO_EXT_BIT(TLSIO_EXT_EXTENDED_MASTER_SECRET) |
                        TLSIO_EXT_BIT(TLSIO_EXT_RENEGOTIATION_INFO) |
-                       TLSIO_EXT_BIT(TLSIO_EXT_EC_POINT_FORMATS);
+                       TLSIO_EXT_BIT(TLSIO_EXT_EC_POINT_FORMATS) |
+                       /* We always offer it; a server's list is informational and ignored. */
+                       TLSIO_EXT_BIT(TLSIO_EXT_SUPPORTED_GROUPS);
     if (!tlsio_host_is_ip_literal(e->server_name)) allowed |= TLSIO_EXT_BIT(TLSIO_EXT_SERVER_NAME);
     if (e->cfg->alpn_len) allowed |= TLSIO_EXT_BIT(TLSIO_EXT_ALPN);
     int rc = tlsio_check_response_exts(e, x, allowed, "ServerHello");

@@ -455,6 +455,22 @@ TEST_F(Client12, ValidServerHelloAndCertificateAreTaken) {
     EXPECT_EQ(TLS_VERSION_1_2, tls_engine_version(client));
 }
 
+// RFC 5246 §7.4.1.4 forbids only server extensions the client did not send; we always send
+// supported_groups, so a server that echoes its own list is answered by ignoring it.
+TEST_F(Client12, SupportedGroupsInServerHelloIsIgnored) {
+    Start();
+    static const uint8_t groups[] = {0x00, 0x17, 0x00, 0x1d};
+    Bytes sh = ServerHello12([](tlsio_server_hello *m) {
+        tlsio_err err;
+        tlsio_err_clear(&err);
+        CBS_init(&m->extensions.supported_groups, groups, sizeof(groups));
+        EXPECT_EQ(0, tlsio_exts_push(&m->extensions, TLSIO_EXT_SUPPORTED_GROUPS, &err));
+    });
+    Feed(client, PlainRecord(22, Cat({sh, Certificate12(leaf)})));
+    EXPECT_FALSE(tls_engine_status(client) & TLS_ST_FAILED) << tls_engine_error(client);
+    EXPECT_EQ(TLS_VERSION_1_2, tls_engine_version(client));
+}
+
 TEST_F(Client12, SentinelInScriptedServerHello) {
     Start();
     memcpy(random + 24, kSentinel12.data(), 8);

@@ -151,6 +151,7 @@ std::vector<FormSample> FormSamples() {
         {TLSIO_CTX_SH12, 5, "00 05 00 00"},
         {TLSIO_CTX_CH, 10, "00 0a 00 06 00 04 00 1d 00 17"},
         {TLSIO_CTX_EE, 10, "00 0a 00 04 00 02 00 18"},
+        {TLSIO_CTX_SH12, 10, "00 0a 00 04 00 02 00 18"},
         {TLSIO_CTX_CH, 11, "00 0b 00 02 01 00"},
         {TLSIO_CTX_SH12, 11, "00 0b 00 04 03 00 01 02"},
         {TLSIO_CTX_CH, 13, "00 0d 00 06 00 04 04 03 08 04"},
