@@ -8,6 +8,7 @@
 
 #include "engine.h"
 #include "enginepair.h"
+#include "hs_dispatch.h"
 #include "keysched.h"
 #include "msgs.h"
 #include "record.h"
@@ -842,6 +843,56 @@ TEST_F(ServerSide, EarlyDataInSecondClientHello) {
     Feed(server, PlainRecord(22, ch2.Encode()));
     EXPECT_TRUE(FailedWith(server, TLS_ALERT_ILLEGAL_PARAMETER, TLS_ERRCAT_PROTOCOL,
                            "early_data after HelloRetryRequest"));
+}
+
+// Dispatches one handshake message to a client put in the named state of its TLS 1.3 table.
+int DispatchInState(tls_engine *e, const char *state, const Bytes &msg) {
+    const tlsio_hs_table *t = e->table;
+    for (uint8_t st = 0; st < t->n_states; st++)
+        if (std::string(t->state_names[st]) == state) e->state = st;
+    EXPECT_EQ(std::string(state), t->state_names[e->state]);
+    tlsio_hs_msg m;
+    m.type = msg[0];
+    m.raw = msg.data();
+    m.raw_len = msg.size();
+    m.body = msg.data() + 4;
+    m.len = msg.size() - 4;
+    return tlsio_dispatch(e, &m);
+}
+
+// RFC 8446 §4.3.2: a CertificateRequest inside the handshake has an empty context; only
+// post-handshake authentication (which tlsio does not do) uses one.
+TEST_F(ClientSide, CertificateRequestWithContextInTheHandshake) {
+    Start();
+    static const uint8_t context[] = {1, 2, 3};
+    static const uint8_t sigalgs[] = {0x04, 0x03};
+    tlsio_certificate_request13 cr;
+    memset(&cr, 0, sizeof(cr));
+    CBS_init(&cr.certificate_request_context, context, sizeof(context));
+    CBS_init(&cr.extensions.signature_algorithms, sigalgs, sizeof(sigalgs));
+    tlsio_err err;
+    tlsio_err_clear(&err);
+    ASSERT_EQ(0, tlsio_exts_push(&cr.extensions, TLSIO_EXT_SIGNATURE_ALGORITHMS, &err));
+    Bytes msg = EncodeHs(TLSIO_HS_CERTIFICATE_REQUEST, &tlsio_codec_certificate_request13, &cr);
+    EXPECT_EQ(TLS_ALERT_DECODE_ERROR, DispatchInState(client, "WAIT_CERT_CR", msg));
+    EXPECT_TRUE(FailedWith(client, TLS_ALERT_DECODE_ERROR, TLS_ERRCAT_PROTOCOL,
+                           "CertificateRequest.certificate_request_context: length 3, must be "
+                           "empty in the handshake"));
+}
+
+// RFC 8446 §4.4.2: the server's Certificate has an empty context.
+TEST_F(ClientSide, ServerCertificateWithContext) {
+    Start();
+    static const uint8_t context[] = {9};
+    tlsio_certificate13 c;
+    memset(&c, 0, sizeof(c));
+    CBS_init(&c.certificate_request_context, context, sizeof(context));
+    CBS_init(&c.certificate_list, nullptr, 0);
+    Bytes msg = EncodeHs(TLSIO_HS_CERTIFICATE, &tlsio_codec_certificate13, &c);
+    EXPECT_EQ(TLS_ALERT_DECODE_ERROR, DispatchInState(client, "WAIT_CERT_CR", msg));
+    EXPECT_TRUE(FailedWith(client, TLS_ALERT_DECODE_ERROR, TLS_ERRCAT_PROTOCOL,
+                           "server Certificate.certificate_request_context: length 1, must be "
+                           "empty for server authentication"));
 }
 
 } // namespace
