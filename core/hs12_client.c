@@ -121,6 +121,15 @@ static int on_certificate(tls_engine *e, const tlsio_any_msg *m, const tlsio_hs_
                               "server Certificate: key type %s cannot serve %s",
                               tlsio_key_type_name(tlsio_pkey_type(e->hs->peer_key)),
                               e->suite->name);
+    /* RFC 8422 §5.1, §5.3: the server's ECDSA key must be on a curve our supported_groups
+     * listed (we always send the extension); one we cannot take is an unsupported
+     * certificate, as for a key of the wrong type above. */
+    uint16_t g = tlsio12_ecdsa_key_group(e->hs->peer_key);
+    if (g != 0 && !offered_u16(e->hs->offered_groups, e->hs->n_offered_groups, g))
+        return tlsio_err_setc(&e->err, TLS_ERRCAT_CERTIFICATE, TLS_ALERT_UNSUPPORTED_CERTIFICATE,
+                              "server Certificate: ECDSA key on %s, which our supported_groups "
+                              "did not offer",
+                              tlsio_group_name(g));
     *next = C12_WAIT_SKE;
     return 0;
 }

@@ -137,3 +137,16 @@ int tlsio12_key_fits_suite(const tlsio_suite *s, const tlsio_pkey *k) {
     return t == TLSIO_KEY_EC_P256 || t == TLSIO_KEY_EC_P384 || t == TLSIO_KEY_EC_P521 ||
            t == TLSIO_KEY_ED25519;
 }
+
+uint16_t tlsio12_ecdsa_key_group(const tlsio_pkey *k) {
+    switch (tlsio_pkey_type(k)) {
+    case TLSIO_KEY_EC_P256:
+        return TLSIO_GROUP_SECP256R1;
+    case TLSIO_KEY_EC_P384:
+        return TLSIO_GROUP_SECP384R1;
+    case TLSIO_KEY_EC_P521:
+        return 0x0019; /* secp521r1 */
+    default:
+        return 0;
+    }
+}

@@ -471,6 +471,17 @@ TEST_F(Client12, SupportedGroupsInServerHelloIsIgnored) {
     EXPECT_EQ(TLS_VERSION_1_2, tls_engine_version(client));
 }
 
+// RFC 8422 §5.1, §5.3: the server's ECDSA key must be on a curve the client's supported_groups
+// offered; a P-256 certificate cannot answer a client that lists secp384r1 only.
+TEST_F(Client12, EcdsaCertificateOnACurveNotOffered) {
+    ASSERT_EQ(0, tls_config_set_groups(cfg.client, "secp384r1"));
+    Start();
+    ExpectRefused(Cat({ServerHello12(), Certificate12(leaf)}), TLS_ALERT_UNSUPPORTED_CERTIFICATE,
+                  TLS_ERRCAT_CERTIFICATE,
+                  "server Certificate: ECDSA key on secp256r1, which our supported_groups did "
+                  "not offer");
+}
+
 TEST_F(Client12, SentinelInScriptedServerHello) {
     Start();
     memcpy(random + 24, kSentinel12.data(), 8);
