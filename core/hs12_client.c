@@ -77,6 +77,12 @@ int tlsio12_client_take_server_hello(tls_engine *e, const tlsio_server_hello *sh
                              "ServerHello: TLS 1.2 after a HelloRetryRequest");
     int rc = check_downgrade(e, &sh->random);
     if (rc != 0) return rc;
+    /* RFC 5246 §7.4.1.3: the method is "selected by the server from the list in
+     * ClientHello.compression_methods"; ours lists null (0) only. */
+    if (sh->legacy_compression_method != 0)
+        return tlsio_err_set(&e->err, TLS_ALERT_ILLEGAL_PARAMETER,
+                             "ServerHello.compression_method: %u was not offered (only null)",
+                             sh->legacy_compression_method);
     const tlsio_suite *s = tlsio_suite_find((uint16_t)sh->cipher_suite);
     if (s == NULL || s->version != TLS_VERSION_1_2 ||
         !offered_u16(e->cfg->suites, e->cfg->n_suites, s->id))

@@ -207,6 +207,13 @@ static int check_hello_common(tls_engine *e, const tlsio_server_hello *sh, const
         return tlsio_err_set(&e->err, TLS_ALERT_ILLEGAL_PARAMETER,
                              "%s.supported_versions: 0x%04x was not offered", what,
                              sh->extensions.selected_version);
+    /* RFC 8446 §4.1.3: "uint8 legacy_compression_method = 0": the value is part of the
+     * message's definition, so another one is not a TLS 1.3 ServerHello or HelloRetryRequest
+     * at all (§6.2 decode_error), unlike TLS 1.2's choice from our list (hs12_client.c). */
+    if (sh->legacy_compression_method != 0)
+        return tlsio_err_set(&e->err, TLS_ALERT_DECODE_ERROR,
+                             "%s.legacy_compression_method: %u, must be 0 in TLS 1.3", what,
+                             sh->legacy_compression_method);
     if (!CBS_mem_equal(&sh->legacy_session_id_echo, e->hs->session_id, e->hs->session_id_len))
         return tlsio_err_set(&e->err, TLS_ALERT_ILLEGAL_PARAMETER,
                              "%s.legacy_session_id_echo: does not echo our session id", what);

@@ -66,15 +66,15 @@ static int server_hello_ctx(const void *msg, const CBS *block) {
 /* RFC 8446 §4.1.3: struct { ProtocolVersion legacy_version = 0x0303; Random random;
    opaque legacy_session_id_echo<0..32>; CipherSuite cipher_suite;
    uint8 legacy_compression_method = 0; Extension extensions<6..2^16-1>; }
-   RFC 5246 §7.4.1.3 has the same layout with an optional block; compression must be null
-   (0) because that is the only method we offer (illegal_parameter otherwise). */
+   RFC 5246 §7.4.1.3 has the same layout with an optional block. The compression method is
+   taken as any byte here: the alert for a non-zero one differs by version (see msgs.h). */
 static const tlsio_field server_hello_fields[] = {
     TLSIO_FLD("legacy_version", TLSIO_F_U16, 0, 0xffff, tlsio_server_hello, legacy_version, NULL),
     TLSIO_FLD("random", TLSIO_F_FIXED, 32, 32, tlsio_server_hello, random, NULL),
     TLSIO_FLD("legacy_session_id_echo", TLSIO_F_VEC8, 0, 32, tlsio_server_hello,
               legacy_session_id_echo, NULL),
     TLSIO_FLD("cipher_suite", TLSIO_F_U16, 0, 0xffff, tlsio_server_hello, cipher_suite, NULL),
-    TLSIO_FLD("legacy_compression_method", TLSIO_F_U8, 0, 0, tlsio_server_hello,
+    TLSIO_FLD("legacy_compression_method", TLSIO_F_U8, 0, 0xff, tlsio_server_hello,
               legacy_compression_method, NULL),
     TLSIO_FLD_EXTS("extensions", TLSIO_F_EXTS_OPT, 0, 0xffff, tlsio_server_hello, extensions,
                    TLSIO_CTX_PICK),

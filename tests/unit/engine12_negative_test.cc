@@ -482,6 +482,14 @@ TEST_F(Client12, EcdsaCertificateOnACurveNotOffered) {
                   "not offer");
 }
 
+// RFC 5246 §7.4.1.3: the server picks from our compression_methods, which list null only.
+TEST_F(Client12, CompressionMethodNotOffered) {
+    Start();
+    ExpectRefused(ServerHello12([](tlsio_server_hello *m) { m->legacy_compression_method = 1; }),
+                  TLS_ALERT_ILLEGAL_PARAMETER, TLS_ERRCAT_PROTOCOL,
+                  "ServerHello.compression_method: 1 was not offered (only null)");
+}
+
 TEST_F(Client12, SentinelInScriptedServerHello) {
     Start();
     memcpy(random + 24, kSentinel12.data(), 8);

@@ -448,6 +448,19 @@ TEST_F(ClientSide, ValidServerHelloIsTaken) {
     EXPECT_EQ(0x001d, tls_engine_group(client));
 }
 
+// RFC 8446 §4.1.3: legacy_compression_method = 0 is part of the TLS 1.3 message's definition.
+TEST_F(ClientSide, CompressionMethodInTls13Hellos) {
+    for (bool hrr : {true, false}) {
+        SCOPED_TRACE(hrr ? "HelloRetryRequest" : "ServerHello");
+        tls_engine_free(client);
+        Start();
+        ExpectRefused(Hello(hrr, [](tlsio_server_hello *m) { m->legacy_compression_method = 1; }),
+                      TLS_ALERT_DECODE_ERROR,
+                      hrr ? "HelloRetryRequest.legacy_compression_method: 1, must be 0 in TLS 1.3"
+                          : "ServerHello.legacy_compression_method: 1, must be 0 in TLS 1.3");
+    }
+}
+
 TEST_F(ClientSide, HelloRetryRequestThatChangesNothing) {
     Start();
     ExpectRefused(
