@@ -7,6 +7,7 @@
 #include <string>
 
 #include "engine.h"
+#include "engine_testing.h"
 #include "enginepair.h"
 #include "hs_dispatch.h"
 #include "keysched.h"
@@ -160,6 +161,25 @@ TEST_F(Neg, TamperedServerCertificateVerifyRsaPss) {
     std::swap(cfg.server, c.server);
     Tamper(this, {true, TLSIO_HS_CERTIFICATE_VERIFY, true,
                   "server CertificateVerify: signature does not verify with rsa_pss_rsae"});
+}
+
+// RFC 8446 §4.4.4: verify_data is Hash.length bytes; a Finished of another length is a
+// malformed message (decode_error), not a failed verification (decrypt_error). The tamper
+// hook shortens the server's Finished by one byte in its handshake header, leaving the last
+// byte as the start of a message that never completes.
+TEST_F(Neg, ServerFinishedOfTheWrongLength) {
+    EnginePair p(cfg.client, cfg.server, "example.com", pki.now());
+    tlsio_testing_set_tamper(
+        p.server,
+        [](void *, uint8_t *msg, size_t len) {
+            if (len == 4 + 32 && msg[0] == TLSIO_HS_FINISHED) msg[3] = 31;
+        },
+        nullptr);
+    p.Handshake();
+    EXPECT_TRUE(FailedWith(p.client, TLS_ALERT_DECODE_ERROR, TLS_ERRCAT_PROTOCOL,
+                           "server Finished.verify_data: length 31, expected 32"));
+    EXPECT_TRUE(
+        FailedWith(p.server, TLS_ALERT_DECODE_ERROR, TLS_ERRCAT_PEER_ALERT, "decode_error"));
 }
 
 TEST_F(Neg, TamperedClientFinished) {
