@@ -558,7 +558,40 @@ TEST_F(ClientSide, ServerHelloSelectingTls12InSupportedVersions) {
     ExpectRefused(
         Hello(false,
               [](tlsio_server_hello *m) { m->extensions.selected_version = TLS_VERSION_1_2; }),
-        TLS_ALERT_ILLEGAL_PARAMETER, "supported_versions: 0x0303 was not offered");
+        TLS_ALERT_ILLEGAL_PARAMETER, "ServerHello.extensions: supported_versions not allowed here");
+}
+
+// RFC 8446 §4.2.1: a TLS 1.2 ServerHello (with its TLS 1.2 extensions) that also carries
+// supported_versions selecting TLS 1.2 is refused for that extension, not for the TLS 1.2
+// extensions a TLS 1.3 ServerHello could not carry.
+TEST_F(ClientSide, Tls12ServerHelloWithSupportedVersions) {
+    Start();
+    // The codec writes a struct with supported_versions in the TLS 1.3 form, so the TLS 1.2
+    // extensions (renegotiation_info, extended_master_secret) are appended by hand.
+    Bytes msg = Hello(false, [](tlsio_server_hello *m) {
+        m->extensions.selected_version = TLS_VERSION_1_2;
+        RemoveExt(&m->extensions, TLSIO_EXT_KEY_SHARE);
+    });
+    const Bytes tls12_exts = Hex("ff 01 00 01 00 00 17 00 00");
+    msg.insert(msg.end(), tls12_exts.begin(), tls12_exts.end());
+    size_t body_len = msg.size() - 4, block_len = 6 + tls12_exts.size();
+    msg[1] = static_cast<uint8_t>(body_len >> 16);
+    msg[2] = static_cast<uint8_t>(body_len >> 8);
+    msg[3] = static_cast<uint8_t>(body_len);
+    size_t at = msg.size() - block_len - 2;
+    msg[at] = static_cast<uint8_t>(block_len >> 8);
+    msg[at + 1] = static_cast<uint8_t>(block_len);
+    ExpectRefused(msg, TLS_ALERT_ILLEGAL_PARAMETER,
+                  "ServerHello.extensions: supported_versions not allowed here");
+}
+
+// A later version than TLS 1.3 in supported_versions is read as the TLS 1.3 form and refused
+// because we did not offer it.
+TEST_F(ClientSide, ServerHelloSelectingAnUnofferedLaterVersion) {
+    Start();
+    ExpectRefused(
+        Hello(false, [](tlsio_server_hello *m) { m->extensions.selected_version = 0x0305; }),
+        TLS_ALERT_ILLEGAL_PARAMETER, "ServerHello.supported_versions: 0x0305 was not offered");
 }
 
 TEST_F(ClientSide, Tls12ServerHelloToTls13OnlyClient) {
