@@ -490,6 +490,22 @@ TEST_F(Client12, CompressionMethodNotOffered) {
                   "ServerHello.compression_method: 1 was not offered (only null)");
 }
 
+// RFC 5246 §7.4.1.4 / RFC 6066 §3: a client connecting to an IP literal sends no server_name,
+// so a server_name acknowledgement answers nothing: unsupported_extension.
+TEST_F(Client12, UnsolicitedServerNameAck) {
+    client = tls_engine_new_client(cfg.client, "192.0.2.1");
+    ASSERT_NE(nullptr, client);
+    tls_engine_set_time(client, pki.now());
+    ASSERT_EQ(1u, SplitRecords(Drain(client)).size());
+    ExpectRefused(ServerHello12([](tlsio_server_hello *m) {
+                      tlsio_err err;
+                      tlsio_err_clear(&err);
+                      EXPECT_EQ(0, tlsio_exts_push(&m->extensions, TLSIO_EXT_SERVER_NAME, &err));
+                  }),
+                  TLS_ALERT_UNSUPPORTED_EXTENSION, TLS_ERRCAT_PROTOCOL,
+                  "ServerHello: server_name extension was not requested");
+}
+
 TEST_F(Client12, SentinelInScriptedServerHello) {
     Start();
     memcpy(random + 24, kSentinel12.data(), 8);
