@@ -301,11 +301,47 @@ static int ext_label(char *buf, size_t n, uint16_t type) {
     return snprintf(buf, n, "extension 0x%04x", type);
 }
 
-/* RFC 8446 §4.2: the rules of an extension block (see exts.h). */
-static int dec_exts(uint8_t ctx, CBS block, tlsio_exts *out, path *p, tlsio_err *err) {
+/* Takes the next {type, body} of an extension block, checking only the framing. */
+static int next_ext(CBS *block, uint16_t *type, CBS *body, char *label, size_t label_cap, path *p,
+                    tlsio_err *err) {
+    if (!CBS_get_u16(block, type))
+        return tlsio_err_set(err, TLS_ALERT_DECODE_ERROR, "%s: truncated extension type", p->buf);
+    ext_label(label, label_cap, *type);
+    size_t declared;
+    int r = get_prefixed(block, 2, body, &declared);
+    if (r == 0)
+        return tlsio_err_set(err, TLS_ALERT_DECODE_ERROR, "%s.%s: truncated length", p->buf, label);
+    if (r < 0)
+        return tlsio_err_set(err, TLS_ALERT_DECODE_ERROR,
+                             "%s.%s: length %zu exceeds the %zu bytes left", p->buf, label,
+                             declared, CBS_len(block));
+    return 0;
+}
+
+/* First pass over a block: framing and duplicates, before any extension is judged on its own.
+ * RFC 8446 §4.2: "There MUST NOT be more than one extension of the same type in a given
+ * extension block" (RFC 5246 §7.4.1.4 likewise). A block that breaks this is malformed as a
+ * whole, so it is a decode_error (RFC 8446 §6.2), whatever the repeated type is: an unknown or
+ * misplaced type that is also repeated is reported as the duplicate. */
+static int check_block_shape(CBS block, path *p, tlsio_err *err) {
     /* One bit per possible type, so duplicate detection stays linear for any block. */
     uint8_t seen[65536 / 8];
     memset(seen, 0, sizeof seen);
+    char label[48];
+    while (CBS_len(&block) > 0) {
+        uint16_t type;
+        CBS body;
+        int r = next_ext(&block, &type, &body, label, sizeof label, p, err);
+        if (r) return r;
+        if (seen[type / 8] & (1u << (type % 8)))
+            return tlsio_err_set(err, TLS_ALERT_DECODE_ERROR, "%s: duplicate %s", p->buf, label);
+        seen[type / 8] |= (uint8_t)(1u << (type % 8));
+    }
+    return 0;
+}
+
+/* RFC 8446 §4.2: the rules of an extension block (see exts.h). */
+static int dec_exts(uint8_t ctx, CBS block, tlsio_exts *out, path *p, tlsio_err *err) {
     int psk_seen = 0;
     char label[48];
     if (out) {
@@ -314,26 +350,13 @@ static int dec_exts(uint8_t ctx, CBS block, tlsio_exts *out, path *p, tlsio_err 
     }
     if (ctx >= TLSIO_CTX__COUNT)
         return tlsio_err_set(err, TLS_E_INTERNAL, "%s: bad extension context %u", p->buf, ctx);
+    int r = check_block_shape(block, p, err);
+    if (r) return r;
     while (CBS_len(&block) > 0) {
         uint16_t type;
         CBS body;
-        if (!CBS_get_u16(&block, &type))
-            return tlsio_err_set(err, TLS_ALERT_DECODE_ERROR, "%s: truncated extension type",
-                                 p->buf);
-        ext_label(label, sizeof label, type);
-        size_t declared;
-        int r = get_prefixed(&block, 2, &body, &declared);
-        if (r == 0)
-            return tlsio_err_set(err, TLS_ALERT_DECODE_ERROR, "%s.%s: truncated length", p->buf,
-                                 label);
-        if (r < 0)
-            return tlsio_err_set(err, TLS_ALERT_DECODE_ERROR,
-                                 "%s.%s: length %zu exceeds the %zu bytes left", p->buf, label,
-                                 declared, CBS_len(&block));
-        if (seen[type / 8] & (1u << (type % 8)))
-            return tlsio_err_set(err, TLS_ALERT_ILLEGAL_PARAMETER, "%s: duplicate %s", p->buf,
-                                 label);
-        seen[type / 8] |= (uint8_t)(1u << (type % 8));
+        r = next_ext(&block, &type, &body, label, sizeof label, p, err);
+        if (r) return r;
         /* RFC 8446 §4.2.11: pre_shared_key MUST be the last extension in the ClientHello. */
         if (psk_seen)
             return tlsio_err_set(err, TLS_ALERT_ILLEGAL_PARAMETER,

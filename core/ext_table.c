@@ -162,10 +162,15 @@ const tlsio_ext_row tlsio_ext_table[] = {
     ROW(STATUS_REQUEST, STATUS_REQUEST, CR, "status_request", &status_request, status_request),
     ROW(STATUS_REQUEST, STATUS_REQUEST, CT, "status_request", &cert_status, cert_status),
     ROW_EMPTY(STATUS_REQUEST, STATUS_REQUEST, SH12, "status_request"),
-    /* RFC 8446 §4.2.7: CH, EE (the server's groups, informational). */
+    /* RFC 8446 §4.2.7: CH, EE (the server's groups, informational). RFC 8422 §5.2 defines
+       no ServerHello form, but RFC 5246 §7.4.1.4 only forbids a server extension the client
+       did not send, and we send supported_groups: servers that echo theirs (RFC 8446 §4.2.7
+       style) are read with the same body and the answer is ignored. */
     ROW(SUPPORTED_GROUPS, SUPPORTED_GROUPS, CH, "supported_groups", &supported_groups,
         supported_groups),
     ROW(SUPPORTED_GROUPS, SUPPORTED_GROUPS, EE, "supported_groups", &supported_groups,
+        supported_groups),
+    ROW(SUPPORTED_GROUPS, SUPPORTED_GROUPS, SH12, "supported_groups", &supported_groups,
         supported_groups),
     /* RFC 8422 §5.1.2, §5.2 */
     ROW(EC_POINT_FORMATS, EC_POINT_FORMATS, CH, "ec_point_formats", &ec_point_formats,

@@ -5,9 +5,13 @@
  * Contexts follow RFC 8446 §4.2 (CH, SH, HRR, EE, CT, CR, NST) plus the TLS 1.2 ServerHello
  * (SH12: RFC 5246 §7.4.1.4 and the RFCs of each extension). A TLS 1.2 ClientHello uses CH.
  *
- * The extension-block decoder enforces (RFC 8446 §4.2):
- *   - the same type twice                         -> illegal_parameter
+ * The extension-block decoder enforces (RFC 8446 §4.2), first over the whole block:
+ *   - framing (type, length) -> decode_error
+ *   - the same type twice, known or not -> decode_error: the block is malformed as a whole
+ *     (§4.2 forbids duplicates without naming an alert; §6.2's decode_error is for messages
+ *     that cannot be decoded), so this is checked before any single extension is judged
  *       "ServerHello.extensions: duplicate key_share"
+ * then extension by extension:
  *   - a known type in a context it is not allowed -> illegal_parameter
  *       "EncryptedExtensions.extensions: key_share not allowed here"
  *   - an unknown type: ignored (kept for order) in CH, CR and NST (RFC 8446 §4.2, §4.3.2,
@@ -181,7 +185,8 @@ typedef struct tlsio_exts {
     tlsio_ext_status_request status_request;
     /* status_request. CT: CertificateStatus. */
     tlsio_ext_cert_status cert_status;
-    /* supported_groups. CH, EE: NamedGroup named_group_list<2..2^16-1>, list of u16. */
+    /* supported_groups. CH, EE, SH12: NamedGroup named_group_list<2..2^16-1>, list of u16
+       (in EE and SH12 the server's groups: informational, ignored). */
     CBS supported_groups;
     /* ec_point_formats. CH, SH12: ECPointFormat ec_point_format_list<1..2^8-1>, list of u8
        (RFC 8422 §5.1.2). */

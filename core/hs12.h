@@ -39,6 +39,10 @@ int tlsio12_check_point_formats(tls_engine *e, const tlsio_exts *x,
                                 const char *msg) TLSIO_MUST_CHECK;
 /* 1 if a certificate key of this type can serve the suite's authentication. */
 int tlsio12_key_fits_suite(const tlsio_suite *s, const tlsio_pkey *k);
+/* The NamedGroup of an ECDSA key's curve, or 0 for a key not bound to a curve group (RSA,
+ * Ed25519). RFC 8422 §5.1: in TLS 1.2 supported_groups also names the curves an endpoint
+ * takes ECDSA keys on, so both roles check a peer's or their own ECDSA key against it. */
+uint16_t tlsio12_ecdsa_key_group(const tlsio_pkey *k);
 
 /* ServerECDHParams carry an ECPoint point<1..2^8-1> (RFC 8422 §5.4): room for the longest. */
 #define TLSIO12_SKE_CONTENT_MAX (64 + 4 + 255)

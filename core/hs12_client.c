@@ -45,7 +45,9 @@ static int check_downgrade(tls_engine *e, const CBS *random) {
 static int check_sh12_exts(tls_engine *e, const tlsio_exts *x) {
     uint32_t allowed = TLSIO_EXT_BIT(TLSIO_EXT_EXTENDED_MASTER_SECRET) |
                        TLSIO_EXT_BIT(TLSIO_EXT_RENEGOTIATION_INFO) |
-                       TLSIO_EXT_BIT(TLSIO_EXT_EC_POINT_FORMATS);
+                       TLSIO_EXT_BIT(TLSIO_EXT_EC_POINT_FORMATS) |
+                       /* We always offer it; a server's list is informational and ignored. */
+                       TLSIO_EXT_BIT(TLSIO_EXT_SUPPORTED_GROUPS);
     if (!tlsio_host_is_ip_literal(e->server_name)) allowed |= TLSIO_EXT_BIT(TLSIO_EXT_SERVER_NAME);
     if (e->cfg->alpn_len) allowed |= TLSIO_EXT_BIT(TLSIO_EXT_ALPN);
     int rc = tlsio_check_response_exts(e, x, allowed, "ServerHello");
@@ -75,6 +77,12 @@ int tlsio12_client_take_server_hello(tls_engine *e, const tlsio_server_hello *sh
                              "ServerHello: TLS 1.2 after a HelloRetryRequest");
     int rc = check_downgrade(e, &sh->random);
     if (rc != 0) return rc;
+    /* RFC 5246 §7.4.1.3: the method is "selected by the server from the list in
+     * ClientHello.compression_methods"; ours lists null (0) only. */
+    if (sh->legacy_compression_method != 0)
+        return tlsio_err_set(&e->err, TLS_ALERT_ILLEGAL_PARAMETER,
+                             "ServerHello.compression_method: %u was not offered (only null)",
+                             sh->legacy_compression_method);
     const tlsio_suite *s = tlsio_suite_find((uint16_t)sh->cipher_suite);
     if (s == NULL || s->version != TLS_VERSION_1_2 ||
         !offered_u16(e->cfg->suites, e->cfg->n_suites, s->id))
@@ -119,6 +127,15 @@ static int on_certificate(tls_engine *e, const tlsio_any_msg *m, const tlsio_hs_
                               "server Certificate: key type %s cannot serve %s",
                               tlsio_key_type_name(tlsio_pkey_type(e->hs->peer_key)),
                               e->suite->name);
+    /* RFC 8422 §5.1, §5.3: the server's ECDSA key must be on a curve our supported_groups
+     * listed (we always send the extension); one we cannot take is an unsupported
+     * certificate, as for a key of the wrong type above. */
+    uint16_t g = tlsio12_ecdsa_key_group(e->hs->peer_key);
+    if (g != 0 && !offered_u16(e->hs->offered_groups, e->hs->n_offered_groups, g))
+        return tlsio_err_setc(&e->err, TLS_ERRCAT_CERTIFICATE, TLS_ALERT_UNSUPPORTED_CERTIFICATE,
+                              "server Certificate: ECDSA key on %s, which our supported_groups "
+                              "did not offer",
+                              tlsio_group_name(g));
     *next = C12_WAIT_SKE;
     return 0;
 }

@@ -80,7 +80,10 @@ int tlsio12_check_finished(tls_engine *e, const tlsio_finished *fin) {
     if (rc != 0) return rc;
     const char *who = e->is_server ? "client" : "server";
     /* RFC 5246 §7.4.9: verify_data is 12 bytes for every suite we have; another length is a
-     * malformed message. */
+     * malformed message: decode_error, which RFC 5246 §7.2.2 / RFC 8446 §6.2 define for "the
+     * length of the message was incorrect". decrypt_error (§7.4.9 / RFC 8446 §4.4.4) is for
+     * contents that do not verify, which a message of the wrong length never reaches. (Some
+     * stacks compare first and so answer decrypt_error; the length is checked first here.) */
     if (CBS_len(&fin->verify_data) != TLSIO_TLS12_VERIFY_LEN)
         return tlsio_err_set(&e->err, TLS_ALERT_DECODE_ERROR,
                              "%s Finished.verify_data: length %zu, expected %d", who,
@@ -165,4 +168,17 @@ int tlsio12_send_certificate_verify(tls_engine *e) {
                              "CertificateVerify: no credential or handshake messages kept");
     return tlsio_send_certificate_verify(e, hs->chain->key, hs->sig_scheme, TLSIO_SIG_USE_TLS12,
                                          hs->msgs12, hs->msgs12_len);
+}
+
+uint16_t tlsio12_ecdsa_key_group(const tlsio_pkey *k) {
+    switch (tlsio_pkey_type(k)) {
+    case TLSIO_KEY_EC_P256:
+        return TLSIO_GROUP_SECP256R1;
+    case TLSIO_KEY_EC_P384:
+        return TLSIO_GROUP_SECP384R1;
+    case TLSIO_KEY_EC_P521:
+        return 0x0019; /* secp521r1 */
+    default:
+        return 0;
+    }
 }

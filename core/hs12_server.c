@@ -60,17 +60,9 @@ static int choose_group(tls_engine *e, const tlsio_exts *x) {
  * curve the client did not list cannot be used. Ed25519 is governed by signature_algorithms
  * alone (RFC 8422 §5.1.3 / §5.10), RSA is not concerned. */
 static int curve_acceptable(const tlsio_exts *x, const tlsio_pkey *k) {
-    if (!tlsio_exts_has(x, TLSIO_EXT_SUPPORTED_GROUPS)) return 1;
-    switch (tlsio_pkey_type(k)) {
-    case TLSIO_KEY_EC_P256:
-        return tlsio_u16_list_has(&x->supported_groups, TLSIO_GROUP_SECP256R1);
-    case TLSIO_KEY_EC_P384:
-        return tlsio_u16_list_has(&x->supported_groups, TLSIO_GROUP_SECP384R1);
-    case TLSIO_KEY_EC_P521:
-        return tlsio_u16_list_has(&x->supported_groups, 0x0019); /* secp521r1 */
-    default:
-        return 1;
-    }
+    uint16_t g = tlsio12_ecdsa_key_group(k);
+    if (g == 0 || !tlsio_exts_has(x, TLSIO_EXT_SUPPORTED_GROUPS)) return 1;
+    return tlsio_u16_list_has(&x->supported_groups, g);
 }
 
 /* Suite, certificate chain and signature scheme together: the server's preference order

@@ -210,6 +210,13 @@ static int check_hello_common(tls_engine *e, const tlsio_server_hello *sh, const
         return tlsio_err_set(&e->err, TLS_ALERT_ILLEGAL_PARAMETER,
                              "%s.supported_versions: 0x%04x was not offered", what,
                              sh->extensions.selected_version);
+    /* RFC 8446 §4.1.3: "uint8 legacy_compression_method = 0": the value is part of the
+     * message's definition, so another one is not a TLS 1.3 ServerHello or HelloRetryRequest
+     * at all (§6.2 decode_error), unlike TLS 1.2's choice from our list (hs12_client.c). */
+    if (sh->legacy_compression_method != 0)
+        return tlsio_err_set(&e->err, TLS_ALERT_DECODE_ERROR,
+                             "%s.legacy_compression_method: %u, must be 0 in TLS 1.3", what,
+                             sh->legacy_compression_method);
     if (!CBS_mem_equal(&sh->legacy_session_id_echo, e->hs->session_id, e->hs->session_id_len))
         return tlsio_err_set(&e->err, TLS_ALERT_ILLEGAL_PARAMETER,
                              "%s.legacy_session_id_echo: does not echo our session id", what);
@@ -332,13 +339,16 @@ static int on_certificate_request(tls_engine *e, const tlsio_any_msg *m, const t
     if (!tlsio_exts_has(&cr->extensions, TLSIO_EXT_SIGNATURE_ALGORITHMS))
         return tlsio_err_set(&e->err, TLS_ALERT_MISSING_EXTENSION,
                              "CertificateRequest: no signature_algorithms");
+    /* RFC 8446 §4.3.2: the context "SHALL be zero length unless used for the post-handshake
+     * authentication exchanges"; this edge is the in-handshake request, so the field's only
+     * allowed length is 0 and anything else is a malformed message (§6.2 decode_error: "a
+     * field was out of the specified range"). tlsio does no post-handshake authentication. */
+    if (CBS_len(&cr->certificate_request_context) != 0)
+        return tlsio_err_set(&e->err, TLS_ALERT_DECODE_ERROR,
+                             "CertificateRequest.certificate_request_context: length %zu, must be "
+                             "empty in the handshake",
+                             CBS_len(&cr->certificate_request_context));
     tlsio_save_peer_sigalgs(e, &cr->extensions.signature_algorithms);
-    hs->cr_context_len = CBS_len(&cr->certificate_request_context);
-    if (hs->cr_context_len) {
-        hs->cr_context = malloc(hs->cr_context_len);
-        if (hs->cr_context == NULL) return tlsio_err_set(&e->err, TLS_E_NOMEM, "out of memory");
-        memcpy(hs->cr_context, CBS_data(&cr->certificate_request_context), hs->cr_context_len);
-    }
     hs->cert_requested = 1;
     *next = C_WAIT_CERT;
     /* RFC 8446 §4.4.2.2: our certificate and CertificateVerify must suit the request. */
@@ -348,10 +358,13 @@ static int on_certificate_request(tls_engine *e, const tlsio_any_msg *m, const t
 static int on_certificate(tls_engine *e, const tlsio_any_msg *m, const tlsio_hs_msg *raw,
                           uint8_t *next) {
     (void)raw;
-    /* RFC 8446 §4.4.2: for server authentication the context is empty. */
+    /* RFC 8446 §4.4.2: for server authentication the context "SHALL be zero length"; as for
+     * the CertificateRequest, another length is a malformed message (§6.2 decode_error). */
     if (CBS_len(&m->cert13.certificate_request_context) != 0)
-        return tlsio_err_set(&e->err, TLS_ALERT_ILLEGAL_PARAMETER,
-                             "server Certificate.certificate_request_context: not empty");
+        return tlsio_err_set(&e->err, TLS_ALERT_DECODE_ERROR,
+                             "server Certificate.certificate_request_context: length %zu, must be "
+                             "empty for server authentication",
+                             CBS_len(&m->cert13.certificate_request_context));
     *next = C_WAIT_CV;
     return tlsio13_take_peer_certificate(e, &m->cert13);
 }

@@ -73,6 +73,13 @@ int tlsio13_send_finished(tls_engine *e, const uint8_t *base_key) {
 
 int tlsio13_check_finished(tls_engine *e, const uint8_t *base_key, const CBS *verify_data,
                            const char *who) {
+    /* RFC 8446 §4.4.4: verify_data is Hash.length bytes. Another length is a malformed message
+     * (§6.2 decode_error: "the length of the message was incorrect"), as in TLS 1.2
+     * (hs12_common.c); decrypt_error is for contents that do not verify. */
+    if (CBS_len(verify_data) != tlsio_engine_hash_len(e))
+        return tlsio_err_set(&e->err, TLS_ALERT_DECODE_ERROR,
+                             "%s Finished.verify_data: length %zu, expected %zu", who,
+                             CBS_len(verify_data), tlsio_engine_hash_len(e));
     uint8_t th[TLSIO_MAX_HASH_LEN];
     int rc = tlsio13_transcript_hash(e, th);
     if (rc != 0) return rc;

@@ -100,14 +100,16 @@ static int check_alg(tlsio_hash_alg alg, tlsio_err *err) {
     return tlsio_err_set(err, TLS_E_USAGE, "key schedule: unknown hash %d", (int)alg);
 }
 
-int tlsio_hkdf_expand_label(tlsio_hash_alg alg, const uint8_t *secret, const char *label,
-                            size_t label_len, const uint8_t *context, size_t context_len,
-                            uint8_t *out, size_t out_len, tlsio_err *err) {
+/* HKDF-Expand-Label with the shortest label allowed given: 1 for TLS's own labels (RFC 8446
+ * §7.1: HkdfLabel.label<7..255> with the 6-byte "tls13 " prefix), 0 for exporter labels. */
+static int expand_label(tlsio_hash_alg alg, const uint8_t *secret, const char *label,
+                        size_t label_len, size_t label_min, const uint8_t *context,
+                        size_t context_len, uint8_t *out, size_t out_len, tlsio_err *err) {
     int rc = check_alg(alg, err);
     if (rc != 0) return rc;
-    if (label_len == 0 || label_len > TLSIO_HKDF_LABEL_MAX)
-        return tlsio_err_set(err, TLS_E_USAGE, "HKDF-Expand-Label: label length %zu not in 1..%d",
-                             label_len, TLSIO_HKDF_LABEL_MAX);
+    if (label_len < label_min || label_len > TLSIO_HKDF_LABEL_MAX)
+        return tlsio_err_set(err, TLS_E_USAGE, "HKDF-Expand-Label: label length %zu not in %zu..%d",
+                             label_len, label_min, TLSIO_HKDF_LABEL_MAX);
     if (context_len > TLSIO_HKDF_CONTEXT_MAX)
         return tlsio_err_set(err, TLS_E_USAGE, "HKDF-Expand-Label: context length %zu over %d",
                              context_len, TLSIO_HKDF_CONTEXT_MAX);
@@ -132,6 +134,12 @@ int tlsio_hkdf_expand_label(tlsio_hash_alg alg, const uint8_t *secret, const cha
     if (tlsio_hkdf_expand(alg, secret, tlsio_hash_len(alg), info_data, info_len, out, out_len))
         return tlsio_err_set(err, TLS_E_INTERNAL, "HKDF-Expand-Label: HKDF-Expand failed");
     return 0;
+}
+
+int tlsio_hkdf_expand_label(tlsio_hash_alg alg, const uint8_t *secret, const char *label,
+                            size_t label_len, const uint8_t *context, size_t context_len,
+                            uint8_t *out, size_t out_len, tlsio_err *err) {
+    return expand_label(alg, secret, label, label_len, 1, context, context_len, out, out_len, err);
 }
 
 /* Derive-Secret with a counted label (the exporter's label is caller data, not a C string). */
@@ -314,7 +322,12 @@ int tlsio_tls13_export(tlsio_hash_alg alg, const uint8_t *exporter_secret, const
     int rc = check_alg(alg, err);
     if (rc != 0) return rc;
     uint8_t secret[TLSIO_MAX_HASH_LEN], context_hash[TLSIO_MAX_HASH_LEN];
-    rc = derive_secret_n(alg, exporter_secret, label, label_len, NULL, secret, err);
+    /* Derive-Secret(exporter_secret, label, ""). RFC 8446 §7.5 (like RFC 5705 for TLS 1.2)
+     * puts no bound on the application's label, so an empty one is allowed: its HkdfLabel
+     * carries just "tls13 ", which is what every other implementation derives for it. */
+    size_t n = tlsio_hash_len(alg);
+    rc = expand_label(alg, exporter_secret, label, label_len, 0, tlsio_empty_hash(alg), n, secret,
+                      n, err);
     if (rc == 0) {
         if (context_len == 0)
             memcpy(context_hash, tlsio_empty_hash(alg), tlsio_hash_len(alg));

@@ -150,7 +150,8 @@ int tlsio_resumption_psk(tlsio_hash_alg alg, const uint8_t *res_master, const ui
 /*
  * RFC 8446 §7.5 TLS-Exporter(label, context, out_len) =
  *   HKDF-Expand-Label(Derive-Secret(exporter_secret, label, ""), "exporter", Hash(context),
- *   out_len). No context and an empty context are the same in TLS 1.3.
+ *   out_len). No context and an empty context are the same in TLS 1.3. The label may be
+ *   empty (0..249 bytes).
  */
 int tlsio_tls13_export(tlsio_hash_alg alg, const uint8_t *exporter_secret, const char *label,
                        size_t label_len, const uint8_t *context, size_t context_len, uint8_t *out,

@@ -42,39 +42,47 @@ int tlsio_server_hello_is_hrr(const tlsio_server_hello *sh) {
            memcmp(CBS_data(&sh->random), tlsio_hrr_random, sizeof tlsio_hrr_random) == 0;
 }
 
-/* Whether a raw extension block holds a supported_versions extension (a lenient scan; the
-   real decode that follows reports any malformation). */
-static int block_has_supported_versions(CBS block) {
-    uint16_t type;
+/* Whether a raw extension block holds a supported_versions extension that selects TLS 1.3
+   or later (a lenient scan; the real decode that follows reports any malformation, so a body
+   that is not a single uint16 counts as "TLS 1.3" and is refused there). */
+static int block_selects_tls13(CBS block) {
+    uint16_t type, v;
     CBS body;
     while (CBS_get_u16(&block, &type) && CBS_get_u16_length_prefixed(&block, &body))
-        if (type == TLSIO_EXTTYPE_SUPPORTED_VERSIONS) return 1;
+        if (type == TLSIO_EXTTYPE_SUPPORTED_VERSIONS)
+            return CBS_len(&body) != 2 || !CBS_get_u16(&body, &v) || v >= TLS_VERSION_1_3;
     return 0;
 }
 
-/* RFC 8446 §4.1.3: a ServerHello whose random is the special value is a HelloRetryRequest;
-   §4.2.1: a TLS 1.3 ServerHello always carries supported_versions, and a TLS 1.2 one never
-   does (it is not a TLS 1.2 extension), so its presence decides between the two forms. */
+/* RFC 8446 §4.1.3: a ServerHello whose random is the special value is a HelloRetryRequest.
+   §4.2.1: a TLS 1.3 ServerHello carries supported_versions selecting TLS 1.3, and a TLS 1.2
+   one never carries it (it is not a TLS 1.2 extension). So supported_versions selecting
+   TLS 1.3 (or a later, unknown version the engine then refuses) means the TLS 1.3 form;
+   anything else is the TLS 1.2 form, where a supported_versions extension (one selecting an
+   older version: illegal_parameter by §4.2.1) is "not allowed here", before any of the
+   TLS 1.2 extensions around it could be misjudged as misplaced TLS 1.3 ones. */
 static int server_hello_ctx(const void *msg, const CBS *block) {
     const tlsio_server_hello *sh = msg;
     if (tlsio_server_hello_is_hrr(sh)) return TLSIO_CTX_HRR;
-    int has_sv = block ? block_has_supported_versions(*block)
-                       : tlsio_exts_has(&sh->extensions, TLSIO_EXT_SUPPORTED_VERSIONS);
-    return has_sv ? TLSIO_CTX_SH : TLSIO_CTX_SH12;
+    /* Encoding (no block) writes what the struct holds: its supported_versions, whatever
+       version it selects, is written in the TLS 1.3 form. */
+    int tls13 = block ? block_selects_tls13(*block)
+                      : tlsio_exts_has(&sh->extensions, TLSIO_EXT_SUPPORTED_VERSIONS);
+    return tls13 ? TLSIO_CTX_SH : TLSIO_CTX_SH12;
 }
 
 /* RFC 8446 §4.1.3: struct { ProtocolVersion legacy_version = 0x0303; Random random;
    opaque legacy_session_id_echo<0..32>; CipherSuite cipher_suite;
    uint8 legacy_compression_method = 0; Extension extensions<6..2^16-1>; }
-   RFC 5246 §7.4.1.3 has the same layout with an optional block; compression must be null
-   (0) because that is the only method we offer (illegal_parameter otherwise). */
+   RFC 5246 §7.4.1.3 has the same layout with an optional block. The compression method is
+   taken as any byte here: the alert for a non-zero one differs by version (see msgs.h). */
 static const tlsio_field server_hello_fields[] = {
     TLSIO_FLD("legacy_version", TLSIO_F_U16, 0, 0xffff, tlsio_server_hello, legacy_version, NULL),
     TLSIO_FLD("random", TLSIO_F_FIXED, 32, 32, tlsio_server_hello, random, NULL),
     TLSIO_FLD("legacy_session_id_echo", TLSIO_F_VEC8, 0, 32, tlsio_server_hello,
               legacy_session_id_echo, NULL),
     TLSIO_FLD("cipher_suite", TLSIO_F_U16, 0, 0xffff, tlsio_server_hello, cipher_suite, NULL),
-    TLSIO_FLD("legacy_compression_method", TLSIO_F_U8, 0, 0, tlsio_server_hello,
+    TLSIO_FLD("legacy_compression_method", TLSIO_F_U8, 0, 0xff, tlsio_server_hello,
               legacy_compression_method, NULL),
     TLSIO_FLD_EXTS("extensions", TLSIO_F_EXTS_OPT, 0, 0xffff, tlsio_server_hello, extensions,
                    TLSIO_CTX_PICK),

@@ -97,14 +97,16 @@ extern const tlsio_codec tlsio_codec_client_hello;
  * RFC 8446 §4.1.3 (also the HelloRetryRequest form) / RFC 5246 §7.4.1.3. The extension
  * context is chosen by tlsio_server_hello_ctx: HRR if random == tlsio_hrr_random, else SH
  * (TLS 1.3) if a supported_versions extension is present, else SH12. extensions.ctx says
- * which was used. legacy_compression_method must be 0 (illegal_parameter otherwise).
+ * which was used. legacy_compression_method is decoded as any byte: whether a value other
+ * than 0 is a malformed TLS 1.3 message (decode_error) or a TLS 1.2 server choosing a method
+ * we did not offer (illegal_parameter) depends on the version, so the client's handlers check.
  */
 typedef struct tlsio_server_hello {
     uint32_t legacy_version;
     CBS random;                 /* 32 bytes */
     CBS legacy_session_id_echo; /* 0..32 bytes */
     uint32_t cipher_suite;
-    uint32_t legacy_compression_method; /* 0 */
+    uint32_t legacy_compression_method; /* must be 0: checked by the client per version */
     tlsio_exts extensions;              /* optional (TLS 1.2) */
 } tlsio_server_hello;
 extern const tlsio_codec tlsio_codec_server_hello;

@@ -637,8 +637,9 @@ TEST(Generated, EveryRestrictedIntegerRange) {
             }
         }
     }
-    // KeyUpdate, curve_type, record_size_limit, compression method, cert status type.
-    EXPECT_GE(checks, 15u);
+    // KeyUpdate, curve_type, record_size_limit, cert status type. (The ServerHello compression
+    // method is read as any byte: its alert depends on the version, so the engine checks it.)
+    EXPECT_GE(checks, 14u);
 }
 
 // Deterministic mutations of valid synthesized instances: never a crash, only the three alerts

@@ -455,6 +455,57 @@ TEST_F(Client12, ValidServerHelloAndCertificateAreTaken) {
     EXPECT_EQ(TLS_VERSION_1_2, tls_engine_version(client));
 }
 
+// RFC 5246 §7.4.1.4 forbids only server extensions the client did not send; we always send
+// supported_groups, so a server that echoes its own list is answered by ignoring it.
+TEST_F(Client12, SupportedGroupsInServerHelloIsIgnored) {
+    Start();
+    static const uint8_t groups[] = {0x00, 0x17, 0x00, 0x1d};
+    Bytes sh = ServerHello12([](tlsio_server_hello *m) {
+        tlsio_err err;
+        tlsio_err_clear(&err);
+        CBS_init(&m->extensions.supported_groups, groups, sizeof(groups));
+        EXPECT_EQ(0, tlsio_exts_push(&m->extensions, TLSIO_EXT_SUPPORTED_GROUPS, &err));
+    });
+    Feed(client, PlainRecord(22, Cat({sh, Certificate12(leaf)})));
+    EXPECT_FALSE(tls_engine_status(client) & TLS_ST_FAILED) << tls_engine_error(client);
+    EXPECT_EQ(TLS_VERSION_1_2, tls_engine_version(client));
+}
+
+// RFC 8422 §5.1, §5.3: the server's ECDSA key must be on a curve the client's supported_groups
+// offered; a P-256 certificate cannot answer a client that lists secp384r1 only.
+TEST_F(Client12, EcdsaCertificateOnACurveNotOffered) {
+    ASSERT_EQ(0, tls_config_set_groups(cfg.client, "secp384r1"));
+    Start();
+    ExpectRefused(Cat({ServerHello12(), Certificate12(leaf)}), TLS_ALERT_UNSUPPORTED_CERTIFICATE,
+                  TLS_ERRCAT_CERTIFICATE,
+                  "server Certificate: ECDSA key on secp256r1, which our supported_groups did "
+                  "not offer");
+}
+
+// RFC 5246 §7.4.1.3: the server picks from our compression_methods, which list null only.
+TEST_F(Client12, CompressionMethodNotOffered) {
+    Start();
+    ExpectRefused(ServerHello12([](tlsio_server_hello *m) { m->legacy_compression_method = 1; }),
+                  TLS_ALERT_ILLEGAL_PARAMETER, TLS_ERRCAT_PROTOCOL,
+                  "ServerHello.compression_method: 1 was not offered (only null)");
+}
+
+// RFC 5246 §7.4.1.4 / RFC 6066 §3: a client connecting to an IP literal sends no server_name,
+// so a server_name acknowledgement answers nothing: unsupported_extension.
+TEST_F(Client12, UnsolicitedServerNameAck) {
+    client = tls_engine_new_client(cfg.client, "192.0.2.1");
+    ASSERT_NE(nullptr, client);
+    tls_engine_set_time(client, pki.now());
+    ASSERT_EQ(1u, SplitRecords(Drain(client)).size());
+    ExpectRefused(ServerHello12([](tlsio_server_hello *m) {
+                      tlsio_err err;
+                      tlsio_err_clear(&err);
+                      EXPECT_EQ(0, tlsio_exts_push(&m->extensions, TLSIO_EXT_SERVER_NAME, &err));
+                  }),
+                  TLS_ALERT_UNSUPPORTED_EXTENSION, TLS_ERRCAT_PROTOCOL,
+                  "ServerHello: server_name extension was not requested");
+}
+
 TEST_F(Client12, SentinelInScriptedServerHello) {
     Start();
     memcpy(random + 24, kSentinel12.data(), 8);

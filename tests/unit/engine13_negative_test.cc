@@ -7,7 +7,9 @@
 #include <string>
 
 #include "engine.h"
+#include "engine_testing.h"
 #include "enginepair.h"
+#include "hs_dispatch.h"
 #include "keysched.h"
 #include "msgs.h"
 #include "record.h"
@@ -161,6 +163,25 @@ TEST_F(Neg, TamperedServerCertificateVerifyRsaPss) {
                   "server CertificateVerify: signature does not verify with rsa_pss_rsae"});
 }
 
+// RFC 8446 §4.4.4: verify_data is Hash.length bytes; a Finished of another length is a
+// malformed message (decode_error), not a failed verification (decrypt_error). The tamper
+// hook shortens the server's Finished by one byte in its handshake header, leaving the last
+// byte as the start of a message that never completes.
+TEST_F(Neg, ServerFinishedOfTheWrongLength) {
+    EnginePair p(cfg.client, cfg.server, "example.com", pki.now());
+    tlsio_testing_set_tamper(
+        p.server,
+        [](void *, uint8_t *msg, size_t len) {
+            if (len == 4 + 32 && msg[0] == TLSIO_HS_FINISHED) msg[3] = 31;
+        },
+        nullptr);
+    p.Handshake();
+    EXPECT_TRUE(FailedWith(p.client, TLS_ALERT_DECODE_ERROR, TLS_ERRCAT_PROTOCOL,
+                           "server Finished.verify_data: length 31, expected 32"));
+    EXPECT_TRUE(
+        FailedWith(p.server, TLS_ALERT_DECODE_ERROR, TLS_ERRCAT_PEER_ALERT, "decode_error"));
+}
+
 TEST_F(Neg, TamperedClientFinished) {
     Tamper(this, {false, TLSIO_HS_FINISHED, false,
                   "client Finished: verify_data does not match the handshake"});
@@ -264,10 +285,9 @@ TEST_F(ServerSide, DuplicateExtension) {
     ch.exts.push_back(*std::find_if(ch.exts.begin(), ch.exts.end(),
                                     [](auto &x) { return x.first == kExtSupportedGroups; }));
     Send();
-    EXPECT_TRUE(FailedWith(server, TLS_ALERT_ILLEGAL_PARAMETER, TLS_ERRCAT_PROTOCOL,
+    EXPECT_TRUE(FailedWith(server, TLS_ALERT_DECODE_ERROR, TLS_ERRCAT_PROTOCOL,
                            "ClientHello.extensions: duplicate supported_groups"));
-    EXPECT_TRUE(FailedWith(client, TLS_ALERT_ILLEGAL_PARAMETER, TLS_ERRCAT_PEER_ALERT,
-                           "illegal_parameter"));
+    EXPECT_TRUE(FailedWith(client, TLS_ALERT_DECODE_ERROR, TLS_ERRCAT_PEER_ALERT, "decode_error"));
 }
 
 TEST_F(ServerSide, X25519ShareOf31Bytes) {
@@ -448,6 +468,19 @@ TEST_F(ClientSide, ValidServerHelloIsTaken) {
     EXPECT_EQ(0x001d, tls_engine_group(client));
 }
 
+// RFC 8446 §4.1.3: legacy_compression_method = 0 is part of the TLS 1.3 message's definition.
+TEST_F(ClientSide, CompressionMethodInTls13Hellos) {
+    for (bool hrr : {true, false}) {
+        SCOPED_TRACE(hrr ? "HelloRetryRequest" : "ServerHello");
+        tls_engine_free(client);
+        Start();
+        ExpectRefused(Hello(hrr, [](tlsio_server_hello *m) { m->legacy_compression_method = 1; }),
+                      TLS_ALERT_DECODE_ERROR,
+                      hrr ? "HelloRetryRequest.legacy_compression_method: 1, must be 0 in TLS 1.3"
+                          : "ServerHello.legacy_compression_method: 1, must be 0 in TLS 1.3");
+    }
+}
+
 TEST_F(ClientSide, HelloRetryRequestThatChangesNothing) {
     Start();
     ExpectRefused(
@@ -525,7 +558,40 @@ TEST_F(ClientSide, ServerHelloSelectingTls12InSupportedVersions) {
     ExpectRefused(
         Hello(false,
               [](tlsio_server_hello *m) { m->extensions.selected_version = TLS_VERSION_1_2; }),
-        TLS_ALERT_ILLEGAL_PARAMETER, "supported_versions: 0x0303 was not offered");
+        TLS_ALERT_ILLEGAL_PARAMETER, "ServerHello.extensions: supported_versions not allowed here");
+}
+
+// RFC 8446 §4.2.1: a TLS 1.2 ServerHello (with its TLS 1.2 extensions) that also carries
+// supported_versions selecting TLS 1.2 is refused for that extension, not for the TLS 1.2
+// extensions a TLS 1.3 ServerHello could not carry.
+TEST_F(ClientSide, Tls12ServerHelloWithSupportedVersions) {
+    Start();
+    // The codec writes a struct with supported_versions in the TLS 1.3 form, so the TLS 1.2
+    // extensions (renegotiation_info, extended_master_secret) are appended by hand.
+    Bytes msg = Hello(false, [](tlsio_server_hello *m) {
+        m->extensions.selected_version = TLS_VERSION_1_2;
+        RemoveExt(&m->extensions, TLSIO_EXT_KEY_SHARE);
+    });
+    const Bytes tls12_exts = Hex("ff 01 00 01 00 00 17 00 00");
+    msg.insert(msg.end(), tls12_exts.begin(), tls12_exts.end());
+    size_t body_len = msg.size() - 4, block_len = 6 + tls12_exts.size();
+    msg[1] = static_cast<uint8_t>(body_len >> 16);
+    msg[2] = static_cast<uint8_t>(body_len >> 8);
+    msg[3] = static_cast<uint8_t>(body_len);
+    size_t at = msg.size() - block_len - 2;
+    msg[at] = static_cast<uint8_t>(block_len >> 8);
+    msg[at + 1] = static_cast<uint8_t>(block_len);
+    ExpectRefused(msg, TLS_ALERT_ILLEGAL_PARAMETER,
+                  "ServerHello.extensions: supported_versions not allowed here");
+}
+
+// A later version than TLS 1.3 in supported_versions is read as the TLS 1.3 form and refused
+// because we did not offer it.
+TEST_F(ClientSide, ServerHelloSelectingAnUnofferedLaterVersion) {
+    Start();
+    ExpectRefused(
+        Hello(false, [](tlsio_server_hello *m) { m->extensions.selected_version = 0x0305; }),
+        TLS_ALERT_ILLEGAL_PARAMETER, "ServerHello.supported_versions: 0x0305 was not offered");
 }
 
 TEST_F(ClientSide, Tls12ServerHelloToTls13OnlyClient) {
@@ -843,6 +909,56 @@ TEST_F(ServerSide, EarlyDataInSecondClientHello) {
     Feed(server, PlainRecord(22, ch2.Encode()));
     EXPECT_TRUE(FailedWith(server, TLS_ALERT_ILLEGAL_PARAMETER, TLS_ERRCAT_PROTOCOL,
                            "early_data after HelloRetryRequest"));
+}
+
+// Dispatches one handshake message to a client put in the named state of its TLS 1.3 table.
+int DispatchInState(tls_engine *e, const char *state, const Bytes &msg) {
+    const tlsio_hs_table *t = e->table;
+    for (uint8_t st = 0; st < t->n_states; st++)
+        if (std::string(t->state_names[st]) == state) e->state = st;
+    EXPECT_EQ(std::string(state), t->state_names[e->state]);
+    tlsio_hs_msg m;
+    m.type = msg[0];
+    m.raw = msg.data();
+    m.raw_len = msg.size();
+    m.body = msg.data() + 4;
+    m.len = msg.size() - 4;
+    return tlsio_dispatch(e, &m);
+}
+
+// RFC 8446 §4.3.2: a CertificateRequest inside the handshake has an empty context; only
+// post-handshake authentication (which tlsio does not do) uses one.
+TEST_F(ClientSide, CertificateRequestWithContextInTheHandshake) {
+    Start();
+    static const uint8_t context[] = {1, 2, 3};
+    static const uint8_t sigalgs[] = {0x04, 0x03};
+    tlsio_certificate_request13 cr;
+    memset(&cr, 0, sizeof(cr));
+    CBS_init(&cr.certificate_request_context, context, sizeof(context));
+    CBS_init(&cr.extensions.signature_algorithms, sigalgs, sizeof(sigalgs));
+    tlsio_err err;
+    tlsio_err_clear(&err);
+    ASSERT_EQ(0, tlsio_exts_push(&cr.extensions, TLSIO_EXT_SIGNATURE_ALGORITHMS, &err));
+    Bytes msg = EncodeHs(TLSIO_HS_CERTIFICATE_REQUEST, &tlsio_codec_certificate_request13, &cr);
+    EXPECT_EQ(TLS_ALERT_DECODE_ERROR, DispatchInState(client, "WAIT_CERT_CR", msg));
+    EXPECT_TRUE(FailedWith(client, TLS_ALERT_DECODE_ERROR, TLS_ERRCAT_PROTOCOL,
+                           "CertificateRequest.certificate_request_context: length 3, must be "
+                           "empty in the handshake"));
+}
+
+// RFC 8446 §4.4.2: the server's Certificate has an empty context.
+TEST_F(ClientSide, ServerCertificateWithContext) {
+    Start();
+    static const uint8_t context[] = {9};
+    tlsio_certificate13 c;
+    memset(&c, 0, sizeof(c));
+    CBS_init(&c.certificate_request_context, context, sizeof(context));
+    CBS_init(&c.certificate_list, nullptr, 0);
+    Bytes msg = EncodeHs(TLSIO_HS_CERTIFICATE, &tlsio_codec_certificate13, &c);
+    EXPECT_EQ(TLS_ALERT_DECODE_ERROR, DispatchInState(client, "WAIT_CERT_CR", msg));
+    EXPECT_TRUE(FailedWith(client, TLS_ALERT_DECODE_ERROR, TLS_ERRCAT_PROTOCOL,
+                           "server Certificate.certificate_request_context: length 1, must be "
+                           "empty for server authentication"));
 }
 
 } // namespace

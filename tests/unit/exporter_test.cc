@@ -68,6 +68,21 @@ TEST_P(Exporter, BothEndsAgreeAndInputsMatter) {
     EXPECT_EQ("still fine", ReadAll(p.server));
 }
 
+// RFC 8446 §7.5 / RFC 5705 §4 put no bound on the label: an empty one works in both versions.
+TEST_P(Exporter, EmptyLabel) {
+    EnginePair p(cfg.client, cfg.server, "example.com", pki.now());
+    p.Handshake();
+    ASSERT_TRUE(p.Connected());
+    const uint8_t ctx[] = {1};
+    for (const uint8_t *c : {static_cast<const uint8_t *>(nullptr), ctx}) {
+        Bytes a(64), b(64);
+        ASSERT_EQ(0, tls_engine_export_keying_material(p.client, "", 0, c, 0, a.data(), a.size()));
+        ASSERT_EQ(0, tls_engine_export_keying_material(p.server, "", 0, c, 0, b.data(), b.size()));
+        EXPECT_EQ(ToHex(a), ToHex(b));
+        EXPECT_NE(ToHex(a), ToHex(Export(p.client, "EXPORTER-test", c, 0, 64)));
+    }
+}
+
 TEST_P(Exporter, DiffersBetweenConnections) {
     EnginePair a(cfg.client, cfg.server, "example.com", pki.now());
     EnginePair b(cfg.client, cfg.server, "example.com", pki.now());

@@ -151,6 +151,7 @@ std::vector<FormSample> FormSamples() {
         {TLSIO_CTX_SH12, 5, "00 05 00 00"},
         {TLSIO_CTX_CH, 10, "00 0a 00 06 00 04 00 1d 00 17"},
         {TLSIO_CTX_EE, 10, "00 0a 00 04 00 02 00 18"},
+        {TLSIO_CTX_SH12, 10, "00 0a 00 04 00 02 00 18"},
         {TLSIO_CTX_CH, 11, "00 0b 00 02 01 00"},
         {TLSIO_CTX_SH12, 11, "00 0b 00 04 03 00 01 02"},
         {TLSIO_CTX_CH, 13, "00 0d 00 06 00 04 04 03 08 04"},
@@ -301,20 +302,43 @@ TEST(ExtTable, MatchesRfc8446Section42) {
 
 // ---- the block rules ------------------------------------------------------------------------
 
-TEST(ExtRules, DuplicateIsIllegalParameter) {
+TEST(ExtRules, DuplicateIsDecodeError) {
     Result r =
         DecodeBlock(TLSIO_CTX_SH, kSv13 + " 00 33 00 05 00 17 00 01 aa 00 33 00 05 00 17 00 01 aa");
-    EXPECT_EQ(TLS_ALERT_ILLEGAL_PARAMETER, r.code);
+    EXPECT_EQ(TLS_ALERT_DECODE_ERROR, r.code);
     EXPECT_EQ("ServerHello.extensions: duplicate key_share", r.msg);
 
     r = DecodeBlock(TLSIO_CTX_EE, "00 0a 00 04 00 02 00 17 00 0a 00 04 00 02 00 17");
-    EXPECT_EQ(TLS_ALERT_ILLEGAL_PARAMETER, r.code);
+    EXPECT_EQ(TLS_ALERT_DECODE_ERROR, r.code);
     EXPECT_EQ("EncryptedExtensions.extensions: duplicate supported_groups", r.msg);
 
     // Unknown types are also checked for duplicates (one bit per type, any count).
     r = DecodeBlock(TLSIO_CTX_CH, "fa fa 00 00 1a 1a 00 00 fa fa 00 01 00");
-    EXPECT_EQ(TLS_ALERT_ILLEGAL_PARAMETER, r.code);
+    EXPECT_EQ(TLS_ALERT_DECODE_ERROR, r.code);
     EXPECT_EQ("ClientHello.extensions: duplicate extension 0xfafa", r.msg);
+}
+
+// The whole block is checked for duplicates before any one extension is judged: a repeated
+// type is a malformed block even where its first copy would already be refused for another
+// reason (unknown in a response, or not allowed in this message).
+TEST(ExtRules, DuplicateFoundBeforeUnknownOrMisplaced) {
+    Result r = DecodeBlock(TLSIO_CTX_EE, "ff ff 00 00 ff ff 00 00");
+    EXPECT_EQ(TLS_ALERT_DECODE_ERROR, r.code);
+    EXPECT_EQ("EncryptedExtensions.extensions: duplicate extension 0xffff", r.msg);
+
+    r = DecodeBlock(TLSIO_CTX_SH12, "ff ff 00 00 ff ff 00 00");
+    EXPECT_EQ(TLS_ALERT_DECODE_ERROR, r.code);
+    EXPECT_EQ("ServerHello.extensions: duplicate extension 0xffff", r.msg);
+
+    r = DecodeBlock(TLSIO_CTX_EE, "00 33 00 05 00 17 00 01 aa 00 33 00 05 00 17 00 01 aa");
+    EXPECT_EQ(TLS_ALERT_DECODE_ERROR, r.code);
+    EXPECT_EQ("EncryptedExtensions.extensions: duplicate key_share", r.msg);
+
+    // Framing is checked over the whole block too, before any duplicate or rule.
+    r = DecodeBlock(TLSIO_CTX_EE, "ff ff 00 00 ff ff 00 05 00");
+    EXPECT_EQ(TLS_ALERT_DECODE_ERROR, r.code);
+    EXPECT_EQ("EncryptedExtensions.extensions.extension 0xffff: length 5 exceeds the 1 bytes left",
+              r.msg);
 }
 
 TEST(ExtRules, MisplacedIsIllegalParameter) {

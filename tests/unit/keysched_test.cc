@@ -580,6 +580,37 @@ TEST_F(KeySchedTest, ExporterMatchesRfcDefinition) {
     EXPECT_NE(ToHex(got), ToHex(none));
 }
 
+// RFC 8446 §7.5 puts no bound on an exporter label: an empty one is derived with an HkdfLabel
+// label of just "tls13 " (what other implementations compute), while TLS's own labels keep
+// their 1-byte minimum.
+TEST_F(KeySchedTest, ExporterTakesAnEmptyLabel) {
+    Bytes ems = Hex(kExpMaster);
+    Bytes empty_hash(32);
+    tlsio_hash_oneshot(TLSIO_SHA256, "", 0, empty_hash.data());
+    Bytes info1 = {0, 32, 6, 't', 'l', 's', '1', '3', ' ', 32};
+    info1.insert(info1.end(), empty_hash.begin(), empty_hash.end());
+    Bytes derived(32);
+    ASSERT_EQ(0, tlsio_hkdf_expand(TLSIO_SHA256, ems.data(), 32, info1.data(), info1.size(),
+                                   derived.data(), 32));
+    const std::string exporter = "tls13 exporter";
+    Bytes info2 = {0, 16, static_cast<uint8_t>(exporter.size())};
+    info2.insert(info2.end(), exporter.begin(), exporter.end());
+    info2.push_back(32);
+    info2.insert(info2.end(), empty_hash.begin(), empty_hash.end());
+    Bytes want(16);
+    ASSERT_EQ(0, tlsio_hkdf_expand(TLSIO_SHA256, derived.data(), 32, info2.data(), info2.size(),
+                                   want.data(), want.size()));
+    Bytes got(16);
+    ASSERT_EQ(0, tlsio_tls13_export(TLSIO_SHA256, ems.data(), "", 0, nullptr, 0, got.data(),
+                                    got.size(), &err))
+        << err.msg;
+    EXPECT_EQ(ToHex(want), ToHex(got));
+
+    uint8_t out[32];
+    EXPECT_EQ(TLS_E_USAGE,
+              tlsio_hkdf_expand_label(TLSIO_SHA256, ems.data(), "", 0, nullptr, 0, out, 32, &err));
+}
+
 TEST_F(KeySchedTest, StagesMustComeInOrder) {
     tlsio_keysched ks;
     tlsio_ks_init(&ks, TLSIO_SHA384);

@@ -541,15 +541,17 @@ TEST(MsgValues, ServerKeyExchangeCurveTypeMustBeNamedCurve) {
     EXPECT_STREQ("ServerKeyExchange.curve_type: value 1 not allowed (must be 3)", err.msg);
 }
 
-TEST(MsgValues, ServerHelloCompressionMustBeNull) {
+// The compression method is decoded as any byte; the client refuses a non-zero one with the
+// alert of the negotiated version (engine12_negative_test, engine13_negative_test).
+TEST(MsgValues, ServerHelloCompressionIsDecodedAsIs) {
     Bytes body = Hex("03 03" + Rep("00", 32) + " 00 c0 2f 01");
     CBS in;
     CBS_init(&in, body.data(), body.size());
     tlsio_server_hello sh;
     tlsio_err err;
     tlsio_err_clear(&err);
-    EXPECT_EQ(TLS_ALERT_ILLEGAL_PARAMETER, tlsio_decode(&tlsio_codec_server_hello, &in, &sh, &err));
-    EXPECT_STREQ("ServerHello.legacy_compression_method: value 1 not allowed (must be 0)", err.msg);
+    EXPECT_EQ(0, tlsio_decode(&tlsio_codec_server_hello, &in, &sh, &err)) << err.msg;
+    EXPECT_EQ(1u, sh.legacy_compression_method);
 }
 
 TEST(MsgValues, Tls12ServerHelloWithoutSupportedVersionsUsesSh12Context) {
