@@ -40,13 +40,18 @@ static int check_client_hello(tls_engine *e, const tlsio_client_hello *ch) {
     return rc;
 }
 
-/* Our group: the first of ours the client lists (RFC 8422 §5.1.1; without the extension,
- * any of ours). */
+/* Our group: the first of ours the client lists (RFC 8422 §5.1.1). Every TLS 1.2 suite of
+ * ours is ECDHE, and RFC 8422 §5.1 has such a client list its curves; RFC 4492's "then any
+ * curve will do" is not taken: a client with the extended master secret (which we require)
+ * sends supported_groups, and guessing a curve for one that does not would be a guess. */
 static int choose_group(tls_engine *e, const tlsio_exts *x) {
+    if (!tlsio_exts_has(x, TLSIO_EXT_SUPPORTED_GROUPS))
+        return tlsio_err_set(&e->err, TLS_ALERT_HANDSHAKE_FAILURE,
+                             "ClientHello: no supported_groups, so no ECDHE group can be "
+                             "chosen (RFC 8422 §5.1)");
     for (size_t i = 0; i < e->cfg->n_groups; i++) {
         uint16_t g = e->cfg->groups[i];
-        if (!tlsio_exts_has(x, TLSIO_EXT_SUPPORTED_GROUPS) ||
-            tlsio_u16_list_has(&x->supported_groups, g)) {
+        if (tlsio_u16_list_has(&x->supported_groups, g)) {
             e->group = g;
             return 0;
         }

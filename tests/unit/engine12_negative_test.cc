@@ -22,8 +22,9 @@ using namespace tlsio_test;
 
 namespace {
 
-constexpr uint16_t kExtEcPointFormats = 11, kExtEms = 23, kExtSupportedVersions = 43,
-                   kExtRenegotiationInfo = 0xff01, kExtSignatureAlgorithms = 13;
+constexpr uint16_t kExtSupportedGroups12 = 10, kExtEcPointFormats = 11, kExtEms = 23,
+                   kExtSupportedVersions = 43, kExtRenegotiationInfo = 0xff01,
+                   kExtSignatureAlgorithms = 13;
 
 const Bytes kSentinel12 = {'D', 'O', 'W', 'N', 'G', 'R', 'D', 0x01};
 
@@ -325,6 +326,14 @@ TEST_F(Server12, EcPointFormatsWithoutUncompressed) {
     *ch.Find(kExtEcPointFormats) = Hex("01 01");
     ExpectRefused(TLS_ALERT_ILLEGAL_PARAMETER,
                   "ClientHello.ec_point_formats: uncompressed is not listed");
+}
+
+// RFC 8422 §5.1: a client offering ECDHE suites lists its curves; without the list no group
+// is guessed (all our TLS 1.2 suites are ECDHE).
+TEST_F(Server12, NoSupportedGroupsIsRefused) {
+    Start();
+    ch.Remove(kExtSupportedGroups12);
+    ExpectRefused(TLS_ALERT_HANDSHAKE_FAILURE, "ClientHello: no supported_groups");
 }
 
 // RFC 8422 §5.1: a TLS 1.2 client's supported_groups also names the curves it takes ECDSA
