@@ -60,3 +60,7 @@ int tlsio_aead_open(const tlsio_aead *a, const uint8_t nonce[TLSIO_AEAD_NONCE_LE
     }
     return 0;
 }
+
+int tlsio_aead_aes_is_fast(void) {
+    return EVP_has_aes_hardware();
+}

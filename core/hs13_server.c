@@ -20,14 +20,34 @@ static const char *const server_states[S__COUNT] = {"WAIT_CH", "WAIT_CH2", "WAIT
 
 /* ---- choosing ---------------------------------------------------------------------- */
 
-/* RFC 8446 §4.1.1: the server picks; we use our own preference order. */
+/*
+ * RFC 8446 §4.1.1: the server picks. We use our own preference order, with one exception:
+ * ChaCha20-Poly1305 is taken when the client lists it first among the suites we share (a
+ * client does that when it has no AES instructions) or when we have none ourselves. The
+ * suites are equally strong; without AES instructions ChaCha20 is several times faster and
+ * AES-GCM in software is not constant-time.
+ */
 static const tlsio_suite *choose_suite(const tls_engine *e, const CBS *offered) {
+    const tlsio_suite *ours = NULL, *chacha = NULL;
     for (size_t i = 0; i < e->cfg->n_suites; i++) {
         const tlsio_suite *s = tlsio_suite_find(e->cfg->suites[i]);
-        if (s != NULL && s->version == TLS_VERSION_1_3 && tlsio_u16_list_has(offered, s->id))
-            return s;
+        if (s == NULL || s->version != TLS_VERSION_1_3 || !tlsio_u16_list_has(offered, s->id))
+            continue;
+        if (ours == NULL) ours = s;
+        if (s->id == TLSIO_TLS_CHACHA20_POLY1305_SHA256) chacha = s;
     }
-    return NULL;
+    if (chacha == NULL || ours == chacha) return ours;
+    if (!tlsio_aead_aes_is_fast()) return chacha;
+    /* The client's first suite that we share. */
+    CBS list = *offered;
+    uint16_t id;
+    while (CBS_get_u16(&list, &id)) {
+        const tlsio_suite *s = tlsio_suite_find(id);
+        if (s == NULL || s->version != TLS_VERSION_1_3) continue;
+        for (size_t i = 0; i < e->cfg->n_suites; i++)
+            if (e->cfg->suites[i] == id) return id == chacha->id ? chacha : ours;
+    }
+    return ours;
 }
 
 /* Finds the client's share for group g; checks the shares' own rules on the way. */

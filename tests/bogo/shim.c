@@ -35,6 +35,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/aead.h>
 #include <openssl/mem.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
@@ -85,6 +86,7 @@ typedef struct shim_opts {
     const char *expect_msg_callback;
     int peek_then_read, extra_handshake;
     const char *cipher, *expect_peer_cert_file;
+    int64_t expect_cipher_aes, expect_cipher_no_aes;
     int noop; /* target of the flags accepted as no-ops */
     const char *noop_str;
 } shim_opts;
@@ -163,6 +165,8 @@ static const flag_def kFlags[] = {
     FB("-no-op-extra-handshake", extra_handshake),
     FS("-cipher", cipher),
     FS("-expect-peer-cert-file", expect_peer_cert_file),
+    FI("-expect-cipher-aes", expect_cipher_aes),
+    FI("-expect-cipher-no-aes", expect_cipher_no_aes),
     /* No-ops: blocking I/O and an explicit handshake give the same observable behaviour;
      * tlsio never speaks SSL 3.0 / TLS 1.0 / 1.1; extension order is not a checked property. */
     FB("-async", noop),
@@ -761,6 +765,14 @@ static int check_expectations(shim_conn *c) {
         return shim_error("EXPECTATION_FAILED",
                           "-expect-version: negotiated %u (%s), expected %lld", v,
                           tls_version_name(v), (long long)o->expect_version);
+    /* The suite expected depends on whether this machine has AES instructions. */
+    int64_t want_suite = EVP_has_aes_hardware() ? o->expect_cipher_aes : o->expect_cipher_no_aes;
+    uint16_t suite = tls_engine_cipher_suite(c->e);
+    if (want_suite != 0 && suite != want_suite)
+        return shim_error("EXPECTATION_FAILED",
+                          "-expect-cipher-%saes: negotiated %s, expected %lld",
+                          EVP_has_aes_hardware() ? "" : "no-", tls_cipher_suite_name(suite),
+                          (long long)want_suite);
     uint16_t g = tls_engine_group(c->e);
     if (o->expect_curve_id != 0 && g != o->expect_curve_id)
         return shim_error("EXPECTATION_FAILED",

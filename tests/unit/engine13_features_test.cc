@@ -97,6 +97,38 @@ TEST_F(Features, NoGroupInCommonIsHandshakeFailure) {
 
 // ---- ALPN (RFC 7301) --------------------------------------------------------------------
 
+// RFC 8446 §4.1.1 leaves the choice to the server: ours, except that ChaCha20-Poly1305 wins
+// when the client lists it first (it has no AES instructions) or when we have none.
+TEST_F(Features, ChaChaFirstOnTheClientIsHonoured) {
+    ASSERT_EQ(0, tls_config_set_ciphers(cfg.client,
+                                        "TLS_CHACHA20_POLY1305_SHA256:TLS_AES_128_GCM_SHA256"));
+    EnginePair p(cfg.client, cfg.server, "example.com", pki.now());
+    p.Handshake();
+    ASSERT_TRUE(p.Connected()) << Errors(p);
+    EXPECT_EQ(0x1303, tls_engine_cipher_suite(p.server));
+}
+
+TEST_F(Features, AesFirstOnTheClientGetsOurOrder) {
+    ASSERT_EQ(0, tls_config_set_ciphers(cfg.client,
+                                        "TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256:"
+                                        "TLS_AES_128_GCM_SHA256"));
+    EnginePair p(cfg.client, cfg.server, "example.com", pki.now());
+    p.Handshake();
+    ASSERT_TRUE(p.Connected()) << Errors(p);
+    // Our default order starts with AES-128-GCM; without AES instructions ChaCha20 wins.
+    EXPECT_EQ(tlsio_aead_aes_is_fast() ? 0x1301 : 0x1303, tls_engine_cipher_suite(p.server));
+}
+
+TEST_F(Features, ChaChaIsNotTakenWhenWeDoNotOfferIt) {
+    ASSERT_EQ(0, tls_config_set_ciphers(cfg.client,
+                                        "TLS_CHACHA20_POLY1305_SHA256:TLS_AES_128_GCM_SHA256"));
+    ASSERT_EQ(0, tls_config_set_ciphers(cfg.server, "TLS_AES_128_GCM_SHA256"));
+    EnginePair p(cfg.client, cfg.server, "example.com", pki.now());
+    p.Handshake();
+    ASSERT_TRUE(p.Connected()) << Errors(p);
+    EXPECT_EQ(0x1301, tls_engine_cipher_suite(p.server));
+}
+
 TEST_F(Features, AlpnServerPreferenceWins) {
     ASSERT_EQ(0, tls_config_set_alpn(cfg.client, "h2,http/1.1"));
     ASSERT_EQ(0, tls_config_set_alpn(cfg.server, "http/1.1,h2"));
