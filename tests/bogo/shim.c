@@ -473,7 +473,7 @@ static int config_error(tls_config *cfg, const char *what) {
  * -cipher: BoringSSL's cipher string sets the TLS 1.2 suites only ("[A|B]" groups are of equal
  * preference). The names tlsio implements are kept in order, the others (RSA key exchange,
  * CBC) left out; TLS 1.3's suites stay enabled, as in BoringSSL. Anything but plain suite
- * names (keywords such as DEFAULT, AES128, !X) exits 89.
+ * names, DEFAULT/ALL (all of ours) and !X (drop suites with component X) exits 89.
  */
 static int cipher_list(const char *spec, char *out, size_t cap) {
     static const char *const kOurs12[] = {"TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
@@ -482,28 +482,44 @@ static int cipher_list(const char *spec, char *out, size_t cap) {
                                           "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
                                           "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256",
                                           "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256"};
+    enum { N = sizeof(kOurs12) / sizeof(kOurs12[0]) };
+    size_t order[N], n = 0;
     char tok[96];
-    size_t n12 = 0;
-    out[0] = '\0';
     for (const char *p = spec; *p != '\0';) {
         size_t len = strcspn(p, ":|[]");
-        if (len > 0) {
-            if (len >= sizeof(tok) || strncmp(p, "TLS_", 4) != 0)
-                return unimplemented("-cipher %s (only plain suite names)", spec);
-            memcpy(tok, p, len);
-            tok[len] = '\0';
-            for (size_t i = 0; i < sizeof(kOurs12) / sizeof(kOurs12[0]); i++) {
-                if (strcmp(tok, kOurs12[i]) == 0 && strlen(out) + len + 2 < cap) {
-                    strcat(out, tok);
-                    strcat(out, ":");
-                    n12++;
-                }
+        if (len >= sizeof(tok)) return unimplemented("-cipher %s", spec);
+        memcpy(tok, p, len);
+        tok[len] = '\0';
+        if (strcmp(tok, "DEFAULT") == 0 || strcmp(tok, "ALL") == 0) {
+            for (size_t i = 0; i < N; i++) {
+                size_t k = 0;
+                while (k < n && order[k] != i)
+                    k++;
+                if (k == n) order[n++] = i;
             }
+        } else if (tok[0] == '!' && tok[1] != '\0') {
+            /* "!AES": drop every suite with that component, as an OpenSSL-style rule does. */
+            char word[100];
+            snprintf(word, sizeof(word), "_%s_", tok + 1);
+            size_t w = 0;
+            for (size_t k = 0; k < n; k++)
+                if (strstr(kOurs12[order[k]], word) == NULL) order[w++] = order[k];
+            n = w;
+        } else if (len > 0) {
+            if (strncmp(tok, "TLS_", 4) != 0)
+                return unimplemented("-cipher %s (keyword %s)", spec, tok);
+            for (size_t i = 0; i < N; i++)
+                if (strcmp(tok, kOurs12[i]) == 0) order[n++] = i;
         }
         p += len;
         if (*p != '\0') p++;
     }
-    if (n12 == 0) return unimplemented("-cipher %s (no suite tlsio implements)", spec);
+    if (n == 0) return unimplemented("-cipher %s (no suite tlsio implements)", spec);
+    out[0] = '\0';
+    for (size_t k = 0; k < n; k++) {
+        strncat(out, kOurs12[order[k]], cap - strlen(out) - 1);
+        strncat(out, ":", cap - strlen(out) - 1);
+    }
     strncat(out, "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256",
             cap - strlen(out) - 1);
     return 0;
