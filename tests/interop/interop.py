@@ -376,6 +376,44 @@ class Interop:
         check("ALPN protocols selected: h2" in out, f"s_server selected no h2: {out!r}")
         case.sanitizer_check([cl])
 
+    def client_trace_vs_openssl(self, case, tls12):
+        # tls-client --trace lists each handshake message both ways; s_server -msg lists the
+        # same messages from its side: every type we say we sent, it says it received, in order.
+        ver = "-tls1_2" if tls12 else "-tls1_3"
+        srv, port = start_peer_server(case, "openssl s_server", lambda port: [
+            "openssl", "s_server", "-accept", f"127.0.0.1:{port}", "-cert", self.f("leaf.pem"),
+            "-key", self.f("leaf.key"), ver, "-msg", "-rev", "-naccept", "1"])
+        cl = self.our_client(case, port, "--trace")
+        cl.send(b"trace\n")
+        cl.wait_for(re.escape("ecart\n"))
+        cl.close_stdin()
+        rc = cl.wait()
+        check(rc == 0, f"tls-client exit {rc}; {cl.diag()}")
+        srv.wait()
+        ours = re.findall(r"^(>>>|<<<) handshake (\w+) \(type (\d+)", cl.text("err"), re.M)
+        check(ours and ours[0][1] == "ClientHello" and ours[0][0] == ">>>",
+              f"trace does not start with our ClientHello: {cl.text('err')!r}")
+        sent = [t for d, _, t in ours if d == ">>>"]
+        recv = [t for d, _, t in ours if d == "<<<"]
+        # s_server -msg: "<<< TLS 1.3, Handshake [length 00c4], ClientHello" (received) and
+        # ">>> ... ServerHello" (sent); names as OpenSSL spells them.
+        names = {"ClientHello": "1", "ServerHello": "2", "NewSessionTicket": "4",
+                 "EncryptedExtensions": "8", "Certificate": "11", "ServerKeyExchange": "12",
+                 "CertificateRequest": "13", "ServerHelloDone": "14", "CertificateVerify": "15",
+                 "ClientKeyExchange": "16", "Finished": "20"}
+        theirs = re.findall(r"^(>>>|<<<) [^\n]*?Handshake \[length [0-9a-f]+\], (\w+)",
+                            srv.text(), re.M)
+        their_recv = [names.get(n, n) for d, n in theirs if d == "<<<"]
+        their_sent = [names.get(n, n) for d, n in theirs if d == ">>>"]
+        check(sent == their_recv, f"we traced sending {sent}, s_server received {their_recv}")
+        check(recv == their_sent[:len(recv)],
+              f"we traced receiving {recv}, s_server sent {their_sent}")
+        want = ["1", "16", "20"] if tls12 else ["1", "20"]
+        check(sent == want, f"our flights {sent}, expected {want}")
+        check(re.search(r"^>>> alert warning close_notify$", cl.text("err"), re.M),
+              f"no close_notify in the trace: {cl.text('err')!r}")
+        case.sanitizer_check([cl])
+
     def client_export_vs_openssl(self, case, tls12):
         # RFC 8446 §7.5 / RFC 5705: both ends derive the same keying material. s_server prints
         # its side in the connection report (not in -rev mode, so no echo here).
@@ -1045,6 +1083,8 @@ class Interop:
             for g in GROUPS:
                 self.run(f"python-ssl-vs-server {suite} {g.ours}", self.python_vs_server,
                          suite, g)
+        self.run("client-trace-vs-openssl-s_server tls1.3", self.client_trace_vs_openssl, False)
+        self.run("client-trace-vs-openssl-s_server tls1.2", self.client_trace_vs_openssl, True)
         self.run("fail client-wrong-hostname", self.client_wrong_host)
         self.run("fail client-untrusted-ca", self.client_untrusted_ca)
         self.all12()
