@@ -111,8 +111,9 @@ struct tls_engine {
     void (*test_tamper)(void *ctx, uint8_t *msg, size_t len);
     void *test_tamper_ctx;
 
-    uint8_t warnings_in_row; /* TLS 1.2 warning alerts with no other record between */
-    uint8_t empty_in_row;    /* empty application data records in a row */
+    uint8_t warnings_in_row;    /* TLS 1.2 warning alerts with no other record between */
+    uint8_t empty_in_row;       /* empty application data records in a row */
+    uint8_t ccs13_received;     /* TLS 1.3 compatibility change_cipher_spec records dropped */
 
     unsigned connected : 1;
     unsigned close_sent : 1;

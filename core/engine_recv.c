@@ -7,6 +7,17 @@
 
 #include "hs_dispatch.h"
 
+/*
+ * Records that carry nothing (warning and user_canceled alerts, empty application data, TLS 1.3
+ * compatibility change_cipher_spec records, KeyUpdates with no data after them) cost us work
+ * but move the connection nowhere; a peer could send them forever. Floods are cut off with
+ * unexpected_message after small allowances, like BoringSSL's. The cost: a peer that really
+ * sends more than this many in a row is refused; none of the protocol's uses need more.
+ */
+#define MAX_WARNINGS_IN_ROW      4  /* TLS 1.2 warnings and user_canceled, nothing between */
+#define MAX_EMPTY_RECORDS_IN_ROW 32 /* empty application data records */
+#define MAX_TLS13_CCS            4  /* per handshake; RFC 8446 D.4: one from each side */
+
 /* RFC 8446 §5 / D.4: a compatibility change_cipher_spec may arrive after the first
  * ClientHello was sent or received and before the peer's Finished. */
 static int ccs_window_open(const tls_engine *e) {
@@ -22,13 +33,17 @@ static int on_ccs(tls_engine *e, const uint8_t *p, size_t n) {
         rc = tlsio_rl_check_ccs(p, n, 1, &e->err);
         return rc ? rc : tlsio_dispatch_ccs(e);
     }
-    return tlsio_rl_check_ccs(p, n, ccs_window_open(e), &e->err); /* TLS 1.3: dropped */
+    rc = tlsio_rl_check_ccs(p, n, ccs_window_open(e), &e->err);
+    if (rc != 0) return rc;
+    /* TLS 1.3: dropped. RFC 8446 D.4 has each side send one; a peer that keeps sending them
+     * makes us loop for nothing, so past a small allowance the record is unexpected. */
+    if (++e->ccs13_received > MAX_TLS13_CCS)
+        return tlsio_err_set(&e->err, TLS_ALERT_UNEXPECTED_MESSAGE,
+                             "change_cipher_spec record: more than %d in a TLS 1.3 handshake "
+                             "(RFC 8446 D.4 sends one)",
+                             MAX_TLS13_CCS);
+    return 0;
 }
-
-/* Floods of records that carry nothing are cut off, as BoringSSL does (BoGo's
- * SendWarningAlerts and SendEmptyRecords tests). */
-#define MAX_WARNINGS_IN_ROW      4
-#define MAX_EMPTY_RECORDS_IN_ROW 32
 
 static int on_alert(tls_engine *e, const uint8_t *p, size_t n) {
     int rc = tlsio_hs_check_boundary(&e->reasm, "alert record", &e->err);
@@ -37,6 +52,11 @@ static int on_alert(tls_engine *e, const uint8_t *p, size_t n) {
     if (n != 2)
         return tlsio_err_set(&e->err, TLS_ALERT_DECODE_ERROR, "alert record: length %zu, not 2", n);
     uint8_t level = p[0], desc = p[1];
+    /* RFC 8446 §6 / RFC 5246 §7.2: AlertLevel is warning(1) or fatal(2); any other value is a
+     * field the peer made up, not an alert we can act on. */
+    if (level != 1 && level != 2)
+        return tlsio_err_set(&e->err, TLS_ALERT_ILLEGAL_PARAMETER,
+                             "alert record: level %u is neither warning(1) nor fatal(2)", level);
     if (desc == TLS_ALERT_CLOSE_NOTIFY) {
         /* RFC 8446 §6.1: nothing follows close_notify, so a handshake it interrupts can
          * never finish; after the handshake our side may still write. */
@@ -46,17 +66,25 @@ static int on_alert(tls_engine *e, const uint8_t *p, size_t n) {
         e->close_received = 1;
         return 0;
     }
-    if (desc == TLS_ALERT_USER_CANCELED && level == 1) return 0; /* close_notify follows */
+    int tls13 = e->version == TLS_VERSION_1_3;
     /* RFC 5246 §7.2: after a TLS 1.2 warning the connection may go on (e.g. unrecognized_name,
-     * RFC 6066 §3, sent before the ServerHello; no_renegotiation, RFC 5746 §4.2). In TLS 1.3
-     * the level means nothing and every other alert is fatal (RFC 8446 §6.2). */
-    if (level == 1 && e->version != TLS_VERSION_1_3) {
+     * RFC 6066 §3, sent before the ServerHello; no_renegotiation, RFC 5746 §4.2). RFC 8446
+     * §6.1: user_canceled is followed by close_notify, so it is skipped in both versions. */
+    if (level == 1 && (desc == TLS_ALERT_USER_CANCELED || !tls13)) {
         if (++e->warnings_in_row > MAX_WARNINGS_IN_ROW)
             return tlsio_err_set(&e->err, TLS_ALERT_UNEXPECTED_MESSAGE,
-                                 "more than %d warning alerts in a row (last: %s)",
+                                 "alert record: more than %d warning alerts in a row (last: %s)",
                                  MAX_WARNINGS_IN_ROW, tls_error_code_name(desc));
         return 0;
     }
+    /* RFC 8446 §6: in TLS 1.3 every alert but close_notify and user_canceled "MUST be sent with
+     * AlertLevel=fatal"; a warning-level one is malformed. It still ends the connection (it
+     * "MUST be treated as an error alert"), and we say why with decode_error. */
+    if (level == 1 && tls13)
+        return tlsio_err_set(&e->err, TLS_ALERT_DECODE_ERROR,
+                             "alert record: TLS 1.3 %s alert at level warning; only close_notify "
+                             "and user_canceled may be warnings (RFC 8446 §6)",
+                             tls_error_code_name(desc));
     return tlsio_err_setc(&e->err, TLS_ERRCAT_PEER_ALERT, desc, "the peer sent a %s alert (%s)",
                           level == 1 ? "warning" : "fatal", tls_error_code_name(desc));
 }
