@@ -119,6 +119,7 @@ static int on_app_data(tls_engine *e, uint8_t *p, size_t n) {
         return tlsio_err_set(&e->err, TLS_ALERT_UNEXPECTED_MESSAGE,
                              "more than %d empty application data records in a row",
                              MAX_EMPTY_RECORDS_IN_ROW);
+    if (n > 0) e->key_updates_in_row = 0;
     e->app = p;
     e->app_len = n;
     return 0;

@@ -206,11 +206,13 @@ TEST_F(KeyUpdate, ClientRequestsAndServerAnswers) {
     Connect(&p);
     ASSERT_EQ(0, tls_engine_key_update(p.client, 1));
     Exchange(p.client, p.server, "client data after update_requested");
-    ASSERT_EQ(1, sobs.Count(TLSIO_HS_KEY_UPDATE));
     EXPECT_EQ(1, RequestOf(cobs.sent[0]));
-    // RFC 8446 §4.6.3: the answer is update_not_requested, so no ping-pong follows.
-    EXPECT_EQ(0, RequestOf(sobs.sent[0]));
+    // RFC 8446 §4.6.3: the answer goes out before the server's next application data.
+    EXPECT_EQ(0, sobs.Count(TLSIO_HS_KEY_UPDATE));
     Exchange(p.server, p.client, "server data under its new key");
+    ASSERT_EQ(1, sobs.Count(TLSIO_HS_KEY_UPDATE));
+    // The answer is update_not_requested, so no ping-pong follows.
+    EXPECT_EQ(0, RequestOf(sobs.sent[0]));
     Exchange(p.client, p.server, "and the client again");
     EXPECT_EQ(1, cobs.Count(TLSIO_HS_KEY_UPDATE));
 }
@@ -220,9 +222,45 @@ TEST_F(KeyUpdate, ServerRequestsAndClientAnswers) {
     Connect(&p);
     ASSERT_EQ(0, tls_engine_key_update(p.server, 1));
     Exchange(p.server, p.client, "server data after update_requested");
+    Exchange(p.client, p.server, "client data under its new key");
     ASSERT_EQ(1, cobs.Count(TLSIO_HS_KEY_UPDATE));
     EXPECT_EQ(0, RequestOf(cobs.sent[0]));
+}
+
+TEST_F(KeyUpdate, RequestsWhileSilentGetOneAnswer) {
+    EnginePair p(cfg.client, cfg.server, "example.com", pki.now());
+    Connect(&p);
+    // RFC 8446 §4.6.3: "an implementation which receives multiple KeyUpdates while it is
+    // silent [responds] with a single update", before its next application data record.
+    for (int i = 0; i < 5; i++) {
+        ASSERT_EQ(0, tls_engine_key_update(p.server, 1));
+        Feed(p.client, Drain(p.server));
+    }
+    EXPECT_FALSE(tls_engine_status(p.client) & TLS_ST_FAILED) << tls_engine_error(p.client);
+    EXPECT_EQ(0, cobs.Count(TLSIO_HS_KEY_UPDATE));
     Exchange(p.client, p.server, "client data under its new key");
+    ASSERT_EQ(1, cobs.Count(TLSIO_HS_KEY_UPDATE));
+    EXPECT_EQ(0, RequestOf(cobs.sent[0]));
+    Exchange(p.server, p.client, "and the server's");
+    Exchange(p.client, p.server, "no second answer");
+    EXPECT_EQ(1, cobs.Count(TLSIO_HS_KEY_UPDATE));
+}
+
+TEST_F(KeyUpdate, FloodWithoutDataIsCutOff) {
+    EnginePair p(cfg.client, cfg.server, "example.com", pki.now());
+    Connect(&p);
+    for (int round = 0; round < 2; round++) {
+        if (round > 0) Exchange(p.server, p.client, "application data resets the count");
+        for (int i = 0; i < 32; i++) {
+            ASSERT_EQ(0, tls_engine_key_update(p.server, 0));
+            Feed(p.client, Drain(p.server));
+        }
+        EXPECT_FALSE(tls_engine_status(p.client) & TLS_ST_FAILED) << tls_engine_error(p.client);
+    }
+    ASSERT_EQ(0, tls_engine_key_update(p.server, 0));
+    Feed(p.client, Drain(p.server));
+    EXPECT_TRUE(FailedWith(p.client, TLS_ALERT_UNEXPECTED_MESSAGE, TLS_ERRCAT_PROTOCOL,
+                           "KeyUpdate: more than 32 in a row with no application data between"));
 }
 
 TEST_F(KeyUpdate, ManyUpdatesBothWays) {
