@@ -5,6 +5,9 @@
  */
 #include "engine.h"
 
+#include <stdio.h>
+#include <string.h>
+
 #include "hs_dispatch.h"
 
 /*
@@ -89,6 +92,31 @@ static int on_alert(tls_engine *e, const uint8_t *p, size_t n) {
                           level == 1 ? "warning" : "fatal", tls_error_code_name(desc));
 }
 
+/*
+ * A message after which the peer can have nothing more to send until it reads our answer:
+ * the ClientHello (RFC 8446 §5.1: a ClientHello "MUST" end its record, as it may precede a
+ * key change; in TLS 1.2 the client waits for the server's flight, RFC 5246 §7.3) and the
+ * HelloRetryRequest (a ServerHello, which §5.1 also requires to end its record; the client
+ * must answer it). Bytes behind one in the same record are refused, before we answer it.
+ */
+static const char *ends_peer_flight(const tls_engine *e, const tlsio_hs_msg *m) {
+    if (e->is_server) return m->type == TLSIO_HS_CLIENT_HELLO ? "ClientHello" : NULL;
+    /* RFC 8446 §4.1.3: a HelloRetryRequest is a ServerHello whose random (after the 2-byte
+     * legacy_version) is the special value. */
+    if (m->type == TLSIO_HS_SERVER_HELLO && m->len >= 2 + sizeof(tlsio_hrr_random) &&
+        memcmp(m->body + 2, tlsio_hrr_random, sizeof(tlsio_hrr_random)) == 0)
+        return "HelloRetryRequest";
+    return NULL;
+}
+
+static int check_flight_end(tls_engine *e, const tlsio_hs_msg *m) {
+    const char *last = ends_peer_flight(e, m);
+    if (last == NULL) return 0;
+    char what[64];
+    snprintf(what, sizeof(what), "end of the %s", last);
+    return tlsio_hs_check_boundary(&e->reasm, what, &e->err);
+}
+
 static int on_handshake(tls_engine *e, const uint8_t *p, size_t n) {
     int rc = tlsio_hs_feed(&e->reasm, p, n, &e->err);
     for (int got = 1; rc == 0 && got && !e->err.code;) {
@@ -96,7 +124,8 @@ static int on_handshake(tls_engine *e, const uint8_t *p, size_t n) {
         rc = tlsio_hs_next(&e->reasm, &m, &got, &e->err);
         if (rc != 0 || !got) break;
         e->read_key_changed = 0;
-        rc = tlsio_dispatch(e, &m);
+        rc = check_flight_end(e, &m);
+        if (rc == 0) rc = tlsio_dispatch(e, &m);
         /* RFC 8446 §5.1: a key change must fall on a record boundary. */
         if (rc == 0 && e->read_key_changed)
             rc = tlsio_hs_check_boundary(&e->reasm, "handshake message before a key change",

@@ -309,6 +309,20 @@ TEST_F(ServerSide, PskWithoutPskKeyExchangeModes) {
     EXPECT_TRUE(FailedWith(client, TLS_ALERT_MISSING_EXTENSION, TLS_ERRCAT_PEER_ALERT));
 }
 
+TEST_F(ServerSide, HandshakeBytesBehindTheClientHelloInItsRecord) {
+    // RFC 8446 §5.1: a ClientHello ends its record; the client has nothing else to send
+    // before our answer. Refused before it is answered: only the alert goes out.
+    Bytes rec = ch.Encode();
+    rec.push_back(TLSIO_HS_FINISHED);
+    Feed(server, PlainRecord(22, rec));
+    EXPECT_TRUE(FailedWith(server, TLS_ALERT_UNEXPECTED_MESSAGE, TLS_ERRCAT_PROTOCOL,
+                           "handshake: end of the ClientHello with 1 handshake bytes not yet "
+                           "processed"));
+    std::vector<Record> out = SplitRecords(Drain(server));
+    ASSERT_EQ(1u, out.size());
+    EXPECT_EQ(PlainRecord(21, {2, TLS_ALERT_UNEXPECTED_MESSAGE}), out[0].bytes);
+}
+
 TEST_F(ServerSide, ServerHelloSentToTheServer) {
     Feed(server,
          PlainRecord(22, HsMsg(TLSIO_HS_SERVER_HELLO, Hex("0303" + std::string(64, '1') +
@@ -446,6 +460,16 @@ TEST_F(ClientSide, ValidServerHelloIsTaken) {
     Feed(client, PlainRecord(22, Hello(false, nullptr)));
     EXPECT_FALSE(tls_engine_status(client) & TLS_ST_FAILED) << tls_engine_error(client);
     EXPECT_EQ(0x001d, tls_engine_group(client));
+}
+
+TEST_F(ClientSide, HandshakeBytesBehindTheHelloRetryRequestInItsRecord) {
+    Start();
+    // RFC 8446 §5.1: a ServerHello, and so a HelloRetryRequest, ends its record. Refused
+    // before the second ClientHello goes out: only the alert is sent.
+    Bytes msg = Hello(true, nullptr);
+    msg.push_back(TLSIO_HS_SERVER_HELLO);
+    ExpectRefused(msg, TLS_ALERT_UNEXPECTED_MESSAGE,
+                  "handshake: end of the HelloRetryRequest with 1 handshake bytes");
 }
 
 TEST_F(ClientSide, HelloRetryRequestThatChangesNothing) {
