@@ -472,6 +472,31 @@ TEST_F(ClientSide, HandshakeBytesBehindTheHelloRetryRequestInItsRecord) {
                   "handshake: end of the HelloRetryRequest with 1 handshake bytes");
 }
 
+TEST_F(ClientSide, OnlyTheInitialClientHelloRecordCarries0301) {
+    client = tls_engine_new_client(cfg.client, "example.com");
+    tls_engine_set_time(client, pki.now());
+    std::vector<Record> recs = SplitRecords(Drain(client));
+    ASSERT_EQ(1u, recs.size());
+    // RFC 8446 §5.1: 0x0301 "for compatibility purposes" on the initial ClientHello only.
+    EXPECT_EQ(Bytes({22, 0x03, 0x01}), Bytes(recs[0].bytes.begin(), recs[0].bytes.begin() + 3));
+    sid = SessionIdOf(Bytes(recs[0].bytes.begin() + 5, recs[0].bytes.end()));
+    ASSERT_EQ(32u, sid.size()); // RFC 8446 D.4: compatibility mode when offering TLS 1.3
+    Feed(client, PlainRecord(22, Hello(true, nullptr)));
+    std::vector<Record> out = SplitRecords(Drain(client));
+    ASSERT_EQ(2u, out.size()) << tls_engine_error(client);
+    EXPECT_EQ(Bytes({22, 0x03, 0x03}), Bytes(out[1].bytes.begin(), out[1].bytes.begin() + 3));
+}
+
+TEST_F(ClientSide, Tls12OnlyClientSendsNoSessionId) {
+    // RFC 5246 §7.4.1.2: a session_id asks to resume that session; we never resume, and
+    // compatibility mode (RFC 8446 D.4) is a TLS 1.3 matter.
+    ASSERT_EQ(0, tls_config_set_versions(cfg.client, TLS_VERSION_1_2, TLS_VERSION_1_2));
+    client = tls_engine_new_client(cfg.client, "example.com");
+    std::vector<Record> recs = SplitRecords(Drain(client));
+    ASSERT_EQ(1u, recs.size());
+    EXPECT_EQ(0u, SessionIdOf(Bytes(recs[0].bytes.begin() + 5, recs[0].bytes.end())).size());
+}
+
 TEST_F(ClientSide, HelloRetryRequestThatChangesNothing) {
     Start();
     ExpectRefused(
