@@ -368,6 +368,10 @@ static int build_config(const shim_opts *o, tls_config *cfg) {
         if (tls_config_set_groups(cfg, names) != 0) return config_error(cfg, "-curves");
     }
 
+    if (o->max_send_fragment > 0 &&
+        tls_config_set_max_send_fragment(cfg, (size_t)o->max_send_fragment) != 0)
+        return config_error(cfg, "-max-send-fragment");
+
     if (o->server) {
         if (o->select_alpn != NULL && tls_config_set_alpn(cfg, o->select_alpn) != 0)
             return config_error(cfg, "-select-alpn");

@@ -174,6 +174,45 @@ TEST_F(Sni, UnknownNameGetsTheFirstChainAndTheClientRefusesIt) {
     EXPECT_TRUE(FailedWith(p.server, TLS_ALERT_BAD_CERTIFICATE, TLS_ERRCAT_PEER_ALERT));
 }
 
+// ---- maximum send fragment ---------------------------------------------------------------
+
+TEST_F(Features, MaxSendFragmentBoundsEveryRecordWeSend) {
+    for (uint16_t v : {TLS_VERSION_1_2, TLS_VERSION_1_3}) {
+        Configs c;
+        MakeConfigs(&c, root, leaf);
+        ASSERT_EQ(0, tls_config_set_versions(c.server, v, v));
+        ASSERT_EQ(0, tls_config_set_max_send_fragment(c.server, 512));
+        EnginePair p(c.client, c.server, "example.com", pki.now());
+        std::vector<Record> sent;
+        for (int i = 0; i < 20 && !p.Connected(); i++) {
+            Bytes out = Drain(p.server);
+            for (const Record &r : SplitRecords(out))
+                sent.push_back(r);
+            Feed(p.client, out);
+            Feed(p.server, Drain(p.client));
+        }
+        ASSERT_TRUE(p.Connected()) << Errors(p);
+        std::string data(3000, 'x');
+        ASSERT_TRUE(WriteAll(p.server, data));
+        Bytes out = Drain(p.server);
+        for (const Record &r : SplitRecords(out))
+            sent.push_back(r);
+        Feed(p.client, out);
+        EXPECT_EQ(data, ReadAll(p.client));
+        // Protection adds the TLS 1.3 content type byte and tag, or the TLS 1.2 explicit
+        // nonce and tag; the plaintext in every record is at most 512 bytes, and the long
+        // flights (the certificate, the data) fill their records.
+        size_t overhead = v == TLS_VERSION_1_3 ? 1 + 16 : 8 + 16;
+        int full = 0;
+        for (const Record &r : sent) {
+            size_t len = r.bytes.size() - 5;
+            EXPECT_LE(len, 512 + overhead) << "record type " << int(r.type) << ", " << v;
+            if (len >= 512) full++;
+        }
+        EXPECT_LE(6, full) << v;
+    }
+}
+
 // ---- KeyUpdate (RFC 8446 §4.6.3) --------------------------------------------------------
 
 class KeyUpdate : public Features {
