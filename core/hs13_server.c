@@ -206,11 +206,9 @@ static int send_server_hello(tls_engine *e, const CBS *session_id, int hrr, uint
     if (rc == 0) rc = tlsio_exts_push(x, TLSIO_EXT_SUPPORTED_VERSIONS, &e->err);
     if (rc == 0) rc = tlsio_send_hs_msg(e, TLSIO_HS_SERVER_HELLO, &tlsio_codec_server_hello, &sh);
     if (rc == 0) rc = tlsio_flush_hs(e);
-    /* RFC 8446 D.4: the server sends one change_cipher_spec right after its first handshake
-     * message. We send it whatever the client's legacy_session_id: every TLS 1.3 peer must
-     * drop it (RFC 8446 §5), and a middlebox between a client that does not use
-     * compatibility mode and us sees the TLS 1.2-looking handshake it expects. */
-    if (rc == 0) rc = tlsio_send_compat_ccs(e);
+    /* RFC 8446 D.4: a server in compatibility mode sends CCS after its first flight piece
+     * when the client sent a non-empty legacy_session_id. */
+    if (rc == 0 && CBS_len(session_id) > 0) rc = tlsio_send_compat_ccs(e);
     return rc;
 }
 

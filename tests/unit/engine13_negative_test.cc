@@ -323,20 +323,6 @@ TEST_F(ServerSide, HandshakeBytesBehindTheClientHelloInItsRecord) {
     EXPECT_EQ(PlainRecord(21, {2, TLS_ALERT_UNEXPECTED_MESSAGE}), out[0].bytes);
 }
 
-TEST_F(ServerSide, CompatibilityCcsWhateverTheSessionId) {
-    // A client that does not use middlebox compatibility mode (empty legacy_session_id) still
-    // gets the change_cipher_spec after the ServerHello (RFC 8446 D.4; §5: it must drop it).
-    Bytes &pre = ch.prefix;
-    ASSERT_EQ(32, pre[34]);
-    pre.erase(pre.begin() + 35, pre.begin() + 35 + 32);
-    pre[34] = 0;
-    Feed(server, PlainRecord(22, ch.Encode()));
-    std::vector<Record> out = SplitRecords(Drain(server));
-    ASSERT_LE(2u, out.size()) << tls_engine_error(server);
-    EXPECT_EQ(22, out[0].type);
-    EXPECT_EQ(PlainRecord(20, {1}), out[1].bytes);
-}
-
 TEST_F(ServerSide, ServerHelloSentToTheServer) {
     Feed(server,
          PlainRecord(22, HsMsg(TLSIO_HS_SERVER_HELLO, Hex("0303" + std::string(64, '1') +
