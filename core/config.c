@@ -34,6 +34,7 @@ tls_config *tls_config_new(void) {
     atomic_init(&cfg->frozen, 0);
     cfg->min_version = TLS_VERSION_1_2;
     cfg->max_version = TLS_VERSION_1_3;
+    cfg->max_send_fragment = TLS_MAX_SEND_FRAGMENT;
     for (size_t i = 0; i < tlsio_suite_count() && i < TLSIO_MAX_SUITES; i++)
         cfg->suites[cfg->n_suites++] = tlsio_suite_at(i)->id;
     for (size_t i = 0; i < sizeof(default_groups) / sizeof(default_groups[0]); i++)
@@ -300,6 +301,21 @@ int tls_config_set_versions(tls_config *cfg, uint16_t min_version, uint16_t max_
                              tls_version_name(min_version), tls_version_name(max_version));
     cfg->min_version = min_version;
     cfg->max_version = max_version;
+    return 0;
+}
+
+/* ---- record size ---- */
+
+int tls_config_set_max_send_fragment(tls_config *cfg, size_t max_plaintext) {
+    int r = setter_begin(cfg);
+    if (r != 0) return r;
+    /* RFC 8446 §5.1 / RFC 5246 §6.2.1: no record carries more than 2^14 bytes; RFC 8449 §4:
+     * no peer may ask for records under 64 bytes. */
+    if (max_plaintext < TLS_MIN_SEND_FRAGMENT || max_plaintext > TLS_MAX_SEND_FRAGMENT)
+        return tlsio_err_set(&cfg->err, TLS_E_USAGE,
+                             "maximum send fragment %zu is outside %d..%d bytes", max_plaintext,
+                             TLS_MIN_SEND_FRAGMENT, TLS_MAX_SEND_FRAGMENT);
+    cfg->max_send_fragment = max_plaintext;
     return 0;
 }
 

@@ -63,6 +63,8 @@ struct tls_config {
     tlsio_chain chains[TLSIO_MAX_CHAINS];
     size_t n_chains;
 
+    size_t max_send_fragment; /* plaintext bytes per record we send (64..2^14) */
+
     tlsio_rng rng;
     tlsio_err err; /* the last setter's failure */
 

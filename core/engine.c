@@ -244,8 +244,7 @@ void tls_engine_send_ack(tls_engine *e, size_t len) {
 /* ---- application out ------------------------------------------------------------------- */
 
 static size_t max_fragment(const tls_engine *e) {
-    (void)e;
-    return TLSIO_RECORD_MAX_PLAINTEXT;
+    return e->cfg->max_send_fragment;
 }
 
 uint8_t *tls_engine_write_buf(tls_engine *e, size_t *len) {

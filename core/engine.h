@@ -120,8 +120,10 @@ struct tls_engine {
     void (*test_tamper)(void *ctx, uint8_t *msg, size_t len);
     void *test_tamper_ctx;
 
-    uint8_t warnings_in_row; /* TLS 1.2 warning alerts with no other record between */
-    uint8_t empty_in_row;    /* empty application data records in a row */
+    uint8_t warnings_in_row;    /* warnings, user_canceled with no other record between */
+    uint8_t empty_in_row;       /* empty application data records in a row */
+    uint8_t ccs13_received;     /* TLS 1.3 compatibility change_cipher_spec records dropped */
+    uint8_t key_updates_in_row; /* KeyUpdates received with no application data since */
 
     unsigned connected : 1;
     unsigned close_sent : 1;

@@ -5,7 +5,21 @@
  */
 #include "engine.h"
 
+#include <stdio.h>
+#include <string.h>
+
 #include "hs_dispatch.h"
+
+/*
+ * Records that carry nothing (warning and user_canceled alerts, empty application data, TLS 1.3
+ * compatibility change_cipher_spec records, KeyUpdates with no data after them) cost us work
+ * but move the connection nowhere; a peer could send them forever. Floods are cut off with
+ * unexpected_message after small allowances, like BoringSSL's. The cost: a peer that really
+ * sends more than this many in a row is refused; none of the protocol's uses need more.
+ */
+#define MAX_WARNINGS_IN_ROW      4  /* TLS 1.2 warnings and user_canceled, nothing between */
+#define MAX_EMPTY_RECORDS_IN_ROW 32 /* empty application data records */
+#define MAX_TLS13_CCS            4  /* per handshake; RFC 8446 D.4: one from each side */
 
 /* RFC 8446 §5 / D.4: a compatibility change_cipher_spec may arrive after the first
  * ClientHello was sent or received and before the peer's Finished. */
@@ -23,13 +37,17 @@ static int on_ccs(tls_engine *e, const uint8_t *p, size_t n) {
         rc = tlsio_rl_check_ccs(p, n, 1, &e->err);
         return rc ? rc : tlsio_dispatch_ccs(e);
     }
-    return tlsio_rl_check_ccs(p, n, ccs_window_open(e), &e->err); /* TLS 1.3: dropped */
+    rc = tlsio_rl_check_ccs(p, n, ccs_window_open(e), &e->err);
+    if (rc != 0) return rc;
+    /* TLS 1.3: dropped. RFC 8446 D.4 has each side send one; a peer that keeps sending them
+     * makes us loop for nothing, so past a small allowance the record is unexpected. */
+    if (++e->ccs13_received > MAX_TLS13_CCS)
+        return tlsio_err_set(&e->err, TLS_ALERT_UNEXPECTED_MESSAGE,
+                             "change_cipher_spec record: more than %d in a TLS 1.3 handshake "
+                             "(RFC 8446 D.4 sends one)",
+                             MAX_TLS13_CCS);
+    return 0;
 }
-
-/* Floods of records that carry nothing are cut off, as BoringSSL does (BoGo's
- * SendWarningAlerts and SendEmptyRecords tests). */
-#define MAX_WARNINGS_IN_ROW      4
-#define MAX_EMPTY_RECORDS_IN_ROW 32
 
 static int on_alert(tls_engine *e, const uint8_t *p, size_t n) {
     int rc = tlsio_hs_check_boundary(&e->reasm, "alert record", &e->err);
@@ -39,6 +57,11 @@ static int on_alert(tls_engine *e, const uint8_t *p, size_t n) {
         return tlsio_err_set(&e->err, TLS_ALERT_DECODE_ERROR, "alert record: length %zu, not 2", n);
     tlsio_trace(e, TLS_TRACE_RECEIVED, TLSIO_CT_ALERT, p, n);
     uint8_t level = p[0], desc = p[1];
+    /* RFC 8446 §6 / RFC 5246 §7.2: AlertLevel is warning(1) or fatal(2); any other value is a
+     * field the peer made up, not an alert we can act on. */
+    if (level != 1 && level != 2)
+        return tlsio_err_set(&e->err, TLS_ALERT_ILLEGAL_PARAMETER,
+                             "alert record: level %u is neither warning(1) nor fatal(2)", level);
     if (desc == TLS_ALERT_CLOSE_NOTIFY) {
         /* RFC 8446 §6.1: nothing follows close_notify, so a handshake it interrupts can
          * never finish; after the handshake our side may still write. */
@@ -48,19 +71,52 @@ static int on_alert(tls_engine *e, const uint8_t *p, size_t n) {
         e->close_received = 1;
         return 0;
     }
-    if (desc == TLS_ALERT_USER_CANCELED && level == 1) return 0; /* close_notify follows */
+    int tls13 = e->version == TLS_VERSION_1_3;
     /* RFC 5246 §7.2: after a TLS 1.2 warning the connection may go on (e.g. unrecognized_name,
-     * RFC 6066 §3, sent before the ServerHello; no_renegotiation, RFC 5746 §4.2). In TLS 1.3
-     * the level means nothing and every other alert is fatal (RFC 8446 §6.2). */
-    if (level == 1 && e->version != TLS_VERSION_1_3) {
+     * RFC 6066 §3, sent before the ServerHello; no_renegotiation, RFC 5746 §4.2). RFC 8446
+     * §6.1: user_canceled is followed by close_notify, so it is skipped in both versions. */
+    if (level == 1 && (desc == TLS_ALERT_USER_CANCELED || !tls13)) {
         if (++e->warnings_in_row > MAX_WARNINGS_IN_ROW)
             return tlsio_err_set(&e->err, TLS_ALERT_UNEXPECTED_MESSAGE,
-                                 "more than %d warning alerts in a row (last: %s)",
+                                 "alert record: more than %d warning alerts in a row (last: %s)",
                                  MAX_WARNINGS_IN_ROW, tls_error_code_name(desc));
         return 0;
     }
+    /* RFC 8446 §6: in TLS 1.3 every alert but close_notify and user_canceled "MUST be sent with
+     * AlertLevel=fatal"; a warning-level one is malformed. It still ends the connection (it
+     * "MUST be treated as an error alert"), and we say why with decode_error. */
+    if (level == 1 && tls13)
+        return tlsio_err_set(&e->err, TLS_ALERT_DECODE_ERROR,
+                             "alert record: TLS 1.3 %s alert at level warning; only close_notify "
+                             "and user_canceled may be warnings (RFC 8446 §6)",
+                             tls_error_code_name(desc));
     return tlsio_err_setc(&e->err, TLS_ERRCAT_PEER_ALERT, desc, "the peer sent a %s alert (%s)",
                           level == 1 ? "warning" : "fatal", tls_error_code_name(desc));
+}
+
+/*
+ * A message after which the peer can have nothing more to send until it reads our answer:
+ * the ClientHello (RFC 8446 §5.1: a ClientHello "MUST" end its record, as it may precede a
+ * key change; in TLS 1.2 the client waits for the server's flight, RFC 5246 §7.3) and the
+ * HelloRetryRequest (a ServerHello, which §5.1 also requires to end its record; the client
+ * must answer it). Bytes behind one in the same record are refused, before we answer it.
+ */
+static const char *ends_peer_flight(const tls_engine *e, const tlsio_hs_msg *m) {
+    if (e->is_server) return m->type == TLSIO_HS_CLIENT_HELLO ? "ClientHello" : NULL;
+    /* RFC 8446 §4.1.3: a HelloRetryRequest is a ServerHello whose random (after the 2-byte
+     * legacy_version) is the special value. */
+    if (m->type == TLSIO_HS_SERVER_HELLO && m->len >= 2 + sizeof(tlsio_hrr_random) &&
+        memcmp(m->body + 2, tlsio_hrr_random, sizeof(tlsio_hrr_random)) == 0)
+        return "HelloRetryRequest";
+    return NULL;
+}
+
+static int check_flight_end(tls_engine *e, const tlsio_hs_msg *m) {
+    const char *last = ends_peer_flight(e, m);
+    if (last == NULL) return 0;
+    char what[64];
+    snprintf(what, sizeof(what), "end of the %s", last);
+    return tlsio_hs_check_boundary(&e->reasm, what, &e->err);
 }
 
 static int on_handshake(tls_engine *e, const uint8_t *p, size_t n) {
@@ -71,7 +127,8 @@ static int on_handshake(tls_engine *e, const uint8_t *p, size_t n) {
         if (rc != 0 || !got) break;
         e->read_key_changed = 0;
         tlsio_trace(e, TLS_TRACE_RECEIVED, TLSIO_CT_HANDSHAKE, m.raw, m.raw_len);
-        rc = tlsio_dispatch(e, &m);
+        rc = check_flight_end(e, &m);
+        if (rc == 0) rc = tlsio_dispatch(e, &m);
         /* RFC 8446 §5.1: a key change must fall on a record boundary. */
         if (rc == 0 && e->read_key_changed)
             rc = tlsio_hs_check_boundary(&e->reasm, "handshake message before a key change",
@@ -94,6 +151,7 @@ static int on_app_data(tls_engine *e, uint8_t *p, size_t n) {
         return tlsio_err_set(&e->err, TLS_ALERT_UNEXPECTED_MESSAGE,
                              "more than %d empty application data records in a row",
                              MAX_EMPTY_RECORDS_IN_ROW);
+    if (n > 0) e->key_updates_in_row = 0;
     e->app = p;
     e->app_len = n;
     return 0;

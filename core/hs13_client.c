@@ -164,16 +164,26 @@ int tlsio13_client_start(tls_engine *e) {
     tlsio_hs *hs = e->hs;
     tls_config *cfg = e->cfg;
     tlsio_rng_bytes(&cfg->rng, hs->client_random, 32);
-    /* RFC 8446 D.4: middlebox compatibility mode: a non-empty legacy_session_id. */
-    hs->session_id_len = 32;
-    tlsio_rng_bytes(&cfg->rng, hs->session_id, 32);
+    /* RFC 8446 D.4: offering TLS 1.3, middlebox compatibility mode: a non-empty
+     * legacy_session_id. Offering only TLS 1.2 (we never resume), an empty one: RFC 5246
+     * §7.4.1.2 makes a session_id a request to resume that session. */
+    hs->session_id_len = 0;
+    if (tlsio_cfg_offers_version(cfg, TLS_VERSION_1_3)) {
+        hs->session_id_len = 32;
+        tlsio_rng_bytes(&cfg->rng, hs->session_id, 32);
+    }
     /* A TLS 1.2 CertificateVerify would sign the handshake messages themselves, from this
      * ClientHello on (RFC 5246 §7.4.8): keep them while that can still happen. */
     hs->keep_msgs12 = cfg->n_chains > 0 && tlsio_cfg_offers_version(cfg, TLS_VERSION_1_2);
     int rc = 0;
     if (tlsio_cfg_offers_version(cfg, TLS_VERSION_1_3))
         rc = tlsio_kex_generate(&hs->kex, cfg->groups[0], &cfg->rng, &e->err);
+    /* RFC 8446 §5.1: the initial ClientHello's record MAY carry 0x0301 "for compatibility
+     * purposes" (servers that predate TLS 1.2 choke on a higher one); every later record,
+     * a second ClientHello included, carries 0x0303. */
+    e->wd.record_version = 0x0301;
     if (rc == 0) rc = send_client_hello(e);
+    e->wd.record_version = TLS_VERSION_1_2;
     if (rc != 0) return tlsio_engine_failed(e, rc);
     e->state = C_WAIT_SH;
     return 0;

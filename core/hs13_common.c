@@ -187,12 +187,22 @@ int tlsio13_send_key_update(tls_engine *e, int request_peer) {
     return rc;
 }
 
+/* KeyUpdates accepted with no application data between them. Each costs a key derivation;
+ * a peer that sends nothing else is cut off (BoringSSL allows as many). Senders rekey after
+ * millions of records, so a legitimate peer never comes near this. */
+#define MAX_KEY_UPDATES_IN_ROW 32
+
 int tlsio13_handle_key_update(tls_engine *e, uint32_t request_update) {
-    /* RFC 8446 §4.6.3: switch the read key; if asked, answer with our own KeyUpdate
-     * (update_not_requested) before sending more data. */
+    if (++e->key_updates_in_row > MAX_KEY_UPDATES_IN_ROW)
+        return tlsio_err_set(&e->err, TLS_ALERT_UNEXPECTED_MESSAGE,
+                             "KeyUpdate: more than %d in a row with no application data between",
+                             MAX_KEY_UPDATES_IN_ROW);
+    /* RFC 8446 §4.6.3: switch the read key. If asked, our own KeyUpdate (update_not_requested)
+     * goes out "prior to sending its next Application Data record" (tls_engine_write_buf), so
+     * several requests received while we are silent get a single answer, as the RFC intends. */
     int rc = tlsio_traffic_secret_update(e->suite->hash, peer_ap_secret(e), &e->err);
     if (rc == 0) rc = tlsio13_install_read(e, peer_ap_secret(e), "KeyUpdate");
-    if (rc == 0 && request_update && !e->close_sent) rc = tlsio13_send_key_update(e, 0);
+    if (rc == 0 && request_update && !e->close_sent) e->key_update_pending = 1;
     return rc;
 }
 

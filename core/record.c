@@ -179,12 +179,9 @@ int tlsio_rl_parse_header(const tlsio_rl_dir *rd, const uint8_t hdr[TLSIO_RECORD
     if (!CBS_get_u8(&cbs, &type) || !CBS_get_u16(&cbs, &version) || !CBS_get_u16(&cbs, &length))
         return tlsio_err_set(err, TLS_E_INTERNAL, "record: header parse failed");
 
-    /* RFC 8446 §5: "If a TLS implementation receives an unexpected record type, it MUST
-     * terminate the connection with an unexpected_message alert." */
-    if (!is_known_type(type))
-        return tlsio_err_set(err, TLS_ALERT_UNEXPECTED_MESSAGE, "record: unknown content type %u",
-                             type);
-
+    /* The version is checked before the type: a first record whose version is not {03,XX}
+     * is not TLS at all (an SSL 2.0 ClientHello, HTTP, garbage), and protocol_version says so
+     * better than a complaint about its first byte. */
     if (flags & TLSIO_RL_HDR_INITIAL) {
         /* RFC 5246 Appendix E.1: servers MUST accept any {03,XX} record version for the
          * ClientHello; RFC 8446 §5.1 lets the initial ClientHello carry 0x0301. */
@@ -198,6 +195,12 @@ int tlsio_rl_parse_header(const tlsio_rl_dir *rd, const uint8_t hdr[TLSIO_RECORD
         return tlsio_err_set(err, TLS_ALERT_PROTOCOL_VERSION,
                              "record: legacy_record_version 0x%04x, expected 0x0303", version);
     }
+
+    /* RFC 8446 §5: "If a TLS implementation receives an unexpected record type, it MUST
+     * terminate the connection with an unexpected_message alert." */
+    if (!is_known_type(type))
+        return tlsio_err_set(err, TLS_ALERT_UNEXPECTED_MESSAGE, "record: unknown content type %u",
+                             type);
 
     /* RFC 8446 §5.1/§5.2, RFC 5246 §6.2.1/§6.2.3: over the limit is record_overflow. */
     size_t max = max_fragment(rd->mode);

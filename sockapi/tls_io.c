@@ -120,8 +120,9 @@ ssize_t tls_read(tls *t, void *buf, size_t len) {
         unsigned st = tls_engine_status(t->e);
         if (st & TLS_ST_FAILED) return flush_then_fail(t);
         if (st & TLS_ST_PEER_CLOSED) return 0;
-        /* Answers to post-handshake messages (KeyUpdate) go out as soon as they can; a full
-         * socket does not stop reading. */
+        /* Answers to post-handshake messages (a TLS 1.2 no_renegotiation warning) go out as
+         * soon as they can; a full socket does not stop reading. A KeyUpdate's answer waits
+         * for the next tls_write (RFC 8446 §4.6.3). */
         if (tlsio_sock_flush(t) != 0 && t->sock_errno) return tlsio_sock_fail(t);
         if (tlsio_sock_fill(t) != 0) return t->sock_errno ? tlsio_sock_fail(t) : -1;
     }

@@ -553,6 +553,16 @@ static int build_config(const shim_opts *o, tls_config *cfg, shim_hooks *hooks) 
         if (tls_config_set_groups(cfg, names) != 0) return config_error(cfg, "-curves");
     }
 
+    if (o->max_send_fragment > 0) {
+        /* Clamped to the engine's range, as BoringSSL clamps; below it, write_app's own split
+         * still bounds application data records. */
+        size_t n = (size_t)o->max_send_fragment;
+        if (n < TLS_MIN_SEND_FRAGMENT) n = TLS_MIN_SEND_FRAGMENT;
+        if (n > TLS_MAX_SEND_FRAGMENT) n = TLS_MAX_SEND_FRAGMENT;
+        if (tls_config_set_max_send_fragment(cfg, n) != 0)
+            return config_error(cfg, "-max-send-fragment");
+    }
+
     if (o->server) {
         if (o->select_alpn != NULL && tls_config_set_alpn(cfg, o->select_alpn) != 0)
             return config_error(cfg, "-select-alpn");

@@ -193,6 +193,7 @@ TEST(ConfigDefaults, AsDocumented) {
         (std::vector<uint16_t>{TLSIO_GROUP_X25519, TLSIO_GROUP_SECP256R1, TLSIO_GROUP_SECP384R1}),
         Groups(c.get()));
     EXPECT_EQ(0u, c->alpn_len);
+    EXPECT_EQ(16384u, c->max_send_fragment);
     EXPECT_EQ(nullptr, c->trust);
     EXPECT_EQ(0, c->trust_explicit);
     EXPECT_EQ(0u, c->n_chains);
@@ -223,6 +224,21 @@ TEST(ConfigDefaults, NullConfigIsRefused) {
 
 // ------------------------------------------------------------------------------------------
 // Versions
+
+TEST(ConfigMaxSendFragment, AcceptsTheDocumentedRangeOnly) {
+    CfgPtr c = NewCfg();
+    ASSERT_TRUE(c);
+    for (size_t n : {64, 512, 16384}) {
+        EXPECT_EQ(0, tls_config_set_max_send_fragment(c.get(), n)) << n;
+        EXPECT_EQ(n, c->max_send_fragment);
+    }
+    for (size_t n : {0, 63, 16385}) {
+        EXPECT_EQ(TLS_E_USAGE, tls_config_set_max_send_fragment(c.get(), n)) << n;
+        EXPECT_EQ("maximum send fragment " + std::to_string(n) + " is outside 64..16384 bytes",
+                  std::string(tls_config_error(c.get())));
+        EXPECT_EQ(16384u, c->max_send_fragment); // unchanged
+    }
+}
 
 TEST(ConfigVersions, AcceptsEachValidRange) {
     CfgPtr c = NewCfg();

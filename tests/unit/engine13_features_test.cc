@@ -206,6 +206,45 @@ TEST_F(Sni, UnknownNameGetsTheFirstChainAndTheClientRefusesIt) {
     EXPECT_TRUE(FailedWith(p.server, TLS_ALERT_BAD_CERTIFICATE, TLS_ERRCAT_PEER_ALERT));
 }
 
+// ---- maximum send fragment ---------------------------------------------------------------
+
+TEST_F(Features, MaxSendFragmentBoundsEveryRecordWeSend) {
+    for (uint16_t v : {TLS_VERSION_1_2, TLS_VERSION_1_3}) {
+        Configs c;
+        MakeConfigs(&c, root, leaf);
+        ASSERT_EQ(0, tls_config_set_versions(c.server, v, v));
+        ASSERT_EQ(0, tls_config_set_max_send_fragment(c.server, 512));
+        EnginePair p(c.client, c.server, "example.com", pki.now());
+        std::vector<Record> sent;
+        for (int i = 0; i < 20 && !p.Connected(); i++) {
+            Bytes out = Drain(p.server);
+            for (const Record &r : SplitRecords(out))
+                sent.push_back(r);
+            Feed(p.client, out);
+            Feed(p.server, Drain(p.client));
+        }
+        ASSERT_TRUE(p.Connected()) << Errors(p);
+        std::string data(3000, 'x');
+        ASSERT_TRUE(WriteAll(p.server, data));
+        Bytes out = Drain(p.server);
+        for (const Record &r : SplitRecords(out))
+            sent.push_back(r);
+        Feed(p.client, out);
+        EXPECT_EQ(data, ReadAll(p.client));
+        // Protection adds the TLS 1.3 content type byte and tag, or the TLS 1.2 explicit
+        // nonce and tag; the plaintext in every record is at most 512 bytes, and the long
+        // flights (the certificate, the data) fill their records.
+        size_t overhead = v == TLS_VERSION_1_3 ? 1 + 16 : 8 + 16;
+        int full = 0;
+        for (const Record &r : sent) {
+            size_t len = r.bytes.size() - 5;
+            EXPECT_LE(len, 512 + overhead) << "record type " << int(r.type) << ", " << v;
+            if (len >= 512) full++;
+        }
+        EXPECT_LE(6, full) << v;
+    }
+}
+
 // ---- KeyUpdate (RFC 8446 §4.6.3) --------------------------------------------------------
 
 class KeyUpdate : public Features {
@@ -238,11 +277,13 @@ TEST_F(KeyUpdate, ClientRequestsAndServerAnswers) {
     Connect(&p);
     ASSERT_EQ(0, tls_engine_key_update(p.client, 1));
     Exchange(p.client, p.server, "client data after update_requested");
-    ASSERT_EQ(1, sobs.Count(TLSIO_HS_KEY_UPDATE));
     EXPECT_EQ(1, RequestOf(cobs.sent[0]));
-    // RFC 8446 §4.6.3: the answer is update_not_requested, so no ping-pong follows.
-    EXPECT_EQ(0, RequestOf(sobs.sent[0]));
+    // RFC 8446 §4.6.3: the answer goes out before the server's next application data.
+    EXPECT_EQ(0, sobs.Count(TLSIO_HS_KEY_UPDATE));
     Exchange(p.server, p.client, "server data under its new key");
+    ASSERT_EQ(1, sobs.Count(TLSIO_HS_KEY_UPDATE));
+    // The answer is update_not_requested, so no ping-pong follows.
+    EXPECT_EQ(0, RequestOf(sobs.sent[0]));
     Exchange(p.client, p.server, "and the client again");
     EXPECT_EQ(1, cobs.Count(TLSIO_HS_KEY_UPDATE));
 }
@@ -252,9 +293,45 @@ TEST_F(KeyUpdate, ServerRequestsAndClientAnswers) {
     Connect(&p);
     ASSERT_EQ(0, tls_engine_key_update(p.server, 1));
     Exchange(p.server, p.client, "server data after update_requested");
+    Exchange(p.client, p.server, "client data under its new key");
     ASSERT_EQ(1, cobs.Count(TLSIO_HS_KEY_UPDATE));
     EXPECT_EQ(0, RequestOf(cobs.sent[0]));
+}
+
+TEST_F(KeyUpdate, RequestsWhileSilentGetOneAnswer) {
+    EnginePair p(cfg.client, cfg.server, "example.com", pki.now());
+    Connect(&p);
+    // RFC 8446 §4.6.3: "an implementation which receives multiple KeyUpdates while it is
+    // silent [responds] with a single update", before its next application data record.
+    for (int i = 0; i < 5; i++) {
+        ASSERT_EQ(0, tls_engine_key_update(p.server, 1));
+        Feed(p.client, Drain(p.server));
+    }
+    EXPECT_FALSE(tls_engine_status(p.client) & TLS_ST_FAILED) << tls_engine_error(p.client);
+    EXPECT_EQ(0, cobs.Count(TLSIO_HS_KEY_UPDATE));
     Exchange(p.client, p.server, "client data under its new key");
+    ASSERT_EQ(1, cobs.Count(TLSIO_HS_KEY_UPDATE));
+    EXPECT_EQ(0, RequestOf(cobs.sent[0]));
+    Exchange(p.server, p.client, "and the server's");
+    Exchange(p.client, p.server, "no second answer");
+    EXPECT_EQ(1, cobs.Count(TLSIO_HS_KEY_UPDATE));
+}
+
+TEST_F(KeyUpdate, FloodWithoutDataIsCutOff) {
+    EnginePair p(cfg.client, cfg.server, "example.com", pki.now());
+    Connect(&p);
+    for (int round = 0; round < 2; round++) {
+        if (round > 0) Exchange(p.server, p.client, "application data resets the count");
+        for (int i = 0; i < 32; i++) {
+            ASSERT_EQ(0, tls_engine_key_update(p.server, 0));
+            Feed(p.client, Drain(p.server));
+        }
+        EXPECT_FALSE(tls_engine_status(p.client) & TLS_ST_FAILED) << tls_engine_error(p.client);
+    }
+    ASSERT_EQ(0, tls_engine_key_update(p.server, 0));
+    Feed(p.client, Drain(p.server));
+    EXPECT_TRUE(FailedWith(p.client, TLS_ALERT_UNEXPECTED_MESSAGE, TLS_ERRCAT_PROTOCOL,
+                           "KeyUpdate: more than 32 in a row with no application data between"));
 }
 
 TEST_F(KeyUpdate, ManyUpdatesBothWays) {

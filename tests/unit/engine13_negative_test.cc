@@ -329,6 +329,20 @@ TEST_F(ServerSide, PskWithoutPskKeyExchangeModes) {
     EXPECT_TRUE(FailedWith(client, TLS_ALERT_MISSING_EXTENSION, TLS_ERRCAT_PEER_ALERT));
 }
 
+TEST_F(ServerSide, HandshakeBytesBehindTheClientHelloInItsRecord) {
+    // RFC 8446 §5.1: a ClientHello ends its record; the client has nothing else to send
+    // before our answer. Refused before it is answered: only the alert goes out.
+    Bytes rec = ch.Encode();
+    rec.push_back(TLSIO_HS_FINISHED);
+    Feed(server, PlainRecord(22, rec));
+    EXPECT_TRUE(FailedWith(server, TLS_ALERT_UNEXPECTED_MESSAGE, TLS_ERRCAT_PROTOCOL,
+                           "handshake: end of the ClientHello with 1 handshake bytes not yet "
+                           "processed"));
+    std::vector<Record> out = SplitRecords(Drain(server));
+    ASSERT_EQ(1u, out.size());
+    EXPECT_EQ(PlainRecord(21, {2, TLS_ALERT_UNEXPECTED_MESSAGE}), out[0].bytes);
+}
+
 TEST_F(ServerSide, ServerHelloSentToTheServer) {
     Feed(server,
          PlainRecord(22, HsMsg(TLSIO_HS_SERVER_HELLO, Hex("0303" + std::string(64, '1') +
@@ -479,6 +493,41 @@ TEST_F(ClientSide, CompressionMethodInTls13Hellos) {
                       hrr ? "HelloRetryRequest.legacy_compression_method: 1, must be 0 in TLS 1.3"
                           : "ServerHello.legacy_compression_method: 1, must be 0 in TLS 1.3");
     }
+}
+
+TEST_F(ClientSide, HandshakeBytesBehindTheHelloRetryRequestInItsRecord) {
+    Start();
+    // RFC 8446 §5.1: a ServerHello, and so a HelloRetryRequest, ends its record. Refused
+    // before the second ClientHello goes out: only the alert is sent.
+    Bytes msg = Hello(true, nullptr);
+    msg.push_back(TLSIO_HS_SERVER_HELLO);
+    ExpectRefused(msg, TLS_ALERT_UNEXPECTED_MESSAGE,
+                  "handshake: end of the HelloRetryRequest with 1 handshake bytes");
+}
+
+TEST_F(ClientSide, OnlyTheInitialClientHelloRecordCarries0301) {
+    client = tls_engine_new_client(cfg.client, "example.com");
+    tls_engine_set_time(client, pki.now());
+    std::vector<Record> recs = SplitRecords(Drain(client));
+    ASSERT_EQ(1u, recs.size());
+    // RFC 8446 §5.1: 0x0301 "for compatibility purposes" on the initial ClientHello only.
+    EXPECT_EQ(Bytes({22, 0x03, 0x01}), Bytes(recs[0].bytes.begin(), recs[0].bytes.begin() + 3));
+    sid = SessionIdOf(Bytes(recs[0].bytes.begin() + 5, recs[0].bytes.end()));
+    ASSERT_EQ(32u, sid.size()); // RFC 8446 D.4: compatibility mode when offering TLS 1.3
+    Feed(client, PlainRecord(22, Hello(true, nullptr)));
+    std::vector<Record> out = SplitRecords(Drain(client));
+    ASSERT_EQ(2u, out.size()) << tls_engine_error(client);
+    EXPECT_EQ(Bytes({22, 0x03, 0x03}), Bytes(out[1].bytes.begin(), out[1].bytes.begin() + 3));
+}
+
+TEST_F(ClientSide, Tls12OnlyClientSendsNoSessionId) {
+    // RFC 5246 §7.4.1.2: a session_id asks to resume that session; we never resume, and
+    // compatibility mode (RFC 8446 D.4) is a TLS 1.3 matter.
+    ASSERT_EQ(0, tls_config_set_versions(cfg.client, TLS_VERSION_1_2, TLS_VERSION_1_2));
+    client = tls_engine_new_client(cfg.client, "example.com");
+    std::vector<Record> recs = SplitRecords(Drain(client));
+    ASSERT_EQ(1u, recs.size());
+    EXPECT_EQ(0u, SessionIdOf(Bytes(recs[0].bytes.begin() + 5, recs[0].bytes.end())).size());
 }
 
 TEST_F(ClientSide, HelloRetryRequestThatChangesNothing) {

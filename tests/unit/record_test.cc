@@ -472,6 +472,22 @@ TEST(RecordHeader, LegacyRecordVersion) {
     EXPECT_EQ("record: legacy_record_version 0x0203 is not a TLS version", bad.msg);
 }
 
+TEST(RecordHeader, VersionIsCheckedBeforeType) {
+    Dir d;
+    // "blah", an SSL 2.0 ClientHello, "GET /": a first record that is not TLS at all is
+    // protocol_version, not a complaint about its first byte.
+    for (const Bytes &hdr : {Bytes{'b', 'l', 'a', 'h', 0}, Bytes{0x80, 0x2e, 0x01, 0x03, 0x01},
+                             Bytes{'G', 'E', 'T', ' ', '/'}}) {
+        Parsed p = Parse(&d.d, hdr, TLSIO_RL_HDR_INITIAL);
+        EXPECT_EQ(TLS_ALERT_PROTOCOL_VERSION, p.rc) << ToHex(hdr);
+        EXPECT_NE(std::string::npos, p.msg.find("is not a TLS version")) << p.msg;
+        EXPECT_EQ(TLS_ALERT_PROTOCOL_VERSION, Parse(&d.d, hdr).rc) << ToHex(hdr);
+    }
+    // A TLS version with an unknown type is still unexpected_message.
+    EXPECT_EQ(TLS_ALERT_UNEXPECTED_MESSAGE,
+              Parse(&d.d, Header(0x80, 0x0301, 10), TLSIO_RL_HDR_INITIAL).rc);
+}
+
 TEST(RecordHeader, LengthLimitPerMode) {
     struct Case {
         const char *what;
