@@ -22,6 +22,19 @@
 static const uint16_t default_groups[] = {TLSIO_GROUP_X25519, TLSIO_GROUP_SECP256R1,
                                           TLSIO_GROUP_SECP384R1};
 
+/* The SignatureSchemes tlsio implements, in default preference order (RFC 8446 §4.2.3
+ * values). rsa_pkcs1_* are for TLS 1.2 only: a TLS 1.3 CertificateVerify never uses them
+ * (RFC 8446 §4.2.3), and a TLS 1.3 ClientHello lists them last (same section). */
+static const uint16_t default_sigalgs[TLSIO_MAX_SIGALGS] = {TLSIO_SIG_ECDSA_SECP256R1_SHA256,
+                                                            TLSIO_SIG_ECDSA_SECP384R1_SHA384,
+                                                            TLSIO_SIG_ED25519,
+                                                            TLSIO_SIG_RSA_PSS_RSAE_SHA256,
+                                                            TLSIO_SIG_RSA_PSS_RSAE_SHA384,
+                                                            TLSIO_SIG_RSA_PSS_RSAE_SHA512,
+                                                            TLSIO_SIG_RSA_PKCS1_SHA256,
+                                                            TLSIO_SIG_RSA_PKCS1_SHA384,
+                                                            TLSIO_SIG_RSA_PKCS1_SHA512};
+
 /* RSA keys we serve with: the floor is TLSIO_RSA_MIN_BITS; above 4096 bits handshakes get
  * slow for no gain, and peers commonly cap what they verify. */
 #define RSA_MAX_BITS 4096
@@ -39,6 +52,8 @@ tls_config *tls_config_new(void) {
         cfg->suites[cfg->n_suites++] = tlsio_suite_at(i)->id;
     for (size_t i = 0; i < sizeof(default_groups) / sizeof(default_groups[0]); i++)
         cfg->groups[cfg->n_groups++] = default_groups[i];
+    for (size_t i = 0; i < TLSIO_MAX_SIGALGS; i++)
+        cfg->sigalgs[cfg->n_sigalgs++] = default_sigalgs[i];
     /* alpn_len 0, trust NULL (the socket facade loads the system store when freezing),
      * no chains, rng {NULL, NULL} = libcrypto's RNG: all zero from the memset. */
     return cfg;
@@ -268,6 +283,65 @@ int tls_config_set_groups(tls_config *cfg, const char *names) {
     }
     memcpy(cfg->groups, ids, n * sizeof(ids[0]));
     cfg->n_groups = n;
+    return 0;
+}
+
+/* The scheme called name (RFC 8446 §4.2.3 spelling) among tlsio's, or 0. */
+static uint16_t sigalg_by_name(const char *name, size_t len) {
+    for (size_t i = 0; i < TLSIO_MAX_SIGALGS; i++) {
+        const char *n = tlsio_sig_scheme_name(default_sigalgs[i]);
+        if (n != NULL && strlen(n) == len && memcmp(n, name, len) == 0) return default_sigalgs[i];
+    }
+    return 0;
+}
+
+/* Why a scheme name outside tlsio's set is refused, when we can tell. */
+static const char *sigalg_refusal_hint(const char *s, size_t len) {
+    if (contains(s, len, "sha1") || contains(s, len, "md5")) return " is refused (SHA-1: RFC 9155)";
+    if (has_prefix(s, len, "rsa_pss_pss_")) return " is refused (no PSS keys)";
+    if (has_prefix(s, len, "ecdsa_secp521r1")) return " is refused (no P-521 keys)";
+    return " is unknown";
+}
+
+/* The valid names, for the sentence of a refusal (which then quotes at most 22 bytes of the
+ * caller's name, so that the sentence fits tlsio_err's 256 bytes). */
+#define SIGALG_QUOTE_MAX 22
+#define SIGALG_NAMES                                                                               \
+    "ecdsa_secp256r1_sha256, ecdsa_secp384r1_sha384, ed25519, rsa_pss_rsae_sha256, "               \
+    "rsa_pss_rsae_sha384, rsa_pss_rsae_sha512, rsa_pkcs1_sha256, rsa_pkcs1_sha384, "               \
+    "rsa_pkcs1_sha512"
+
+int tls_config_set_signature_schemes(tls_config *cfg, const char *names) {
+    int r = setter_begin(cfg);
+    if (r != 0) return r;
+    if (names == NULL || names[0] == 0)
+        return tlsio_err_set(&cfg->err, TLS_E_USAGE,
+                             "signature scheme list is empty; use: " SIGALG_NAMES);
+    uint16_t ids[TLSIO_MAX_SIGALGS];
+    size_t n = 0;
+    const char *cur = names, *name;
+    size_t len;
+    while (next_name(&cur, ":,", &name, &len)) {
+        if (len == 0)
+            return tlsio_err_set(&cfg->err, TLS_E_USAGE,
+                                 "signature scheme list '%.*s' has an empty name", QUOTE_MAX,
+                                 names);
+        uint16_t id = sigalg_by_name(name, len);
+        if (id == 0)
+            return tlsio_err_set(&cfg->err, TLS_E_USAGE,
+                                 "signature scheme '%.*s'%s; use: " SIGALG_NAMES,
+                                 len > SIGALG_QUOTE_MAX ? SIGALG_QUOTE_MAX : (int)len, name,
+                                 sigalg_refusal_hint(name, len));
+        for (size_t i = 0; i < n; i++)
+            if (ids[i] == id)
+                return tlsio_err_set(&cfg->err, TLS_E_USAGE,
+                                     "signature scheme '%s' is listed twice",
+                                     tlsio_sig_scheme_name(id));
+        ids[n++] = id; /* no duplicates among TLSIO_MAX_SIGALGS known schemes: n fits */
+    }
+    memcpy(cfg->sigalgs, ids, n * sizeof(ids[0]));
+    cfg->n_sigalgs = n;
+    cfg->sigalgs_set = 1;
     return 0;
 }
 

@@ -33,6 +33,7 @@ extern "C" {
 #define TLSIO_MAX_CHAIN_LEN 10 /* certificates in one chain, leaf first */
 #define TLSIO_MAX_SUITES    9  /* 3 TLS 1.3 + 6 TLS 1.2 */
 #define TLSIO_MAX_GROUPS    3
+#define TLSIO_MAX_SIGALGS   9   /* the SignatureSchemes tlsio implements (config.c) */
 #define TLSIO_MAX_ALPN_WIRE 512 /* ProtocolNameList body bytes */
 
 /* One certificate chain with its private key. */
@@ -54,6 +55,12 @@ struct tls_config {
     size_t n_suites;
     uint16_t groups[TLSIO_MAX_GROUPS]; /* preference order; groups[0] gets a key share */
     size_t n_groups;
+    /* SignatureSchemes we offer and accept, in preference order (tls_config_set_signature_
+     * schemes). sigalgs_set: the application chose them, so our order also decides which
+     * scheme we sign with; 0: the default list, and the peer's order decides (as before). */
+    uint16_t sigalgs[TLSIO_MAX_SIGALGS];
+    size_t n_sigalgs;
+    int sigalgs_set;
     uint8_t alpn[TLSIO_MAX_ALPN_WIRE]; /* ProtocolNameList body (u8-prefixed names) */
     size_t alpn_len;                   /* 0: no ALPN */
 

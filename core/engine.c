@@ -366,3 +366,7 @@ const char *tls_engine_server_name(const tls_engine *e) {
 const char *tls_engine_peer_subject(const tls_engine *e) {
     return e->peer_subject;
 }
+
+uint16_t tls_engine_peer_signature_scheme(const tls_engine *e) {
+    return e->peer_sig_scheme;
+}

@@ -82,6 +82,7 @@ struct tls_engine {
     char *server_name;        /* client: name to verify; server: SNI received (heap) */
     char *alpn;               /* negotiated protocol (heap), NULL if none */
     char *peer_subject;       /* the verified peer leaf's subject (heap), NULL if none */
+    uint16_t peer_sig_scheme; /* the scheme of the peer's verified signature; 0 if none */
 
     tlsio_err err;
     int64_t now;
@@ -187,8 +188,22 @@ int tlsio_process_input(tls_engine *e) TLSIO_MUST_CHECK;
 
 /* ---- TLS 1.3 helpers (hs13_common.c) -------------------------------------------------- */
 
-/* The signature_algorithms we offer, as the wire list body (u16 values). */
-void tlsio_our_sigalgs(CBS *out);
+/* The signature_algorithms body we offer (u16 values, the config's list in its order) into
+ * out, returning its length. With tls13 set (a ClientHello offering TLS 1.3) rsa_pkcs1_*
+ * move after every other scheme, keeping their order: RFC 8446 §4.2.3 has clients that list
+ * them for TLS 1.2 put them last. */
+size_t tlsio_our_sigalgs(const tls_config *cfg, int tls13, uint8_t out[2 * TLSIO_MAX_SIGALGS]);
+/* 1 if scheme is in the config's list: one we offer and accept (RFC 8446 §4.4.3). */
+int tlsio_cfg_has_sigalg(const tls_config *cfg, uint16_t scheme);
+/*
+ * The scheme we sign with using key k for `use`, from hs->peer_sigalgs (the peer's
+ * signature_algorithms): RFC 8446 §4.2.3 and RFC 5246 §7.4.1.4.1 leave the choice among the
+ * peer's schemes to the signer. With an application list (tls_config_set_signature_schemes)
+ * the first of OUR list the peer offers and k can make; with the default list the peer's
+ * most preferred one k can make, as tlsio always did. Returns 1 and *out, or 0 if none.
+ */
+int tlsio_choose_sig_scheme(const tls_engine *e, const tlsio_pkey *k, tlsio_sig_use use,
+                            uint16_t *out);
 /* Copies a validated u16 list (signature_algorithms) into hs->peer_sigalgs (first 64). */
 void tlsio_save_peer_sigalgs(tls_engine *e, const CBS *list);
 /* Any present extension outside `allowed` (bits of tlsio_ext_id) is one we never asked for:
@@ -231,8 +246,8 @@ int tlsio13_send_certificate_verify(tls_engine *e, const tlsio_pkey *key,
 int tlsio13_send_certificate(tls_engine *e, const uint8_t *ctx, size_t ctx_len,
                              const tlsio_chain *chain) TLSIO_MUST_CHECK;
 /* Verifies a received CertificateVerify against hs->peer_key (transcript before it). */
-int tlsio13_check_certificate_verify(tls_engine *e, const tlsio_certificate_verify *cv,
-                                     const CBS *our_sigalgs) TLSIO_MUST_CHECK;
+int tlsio13_check_certificate_verify(tls_engine *e,
+                                     const tlsio_certificate_verify *cv) TLSIO_MUST_CHECK;
 /* Handles a post-handshake KeyUpdate / sends one. */
 int tlsio13_handle_key_update(tls_engine *e, uint32_t request_update) TLSIO_MUST_CHECK;
 int tlsio13_send_key_update(tls_engine *e, int request_peer) TLSIO_MUST_CHECK;

@@ -149,12 +149,13 @@ static int on_server_key_exchange(tls_engine *e, const tlsio_any_msg *m, const t
     if (!offered_u16(hs->offered_groups, hs->n_offered_groups, group))
         return tlsio_err_set(&e->err, TLS_ALERT_ILLEGAL_PARAMETER,
                              "ServerKeyExchange.named_curve: 0x%04x was not offered", group);
-    CBS ours;
-    tlsio_our_sigalgs(&ours);
-    if (!tlsio_u16_list_has(&ours, scheme) ||
-        !tlsio_sig_scheme_allowed(scheme, TLSIO_SIG_USE_TLS12))
+    /* RFC 5246 §7.4.1.4.1: the server must sign with a pair the client listed in its
+     * signature_algorithms; anything else is refused as an illegal parameter. */
+    if (!tlsio_cfg_has_sigalg(e->cfg, scheme))
         return tlsio_err_set(&e->err, TLS_ALERT_ILLEGAL_PARAMETER,
-                             "ServerKeyExchange.algorithm: 0x%04x was not offered", scheme);
+                             "ServerKeyExchange.algorithm: 0x%04x was not offered (%s is not in "
+                             "our signature_algorithms)",
+                             scheme, tls_signature_scheme_name(scheme));
     /* RFC 8422 §5.4, RFC 8446 §4.2.8.2: the point's length is fixed by the group. */
     if (CBS_len(&ske->point) != tlsio_group_public_len(group))
         return tlsio_err_set(&e->err, TLS_ALERT_ILLEGAL_PARAMETER,
@@ -166,6 +167,7 @@ static int on_server_key_exchange(tls_engine *e, const tlsio_any_msg *m, const t
     int rc = tlsio_sig_verify(hs->peer_key, scheme, TLSIO_SIG_USE_TLS12, content, n,
                               CBS_data(&ske->signature), CBS_len(&ske->signature),
                               "ServerKeyExchange", &e->err);
+    if (rc == 0) e->peer_sig_scheme = scheme;
     /* Our share for the server's group, and the premaster secret (RFC 8422 §5.10). */
     tlsio_kex_wipe(&hs->kex);
     if (rc == 0) rc = tlsio_kex_generate(&hs->kex, group, &e->cfg->rng, &e->err);

@@ -85,12 +85,9 @@ static int choose_suite_and_chain(tls_engine *e, const tlsio_client_hello *ch) {
         for (size_t c = 0; c < e->cfg->n_chains; c++) {
             const tlsio_chain *ch2 = &e->cfg->chains[c];
             uint16_t scheme;
-            tlsio_err ignore;
-            tlsio_err_clear(&ignore);
             if (!tlsio12_key_fits_suite(s, ch2->key) ||
                 !curve_acceptable(&ch->extensions, ch2->key) ||
-                tlsio_sig_choose(ch2->key, hs->peer_sigalgs, hs->n_peer_sigalgs,
-                                 TLSIO_SIG_USE_TLS12, &scheme, &ignore) != 0)
+                !tlsio_choose_sig_scheme(e, ch2->key, TLSIO_SIG_USE_TLS12, &scheme))
                 continue;
             int name_ok = tlsio_x509_cert_matches_host(ch2->leaf, e->server_name);
             if (pick == NULL || name_ok) {
@@ -108,8 +105,9 @@ static int choose_suite_and_chain(tls_engine *e, const tlsio_client_hello *ch) {
     }
     return tlsio_err_set(&e->err, TLS_ALERT_HANDSHAKE_FAILURE,
                          "ClientHello: no TLS 1.2 ECDHE+AEAD suite in common that our "
-                         "certificates and the client's signature_algorithms and "
-                         "supported_groups (ECDSA curves) can serve");
+                         "certificates%s and the client's signature_algorithms and "
+                         "supported_groups (ECDSA curves) can serve",
+                         e->cfg->sigalgs_set ? " (with our configured signature schemes)" : "");
 }
 
 static int send_server_hello(tls_engine *e, const tlsio_client_hello *ch) {

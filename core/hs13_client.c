@@ -35,6 +35,7 @@ typedef struct ch_parts {
     uint8_t compression[1];
     uint8_t key_share[4 + 2 + TLSIO_KEX_MAX_PUBLIC_LEN];
     uint8_t sni[5 + 256];
+    uint8_t sigalgs[2 * TLSIO_MAX_SIGALGS];
 } ch_parts;
 
 static size_t put_u16s(uint8_t *out, const uint16_t *v, size_t n, uint16_t version_filter) {
@@ -142,7 +143,8 @@ static int send_client_hello(tls_engine *e) {
     hs->n_offered_groups = cfg->n_groups;
     CBS_init(&x->supported_groups, p.groups, put_u16s(p.groups, cfg->groups, cfg->n_groups, 0));
     if (rc == 0) rc = push(e, x, TLSIO_EXT_SUPPORTED_GROUPS);
-    tlsio_our_sigalgs(&x->signature_algorithms);
+    CBS_init(&x->signature_algorithms, p.sigalgs,
+             tlsio_our_sigalgs(cfg, tlsio_cfg_offers_version(cfg, TLS_VERSION_1_3), p.sigalgs));
     if (rc == 0) rc = push(e, x, TLSIO_EXT_SIGNATURE_ALGORITHMS);
     if (rc == 0) rc = ch_versions(e, &p, &ch);
     if (rc == 0 && tlsio_cfg_offers_version(cfg, TLS_VERSION_1_3)) rc = ch_key_share(e, &p, x);
@@ -381,9 +383,7 @@ static int on_certificate(tls_engine *e, const tlsio_any_msg *m, const tlsio_hs_
 
 static int on_certificate_verify(tls_engine *e, const tlsio_any_msg *m, const tlsio_hs_msg *raw,
                                  uint8_t *next) {
-    CBS ours;
-    tlsio_our_sigalgs(&ours);
-    int rc = tlsio13_check_certificate_verify(e, &m->cv, &ours);
+    int rc = tlsio13_check_certificate_verify(e, &m->cv);
     if (rc != 0) return rc;
     tlsio_transcript_update(&e->hs->transcript, raw->raw, raw->raw_len);
     *next = C_WAIT_FIN;

@@ -146,24 +146,34 @@ int tlsio13_send_certificate_verify(tls_engine *e, const tlsio_pkey *key, uint16
     return tlsio_send_certificate_verify(e, key, scheme, TLSIO_SIG_USE_TLS13, content, n);
 }
 
-int tlsio13_check_certificate_verify(tls_engine *e, const tlsio_certificate_verify *cv,
-                                     const CBS *our_sigalgs) {
+int tlsio13_check_certificate_verify(tls_engine *e, const tlsio_certificate_verify *cv) {
     uint16_t scheme = (uint16_t)cv->algorithm;
+    const char *who = e->is_server ? "client" : "server";
+    const char *name = tlsio_sig_scheme_name(scheme) ? tlsio_sig_scheme_name(scheme) : "unknown";
     /* RFC 8446 §4.4.3: the algorithm must be one offered in our signature_algorithms. */
-    if (!tlsio_u16_list_has(our_sigalgs, scheme) ||
-        !tlsio_sig_scheme_allowed(scheme, TLSIO_SIG_USE_TLS13))
+    if (!tlsio_cfg_has_sigalg(e->cfg, scheme))
         return tlsio_err_set(&e->err, TLS_ALERT_ILLEGAL_PARAMETER,
-                             "CertificateVerify: algorithm 0x%04x (%s) was not offered", scheme,
-                             tlsio_sig_scheme_name(scheme) ? tlsio_sig_scheme_name(scheme) : "?");
+                             "%s CertificateVerify.algorithm: 0x%04x (%s) was not offered in our "
+                             "signature_algorithms",
+                             who, scheme, name);
+    /* RFC 8446 §4.2.3: rsa_pkcs1_* may be offered for TLS 1.2 but never sign a TLS 1.3
+     * CertificateVerify. */
+    if (!tlsio_sig_scheme_allowed(scheme, TLSIO_SIG_USE_TLS13))
+        return tlsio_err_set(&e->err, TLS_ALERT_ILLEGAL_PARAMETER,
+                             "%s CertificateVerify.algorithm: %s is not allowed in TLS 1.3 "
+                             "(RFC 8446 §4.2.3)",
+                             who, name);
     uint8_t th[TLSIO_MAX_HASH_LEN], content[TLSIO_CERTVERIFY_MAX_LEN];
     int rc = tlsio13_transcript_hash(e, th);
     if (rc != 0) return rc;
     /* The content names the peer's role (RFC 8446 §4.4.3). */
     size_t n = tlsio_certverify_content(!e->is_server, th, tlsio_engine_hash_len(e), content);
-    return tlsio_sig_verify(e->hs->peer_key, scheme, TLSIO_SIG_USE_TLS13, content, n,
-                            CBS_data(&cv->signature), CBS_len(&cv->signature),
-                            e->is_server ? "client CertificateVerify" : "server CertificateVerify",
-                            &e->err);
+    rc = tlsio_sig_verify(e->hs->peer_key, scheme, TLSIO_SIG_USE_TLS13, content, n,
+                          CBS_data(&cv->signature), CBS_len(&cv->signature),
+                          e->is_server ? "client CertificateVerify" : "server CertificateVerify",
+                          &e->err);
+    if (rc == 0) e->peer_sig_scheme = scheme;
+    return rc;
 }
 
 /* ---- post-handshake ------------------------------------------------------------------ */
@@ -213,22 +223,57 @@ void tlsio_handshake_done(tls_engine *e) {
 
 /* ---- shared checks ------------------------------------------------------------------- */
 
-/* RFC 8446 §4.2.3 schemes, our preference order. rsa_pkcs1_* are listed for certificate
- * signatures (and TLS 1.2); TLS 1.3 CertificateVerify never accepts them. */
-static const uint8_t our_sigalgs[] = {
-    0x04, 0x03, /* ecdsa_secp256r1_sha256 */
-    0x05, 0x03, /* ecdsa_secp384r1_sha384 */
-    0x08, 0x07, /* ed25519 */
-    0x08, 0x04, /* rsa_pss_rsae_sha256 */
-    0x08, 0x05, /* rsa_pss_rsae_sha384 */
-    0x08, 0x06, /* rsa_pss_rsae_sha512 */
-    0x04, 0x01, /* rsa_pkcs1_sha256 */
-    0x05, 0x01, /* rsa_pkcs1_sha384 */
-    0x06, 0x01, /* rsa_pkcs1_sha512 */
-};
+size_t tlsio_our_sigalgs(const tls_config *cfg, int tls13, uint8_t out[2 * TLSIO_MAX_SIGALGS]) {
+    size_t len = 0;
+    /* Pass 0: every scheme (or, for TLS 1.3, all but rsa_pkcs1_*); pass 1: rsa_pkcs1_* last. */
+    for (int pass = 0; pass < (tls13 ? 2 : 1); pass++) {
+        for (size_t i = 0; i < cfg->n_sigalgs; i++) {
+            uint16_t s = cfg->sigalgs[i];
+            int pkcs1 = !tlsio_sig_scheme_allowed(s, TLSIO_SIG_USE_TLS13);
+            if (tls13 && pkcs1 != pass) continue;
+            out[len++] = (uint8_t)(s >> 8);
+            out[len++] = (uint8_t)s;
+        }
+    }
+    return len;
+}
 
-void tlsio_our_sigalgs(CBS *out) {
-    CBS_init(out, our_sigalgs, sizeof(our_sigalgs));
+int tlsio_cfg_has_sigalg(const tls_config *cfg, uint16_t scheme) {
+    for (size_t i = 0; i < cfg->n_sigalgs; i++)
+        if (cfg->sigalgs[i] == scheme) return 1;
+    return 0;
+}
+
+static int peer_offers(const tlsio_hs *hs, uint16_t scheme) {
+    for (size_t i = 0; i < hs->n_peer_sigalgs; i++)
+        if (hs->peer_sigalgs[i] == scheme) return 1;
+    return 0;
+}
+
+int tlsio_choose_sig_scheme(const tls_engine *e, const tlsio_pkey *k, tlsio_sig_use use,
+                            uint16_t *out) {
+    const tls_config *cfg = e->cfg;
+    const tlsio_hs *hs = e->hs;
+    *out = 0;
+    if (cfg->sigalgs_set) {
+        /* tlsio_sig_key_supports applies the version rules: never SHA-1, no rsa_pkcs1_* in
+         * TLS 1.3, a TLS 1.3 ECDSA scheme names the key's curve (RFC 8446 §4.2.3). */
+        for (size_t i = 0; i < cfg->n_sigalgs; i++) {
+            if (peer_offers(hs, cfg->sigalgs[i]) &&
+                tlsio_sig_key_supports(k, cfg->sigalgs[i], use)) {
+                *out = cfg->sigalgs[i];
+                return 1;
+            }
+        }
+        return 0;
+    }
+    for (size_t i = 0; i < hs->n_peer_sigalgs; i++) {
+        if (tlsio_sig_key_supports(k, hs->peer_sigalgs[i], use)) {
+            *out = hs->peer_sigalgs[i];
+            return 1;
+        }
+    }
+    return 0;
 }
 
 void tlsio_save_peer_sigalgs(tls_engine *e, const CBS *list) {

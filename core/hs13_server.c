@@ -113,11 +113,7 @@ static int choose_chain(tls_engine *e) {
     for (size_t i = 0; i < e->cfg->n_chains; i++) {
         const tlsio_chain *c = &e->cfg->chains[i];
         uint16_t scheme;
-        tlsio_err ignore;
-        tlsio_err_clear(&ignore);
-        if (tlsio_sig_choose(c->key, hs->peer_sigalgs, hs->n_peer_sigalgs, TLSIO_SIG_USE_TLS13,
-                             &scheme, &ignore) != 0)
-            continue;
+        if (!tlsio_choose_sig_scheme(e, c->key, TLSIO_SIG_USE_TLS13, &scheme)) continue;
         int name_ok = tlsio_x509_cert_matches_host(c->leaf, e->server_name);
         if (name_ok || e->server_name == NULL) {
             hs->chain = c;
@@ -131,7 +127,9 @@ static int choose_chain(tls_engine *e) {
     }
     if (fallback == NULL)
         return tlsio_err_set(&e->err, TLS_ALERT_HANDSHAKE_FAILURE,
-                             "ClientHello.signature_algorithms: none matches our certificate keys");
+                             "ClientHello.signature_algorithms: none matches our certificate "
+                             "keys%s",
+                             e->cfg->sigalgs_set ? " within our configured signature schemes" : "");
     hs->chain = fallback;
     hs->sig_scheme = fallback_scheme;
     return 0;

@@ -240,13 +240,11 @@ int tlsio_client_choose_credential(tls_engine *e, const CBS *cert_types) {
             (unsigned char)(cert_types == NULL || key_fits_cert_types(c->key, cert_types));
         any_type |= fits_type[i];
         uint16_t scheme;
-        tlsio_err ignore;
-        tlsio_err_clear(&ignore);
         /* The server's list is in its order of preference (RFC 5246 §7.4.4, RFC 8446
-         * §4.2.3); tlsio_sig_choose keeps to what tlsio allows for this version (no SHA-1
-         * anywhere, no rsa_pkcs1 in TLS 1.3, curve-bound ECDSA in TLS 1.3). */
-        if (fits_type[i] && tlsio_sig_choose(c->key, hs->peer_sigalgs, hs->n_peer_sigalgs, use,
-                                             &scheme, &ignore) == 0) {
+         * §4.2.3); tlsio_choose_sig_scheme follows it, or our own list when the application
+         * set one, and keeps to what tlsio allows for this version (no SHA-1 anywhere, no
+         * rsa_pkcs1 in TLS 1.3, curve-bound ECDSA in TLS 1.3). */
+        if (fits_type[i] && tlsio_choose_sig_scheme(e, c->key, use, &scheme)) {
             hs->chain = c;
             hs->sig_scheme = scheme;
             return 0;
@@ -271,8 +269,9 @@ int tlsio_client_choose_credential(tls_engine *e, const CBS *cert_types) {
     describe_schemes(hs->peer_sigalgs, hs->n_peer_sigalgs, theirs, sizeof(theirs));
     return tlsio_err_set(&e->err, TLS_ALERT_HANDSHAKE_FAILURE,
                          "CertificateRequest.%s: the server accepts %s; our %s key%s can sign "
-                         "with none of them in TLS %s",
+                         "with none of them in TLS %s%s",
                          cert_types != NULL ? "supported_signature_algorithms"
                                             : "signature_algorithms",
-                         theirs, ours, n > 1 ? "s" : "", cert_types != NULL ? "1.2" : "1.3");
+                         theirs, ours, n > 1 ? "s" : "", cert_types != NULL ? "1.2" : "1.3",
+                         cfg->sigalgs_set ? " within our configured signature schemes" : "");
 }

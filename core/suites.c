@@ -5,6 +5,7 @@
 #include <tlsio/core.h>
 
 #include "crypto_kex.h"
+#include "crypto_sig.h"
 
 /*
  * Default preference order: TLS 1.3 first (RFC 8446 §B.4), then the TLS 1.2 ECDHE AEAD
@@ -85,5 +86,10 @@ const char *tls_version_name(uint16_t version) {
 
 const char *tls_group_name(uint16_t group) {
     const char *n = tlsio_group_name(group);
+    return n != NULL ? n : "unknown";
+}
+
+const char *tls_signature_scheme_name(uint16_t scheme) {
+    const char *n = tlsio_sig_scheme_name(scheme);
     return n != NULL ? n : "unknown";
 }

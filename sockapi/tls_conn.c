@@ -132,3 +132,8 @@ const char *tls_conn_servername(const tls *t) {
 const char *tls_conn_peer_subject(const tls *t) {
     return tls_engine_peer_subject(t->e);
 }
+
+const char *tls_conn_peer_signature_scheme(const tls *t) {
+    uint16_t s = tls_engine_peer_signature_scheme(t->e);
+    return s ? tls_signature_scheme_name(s) : NULL;
+}

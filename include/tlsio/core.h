@@ -185,6 +185,10 @@ const char *tls_engine_alpn(const tls_engine *e);
 const char *tls_engine_server_name(const tls_engine *e);
 /* The verified peer certificate's subject, one line ("CN=example.com"), or NULL. */
 const char *tls_engine_peer_subject(const tls_engine *e);
+/* The SignatureScheme (RFC 8446 §4.2.3) the peer signed with, e.g. 0x0804, once its
+ * signature verified: its CertificateVerify (TLS 1.3) or a TLS 1.2 server's
+ * ServerKeyExchange. 0 when the peer has not signed. */
+uint16_t tls_engine_peer_signature_scheme(const tls_engine *e);
 
 /* ---------------------------------------------------------------------------------------
  * Lower-level hooks. Set on a config before its first connection (TLS_E_USAGE after); they
@@ -239,6 +243,7 @@ int tls_config_set_trace(tls_config *cfg, tls_trace_fn fn, void *arg);
 const char *tls_version_name(uint16_t version);
 const char *tls_cipher_suite_name(uint16_t suite);
 const char *tls_group_name(uint16_t group);
+const char *tls_signature_scheme_name(uint16_t scheme); /* "ecdsa_secp256r1_sha256" */
 
 /* Library version string, e.g. "0.1.0". */
 const char *tlsio_version(void);

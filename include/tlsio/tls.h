@@ -81,6 +81,17 @@ int tls_config_set_groups(tls_config *cfg, const char *names);
 #define TLS_MAX_SEND_FRAGMENT 16384
 int tls_config_set_max_send_fragment(tls_config *cfg, size_t max_plaintext);
 
+/* Restrict and order the signature schemes (RFC 8446 §4.2.3 names, ':' or ',' separated) for
+ * both roles and both versions: what we offer in signature_algorithms, what we accept in the
+ * peer's CertificateVerify / ServerKeyExchange (anything else is illegal_parameter), and which
+ * we sign with (the first of this list that the peer accepts and our key can make). Valid:
+ * ecdsa_secp256r1_sha256, ecdsa_secp384r1_sha384, ed25519, rsa_pss_rsae_sha256/384/512,
+ * rsa_pkcs1_sha256/384/512 (the default, in that order). rsa_pkcs1_* serve TLS 1.2 only: TLS
+ * 1.3 never signs or accepts them in CertificateVerify. SHA-1 schemes, unknown names,
+ * duplicates and an empty list are refused. Without a call the peer's order picks the scheme
+ * we sign with. docs/tls_config.md. */
+int tls_config_set_signature_schemes(tls_config *cfg, const char *names);
+
 /* A deterministic RNG for tests and trace replays. Never use one in production. */
 int tls_config_set_rng(tls_config *cfg, tls_rng_fn fn, void *ctx);
 
@@ -181,6 +192,9 @@ const char *tls_conn_alpn(const tls *t);
 const char *tls_conn_servername(const tls *t);
 /* The peer certificate's subject, one line ("CN=example.com"), or NULL if none. */
 const char *tls_conn_peer_subject(const tls *t);
+/* The scheme the peer signed the handshake with ("rsa_pss_rsae_sha256"), or NULL if it did
+ * not sign (a client that sent no certificate; before the handshake). */
+const char *tls_conn_peer_signature_scheme(const tls *t);
 
 #ifdef __cplusplus
 }

@@ -36,6 +36,7 @@
 #include <unistd.h>
 
 #include <openssl/aead.h>
+#include <openssl/evp.h>
 #include <openssl/mem.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
@@ -82,6 +83,8 @@ typedef struct shim_opts {
     int64_t signing_prefs[MAX_INT_LIST], verify_prefs[MAX_INT_LIST];
     size_t n_signing_prefs, n_verify_prefs;
     int64_t expect_peer_sigalg;
+    int64_t expect_peer_verify_prefs[MAX_INT_LIST];
+    size_t n_expect_peer_verify_prefs;
     int verify_fail, custom_verify_callback, expect_verify_result;
     const char *expect_msg_callback;
     int peek_then_read, extra_handshake;
@@ -157,6 +160,7 @@ static const flag_def kFlags[] = {
     FL("-signing-prefs", signing_prefs, n_signing_prefs),
     FL("-verify-prefs", verify_prefs, n_verify_prefs),
     FI("-expect-peer-signature-algorithm", expect_peer_sigalg),
+    FL("-expect-peer-verify-pref", expect_peer_verify_prefs, n_expect_peer_verify_prefs),
     FB("-verify-fail", verify_fail),
     FB("-use-custom-verify-callback", custom_verify_callback),
     FB("-expect-verify-result", expect_verify_result),
@@ -307,6 +311,151 @@ static int cert_file_names_host(const char *path, const char *host) {
     return ok;
 }
 
+/* ---- signature schemes: BoringSSL's two lists onto tlsio's one ---------------------------- */
+
+/* tlsio's schemes in its default order (docs/tls_config.md). */
+static const uint16_t kTlsioSigalgs[] = {0x0403, 0x0503, 0x0807, 0x0804, 0x0805,
+                                         0x0806, 0x0401, 0x0501, 0x0601};
+#define N_TLSIO_SIGALGS (sizeof(kTlsioSigalgs) / sizeof(kTlsioSigalgs[0]))
+
+/* The key family a scheme signs with: 'r' RSA, 'e' ECDSA, 'd' Ed25519. */
+static char scheme_family(uint16_t s) {
+    if (s == 0x0807) return 'd';
+    if ((s & 0xff) == 0x03) return 'e';
+    return 'r';
+}
+
+/* The family of the -key-file key, 0 when there is none (or it is unreadable). */
+static char key_family(const char *path) {
+    if (path == NULL) return 0;
+    FILE *f = fopen(path, "r");
+    if (f == NULL) return 0;
+    EVP_PKEY *k = PEM_read_PrivateKey(f, NULL, NULL, NULL);
+    fclose(f);
+    char fam = 0;
+    if (k != NULL) {
+        int id = EVP_PKEY_id(k);
+        fam = id == EVP_PKEY_RSA ? 'r' : id == EVP_PKEY_EC ? 'e' : id == EVP_PKEY_ED25519 ? 'd' : 0;
+    }
+    EVP_PKEY_free(k);
+    return fam;
+}
+
+static int in_list(const uint16_t *l, size_t n, uint16_t v) {
+    for (size_t i = 0; i < n; i++)
+        if (l[i] == v) return 1;
+    return 0;
+}
+
+/* SHA-1 and MD5 schemes, which tlsio refuses by design (RFC 9155): rsa_pkcs1_sha1, ecdsa_sha1,
+ * the legacy dsa/sha1 and md5 code points, and BoringSSL's internal MD5+SHA-1 value. */
+static int refused_by_design(int64_t v) {
+    return v == 0x0201 || v == 0x0202 || v == 0x0203 || v == 0x0101 || v == 0x0103 || v == 0xff01;
+}
+
+/* One -signing-prefs / -verify-prefs list into tlsio values. SHA-1/MD5 schemes are dropped
+ * (tlsio never signs or accepts them, so a BoringSSL list naming them means the same minus
+ * them); any other scheme tlsio lacks (P-521, rsa_pss_pss_*, unknown) exits 89. */
+static int filter_prefs(const int64_t *in, size_t n, const char *flag, uint16_t *out,
+                        size_t *n_out) {
+    *n_out = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (refused_by_design(in[i])) continue;
+        if (in[i] < 0 || in[i] > 0xffff ||
+            !in_list(kTlsioSigalgs, N_TLSIO_SIGALGS, (uint16_t)in[i]))
+            return unimplemented("%s %lld (not a tlsio signature scheme)", flag, (long long)in[i]);
+        if (!in_list(out, *n_out, (uint16_t)in[i])) out[(*n_out)++] = (uint16_t)in[i];
+    }
+    if (n > 0 && *n_out == 0)
+        return unimplemented("%s names only SHA-1/MD5 schemes, which tlsio refuses", flag);
+    return 0;
+}
+
+/*
+ * BoringSSL has two lists: verify prefs (what it offers in signature_algorithms and accepts;
+ * default: its own list) and signing prefs (its signing order, filtered by the peer's list).
+ * tlsio has one, tls_config_set_signature_schemes, used for all three. The shim builds it:
+ *   -signing-prefs only: those schemes, then tlsio's defaults of the other key families. The
+ *     extra ones keep what we accept close to BoringSSL's default but can never be signed
+ *     with (our key is of another family). Without a key, signing prefs change nothing.
+ *   -verify-prefs only: those schemes, then tlsio's defaults of our key's family that are
+ *     not listed, so that we can still sign as BoringSSL's default signing prefs would.
+ *   both: the verify prefs, with the entries of our key's family in signing order. That is
+ *     exact only when both lists name the same schemes of that family; otherwise exit 89.
+ * Writes the names ("" for no call) and returns 0, or EXIT_UNIMPLEMENTED.
+ */
+static int sigalg_list(const shim_opts *o, char *names, size_t cap) {
+    uint16_t sp[MAX_INT_LIST], vp[MAX_INT_LIST], l[MAX_INT_LIST + N_TLSIO_SIGALGS];
+    size_t nsp, nvp, n = 0;
+    names[0] = '\0';
+    int rc = filter_prefs(o->signing_prefs, o->n_signing_prefs, "-signing-prefs", sp, &nsp);
+    if (rc == 0) rc = filter_prefs(o->verify_prefs, o->n_verify_prefs, "-verify-prefs", vp, &nvp);
+    if (rc != 0) return rc;
+    char fam = key_family(o->key_file);
+    if (nsp > 0 && nvp == 0) {
+        if (fam == 0) return 0;
+        /* A client verifies the runner's signature, made with its default RSA certificate
+         * and the runner's default schemes (common.go: rsa_pss_rsae_sha256/384,
+         * rsa_pkcs1_sha256/384). BoringSSL accepts them by default while signing only with
+         * its signing prefs; tlsio accepts a scheme of its own key's family only by also
+         * signing with it. With an RSA key and signing prefs that name none of them, the one
+         * list cannot say both. */
+        static const uint16_t runner_rsa[] = {0x0804, 0x0805, 0x0401, 0x0501};
+        int overlap = 0;
+        for (size_t i = 0; i < 4; i++)
+            overlap |= in_list(sp, nsp, runner_rsa[i]);
+        if (!o->server && fam == 'r' && !overlap)
+            return unimplemented("-signing-prefs without an RSA scheme the runner signs with, on "
+                                 "an RSA client: tlsio cannot accept the server's RSA signature "
+                                 "without also signing with that scheme");
+        for (size_t i = 0; i < nsp; i++)
+            l[n++] = sp[i];
+        for (size_t i = 0; i < N_TLSIO_SIGALGS; i++)
+            if (scheme_family(kTlsioSigalgs[i]) != fam && !in_list(l, n, kTlsioSigalgs[i]))
+                l[n++] = kTlsioSigalgs[i];
+    } else if (nvp > 0 && nsp == 0) {
+        for (size_t i = 0; i < nvp; i++)
+            l[n++] = vp[i];
+        for (size_t i = 0; fam != 0 && i < N_TLSIO_SIGALGS; i++)
+            if (scheme_family(kTlsioSigalgs[i]) == fam && !in_list(l, n, kTlsioSigalgs[i]))
+                l[n++] = kTlsioSigalgs[i];
+    } else if (nvp > 0 && nsp > 0) {
+        /* Our family's schemes: the same set in both lists, or not expressible. */
+        for (size_t i = 0; i < nvp; i++)
+            if (fam != 0 && scheme_family(vp[i]) == fam) {
+                if (!in_list(sp, nsp, vp[i]))
+                    return unimplemented("-verify-prefs accepts %s, which -signing-prefs does not "
+                                         "sign with (tlsio has one list for both)",
+                                         tls_signature_scheme_name(vp[i]));
+            }
+        for (size_t i = 0; i < nsp; i++)
+            if (fam != 0 && scheme_family(sp[i]) == fam) {
+                if (!in_list(vp, nvp, sp[i]))
+                    return unimplemented("-signing-prefs signs with %s, which -verify-prefs does "
+                                         "not accept (tlsio has one list for both)",
+                                         tls_signature_scheme_name(sp[i]));
+            }
+        /* Verify order, with the slots of our family refilled in signing order. */
+        size_t next_sp = 0;
+        for (size_t i = 0; i < nvp; i++) {
+            if (fam != 0 && scheme_family(vp[i]) == fam) {
+                while (scheme_family(sp[next_sp]) != fam)
+                    next_sp++;
+                l[n++] = sp[next_sp++];
+            } else {
+                l[n++] = vp[i];
+            }
+        }
+    } else {
+        return 0;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (i > 0) strncat(names, ":", cap - strlen(names) - 1);
+        strncat(names, tls_signature_scheme_name(l[i]), cap - strlen(names) - 1);
+    }
+    return 0;
+}
+
 /* Decisions that need no connection: which flags ask for what tlsio does not do. Returns 0 or
  * EXIT_UNIMPLEMENTED (or 1 for contradictory flags). */
 static int check_supported(const shim_opts *o) {
@@ -316,9 +465,9 @@ static int check_supported(const shim_opts *o) {
     if (o->server && (o->verify_peer || o->require_any_client_cert))
         return unimplemented("client certificate authentication on the server");
     if (o->require_any_client_cert) return unimplemented("-require-any-client-certificate");
-    if (o->n_signing_prefs > 0) return unimplemented("-signing-prefs");
-    if (o->n_verify_prefs > 0) return unimplemented("-verify-prefs");
-    if (o->expect_peer_sigalg != 0) return unimplemented("-expect-peer-signature-algorithm");
+    char sigalgs[256];
+    int rc = sigalg_list(o, sigalgs, sizeof(sigalgs));
+    if (rc != 0) return rc;
     if (o->max_version != 0 && o->max_version < TLS_VERSION_1_2)
         return unimplemented("-max-version %lld (tlsio speaks TLS 1.2 and 1.3 only)",
                              (long long)o->max_version);
@@ -375,6 +524,10 @@ typedef struct shim_hooks {
     uint8_t *peer_der; /* the peer's certificates as sent, DER back to back */
     size_t peer_der_len;
     size_t trace_len, trace_cap;
+    /* The peer's signature_algorithms as received (ClientHello on a server, CertificateRequest
+     * on a client); n_peer_sigalgs < 0 while none was seen. */
+    uint16_t peer_sigalgs[64];
+    int n_peer_sigalgs;
 } shim_hooks;
 
 /* -verify-fail: refuse the chain as BoringSSL's verify callbacks do: its legacy callback's
@@ -411,11 +564,65 @@ static void trace_append(shim_hooks *h, const char *line) {
     h->trace_len += n;
 }
 
+/* The body of extension `type` in an extension block (u16 length included), or 0. */
+static int find_ext(const uint8_t *p, size_t len, uint16_t type, const uint8_t **body,
+                    size_t *body_len) {
+    if (len < 2 || (size_t)(p[0] << 8 | p[1]) != len - 2) return 0;
+    for (size_t at = 2; at + 4 <= len;) {
+        uint16_t t = (uint16_t)(p[at] << 8 | p[at + 1]);
+        size_t n = (size_t)(p[at + 2] << 8 | p[at + 3]);
+        if (at + 4 + n > len) return 0;
+        if (t == type) {
+            *body = p + at + 4;
+            *body_len = n;
+            return 1;
+        }
+        at += 4 + n;
+    }
+    return 0;
+}
+
+/* Keeps a signature_algorithms list (u16 length + values) as the peer's verify prefs. */
+static void keep_sigalgs(shim_hooks *h, const uint8_t *p, size_t len) {
+    if (len < 2 || (size_t)(p[0] << 8 | p[1]) != len - 2) return;
+    h->n_peer_sigalgs = 0;
+    for (size_t at = 2; at + 2 <= len && h->n_peer_sigalgs < 64; at += 2)
+        h->peer_sigalgs[h->n_peer_sigalgs++] = (uint16_t)(p[at] << 8 | p[at + 1]);
+}
+
+/* -expect-peer-verify-pref: the signature_algorithms of a received ClientHello (RFC 8446
+ * §4.1.2 layout, TLS 1.2's too) or CertificateRequest (RFC 8446 §4.3.2 extension, or RFC
+ * 5246 §7.4.4's supported_signature_algorithms after certificate_types). */
+static void peer_sigalgs_from(shim_hooks *h, const tls_engine *e, const uint8_t *msg, size_t len) {
+    const uint8_t *b = NULL;
+    size_t n = 0, at = 4;
+    if (len < 4) return;
+    if (msg[0] == 1) { /* ClientHello */
+        at += 2 + 32;
+        if (at + 1 > len) return;
+        at += 1 + msg[at];
+        if (at + 2 > len) return;
+        at += 2 + (size_t)(msg[at] << 8 | msg[at + 1]);
+        if (at + 1 > len) return;
+        at += 1 + msg[at];
+        if (at <= len && find_ext(msg + at, len - at, 13, &b, &n)) keep_sigalgs(h, b, n);
+    } else if (msg[0] == 13 && tls_engine_version(e) == TLS_VERSION_1_3) {
+        if (at + 1 > len) return;
+        at += 1 + msg[at];
+        if (at <= len && find_ext(msg + at, len - at, 13, &b, &n)) keep_sigalgs(h, b, n);
+    } else if (msg[0] == 13) {
+        if (at + 1 > len) return;
+        at += 1 + msg[at];
+        if (at + 2 <= len) keep_sigalgs(h, msg + at, 2 + (size_t)(msg[at] << 8 | msg[at + 1]));
+    }
+}
+
 /* The text BoringSSL's shim builds from its message callback (test_config.cc). */
 static void shim_trace(void *arg, const tls_engine *e, int direction, uint8_t type,
                        const uint8_t *msg, size_t len) {
-    (void)e;
     shim_hooks *h = arg;
+    if (direction == TLS_TRACE_RECEIVED && type == 22) peer_sigalgs_from(h, e, msg, len);
+    if (h->o->expect_msg_callback == NULL) return;
     char line[48];
     const char *dir = direction == TLS_TRACE_SENT ? "write" : "read";
     if (type == 22 && len >= 1)
@@ -450,6 +657,18 @@ static int pem_file_is(const char *path, const uint8_t *der, size_t len) {
 
 static int check_hooks(const shim_hooks *h) {
     const shim_opts *o = h->o;
+    if (o->n_expect_peer_verify_prefs > 0) {
+        int same = h->n_peer_sigalgs == (int)o->n_expect_peer_verify_prefs;
+        for (int i = 0; same && i < h->n_peer_sigalgs; i++)
+            same = h->peer_sigalgs[i] == o->expect_peer_verify_prefs[i];
+        if (!same)
+            return shim_error("EXPECTATION_FAILED",
+                              "-expect-peer-verify-pref: the peer's signature_algorithms had %d "
+                              "entries (first 0x%04x), expected %zu (first 0x%04llx)",
+                              h->n_peer_sigalgs, h->n_peer_sigalgs > 0 ? h->peer_sigalgs[0] : 0,
+                              o->n_expect_peer_verify_prefs,
+                              (long long)o->expect_peer_verify_prefs[0]);
+    }
     if (o->expect_peer_cert_file != NULL &&
         !pem_file_is(o->expect_peer_cert_file, h->peer_der, h->peer_der_len))
         return shim_error("EXPECTATION_FAILED",
@@ -533,7 +752,8 @@ static int build_config(const shim_opts *o, tls_config *cfg, shim_hooks *hooks) 
         if (tls_config_set_ciphers(cfg, list) != 0) return config_error(cfg, "-cipher");
     }
     if (tls_config_set_peer_check(cfg, shim_peer_check, hooks) != 0 ||
-        (o->expect_msg_callback != NULL && tls_config_set_trace(cfg, shim_trace, hooks) != 0))
+        ((o->expect_msg_callback != NULL || o->n_expect_peer_verify_prefs > 0) &&
+         tls_config_set_trace(cfg, shim_trace, hooks) != 0))
         return config_error(cfg, "hooks");
     uint16_t min = TLS_VERSION_1_2, max = TLS_VERSION_1_3;
     if (o->min_version > min) min = (uint16_t)o->min_version;
@@ -542,6 +762,11 @@ static int build_config(const shim_opts *o, tls_config *cfg, shim_hooks *hooks) 
     if (o->no_tls12 && min < TLS_VERSION_1_3) min = TLS_VERSION_1_3;
     if (min > max) return shim_error("USAGE", "no protocol version is enabled");
     if (tls_config_set_versions(cfg, min, max) != 0) return config_error(cfg, "versions");
+
+    char sigalgs[256];
+    if (sigalg_list(o, sigalgs, sizeof(sigalgs)) != 0) return EXIT_UNIMPLEMENTED;
+    if (sigalgs[0] != '\0' && tls_config_set_signature_schemes(cfg, sigalgs) != 0)
+        return config_error(cfg, "-signing-prefs/-verify-prefs");
 
     if (o->n_curves > 0) {
         char names[256] = "";
@@ -804,6 +1029,13 @@ static int check_expectations(shim_conn *c) {
         return shim_error("EXPECTATION_FAILED",
                           "-expect-curve-id: negotiated %u (%s), expected %lld", g,
                           tls_group_name(g), (long long)o->expect_curve_id);
+    uint16_t sig = tls_engine_peer_signature_scheme(c->e);
+    if (o->expect_peer_sigalg != 0 && sig != o->expect_peer_sigalg)
+        return shim_error("EXPECTATION_FAILED",
+                          "-expect-peer-signature-algorithm: the peer signed with 0x%04x (%s), "
+                          "expected 0x%04llx",
+                          sig, sig ? tls_signature_scheme_name(sig) : "nothing",
+                          (long long)o->expect_peer_sigalg);
     if (o->expect_hrr && !c->hrr_seen)
         return shim_error("EXPECTATION_FAILED", "-expect-hrr: there was no HelloRetryRequest");
     if (o->expect_no_hrr && c->hrr_seen)
@@ -947,6 +1179,7 @@ int main(int argc, char **argv) {
     shim_hooks hooks;
     memset(&hooks, 0, sizeof(hooks));
     hooks.o = &o;
+    hooks.n_peer_sigalgs = -1;
     rc = build_config(&o, cfg, &hooks);
     if (rc != 0) {
         tls_config_free(cfg);

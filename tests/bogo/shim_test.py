@@ -254,8 +254,10 @@ def build_cases(shim, pki):
     for flags in (["-dtls"], ["-no-such-flag"], ["-resume-count", "1"],
                   ["-export-keying-material", "70000"],
                   srv + ["-verify-peer"], srv + ["-require-any-client-certificate"],
-                  ["-curves", "4588"], ["-max-version", "770"], ["-signing-prefs", "1027"],
-                  ["-expect-peer-signature-algorithm", "1027"], ["-on-initial-bogus-flag"],
+                  ["-curves", "4588"], ["-max-version", "770"],
+                  # ecdsa_secp521r1_sha512 is no tlsio scheme; rsa_pkcs1_sha1 alone leaves none.
+                  ["-signing-prefs", "1539"], ["-verify-prefs", "513"],
+                  ["-on-initial-bogus-flag"],
                   trust + ["-host-name", "example.com"]):
         @case("unimplemented " + " ".join(f for f in flags if not f.startswith("/")))
         def _(flags=flags):
@@ -494,6 +496,24 @@ def build_cases(shim, pki):
         r = run_shim(shim, trust + ["-curves", "29", "-expect-curve-id", "23"],
                      handshake_fails(as_server(server_ctx(cert, key), conversation())))
         expect_fail(r, r"^:EXPECTATION_FAILED: -expect-curve-id: negotiated 29")
+
+    for v in (V12, V13):
+        @case(f"client expect-peer-signature-algorithm ({v.name})")
+        def _(v=v):
+            # The P-256 certificate signs with ecdsa_secp256r1_sha256 (0x0403) in both versions
+            # when it is all the shim offers.
+            expect_ok(run_shim(shim, trust + ["-verify-prefs", "1027",
+                                              "-expect-peer-signature-algorithm", "1027"],
+                               peer=as_server(server_ctx(cert, key, max_version=v),
+                                              conversation())))
+
+    @case("client expect-peer-signature-algorithm mismatch")
+    def _():
+        r = run_shim(shim, trust + ["-verify-prefs", "1027", "-expect-peer-signature-algorithm",
+                                    "2052"],
+                     handshake_fails(as_server(server_ctx(cert, key), conversation())))
+        expect_fail(r, r"^:EXPECTATION_FAILED: -expect-peer-signature-algorithm: the peer signed "
+                       r"with 0x0403")
 
     @case("client expect-alpn mismatch")
     def _():

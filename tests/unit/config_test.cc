@@ -48,6 +48,10 @@ CfgPtr NewCfg() {
 std::vector<uint16_t> Suites(const tls_config *c) {
     return std::vector<uint16_t>(c->suites, c->suites + c->n_suites);
 }
+std::vector<uint16_t> Sigalgs(const tls_config *c) {
+    return std::vector<uint16_t>(c->sigalgs, c->sigalgs + c->n_sigalgs);
+}
+
 std::vector<uint16_t> Groups(const tls_config *c) {
     return std::vector<uint16_t>(c->groups, c->groups + c->n_groups);
 }
@@ -192,6 +196,11 @@ TEST(ConfigDefaults, AsDocumented) {
     EXPECT_EQ(
         (std::vector<uint16_t>{TLSIO_GROUP_X25519, TLSIO_GROUP_SECP256R1, TLSIO_GROUP_SECP384R1}),
         Groups(c.get()));
+    // RFC 8446 §4.2.3 values; rsa_pkcs1_* last (TLS 1.2 only).
+    EXPECT_EQ((std::vector<uint16_t>{0x0403, 0x0503, 0x0807, 0x0804, 0x0805, 0x0806, 0x0401, 0x0501,
+                                     0x0601}),
+              Sigalgs(c.get()));
+    EXPECT_EQ(0, c->sigalgs_set);
     EXPECT_EQ(0u, c->alpn_len);
     EXPECT_EQ(16384u, c->max_send_fragment);
     EXPECT_EQ(nullptr, c->trust);
@@ -439,6 +448,78 @@ TEST(ConfigGroups, RefusesWithASentenceAndChangesNothing) {
     CfgPtr c = NewCfg();
     EXPECT_EQ(TLS_E_USAGE, tls_config_set_groups(c.get(), nullptr));
     EXPECT_STREQ("group list is empty", tls_config_error(c.get()));
+}
+
+// ------------------------------------------------------------------------------------------
+// Signature schemes
+
+TEST(ConfigSignatureSchemes, KeepsTheGivenOrder) {
+    CfgPtr c = NewCfg();
+    ASSERT_EQ(0, tls_config_set_signature_schemes(c.get(), "rsa_pss_rsae_sha384,ed25519"));
+    EXPECT_EQ((std::vector<uint16_t>{0x0805, 0x0807}), Sigalgs(c.get()));
+    EXPECT_EQ(1, c->sigalgs_set);
+    ASSERT_EQ(0, tls_config_set_signature_schemes(
+                     c.get(), "rsa_pkcs1_sha512:rsa_pkcs1_sha384:rsa_pkcs1_sha256:rsa_pss_rsae_"
+                              "sha512:rsa_pss_rsae_sha384:rsa_pss_rsae_sha256:ed25519:ecdsa_"
+                              "secp384r1_sha384:ecdsa_secp256r1_sha256"));
+    EXPECT_EQ((std::vector<uint16_t>{0x0601, 0x0501, 0x0401, 0x0806, 0x0805, 0x0804, 0x0807, 0x0503,
+                                     0x0403}),
+              Sigalgs(c.get()));
+    EXPECT_STREQ("", tls_config_error(c.get()));
+}
+
+#define SIGALG_NAMES                                                                               \
+    "use: ecdsa_secp256r1_sha256, ecdsa_secp384r1_sha384, ed25519, rsa_pss_rsae_sha256, "          \
+    "rsa_pss_rsae_sha384, rsa_pss_rsae_sha512, rsa_pkcs1_sha256, rsa_pkcs1_sha384, "               \
+    "rsa_pkcs1_sha512"
+
+TEST(ConfigSignatureSchemes, RefusesWithASentenceNamingTheValidOnesAndChangesNothing) {
+    const NameCase cases[] = {
+        // RFC 9155 / RFC 8446 §4.2.3: no SHA-1 (or MD5) signatures.
+        {"rsa_pkcs1_sha1",
+         "signature scheme 'rsa_pkcs1_sha1' is refused (SHA-1: RFC 9155); " SIGALG_NAMES},
+        {"ed25519:ecdsa_sha1",
+         "signature scheme 'ecdsa_sha1' is refused (SHA-1: RFC 9155); " SIGALG_NAMES},
+        {"rsa_pkcs1_md5",
+         "signature scheme 'rsa_pkcs1_md5' is refused (SHA-1: RFC 9155); " SIGALG_NAMES},
+        // libcrypto loads no RSASSA-PSS keys; tlsio's ECDSA keys are P-256 and P-384.
+        {"rsa_pss_pss_sha256",
+         "signature scheme 'rsa_pss_pss_sha256' is refused (no PSS keys); " SIGALG_NAMES},
+        {"ecdsa_secp521r1_sha512",
+         "signature scheme 'ecdsa_secp521r1_sha512' is refused (no P-521 keys); " SIGALG_NAMES},
+        {"ed448", "signature scheme 'ed448' is unknown; " SIGALG_NAMES},
+        {"ECDSA_SECP256R1_SHA256",
+         "signature scheme 'ECDSA_SECP256R1_SHA256' is unknown; " SIGALG_NAMES},
+        {"rsa_pss_rsae_sha256_and_a_long_tail",
+         "signature scheme 'rsa_pss_rsae_sha256_an' is unknown; " SIGALG_NAMES},
+        {"ed25519:rsa_pss_rsae_sha256,ed25519", "signature scheme 'ed25519' is listed twice"},
+        {"", "signature scheme list is empty; " SIGALG_NAMES},
+        {"ed25519:", "signature scheme list 'ed25519:' has an empty name"},
+        {"ed25519,,rsa_pss_rsae_sha256",
+         "signature scheme list 'ed25519,,rsa_pss_rsae_sha256' has an empty name"},
+    };
+    for (const NameCase &nc : cases) {
+        SCOPED_TRACE(nc.input);
+        CfgPtr c = NewCfg();
+        ASSERT_EQ(0, tls_config_set_signature_schemes(c.get(), "ecdsa_secp384r1_sha384"));
+        EXPECT_EQ(TLS_E_USAGE, tls_config_set_signature_schemes(c.get(), nc.input));
+        EXPECT_STREQ(nc.msg, tls_config_error(c.get()));
+        EXPECT_EQ((std::vector<uint16_t>{0x0503}), Sigalgs(c.get()));
+    }
+    CfgPtr c = NewCfg();
+    EXPECT_EQ(TLS_E_USAGE, tls_config_set_signature_schemes(c.get(), nullptr));
+    EXPECT_STREQ("signature scheme list is empty; " SIGALG_NAMES, tls_config_error(c.get()));
+    EXPECT_EQ(0, c->sigalgs_set); // a refused call leaves the default in place
+    EXPECT_EQ(9u, c->n_sigalgs);
+    EXPECT_EQ(TLS_E_USAGE, tls_config_set_signature_schemes(nullptr, "ed25519"));
+}
+
+TEST(ConfigSignatureSchemes, NamesOfSchemes) {
+    EXPECT_STREQ("rsa_pss_rsae_sha256", tls_signature_scheme_name(0x0804));
+    EXPECT_STREQ("ecdsa_secp384r1_sha384", tls_signature_scheme_name(0x0503));
+    EXPECT_STREQ("ed25519", tls_signature_scheme_name(0x0807));
+    EXPECT_STREQ("unknown", tls_signature_scheme_name(0x2a01));
+    EXPECT_STREQ("unknown", tls_signature_scheme_name(0));
 }
 
 // ------------------------------------------------------------------------------------------
@@ -857,6 +938,7 @@ TEST(ConfigFreeze, FrozenConfigRefusesEverySetterAndKeepsItsState) {
         {"versions", [&] { return tls_config_set_versions(c.get(), 0x0304, 0x0304); }},
         {"ciphers", [&] { return tls_config_set_ciphers(c.get(), "TLS_AES_128_GCM_SHA256"); }},
         {"groups", [&] { return tls_config_set_groups(c.get(), "x25519"); }},
+        {"sigalgs", [&] { return tls_config_set_signature_schemes(c.get(), "ed25519"); }},
         {"alpn", [&] { return tls_config_set_alpn(c.get(), "http/1.1"); }},
         {"alpn bad", [&] { return tls_config_set_alpn(c.get(), ",,"); }},
         {"rng", [&] { return tls_config_set_rng(c.get(), CountingRng, &calls); }},
@@ -875,6 +957,8 @@ TEST(ConfigFreeze, FrozenConfigRefusesEverySetterAndKeepsItsState) {
     EXPECT_EQ(TLS_VERSION_1_2, c->min_version);
     EXPECT_EQ(9u, c->n_suites);
     EXPECT_EQ(3u, c->n_groups);
+    EXPECT_EQ(9u, c->n_sigalgs);
+    EXPECT_EQ(0, c->sigalgs_set);
     EXPECT_EQ("026832", Alpn(c.get()));
     EXPECT_EQ(nullptr, c->rng.fn);
     EXPECT_EQ(nullptr, c->trust);

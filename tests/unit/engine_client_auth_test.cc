@@ -258,6 +258,24 @@ TEST_F(ClientAuth, Tls12SignatureAlgorithmsPickTheChain) {
     EXPECT_EQ(0x0503, scheme);
 }
 
+// RFC 5246 §7.4.1.4.1 / §7.4.8: the same rule in TLS 1.2; the server's order would pick
+// rsa_pkcs1_sha256, ours picks rsa_pss_rsae_sha256. (ECDSA stays listed: the server's
+// certificate signs its ServerKeyExchange with it.)
+TEST_F(ClientAuth, Tls12ConfiguredListOrdersTheSchemeWeSignWith) {
+    Cert leaf = ClientLeaf(KeyType::kRsa2048);
+    AddClientChain(leaf);
+    ASSERT_EQ(0, tls_config_set_signature_schemes(
+                     cfg.client, "rsa_pss_rsae_sha256:ecdsa_secp256r1_sha256:rsa_pkcs1_sha256"));
+    Run12 r;
+    Handshake12(CertificateRequest12({kRsaSign, kEcdsaSign}, {0x0401, 0x0403, 0x0804}), &r);
+    ASSERT_FALSE(tls_engine_status(client) & TLS_ST_FAILED) << tls_engine_error(client);
+    ASSERT_EQ(3u, r.flight.size());
+    uint16_t scheme = 0;
+    EXPECT_TRUE(Verifies(r.flight[2], leaf, Cat({r.seen, r.flight[0], r.flight[1]}), &scheme));
+    EXPECT_EQ(0x0804, scheme);
+    EXPECT_EQ(0x0403, tls_engine_peer_signature_scheme(client)); // the server's SKE
+}
+
 // RFC 5246 §7.4.6: no certificate configured -> an empty Certificate, no CertificateVerify.
 TEST_F(ClientAuth, Tls12NoCertificateConfiguredSendsAnEmptyCertificate) {
     Run12 r;
@@ -391,6 +409,29 @@ TEST_F(ClientAuth13, EcdsaSha1IsNoScheme) {
     EXPECT_TRUE(FailedWith(client, TLS_ALERT_HANDSHAKE_FAILURE, TLS_ERRCAT_PROTOCOL,
                            "the server accepts 0x2a01, ecdsa_sha1, 0xff01; our ECDSA P-256 key "
                            "can sign with none of them in TLS 1.3"));
+}
+
+// RFC 8446 §4.2.3 leaves the choice among the server's schemes to the signer: with
+// tls_config_set_signature_schemes the client signs with the first of its own list that the
+// server accepts (without it, the server's order decides: FittingSchemeIsChosen).
+TEST_F(ClientAuth13, ConfiguredListOrdersTheSchemeWeSignWith) {
+    AddClientChain(ClientLeaf(KeyType::kRsa2048));
+    ASSERT_EQ(0, tls_config_set_signature_schemes(
+                     cfg.client, "rsa_pkcs1_sha256:rsa_pss_rsae_sha512:rsa_pss_rsae_sha256"));
+    // rsa_pkcs1_sha256 is no TLS 1.3 CertificateVerify scheme; rsa_pss_rsae_sha512 is next.
+    ASSERT_EQ(0, Dispatch({0x0804, 0x0401, 0x0806})) << tls_engine_error(client);
+    EXPECT_EQ(0x0806, client->hs->sig_scheme);
+}
+
+TEST_F(ClientAuth13, ConfiguredListLimitsTheSchemesWeSignWith) {
+    AddClientChain(ClientLeaf(KeyType::kRsa2048));
+    ASSERT_EQ(0, tls_config_set_signature_schemes(cfg.client, "rsa_pss_rsae_sha384:ed25519"));
+    EXPECT_EQ(TLS_ALERT_HANDSHAKE_FAILURE, Dispatch({0x0804, 0x0806}));
+    EXPECT_TRUE(FailedWith(client, TLS_ALERT_HANDSHAKE_FAILURE, TLS_ERRCAT_PROTOCOL,
+                           "CertificateRequest.signature_algorithms: the server accepts "
+                           "rsa_pss_rsae_sha256, rsa_pss_rsae_sha512; our RSA-2048 key can sign "
+                           "with none of them in TLS 1.3 within our configured signature "
+                           "schemes"));
 }
 
 // RFC 8446 §4.4.2.3: with no certificate configured the answer is an empty Certificate.

@@ -227,6 +227,7 @@ TEST_F(SockapiTest, BlockingHandshakeDataCloseAndGetters) {
     EXPECT_EQ(nullptr, tls_conn_group(c.get()));
     EXPECT_EQ(nullptr, tls_conn_alpn(c.get()));
     EXPECT_EQ(nullptr, tls_conn_peer_subject(c.get()));
+    EXPECT_EQ(nullptr, tls_conn_peer_signature_scheme(c.get()));
 
     ASSERT_EQ(0, tls_handshake(c.get())) << tls_error_msg(c.get());
     EXPECT_STREQ("TLSv1.3", tls_conn_version(c.get()));
@@ -235,6 +236,7 @@ TEST_F(SockapiTest, BlockingHandshakeDataCloseAndGetters) {
     EXPECT_STREQ("h2", tls_conn_alpn(c.get()));
     EXPECT_STREQ("localhost", tls_conn_servername(c.get()));
     EXPECT_STREQ("CN=localhost", tls_conn_peer_subject(c.get()));
+    EXPECT_STREQ("ecdsa_secp256r1_sha256", tls_conn_peer_signature_scheme(c.get()));
     EXPECT_EQ(0, tls_error_code(c.get()));
     EXPECT_EQ(TLS_ERRCAT_NONE, tls_error_category(c.get()));
     // A second tls_handshake after completion is a no-op.
@@ -262,6 +264,11 @@ TEST_F(SockapiTest, GettersReportTheRestrictedSuiteGroupAndAlpn) {
     CfgPtr ccfg = ClientCfg(nullptr, "http/1.1");
     ASSERT_EQ(0, tls_config_set_ciphers(ccfg.get(), "TLS_CHACHA20_POLY1305_SHA256"));
     ASSERT_EQ(0, tls_config_set_groups(ccfg.get(), "secp256r1"));
+    // The server's key is ECDSA P-256; TLS 1.3 binds the curve (RFC 8446 §4.2.3), so of this
+    // list only ecdsa_secp256r1_sha256 can serve.
+    ASSERT_EQ(0, tls_config_set_signature_schemes(ccfg.get(), "rsa_pss_rsae_sha256,"
+                                                              "ecdsa_secp384r1_sha384,"
+                                                              "ecdsa_secp256r1_sha256"));
     TlsPtr c = Wrap(nullptr), s = Wrap(nullptr);
     Connected(c, s, ccfg.get(), scfg.get());
     if (HasFatalFailure()) return;
@@ -274,6 +281,8 @@ TEST_F(SockapiTest, GettersReportTheRestrictedSuiteGroupAndAlpn) {
     }
     EXPECT_STREQ("CN=localhost", tls_conn_peer_subject(c.get()));
     EXPECT_EQ(nullptr, tls_conn_peer_subject(s.get()));
+    EXPECT_STREQ("ecdsa_secp256r1_sha256", tls_conn_peer_signature_scheme(c.get()));
+    EXPECT_EQ(nullptr, tls_conn_peer_signature_scheme(s.get())); // the client did not sign
 }
 
 TEST_F(SockapiTest, NoAlpnConfiguredMeansNoneNegotiated) {
