@@ -83,6 +83,9 @@ struct tls_engine {
     char *alpn;               /* negotiated protocol (heap), NULL if none */
     char *peer_subject;       /* the verified peer leaf's subject (heap), NULL if none */
 
+    /* The verified peer chain's details for tls_engine_peer_* (hs_peer.c), NULL if none. */
+    struct tlsio_peer_cert *peer_cert;
+
     tlsio_err err;
     int64_t now;
     int have_now;
