@@ -12,6 +12,10 @@
 #include "../core/config.h"
 #include "sock.h"
 
+#ifndef MSG_NOSIGNAL
+#define MSG_NOSIGNAL 0
+#endif
+
 void tlsio_sock_set_why(tls_error *why, int code, int category, const char *fmt, ...) {
     if (why == NULL) return;
     why->code = code;
@@ -40,9 +44,11 @@ tls *tlsio_sock_new(tls_config *cfg, int fd, const char *servername, int server,
     tls *t = calloc(1, sizeof(*t));
     if (t == NULL) {
         tlsio_sock_set_why(why, TLS_E_NOMEM, TLS_ERRCAT_INTERNAL, "out of memory");
+        errno = ENOMEM;
         return NULL;
     }
     t->fd = fd;
+    t->is_server = server;
     t->e = server ? tls_engine_new_server(cfg) : tls_engine_new_client(cfg, servername);
     if (t->e == NULL) {
         tlsio_sock_set_why(why, TLS_E_USAGE, TLS_ERRCAT_USAGE,
@@ -72,6 +78,17 @@ tls *tls_server_fd(tls_config *cfg, int fd, tls_error *why) {
 
 void tls_free(tls *t) {
     if (t == NULL) return;
+    if (t->hold_flight && t->fd >= 0) {
+        /* A Finished still held for the first write: the server should see the handshake
+         * complete. One try that never blocks; the socket is closed right after anyway. */
+        size_t n = 0;
+        const uint8_t *p = tls_engine_send_buf(t->e, &n);
+#ifdef MSG_DONTWAIT
+        if (n > 0) (void)send(t->fd, p, n, MSG_NOSIGNAL | MSG_DONTWAIT);
+#else
+        (void)p;
+#endif
+    }
     tls_engine_free(t->e);
     if (t->fd >= 0) close(t->fd);
     free(t);
@@ -79,56 +96,129 @@ void tls_free(tls *t) {
 
 int tls_export_keying_material(tls *t, const char *label, const void *context, size_t context_len,
                                void *out, size_t out_len) {
-    if (label == NULL || tls_engine_export_keying_material(t->e, label, strlen(label), context,
-                                                           context_len, out, out_len) != 0) {
+    if (t == NULL) {
         errno = EINVAL;
         return -1;
     }
+    if (label == NULL || out == NULL)
+        return tlsio_sock_misuse(t, "tls_export_keying_material: a label and an output buffer "
+                                    "are required");
+    if (tls_engine_export_keying_material(t->e, label, strlen(label), context, context_len, out,
+                                          out_len) != 0)
+        return tlsio_sock_misuse(
+            t,
+            "tls_export_keying_material: refused (the handshake is not "
+            "complete, the label '%s' is reserved, or the length is too large)",
+            label);
     return 0;
 }
 
 int tls_fd(const tls *t) {
+    if (t == NULL) {
+        errno = EINVAL;
+        return -1;
+    }
     return t->fd;
 }
 
+/* The error the getters report: the connection's first failure, else the last refused call,
+ * else the engine's (none yet: code 0, ""). */
+static const tls_error *reported(const tls *t) {
+    if (t->fail.code != 0) return &t->fail;
+    if (t->sock_errno == 0 && tls_engine_error_code(t->e) == 0 && t->misuse.code != 0)
+        return &t->misuse;
+    return NULL;
+}
+
 const char *tls_error_msg(const tls *t) {
+    if (t == NULL) return "no connection (NULL)";
+    const tls_error *r = reported(t);
+    if (r != NULL) return r->msg;
     if (t->sock_errno != 0 && tls_engine_error_code(t->e) == 0) return strerror(t->sock_errno);
     return tls_engine_error(t->e);
 }
 
 int tls_error_code(const tls *t) {
+    if (t == NULL) return TLS_E_USAGE;
+    const tls_error *r = reported(t);
+    if (r != NULL) return r->code;
     int code = tls_engine_error_code(t->e);
     return code != 0 || t->sock_errno == 0 ? code : -t->sock_errno;
 }
 
 int tls_error_category(const tls *t) {
+    if (t == NULL) return TLS_ERRCAT_USAGE;
+    const tls_error *r = reported(t);
+    if (r != NULL) return r->category;
     int cat = tls_engine_error_category(t->e);
     return cat != 0 || t->sock_errno == 0 ? cat : TLS_ERRCAT_TRANSPORT;
 }
 
+#define NULL_CONN(ret)                                                                             \
+    do {                                                                                           \
+        if (t == NULL) {                                                                           \
+            errno = EINVAL;                                                                        \
+            return ret;                                                                            \
+        }                                                                                          \
+    } while (0)
+
 const char *tls_conn_version(const tls *t) {
+    NULL_CONN(NULL);
     uint16_t v = tls_engine_version(t->e);
     return v ? tls_version_name(v) : NULL;
 }
 
 const char *tls_conn_cipher(const tls *t) {
+    NULL_CONN(NULL);
     uint16_t s = tls_engine_cipher_suite(t->e);
     return s ? tls_cipher_suite_name(s) : NULL;
 }
 
 const char *tls_conn_group(const tls *t) {
+    NULL_CONN(NULL);
     uint16_t g = tls_engine_group(t->e);
     return g ? tls_group_name(g) : NULL;
 }
 
 const char *tls_conn_alpn(const tls *t) {
+    NULL_CONN(NULL);
     return tls_engine_alpn(t->e);
 }
 
 const char *tls_conn_servername(const tls *t) {
+    NULL_CONN(NULL);
     return tls_engine_server_name(t->e);
 }
 
 const char *tls_conn_peer_subject(const tls *t) {
+    NULL_CONN(NULL);
     return tls_engine_peer_subject(t->e);
+}
+
+const char *tls_conn_peer_issuer(const tls *t) {
+    NULL_CONN(NULL);
+    return tls_engine_peer_issuer(t->e);
+}
+
+time_t tls_conn_peer_notbefore(const tls *t) {
+    NULL_CONN((time_t)-1);
+    int64_t nb = 0;
+    return tls_engine_peer_validity(t->e, &nb, NULL) == 0 ? (time_t)nb : (time_t)-1;
+}
+
+time_t tls_conn_peer_notafter(const tls *t) {
+    NULL_CONN((time_t)-1);
+    int64_t na = 0;
+    return tls_engine_peer_validity(t->e, NULL, &na) == 0 ? (time_t)na : (time_t)-1;
+}
+
+const char *tls_conn_peer_hash(const tls *t) {
+    NULL_CONN(NULL);
+    return t->peer_hash[0] ? t->peer_hash : NULL;
+}
+
+const uint8_t *tls_conn_peer_chain(const tls *t, size_t i, size_t *len) {
+    if (len != NULL) *len = 0;
+    NULL_CONN(NULL);
+    return tls_engine_peer_chain(t->e, i, len);
 }

@@ -1,7 +1,11 @@
 /* The socket facade's I/O: the engine's buffers moved to and from a socket, POSIX-style. */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/types.h>
@@ -17,12 +21,34 @@
 #define WRITE_HIGH_WATER (64 * 1024)
 
 int tlsio_sock_fail(tls *t) {
-    if (t->sock_errno != 0) {
-        errno = t->sock_errno;
-    } else {
+    if (t->fail.code == 0) {
         int code = tls_engine_error_code(t->e);
-        errno = code == TLS_E_TRUNCATED ? ECONNRESET : code == TLS_E_USAGE ? EINVAL : EPROTO;
+        if (t->sock_errno != 0 && code == 0) {
+            t->fail_errno = t->sock_errno;
+            tlsio_sock_set_why(&t->fail, -t->sock_errno, TLS_ERRCAT_TRANSPORT, "%s",
+                               strerror(t->sock_errno));
+        } else {
+            t->fail_errno = t->sock_errno != 0        ? t->sock_errno
+                            : code == TLS_E_TRUNCATED ? ECONNRESET
+                            : code == TLS_E_USAGE     ? EINVAL
+                                                      : EPROTO;
+            tlsio_sock_set_why(&t->fail, code != 0 ? code : TLS_E_INTERNAL,
+                               code != 0 ? tls_engine_error_category(t->e) : TLS_ERRCAT_INTERNAL,
+                               "%s", code != 0 ? tls_engine_error(t->e) : "the connection failed");
+        }
     }
+    errno = t->fail_errno;
+    return -1;
+}
+
+int tlsio_sock_misuse(tls *t, const char *fmt, ...) {
+    t->misuse.code = TLS_E_USAGE;
+    t->misuse.category = TLS_ERRCAT_USAGE;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(t->misuse.msg, sizeof(t->misuse.msg), fmt, ap);
+    va_end(ap);
+    errno = EINVAL;
     return -1;
 }
 
@@ -30,12 +56,15 @@ int tlsio_sock_flush(tls *t) {
     for (;;) {
         size_t n = 0;
         const uint8_t *p = tls_engine_send_buf(t->e, &n);
-        if (n == 0) return 0;
+        if (n == 0) {
+            t->hold_flight = 0;
+            return 0;
+        }
         ssize_t k = send(t->fd, p, n, MSG_NOSIGNAL);
         if (k < 0) {
             if (errno == EINTR) continue;
             if (errno == EAGAIN || errno == EWOULDBLOCK) {
-                t->events = POLLOUT;
+                t->want = POLLOUT;
                 errno = EAGAIN;
                 return -1;
             }
@@ -56,7 +85,7 @@ int tlsio_sock_fill(tls *t) {
     } while (k < 0 && errno == EINTR);
     if (k < 0) {
         if (errno == EAGAIN || errno == EWOULDBLOCK) {
-            t->events = POLLIN;
+            t->want = POLLIN;
             tls_engine_trim(t->e); /* idle: give back the buffers until data comes */
             errno = EAGAIN;
             return -1;
@@ -80,17 +109,63 @@ static int flush_then_fail(tls *t) {
     return tlsio_sock_fail(t);
 }
 
-int tls_handshake(tls *t) {
-    t->events = 0; /* what to wait for is decided afresh by this call */
+/* A call on a connection that already failed: the first failure again, without touching the
+ * socket except to retry an alert the socket could not take yet. */
+static int failed_already(tls *t) {
+    if (t->fail.code == 0) return 0;
+    if (t->sock_errno == 0) flush_then_fail(t);
+    errno = t->fail_errno;
+    return 1;
+}
+
+/* 1 if fd is a TCP socket with Nagle's algorithm on (TCP_NODELAY clear). */
+static int nagle_on(int fd) {
+    int nodelay = 1;
+    socklen_t len = sizeof(nodelay);
+    if (getsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &nodelay, &len) != 0) return 0; /* not TCP */
+    return nodelay == 0;
+}
+
+/* "SHA256:" and the peer leaf's fingerprint in lower-case hex, once verified. */
+static void note_peer_hash(tls *t) {
+    const uint8_t *h = tls_engine_peer_cert_sha256(t->e);
+    if (h == NULL || t->peer_hash[0]) return;
+    static const char hex[] = "0123456789abcdef";
+    memcpy(t->peer_hash, "SHA256:", 7);
+    for (size_t i = 0; i < 32; i++) {
+        t->peer_hash[7 + 2 * i] = hex[h[i] >> 4];
+        t->peer_hash[8 + 2 * i] = hex[h[i] & 15];
+    }
+    t->peer_hash[7 + 64] = '\0';
+}
+
+/* The handshake loop. A client that completes the handshake in this call over a TCP socket
+ * with Nagle on keeps its final flight (Finished) queued: sent alone, it would make the
+ * first request wait for the server's delayed ACK (~40 ms). The first tls_write sends both in
+ * one segment; tls_read, tls_handshake, tls_close and tls_free send it too, and tls_events
+ * says POLLOUT while it waits. */
+static int run_handshake(tls *t) {
+    int was_connected = (tls_engine_status(t->e) & TLS_ST_CONNECTED) != 0;
     for (;;) {
         unsigned st = tls_engine_status(t->e);
         if (st & TLS_ST_FAILED) return flush_then_fail(t);
+        if ((st & TLS_ST_CONNECTED) && !was_connected && (st & TLS_ST_HAS_SEND) &&
+            !(st & TLS_ST_CLOSED) && !t->is_server && nagle_on(t->fd)) {
+            note_peer_hash(t);
+            t->hold_flight = 1;
+            return 0;
+        }
         if (tlsio_sock_flush(t) != 0) return t->sock_errno ? tlsio_sock_fail(t) : -1;
         if (st & TLS_ST_CONNECTED) {
-            t->events = 0;
+            note_peer_hash(t);
             return 0;
         }
         if (!(st & TLS_ST_WANT_RECV)) {
+            /* The engine wants nothing and is not done: it stopped short (an invariant). */
+            t->sock_errno = 0;
+            tlsio_sock_set_why(&t->fail, TLS_E_INTERNAL, TLS_ERRCAT_INTERNAL,
+                               "the handshake stopped without finishing or failing");
+            t->fail_errno = EPROTO;
             errno = EPROTO;
             return -1;
         }
@@ -98,15 +173,27 @@ int tls_handshake(tls *t) {
     }
 }
 
+int tls_handshake(tls *t) {
+    if (t == NULL) {
+        errno = EINVAL;
+        return -1;
+    }
+    t->want = 0;
+    t->hs_events = 0;
+    if (failed_already(t)) return -1;
+    int rc = run_handshake(t);
+    if (rc != 0 && errno == EAGAIN) t->hs_events = t->want;
+    return rc;
+}
+
 /* Runs the handshake if it has not completed; once connected, queued output no longer
  * stands in the way of reading. */
 static int ensure_connected(tls *t) {
     if (tls_engine_status(t->e) & TLS_ST_CONNECTED) return 0;
-    return tls_handshake(t);
+    return run_handshake(t);
 }
 
-ssize_t tls_read(tls *t, void *buf, size_t len) {
-    t->events = 0;
+static ssize_t do_read(tls *t, void *buf, size_t len) {
     if (ensure_connected(t) != 0) return -1;
     for (;;) {
         size_t n = 0;
@@ -119,13 +206,30 @@ ssize_t tls_read(tls *t, void *buf, size_t len) {
         }
         unsigned st = tls_engine_status(t->e);
         if (st & TLS_ST_FAILED) return flush_then_fail(t);
-        if (st & TLS_ST_PEER_CLOSED) return 0;
-        /* Answers to post-handshake messages (a TLS 1.2 no_renegotiation warning) go out as
-         * soon as they can; a full socket does not stop reading. A KeyUpdate's answer waits
-         * for the next tls_write (RFC 8446 §4.6.3). */
+        if (st & TLS_ST_PEER_CLOSED) {
+            (void)tlsio_sock_flush(t); /* a held Finished still goes out */
+            return 0;
+        }
+        /* Answers to post-handshake messages (a TLS 1.2 no_renegotiation warning) and a held
+         * Finished go out as soon as they can; a full socket does not stop reading. A
+         * KeyUpdate's answer waits for the next tls_write (RFC 8446 §4.6.3). */
         if (tlsio_sock_flush(t) != 0 && t->sock_errno) return tlsio_sock_fail(t);
         if (tlsio_sock_fill(t) != 0) return t->sock_errno ? tlsio_sock_fail(t) : -1;
     }
+}
+
+ssize_t tls_read(tls *t, void *buf, size_t len) {
+    if (t == NULL) {
+        errno = EINVAL;
+        return -1;
+    }
+    t->want = 0;
+    t->rd_events = 0;
+    if (failed_already(t)) return -1;
+    if (buf == NULL && len > 0) return tlsio_sock_misuse(t, "tls_read: the buffer is NULL");
+    ssize_t n = do_read(t, buf, len);
+    if (n < 0 && errno == EAGAIN) t->rd_events = t->want;
+    return n;
 }
 
 /* Seals as much of buf as fits below the high-water mark of queued output. */
@@ -143,23 +247,22 @@ static int seal_some(tls *t, const uint8_t *in, size_t len, size_t *done) {
     }
 }
 
-ssize_t tls_write(tls *t, const void *buf, size_t len) {
-    if (t->closed) {
-        errno = EINVAL;
-        return -1;
-    }
-    t->events = 0;
+static ssize_t do_write(tls *t, const void *buf, size_t len) {
     if (ensure_connected(t) != 0) return -1;
     size_t done = 0;
+    /* A held handshake flight is not flushed alone: the data is sealed behind it first, so
+     * both leave in one send(). */
+    int skip_flush = t->hold_flight && len > 0;
     /* Like send(): a blocking socket takes everything (flush blocks between batches); a
      * nonblocking one takes what fits and then says EAGAIN. Committed bytes count as written
      * even if the socket takes them later: tls_events() then asks for POLLOUT and the next
      * call (or tls_read/tls_close) flushes them first. */
     for (;;) {
-        if (tlsio_sock_flush(t) != 0) {
+        if (!skip_flush && tlsio_sock_flush(t) != 0) {
             if (t->sock_errno) return done ? (ssize_t)done : tlsio_sock_fail(t);
             break; /* EAGAIN */
         }
+        skip_flush = 0;
         if (done == len) break;
         if (seal_some(t, buf, len, &done) != 0) return done ? (ssize_t)done : flush_then_fail(t);
     }
@@ -170,25 +273,64 @@ ssize_t tls_write(tls *t, const void *buf, size_t len) {
     return (ssize_t)done;
 }
 
+ssize_t tls_write(tls *t, const void *buf, size_t len) {
+    if (t == NULL) {
+        errno = EINVAL;
+        return -1;
+    }
+    t->want = 0;
+    t->wr_events = 0;
+    if (failed_already(t)) return -1;
+    if (t->closed)
+        return tlsio_sock_misuse(t, "tls_write after tls_close: the connection sends no more "
+                                    "data (close_notify was sent)");
+    if (buf == NULL && len > 0) return tlsio_sock_misuse(t, "tls_write: the buffer is NULL");
+    ssize_t n = do_write(t, buf, len);
+    if (n < 0 && errno == EAGAIN) t->wr_events = t->want;
+    return n;
+}
+
 int tls_close(tls *t) {
+    if (t == NULL) {
+        errno = EINVAL;
+        return -1;
+    }
+    t->want = 0;
+    t->hs_events = 0;
+    if (failed_already(t)) return -1;
     if (!t->closed) {
         t->closed = 1;
         unsigned st = tls_engine_status(t->e);
-        if (!(st & TLS_ST_FAILED) && tls_engine_close(t->e) != 0) return tlsio_sock_fail(t);
+        if (st & TLS_ST_FAILED) return flush_then_fail(t);
+        if (tls_engine_close(t->e) != 0) return flush_then_fail(t);
     }
-    if (tlsio_sock_flush(t) != 0) return t->sock_errno ? tlsio_sock_fail(t) : -1;
+    if (tlsio_sock_flush(t) != 0) {
+        if (t->sock_errno) return tlsio_sock_fail(t);
+        t->hs_events = t->want;
+        return -1;
+    }
     return 0;
 }
 
 int tls_events(const tls *t) {
+    if (t == NULL) {
+        errno = EINVAL;
+        return 0;
+    }
     unsigned st = tls_engine_status(t->e);
-    int ev = t->events;
+    if (t->fail.code != 0 || (st & TLS_ST_FAILED))
+        return (st & TLS_ST_HAS_SEND) && t->sock_errno == 0 ? POLLOUT : 0;
+    int ev = t->rd_events | t->wr_events | t->hs_events;
     if (st & TLS_ST_HAS_SEND) ev |= POLLOUT;
     if (ev == 0 && (st & TLS_ST_WANT_RECV)) ev = POLLIN;
     return ev;
 }
 
 size_t tls_pending(const tls *t) {
+    if (t == NULL) {
+        errno = EINVAL;
+        return 0;
+    }
     size_t n = 0;
     (void)tls_engine_read_buf(t->e, &n);
     return n;
