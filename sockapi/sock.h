@@ -15,7 +15,8 @@ struct tls {
     int sock_errno; /* a socket error that ended the connection, 0 if none */
     int is_server;
     int closed;       /* tls_close called */
-    int hold_flight;  /* client: the final handshake flight waits for the first tls_write */
+    int hold_flight;  /* client: the final handshake flight waits for this tls_write's data */
+    int push_write;   /* client, Nagle socket: the first tls_write goes out past Nagle */
     int fail_errno;   /* errno of the first failure (with fail.code != 0) */
     tls_error fail;   /* the first failure: it stays for the life of the connection */
     tls_error misuse; /* the last call refused for misuse (the connection itself is fine) */

@@ -12,10 +12,6 @@
 #include "../core/config.h"
 #include "sock.h"
 
-#ifndef MSG_NOSIGNAL
-#define MSG_NOSIGNAL 0
-#endif
-
 void tlsio_sock_set_why(tls_error *why, int code, int category, const char *fmt, ...) {
     if (why == NULL) return;
     why->code = code;
@@ -78,17 +74,6 @@ tls *tls_server_fd(tls_config *cfg, int fd, tls_error *why) {
 
 void tls_free(tls *t) {
     if (t == NULL) return;
-    if (t->hold_flight && t->fd >= 0) {
-        /* A Finished still held for the first write: the server should see the handshake
-         * complete. One try that never blocks; the socket is closed right after anyway. */
-        size_t n = 0;
-        const uint8_t *p = tls_engine_send_buf(t->e, &n);
-#ifdef MSG_DONTWAIT
-        if (n > 0) (void)send(t->fd, p, n, MSG_NOSIGNAL | MSG_DONTWAIT);
-#else
-        (void)p;
-#endif
-    }
     tls_engine_free(t->e);
     if (t->fd >= 0) close(t->fd);
     free(t);

@@ -126,6 +126,10 @@ static int nagle_on(int fd) {
     return nodelay == 0;
 }
 
+static void set_nodelay(int fd, int on) {
+    (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
+}
+
 /* "SHA256:" and the peer leaf's fingerprint in lower-case hex, once verified. */
 static void note_peer_hash(tls *t) {
     const uint8_t *h = tls_engine_peer_cert_sha256(t->e);
@@ -139,21 +143,27 @@ static void note_peer_hash(tls *t) {
     t->peer_hash[7 + 64] = '\0';
 }
 
-/* The handshake loop. A client that completes the handshake in this call over a TCP socket
- * with Nagle on keeps its final flight (Finished) queued: sent alone, it would make the
- * first request wait for the server's delayed ACK (~40 ms). The first tls_write sends both in
- * one segment; tls_read, tls_handshake, tls_close and tls_free send it too, and tls_events
- * says POLLOUT while it waits. */
-static int run_handshake(tls *t) {
+/* The handshake loop. A client whose handshake completes with its final flight (Finished)
+ * still to send, over a TCP socket with Nagle on, must not let the first request queue
+ * behind that unacknowledged flight until the server's delayed ACK (~40 ms). When the
+ * handshake runs inside tls_write (may_hold), the flight stays queued and the data is sealed
+ * behind it: one send, one segment. Otherwise the flight goes out now (nothing waits for a
+ * later call: a pooled connection that idles after tls_handshake is complete on both ends)
+ * and the first tls_write is sent with TCP_NODELAY set for its duration. */
+static int run_handshake(tls *t, int may_hold) {
     int was_connected = (tls_engine_status(t->e) & TLS_ST_CONNECTED) != 0;
     for (;;) {
         unsigned st = tls_engine_status(t->e);
         if (st & TLS_ST_FAILED) return flush_then_fail(t);
         if ((st & TLS_ST_CONNECTED) && !was_connected && (st & TLS_ST_HAS_SEND) &&
             !(st & TLS_ST_CLOSED) && !t->is_server && nagle_on(t->fd)) {
-            note_peer_hash(t);
-            t->hold_flight = 1;
-            return 0;
+            was_connected = 1; /* decided once */
+            if (may_hold) {
+                note_peer_hash(t);
+                t->hold_flight = 1;
+                return 0;
+            }
+            t->push_write = 1;
         }
         if (tlsio_sock_flush(t) != 0) return t->sock_errno ? tlsio_sock_fail(t) : -1;
         if (st & TLS_ST_CONNECTED) {
@@ -181,20 +191,20 @@ int tls_handshake(tls *t) {
     t->want = 0;
     t->hs_events = 0;
     if (failed_already(t)) return -1;
-    int rc = run_handshake(t);
+    int rc = run_handshake(t, 0);
     if (rc != 0 && errno == EAGAIN) t->hs_events = t->want;
     return rc;
 }
 
 /* Runs the handshake if it has not completed; once connected, queued output no longer
  * stands in the way of reading. */
-static int ensure_connected(tls *t) {
+static int ensure_connected(tls *t, int may_hold) {
     if (tls_engine_status(t->e) & TLS_ST_CONNECTED) return 0;
-    return run_handshake(t);
+    return run_handshake(t, may_hold);
 }
 
 static ssize_t do_read(tls *t, void *buf, size_t len) {
-    if (ensure_connected(t) != 0) return -1;
+    if (ensure_connected(t, 0) != 0) return -1;
     for (;;) {
         size_t n = 0;
         const uint8_t *p = tls_engine_read_buf(t->e, &n);
@@ -206,13 +216,10 @@ static ssize_t do_read(tls *t, void *buf, size_t len) {
         }
         unsigned st = tls_engine_status(t->e);
         if (st & TLS_ST_FAILED) return flush_then_fail(t);
-        if (st & TLS_ST_PEER_CLOSED) {
-            (void)tlsio_sock_flush(t); /* a held Finished still goes out */
-            return 0;
-        }
-        /* Answers to post-handshake messages (a TLS 1.2 no_renegotiation warning) and a held
-         * Finished go out as soon as they can; a full socket does not stop reading. A
-         * KeyUpdate's answer waits for the next tls_write (RFC 8446 §4.6.3). */
+        if (st & TLS_ST_PEER_CLOSED) return 0;
+        /* Answers to post-handshake messages (a TLS 1.2 no_renegotiation warning) go out as
+         * soon as they can; a full socket does not stop reading. A KeyUpdate's answer waits
+         * for the next tls_write (RFC 8446 §4.6.3). */
         if (tlsio_sock_flush(t) != 0 && t->sock_errno) return tlsio_sock_fail(t);
         if (tlsio_sock_fill(t) != 0) return t->sock_errno ? tlsio_sock_fail(t) : -1;
     }
@@ -248,11 +255,12 @@ static int seal_some(tls *t, const uint8_t *in, size_t len, size_t *done) {
 }
 
 static ssize_t do_write(tls *t, const void *buf, size_t len) {
-    if (ensure_connected(t) != 0) return -1;
+    if (ensure_connected(t, 1) != 0) return -1;
     size_t done = 0;
-    /* A held handshake flight is not flushed alone: the data is sealed behind it first, so
-     * both leave in one send(). */
+    /* A handshake flight held by this call is not flushed alone: the data is sealed behind it
+     * first, so both leave in one send(). */
     int skip_flush = t->hold_flight && len > 0;
+    t->hold_flight = 0;
     /* Like send(): a blocking socket takes everything (flush blocks between batches); a
      * nonblocking one takes what fits and then says EAGAIN. Committed bytes count as written
      * even if the socket takes them later: tls_events() then asks for POLLOUT and the next
@@ -285,7 +293,18 @@ ssize_t tls_write(tls *t, const void *buf, size_t len) {
         return tlsio_sock_misuse(t, "tls_write after tls_close: the connection sends no more "
                                     "data (close_notify was sent)");
     if (buf == NULL && len > 0) return tlsio_sock_misuse(t, "tls_write: the buffer is NULL");
+    /* The first write after a handshake whose Finished went out alone on a Nagle socket:
+     * sent at once, not held until the server acknowledges the Finished. The socket's own
+     * setting is restored afterwards. */
+    int push = t->push_write && len > 0 && nagle_on(t->fd);
+    if (len > 0) t->push_write = 0;
+    if (push) set_nodelay(t->fd, 1);
     ssize_t n = do_write(t, buf, len);
+    if (push) {
+        int saved = errno;
+        set_nodelay(t->fd, 0);
+        errno = saved;
+    }
     if (n < 0 && errno == EAGAIN) t->wr_events = t->want;
     return n;
 }

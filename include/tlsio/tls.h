@@ -151,12 +151,11 @@ tls *tls_server_fd(tls_config *cfg, int fd, tls_error *why);
 
 /* Runs the handshake now: 0 when done, -1 with errno (EAGAIN: call again when
  * tls_events(t) is ready). tls_read and tls_write run it implicitly.
- * A client whose TCP socket has Nagle on (TCP_NODELAY clear: a socket you made) keeps its
- * last handshake flight (Finished) queued when the handshake completes, so that the first
- * tls_write sends it in the same segment as the request instead of waiting ~40 ms for the
- * server's delayed ACK. tls_read, tls_close, tls_free and another tls_handshake send it too,
- * and tls_events says POLLOUT while it waits: if you wait on the socket yourself before any
- * of these, poll for tls_events(t), or call tls_handshake(t) again to send it now. */
+ * The client's last flight (Finished) always leaves before this returns 0. On a TCP socket
+ * with Nagle on (TCP_NODELAY clear: a socket you made), the first request would then wait
+ * ~40 ms for the server's delayed ACK of it; tlsio avoids that: when the handshake runs
+ * inside tls_write, the Finished and the data leave in one segment, and the first tls_write
+ * after tls_handshake is sent with TCP_NODELAY set for that call only (then cleared again). */
 int tls_handshake(tls *t);
 
 /* Reads decrypted application data. Blocking sockets wait for data, EOF or an error;
