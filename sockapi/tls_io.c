@@ -68,7 +68,7 @@ int tlsio_sock_flush(tls *t) {
                 errno = EAGAIN;
                 return -1;
             }
-            t->sock_errno = errno;
+            if (t->sock_errno == 0) t->sock_errno = errno; /* the first one stays */
             return -1;
         }
         tls_engine_send_ack(t->e, (size_t)k);
@@ -90,7 +90,7 @@ int tlsio_sock_fill(tls *t) {
             errno = EAGAIN;
             return -1;
         }
-        t->sock_errno = errno;
+        if (t->sock_errno == 0) t->sock_errno = errno;
         return -1;
     }
     if (k == 0) {
@@ -112,8 +112,14 @@ static int flush_then_fail(tls *t) {
 /* A call on a connection that already failed: the first failure again, without touching the
  * socket except to retry an alert the socket could not take yet. */
 static int failed_already(tls *t) {
-    if (t->fail.code == 0) return 0;
-    if (t->sock_errno == 0) flush_then_fail(t);
+    if (t->fail.code == 0 && t->sock_errno == 0 && !(tls_engine_status(t->e) & TLS_ST_FAILED))
+        return 0;
+    /* A failure an earlier call met after committing bytes (it returned the count) is
+     * recorded now, as it was met: it is the connection's first. */
+    if (t->sock_errno == 0)
+        (void)flush_then_fail(t);
+    else
+        (void)tlsio_sock_fail(t);
     errno = t->fail_errno;
     return 1;
 }

@@ -1033,6 +1033,21 @@ TEST_F(SockapiTest, EveryCallTakesNull) {
     EXPECT_EQ(nullptr, tls_conn_peer_chain(nullptr, 0, &len));
     EXPECT_EQ(0u, len);
     tls_free(nullptr);
+    // The configuration calls refuse NULL too.
+    tls_config_free(nullptr);
+    EXPECT_EQ(nullptr, tls_config_ref(nullptr));
+    EXPECT_NE(nullptr, tls_config_error(nullptr));
+    EXPECT_EQ(TLS_E_USAGE, tls_config_add_ca_pem(nullptr, "x", 1));
+    EXPECT_EQ(TLS_E_USAGE, tls_config_add_ca_file(nullptr, "x"));
+    EXPECT_EQ(TLS_E_USAGE, tls_config_add_ca_system(nullptr));
+    EXPECT_EQ(TLS_E_USAGE, tls_config_add_cert_pem(nullptr, "x", 1, "y", 1));
+    EXPECT_EQ(TLS_E_USAGE, tls_config_add_cert_file(nullptr, "x", "y"));
+    EXPECT_EQ(TLS_E_USAGE, tls_config_set_alpn(nullptr, "h2"));
+    EXPECT_EQ(TLS_E_USAGE, tls_config_set_versions(nullptr, TLS_VERSION_1_2, TLS_VERSION_1_3));
+    EXPECT_EQ(TLS_E_USAGE, tls_config_set_ciphers(nullptr, "TLS_AES_128_GCM_SHA256"));
+    EXPECT_EQ(TLS_E_USAGE, tls_config_set_groups(nullptr, "x25519"));
+    EXPECT_EQ(TLS_E_USAGE, tls_config_set_max_send_fragment(nullptr, 1024));
+    EXPECT_EQ(TLS_E_USAGE, tls_config_set_rng(nullptr, nullptr, nullptr));
     // The constructors refuse a NULL config before touching the network.
     tls_error why;
     errno = 0;
