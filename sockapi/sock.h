@@ -14,13 +14,16 @@ struct tls {
     int rd_events, wr_events, hs_events;
     int sock_errno; /* a socket error that ended the connection, 0 if none */
     int is_server;
-    int closed;       /* tls_close called */
-    int hold_flight;  /* client: the final handshake flight waits for this tls_write's data */
-    int push_write;   /* client, Nagle socket: the first tls_write goes out past Nagle */
-    int fail_errno;   /* errno of the first failure (with fail.code != 0) */
-    tls_error fail;   /* the first failure: it stays for the life of the connection */
-    tls_error misuse; /* the last call refused for misuse (the connection itself is fine) */
-    char peer_hash[7 + 64 + 1]; /* "SHA256:" + hex of the peer leaf's fingerprint, or "" */
+    int closed;      /* tls_close called */
+    int hold_flight; /* client: the final handshake flight waits for this tls_write's data */
+    int push_write;  /* client, Nagle socket: the first tls_write goes out past Nagle */
+    /* The first failure stays for the life of the connection: its errno, and its code,
+     * category and sentence (heap, made when it happens: a connection that never fails
+     * does not pay for it; NULL if that allocation failed). */
+    int failed, fail_errno;
+    tls_error *fail;
+    const char *misuse; /* why the last call was refused for misuse (constant), or NULL */
+    char *peer_hash;    /* "SHA256:" + hex of the peer leaf's fingerprint (heap), or NULL */
 };
 
 /* Moves bytes between the engine and the socket. Each returns 0 when it did all it could
@@ -31,8 +34,9 @@ int tlsio_sock_fill(tls *t);
  * sets errno to it (EPROTO, ECONNRESET for truncation, EINVAL for TLS_E_USAGE, or the
  * socket's error); returns -1. Later failures never replace the first. */
 int tlsio_sock_fail(tls *t);
-/* Refuses one call for misuse: errno EINVAL and the sentence for tls_error_msg; -1. */
-int tlsio_sock_misuse(tls *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Refuses one call for misuse: errno EINVAL and the sentence (a constant) for
+ * tls_error_msg; -1. */
+int tlsio_sock_misuse(tls *t, const char *sentence);
 
 /* Builds a connection around fd (adopted). */
 tls *tlsio_sock_new(tls_config *cfg, int fd, const char *servername, int server, tls_error *why);

@@ -76,6 +76,8 @@ void tls_free(tls *t) {
     if (t == NULL) return;
     tls_engine_free(t->e);
     if (t->fd >= 0) close(t->fd);
+    free(t->fail);
+    free(t->peer_hash);
     free(t);
 }
 
@@ -90,11 +92,9 @@ int tls_export_keying_material(tls *t, const char *label, const void *context, s
                                     "are required");
     if (tls_engine_export_keying_material(t->e, label, strlen(label), context, context_len, out,
                                           out_len) != 0)
-        return tlsio_sock_misuse(
-            t,
-            "tls_export_keying_material: refused (the handshake is not "
-            "complete, the label '%s' is reserved, or the length is too large)",
-            label);
+        return tlsio_sock_misuse(t, "tls_export_keying_material: refused (the handshake is not "
+                                    "complete, the label is one TLS uses, or the length is too "
+                                    "large)");
     return 0;
 }
 
@@ -106,35 +106,33 @@ int tls_fd(const tls *t) {
     return t->fd;
 }
 
-/* The error the getters report: the connection's first failure, else the last refused call,
- * else the engine's (none yet: code 0, ""). */
-static const tls_error *reported(const tls *t) {
-    if (t->fail.code != 0) return &t->fail;
-    if (t->sock_errno == 0 && tls_engine_error_code(t->e) == 0 && t->misuse.code != 0)
-        return &t->misuse;
-    return NULL;
+/* The getters report the connection's first failure; if it has not failed, why the last
+ * refused call was refused; else the engine's state (nothing yet: 0, ""). */
+static int misuse_shown(const tls *t) {
+    return !t->failed && t->misuse != NULL && t->sock_errno == 0 &&
+           tls_engine_error_code(t->e) == 0;
 }
 
 const char *tls_error_msg(const tls *t) {
     if (t == NULL) return "no connection (NULL)";
-    const tls_error *r = reported(t);
-    if (r != NULL) return r->msg;
+    if (t->failed) return t->fail ? t->fail->msg : "the connection failed (out of memory)";
+    if (misuse_shown(t)) return t->misuse;
     if (t->sock_errno != 0 && tls_engine_error_code(t->e) == 0) return strerror(t->sock_errno);
     return tls_engine_error(t->e);
 }
 
 int tls_error_code(const tls *t) {
     if (t == NULL) return TLS_E_USAGE;
-    const tls_error *r = reported(t);
-    if (r != NULL) return r->code;
+    if (t->failed) return t->fail ? t->fail->code : TLS_E_NOMEM;
+    if (misuse_shown(t)) return TLS_E_USAGE;
     int code = tls_engine_error_code(t->e);
     return code != 0 || t->sock_errno == 0 ? code : -t->sock_errno;
 }
 
 int tls_error_category(const tls *t) {
     if (t == NULL) return TLS_ERRCAT_USAGE;
-    const tls_error *r = reported(t);
-    if (r != NULL) return r->category;
+    if (t->failed) return t->fail ? t->fail->category : TLS_ERRCAT_INTERNAL;
+    if (misuse_shown(t)) return TLS_ERRCAT_USAGE;
     int cat = tls_engine_error_category(t->e);
     return cat != 0 || t->sock_errno == 0 ? cat : TLS_ERRCAT_TRANSPORT;
 }
@@ -199,7 +197,7 @@ time_t tls_conn_peer_notafter(const tls *t) {
 
 const char *tls_conn_peer_hash(const tls *t) {
     NULL_CONN(NULL);
-    return t->peer_hash[0] ? t->peer_hash : NULL;
+    return t->peer_hash;
 }
 
 const uint8_t *tls_conn_peer_chain(const tls *t, size_t i, size_t *len) {

@@ -4,8 +4,8 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
-#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/types.h>
@@ -20,34 +20,38 @@
 /* Output beyond this is flushed before more application data is sealed. */
 #define WRITE_HIGH_WATER (64 * 1024)
 
+/* Records the first failure; later ones never replace it. */
+static void record_fail(tls *t, int err, int code, int category, const char *msg) {
+    if (t->failed) return;
+    t->failed = 1;
+    t->fail_errno = err;
+    t->fail = malloc(sizeof(*t->fail));
+    if (t->fail != NULL) tlsio_sock_set_why(t->fail, code, category, "%s", msg);
+}
+
 int tlsio_sock_fail(tls *t) {
-    if (t->fail.code == 0) {
+    if (!t->failed) {
         int code = tls_engine_error_code(t->e);
         if (t->sock_errno != 0 && code == 0) {
-            t->fail_errno = t->sock_errno;
-            tlsio_sock_set_why(&t->fail, -t->sock_errno, TLS_ERRCAT_TRANSPORT, "%s",
-                               strerror(t->sock_errno));
+            record_fail(t, t->sock_errno, -t->sock_errno, TLS_ERRCAT_TRANSPORT,
+                        strerror(t->sock_errno));
         } else {
-            t->fail_errno = t->sock_errno != 0        ? t->sock_errno
-                            : code == TLS_E_TRUNCATED ? ECONNRESET
-                            : code == TLS_E_USAGE     ? EINVAL
-                                                      : EPROTO;
-            tlsio_sock_set_why(&t->fail, code != 0 ? code : TLS_E_INTERNAL,
-                               code != 0 ? tls_engine_error_category(t->e) : TLS_ERRCAT_INTERNAL,
-                               "%s", code != 0 ? tls_engine_error(t->e) : "the connection failed");
+            int err = t->sock_errno != 0        ? t->sock_errno
+                      : code == TLS_E_TRUNCATED ? ECONNRESET
+                      : code == TLS_E_USAGE     ? EINVAL
+                                                : EPROTO;
+            if (code != 0)
+                record_fail(t, err, code, tls_engine_error_category(t->e), tls_engine_error(t->e));
+            else
+                record_fail(t, err, TLS_E_INTERNAL, TLS_ERRCAT_INTERNAL, "the connection failed");
         }
     }
     errno = t->fail_errno;
     return -1;
 }
 
-int tlsio_sock_misuse(tls *t, const char *fmt, ...) {
-    t->misuse.code = TLS_E_USAGE;
-    t->misuse.category = TLS_ERRCAT_USAGE;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(t->misuse.msg, sizeof(t->misuse.msg), fmt, ap);
-    va_end(ap);
+int tlsio_sock_misuse(tls *t, const char *sentence) {
+    t->misuse = sentence;
     errno = EINVAL;
     return -1;
 }
@@ -112,8 +116,7 @@ static int flush_then_fail(tls *t) {
 /* A call on a connection that already failed: the first failure again, without touching the
  * socket except to retry an alert the socket could not take yet. */
 static int failed_already(tls *t) {
-    if (t->fail.code == 0 && t->sock_errno == 0 && !(tls_engine_status(t->e) & TLS_ST_FAILED))
-        return 0;
+    if (!t->failed && t->sock_errno == 0 && !(tls_engine_status(t->e) & TLS_ST_FAILED)) return 0;
     /* A failure an earlier call met after committing bytes (it returned the count) is
      * recorded now, as it was met: it is the connection's first. */
     if (t->sock_errno == 0)
@@ -139,14 +142,17 @@ static void set_nodelay(int fd, int on) {
 /* "SHA256:" and the peer leaf's fingerprint in lower-case hex, once verified. */
 static void note_peer_hash(tls *t) {
     const uint8_t *h = tls_engine_peer_cert_sha256(t->e);
-    if (h == NULL || t->peer_hash[0]) return;
+    if (h == NULL || t->peer_hash != NULL) return;
     static const char hex[] = "0123456789abcdef";
-    memcpy(t->peer_hash, "SHA256:", 7);
+    char *out = malloc(7 + 64 + 1);
+    if (out == NULL) return; /* the getter then says NULL, as without a certificate */
+    memcpy(out, "SHA256:", 7);
     for (size_t i = 0; i < 32; i++) {
-        t->peer_hash[7 + 2 * i] = hex[h[i] >> 4];
-        t->peer_hash[8 + 2 * i] = hex[h[i] & 15];
+        out[7 + 2 * i] = hex[h[i] >> 4];
+        out[8 + 2 * i] = hex[h[i] & 15];
     }
-    t->peer_hash[7 + 64] = '\0';
+    out[7 + 64] = '\0';
+    t->peer_hash = out;
 }
 
 /* The handshake loop. A client whose handshake completes with its final flight (Finished)
@@ -178,10 +184,8 @@ static int run_handshake(tls *t, int may_hold) {
         }
         if (!(st & TLS_ST_WANT_RECV)) {
             /* The engine wants nothing and is not done: it stopped short (an invariant). */
-            t->sock_errno = 0;
-            tlsio_sock_set_why(&t->fail, TLS_E_INTERNAL, TLS_ERRCAT_INTERNAL,
-                               "the handshake stopped without finishing or failing");
-            t->fail_errno = EPROTO;
+            record_fail(t, EPROTO, TLS_E_INTERNAL, TLS_ERRCAT_INTERNAL,
+                        "the handshake stopped without finishing or failing");
             errno = EPROTO;
             return -1;
         }
@@ -343,7 +347,7 @@ int tls_events(const tls *t) {
         return 0;
     }
     unsigned st = tls_engine_status(t->e);
-    if (t->fail.code != 0 || (st & TLS_ST_FAILED))
+    if (t->failed || (st & TLS_ST_FAILED))
         return (st & TLS_ST_HAS_SEND) && t->sock_errno == 0 ? POLLOUT : 0;
     int ev = t->rd_events | t->wr_events | t->hs_events;
     if (st & TLS_ST_HAS_SEND) ev |= POLLOUT;
