@@ -6,8 +6,13 @@
 // Output: one JSON object per line on stdout, {"impl":..,"metric":..,"value":..,"unit":..}.
 #pragma once
 
+#include <arpa/inet.h>
 #include <malloc.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstdint>
@@ -15,6 +20,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace bench {
@@ -56,6 +62,22 @@ void PairFreeServer(Pair *p);
 void PairFreeClient(Pair *p);
 // Frees whatever is left (transport buffers, the wrapper).
 void PairFree(Pair *p);
+
+// First-request latency over loopback TCP (real sockets, the library's own socket calls).
+// Request and response are kLatencyBytes each. The server serves n connections one after
+// another on listen_fd (TLS 1.3, ECDSA certificate, the library's default settings): finish
+// the handshake, read the whole request, write the response, read until the client closes.
+// Sockets: kSockDefault as each library leaves them (tlsio's tls_connect/tls_accept set
+// TCP_NODELAY; libssl on a plain socket does not), kSockNodelay TCP_NODELAY set on both ends
+// by the program, kSockNagle TCP_NODELAY off on both ends (tlsio: tls_client_fd/tls_server_fd
+// on the program's sockets).
+enum SockMode { kSockDefault, kSockNodelay, kSockNagle };
+constexpr size_t kLatencyBytes = 100;
+bool LatencyServe(int listen_fd, int n, SockMode mode);
+// One client connection to 127.0.0.1:port: connect and handshake (not timed; "localhost" is
+// the name verified), then the seconds from the handshake call returning to the first byte of
+// the response, the request written with one write call. Negative on failure.
+double LatencyClientOnce(uint16_t port, SockMode mode);
 
 inline uint16_t ExpectedSuite(Kind k) {
     switch (k) {
@@ -165,13 +187,48 @@ inline void IdleMemory(int conns, double *client_bytes, double *server_bytes) {
     *client_bytes = (double)(m1 - m2) / conns;
 }
 
+// Sets or clears TCP_NODELAY as the mode asks (kSockDefault: leaves the socket alone).
+inline void ApplySockMode(int fd, SockMode mode) {
+    if (mode == kSockDefault) return;
+    int on = mode == kSockNodelay;
+    if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on) != 0) Die("TCP_NODELAY");
+}
+
+// Median seconds from the client's connect/handshake call returning to the first response
+// byte, over n fresh loopback connections (a delayed-ACK stall shows as ~40 ms).
+inline double FirstRequestLatency(int n, SockMode mode) {
+    int lfd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t alen = sizeof a;
+    if (lfd < 0 || bind(lfd, (struct sockaddr *)&a, sizeof a) != 0 || listen(lfd, 16) != 0 ||
+        getsockname(lfd, (struct sockaddr *)&a, &alen) != 0)
+        Die("cannot listen on 127.0.0.1");
+    const int warm = 2;
+    bool served = false;
+    std::thread server([&] { served = LatencyServe(lfd, n + warm, mode); });
+    std::vector<double> v;
+    for (int i = 0; i < n + warm; i++) {
+        double t = LatencyClientOnce(ntohs(a.sin_port), mode);
+        if (t < 0) Die("latency client failed");
+        if (i >= warm) v.push_back(t);
+    }
+    server.join();
+    close(lfd);
+    if (!served) Die("latency server failed");
+    std::sort(v.begin(), v.end());
+    return v[v.size() / 2];
+}
+
 struct Options {
     std::string pki;
     double hs_seconds = 1.0;
     size_t bulk16_total = 256u << 20;
     size_t bulk1_total = 64u << 20;
     int conns = 1000;
-    std::string only; // run one workload group: hs, bulk, mem
+    int latency_conns = 41;
+    std::string only; // run one workload group: hs, bulk, mem, lat
 };
 
 inline int DriverMain(int argc, char **argv) {
@@ -183,6 +240,7 @@ inline int DriverMain(int argc, char **argv) {
             o.hs_seconds = 0.3;
             o.bulk16_total = 32u << 20;
             o.bulk1_total = 8u << 20;
+            o.latency_conns = 11;
         } else if (a == "--pki" && v) {
             o.pki = v, i++;
         } else if (a == "--hs-seconds" && v) {
@@ -196,7 +254,7 @@ inline int DriverMain(int argc, char **argv) {
         } else {
             fprintf(stderr,
                     "usage: %s --pki DIR [--quick] [--hs-seconds S] [--bulk-mib N] "
-                    "[--conns N] [--only hs|bulk|mem]\n",
+                    "[--conns N] [--only hs|bulk|mem|lat]\n",
                     argv[0]);
             return 2;
         }
@@ -218,6 +276,14 @@ inline int DriverMain(int argc, char **argv) {
         IdleMemory(o.conns, &c, &s);
         Emit("mem_idle_client", c, "B");
         Emit("mem_idle_server", s, "B");
+    }
+    if (o.only.empty() || o.only == "lat") {
+        Emit("first_request_loopback_us", FirstRequestLatency(o.latency_conns, kSockDefault) * 1e6,
+             "us");
+        Emit("first_request_nodelay_us", FirstRequestLatency(o.latency_conns, kSockNodelay) * 1e6,
+             "us");
+        Emit("first_request_nagle_us", FirstRequestLatency(o.latency_conns, kSockNagle) * 1e6,
+             "us");
     }
     return 0;
 }

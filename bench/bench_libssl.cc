@@ -14,6 +14,8 @@
 
 #include "bench_driver.h"
 
+#include <unistd.h>
+
 namespace bench {
 
 #ifdef OPENSSL_IS_BORINGSSL
@@ -26,6 +28,9 @@ namespace {
 
 SSL_CTX *g_client[kKinds];
 SSL_CTX *g_server[kKinds];
+// The latency row: the library's default settings, ECDSA certificate.
+SSL_CTX *g_lat_client;
+SSL_CTX *g_lat_server;
 
 #ifdef OPENSSL_IS_BORINGSSL
 // BoringSSL's libssl has no knob for TLS 1.3 cipher suites: both ends prefer AES-GCM when
@@ -104,7 +109,85 @@ bool ImplInit(const std::string &dir) {
             !SSL_CTX_use_PrivateKey_file(s, key.c_str(), SSL_FILETYPE_PEM))
             return Fail("server certificate");
     }
+    g_lat_client = SSL_CTX_new(TLS_method());
+    g_lat_server = SSL_CTX_new(TLS_method());
+    if (g_lat_client == nullptr || g_lat_server == nullptr) return Fail("SSL_CTX_new");
+    X509 *root = ReadCert(dir + "/ca_ecdsa.pem");
+    if (root == nullptr || !X509_STORE_add_cert(SSL_CTX_get_cert_store(g_lat_client), root))
+        return Fail("trust anchor");
+    X509_free(root);
+    SSL_CTX_set_verify(g_lat_client, SSL_VERIFY_PEER, nullptr);
+    if (!SSL_CTX_use_certificate_chain_file(g_lat_server, (dir + "/ecdsa_chain.pem").c_str()) ||
+        !SSL_CTX_use_PrivateKey_file(g_lat_server, (dir + "/ecdsa_key.pem").c_str(),
+                                     SSL_FILETYPE_PEM))
+        return Fail("server certificate");
     return true;
+}
+
+bool LatencyServe(int listen_fd, int n, SockMode mode) {
+    for (int i = 0; i < n; i++) {
+        int fd = accept(listen_fd, nullptr, nullptr);
+        if (fd < 0) return Fail("accept");
+        ApplySockMode(fd, mode);
+        SSL *s = SSL_new(g_lat_server);
+        bool ok = s != nullptr && SSL_set_fd(s, fd) && SSL_accept(s) == 1;
+        char buf[kLatencyBytes];
+        int got = 0;
+        while (ok && got < (int)kLatencyBytes) {
+            int k = SSL_read(s, buf + got, (int)kLatencyBytes - got);
+            if (k <= 0)
+                ok = false;
+            else
+                got += k;
+        }
+        ok = ok && SSL_write(s, buf, got) == got;
+        while (ok && SSL_read(s, buf, sizeof buf) > 0) {
+        }
+        if (s != nullptr) {
+            (void)SSL_shutdown(s);
+            SSL_free(s);
+        }
+        close(fd);
+        if (!ok) return Fail("latency server");
+    }
+    return true;
+}
+
+double LatencyClientOnce(uint16_t port, SockMode mode) {
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    a.sin_port = htons(port);
+    if (fd >= 0) ApplySockMode(fd, mode);
+    if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof a) != 0) {
+        if (fd >= 0) close(fd);
+        Fail("connect");
+        return -1;
+    }
+    SSL *c = SSL_new(g_lat_client);
+    double t = -1;
+    if (c != nullptr && SSL_set_fd(c, fd) && SSL_set1_host(c, "localhost") &&
+        SSL_set_tlsext_host_name(c, "localhost") && SSL_connect(c) == 1) {
+        char req[kLatencyBytes], buf[kLatencyBytes];
+        memset(req, 'q', sizeof req);
+        double t0 = Now();
+        if (SSL_write(c, req, sizeof req) == (int)sizeof req) {
+            int k = SSL_read(c, buf, sizeof buf);
+            t = Now() - t0;
+            int got = k > 0 ? k : 0;
+            while (k > 0 && got < (int)sizeof buf) {
+                k = SSL_read(c, buf + got, (int)sizeof buf - got);
+                if (k > 0) got += k;
+            }
+            if (got != (int)sizeof buf) t = -1;
+        }
+        (void)SSL_shutdown(c);
+    }
+    if (t < 0) Fail("latency client");
+    SSL_free(c);
+    close(fd);
+    return t;
 }
 
 static BIO *MemBio() {

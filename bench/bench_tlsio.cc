@@ -14,6 +14,9 @@ namespace {
 
 tls_config *g_client[kKinds];
 tls_config *g_server[kKinds];
+// The latency row: configs with tlsio's defaults (TLS 1.3 preferred), ECDSA certificate.
+tls_config *g_lat_client;
+tls_config *g_lat_server;
 
 std::string Slurp(const std::string &path) {
     std::ifstream f(path, std::ios::binary);
@@ -70,7 +73,94 @@ bool ImplInit(const std::string &dir) {
                    tls_config_add_cert_pem(s, chain.data(), chain.size(), key.data(), key.size())))
             return false;
     }
+    g_lat_client = tls_config_new();
+    g_lat_server = tls_config_new();
+    return Check(g_lat_client, tls_config_add_ca_pem(g_lat_client, ca_ec.data(), ca_ec.size())) &&
+           Check(g_lat_server,
+                 tls_config_add_cert_pem(g_lat_server, chain_ec.data(), chain_ec.size(),
+                                         key_ec.data(), key_ec.size()));
+}
+
+bool LatencyServe(int listen_fd, int n, SockMode mode) {
+    for (int i = 0; i < n; i++) {
+        tls_error why;
+        tls *s = nullptr;
+        if (mode == kSockNagle) {
+            int fd = accept(listen_fd, nullptr, nullptr);
+            if (fd >= 0) ApplySockMode(fd, mode);
+            s = fd < 0 ? nullptr : tls_server_fd(g_lat_server, fd, &why);
+        } else {
+            s = tls_accept(g_lat_server, listen_fd, &why);
+            if (s != nullptr) ApplySockMode(tls_fd(s), mode);
+        }
+        if (s == nullptr) {
+            fprintf(stderr, "tlsio: accept: %s\n", why.msg);
+            return false;
+        }
+        char buf[kLatencyBytes];
+        size_t got = 0;
+        while (got < kLatencyBytes) {
+            ssize_t k = tls_read(s, buf + got, kLatencyBytes - got);
+            if (k <= 0) break;
+            got += (size_t)k;
+        }
+        bool ok = got == kLatencyBytes && tls_write(s, buf, got) == (ssize_t)got;
+        if (!ok) fprintf(stderr, "tlsio: server: %s\n", tls_error_msg(s));
+        while (ok && tls_read(s, buf, sizeof buf) > 0) {
+        }
+        (void)tls_close(s);
+        tls_free(s);
+        if (!ok) return false;
+    }
     return true;
+}
+
+double LatencyClientOnce(uint16_t port, SockMode mode) {
+    tls_error why;
+    tls *c = nullptr;
+    if (mode == kSockNagle) {
+        int fd = socket(AF_INET, SOCK_STREAM, 0);
+        struct sockaddr_in a = {};
+        a.sin_family = AF_INET;
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        a.sin_port = htons(port);
+        if (fd < 0) return -1;
+        ApplySockMode(fd, mode);
+        if (connect(fd, (struct sockaddr *)&a, sizeof a) == 0)
+            c = tls_client_fd(g_lat_client, fd, "localhost", &why);
+        else
+            snprintf(why.msg, sizeof why.msg, "connect failed");
+        if (c == nullptr) close(fd);
+        if (c != nullptr && tls_handshake(c) != 0) {
+            snprintf(why.msg, sizeof why.msg, "%s", tls_error_msg(c));
+            tls_free(c);
+            c = nullptr;
+        }
+    } else {
+        c = tls_connect(g_lat_client, "localhost", std::to_string(port).c_str(), &why);
+        if (c != nullptr) ApplySockMode(tls_fd(c), mode);
+    }
+    if (c == nullptr) {
+        fprintf(stderr, "tlsio: connect: %s\n", why.msg);
+        return -1;
+    }
+    char req[kLatencyBytes], buf[kLatencyBytes];
+    memset(req, 'q', sizeof req);
+    double t0 = Now(), t = -1;
+    if (tls_write(c, req, sizeof req) == (ssize_t)sizeof req) {
+        ssize_t k = tls_read(c, buf, sizeof buf);
+        t = Now() - t0;
+        size_t got = k > 0 ? (size_t)k : 0;
+        while (k > 0 && got < sizeof buf) {
+            k = tls_read(c, buf + got, sizeof buf - got);
+            if (k > 0) got += (size_t)k;
+        }
+        if (got != sizeof buf) t = -1;
+    }
+    if (t < 0) fprintf(stderr, "tlsio: client: %s\n", tls_error_msg(c));
+    (void)tls_close(c);
+    tls_free(c);
+    return t;
 }
 
 Pair *PairNew(Kind k) {

@@ -39,6 +39,14 @@ ROWS = [
      "<=4 KB", lambda t, b, l: t <= 4096),
     ("mem_idle_server", "idle TLS1.3 conn heap B, server", "lo",
      "<=3 KB", lambda t, b, l: t <= 3072),
+    # connect returned -> first response byte, 100-byte request and response, 127.0.0.1.
+    ("first_request_loopback_us", "first request us, loopback, 100 B each way", "lo",
+     "<=1.1x min(BSSL,OSSL)+50us, <10 ms",
+     lambda t, b, l, o: t <= 1.1 * min(b, o or b) + 50 and t < 10000),
+    ("first_request_nodelay_us", "first request us, TCP_NODELAY both ends", "lo",
+     "<=1.1x min(BSSL,OSSL)+50us", lambda t, b, l, o: t <= 1.1 * min(b, o or b) + 50),
+    ("first_request_nagle_us", "first request us, Nagle on both ends", "lo",
+     "<10 ms (no delayed-ACK stall)", lambda t, b, l: t < 10000),
 ]
 
 
@@ -111,7 +119,8 @@ def main():
         t, b, o, l = (med.get((i, m)) for i in IMPLS)
         met = "-"
         if check and t is not None and b is not None:
-            met = "yes" if check(t, b, l if l else 0) else "NO"
+            args = (t, b, l if l else 0) + ((o,) if check.__code__.co_argcount == 4 else ())
+            met = "yes" if check(*args) else "NO"
         rows.append([label, fmt(t), fmt(b), fmt(o), fmt(l), ratio(t, b), ratio(t, o), ratio(t, l),
                      f"{spread[m]:.0f}%" if m in spread else "-", target, met])
     print("| " + " | ".join(hdr) + " |")

@@ -12,6 +12,7 @@
 #include <openssl/evp.h>
 #include <openssl/mem.h>
 #include <openssl/pem.h>
+#include <openssl/sha.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
@@ -64,6 +65,17 @@ static void format_time(int64_t t, char *out, size_t cap) {
     civil_from_days(days, &y, &m, &d);
     snprintf(out, cap, "%04lld-%02u-%02u %02u:%02u:%02u UTC", (long long)y, m, d,
              (unsigned)(secs / 3600), (unsigned)(secs / 60 % 60), (unsigned)(secs % 60));
+}
+
+/* An ASN1_TIME -> Unix seconds; 0 on success, -1 if unreadable. */
+static int asn1_time_unix(const ASN1_TIME *t, int64_t *out) {
+    int days = 0, secs = 0;
+    ASN1_TIME *epoch = ASN1_TIME_set(NULL, 0);
+    int ok = epoch != NULL && t != NULL && ASN1_TIME_diff(&days, &secs, epoch, t);
+    ASN1_TIME_free(epoch);
+    ERR_clear_error();
+    if (ok) *out = (int64_t)days * 86400 + secs;
+    return ok ? 0 : -1;
 }
 
 /* An ASN1_TIME -> "YYYY-MM-DD HH:MM:SS UTC", or "(unreadable)". */
@@ -688,14 +700,20 @@ int tlsio_x509_verify_chain(const tlsio_trust *t, const CBS *certs, size_t n_cer
 int tlsio_x509_verify_chain_leaf(const tlsio_trust *t, const CBS *certs, size_t n_certs,
                                  const char *host, tlsio_cert_purpose purpose, int64_t now,
                                  tlsio_x509_leaf *out, tlsio_err *err) {
-    out->key = NULL;
-    out->subject[0] = 0;
+    memset(out, 0, sizeof(*out));
     X509 *leaf = NULL;
     int ret = verify_chain(t, certs, n_certs, host, purpose, now, &leaf, err);
     if (ret != 0) return ret;
     /* The leaf parsed once serves the chain check, the host check, the key and the subject. */
     ret = tlsio_pkey_from_x509(&out->key, leaf, TLSIO_RSA_MIN_BITS, err);
-    if (ret == 0) format_name(X509_get_subject_name(leaf), out->subject, sizeof(out->subject));
+    if (ret == 0) {
+        format_name(X509_get_subject_name(leaf), out->subject, sizeof(out->subject));
+        format_name(X509_get_issuer_name(leaf), out->issuer, sizeof(out->issuer));
+        /* Dates the chain check just accepted are readable; 0 stays for "unknown". */
+        (void)asn1_time_unix(X509_get0_notBefore(leaf), &out->not_before);
+        (void)asn1_time_unix(X509_get0_notAfter(leaf), &out->not_after);
+        SHA256(CBS_data(&certs[0]), CBS_len(&certs[0]), out->sha256);
+    }
     X509_free(leaf);
     return ret;
 }

@@ -75,12 +75,16 @@ int tlsio_x509_verify_chain(const tlsio_trust *t, const CBS *certs, size_t n_cer
 typedef struct tlsio_x509_leaf {
     struct tlsio_pkey *key; /* the leaf's public key: one reference, for tlsio_pkey_free */
     char subject[TLSIO_X509_SUBJECT_MAX]; /* as tlsio_x509_subject formats it */
+    char issuer[TLSIO_X509_SUBJECT_MAX];  /* the leaf's issuer, formatted the same way */
+    int64_t not_before, not_after;        /* the leaf's validity, Unix seconds */
+    uint8_t sha256[32];                   /* SHA-256 of certs[0]'s DER (a fingerprint) */
 } tlsio_x509_leaf;
 
 /*
  * tlsio_x509_verify_chain, then, from the same parse of certs[0], the leaf's public key
  * (the policy and sentences of tlsio_pkey_from_cert_der: a key type we do not support or
- * RSA below TLSIO_RSA_MIN_BITS -> TLS_ALERT_UNSUPPORTED_CERTIFICATE) and its subject line.
+ * RSA below TLSIO_RSA_MIN_BITS -> TLS_ALERT_UNSUPPORTED_CERTIFICATE), its subject and
+ * issuer lines, validity dates and SHA-256 fingerprint.
  * On success out->key holds a reference the caller frees; on any error out->key is NULL
  * and out->subject is "".
  */

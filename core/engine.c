@@ -90,6 +90,7 @@ void tls_engine_free(tls_engine *e) {
     free(e->server_name);
     free(e->alpn);
     free(e->peer_subject);
+    free(e->peer_cert);
     tls_config_free(e->cfg);
     OPENSSL_cleanse(e, sizeof(*e));
     free(e);

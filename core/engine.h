@@ -84,6 +84,9 @@ struct tls_engine {
     char *peer_subject;       /* the verified peer leaf's subject (heap), NULL if none */
     uint16_t peer_sig_scheme; /* the scheme of the peer's verified signature; 0 if none */
 
+    /* The verified peer chain's details for tls_engine_peer_* (hs_peer.c), NULL if none. */
+    struct tlsio_peer_cert *peer_cert;
+
     tlsio_err err;
     int64_t now;
     int have_now;

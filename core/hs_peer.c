@@ -6,6 +6,65 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* What the getters tls_engine_peer_* report about a verified chain: one allocation holding
+ * the leaf's details, the chain's DER as the peer sent it and the issuer line. */
+struct tlsio_peer_cert {
+    int64_t not_before, not_after;
+    uint8_t sha256[32];
+    size_t n_certs;
+    size_t offs[TLSIO_X509_MAX_DEPTH + 1]; /* certificate i is der[offs[i] .. offs[i + 1]) */
+    const char *issuer;                    /* points behind the DER */
+    uint8_t der[];
+};
+
+/* Keeps the details of a chain that passed our checks (replacing any earlier ones). */
+static int keep_peer_cert(tls_engine *e, const CBS *certs, size_t n, const tlsio_x509_leaf *leaf) {
+    if (n > TLSIO_X509_MAX_DEPTH) n = TLSIO_X509_MAX_DEPTH; /* callers bound n already */
+    size_t total = 0;
+    for (size_t i = 0; i < n; i++)
+        total += CBS_len(&certs[i]);
+    size_t issuer_len = strlen(leaf->issuer);
+    struct tlsio_peer_cert *pc = malloc(sizeof(*pc) + total + issuer_len + 1);
+    if (pc == NULL) return tlsio_err_set(&e->err, TLS_E_NOMEM, "out of memory");
+    pc->not_before = leaf->not_before;
+    pc->not_after = leaf->not_after;
+    memcpy(pc->sha256, leaf->sha256, sizeof(pc->sha256));
+    pc->n_certs = n;
+    pc->offs[0] = 0;
+    for (size_t i = 0; i < n; i++) {
+        memcpy(pc->der + pc->offs[i], CBS_data(&certs[i]), CBS_len(&certs[i]));
+        pc->offs[i + 1] = pc->offs[i] + CBS_len(&certs[i]);
+    }
+    char *issuer = (char *)pc->der + total;
+    memcpy(issuer, leaf->issuer, issuer_len + 1);
+    pc->issuer = issuer;
+    free(e->peer_cert);
+    e->peer_cert = pc;
+    return 0;
+}
+
+const char *tls_engine_peer_issuer(const tls_engine *e) {
+    return e->peer_cert != NULL ? e->peer_cert->issuer : NULL;
+}
+
+int tls_engine_peer_validity(const tls_engine *e, int64_t *not_before, int64_t *not_after) {
+    if (e->peer_cert == NULL) return TLS_E_USAGE;
+    if (not_before != NULL) *not_before = e->peer_cert->not_before;
+    if (not_after != NULL) *not_after = e->peer_cert->not_after;
+    return 0;
+}
+
+const uint8_t *tls_engine_peer_cert_sha256(const tls_engine *e) {
+    return e->peer_cert != NULL ? e->peer_cert->sha256 : NULL;
+}
+
+const uint8_t *tls_engine_peer_chain(const tls_engine *e, size_t i, size_t *len) {
+    if (len != NULL) *len = 0;
+    if (e->peer_cert == NULL || i >= e->peer_cert->n_certs) return NULL;
+    if (len != NULL) *len = e->peer_cert->offs[i + 1] - e->peer_cert->offs[i];
+    return e->peer_cert->der + e->peer_cert->offs[i];
+}
+
 /* tlsio's own checks: chain to a trust anchor, validity, key usage, host name. */
 static int own_checks(tls_engine *e, const CBS *certs, size_t n) {
     const char *who = e->is_server ? "client" : "server";
@@ -33,6 +92,7 @@ static int own_checks(tls_engine *e, const CBS *certs, size_t n) {
     e->hs->peer_key = leaf.key;
     rc = tlsio_engine_set_string(e, &e->peer_subject, (const uint8_t *)leaf.subject,
                                  strlen(leaf.subject));
+    if (rc == 0) rc = keep_peer_cert(e, certs, n, &leaf);
     return rc;
 }
 

@@ -76,7 +76,7 @@ int main(int argc, char **argv) {
     if (lfd < 0 || setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
         bind(lfd, (struct sockaddr *)&addr, sizeof(addr)) != 0 || listen(lfd, 64) != 0 ||
         getsockname(lfd, (struct sockaddr *)&addr, &alen) != 0 ||
-        fcntl(lfd, F_SETFL, O_NONBLOCK) != 0) {
+        fcntl(lfd, F_SETFL, fcntl(lfd, F_GETFL) | O_NONBLOCK) != 0) {
         perror("poll_echo_server: listen");
         return 1;
     }
@@ -114,13 +114,9 @@ int main(int argc, char **argv) {
 
         if (fds[0].revents & POLLIN) { /* slot is free: the listener was polled */
             tls_error why;
-            tls *t = tls_accept(cfg, lfd, &why);
+            /* The accepted socket is made nonblocking before any I/O (and gets TCP_NODELAY). */
+            tls *t = tls_accept4(cfg, lfd, TLS_SOCK_NONBLOCK, &why);
             if (t == NULL) continue; /* EAGAIN: the client gave up before we got to it */
-            /* The accepted socket starts blocking: make it nonblocking before any I/O. */
-            if (fcntl(tls_fd(t), F_SETFL, O_NONBLOCK) != 0) {
-                tls_free(t);
-                continue;
-            }
             clients[slot] = (client){.t = t};
             /* Start the handshake now; the ClientHello may already be there. */
             if (pump(&clients[slot]) != 0) {

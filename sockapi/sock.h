@@ -7,17 +7,36 @@
 struct tls {
     tls_engine *e;
     int fd;
-    int events;     /* POLLIN/POLLOUT wanted after the last EAGAIN */
+    int want; /* what the last flush/fill that said EAGAIN waits for (POLLIN/POLLOUT) */
+    /* What each kind of call waits for after its last EAGAIN (0 once it succeeds): reads,
+     * writes, and handshake/close. tls_events() reports their union, so a program that
+     * reads and writes at once hears about input while its output is blocked. */
+    int rd_events, wr_events, hs_events;
     int sock_errno; /* a socket error that ended the connection, 0 if none */
-    int closed;     /* tls_close called */
+    int is_server;
+    int closed;      /* tls_close called */
+    int hold_flight; /* client: the final handshake flight waits for this tls_write's data */
+    int push_write;  /* client, Nagle socket: the first tls_write goes out past Nagle */
+    /* The first failure stays for the life of the connection: its errno, and its code,
+     * category and sentence (heap, made when it happens: a connection that never fails
+     * does not pay for it; NULL if that allocation failed). */
+    int failed, fail_errno;
+    tls_error *fail;
+    const char *misuse; /* why the last call was refused for misuse (constant), or NULL */
+    char *peer_hash;    /* "SHA256:" + hex of the peer leaf's fingerprint (heap), or NULL */
 };
 
 /* Moves bytes between the engine and the socket. Each returns 0 when it did all it could
- * without blocking, or -1 with errno (EAGAIN: t->events says what to wait for). */
+ * without blocking, or -1 with errno (EAGAIN: t->want says what to wait for). */
 int tlsio_sock_flush(tls *t);
 int tlsio_sock_fill(tls *t);
-/* errno for an engine failure: EPROTO, ECONNRESET (truncation) or the socket's error. */
+/* Records the connection's first failure (an engine failure, or the socket's error) and
+ * sets errno to it (EPROTO, ECONNRESET for truncation, EINVAL for TLS_E_USAGE, or the
+ * socket's error); returns -1. Later failures never replace the first. */
 int tlsio_sock_fail(tls *t);
+/* Refuses one call for misuse: errno EINVAL and the sentence (a constant) for
+ * tls_error_msg; -1. */
+int tlsio_sock_misuse(tls *t, const char *sentence);
 
 /* Builds a connection around fd (adopted). */
 tls *tlsio_sock_new(tls_config *cfg, int fd, const char *servername, int server, tls_error *why);

@@ -1,7 +1,11 @@
 /* The socket facade's I/O: the engine's buffers moved to and from a socket, POSIX-style. */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/types.h>
@@ -16,13 +20,39 @@
 /* Output beyond this is flushed before more application data is sealed. */
 #define WRITE_HIGH_WATER (64 * 1024)
 
+/* Records the first failure; later ones never replace it. */
+static void record_fail(tls *t, int err, int code, int category, const char *msg) {
+    if (t->failed) return;
+    t->failed = 1;
+    t->fail_errno = err;
+    t->fail = malloc(sizeof(*t->fail));
+    if (t->fail != NULL) tlsio_sock_set_why(t->fail, code, category, "%s", msg);
+}
+
 int tlsio_sock_fail(tls *t) {
-    if (t->sock_errno != 0) {
-        errno = t->sock_errno;
-    } else {
+    if (!t->failed) {
         int code = tls_engine_error_code(t->e);
-        errno = code == TLS_E_TRUNCATED ? ECONNRESET : code == TLS_E_USAGE ? EINVAL : EPROTO;
+        if (t->sock_errno != 0 && code == 0) {
+            record_fail(t, t->sock_errno, -t->sock_errno, TLS_ERRCAT_TRANSPORT,
+                        strerror(t->sock_errno));
+        } else {
+            int err = t->sock_errno != 0        ? t->sock_errno
+                      : code == TLS_E_TRUNCATED ? ECONNRESET
+                      : code == TLS_E_USAGE     ? EINVAL
+                                                : EPROTO;
+            if (code != 0)
+                record_fail(t, err, code, tls_engine_error_category(t->e), tls_engine_error(t->e));
+            else
+                record_fail(t, err, TLS_E_INTERNAL, TLS_ERRCAT_INTERNAL, "the connection failed");
+        }
     }
+    errno = t->fail_errno;
+    return -1;
+}
+
+int tlsio_sock_misuse(tls *t, const char *sentence) {
+    t->misuse = sentence;
+    errno = EINVAL;
     return -1;
 }
 
@@ -30,16 +60,19 @@ int tlsio_sock_flush(tls *t) {
     for (;;) {
         size_t n = 0;
         const uint8_t *p = tls_engine_send_buf(t->e, &n);
-        if (n == 0) return 0;
+        if (n == 0) {
+            t->hold_flight = 0;
+            return 0;
+        }
         ssize_t k = send(t->fd, p, n, MSG_NOSIGNAL);
         if (k < 0) {
             if (errno == EINTR) continue;
             if (errno == EAGAIN || errno == EWOULDBLOCK) {
-                t->events = POLLOUT;
+                t->want = POLLOUT;
                 errno = EAGAIN;
                 return -1;
             }
-            t->sock_errno = errno;
+            if (t->sock_errno == 0) t->sock_errno = errno; /* the first one stays */
             return -1;
         }
         tls_engine_send_ack(t->e, (size_t)k);
@@ -56,12 +89,12 @@ int tlsio_sock_fill(tls *t) {
     } while (k < 0 && errno == EINTR);
     if (k < 0) {
         if (errno == EAGAIN || errno == EWOULDBLOCK) {
-            t->events = POLLIN;
+            t->want = POLLIN;
             tls_engine_trim(t->e); /* idle: give back the buffers until data comes */
             errno = EAGAIN;
             return -1;
         }
-        t->sock_errno = errno;
+        if (t->sock_errno == 0) t->sock_errno = errno;
         return -1;
     }
     if (k == 0) {
@@ -80,17 +113,79 @@ static int flush_then_fail(tls *t) {
     return tlsio_sock_fail(t);
 }
 
-int tls_handshake(tls *t) {
-    t->events = 0; /* what to wait for is decided afresh by this call */
+/* A call on a connection that already failed: the first failure again, without touching the
+ * socket except to retry an alert the socket could not take yet. */
+static int failed_already(tls *t) {
+    if (!t->failed && t->sock_errno == 0 && !(tls_engine_status(t->e) & TLS_ST_FAILED)) return 0;
+    /* A failure an earlier call met after committing bytes (it returned the count) is
+     * recorded now, as it was met: it is the connection's first. */
+    if (t->sock_errno == 0)
+        (void)flush_then_fail(t);
+    else
+        (void)tlsio_sock_fail(t);
+    errno = t->fail_errno;
+    return 1;
+}
+
+/* 1 if fd is a TCP socket with Nagle's algorithm on (TCP_NODELAY clear). */
+static int nagle_on(int fd) {
+    int nodelay = 1;
+    socklen_t len = sizeof(nodelay);
+    if (getsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &nodelay, &len) != 0) return 0; /* not TCP */
+    return nodelay == 0;
+}
+
+static void set_nodelay(int fd, int on) {
+    (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
+}
+
+/* "SHA256:" and the peer leaf's fingerprint in lower-case hex, once verified. */
+static void note_peer_hash(tls *t) {
+    const uint8_t *h = tls_engine_peer_cert_sha256(t->e);
+    if (h == NULL || t->peer_hash != NULL) return;
+    static const char hex[] = "0123456789abcdef";
+    char *out = malloc(7 + 64 + 1);
+    if (out == NULL) return; /* the getter then says NULL, as without a certificate */
+    memcpy(out, "SHA256:", 7);
+    for (size_t i = 0; i < 32; i++) {
+        out[7 + 2 * i] = hex[h[i] >> 4];
+        out[8 + 2 * i] = hex[h[i] & 15];
+    }
+    out[7 + 64] = '\0';
+    t->peer_hash = out;
+}
+
+/* The handshake loop. A client whose handshake completes with its final flight (Finished)
+ * still to send, over a TCP socket with Nagle on, must not let the first request queue
+ * behind that unacknowledged flight until the server's delayed ACK (~40 ms). When the
+ * handshake runs inside tls_write (may_hold), the flight stays queued and the data is sealed
+ * behind it: one send, one segment. Otherwise the flight goes out now (nothing waits for a
+ * later call: a pooled connection that idles after tls_handshake is complete on both ends)
+ * and the first tls_write is sent with TCP_NODELAY set for its duration. */
+static int run_handshake(tls *t, int may_hold) {
+    int was_connected = (tls_engine_status(t->e) & TLS_ST_CONNECTED) != 0;
     for (;;) {
         unsigned st = tls_engine_status(t->e);
         if (st & TLS_ST_FAILED) return flush_then_fail(t);
+        if ((st & TLS_ST_CONNECTED) && !was_connected && (st & TLS_ST_HAS_SEND) &&
+            !(st & TLS_ST_CLOSED) && !t->is_server && nagle_on(t->fd)) {
+            was_connected = 1; /* decided once */
+            if (may_hold) {
+                note_peer_hash(t);
+                t->hold_flight = 1;
+                return 0;
+            }
+            t->push_write = 1;
+        }
         if (tlsio_sock_flush(t) != 0) return t->sock_errno ? tlsio_sock_fail(t) : -1;
         if (st & TLS_ST_CONNECTED) {
-            t->events = 0;
+            note_peer_hash(t);
             return 0;
         }
         if (!(st & TLS_ST_WANT_RECV)) {
+            /* The engine wants nothing and is not done: it stopped short (an invariant). */
+            record_fail(t, EPROTO, TLS_E_INTERNAL, TLS_ERRCAT_INTERNAL,
+                        "the handshake stopped without finishing or failing");
             errno = EPROTO;
             return -1;
         }
@@ -98,16 +193,28 @@ int tls_handshake(tls *t) {
     }
 }
 
-/* Runs the handshake if it has not completed; once connected, queued output no longer
- * stands in the way of reading. */
-static int ensure_connected(tls *t) {
-    if (tls_engine_status(t->e) & TLS_ST_CONNECTED) return 0;
-    return tls_handshake(t);
+int tls_handshake(tls *t) {
+    if (t == NULL) {
+        errno = EINVAL;
+        return -1;
+    }
+    t->want = 0;
+    t->hs_events = 0;
+    if (failed_already(t)) return -1;
+    int rc = run_handshake(t, 0);
+    if (rc != 0 && errno == EAGAIN) t->hs_events = t->want;
+    return rc;
 }
 
-ssize_t tls_read(tls *t, void *buf, size_t len) {
-    t->events = 0;
-    if (ensure_connected(t) != 0) return -1;
+/* Runs the handshake if it has not completed; once connected, queued output no longer
+ * stands in the way of reading. */
+static int ensure_connected(tls *t, int may_hold) {
+    if (tls_engine_status(t->e) & TLS_ST_CONNECTED) return 0;
+    return run_handshake(t, may_hold);
+}
+
+static ssize_t do_read(tls *t, void *buf, size_t len) {
+    if (ensure_connected(t, 0) != 0) return -1;
     for (;;) {
         size_t n = 0;
         const uint8_t *p = tls_engine_read_buf(t->e, &n);
@@ -128,6 +235,20 @@ ssize_t tls_read(tls *t, void *buf, size_t len) {
     }
 }
 
+ssize_t tls_read(tls *t, void *buf, size_t len) {
+    if (t == NULL) {
+        errno = EINVAL;
+        return -1;
+    }
+    t->want = 0;
+    t->rd_events = 0;
+    if (failed_already(t)) return -1;
+    if (buf == NULL && len > 0) return tlsio_sock_misuse(t, "tls_read: the buffer is NULL");
+    ssize_t n = do_read(t, buf, len);
+    if (n < 0 && errno == EAGAIN) t->rd_events = t->want;
+    return n;
+}
+
 /* Seals as much of buf as fits below the high-water mark of queued output. */
 static int seal_some(tls *t, const uint8_t *in, size_t len, size_t *done) {
     for (;;) {
@@ -143,23 +264,23 @@ static int seal_some(tls *t, const uint8_t *in, size_t len, size_t *done) {
     }
 }
 
-ssize_t tls_write(tls *t, const void *buf, size_t len) {
-    if (t->closed) {
-        errno = EINVAL;
-        return -1;
-    }
-    t->events = 0;
-    if (ensure_connected(t) != 0) return -1;
+static ssize_t do_write(tls *t, const void *buf, size_t len) {
+    if (ensure_connected(t, 1) != 0) return -1;
     size_t done = 0;
+    /* A handshake flight held by this call is not flushed alone: the data is sealed behind it
+     * first, so both leave in one send(). */
+    int skip_flush = t->hold_flight && len > 0;
+    t->hold_flight = 0;
     /* Like send(): a blocking socket takes everything (flush blocks between batches); a
      * nonblocking one takes what fits and then says EAGAIN. Committed bytes count as written
      * even if the socket takes them later: tls_events() then asks for POLLOUT and the next
      * call (or tls_read/tls_close) flushes them first. */
     for (;;) {
-        if (tlsio_sock_flush(t) != 0) {
+        if (!skip_flush && tlsio_sock_flush(t) != 0) {
             if (t->sock_errno) return done ? (ssize_t)done : tlsio_sock_fail(t);
             break; /* EAGAIN */
         }
+        skip_flush = 0;
         if (done == len) break;
         if (seal_some(t, buf, len, &done) != 0) return done ? (ssize_t)done : flush_then_fail(t);
     }
@@ -170,25 +291,75 @@ ssize_t tls_write(tls *t, const void *buf, size_t len) {
     return (ssize_t)done;
 }
 
+ssize_t tls_write(tls *t, const void *buf, size_t len) {
+    if (t == NULL) {
+        errno = EINVAL;
+        return -1;
+    }
+    t->want = 0;
+    t->wr_events = 0;
+    if (failed_already(t)) return -1;
+    if (t->closed)
+        return tlsio_sock_misuse(t, "tls_write after tls_close: the connection sends no more "
+                                    "data (close_notify was sent)");
+    if (buf == NULL && len > 0) return tlsio_sock_misuse(t, "tls_write: the buffer is NULL");
+    /* The first write after a handshake whose Finished went out alone on a Nagle socket:
+     * sent at once, not held until the server acknowledges the Finished. The socket's own
+     * setting is restored afterwards. */
+    int push = t->push_write && len > 0 && nagle_on(t->fd);
+    if (len > 0) t->push_write = 0;
+    if (push) set_nodelay(t->fd, 1);
+    ssize_t n = do_write(t, buf, len);
+    if (push) {
+        int saved = errno;
+        set_nodelay(t->fd, 0);
+        errno = saved;
+    }
+    if (n < 0 && errno == EAGAIN) t->wr_events = t->want;
+    return n;
+}
+
 int tls_close(tls *t) {
+    if (t == NULL) {
+        errno = EINVAL;
+        return -1;
+    }
+    t->want = 0;
+    t->hs_events = 0;
+    if (failed_already(t)) return -1;
     if (!t->closed) {
         t->closed = 1;
         unsigned st = tls_engine_status(t->e);
-        if (!(st & TLS_ST_FAILED) && tls_engine_close(t->e) != 0) return tlsio_sock_fail(t);
+        if (st & TLS_ST_FAILED) return flush_then_fail(t);
+        if (tls_engine_close(t->e) != 0) return flush_then_fail(t);
     }
-    if (tlsio_sock_flush(t) != 0) return t->sock_errno ? tlsio_sock_fail(t) : -1;
+    if (tlsio_sock_flush(t) != 0) {
+        if (t->sock_errno) return tlsio_sock_fail(t);
+        t->hs_events = t->want;
+        return -1;
+    }
     return 0;
 }
 
 int tls_events(const tls *t) {
+    if (t == NULL) {
+        errno = EINVAL;
+        return 0;
+    }
     unsigned st = tls_engine_status(t->e);
-    int ev = t->events;
+    if (t->failed || (st & TLS_ST_FAILED))
+        return (st & TLS_ST_HAS_SEND) && t->sock_errno == 0 ? POLLOUT : 0;
+    int ev = t->rd_events | t->wr_events | t->hs_events;
     if (st & TLS_ST_HAS_SEND) ev |= POLLOUT;
     if (ev == 0 && (st & TLS_ST_WANT_RECV)) ev = POLLIN;
     return ev;
 }
 
 size_t tls_pending(const tls *t) {
+    if (t == NULL) {
+        errno = EINVAL;
+        return 0;
+    }
     size_t n = 0;
     (void)tls_engine_read_buf(t->e, &n);
     return n;

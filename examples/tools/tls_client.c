@@ -25,6 +25,8 @@ static int usage(void) {
                     "  --cert FILE --key FILE\n"
                     "                     a client certificate chain (PEM, leaf first) and its\n"
                     "                     key, presented if the server asks (repeatable)\n"
+                    "  --peer-cert        also print the server certificate's subject, issuer,\n"
+                    "                     validity (Unix time), SHA-256 and chain length\n"
                     "  -q                 no summary line\n");
     toolopt_usage();
     return 1;
@@ -129,9 +131,22 @@ static void print_export(tls *t, const char *label) {
     fprintf(stderr, "\n");
 }
 
+/* The verified server certificate, as the tls_conn_peer_* getters report it. */
+static void print_peer_cert(const tls *t) {
+    size_t n = 0, len = 0;
+    while (tls_conn_peer_chain(t, n, &len) != NULL)
+        n++;
+    fprintf(stderr,
+            "peer-subject=%s\npeer-issuer=%s\npeer-notbefore=%lld\npeer-notafter=%lld\n"
+            "peer-hash=%s\npeer-chain=%zu\n",
+            tls_conn_peer_subject(t), tls_conn_peer_issuer(t),
+            (long long)tls_conn_peer_notbefore(t), (long long)tls_conn_peer_notafter(t),
+            tls_conn_peer_hash(t), n);
+}
+
 static int run(tls_config *cfg, int argc, char **argv) {
     const char *servername = NULL, *export_label = NULL, *cert = NULL, *args[2];
-    int quiet = 0, nargs = 0;
+    int quiet = 0, peer_cert = 0, nargs = 0;
     for (int i = 1; i < argc; i++) {
         int r = toolopt_apply(cfg, argc, argv, &i);
         if (r < 0) return 1;
@@ -150,6 +165,8 @@ static int run(tls_config *cfg, int argc, char **argv) {
             cert = NULL;
         } else if (strcmp(argv[i], "-q") == 0)
             quiet = 1;
+        else if (strcmp(argv[i], "--peer-cert") == 0)
+            peer_cert = 1;
         else if (strcmp(argv[i], "--trace") == 0) {
             if (tls_config_set_trace(cfg, trace, NULL) != 0) {
                 fprintf(stderr, "tls-client: --trace: %s\n", tls_config_error(cfg));
@@ -179,6 +196,7 @@ static int run(tls_config *cfg, int argc, char **argv) {
                     tls_conn_version(t), tls_conn_cipher(t), tls_conn_group(t),
                     tls_conn_alpn(t) ? tls_conn_alpn(t) : "none");
         if (export_label != NULL) print_export(t, export_label);
+        if (peer_cert) print_peer_cert(t);
         rc = relay(t);
     }
     tls_free(t);

@@ -190,6 +190,21 @@ const char *tls_engine_peer_subject(const tls_engine *e);
  * ServerKeyExchange. 0 when the peer has not signed. */
 uint16_t tls_engine_peer_signature_scheme(const tls_engine *e);
 
+/*
+ * More of the verified peer certificate, kept when the chain passed verification (NULL /
+ * TLS_E_USAGE when there is none: before, on a server that asked for no certificate, or for
+ * a client that sent none). Valid until tls_engine_free.
+ *   issuer: the leaf's issuer, one line like the subject.
+ *   validity: the leaf's notBefore and notAfter as Unix seconds (either pointer may be NULL).
+ *   cert_sha256: SHA-256 of the leaf's DER, 32 bytes (the usual certificate fingerprint).
+ *   chain: certificate i (0 = leaf) in DER, as the peer sent it; NULL with *len 0 past the
+ *   end (at most 10 are kept).
+ */
+const char *tls_engine_peer_issuer(const tls_engine *e);
+int tls_engine_peer_validity(const tls_engine *e, int64_t *not_before, int64_t *not_after);
+const uint8_t *tls_engine_peer_cert_sha256(const tls_engine *e);
+const uint8_t *tls_engine_peer_chain(const tls_engine *e, size_t i, size_t *len);
+
 /* ---------------------------------------------------------------------------------------
  * Lower-level hooks. Set on a config before its first connection (TLS_E_USAGE after); they
  * run inside the engine's ack calls, on the thread that makes the call, and must not call

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <time.h>
 
 #include <tlsio/core.h>
 
@@ -112,8 +113,12 @@ int tls_config_set_rng(tls_config *cfg, tls_rng_fn fn, void *ctx);
  *               (a read may need POLLOUT and a write POLLIN during a handshake or KeyUpdate)
  *   ECONNRESET  the peer ended the connection without close_notify (possible truncation)
  *   EPROTO      a protocol or certificate-verification failure: see tls_error(t)
- *   EINVAL      misuse (e.g. write after tls_close)
+ *   EINVAL      misuse (e.g. write after tls_close, a NULL connection)
  *   other       the socket's own error (EPIPE, ETIMEDOUT...)
+ * Every failure has one sentence in tls_error_msg(t). The first failure of a connection
+ * stays: later calls fail with the same errno and sentence (a refused misuse does not fail
+ * the connection). Every call taking a tls * accepts NULL: -1/EINVAL (NULL, 0 or -1 for the
+ * getters, as each says), and tls_error_msg(NULL) is "no connection (NULL)".
  * SIGPIPE is never raised. Nothing sleeps; nothing touches global state.
  * ------------------------------------------------------------------------------------- */
 
@@ -128,22 +133,40 @@ typedef struct tls_error {
 
 /* Resolves host (every address in turn), connects over TCP, runs the handshake and verifies
  * the certificate chain and that it names host. Blocking. NULL on failure, with *why filled
- * (why may be NULL). port is a number or service name ("443", "https"). */
+ * (why may be NULL). port is a number or service name ("443", "https"). The socket gets
+ * TCP_NODELAY (TLS sends whole records; Nagle would only delay them): clear it with
+ * setsockopt(tls_fd(t), IPPROTO_TCP, TCP_NODELAY, &zero, sizeof zero) if you must. */
 tls *tls_connect(tls_config *cfg, const char *host, const char *port, tls_error *why);
+/* The same, but verifies (and sends as SNI) servername instead of host: for dialling an
+ * address or an alias of the name the certificate carries. */
+tls *tls_connect_servername(tls_config *cfg, const char *host, const char *port,
+                            const char *servername, tls_error *why);
 
 /* Accepts one connection on a listening socket and wraps it as a server connection (the
- * handshake runs on the first tls_read/tls_write/tls_handshake). The accepted socket
- * inherits nothing: it is blocking unless the caller makes it nonblocking. NULL on failure. */
+ * handshake runs on the first tls_read/tls_write/tls_handshake). The accepted socket gets
+ * TCP_NODELAY (as tls_connect) and inherits nothing else: it is blocking unless the caller
+ * makes it nonblocking, or uses tls_accept4 with TLS_SOCK_NONBLOCK. NULL on failure (with a
+ * nonblocking listen_fd and nobody waiting: errno EAGAIN). */
 tls *tls_accept(tls_config *cfg, int listen_fd, tls_error *why);
+/* tls_accept with flags: TLS_SOCK_NONBLOCK makes the accepted socket nonblocking (like
+ * accept4's SOCK_NONBLOCK). Other bits: NULL/EINVAL, before anything is accepted. */
+#define TLS_SOCK_NONBLOCK 0x1
+tls *tls_accept4(tls_config *cfg, int listen_fd, int flags, tls_error *why);
 
 /* Wraps a connected socket the caller made. The connection owns fd from then on
  * (tls_free closes it). Nonblocking if fd has O_NONBLOCK. servername is verified against the
- * server's certificate (a DNS name or an IP literal) and is required. */
+ * server's certificate (a DNS name or an IP literal) and is required. Socket options are the
+ * caller's: TCP_NODELAY is not set (see tls_handshake for what tlsio does instead). */
 tls *tls_client_fd(tls_config *cfg, int fd, const char *servername, tls_error *why);
 tls *tls_server_fd(tls_config *cfg, int fd, tls_error *why);
 
 /* Runs the handshake now: 0 when done, -1 with errno (EAGAIN: call again when
- * tls_events(t) is ready). tls_read and tls_write run it implicitly. */
+ * tls_events(t) is ready). tls_read and tls_write run it implicitly.
+ * The client's last flight (Finished) always leaves before this returns 0. On a TCP socket
+ * with Nagle on (TCP_NODELAY clear: a socket you made), the first request would then wait
+ * ~40 ms for the server's delayed ACK of it; tlsio avoids that: when the handshake runs
+ * inside tls_write, the Finished and the data leave in one segment, and the first tls_write
+ * after tls_handshake is sent with TCP_NODELAY set for that call only (then cleared again). */
 int tls_handshake(tls *t);
 
 /* Reads decrypted application data. Blocking sockets wait for data, EOF or an error;
@@ -155,17 +178,24 @@ ssize_t tls_read(tls *t, void *buf, size_t len);
  * tls_write/tls_read/tls_close sends them. Call until -1/EAGAIN before polling. */
 ssize_t tls_write(tls *t, const void *buf, size_t len);
 
-/* POLLIN and/or POLLOUT: what the connection waits for after EAGAIN. */
+/* POLLIN and/or POLLOUT: what the connection waits for after EAGAIN. Full duplex: the union
+ * of what the last tls_read, the last tls_write and the last tls_handshake/tls_close that
+ * returned EAGAIN wait for (each kind is forgotten when a call of that kind succeeds), plus
+ * POLLOUT while output is queued; POLLIN when nothing else is pending and input is expected;
+ * 0 after a failure with nothing left to send. A program blocked on output that also asked
+ * for input (tls_read said EAGAIN) gets POLLIN|POLLOUT; one that never reads, POLLOUT only.
+ * NULL: 0 with errno EINVAL. */
 int tls_events(const tls *t);
 
 /* Decrypted bytes that tls_read can return without touching the socket. poll() cannot see
- * them: after a readable event, call tls_read until it returns -1/EAGAIN. */
+ * them: after a readable event, call tls_read until it returns -1/EAGAIN. NULL: 0. */
 size_t tls_pending(const tls *t);
 
 /* Sends close_notify (RFC 8446 §6.1) and flushes; -1/EAGAIN on a nonblocking socket means
- * call again when writable. Receiving the peer's close_notify is not awaited. */
+ * call again when writable. Receiving the peer's close_notify is not awaited. On a failed
+ * connection nothing more is sent (a fatal alert already was): -1 with the failure's errno. */
 int tls_close(tls *t);
-/* Releases the connection and closes its socket. */
+/* Releases the connection and closes its socket (NULL: nothing). */
 void tls_free(tls *t);
 
 /* Keying material exporter (RFC 8446 §7.5, RFC 5705): see tls_engine_export_keying_material.
@@ -174,27 +204,41 @@ void tls_free(tls *t);
 int tls_export_keying_material(tls *t, const char *label, const void *context, size_t context_len,
                                void *out, size_t out_len);
 
-/* The socket. */
+/* The socket (NULL: -1 with errno EINVAL). */
 int tls_fd(const tls *t);
 
-/* Why the connection failed: one sentence, the code (alert or TLS_E_*) and its category. */
+/* Why the connection failed (its first failure), else why the last refused call was refused:
+ * one sentence, the code (alert, TLS_E_*, or -errno) and its category; "" / 0 / 0 when
+ * nothing failed. NULL: "no connection (NULL)", TLS_E_USAGE, TLS_ERRCAT_USAGE. */
 const char *tls_error_msg(const tls *t);
 int tls_error_code(const tls *t);
 int tls_error_category(const tls *t);
 
 /* What was negotiated ("TLSv1.3", "TLS_AES_128_GCM_SHA256", "x25519", "h2"); NULL before
- * the handshake or when absent. */
+ * the handshake or when absent (and for a NULL connection, with errno EINVAL). */
 const char *tls_conn_version(const tls *t);
 const char *tls_conn_cipher(const tls *t);
 const char *tls_conn_group(const tls *t);
 const char *tls_conn_alpn(const tls *t);
 /* The verified server name (client) or the SNI the client sent (server). */
 const char *tls_conn_servername(const tls *t);
-/* The peer certificate's subject, one line ("CN=example.com"), or NULL if none. */
+/* The verified peer certificate (the leaf), or NULL / -1 if none (before verification, a
+ * server that asked for no client certificate, a client that sent none):
+ *   subject and issuer, one line each ("CN=example.com", "CN=Example CA,O=Example");
+ *   notbefore / notafter: its validity as time_t;
+ *   hash: "SHA256:" and the SHA-256 of its DER in lower-case hex (libtls's form), set once
+ *   the handshake completes;
+ *   chain: certificate i (0 = the leaf) in DER as the peer sent it, *len its length; NULL
+ *   with *len 0 past the end. Pointers stay valid until tls_free. */
 const char *tls_conn_peer_subject(const tls *t);
 /* The scheme the peer signed the handshake with ("rsa_pss_rsae_sha256"), or NULL if it did
  * not sign (a client that sent no certificate; before the handshake). */
 const char *tls_conn_peer_signature_scheme(const tls *t);
+const char *tls_conn_peer_issuer(const tls *t);
+time_t tls_conn_peer_notbefore(const tls *t);
+time_t tls_conn_peer_notafter(const tls *t);
+const char *tls_conn_peer_hash(const tls *t);
+const uint8_t *tls_conn_peer_chain(const tls *t, size_t i, size_t *len);
 
 #ifdef __cplusplus
 }

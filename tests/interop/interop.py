@@ -19,6 +19,7 @@ Each case prints one line; the last line is `N passed, M failed`; the exit statu
 any case failed (a missing peer program is a failure, not a skip).
 """
 import argparse
+import calendar
 import os
 import re
 import resource
@@ -412,6 +413,38 @@ class Interop:
         check(sent == want, f"our flights {sent}, expected {want}")
         check(re.search(r"^>>> alert warning close_notify$", cl.text("err"), re.M),
               f"no close_notify in the trace: {cl.text('err')!r}")
+        case.sanitizer_check([cl])
+
+    def client_peer_cert_vs_openssl(self, case):
+        # tls_conn_peer_*: what our client reports about s_server's certificate is what the
+        # openssl CLI says about the same file (issuer, dates, SHA-256 fingerprint).
+        srv, port = start_peer_server(case, "openssl s_server", lambda port: [
+            "openssl", "s_server", "-accept", f"127.0.0.1:{port}", "-cert", self.f("leaf.pem"),
+            "-key", self.f("leaf.key"), "-rev", "-naccept", "1"])
+        cl = self.our_client(case, port, "--peer-cert")
+        cl.send(b"cert\n")
+        cl.wait_for(re.escape("trec\n"))
+        cl.close_stdin()
+        rc = cl.wait()
+        check(rc == 0, f"tls-client exit {rc}; {cl.diag()}")
+        srv.wait()
+        got = dict(re.findall(r"^peer-([a-z]+)=(.*)$", cl.text("err"), re.M))
+        r = subprocess.run(["openssl", "x509", "-in", self.f("leaf.pem"), "-noout", "-issuer",
+                            "-startdate", "-enddate", "-fingerprint", "-sha256",
+                            "-nameopt", "RFC2253", "-dateopt", "iso_8601"],
+                           capture_output=True, text=True, timeout=30)
+        check(r.returncode == 0, f"openssl x509 failed: {r.stderr}")
+        want = dict(line.split("=", 1) for line in r.stdout.splitlines() if "=" in line)
+        fp = next(v for k, v in want.items() if k.lower().endswith("fingerprint"))
+        check(got.get("hash") == "SHA256:" + fp.replace(":", "").lower(),
+              f"hash {got.get('hash')!r}, openssl says {fp!r}")
+        check(got.get("issuer") == want["issuer"],
+              f"issuer {got.get('issuer')!r}, openssl says {want['issuer']!r}")
+        for ours, theirs in (("notbefore", "notBefore"), ("notafter", "notAfter")):
+            t = calendar.timegm(time.strptime(want[theirs].rstrip("Z"), "%Y-%m-%d %H:%M:%S"))
+            check(got.get(ours) == str(int(t)), f"{ours} {got.get(ours)!r}, openssl says "
+                  f"{want[theirs]!r} ({int(t)})")
+        check(got.get("chain") == "1", f"chain length {got.get('chain')!r}, s_server sent 1")
         case.sanitizer_check([cl])
 
     def client_export_vs_openssl(self, case, tls12):
@@ -1085,6 +1118,7 @@ class Interop:
                          suite, g)
         self.run("client-trace-vs-openssl-s_server tls1.3", self.client_trace_vs_openssl, False)
         self.run("client-trace-vs-openssl-s_server tls1.2", self.client_trace_vs_openssl, True)
+        self.run("client-peer-cert-vs-openssl-s_server", self.client_peer_cert_vs_openssl)
         self.run("fail client-wrong-hostname", self.client_wrong_host)
         self.run("fail client-untrusted-ca", self.client_untrusted_ca)
         self.all12()

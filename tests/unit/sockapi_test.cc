@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -15,6 +16,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstring>
 #include <functional>
@@ -23,6 +26,7 @@
 #include <thread>
 #include <vector>
 
+#include <openssl/sha.h>
 #include <tlsio/tls.h>
 
 #include "testpki.h"
@@ -788,6 +792,448 @@ TEST_F(SockapiTest, ConfigIsSharedAcrossConnectionsAndFrozen) {
         EXPECT_EQ("hi", ReadN(s.get(), 2));
     }
     EXPECT_EQ(TLS_E_USAGE, tls_config_set_alpn(ccfg.get(), "h2"));
+}
+
+// ---- issue 18 -------------------------------------------------------------------------
+
+// A loopback TCP pair made by the test: fds[0] connected client, fds[1] accepted server.
+void TcpPair(int fds[2], bool nodelay) {
+    uint16_t port = 0;
+    int lfd = ListenLoopback(&port);
+    ASSERT_GE(lfd, 0);
+    fds[0] = socket(AF_INET, SOCK_STREAM, 0);
+    int v = nodelay ? 1 : 0;
+    ASSERT_EQ(0, setsockopt(fds[0], IPPROTO_TCP, TCP_NODELAY, &v, sizeof v));
+    struct sockaddr_in a = {};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    a.sin_port = htons(port);
+    ASSERT_EQ(0, connect(fds[0], (struct sockaddr *)&a, sizeof a)) << strerror(errno);
+    fds[1] = accept(lfd, nullptr, nullptr);
+    close(lfd);
+    ASSERT_GE(fds[1], 0);
+    ASSERT_EQ(0, setsockopt(fds[1], IPPROTO_TCP, TCP_NODELAY, &v, sizeof v));
+    SetTimeouts(fds[0]);
+    SetTimeouts(fds[1]);
+}
+
+int NoDelay(int fd) {
+    int v = -1;
+    socklen_t len = sizeof v;
+    if (getsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &v, &len) != 0) return -1;
+    return v != 0;
+}
+
+double Seconds() {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+// The first request after the handshake leaves at once. Nagle on at both ends (sockets the
+// program made): before, the Finished went alone and the request waited ~40 ms for the
+// server's delayed ACK. Now a handshake run inside tls_write sends the Finished and the
+// request in one segment, and a first tls_write after tls_handshake goes out past Nagle.
+TEST_F(SockapiTest, FirstRequestOverNagleSocketsHasNoDelayedAckStall) {
+    CfgPtr scfg = ServerCfg(), ccfg = ClientCfg();
+    for (bool explicit_handshake : {true, false}) {
+        std::vector<double> times;
+        for (int round = 0; round < 5; round++) {
+            int fds[2];
+            TcpPair(fds, false);
+            if (HasFatalFailure()) return;
+            std::string s_err;
+            Joiner server([&] {
+                TlsPtr s = Wrap(tls_server_fd(scfg.get(), fds[1], nullptr));
+                if (!s) return;
+                std::string req = ReadN(s.get(), 100);
+                if (req.size() != 100 || tls_write(s.get(), req.data(), 100) != 100)
+                    s_err = tls_error_msg(s.get());
+                char b[8];
+                (void)tls_read(s.get(), b, sizeof b);
+            });
+            TlsPtr c = Wrap(tls_client_fd(ccfg.get(), fds[0], "localhost", nullptr));
+            ASSERT_NE(nullptr, c);
+            if (explicit_handshake) {
+                ASSERT_EQ(0, tls_handshake(c.get())) << tls_error_msg(c.get());
+            }
+            std::string req(100, 'r');
+            double t0 = Seconds();
+            ASSERT_EQ(100, tls_write(c.get(), req.data(), req.size())) << tls_error_msg(c.get());
+            char b[1];
+            ASSERT_EQ(1, tls_read(c.get(), b, 1)) << tls_error_msg(c.get());
+            double dt = Seconds() - t0;
+            times.push_back(dt); // without tls_handshake, the handshake is in dt too
+            EXPECT_EQ(99u, ReadN(c.get(), 99).size());
+            // The program's choice of Nagle is left as it was.
+            EXPECT_EQ(0, NoDelay(tls_fd(c.get())));
+            EXPECT_EQ(0, tls_close(c.get()));
+            server.Join();
+            EXPECT_EQ("", s_err);
+        }
+        std::sort(times.begin(), times.end());
+        // A stall is >= 40 ms; a loopback handshake plus request is a few ms even when busy.
+        EXPECT_LT(times[times.size() / 2], explicit_handshake ? 0.020 : 0.030)
+            << "median " << times[2] * 1e3 << " ms "
+            << (explicit_handshake ? "from tls_handshake" : "with the handshake in tls_write")
+            << ": a delayed-ACK stall";
+    }
+}
+
+// Whatever the client does after tls_handshake (reads first because the server speaks
+// first, closes, frees, or idles like a pooled connection), the server's handshake
+// completes: the client's Finished is never left waiting for a later call.
+TEST_F(SockapiTest, ServerHandshakeCompletesWhateverTheClientDoesNext) {
+    CfgPtr scfg = ServerCfg(), ccfg = ClientCfg();
+    for (int how = 0; how < 4; how++) {
+        int fds[2];
+        TcpPair(fds, false);
+        if (HasFatalFailure()) return;
+        int s_hs = -2;
+        std::atomic<bool> s_done{false};
+        std::string s_msg;
+        Joiner server([&] {
+            TlsPtr s = Wrap(tls_server_fd(scfg.get(), fds[1], nullptr));
+            if (!s) return;
+            s_hs = tls_handshake(s.get()); // needs the client's Finished
+            s_done = true;
+            if (s_hs != 0) return;
+            if (how == 0 && tls_write(s.get(), "220 hello\n", 10) != 10) s_hs = -3;
+            char b[16];
+            ssize_t n = tls_read(s.get(), b, sizeof b);
+            s_msg = n == 0 ? "eof" : tls_error_msg(s.get());
+        });
+        TlsPtr c = Wrap(tls_client_fd(ccfg.get(), fds[0], "localhost", nullptr));
+        ASSERT_NE(nullptr, c);
+        ASSERT_EQ(0, tls_handshake(c.get())) << tls_error_msg(c.get());
+        if (how == 0) {
+            EXPECT_EQ("220 hello\n", ReadN(c.get(), 10));
+            EXPECT_EQ(0, tls_close(c.get()));
+        } else if (how == 1) {
+            EXPECT_EQ(0, tls_close(c.get()));
+        } else if (how == 2) {
+            c.reset();
+        } else {
+            auto end = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+            while (!s_done && std::chrono::steady_clock::now() < end)
+                usleep(1000);
+            EXPECT_TRUE(s_done) << "the server's handshake waited for the idle client";
+            EXPECT_EQ(0, tls_close(c.get()));
+        }
+        server.Join();
+        EXPECT_EQ(0, s_hs) << "how " << how;
+        if (how == 2) {
+            EXPECT_NE("eof", s_msg); // a truncation, but after a completed handshake
+        } else {
+            EXPECT_EQ("eof", s_msg) << "how " << how;
+        }
+    }
+}
+
+TEST_F(SockapiTest, ConnectAndAcceptSetTcpNodelay) {
+    CfgPtr scfg = ServerCfg(), ccfg = ClientCfg();
+    uint16_t port = 0;
+    int lfd = ListenLoopback(&port);
+    ASSERT_GE(lfd, 0);
+    int s_nodelay = -2;
+    Joiner server([&] {
+        TlsPtr s = Wrap(tls_accept(scfg.get(), lfd, nullptr));
+        if (!s) return;
+        s_nodelay = NoDelay(tls_fd(s.get()));
+        (void)tls_handshake(s.get());
+        char b[8];
+        (void)tls_read(s.get(), b, sizeof b);
+    });
+    TlsPtr c = Wrap(tls_connect(ccfg.get(), "127.0.0.1", std::to_string(port).c_str(), nullptr));
+    ASSERT_NE(nullptr, c);
+    EXPECT_EQ(1, NoDelay(tls_fd(c.get())));
+    // With TCP_NODELAY on nothing is held back.
+    EXPECT_EQ(0, tls_events(c.get()) & POLLOUT);
+    // Documented override.
+    int zero = 0;
+    EXPECT_EQ(0, setsockopt(tls_fd(c.get()), IPPROTO_TCP, TCP_NODELAY, &zero, sizeof zero));
+    EXPECT_EQ(0, NoDelay(tls_fd(c.get())));
+    EXPECT_EQ(0, tls_close(c.get()));
+    server.Join();
+    close(lfd);
+    EXPECT_EQ(1, s_nodelay);
+}
+
+// A proxy writes and reads at once: with its output blocked it must still hear input.
+TEST_F(SockapiTest, EventsIncludePollinWhileOutputIsBlocked) {
+    CfgPtr scfg = ServerCfg(), ccfg = ClientCfg();
+    TlsPtr c = Wrap(nullptr), s = Wrap(nullptr);
+    Connected(c, s, ccfg.get(), scfg.get());
+    if (HasFatalFailure()) return;
+    char buf[64];
+    // The client wants input ...
+    ASSERT_EQ(-1, tls_read(c.get(), buf, sizeof buf));
+    ASSERT_EQ(EAGAIN, errno);
+    // ... and writes until its output is stuck (the server does not read).
+    std::string chunk(16384, 'w');
+    bool blocked = false;
+    for (int i = 0; i < 10000 && !blocked; i++) {
+        ssize_t n = tls_write(c.get(), chunk.data(), chunk.size());
+        if (n < 0) {
+            ASSERT_EQ(EAGAIN, errno) << tls_error_msg(c.get());
+            blocked = true;
+        }
+    }
+    ASSERT_TRUE(blocked);
+    EXPECT_EQ(POLLIN | POLLOUT, tls_events(c.get()));
+    // Input arrives while the output is still blocked: poll on tls_events hears it.
+    ASSERT_EQ(5, tls_write(s.get(), "hello", 5));
+    struct pollfd p = {tls_fd(c.get()), (short)tls_events(c.get()), 0};
+    ASSERT_EQ(1, poll(&p, 1, 5000)) << "no event for incoming data";
+    EXPECT_TRUE(p.revents & POLLIN);
+    EXPECT_EQ("hello", ReadN(c.get(), 5));
+    // Still blocked on output; a read that finds nothing asks for input again.
+    EXPECT_EQ(-1, tls_read(c.get(), buf, sizeof buf));
+    EXPECT_EQ(EAGAIN, errno);
+    EXPECT_EQ(POLLIN | POLLOUT, tls_events(c.get()));
+    // A connection that never asked to read is told about output only.
+    TlsPtr c2 = Wrap(nullptr), s2 = Wrap(nullptr);
+    Connected(c2, s2, ccfg.get(), scfg.get());
+    if (HasFatalFailure()) return;
+    for (int i = 0; i < 10000; i++)
+        if (tls_write(c2.get(), chunk.data(), chunk.size()) < 0) break;
+    EXPECT_EQ(POLLOUT, tls_events(c2.get()));
+}
+
+TEST_F(SockapiTest, EveryCallTakesNull) {
+    char buf[8];
+    size_t len = 9;
+    errno = 0;
+    EXPECT_EQ(-1, tls_read(nullptr, buf, sizeof buf));
+    EXPECT_EQ(EINVAL, errno);
+    errno = 0;
+    EXPECT_EQ(-1, tls_write(nullptr, "x", 1));
+    EXPECT_EQ(EINVAL, errno);
+    errno = 0;
+    EXPECT_EQ(-1, tls_handshake(nullptr));
+    EXPECT_EQ(EINVAL, errno);
+    errno = 0;
+    EXPECT_EQ(-1, tls_close(nullptr));
+    EXPECT_EQ(EINVAL, errno);
+    errno = 0;
+    EXPECT_EQ(0, tls_events(nullptr));
+    EXPECT_EQ(EINVAL, errno);
+    EXPECT_EQ(0u, tls_pending(nullptr));
+    errno = 0;
+    EXPECT_EQ(-1, tls_fd(nullptr));
+    EXPECT_EQ(EINVAL, errno);
+    uint8_t out[16];
+    errno = 0;
+    EXPECT_EQ(-1, tls_export_keying_material(nullptr, "EXPERIMENTAL x", nullptr, 0, out, 16));
+    EXPECT_EQ(EINVAL, errno);
+    EXPECT_STREQ("no connection (NULL)", tls_error_msg(nullptr));
+    EXPECT_EQ(TLS_E_USAGE, tls_error_code(nullptr));
+    EXPECT_EQ(TLS_ERRCAT_USAGE, tls_error_category(nullptr));
+    EXPECT_EQ(nullptr, tls_conn_version(nullptr));
+    EXPECT_EQ(nullptr, tls_conn_cipher(nullptr));
+    EXPECT_EQ(nullptr, tls_conn_group(nullptr));
+    EXPECT_EQ(nullptr, tls_conn_alpn(nullptr));
+    EXPECT_EQ(nullptr, tls_conn_servername(nullptr));
+    EXPECT_EQ(nullptr, tls_conn_peer_subject(nullptr));
+    EXPECT_EQ(nullptr, tls_conn_peer_issuer(nullptr));
+    EXPECT_EQ(nullptr, tls_conn_peer_signature_scheme(nullptr));
+    EXPECT_EQ((time_t)-1, tls_conn_peer_notbefore(nullptr));
+    EXPECT_EQ((time_t)-1, tls_conn_peer_notafter(nullptr));
+    EXPECT_EQ(nullptr, tls_conn_peer_hash(nullptr));
+    EXPECT_EQ(nullptr, tls_conn_peer_chain(nullptr, 0, &len));
+    EXPECT_EQ(0u, len);
+    tls_free(nullptr);
+    // The configuration calls refuse NULL too.
+    tls_config_free(nullptr);
+    EXPECT_EQ(nullptr, tls_config_ref(nullptr));
+    EXPECT_NE(nullptr, tls_config_error(nullptr));
+    EXPECT_EQ(TLS_E_USAGE, tls_config_add_ca_pem(nullptr, "x", 1));
+    EXPECT_EQ(TLS_E_USAGE, tls_config_add_ca_file(nullptr, "x"));
+    EXPECT_EQ(TLS_E_USAGE, tls_config_add_ca_system(nullptr));
+    EXPECT_EQ(TLS_E_USAGE, tls_config_add_cert_pem(nullptr, "x", 1, "y", 1));
+    EXPECT_EQ(TLS_E_USAGE, tls_config_add_cert_file(nullptr, "x", "y"));
+    EXPECT_EQ(TLS_E_USAGE, tls_config_set_alpn(nullptr, "h2"));
+    EXPECT_EQ(TLS_E_USAGE, tls_config_set_versions(nullptr, TLS_VERSION_1_2, TLS_VERSION_1_3));
+    EXPECT_EQ(TLS_E_USAGE, tls_config_set_ciphers(nullptr, "TLS_AES_128_GCM_SHA256"));
+    EXPECT_EQ(TLS_E_USAGE, tls_config_set_groups(nullptr, "x25519"));
+    EXPECT_EQ(TLS_E_USAGE, tls_config_set_max_send_fragment(nullptr, 1024));
+    EXPECT_EQ(TLS_E_USAGE, tls_config_set_rng(nullptr, nullptr, nullptr));
+    // The constructors refuse a NULL config before touching the network.
+    tls_error why;
+    errno = 0;
+    EXPECT_EQ(nullptr, tls_connect(nullptr, "127.0.0.1", "1", &why));
+    EXPECT_EQ(EINVAL, errno);
+    EXPECT_STREQ("a config is required", why.msg);
+    EXPECT_EQ(nullptr, tls_connect_servername(nullptr, "127.0.0.1", "1", "localhost", &why));
+    EXPECT_STREQ("a config is required", why.msg);
+    EXPECT_EQ(nullptr, tls_accept(nullptr, -1, &why));
+    EXPECT_STREQ("a config is required", why.msg);
+    EXPECT_EQ(nullptr, tls_accept4(nullptr, -1, TLS_SOCK_NONBLOCK, &why));
+    EXPECT_EQ(nullptr, tls_client_fd(nullptr, 0, "localhost", &why));
+    EXPECT_EQ(nullptr, tls_server_fd(nullptr, 0, &why));
+    EXPECT_EQ(EINVAL, errno);
+}
+
+// A reset: ECONNRESET and its sentence, and the same on every later call.
+TEST_F(SockapiTest, FirstErrorStaysAfterAReset) {
+    CfgPtr scfg = ServerCfg(), ccfg = ClientCfg();
+    uint16_t port = 0;
+    int lfd = ListenLoopback(&port);
+    ASSERT_GE(lfd, 0);
+    Joiner server([&] {
+        TlsPtr s = Wrap(tls_accept(scfg.get(), lfd, nullptr));
+        if (!s) return;
+        if (tls_handshake(s.get()) != 0) return;
+        struct linger lg = {1, 0}; // close sends RST
+        setsockopt(tls_fd(s.get()), SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+    });
+    TlsPtr c = Wrap(tls_connect(ccfg.get(), "127.0.0.1", std::to_string(port).c_str(), nullptr));
+    ASSERT_NE(nullptr, c);
+    server.Join();
+    close(lfd);
+    usleep(50 * 1000); // let the RST arrive
+    char buf[8];
+    EXPECT_EQ(-1, tls_read(c.get(), buf, sizeof buf));
+    EXPECT_EQ(ECONNRESET, errno);
+    std::string first = tls_error_msg(c.get());
+    int code = tls_error_code(c.get()), cat = tls_error_category(c.get());
+    EXPECT_NE("", first);
+    EXPECT_EQ(TLS_ERRCAT_TRANSPORT, cat);
+    for (int i = 0; i < 3; i++) {
+        EXPECT_EQ(-1, tls_read(c.get(), buf, sizeof buf));
+        EXPECT_EQ(ECONNRESET, errno);
+        EXPECT_EQ(-1, tls_write(c.get(), "x", 1));
+        EXPECT_EQ(ECONNRESET, errno);
+        EXPECT_EQ(-1, tls_handshake(c.get()));
+        EXPECT_EQ(ECONNRESET, errno);
+        EXPECT_EQ(first, tls_error_msg(c.get()));
+        EXPECT_EQ(code, tls_error_code(c.get()));
+        EXPECT_EQ(cat, tls_error_category(c.get()));
+    }
+    EXPECT_EQ(-1, tls_close(c.get()));
+    EXPECT_EQ(ECONNRESET, errno);
+    EXPECT_EQ(first, tls_error_msg(c.get()));
+}
+
+TEST_F(SockapiTest, WriteAfterCloseHasASentence) {
+    CfgPtr scfg = ServerCfg(), ccfg = ClientCfg();
+    TlsPtr c = Wrap(nullptr), s = Wrap(nullptr);
+    Connected(c, s, ccfg.get(), scfg.get());
+    if (HasFatalFailure()) return;
+    ASSERT_EQ(0, tls_close(c.get()));
+    EXPECT_EQ(-1, tls_write(c.get(), "late", 4));
+    EXPECT_EQ(EINVAL, errno);
+    EXPECT_NE(nullptr, strstr(tls_error_msg(c.get()), "tls_write after tls_close"))
+        << tls_error_msg(c.get());
+    EXPECT_EQ(TLS_E_USAGE, tls_error_code(c.get()));
+    EXPECT_EQ(TLS_ERRCAT_USAGE, tls_error_category(c.get()));
+    EXPECT_EQ(-1, tls_read(c.get(), nullptr, 4));
+    EXPECT_EQ(EINVAL, errno);
+    EXPECT_STREQ("tls_read: the buffer is NULL", tls_error_msg(c.get()));
+    uint8_t out[8];
+    EXPECT_EQ(-1, tls_export_keying_material(c.get(), nullptr, nullptr, 0, out, 8));
+    EXPECT_EQ(EINVAL, errno);
+    EXPECT_NE(nullptr, strstr(tls_error_msg(c.get()), "label")) << tls_error_msg(c.get());
+    // Misuse does not fail the connection: the server's close still reads as 0.
+    ASSERT_EQ(0, tls_close(s.get()));
+    char buf[8];
+    ssize_t n;
+    auto end = std::chrono::steady_clock::now() + kDeadline;
+    while ((n = tls_read(c.get(), buf, sizeof buf)) < 0 && errno == EAGAIN &&
+           std::chrono::steady_clock::now() < end)
+        WaitFor(c.get());
+    EXPECT_EQ(0, n) << tls_error_msg(c.get());
+}
+
+TEST_F(SockapiTest, ConnectServernameVerifiesANameOtherThanTheOneDialled) {
+    CfgPtr scfg = ServerCfg(), ccfg = ClientCfg();
+    Cert other = pki_.MakeLeaf(ca_, {.dns = {"api.example"}});
+    CfgPtr scfg2(tls_config_new(), tls_config_free);
+    std::string chain = other.chain_pem(), key = other.key_pem();
+    ASSERT_EQ(0, tls_config_add_cert_pem(scfg2.get(), chain.data(), chain.size(), key.data(),
+                                         key.size()));
+    uint16_t port = 0;
+    int lfd = ListenLoopback(&port);
+    ASSERT_GE(lfd, 0);
+    std::string sni[2];
+    Joiner server([&] {
+        for (int i = 0; i < 2; i++) {
+            TlsPtr s = Wrap(tls_accept4(scfg2.get(), lfd, TLS_SOCK_NONBLOCK, nullptr));
+            if (!s) return;
+            if (fcntl(tls_fd(s.get()), F_GETFL) & O_NONBLOCK) sni[i] = "nonblocking:";
+            auto end = std::chrono::steady_clock::now() + kDeadline;
+            int rc;
+            while ((rc = tls_handshake(s.get())) != 0 && errno == EAGAIN &&
+                   std::chrono::steady_clock::now() < end) {
+                struct pollfd p = {tls_fd(s.get()), (short)tls_events(s.get()), 0};
+                poll(&p, 1, 1000);
+            }
+            const char *n = tls_conn_servername(s.get());
+            sni[i] += n ? n : "(null)";
+        }
+    });
+    tls_error why;
+    TlsPtr c = Wrap(tls_connect_servername(ccfg.get(), "127.0.0.1", std::to_string(port).c_str(),
+                                           "api.example", &why));
+    ASSERT_NE(nullptr, c) << why.msg;
+    EXPECT_STREQ("api.example", tls_conn_servername(c.get()));
+    EXPECT_STREQ("CN=api.example", tls_conn_peer_subject(c.get()));
+    // The dialled address is not what is verified: 127.0.0.1 is not in this certificate.
+    TlsPtr c2 = Wrap(tls_connect(ccfg.get(), "127.0.0.1", std::to_string(port).c_str(), &why));
+    EXPECT_EQ(nullptr, c2);
+    EXPECT_NE(nullptr, strstr(why.msg, "does not match host '127.0.0.1'")) << why.msg;
+    server.Join();
+    close(lfd);
+    EXPECT_EQ("nonblocking:api.example", sni[0]);
+    EXPECT_EQ(nullptr, tls_connect_servername(ccfg.get(), "127.0.0.1", "1", "", &why));
+    EXPECT_STREQ("a server name to verify is required", why.msg);
+    EXPECT_EQ(nullptr, tls_accept4(scfg.get(), lfd, 0x40, &why));
+    EXPECT_EQ(EINVAL, errno);
+    EXPECT_NE(nullptr, strstr(why.msg, "unknown flags")) << why.msg;
+}
+
+TEST_F(SockapiTest, PeerCertificateGetters) {
+    Cert mid = pki_.MakeIntermediate(ca_, "Sockapi Test Intermediate");
+    Cert leaf = pki_.MakeLeaf(mid, {.dns = {"localhost"},
+                                    .not_before = -2 * tlsio_test::kDay,
+                                    .not_after = 30 * tlsio_test::kDay});
+    CfgPtr scfg(tls_config_new(), tls_config_free), ccfg = ClientCfg();
+    std::string chain = leaf.chain_pem(), key = leaf.key_pem();
+    ASSERT_EQ(
+        0, tls_config_add_cert_pem(scfg.get(), chain.data(), chain.size(), key.data(), key.size()));
+    TlsPtr c = Wrap(nullptr), s = Wrap(nullptr);
+    Connected(c, s, ccfg.get(), scfg.get());
+    if (HasFatalFailure()) return;
+    EXPECT_STREQ("CN=localhost", tls_conn_peer_subject(c.get()));
+    EXPECT_STREQ("CN=Sockapi Test Intermediate", tls_conn_peer_issuer(c.get()));
+    EXPECT_EQ((time_t)(pki_.now() - 2 * tlsio_test::kDay), tls_conn_peer_notbefore(c.get()));
+    EXPECT_EQ((time_t)(pki_.now() + 30 * tlsio_test::kDay), tls_conn_peer_notafter(c.get()));
+    uint8_t md[32];
+    SHA256(leaf.der().data(), leaf.der().size(), md);
+    std::string hex = "SHA256:";
+    for (uint8_t b : md) {
+        char h[3];
+        snprintf(h, sizeof h, "%02x", b);
+        hex += h;
+    }
+    EXPECT_STREQ(hex.c_str(), tls_conn_peer_hash(c.get()));
+    std::vector<tlsio_test::Bytes> want = leaf.chain_der();
+    ASSERT_EQ(2u, want.size());
+    for (size_t i = 0; i < want.size(); i++) {
+        size_t len = 0;
+        const uint8_t *p = tls_conn_peer_chain(c.get(), i, &len);
+        ASSERT_NE(nullptr, p);
+        EXPECT_EQ(want[i], tlsio_test::Bytes(p, p + len)) << "certificate " << i;
+    }
+    size_t len = 7;
+    EXPECT_EQ(nullptr, tls_conn_peer_chain(c.get(), 2, &len));
+    EXPECT_EQ(0u, len);
+    // The server asked for no certificate: nothing to report.
+    EXPECT_EQ(nullptr, tls_conn_peer_issuer(s.get()));
+    EXPECT_EQ((time_t)-1, tls_conn_peer_notbefore(s.get()));
+    EXPECT_EQ((time_t)-1, tls_conn_peer_notafter(s.get()));
+    EXPECT_EQ(nullptr, tls_conn_peer_hash(s.get()));
+    EXPECT_EQ(nullptr, tls_conn_peer_chain(s.get(), 0, &len));
 }
 
 } // namespace
