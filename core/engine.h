@@ -86,6 +86,9 @@ struct tls_engine {
     tlsio_err err;
     int64_t now;
     int have_now;
+    /* client: we answered a CertificateRequest with an empty Certificate (no credential
+     * configured), so a later refusal from the server is most likely about that */
+    int sent_empty_client_cert;
 
     /* record layer */
     tlsio_rl_dir rd, wd;
