@@ -386,7 +386,14 @@ static int dec_exts(uint8_t ctx, CBS block, tlsio_exts *out, path *p, tlsio_err 
                                  p->buf, label);
         size_t old = path_append(p, ".", row->name);
         uint8_t *dst = out ? (uint8_t *)out + row->offset : NULL;
-        r = dec_fields(row->body, &body, dst, p, err);
+        /* The body's layout is the row's, i.e. this message's: the same type can be a list in
+         * one message and empty in another (exts.h). Say so when an empty form is not. */
+        if (row->body->n == 0 && CBS_len(&body) != 0)
+            r = tlsio_err_set(
+                err, TLS_ALERT_DECODE_ERROR, "%s: must be empty in a %s, has %zu byte%s", p->buf,
+                tlsio_ext_ctx_name((tlsio_ext_ctx)ctx), CBS_len(&body), plural(CBS_len(&body)));
+        else
+            r = dec_fields(row->body, &body, dst, p, err);
         if (r == 0 && CBS_len(&body) != 0) r = trailing(p, err, CBS_len(&body));
         path_pop(p, old);
         if (r) return r;

@@ -5,6 +5,7 @@
  */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <openssl/mem.h>
@@ -225,10 +226,20 @@ int tls_config_set_ciphers(tls_config *cfg, const char *names) {
                                  "cipher suite list '%.*s' has an empty name", QUOTE_MAX, names);
         int shown = len > QUOTE_MAX ? QUOTE_MAX : (int)len;
         const tlsio_suite *s = tlsio_suite_by_name(name, len);
-        if (s == NULL)
+        if (s == NULL) {
+            char valid[400];
+            size_t used = 0;
+            valid[0] = '\0';
+            for (size_t i = 0; i < tlsio_suite_count(); i++) {
+                int k = snprintf(valid + used, sizeof(valid) - used, "%s%s", i ? ", " : "",
+                                 tlsio_suite_at(i)->name);
+                if (k < 0 || (size_t)k >= sizeof(valid) - used) break;
+                used += (size_t)k;
+            }
             return tlsio_err_set(&cfg->err, TLS_E_USAGE,
-                                 "unknown or unsupported cipher suite '%.*s'%s", shown, name,
-                                 suite_refusal_hint(name, len));
+                                 "unknown or unsupported cipher suite '%.*s'%s (valid: %s)", shown,
+                                 name, suite_refusal_hint(name, len), valid);
+        }
         for (size_t i = 0; i < n; i++)
             if (ids[i] == s->id)
                 return tlsio_err_set(&cfg->err, TLS_E_USAGE, "cipher suite '%s' is listed twice",
@@ -247,13 +258,30 @@ int tls_config_set_ciphers(tls_config *cfg, const char *names) {
     return 0;
 }
 
-/* The group called name (tlsio_group_name's spelling), or 0. */
+/* The names a group is known by, case-insensitively: tlsio_group_name's (the RFC 8446 §4.2.7
+ * NamedGroup name) and the common spellings of OpenSSL, NIST and curl users. */
+static const struct {
+    const char *name;
+    uint16_t group;
+} group_names[] = {
+    {"x25519", TLSIO_GROUP_X25519},       {"secp256r1", TLSIO_GROUP_SECP256R1},
+    {"P-256", TLSIO_GROUP_SECP256R1},     {"prime256v1", TLSIO_GROUP_SECP256R1},
+    {"secp384r1", TLSIO_GROUP_SECP384R1}, {"P-384", TLSIO_GROUP_SECP384R1},
+};
+
+static int ascii_lower(int c) {
+    return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c;
+}
+
+/* The group called name (any spelling of group_names, any case), or 0. */
 static uint16_t group_by_name(const char *name, size_t len) {
-    for (size_t i = 0; i < sizeof(default_groups) / sizeof(default_groups[0]); i++) {
-        const char *n = tlsio_group_name(default_groups[i]);
-        if (n != NULL && strlen(n) == len && memcmp(n, name, len) == 0 &&
-            tlsio_group_supported(default_groups[i]))
-            return default_groups[i];
+    for (size_t i = 0; i < sizeof(group_names) / sizeof(group_names[0]); i++) {
+        const char *n = group_names[i].name;
+        if (strlen(n) != len || !tlsio_group_supported(group_names[i].group)) continue;
+        size_t k = 0;
+        while (k < len && ascii_lower((unsigned char)n[k]) == ascii_lower((unsigned char)name[k]))
+            k++;
+        if (k == len) return group_names[i].group;
     }
     return 0;
 }
@@ -273,7 +301,9 @@ int tls_config_set_groups(tls_config *cfg, const char *names) {
                                  QUOTE_MAX, names);
         uint16_t g = group_by_name(name, len);
         if (g == 0)
-            return tlsio_err_set(&cfg->err, TLS_E_USAGE, "unknown or unsupported group '%.*s'",
+            return tlsio_err_set(&cfg->err, TLS_E_USAGE,
+                                 "unknown or unsupported group '%.*s' (valid: x25519, secp256r1 "
+                                 "or P-256, secp384r1 or P-384; any case)",
                                  len > QUOTE_MAX ? QUOTE_MAX : (int)len, name);
         for (size_t i = 0; i < n; i++)
             if (ids[i] == g)

@@ -197,6 +197,13 @@ int tlsio_host_is_ip_literal(const char *host) {
     return host != NULL && parse_ip(host, ip) != 0;
 }
 
+static int normalize_dns(const char *host, char *out, size_t cap);
+
+int tlsio_host_is_reference(const char *host) {
+    char buf[256];
+    return host != NULL && (tlsio_host_is_ip_literal(host) || normalize_dns(host, buf, sizeof buf));
+}
+
 static void format_ip(const uint8_t *ip, size_t len, char *out, size_t cap) {
     if (len == 4) {
         snprintf(out, cap, "%u.%u.%u.%u", ip[0], ip[1], ip[2], ip[3]);

@@ -123,6 +123,10 @@ void tlsio_x509_cert_free(tlsio_x509_cert *c); /* NULL is fine */
 
 /* 1 if host is an IPv4 dotted-quad or IPv6 literal (no brackets), else 0. */
 int tlsio_host_is_ip_literal(const char *host);
+/* 1 if host can be verified against a certificate (RFC 9525 §6.2): an IP literal, or a DNS
+ * name as tlsio_x509_check_host reads it (letters, digits, '-', '_', non-empty labels of at
+ * most 63, at most 253 in all, one trailing dot allowed, no wildcard), else 0. */
+int tlsio_host_is_reference(const char *host);
 
 /*
  * The certificate's subject as one line, RFC 2253 style ("CN=example.com,O=Example"),

@@ -3,9 +3,11 @@
 
 #include <openssl/mem.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "crypto_x509.h"
 #include "hs_dispatch.h"
 
 /* Receive buffer: one record of the largest kind plus one more header, so a record and the
@@ -18,10 +20,27 @@ static void free_buf(uint8_t **p, size_t cap) {
     *p = NULL;
 }
 
-static tls_engine *engine_new(tls_config *cfg, int is_server) {
-    if (cfg == NULL || tlsio_config_freeze(cfg, NULL) != 0) return NULL;
+/* Fills the constructor's out-parameter (if given); returns NULL for the caller to return. */
+static tls_engine *refuse(tls_engine_new_error *why, int code, const char *fmt, ...)
+    TLSIO_PRINTF(3, 4);
+static tls_engine *refuse(tls_engine_new_error *why, int code, const char *fmt, ...) {
+    if (why != NULL) {
+        why->code = code;
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(why->msg, sizeof(why->msg), fmt, ap);
+        va_end(ap);
+    }
+    return NULL;
+}
+
+static tls_engine *engine_new(tls_config *cfg, int is_server, tls_engine_new_error *why) {
+    const char *fn = is_server ? "tls_engine_new_server" : "tls_engine_new_client";
+    if (cfg == NULL) return refuse(why, TLS_E_USAGE, "%s: the config is NULL (tls_config_new)", fn);
+    if (tlsio_config_freeze(cfg, NULL) != 0)
+        return refuse(why, TLS_E_USAGE, "%s: the config could not be frozen", fn);
     tls_engine *e = calloc(1, sizeof(*e));
-    if (e == NULL) return NULL;
+    if (e == NULL) return refuse(why, TLS_E_NOMEM, "%s: out of memory", fn);
     e->cfg = tls_config_ref(cfg);
     e->is_server = is_server;
     tlsio_rl_dir_init(&e->rd);
@@ -30,21 +49,37 @@ static tls_engine *engine_new(tls_config *cfg, int is_server) {
     e->hs = calloc(1, sizeof(*e->hs));
     if (e->hs == NULL) {
         tls_engine_free(e);
-        return NULL;
+        return refuse(why, TLS_E_NOMEM, "%s: out of memory", fn);
     }
     tlsio_transcript_init(&e->hs->transcript);
     return e;
 }
 
-tls_engine *tls_engine_new_client(tls_config *cfg, const char *server_name) {
-    if (server_name == NULL || server_name[0] == '\0' || strlen(server_name) > 253 + 1) return NULL;
-    tls_engine *e = engine_new(cfg, 0);
+tls_engine *tls_engine_new_client_ex(tls_config *cfg, const char *server_name,
+                                     tls_engine_new_error *why) {
+    if (why != NULL) {
+        why->code = 0;
+        why->msg[0] = '\0';
+    }
+    if (server_name == NULL || server_name[0] == '\0')
+        return refuse(why, TLS_E_USAGE,
+                      "tls_engine_new_client: a server name is required (the name the server "
+                      "certificate is verified against); unverified connections are not offered");
+    /* Refused here rather than at the certificate check: a name that can never match is a
+     * mistake of the caller's, and nothing should be sent for it (RFC 9525 §6.2). */
+    if (!tlsio_host_is_reference(server_name))
+        return refuse(why, TLS_E_USAGE,
+                      "tls_engine_new_client: server name '%.64s%s' is neither a DNS name "
+                      "(letters, digits, '-', '.', labels of 1 to 63, at most 253 in all, no "
+                      "wildcard) nor an IPv4/IPv6 address literal (without brackets)",
+                      server_name, strlen(server_name) > 64 ? "..." : "");
+    tls_engine *e = engine_new(cfg, 0, why);
     if (e == NULL) return NULL;
     size_t n = strlen(server_name);
     e->server_name = malloc(n + 1);
     if (e->server_name == NULL) {
         tls_engine_free(e);
-        return NULL;
+        return refuse(why, TLS_E_NOMEM, "tls_engine_new_client: out of memory");
     }
     memcpy(e->server_name, server_name, n + 1);
     e->table = &tlsio_hs13_client_table;
@@ -54,13 +89,28 @@ tls_engine *tls_engine_new_client(tls_config *cfg, const char *server_name) {
     return e;
 }
 
-tls_engine *tls_engine_new_server(tls_config *cfg) {
-    if (cfg == NULL || cfg->n_chains == 0) return NULL;
-    tls_engine *e = engine_new(cfg, 1);
+tls_engine *tls_engine_new_client(tls_config *cfg, const char *server_name) {
+    return tls_engine_new_client_ex(cfg, server_name, NULL);
+}
+
+tls_engine *tls_engine_new_server_ex(tls_config *cfg, tls_engine_new_error *why) {
+    if (why != NULL) {
+        why->code = 0;
+        why->msg[0] = '\0';
+    }
+    if (cfg != NULL && cfg->n_chains == 0)
+        return refuse(why, TLS_E_USAGE,
+                      "tls_engine_new_server: the config has no certificate chain and key "
+                      "(tls_config_add_cert_file or tls_config_add_cert_pem)");
+    tls_engine *e = engine_new(cfg, 1, why);
     if (e == NULL) return NULL;
     e->table = &tlsio_hs13_server_table;
     e->state = 0;
     return e;
+}
+
+tls_engine *tls_engine_new_server(tls_config *cfg) {
+    return tls_engine_new_server_ex(cfg, NULL);
 }
 
 void tlsio_hs_state_free(tls_engine *e) {
@@ -86,6 +136,7 @@ void tls_engine_free(tls_engine *e) {
     tlsio_rl_dir_wipe(&e->wd);
     free_buf(&e->in, e->in_cap);
     free_buf(&e->out, e->out_cap);
+    tlsio_out_release_retired(e);
     free_buf(&e->hsq, e->hsq_cap);
     free(e->server_name);
     free(e->alpn);
@@ -110,8 +161,10 @@ void tls_engine_trim(tls_engine *e) {
     if (e->in != NULL && e->in_start == e->in_end && e->app_len == 0) {
         free_buf(&e->in, e->in_cap);
         e->in_cap = e->in_start = e->in_end = 0;
+        e->recv_lent = 0; /* core.h: trim ends a recv_buf region */
     }
-    if (e->out != NULL && e->out_start == e->out_end) {
+    /* Not while write_buf's room is handed out: the caller may be filling it. */
+    if (e->out != NULL && e->out_start == e->out_end && e->write_lent == 0) {
         free_buf(&e->out, e->out_cap);
         e->out_cap = e->out_start = e->out_end = 0;
     }
@@ -122,9 +175,25 @@ void tls_engine_trim(tls_engine *e) {
     if (!tlsio_hs_pending(&e->reasm)) tlsio_hs_free(&e->reasm);
 }
 
-void tls_engine_set_time(tls_engine *e, int64_t unix_seconds) {
+/* 2000-01-01 and 3000-01-01 00:00 UTC in Unix seconds. A clock outside them is a unit or
+ * clock mistake (milliseconds, an unset RTC), and certificate validity (RFC 5280 §4.1.2.5)
+ * checked against it would blame the certificate's dates instead. */
+#define PLAUSIBLE_TIME_MIN INT64_C(946684800)
+#define PLAUSIBLE_TIME_MAX INT64_C(32503680000)
+
+int tls_engine_set_time(tls_engine *e, int64_t unix_seconds) {
+    if (unix_seconds < PLAUSIBLE_TIME_MIN || unix_seconds > PLAUSIBLE_TIME_MAX) {
+        /* Refused, and remembered: a handshake that goes on without a good time fails with
+         * this sentence at the certificate check (hs_peer.c), not with notBefore/notAfter. */
+        e->have_now = 0;
+        e->bad_now = unix_seconds;
+        e->have_bad_now = 1;
+        return TLS_E_USAGE;
+    }
     e->now = unix_seconds;
     e->have_now = 1;
+    e->have_bad_now = 0;
+    return 0;
 }
 
 /* ---- failing --------------------------------------------------------------------------- */
@@ -190,7 +259,7 @@ unsigned tls_engine_status(const tls_engine *e) {
 /* ---- network in ------------------------------------------------------------------------ */
 
 uint8_t *tls_engine_recv_buf(tls_engine *e, size_t *len) {
-    *len = 0;
+    *len = e->recv_lent = 0; /* each call replaces the region the previous one handed out */
     if (failed(e) || e->close_received) return NULL;
     if (e->in == NULL) {
         e->in = malloc(IN_CAP);
@@ -207,15 +276,29 @@ uint8_t *tls_engine_recv_buf(tls_engine *e, size_t *len) {
         e->in_start = 0;
     }
     if (e->in_end == e->in_cap) return NULL;
-    *len = e->in_cap - e->in_end;
+    *len = e->recv_lent = e->in_cap - e->in_end;
     return e->in + e->in_end;
+}
+
+/* The one over-ack policy of all four ack calls (core.h): acknowledging more than the
+ * matching buf call handed out (and is not acknowledged yet) is TLS_E_USAGE, sticky, with
+ * this sentence; nothing of the ack is applied. */
+static int over_ack(tls_engine *e, const char *ack, const char *buf, size_t len, size_t lent) {
+    if (lent == 0)
+        return tlsio_engine_fail(e, TLS_E_USAGE,
+                                 "tls_engine_%s: %zu bytes acknowledged, but no tls_engine_%s "
+                                 "region is outstanding",
+                                 ack, len, buf);
+    return tlsio_engine_fail(e, TLS_E_USAGE,
+                             "tls_engine_%s: %zu bytes acknowledged, but tls_engine_%s handed "
+                             "out only %zu",
+                             ack, len, buf, lent);
 }
 
 int tls_engine_recv_ack(tls_engine *e, size_t len) {
     if (failed(e)) return e->err.code;
-    if (len > e->in_cap - e->in_end)
-        return tlsio_engine_fail(e, TLS_E_USAGE, "recv_ack: %zu bytes acknowledged, buffer had %zu",
-                                 len, e->in_cap - e->in_end);
+    if (len > e->recv_lent) return over_ack(e, "recv_ack", "recv_buf", len, e->recv_lent);
+    e->recv_lent -= len;
     e->in_end += len;
     return tlsio_process_input(e);
 }
@@ -232,14 +315,23 @@ int tls_engine_recv_eof(tls_engine *e) {
 /* ---- network out ----------------------------------------------------------------------- */
 
 const uint8_t *tls_engine_send_buf(tls_engine *e, size_t *len) {
-    *len = e->out_end - e->out_start;
+    *len = e->send_lent = e->out_end - e->out_start;
     return *len ? e->out + e->out_start : NULL;
 }
 
-void tls_engine_send_ack(tls_engine *e, size_t len) {
-    if (len > e->out_end - e->out_start) len = e->out_end - e->out_start;
+size_t tls_engine_send_pending(const tls_engine *e) {
+    return e->out_end - e->out_start;
+}
+
+int tls_engine_send_ack(tls_engine *e, size_t len) {
+    /* Works after a failure too: that is how the alert reaches the peer. */
+    if (len > e->send_lent) return over_ack(e, "send_ack", "send_buf", len, e->send_lent);
+    e->send_lent -= len;
     e->out_start += len;
-    if (e->out_start == e->out_end) e->out_start = e->out_end = 0;
+    if (e->send_lent == 0) tlsio_out_release_retired(e);
+    /* Rewind an empty buffer, but not under write_buf's room (it sits at out_end). */
+    if (e->out_start == e->out_end && e->write_lent == 0) e->out_start = e->out_end = 0;
+    return 0;
 }
 
 /* ---- application out ------------------------------------------------------------------- */
@@ -249,7 +341,7 @@ static size_t max_fragment(const tls_engine *e) {
 }
 
 uint8_t *tls_engine_write_buf(tls_engine *e, size_t *len) {
-    *len = 0;
+    *len = e->write_lent = 0;
     if (failed(e) || !e->connected || e->close_sent) return NULL;
     /* RFC 8446 §5.5: update the key before it reaches its usage limit. */
     if (e->version == TLS_VERSION_1_3 &&
@@ -259,15 +351,21 @@ uint8_t *tls_engine_write_buf(tls_engine *e, size_t *len) {
     size_t pre = tlsio_rl_seal_prefix_len(&e->wd), post = tlsio_rl_seal_suffix_len(&e->wd, 0);
     size_t frag = max_fragment(e);
     if (tlsio_out_reserve(e, pre + frag + post) != 0) return NULL;
-    *len = frag;
+    *len = e->write_lent = frag;
     return e->out + e->out_end + pre;
 }
 
 int tls_engine_write_ack(tls_engine *e, size_t len) {
     if (failed(e)) return e->err.code;
-    if (!e->connected || e->close_sent || len > max_fragment(e))
-        return tlsio_engine_fail(e, TLS_E_USAGE,
-                                 "write_ack: %zu bytes not written through write_buf", len);
+    if (len == 0) return 0; /* nothing written: no record (and the region stays usable) */
+    if (!e->connected || e->close_sent)
+        return tlsio_engine_fail(
+            e, TLS_E_USAGE, "tls_engine_write_ack: %zu bytes acknowledged %s", len,
+            e->close_sent ? "after tls_engine_close" : "before the handshake completed");
+    /* Never seal bytes the caller did not put there: without a write_buf region (or after
+     * other output took its place) the bytes at out_end are stale or zero. */
+    if (len > e->write_lent) return over_ack(e, "write_ack", "write_buf", len, e->write_lent);
+    e->write_lent = 0;
     size_t rec_len = 0;
     int rc = tlsio_rl_seal(&e->wd, TLSIO_CT_APPLICATION_DATA, e->out + e->out_end,
                            e->out_cap - e->out_end, len, 0, &rec_len, &e->err);
@@ -279,12 +377,14 @@ int tls_engine_write_ack(tls_engine *e, size_t len) {
 /* ---- application in -------------------------------------------------------------------- */
 
 const uint8_t *tls_engine_read_buf(tls_engine *e, size_t *len) {
-    *len = e->app_len;
+    *len = e->read_lent = e->app_len;
     return e->app_len ? e->app : NULL;
 }
 
-void tls_engine_read_ack(tls_engine *e, size_t len) {
-    if (len > e->app_len) len = e->app_len;
+int tls_engine_read_ack(tls_engine *e, size_t len) {
+    /* Works after a failure too: data decrypted before it can still be read. */
+    if (len > e->read_lent) return over_ack(e, "read_ack", "read_buf", len, e->read_lent);
+    e->read_lent -= len;
     e->app += len;
     e->app_len -= len;
     if (e->app_len == 0 && !failed(e)) {
@@ -293,6 +393,7 @@ void tls_engine_read_ack(tls_engine *e, size_t len) {
             /* sticky: visible through tls_engine_status / tls_engine_error */
         }
     }
+    return 0;
 }
 
 /* ---- closing, key update --------------------------------------------------------------- */

@@ -70,6 +70,13 @@ typedef struct tlsio_hs {
     int keep_msgs12;
 } tlsio_hs;
 
+/* A send buffer replaced while part of it was handed out by tls_engine_send_buf. */
+typedef struct tlsio_retired_buf {
+    struct tlsio_retired_buf *next;
+    uint8_t *buf;
+    size_t cap;
+} tlsio_retired_buf;
+
 struct tls_engine {
     tls_config *cfg;
     int is_server;
@@ -90,6 +97,11 @@ struct tls_engine {
     tlsio_err err;
     int64_t now;
     int have_now;
+    int64_t bad_now; /* the last implausible tls_engine_set_time value, if have_bad_now */
+    int have_bad_now;
+    /* client: we answered a CertificateRequest with an empty Certificate (no credential
+     * configured), so a later refusal from the server is most likely about that */
+    int sent_empty_client_cert;
 
     /* record layer */
     tlsio_rl_dir rd, wd;
@@ -104,6 +116,14 @@ struct tls_engine {
     /* network output: out[out_start..out_end) holds records ready to send */
     uint8_t *out;
     size_t out_cap, out_start, out_end;
+    /* The buffer contract (core.h). What each buf call handed out and is not acknowledged:
+     * recv_lent bytes at in + in_end; send_lent bytes at out + out_start, which must not
+     * move or be freed until acknowledged (an async writer holds the pointer), so a send
+     * buffer that has to grow meanwhile leaves the old one on `retired` until send_lent is
+     * 0; write_lent bytes of plaintext room at out + out_end + the seal prefix, cleared when
+     * any other output is queued there (tlsio_out_reserve); read_lent bytes at app. */
+    size_t recv_lent, send_lent, write_lent, read_lent;
+    struct tlsio_retired_buf *retired;
     /* handshake messages queued for the next flush (same key, same content type) */
     uint8_t *hsq;
     size_t hsq_cap, hsq_len;
@@ -181,8 +201,12 @@ int tlsio_flush_hs(tls_engine *e) TLSIO_MUST_CHECK;
 int tlsio_send_compat_ccs(tls_engine *e) TLSIO_MUST_CHECK;
 /* Seals an alert record (level fatal unless close_notify/user_canceled). */
 int tlsio_send_alert(tls_engine *e, uint8_t desc) TLSIO_MUST_CHECK;
-/* Makes room for n more bytes at out + out_end. */
+/* Makes room for n more bytes at out + out_end. Never moves the bytes handed out by
+ * tls_engine_send_buf and not yet acknowledged; ends any write_buf region (the caller is
+ * about to queue other output where it was). */
 int tlsio_out_reserve(tls_engine *e, size_t n) TLSIO_MUST_CHECK;
+/* Frees the send buffers kept for a region handed out by send_buf (once it is acked). */
+void tlsio_out_release_retired(tls_engine *e);
 
 /* ---- input (engine_recv.c) -------------------------------------------------------- */
 

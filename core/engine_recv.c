@@ -90,8 +90,22 @@ static int on_alert(tls_engine *e, const uint8_t *p, size_t n) {
                              "alert record: TLS 1.3 %s alert at level warning; only close_notify "
                              "and user_canceled may be warnings (RFC 8446 §6)",
                              tls_error_code_name(desc));
-    return tlsio_err_setc(&e->err, TLS_ERRCAT_PEER_ALERT, desc, "the peer sent a %s alert (%s)",
-                          level == 1 ? "warning" : "fatal", tls_error_code_name(desc));
+    /* RFC 8446 §4.4.2.4: a server that requires a client certificate and gets an empty
+     * Certificate "MAY abort the handshake with a "certificate_required" alert"; TLS 1.2
+     * servers (RFC 5246 §7.4.6) use handshake_failure, and some pick others (GnuTLS 3.7 in
+     * TLS 1.2 sends decode_error). Until the server sends data, an alert after our empty
+     * Certificate is most likely about it: say so. */
+    const char *why = "";
+    if (e->sent_empty_client_cert)
+        why = desc == TLS_ALERT_CERTIFICATE_REQUIRED || desc == TLS_ALERT_HANDSHAKE_FAILURE ||
+                      desc == TLS_ALERT_BAD_CERTIFICATE || desc == TLS_ALERT_ACCESS_DENIED ||
+                      desc == TLS_ALERT_CERTIFICATE_UNKNOWN
+                  ? ": the server asked for a client certificate and none is configured "
+                    "(tls_config_add_cert_file)"
+                  : "; the server asked for a client certificate and none is configured "
+                    "(tls_config_add_cert_file), which is the likely cause";
+    return tlsio_err_setc(&e->err, TLS_ERRCAT_PEER_ALERT, desc, "the peer sent a %s alert (%s)%s",
+                          level == 1 ? "warning" : "fatal", tls_error_code_name(desc), why);
 }
 
 /*
@@ -154,6 +168,7 @@ static int on_app_data(tls_engine *e, uint8_t *p, size_t n) {
     if (n > 0) e->key_updates_in_row = 0;
     e->app = p;
     e->app_len = n;
+    e->sent_empty_client_cert = 0; /* the server accepted it: later alerts are not about that */
     return 0;
 }
 

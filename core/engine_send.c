@@ -23,17 +23,59 @@ static int grow(uint8_t **buf, size_t *cap, size_t used, size_t need) {
     return 0;
 }
 
+void tlsio_out_release_retired(tls_engine *e) {
+    while (e->retired != NULL) {
+        tlsio_retired_buf *r = e->retired;
+        e->retired = r->next;
+        OPENSSL_cleanse(r->buf, r->cap);
+        free(r->buf);
+        free(r);
+    }
+}
+
 int tlsio_out_reserve(tls_engine *e, size_t n) {
+    /* Whatever plaintext room write_buf handed out is where this output goes: that region
+     * ends here, and a later write_ack for it is refused (core.h). */
+    e->write_lent = 0;
     if (e->out_start > 0 && e->out_start == e->out_end) e->out_start = e->out_end = 0;
     if (e->out_cap - e->out_end >= n) return 0;
-    if (e->out_start > 0) { /* slide unsent bytes to the front before growing */
-        memmove(e->out, e->out + e->out_start, e->out_end - e->out_start);
-        e->out_end -= e->out_start;
+    size_t unsent = e->out_end - e->out_start;
+    /* Slide unsent bytes to the front, unless the caller holds a pointer to them. */
+    if (e->out_start > 0 && e->send_lent == 0) {
+        memmove(e->out, e->out + e->out_start, unsent);
+        e->out_end = unsent;
         e->out_start = 0;
         if (e->out_cap - e->out_end >= n) return 0;
     }
-    if (grow(&e->out, &e->out_cap, e->out_end, e->out_end + n) != 0)
+    /* A new buffer with the unsent bytes at its front. While part of the old one is handed
+     * out (an async send in progress), the old buffer stays alive, unchanged, until that
+     * part is acknowledged: the caller's pointer must never dangle (core.h). */
+    uint8_t *old = e->out;
+    size_t old_cap = e->out_cap;
+    uint8_t *copy = NULL;
+    size_t copy_cap = 0;
+    if (grow(&copy, &copy_cap, 0, unsent + n) != 0)
         return tlsio_err_set(&e->err, TLS_E_NOMEM, "out of memory growing the send buffer");
+    if (unsent) memcpy(copy, old + e->out_start, unsent);
+    if (e->send_lent > 0) {
+        tlsio_retired_buf *r = malloc(sizeof(*r));
+        if (r == NULL) {
+            OPENSSL_cleanse(copy, copy_cap);
+            free(copy);
+            return tlsio_err_set(&e->err, TLS_E_NOMEM, "out of memory growing the send buffer");
+        }
+        r->buf = old;
+        r->cap = old_cap;
+        r->next = e->retired;
+        e->retired = r;
+    } else if (old != NULL) {
+        OPENSSL_cleanse(old, old_cap);
+        free(old);
+    }
+    e->out = copy;
+    e->out_cap = copy_cap;
+    e->out_start = 0;
+    e->out_end = unsent;
     return 0;
 }
 

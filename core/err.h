@@ -15,7 +15,7 @@ extern "C" {
 #define TLSIO_MUST_CHECK   __attribute__((warn_unused_result))
 #define TLSIO_PRINTF(a, b) __attribute__((format(printf, a, b)))
 
-#define TLSIO_ERR_MSG_MAX 256
+#define TLSIO_ERR_MSG_MAX 512 /* room for a list of valid names (config setters) */
 
 typedef struct tlsio_err {
     int code;     /* 0, an alert number, or a TLS_E_* value */

@@ -157,9 +157,13 @@ const tlsio_ext_row tlsio_ext_table[] = {
     ROW(SERVER_NAME, SERVER_NAME, CH, "server_name", &server_name_ch, server_name_list),
     ROW_EMPTY(SERVER_NAME, SERVER_NAME, EE, "server_name"),
     ROW_EMPTY(SERVER_NAME, SERVER_NAME, SH12, "server_name"),
-    /* RFC 8446 §4.4.2.1: CH, CR (request) and CT (the response); RFC 6066 §8: SH12 empty. */
+    /* One type, three bodies: the ClientHello asks with a CertificateStatusRequest (RFC 6066
+       §8); a TLS 1.3 CertificateRequest asks with an *empty* body (RFC 8446 §4.4.2.1: "by
+       sending an empty status_request extension", as GnuTLS servers do); the response rides
+       in the CertificateEntry (CT); a TLS 1.2 ServerHello acknowledges with an empty body
+       (RFC 6066 §8). */
     ROW(STATUS_REQUEST, STATUS_REQUEST, CH, "status_request", &status_request, status_request),
-    ROW(STATUS_REQUEST, STATUS_REQUEST, CR, "status_request", &status_request, status_request),
+    ROW_EMPTY(STATUS_REQUEST, STATUS_REQUEST, CR, "status_request"),
     ROW(STATUS_REQUEST, STATUS_REQUEST, CT, "status_request", &cert_status, cert_status),
     ROW_EMPTY(STATUS_REQUEST, STATUS_REQUEST, SH12, "status_request"),
     /* RFC 8446 §4.2.7: CH, EE (the server's groups, informational). RFC 8422 §5.2 defines

@@ -5,6 +5,12 @@
  * Contexts follow RFC 8446 §4.2 (CH, SH, HRR, EE, CT, CR, NST) plus the TLS 1.2 ServerHello
  * (SH12: RFC 5246 §7.4.1.4 and the RFCs of each extension). A TLS 1.2 ClientHello uses CH.
  *
+ * An extension's body layout depends on the message it is in, so the body codec belongs to
+ * the (type, context) row, never to the type: key_share has three forms (CH, SH, HRR),
+ * status_request four (CH: CertificateStatusRequest; CR and SH12: empty; CT:
+ * CertificateStatus), server_name is a list in CH and empty in EE/SH12. A body is decoded
+ * only with the codec of the row for the context the block is read in.
+ *
  * The extension-block decoder enforces (RFC 8446 §4.2), first over the whole block:
  *   - framing (type, length) -> decode_error
  *   - the same type twice, known or not -> decode_error: the block is malformed as a whole
@@ -129,7 +135,7 @@ extern const tlsio_codec tlsio_codec_distinguished_name;
 
 /* --- body structs of multi-field extension forms --------------------------------------- */
 
-/* RFC 6066 §8 CertificateStatusRequest (CH, CR): status_type + two opaque u16 vectors. */
+/* RFC 6066 §8 CertificateStatusRequest (CH only): status_type + two opaque u16 vectors. */
 typedef struct tlsio_ext_status_request {
     uint32_t status_type;  /* 1 = ocsp */
     CBS responder_id_list; /* ResponderID responder_id_list<0..2^16-1> (opaque here) */
@@ -181,7 +187,7 @@ typedef struct tlsio_exts {
     /* server_name. CH: ServerNameList server_name_list<1..2^16-1>, list of tlsio_server_name.
        EE, SH12: empty body (RFC 6066 §3). */
     CBS server_name_list;
-    /* status_request. CH, CR: tlsio_ext_status_request. SH12: empty. */
+    /* status_request. CH: tlsio_ext_status_request. CR (RFC 8446 §4.4.2.1), SH12: empty. */
     tlsio_ext_status_request status_request;
     /* status_request. CT: CertificateStatus. */
     tlsio_ext_cert_status cert_status;

@@ -197,6 +197,7 @@ static int on_certificate_request(tls_engine *e, const tlsio_any_msg *m, const t
 
 /* RFC 5246 §7.4.6: the answer to a CertificateRequest, our chain or an empty list. */
 static int send_client_certificate(tls_engine *e) {
+    e->sent_empty_client_cert = e->hs->chain == NULL;
     return tlsio12_send_certificate(e, e->hs->chain);
 }
 

@@ -394,6 +394,7 @@ static int on_certificate_verify(tls_engine *e, const tlsio_any_msg *m, const tl
  * none: an empty Certificate and no CertificateVerify, §4.4.2.3). */
 static int send_client_auth(tls_engine *e) {
     tlsio_hs *hs = e->hs;
+    e->sent_empty_client_cert = hs->chain == NULL;
     int rc = tlsio13_send_certificate(e, hs->cr_context, hs->cr_context_len, hs->chain);
     if (rc == 0 && hs->chain != NULL)
         rc = tlsio13_send_certificate_verify(e, hs->chain->key, hs->sig_scheme);

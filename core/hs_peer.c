@@ -77,6 +77,19 @@ static int own_checks(tls_engine *e, const CBS *certs, size_t n) {
             &e->err, TLS_ERRCAT_CERTIFICATE, TLS_ALERT_UNKNOWN_CA,
             "%s certificate cannot be verified: no trust anchors are configured%s%s", who,
             e->cfg->trust_err.msg[0] ? ": " : "", e->cfg->trust_err.msg);
+    if (!e->have_now && e->have_bad_now) {
+        int64_t t = e->bad_now;
+        const char *hint = "";
+        if (t / 1000 >= INT64_C(946684800) && t / 1000 <= INT64_C(32503680000))
+            hint = " (it looks like milliseconds)";
+        else if (t / 1000000 >= INT64_C(946684800) && t / 1000000 <= INT64_C(32503680000))
+            hint = " (it looks like microseconds)";
+        return tlsio_err_set(&e->err, TLS_E_USAGE,
+                             "%s certificate cannot be verified: the clock is wrong: "
+                             "tls_engine_set_time was given %lld, which is not a time in Unix "
+                             "seconds between 2000 and 3000%s",
+                             who, (long long)t, hint);
+    }
     if (!e->have_now)
         return tlsio_err_set(&e->err, TLS_E_USAGE,
                              "%s certificate cannot be verified: the current time was not given "

@@ -170,6 +170,24 @@ int tlsio_rl_set_tls12(tlsio_rl_dir *d, tlsio_aead_alg alg, const uint8_t *key, 
     return 0;
 }
 
+/*
+ * What a record header that is not TLS most likely is, as a clause for the error sentence
+ * ("" if nothing is recognised). The usual cause is a plain-HTTP peer: the wrong port, or a
+ * server without TLS on it; its first bytes are an HTTP method, an HTTP/1.x status line
+ * ("HTTP/"), the HTTP/2 preface ("PRI *", RFC 9113 §3.4) or an HTML page ('<').
+ */
+static const char *not_tls_hint(const uint8_t hdr[TLSIO_RECORD_HEADER_LEN]) {
+    static const char *const http[] = {"GET ",  "POST ", "HEAD ", "PUT ",  "DELET", "OPTIO",
+                                       "CONNE", "PATCH", "TRACE", "HTTP/", "PRI *"};
+    for (size_t i = 0; i < sizeof(http) / sizeof(http[0]); i++)
+        if (memcmp(hdr, http[i], strlen(http[i])) == 0)
+            return "; the peer sent plain HTTP, not TLS (wrong port, or TLS not enabled there?)";
+    if (hdr[0] == '<')
+        return "; the peer sent what looks like HTML, not TLS (a plain HTTP server?)";
+    if (memcmp(hdr, "SSH-", 4) == 0) return "; the peer is an SSH server, not TLS";
+    return "";
+}
+
 int tlsio_rl_parse_header(const tlsio_rl_dir *rd, const uint8_t hdr[TLSIO_RECORD_HEADER_LEN],
                           unsigned flags, tlsio_rl_header *out, tlsio_err *err) {
     CBS cbs;
@@ -187,20 +205,22 @@ int tlsio_rl_parse_header(const tlsio_rl_dir *rd, const uint8_t hdr[TLSIO_RECORD
          * ClientHello; RFC 8446 §5.1 lets the initial ClientHello carry 0x0301. */
         if ((version >> 8) != 0x03)
             return tlsio_err_set(err, TLS_ALERT_PROTOCOL_VERSION,
-                                 "record: legacy_record_version 0x%04x is not a TLS version",
-                                 version);
+                                 "record: the first record is not TLS: legacy_record_version "
+                                 "0x%04x is not a TLS version%s",
+                                 version, not_tls_hint(hdr));
     } else if (version != TLS_VERSION_1_2) {
         /* RFC 8446 §5.1: 0x0303 for all records but an initial ClientHello; TLS 1.2 records
          * carry the negotiated version, 0x0303 (RFC 5246 §6.2.1). */
         return tlsio_err_set(err, TLS_ALERT_PROTOCOL_VERSION,
-                             "record: legacy_record_version 0x%04x, expected 0x0303", version);
+                             "record: legacy_record_version 0x%04x, expected 0x0303%s", version,
+                             not_tls_hint(hdr));
     }
 
     /* RFC 8446 §5: "If a TLS implementation receives an unexpected record type, it MUST
      * terminate the connection with an unexpected_message alert." */
     if (!is_known_type(type))
-        return tlsio_err_set(err, TLS_ALERT_UNEXPECTED_MESSAGE, "record: unknown content type %u",
-                             type);
+        return tlsio_err_set(err, TLS_ALERT_UNEXPECTED_MESSAGE, "record: unknown content type %u%s",
+                             type, not_tls_hint(hdr));
 
     /* RFC 8446 §5.1/§5.2, RFC 5246 §6.2.1/§6.2.3: over the limit is record_overflow. */
     size_t max = max_fragment(rd->mode);

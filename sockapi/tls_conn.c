@@ -45,12 +45,18 @@ tls *tlsio_sock_new(tls_config *cfg, int fd, const char *servername, int server,
     }
     t->fd = fd;
     t->is_server = server;
-    t->e = server ? tls_engine_new_server(cfg) : tls_engine_new_client(cfg, servername);
+    tls_engine_new_error reason = {0, ""};
+    t->e = server ? tls_engine_new_server(cfg) : tls_engine_new_client_ex(cfg, servername, &reason);
     if (t->e == NULL) {
-        tlsio_sock_set_why(why, TLS_E_USAGE, TLS_ERRCAT_USAGE,
-                           server ? "the config holds no certificate and key for a server"
-                                  : "cannot start a client for '%s'",
-                           servername ? servername : "");
+        /* The client's reason is the engine's sentence (a server name that can never be
+         * verified is refused there, before anything is sent). */
+        if (server)
+            tlsio_sock_set_why(why, TLS_E_USAGE, TLS_ERRCAT_USAGE,
+                               "the config holds no certificate and key for a server");
+        else
+            tlsio_sock_set_why(why, reason.code ? reason.code : TLS_E_USAGE,
+                               reason.code == TLS_E_NOMEM ? TLS_ERRCAT_INTERNAL : TLS_ERRCAT_USAGE,
+                               "%s", reason.msg);
         free(t);
         errno = EINVAL;
         return NULL;

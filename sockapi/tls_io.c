@@ -252,8 +252,7 @@ ssize_t tls_read(tls *t, void *buf, size_t len) {
 /* Seals as much of buf as fits below the high-water mark of queued output. */
 static int seal_some(tls *t, const uint8_t *in, size_t len, size_t *done) {
     for (;;) {
-        size_t cap = 0, pending = 0;
-        (void)tls_engine_send_buf(t->e, &pending);
+        size_t cap = 0, pending = tls_engine_send_pending(t->e);
         if (*done == len || pending >= WRITE_HIGH_WATER) return 0;
         uint8_t *p = tls_engine_write_buf(t->e, &cap);
         if (p == NULL) return -1;

@@ -101,9 +101,51 @@ typedef void (*tls_rng_fn)(void *ctx, uint8_t *out, size_t len);
  * handshake runs as a side effect of moving bytes. tls_engine_status() says what the engine
  * needs next; TLS_ST_WANT_RECV maps to POLLIN and TLS_ST_HAS_SEND to POLLOUT.
  *
+ * Acknowledging. Each ack says how many bytes of the region its buf call handed out were
+ * used, from the region's start; an ack may cover part of it, and a later ack the next part.
+ * A second buf call of the same kind replaces the region (from the same first byte). One
+ * policy for all four acks: acknowledging 0 bytes is always allowed and does nothing;
+ * acknowledging more than was handed out and not yet acknowledged -- including any ack with
+ * no region outstanding -- is TLS_E_USAGE: the engine fails (sticky, as below, with a
+ * sentence naming the call and both numbers) and nothing of that ack is applied. In
+ * particular write_ack never seals bytes that did not come through write_buf.
+ *
+ * How long each pointer stays valid:
+ *   recv_buf   until recv_ack, tls_engine_trim or tls_engine_free (the next recv_buf call
+ *              may move the unprocessed bytes: use only its new pointer).
+ *   send_buf   the region stays valid and unchanged until it is acknowledged, whatever is
+ *              called meanwhile (write_buf/write_ack, recv_ack, close, key_update, trim):
+ *              an asynchronous writer (libuv's uv_write, io_uring) may hold it across other
+ *              calls and send_ack when the write completes. Only tls_engine_free ends it.
+ *   write_buf  until write_ack, or until any call that queues other output in its place
+ *              (recv_ack or read_ack answering a KeyUpdate, close, key_update, a failure):
+ *              a write_ack after that is TLS_E_USAGE; call write_buf again.
+ *   read_buf   until read_ack consumes it, or tls_engine_free.
+ * The engine never calls back during these calls except for the config's hooks.
+ *
+ * Reading: recv_buf returns NULL (with *n == 0) while decrypted data waits to be read
+ * (TLS_ST_HAS_READ): the engine keeps the record it decrypted in place in its receive
+ * buffer until the application has taken it. So drain before feeding more:
+ *
+ *     for (;;) {
+ *         const uint8_t *d; size_t n;
+ *         while ((d = tls_engine_read_buf(e, &n)) != NULL) {   // first what waits
+ *             size_t used = app_consume(d, n);                 // may be < n
+ *             tls_engine_read_ack(e, used);
+ *             if (used < n) return;                            // app is full: no POLLIN
+ *         }
+ *         uint8_t *p = tls_engine_recv_buf(e, &n);
+ *         if (p == NULL) break;                                // closed, failed, or full
+ *         ssize_t got = recv(fd, p, n, 0);
+ *         if (got <= 0) { if (got == 0) tls_engine_recv_eof(e); break; }  // EAGAIN: wait
+ *         tls_engine_recv_ack(e, (size_t)got);
+ *     }
+ *
  * Errors are sticky: once an ack call fails, every later call fails with the same code and
- * tls_engine_error_* describe it. When the failure is ours to report, the alert is queued
- * for sending (flush it: TLS_ST_HAS_SEND stays set until it is sent).
+ * tls_engine_error_* describe it -- except send_buf/send_ack and read_buf/read_ack, which go
+ * on working so that the alert can be flushed and data decrypted before the failure read.
+ * When the failure is ours to report, the alert is queued for sending (flush it:
+ * TLS_ST_HAS_SEND stays set until it is sent).
  * ------------------------------------------------------------------------------------- */
 
 typedef struct tls_config tls_config; /* see <tlsio/tls.h> */
@@ -120,30 +162,64 @@ typedef struct tls_engine tls_engine;
 #define TLS_ST_FAILED      0x80 /* a fatal error occurred; see tls_engine_error_code() */
 
 /*
+ * Configuration. An engine takes everything but the server name and the time from a
+ * tls_config built with <tlsio/tls.h>: tls_config_new(), then tls_config_add_ca_file /
+ * _add_ca_system (trust), tls_config_add_cert_file (our chain and key), tls_config_set_ciphers,
+ * _set_groups, _set_versions, _set_alpn, ... and the hooks below. The engine takes a reference
+ * and freezes the config: setters fail with TLS_E_USAGE afterwards, and one config serves any
+ * number of engines on any threads. The core itself reads no files or environment; the
+ * system trust store is loaded by the socket facade, or with tls_config_add_ca_system().
+ */
+
+/* Why a constructor returned NULL: a code (TLS_E_USAGE, TLS_E_NOMEM) and one sentence. */
+typedef struct tls_engine_new_error {
+    int code;
+    char msg[256];
+} tls_engine_new_error;
+
+/*
  * New client engine. server_name is the name verified against the server certificate (a DNS
- * name or an IPv4/IPv6 literal) and sent as SNI when it is a DNS name; it is required: an
- * unverified connection is not offered. The config gains a reference. NULL on bad arguments
- * or out of memory.
+ * name or an IPv4/IPv6 literal without brackets) and sent as SNI when it is a DNS name; it is
+ * required: an unverified connection is not offered. A name that can never be verified
+ * ("a b", "*.example.com", "[::1]", empty) is refused here, before anything is sent. The
+ * config gains a reference. NULL on bad arguments or out of memory; the _ex form then fills
+ * *why (if why is not NULL) with the reason.
  */
 tls_engine *tls_engine_new_client(tls_config *cfg, const char *server_name);
+tls_engine *tls_engine_new_client_ex(tls_config *cfg, const char *server_name,
+                                     tls_engine_new_error *why);
 /* New server engine; the config must hold at least one certificate chain and key. */
 tls_engine *tls_engine_new_server(tls_config *cfg);
+tls_engine *tls_engine_new_server_ex(tls_config *cfg, tls_engine_new_error *why);
 void tls_engine_free(tls_engine *e);
 
-/* The current time (Unix seconds) used for certificate validity. The core has no clock: the
- * caller provides it before the peer's certificate arrives (the socket facade does). */
-void tls_engine_set_time(tls_engine *e, int64_t unix_seconds);
+/*
+ * The current time (Unix seconds) used for certificate validity. The core has no clock: the
+ * caller provides it before the peer's certificate arrives (the socket facade does, from
+ * time(NULL)). A value before 2000 or after 3000 is a clock or unit mistake (milliseconds,
+ * say): it is refused with TLS_E_USAGE and not used; if no good time is given afterwards,
+ * the handshake fails at the certificate check with a sentence about the clock (not about the
+ * certificate's dates). Returns 0 or TLS_E_USAGE.
+ */
+int tls_engine_set_time(tls_engine *e, int64_t unix_seconds);
 
 unsigned tls_engine_status(const tls_engine *e);
 
+/* The four buffer/ack pairs (see above for the contract and pointer lifetimes). Each ack
+ * returns 0 or the error code. send_ack and read_ack keep working after a failure (within
+ * their regions): that is how the alert reaches the peer and earlier data the caller. */
 uint8_t *tls_engine_recv_buf(tls_engine *e, size_t *len);
 int tls_engine_recv_ack(tls_engine *e, size_t len);
 const uint8_t *tls_engine_send_buf(tls_engine *e, size_t *len);
-void tls_engine_send_ack(tls_engine *e, size_t len);
+int tls_engine_send_ack(tls_engine *e, size_t len);
 uint8_t *tls_engine_write_buf(tls_engine *e, size_t *len);
 int tls_engine_write_ack(tls_engine *e, size_t len);
 const uint8_t *tls_engine_read_buf(tls_engine *e, size_t *len);
-void tls_engine_read_ack(tls_engine *e, size_t len);
+int tls_engine_read_ack(tls_engine *e, size_t len);
+
+/* Bytes queued to send (handed out by send_buf or not), without handing any out: for a
+ * high-water mark on output ("stop writing above 64 KiB"). 0 when nothing waits. */
+size_t tls_engine_send_pending(const tls_engine *e);
 
 /* Tells the engine the transport reached EOF. Without a prior close_notify this is a
  * truncation error (TLS_E_TRUNCATED), distinct from a clean close. */

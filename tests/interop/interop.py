@@ -9,7 +9,8 @@ suite and the groups X25519 and P-256, with ALPN and SNI, each moving data both 
 (ECDHE_ECDSA and ECDHE_RSA with AES-128-GCM, AES-256-GCM, ChaCha20) against the same peers
 restricted to 1.2, version negotiation and the downgrade sentinel; our client presenting an
 ECDSA and an RSA client certificate (TLS 1.2 and 1.3) to an `openssl s_server` that requires
-and verifies one. Then failure cases
+and verifies one, and servers (`gnutls-serv`, `openssl s_server`) that ask for a client
+certificate, optionally or requiring one, with and without one on our side. Then failure cases
 (including TLS 1.2 peers without the extended master secret) and a load case (1,000
 concurrent clients against one tls-server).
 
@@ -717,6 +718,56 @@ class Interop:
         check(f"Signature type: {sig}" in out, f"s_server saw another signature: {out!r}")
         case.sanitizer_check([cl])
 
+    def client_cert_request(self, case, peer, version, required, name):
+        """A server that asks for a client certificate (RFC 8446 §4.3.2, RFC 5246 §7.4.4),
+        optionally or requiring one; our client with the chain `name` or none (an empty
+        Certificate: RFC 8446 §4.4.2.3, RFC 5246 §7.4.6). A default gnutls-serv asks with an
+        empty status_request in its TLS 1.3 CertificateRequest (RFC 8446 §4.4.2.1)."""
+        if peer == "gnutls-serv":
+            def argv(port):
+                a = ["gnutls-serv", "--echo", "-p", str(port), "--x509certfile",
+                     self.f("leaf.pem"), "--x509keyfile", self.f("leaf.key"), "--x509cafile",
+                     self.f("ca.pem"), "--priority", f"NORMAL:-VERS-ALL:+VERS-TLS{version}"]
+                return a + (["--require-client-cert"] if required else [])
+            answer = lambda line: line  # noqa: E731
+        else:
+            def argv(port):
+                return ["openssl", "s_server", "-accept", f"127.0.0.1:{port}", "-cert",
+                        self.f("leaf.pem"), "-key", self.f("leaf.key"),
+                        f"-tls{version.replace('.', '_')}", "-Verify" if required else "-verify",
+                        "1", "-verify_return_error", "-CAfile", self.f("ca.pem"), "-rev",
+                        "-naccept", "1"]
+            answer = lambda line: line[::-1]  # noqa: E731
+        srv, port = start_peer_server(case, peer, argv)
+        opts = ["--cert", self.f(f"{name}.pem"), "--key", self.f(f"{name}.key")] if name else []
+        cl = self.our_client(case, port, *opts)
+        if required and not name:
+            # The server refuses the empty Certificate with an alert: in TLS 1.3 after our
+            # Finished (we see it on the first read), in TLS 1.2 before its Finished.
+            rc = cl.wait()
+            err = cl.text("err")
+            check(rc == 1, f"tls-client exit {rc}; {cl.diag()}")
+            check("the server asked for a client certificate and none is configured" in err,
+                  f"no sentence about the missing client certificate; {cl.diag()}")
+            srv.stop()
+            case.sanitizer_check([cl])
+            return
+        line = f"{peer} asks for a certificate over tls {version}"
+        cl.send(line.encode() + b"\n")
+        cl.wait_for(re.escape(answer(line) + "\n"))
+        cl.wait_for(re.escape(f"version=TLSv{version} "), "err")
+        cl.close_stdin()
+        rc = cl.wait()
+        check(rc == 0, f"tls-client exit {rc}; {cl.diag()}")
+        srv.stop()
+        out = srv.text() + srv.text("err")
+        if name and peer == "openssl s_server":
+            check("Peer certificate: CN = tlsio client ecdsa" in out and "Verification: OK" in out,
+                  f"s_server got no verified client certificate: {out!r}")
+        elif name:
+            check("tlsio client ecdsa" in out, f"gnutls-serv got no client certificate: {out!r}")
+        case.sanitizer_check([cl])
+
     @staticmethod
     def groups12(group):
         """An OpenSSL groups list preferring `group` that also lists P-256: in TLS 1.2 the
@@ -1174,6 +1225,16 @@ class Interop:
             for name in ("client-ecdsa", "client-rsa"):
                 self.run(f"client-certificate tls{version} client-vs-openssl-s_server {name}",
                          self.client_cert_vs_openssl, version, name)
+        for peer in ("gnutls-serv", "openssl s_server"):
+            for version in ("1.3", "1.2"):
+                for required in (False, True):
+                    for name in ("client-ecdsa", None):
+                        what = "required" if required else "optional"
+                        fail = "fail " if required and not name else ""
+                        self.run(f"{fail}client-certificate-request tls{version} "
+                                 f"client-vs-{peer.replace(' ', '-')} {what} "
+                                 f"{'with ' + name if name else 'without-certificate'}",
+                                 self.client_cert_request, peer, version, required, name)
         self.run("fail tls1.1-client-refused", self.tls11_client_refused)
         self.run("fail tls1.2 cbc-and-rsa-kex-only-client-refused", self.cbc_only_client_refused)
 

@@ -306,12 +306,23 @@ TEST(ConfigVersions, RefusesARangeNoConfiguredSuiteCanServe) {
     EXPECT_EQ(0, tls_config_set_versions(c.get(), TLS_VERSION_1_2, TLS_VERSION_1_2));
 }
 
+// What an unknown group or suite name is answered with: the names that would work.
+const std::string kValidGroups =
+    " (valid: x25519, secp256r1 or P-256, secp384r1 or P-384; any case)";
+std::string ValidSuites() {
+    std::string s = " (valid: ";
+    for (size_t i = 0; i < tlsio_suite_count(); i++)
+        s += std::string(i ? ", " : "") + tlsio_suite_at(i)->name;
+    return s + ")";
+}
+
 TEST(ConfigErrors, ErrorReportsTheLastSetterOnly) {
     CfgPtr c = NewCfg();
     EXPECT_EQ(TLS_E_USAGE, tls_config_set_groups(c.get(), "x448"));
-    EXPECT_STREQ("unknown or unsupported group 'x448'", tls_config_error(c.get()));
+    EXPECT_EQ("unknown or unsupported group 'x448'" + kValidGroups, tls_config_error(c.get()));
     EXPECT_EQ(TLS_E_USAGE, tls_config_set_ciphers(c.get(), "BAR"));
-    EXPECT_STREQ("unknown or unsupported cipher suite 'BAR'", tls_config_error(c.get()));
+    EXPECT_EQ("unknown or unsupported cipher suite 'BAR'" + ValidSuites(),
+              tls_config_error(c.get()));
     EXPECT_EQ(0, tls_config_set_alpn(c.get(), "h2"));
     EXPECT_STREQ("", tls_config_error(c.get()));
     EXPECT_EQ(0, c->err.code);
@@ -381,7 +392,9 @@ TEST(ConfigCiphers, RefusesEveryOtherNameWithASentence) {
         CfgPtr c = NewCfg();
         ASSERT_EQ(0, tls_config_set_ciphers(c.get(), "TLS_AES_256_GCM_SHA384"));
         EXPECT_EQ(TLS_E_USAGE, tls_config_set_ciphers(c.get(), nc.input));
-        EXPECT_STREQ(nc.msg, tls_config_error(c.get()));
+        std::string want = nc.msg;
+        if (want.rfind("unknown or unsupported", 0) == 0) want += ValidSuites();
+        EXPECT_EQ(want, tls_config_error(c.get()));
         EXPECT_EQ((std::vector<uint16_t>{0x1302}), Suites(c.get())); // unchanged
     }
     CfgPtr c = NewCfg();
@@ -394,7 +407,7 @@ TEST(ConfigCiphers, QuotesAtMost64BytesOfAName) {
     CfgPtr c = NewCfg();
     std::string longname(300, 'A');
     EXPECT_EQ(TLS_E_USAGE, tls_config_set_ciphers(c.get(), longname.c_str()));
-    EXPECT_EQ("unknown or unsupported cipher suite '" + std::string(64, 'A') + "'",
+    EXPECT_EQ("unknown or unsupported cipher suite '" + std::string(64, 'A') + "'" + ValidSuites(),
               tls_config_error(c.get()));
 }
 
@@ -426,11 +439,28 @@ TEST(ConfigGroups, KeepsTheGivenOrder) {
         Groups(c.get()));
 }
 
+// The spellings users bring from OpenSSL, NIST and curl, in any case.
+TEST(ConfigGroups, AcceptsCommonSpellingsInAnyCase) {
+    CfgPtr c = NewCfg();
+    ASSERT_EQ(0, tls_config_set_groups(c.get(), "X25519:P-256:P-384")) << tls_config_error(c.get());
+    EXPECT_EQ(
+        (std::vector<uint16_t>{TLSIO_GROUP_X25519, TLSIO_GROUP_SECP256R1, TLSIO_GROUP_SECP384R1}),
+        Groups(c.get()));
+    // One group under two spellings is still listed twice.
+    EXPECT_EQ(TLS_E_USAGE, tls_config_set_groups(c.get(), "p-384,prime256v1,SECP384R1:x25519"));
+    EXPECT_EQ("group 'secp384r1' is listed twice", std::string(tls_config_error(c.get())));
+    ASSERT_EQ(0, tls_config_set_groups(c.get(), "Secp256R1,p-384,X25519"));
+    EXPECT_EQ(
+        (std::vector<uint16_t>{TLSIO_GROUP_SECP256R1, TLSIO_GROUP_SECP384R1, TLSIO_GROUP_X25519}),
+        Groups(c.get()));
+}
+
 TEST(ConfigGroups, RefusesWithASentenceAndChangesNothing) {
     const NameCase cases[] = {
         {"secp521r1", "unknown or unsupported group 'secp521r1'"},
         {"x25519:x448", "unknown or unsupported group 'x448'"},
-        {"X25519", "unknown or unsupported group 'X25519'"},
+        {"x25519:X25519", "group 'x25519' is listed twice"},
+        {"P-521", "unknown or unsupported group 'P-521'"},
         {"ffdhe2048", "unknown or unsupported group 'ffdhe2048'"},
         {"x25519:secp256r1,x25519", "group 'x25519' is listed twice"},
         {"", "group list is empty"},
@@ -442,7 +472,9 @@ TEST(ConfigGroups, RefusesWithASentenceAndChangesNothing) {
         CfgPtr c = NewCfg();
         ASSERT_EQ(0, tls_config_set_groups(c.get(), "secp256r1"));
         EXPECT_EQ(TLS_E_USAGE, tls_config_set_groups(c.get(), nc.input));
-        EXPECT_STREQ(nc.msg, tls_config_error(c.get()));
+        std::string want = nc.msg;
+        if (want.rfind("unknown or unsupported", 0) == 0) want += kValidGroups;
+        EXPECT_EQ(want, tls_config_error(c.get()));
         EXPECT_EQ((std::vector<uint16_t>{TLSIO_GROUP_SECP256R1}), Groups(c.get()));
     }
     CfgPtr c = NewCfg();

@@ -146,6 +146,18 @@ TEST_F(Alerts, FirstRecordThatIsNotTlsIsProtocolVersion) {
     }
 }
 
+// A client that reached a plain HTTP server (port 80, or TLS not enabled) is told so.
+TEST_F(Alerts, ClientThatReachedAnHttpServerIsToldSo) {
+    tls_engine *c = tls_engine_new_client(cfg.client, "example.com");
+    Drain(c); // the ClientHello, which the HTTP server reads as a bad request
+    const char *reply = "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n";
+    Feed(c, Bytes(reply, reply + strlen(reply)));
+    EXPECT_TRUE(FailedWith(c, TLS_ALERT_PROTOCOL_VERSION, TLS_ERRCAT_PROTOCOL,
+                           "record: the first record is not TLS: legacy_record_version 0x5454 is "
+                           "not a TLS version; the peer sent plain HTTP, not TLS"));
+    tls_engine_free(c);
+}
+
 TEST_F(Alerts, EmptyApplicationDataIsFineButAFloodIsNot) {
     EnginePair p(nullptr, nullptr, "x", 0);
     Connect(p, TLS_VERSION_1_3);

@@ -286,6 +286,23 @@ TEST_F(ClientAuth, Tls12NoCertificateConfiguredSendsAnEmptyCertificate) {
     EXPECT_EQ(TLSIO_HS_CLIENT_KEY_EXCHANGE, r.flight[1][0]);
 }
 
+// A server that requires a certificate refuses the empty one with an alert (RFC 5246 §7.4.6:
+// handshake_failure; GnuTLS sends decode_error): the sentence says what is missing.
+TEST_F(ClientAuth, Tls12RefusedEmptyCertificateIsExplained) {
+    for (uint8_t alert : {TLS_ALERT_HANDSHAKE_FAILURE, TLS_ALERT_DECODE_ERROR}) {
+        Run12 r;
+        Handshake12(CertificateRequest12({kRsaSign, kEcdsaSign}, {0x0403}), &r);
+        ASSERT_FALSE(tls_engine_status(client) & TLS_ST_FAILED) << tls_engine_error(client);
+        Feed(client, PlainRecord(21, {2, alert}));
+        EXPECT_TRUE(FailedWith(client, alert, TLS_ERRCAT_PEER_ALERT,
+                               "the server asked for a client certificate and none is "
+                               "configured (tls_config_add_cert_file)"));
+        tls_engine_free(client);
+        tls_engine_free(server);
+        client = server = nullptr;
+    }
+}
+
 // Without a CertificateRequest the client's flight is unchanged, certificate or not.
 TEST_F(ClientAuth, Tls12NoRequestNoCertificate) {
     AddClientChain(ClientLeaf(KeyType::kEcdsaP256));

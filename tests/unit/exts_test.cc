@@ -146,7 +146,7 @@ std::vector<FormSample> FormSamples() {
         {TLSIO_CTX_EE, 0, "00 00 00 00"},
         {TLSIO_CTX_SH12, 0, "00 00 00 00"},
         {TLSIO_CTX_CH, 5, "00 05 00 05 01 00 00 00 00"},
-        {TLSIO_CTX_CR, 5, "00 05 00 0c 01 00 05 00 03 aa bb cc 00 02 de ad"},
+        {TLSIO_CTX_CR, 5, "00 05 00 00"}, // RFC 8446 §4.4.2.1: empty in a CertificateRequest
         {TLSIO_CTX_CT, 5, "00 05 00 08 01 00 00 04 30 03 0a 01"},
         {TLSIO_CTX_SH12, 5, "00 05 00 00"},
         {TLSIO_CTX_CH, 10, "00 0a 00 06 00 04 00 1d 00 17"},
@@ -300,7 +300,55 @@ TEST(ExtTable, MatchesRfc8446Section42) {
             }
 }
 
+// An extension's body depends on the message it is in (exts.h). Spelled out independently of
+// ext_table.c: the (type, message) forms whose body is empty, from each extension's RFC.
+TEST(ExtTable, BodyLayoutDependsOnTheMessage) {
+    const std::set<std::pair<int, int>> empty = {
+        {0, TLSIO_CTX_EE},    {0, TLSIO_CTX_SH12},  // RFC 6066 §3
+        {5, TLSIO_CTX_CR},                          // RFC 8446 §4.4.2.1
+        {5, TLSIO_CTX_SH12},                        // RFC 6066 §8
+        {23, TLSIO_CTX_CH},   {23, TLSIO_CTX_SH12}, // RFC 7627 §5.1
+        {35, TLSIO_CTX_SH12},                       // RFC 5077 §3.2
+        {42, TLSIO_CTX_CH},   {42, TLSIO_CTX_EE},   // RFC 8446 §4.2.10
+    };
+    for (size_t i = 0; i < tlsio_ext_table_len; i++) {
+        const tlsio_ext_row &row = tlsio_ext_table[i];
+        EXPECT_EQ(empty.count({row.type, row.ctx}) == 1, row.body->n == 0)
+            << row.name << " in " << tlsio_ext_ctx_name(static_cast<tlsio_ext_ctx>(row.ctx));
+    }
+    // status_request: one type, three layouts.
+    const tlsio_ext_row *ch = tlsio_ext_find(5, TLSIO_CTX_CH);
+    const tlsio_ext_row *cr = tlsio_ext_find(5, TLSIO_CTX_CR);
+    const tlsio_ext_row *ct = tlsio_ext_find(5, TLSIO_CTX_CT);
+    ASSERT_TRUE(ch && cr && ct);
+    EXPECT_STREQ("CertificateStatusRequest", ch->body->name);
+    EXPECT_STREQ("CertificateStatus", ct->body->name);
+    EXPECT_EQ(0u, cr->body->n);
+}
+
 // ---- the block rules ------------------------------------------------------------------------
+
+// The CertificateRequest a default gnutls-serv sends to ask for an optional client certificate
+// (captured from gnutls-serv 3.7.9): an empty status_request beside signature_algorithms. It
+// used to fail as "status_request.status_type: truncated" (read with the ClientHello layout).
+TEST(ExtRules, GnuTlsCertificateRequestWithEmptyStatusRequest) {
+    AnyMsg m;
+    Bytes keep;
+    Result r = DecodeBlock(TLSIO_CTX_CR, "00 05 00 00 00 0d 00 06 00 04 04 03 08 04", &m, &keep);
+    ASSERT_EQ(0, r.code) << r.msg;
+    EXPECT_TRUE(tlsio_exts_has(&m.cr13.extensions, TLSIO_EXT_STATUS_REQUEST));
+    EXPECT_TRUE(tlsio_exts_has(&m.cr13.extensions, TLSIO_EXT_SIGNATURE_ALGORITHMS));
+    // The ClientHello layout is not accepted there: the RFC says empty.
+    r = DecodeBlock(TLSIO_CTX_CR, "00 05 00 05 01 00 00 00 00");
+    EXPECT_EQ(TLS_ALERT_DECODE_ERROR, r.code);
+    EXPECT_EQ("CertificateRequest.extensions.status_request: must be empty in a "
+              "CertificateRequest, has 5 bytes",
+              r.msg);
+    // And the empty form is not accepted in a ClientHello.
+    r = DecodeBlock(TLSIO_CTX_CH, "00 05 00 00");
+    EXPECT_EQ(TLS_ALERT_DECODE_ERROR, r.code);
+    EXPECT_EQ("ClientHello.extensions.status_request.status_type: truncated", r.msg);
+}
 
 TEST(ExtRules, DuplicateIsDecodeError) {
     Result r =
@@ -455,8 +503,8 @@ TEST(ExtRules, BodyErrorsNameTheField) {
          "EncryptedExtensions.extensions: extended_master_secret not "
          "allowed here"},
         {TLSIO_CTX_SH12, "00 17 00 01 00",
-         "ServerHello.extensions.extended_master_secret: 1 "
-         "trailing byte"},
+         "ServerHello.extensions.extended_master_secret: must be empty in a ServerHello (TLS "
+         "1.2), has 1 byte"},
         {TLSIO_CTX_CH, "00 10 00 03 00 01 00",
          "ClientHello.extensions.application_layer_protocol_negotiation.protocol_name_list: "
          "length 1 below minimum 2"},

@@ -149,8 +149,8 @@ std::vector<Sample> Samples() {
         {"rfc8448_hello_retry_request", TLS_VERSION_1_3, kHRR},
         // TLS 1.3, hand-built.
         {"cr13", TLS_VERSION_1_3,
-         Msg(13, "00 00 20 00 0d 00 06 00 04 04 03 08 04 00 2f 00 05 00 03 00 01 41"
-                 " 00 05 00 05 01 00 00 00 00 fa fa 00 00")},
+         Msg(13, "00 00 1b 00 0d 00 06 00 04 04 03 08 04 00 2f 00 05 00 03 00 01 41"
+                 " 00 05 00 00 fa fa 00 00")}, // status_request is empty here (RFC 8446 §4.4.2.1)
         {"cr13_with_context", TLS_VERSION_1_3,
          Msg(13, "04 01 02 03 04 00 0a 00 32 00 06 00 04 04 03 08 04")},
         {"cert13_with_ocsp_and_two_entries", TLS_VERSION_1_3,

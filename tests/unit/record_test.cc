@@ -469,7 +469,56 @@ TEST(RecordHeader, LegacyRecordVersion) {
         EXPECT_EQ(0, Parse(&d.d, Header(TLSIO_CT_HANDSHAKE, v, 7), TLSIO_RL_HDR_INITIAL).rc) << v;
     Parsed bad = Parse(&d.d, Header(TLSIO_CT_HANDSHAKE, 0x0203, 7), TLSIO_RL_HDR_INITIAL);
     EXPECT_EQ(TLS_ALERT_PROTOCOL_VERSION, bad.rc);
-    EXPECT_EQ("record: legacy_record_version 0x0203 is not a TLS version", bad.msg);
+    EXPECT_EQ("record: the first record is not TLS: legacy_record_version 0x0203 is not a TLS "
+              "version",
+              bad.msg);
+}
+
+// A peer that is not TLS at all is named when its bytes say what it is: an HTTP request or
+// response (the wrong port, or a server without TLS there), HTML, SSH.
+TEST(RecordHeader, NonTlsPeerIsNamed) {
+    Dir d;
+    const std::string http = "; the peer sent plain HTTP, not TLS (wrong port, or TLS not enabled "
+                             "there?)";
+    struct Case {
+        const char *bytes;
+        std::string msg;
+    };
+    const Case cases[] = {
+        {"GET /", "record: the first record is not TLS: legacy_record_version 0x4554 is not a TLS "
+                  "version" +
+                      http},
+        {"HTTP/", "record: the first record is not TLS: legacy_record_version 0x5454 is not a TLS "
+                  "version" +
+                      http},
+        {"POST ", "record: the first record is not TLS: legacy_record_version 0x4f53 is not a TLS "
+                  "version" +
+                      http},
+        {"PRI *", "record: the first record is not TLS: legacy_record_version 0x5249 is not a TLS "
+                  "version" +
+                      http},
+        {"<html", "record: the first record is not TLS: legacy_record_version 0x6874 is not a TLS "
+                  "version; the peer sent what looks like HTML, not TLS (a plain HTTP server?)"},
+        {"SSH-2", "record: the first record is not TLS: legacy_record_version 0x5348 is not a TLS "
+                  "version; the peer is an SSH server, not TLS"},
+        {"blah!", "record: the first record is not TLS: legacy_record_version 0x6c61 is not a TLS "
+                  "version"},
+    };
+    for (const Case &c : cases) {
+        Bytes hdr(c.bytes, c.bytes + 5);
+        Parsed p = Parse(&d.d, hdr, TLSIO_RL_HDR_INITIAL);
+        EXPECT_EQ(TLS_ALERT_PROTOCOL_VERSION, p.rc) << c.bytes;
+        EXPECT_EQ(c.msg, p.msg);
+    }
+    // Later in the connection too (a proxy that answers in plain HTTP mid-stream).
+    Parsed later = Parse(&d.d, Bytes{'H', 'T', 'T', 'P', '/'});
+    EXPECT_EQ("record: legacy_record_version 0x5454, expected 0x0303" + http, later.msg);
+    // '<' with a TLS-looking version: the "unknown content type 60" of an HTML answer.
+    Parsed lt = Parse(&d.d, Bytes{'<', 0x03, 0x03, 0, 10});
+    EXPECT_EQ(TLS_ALERT_UNEXPECTED_MESSAGE, lt.rc);
+    EXPECT_EQ("record: unknown content type 60; the peer sent what looks like HTML, not TLS (a "
+              "plain HTTP server?)",
+              lt.msg);
 }
 
 TEST(RecordHeader, VersionIsCheckedBeforeType) {

@@ -757,6 +757,17 @@ TEST_F(SockapiTest, MisuseIsRefusedWithASentence) {
     EXPECT_EQ(nullptr, tls_server_fd(ccfg.get(), fds[1], &why));
     EXPECT_EQ(EINVAL, errno);
     EXPECT_STREQ("the config holds no certificate and key for a server", why.msg);
+    // A name that can never be verified is refused before anything is sent, with the
+    // engine's reason.
+    errno = 0;
+    EXPECT_EQ(nullptr, tls_client_fd(ccfg.get(), fds[0], "db example.com", &why));
+    EXPECT_EQ(EINVAL, errno);
+    EXPECT_EQ(TLS_E_USAGE, why.code);
+    EXPECT_EQ(0, strncmp(why.msg,
+                         "tls_engine_new_client: server name 'db example.com' is neither a DNS "
+                         "name",
+                         60))
+        << why.msg;
     EXPECT_EQ(nullptr, tls_connect(ccfg.get(), nullptr, "443", &why));
     EXPECT_STREQ("a host and a port are required", why.msg);
     // The failed calls did not take the sockets: they are still open.
