@@ -118,7 +118,12 @@ static int http_feed(client *c, const char *p, size_t n) {
 static int service(client *c, int mode) {
     char buf[16384];
     for (;;) {
-        if (!c->shown && tls_conn_version(c->t) != NULL) { /* the handshake is done */
+        if (!c->shown) { /* finish the handshake first, then say who the client is */
+            if (tls_handshake(c->t) != 0) {
+                if (errno == EAGAIN) return 0;
+                fprintf(stderr, "tls-server: handshake failed: %s\n", tls_error_msg(c->t));
+                return -1;
+            }
             const char *who = tls_conn_peer_subject(c->t);
             printf("client: %s\n", who != NULL ? who : "(no certificate)");
             fflush(stdout);

@@ -213,7 +213,8 @@ const char *tls_conn_group(const tls *t);
 const char *tls_conn_alpn(const tls *t);
 /* The verified server name (client) or the SNI the client sent (server). */
 const char *tls_conn_servername(const tls *t);
-/* The peer certificate's subject, one line ("CN=example.com"), or NULL if none. */
+/* The peer certificate's subject, one line ("CN=example.com"), or NULL if none. On a server
+ * with client verification: the verified client's subject (NULL: it sent no certificate). */
 const char *tls_conn_peer_subject(const tls *t);
 /* The scheme the peer signed the handshake with ("rsa_pss_rsae_sha256"), or NULL if it did
  * not sign (a client that sent no certificate; before the handshake). */
