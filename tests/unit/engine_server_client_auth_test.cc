@@ -241,6 +241,22 @@ TEST(ClientVerifyConfig, BadModeIsUsage) {
     tls_config_free(cfg);
 }
 
+// A frozen config is never written: the client-verification setters refuse.
+TEST(ClientVerifyConfig, FrozenConfigRefuses) {
+    TestPki pki;
+    Cert root = pki.MakeCa("Frozen Root");
+    Configs cfg;
+    MakeConfigs(&cfg, root, pki.MakeLeaf(root, {.dns = {"example.com"}}));
+    tls_engine *e = tls_engine_new_server(cfg.server);
+    ASSERT_NE(nullptr, e);
+    EXPECT_EQ(TLS_E_USAGE, tls_config_set_client_verify(cfg.server, TLS_CLIENT_VERIFY_REQUIRED));
+    std::string pem = root.cert_pem();
+    EXPECT_EQ(TLS_E_USAGE, tls_config_add_client_ca_pem(cfg.server, pem.data(), pem.size()));
+    EXPECT_EQ(TLS_CLIENT_VERIFY_NONE, cfg.server->client_verify);
+    EXPECT_EQ(nullptr, cfg.server->client_trust);
+    tls_engine_free(e);
+}
+
 INSTANTIATE_TEST_SUITE_P(Versions, ServerClientAuth,
                          ::testing::Values(TLS_VERSION_1_3, TLS_VERSION_1_2),
                          [](const ::testing::TestParamInfo<uint16_t> &i) {
