@@ -553,9 +553,10 @@ static int cert_subject(const CBS *cert, CBS *subject) {
 }
 
 /* Appends each certificate's subject to cfg->client_ca_names as a DistinguishedName
- * (RFC 8446 §4.2.4, RFC 5246 §7.4.4: opaque DistinguishedName<1..2^16-1>, the DER Name). The
- * whole list must fit certificate_authorities<3..2^16-1>. */
+ * (RFC 8446 §4.2.4, RFC 5246 §7.4.4: opaque DistinguishedName<1..2^16-1>, the DER Name).
+ * When the whole list would not fit certificate_authorities<3..2^16-1>, no names are sent. */
 static int add_client_ca_names(tls_config *cfg, const uint8_t *der, size_t der_len) {
+    if (cfg->client_ca_names_dropped) return 0;
     CBB cbb;
     if (!CBB_init(&cbb, cfg->client_ca_names_len + der_len / 8 + 64) ||
         !CBB_add_bytes(&cbb, cfg->client_ca_names, cfg->client_ca_names_len)) {
@@ -580,10 +581,15 @@ static int add_client_ca_names(tls_config *cfg, const uint8_t *der, size_t der_l
         }
     }
     if (CBB_len(&cbb) > 0xffff) {
+        /* certificate_authorities<3..2^16-1> cannot carry them all. The names only help a
+         * client choose (RFC 8446 §4.2.4, RFC 5246 §7.4.4 allows an empty list), so none
+         * are sent from now on; the anchors are still added. */
         CBB_cleanup(&cbb);
-        return tlsio_err_set(&cfg->err, TLS_E_USAGE,
-                             "client CA names: more than 65535 bytes of subjects, which "
-                             "certificate_authorities cannot carry");
+        OPENSSL_free(cfg->client_ca_names);
+        cfg->client_ca_names = NULL;
+        cfg->client_ca_names_len = 0;
+        cfg->client_ca_names_dropped = 1;
+        return 0;
     }
     uint8_t *p;
     size_t n;

@@ -111,7 +111,8 @@ enum tls_client_verify {
 };
 int tls_config_set_client_verify(tls_config *cfg, int mode);
 /* Trust anchors for client chains (PEM, one or more certificates). Their subjects are also
- * sent as the CertificateRequest's certificate_authorities, so a client can pick its chain. */
+ * sent as the CertificateRequest's certificate_authorities, so a client can pick its chain
+ * (none are sent once they exceed the field's 65535 bytes). */
 int tls_config_add_client_ca_pem(tls_config *cfg, const char *pem, size_t len);
 int tls_config_add_client_ca_file(tls_config *cfg, const char *path);
 

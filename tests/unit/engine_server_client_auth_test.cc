@@ -241,6 +241,24 @@ TEST(ClientVerifyConfig, BadModeIsUsage) {
     tls_config_free(cfg);
 }
 
+// More client CA subjects than certificate_authorities can carry (65535 bytes): the anchors
+// are kept and no names are sent.
+TEST(ClientVerifyConfig, TooManyCaNamesAreNotSent) {
+    TestPki pki;
+    tls_config *cfg = tls_config_new();
+    std::string long_org(64, 'o');  // the longest O (RFC 5280 ub-organization-name)
+    for (int i = 0; i < 700; i++) { // about 110 bytes of subject each
+        Cert ca = pki.MakeCa("CA " + std::to_string(i), KeyType::kEcdsaP256, {.org = long_org});
+        std::string pem = ca.cert_pem();
+        ASSERT_EQ(0, tls_config_add_client_ca_pem(cfg, pem.data(), pem.size()))
+            << tls_config_error(cfg);
+    }
+    EXPECT_EQ(1, cfg->client_ca_names_dropped);
+    EXPECT_EQ(0u, cfg->client_ca_names_len);
+    EXPECT_NE(nullptr, cfg->client_trust);
+    tls_config_free(cfg);
+}
+
 // A frozen config is never written: the client-verification setters refuse.
 TEST(ClientVerifyConfig, FrozenConfigRefuses) {
     TestPki pki;
