@@ -82,6 +82,8 @@ void tls_config_free(tls_config *cfg) {
     for (size_t i = 0; i < cfg->n_chains; i++)
         chain_release(&cfg->chains[i]);
     tlsio_trust_free(cfg->trust);
+    tlsio_trust_free(cfg->client_trust);
+    OPENSSL_free(cfg->client_ca_names);
     OPENSSL_cleanse(cfg, sizeof(*cfg));
     OPENSSL_free(cfg);
 }
@@ -500,7 +502,8 @@ int tls_config_set_trace(tls_config *cfg, tls_trace_fn fn, void *arg) {
 
 /* ---- trust anchors ---- */
 
-int tlsio_config_add_ca_der(tls_config *cfg, const uint8_t *der, size_t der_len, tlsio_err *err) {
+/* Adds DER certificates (back to back) to the store at *slot, creating it if needed. */
+static int add_der_to(tlsio_trust **slot, const uint8_t *der, size_t der_len, tlsio_err *err) {
     /* Check the framing of every certificate before the store changes. */
     CBS all, one;
     size_t n = 0;
@@ -511,7 +514,7 @@ int tlsio_config_add_ca_der(tls_config *cfg, const uint8_t *der, size_t der_len,
         n++;
     }
     if (n == 0) return tlsio_err_set(err, TLS_E_USAGE, "no CA certificate given");
-    tlsio_trust *t = cfg->trust;
+    tlsio_trust *t = *slot;
     int fresh = t == NULL;
     if (fresh) {
         int r = tlsio_trust_new(&t, err);
@@ -525,8 +528,12 @@ int tlsio_config_add_ca_der(tls_config *cfg, const uint8_t *der, size_t der_len,
             return r;
         }
     }
-    cfg->trust = t;
+    *slot = t;
     return 0;
+}
+
+int tlsio_config_add_ca_der(tls_config *cfg, const uint8_t *der, size_t der_len, tlsio_err *err) {
+    return add_der_to(&cfg->trust, der, der_len, err);
 }
 
 int tls_config_add_ca_pem(tls_config *cfg, const char *pem, size_t len) {
@@ -541,6 +548,105 @@ int tls_config_add_ca_pem(tls_config *cfg, const char *pem, size_t len) {
     if (r == 0) r = tlsio_config_add_ca_der(cfg, CBB_data(&der), CBB_len(&der), &cfg->err);
     CBB_cleanup(&der);
     if (r == 0) cfg->trust_explicit = 1;
+    return r;
+}
+
+/* ---- client certificate authentication (server) ---- */
+
+int tls_config_set_client_verify(tls_config *cfg, int mode) {
+    int r = setter_begin(cfg);
+    if (r != 0) return r;
+    if (mode != TLS_CLIENT_VERIFY_NONE && mode != TLS_CLIENT_VERIFY_OPTIONAL &&
+        mode != TLS_CLIENT_VERIFY_REQUIRED)
+        return tlsio_err_set(&cfg->err, TLS_E_USAGE,
+                             "client verify mode %d: use TLS_CLIENT_VERIFY_NONE, _OPTIONAL or "
+                             "_REQUIRED",
+                             mode);
+    cfg->client_verify = mode;
+    return 0;
+}
+
+/* The subject Name of one DER certificate (RFC 5280 §4.1: tbsCertificate's sixth field,
+ * after the optional [0] version, serial, signature, issuer and validity), as its DER. */
+static int cert_subject(const CBS *cert, CBS *subject) {
+    CBS c = *cert, crt, tbs, skip;
+    if (!CBS_get_asn1(&c, &crt, CBS_ASN1_SEQUENCE) || !CBS_get_asn1(&crt, &tbs, CBS_ASN1_SEQUENCE))
+        return 0;
+    if (!CBS_get_optional_asn1(&tbs, NULL, NULL,
+                               CBS_ASN1_CONSTRUCTED | CBS_ASN1_CONTEXT_SPECIFIC | 0) ||
+        !CBS_get_asn1(&tbs, &skip, CBS_ASN1_INTEGER) ||
+        !CBS_get_asn1(&tbs, &skip, CBS_ASN1_SEQUENCE) ||
+        !CBS_get_asn1(&tbs, &skip, CBS_ASN1_SEQUENCE) ||
+        !CBS_get_asn1(&tbs, &skip, CBS_ASN1_SEQUENCE))
+        return 0;
+    return CBS_get_asn1_element(&tbs, subject, CBS_ASN1_SEQUENCE);
+}
+
+/* Appends each certificate's subject to cfg->client_ca_names as a DistinguishedName
+ * (RFC 8446 §4.2.4, RFC 5246 §7.4.4: opaque DistinguishedName<1..2^16-1>, the DER Name).
+ * When the whole list would not fit certificate_authorities<3..2^16-1>, no names are sent. */
+static int add_client_ca_names(tls_config *cfg, const uint8_t *der, size_t der_len) {
+    if (cfg->client_ca_names_dropped) return 0;
+    CBB cbb;
+    if (!CBB_init(&cbb, cfg->client_ca_names_len + der_len / 8 + 64) ||
+        !CBB_add_bytes(&cbb, cfg->client_ca_names, cfg->client_ca_names_len)) {
+        CBB_cleanup(&cbb);
+        return tlsio_err_set(&cfg->err, TLS_E_NOMEM, "client CA names: out of memory");
+    }
+    CBS all, one, subject;
+    CBS_init(&all, der, der_len);
+    size_t i = 0;
+    while (CBS_get_asn1_element(&all, &one, CBS_ASN1_SEQUENCE)) {
+        i++;
+        CBB name;
+        if (!cert_subject(&one, &subject)) {
+            CBB_cleanup(&cbb);
+            return tlsio_err_set(&cfg->err, TLS_E_USAGE,
+                                 "client CA certificate %zu: no subject could be read", i);
+        }
+        if (!CBB_add_u16_length_prefixed(&cbb, &name) ||
+            !CBB_add_bytes(&name, CBS_data(&subject), CBS_len(&subject)) || !CBB_flush(&cbb)) {
+            CBB_cleanup(&cbb);
+            return tlsio_err_set(&cfg->err, TLS_E_NOMEM, "client CA names: out of memory");
+        }
+    }
+    if (CBB_len(&cbb) > 0xffff) {
+        /* certificate_authorities<3..2^16-1> cannot carry them all. The names only help a
+         * client choose (RFC 8446 §4.2.4, RFC 5246 §7.4.4 allows an empty list), so none
+         * are sent from now on; the anchors are still added. */
+        CBB_cleanup(&cbb);
+        OPENSSL_free(cfg->client_ca_names);
+        cfg->client_ca_names = NULL;
+        cfg->client_ca_names_len = 0;
+        cfg->client_ca_names_dropped = 1;
+        return 0;
+    }
+    uint8_t *p;
+    size_t n;
+    if (!CBB_finish(&cbb, &p, &n)) {
+        CBB_cleanup(&cbb);
+        return tlsio_err_set(&cfg->err, TLS_E_NOMEM, "client CA names: out of memory");
+    }
+    OPENSSL_free(cfg->client_ca_names);
+    cfg->client_ca_names = p;
+    cfg->client_ca_names_len = n;
+    return 0;
+}
+
+int tls_config_add_client_ca_pem(tls_config *cfg, const char *pem, size_t len) {
+    int r = setter_begin(cfg);
+    if (r != 0) return r;
+    if (pem == NULL && len != 0)
+        return tlsio_err_set(&cfg->err, TLS_E_USAGE, "client CA PEM is NULL");
+    CBB der;
+    size_t n;
+    if (!CBB_init(&der, len / 4 * 3 + 16))
+        return tlsio_err_set(&cfg->err, TLS_E_NOMEM, "client CA PEM: out of memory");
+    r = tlsio_pem_certs_to_der((const uint8_t *)pem, len, 0, "client CA PEM", &der, &n, &cfg->err);
+    /* Names first: a failure there leaves the store as it was. */
+    if (r == 0) r = add_client_ca_names(cfg, CBB_data(&der), CBB_len(&der));
+    if (r == 0) r = add_der_to(&cfg->client_trust, CBB_data(&der), CBB_len(&der), &cfg->err);
+    CBB_cleanup(&der);
     return r;
 }
 

@@ -67,6 +67,13 @@ struct tls_config {
     tlsio_trust *trust; /* NULL until an anchor is added */
     int trust_explicit; /* the user chose anchors (no system default) */
 
+    /* Server: client certificate authentication (tls_config_set_client_verify). */
+    int client_verify;           /* enum tls_client_verify */
+    tlsio_trust *client_trust;   /* anchors for client chains; NULL until one is added */
+    uint8_t *client_ca_names;    /* heap: their subjects as DistinguishedName<1..2^16-1> each */
+    size_t client_ca_names_len;  /* the certificate_authorities list body; 0: none */
+    int client_ca_names_dropped; /* the subjects exceeded 65535 bytes: none are sent */
+
     tlsio_chain chains[TLSIO_MAX_CHAINS];
     size_t n_chains;
 

@@ -44,7 +44,7 @@ typedef struct tlsio_hs {
     int hrr_seen;         /* a HelloRetryRequest was sent / received */
     int skip_early_data;  /* server: the client offered 0-RTT, which we reject (§4.2.10) */
     size_t early_skipped; /* server: bytes of rejected early data skipped so far */
-    int cert_requested;   /* client: the server sent a CertificateRequest */
+    int cert_requested;   /* a CertificateRequest was received (client) / sent (server) */
     uint8_t *cr_context;  /* client: CertificateRequest context to echo (heap) */
     size_t cr_context_len;
     tlsio_pkey *peer_key; /* the peer's leaf public key, until CertificateVerify */
@@ -60,11 +60,12 @@ typedef struct tlsio_hs {
      * client's for a CertificateRequest (NULL: answer with an empty Certificate). */
     const tlsio_chain *chain; /* chosen certificate chain */
     uint16_t sig_scheme;      /* chosen CertificateVerify (or ServerKeyExchange) scheme */
-    /* Client: the handshake messages themselves, kept while a TLS 1.2 CertificateVerify may
-     * have to sign them (RFC 5246 §7.4.8 signs handshake_messages, not a transcript hash:
-     * Ed25519 takes the whole message and the scheme's hash need not be the PRF's). Kept
-     * only when TLS 1.2 is offered and a certificate is configured; dropped as soon as it
-     * cannot be needed. */
+    /* The handshake messages themselves, kept while a TLS 1.2 CertificateVerify may have to
+     * sign them (client) or be checked over them (server): RFC 5246 §7.4.8 signs
+     * handshake_messages, not a transcript hash (Ed25519 takes the whole message and the
+     * scheme's hash need not be the PRF's). Kept only when it may be needed (a client with a
+     * certificate offering TLS 1.2; a TLS 1.2 server asking for one); dropped as soon as it
+     * cannot be. */
     uint8_t *msgs12; /* heap */
     size_t msgs12_len, msgs12_cap;
     int keep_msgs12;
@@ -187,6 +188,8 @@ int tlsio_engine_set_string(tls_engine *e, char **slot, const uint8_t *p,
 /* Adds a whole handshake message to the transcript (and to hs->msgs12 while it is kept).
  * TLS_E_NOMEM if the kept copy cannot grow. */
 int tlsio_hs_hash(tls_engine *e, const uint8_t *msg, size_t len) TLSIO_MUST_CHECK;
+/* Appends a message to hs->msgs12 only (not the transcript), if it is being kept. */
+int tlsio_hs_keep_msg(tls_engine *e, const uint8_t *msg, size_t len) TLSIO_MUST_CHECK;
 /* Stops keeping hs->msgs12 and wipes what was kept. */
 void tlsio_hs_drop_msgs12(tlsio_hs *hs);
 

@@ -80,8 +80,12 @@ int tlsio_out_reserve(tls_engine *e, size_t n) {
 }
 
 int tlsio_hs_hash(tls_engine *e, const uint8_t *msg, size_t len) {
+    tlsio_transcript_update(&e->hs->transcript, msg, len);
+    return tlsio_hs_keep_msg(e, msg, len);
+}
+
+int tlsio_hs_keep_msg(tls_engine *e, const uint8_t *msg, size_t len) {
     tlsio_hs *hs = e->hs;
-    tlsio_transcript_update(&hs->transcript, msg, len);
     if (!hs->keep_msgs12) return 0;
     if (grow(&hs->msgs12, &hs->msgs12_cap, hs->msgs12_len, hs->msgs12_len + len) != 0)
         return tlsio_err_set(&e->err, TLS_E_NOMEM,

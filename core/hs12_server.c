@@ -5,10 +5,26 @@
 #include "hs12.h"
 #include "hs_peer.h"
 
-enum { S12_WAIT_CKE, S12_WAIT_CCS, S12_WAIT_FIN, S12_CONNECTED, S12__COUNT };
+enum {
+    S12_WAIT_CERT, /* sent a CertificateRequest (client authentication) */
+    S12_WAIT_CKE,
+    S12_WAIT_CV, /* the client sent a non-empty Certificate */
+    S12_WAIT_CCS,
+    S12_WAIT_FIN,
+    S12_CONNECTED,
+    S12__COUNT
+};
 
-static const char *const states12[S12__COUNT] = {
-    "WAIT_CLIENT_KEY_EXCHANGE", "WAIT_CHANGE_CIPHER_SPEC", "WAIT_FINISHED", "CONNECTED"};
+static const char *const states12[S12__COUNT] = {"WAIT_CERT",
+                                                 "WAIT_CLIENT_KEY_EXCHANGE",
+                                                 "WAIT_CERTIFICATE_VERIFY",
+                                                 "WAIT_CHANGE_CIPHER_SPEC",
+                                                 "WAIT_FINISHED",
+                                                 "CONNECTED"};
+
+/* RFC 5246 §7.4.4 ClientCertificateType, with RFC 8422 §5.5's ecdsa_sign. */
+#define CERT_TYPE_RSA_SIGN   1
+#define CERT_TYPE_ECDSA_SIGN 64
 
 /* RFC 7507: TLS_FALLBACK_SCSV; RFC 5746 §3.3: TLS_EMPTY_RENEGOTIATION_INFO_SCSV. */
 #define FALLBACK_SCSV                 0x5600
@@ -149,6 +165,24 @@ static int send_server_hello(tls_engine *e, const tlsio_client_hello *ch) {
     return rc;
 }
 
+/* RFC 5246 §7.4.4 (RFC 8422 §5.4): asks for the client's certificate after the
+ * ServerKeyExchange. certificate_types: rsa_sign and ecdsa_sign (which RFC 8422 §5.5 also
+ * lets an Ed25519 certificate answer); supported_signature_algorithms: our list, for the
+ * CertificateVerify and the chain's signatures; certificate_authorities: our client CAs. */
+static int send_certificate_request(tls_engine *e) {
+    static const uint8_t types[] = {CERT_TYPE_ECDSA_SIGN, CERT_TYPE_RSA_SIGN};
+    uint8_t sigalgs[2 * TLSIO_MAX_SIGALGS];
+    tlsio_certificate_request12 cr;
+    memset(&cr, 0, sizeof(cr));
+    CBS_init(&cr.certificate_types, types, sizeof(types));
+    CBS_init(&cr.supported_signature_algorithms, sigalgs, tlsio_our_sigalgs(e->cfg, 0, sigalgs));
+    CBS_init(&cr.certificate_authorities, e->cfg->client_ca_names, e->cfg->client_ca_names_len);
+    int rc =
+        tlsio_send_hs_msg(e, TLSIO_HS_CERTIFICATE_REQUEST, &tlsio_codec_certificate_request12, &cr);
+    if (rc == 0) e->hs->cert_requested = 1;
+    return rc;
+}
+
 static int send_certificate_and_key(tls_engine *e) {
     tlsio_hs *hs = e->hs;
     int rc = tlsio12_send_certificate(e, hs->chain);
@@ -168,18 +202,29 @@ static int send_certificate_and_key(tls_engine *e) {
         rc = tlsio_send_hs_msg(e, TLSIO_HS_SERVER_KEY_EXCHANGE,
                                &tlsio_codec_server_key_exchange_ecdhe, &ske);
     CBB_cleanup(&sig);
+    if (rc == 0 && e->cfg->client_verify != TLS_CLIENT_VERIFY_NONE)
+        rc = send_certificate_request(e);
     tlsio_empty_msg done = {0};
     if (rc == 0) rc = tlsio_send_hs_msg(e, TLSIO_HS_SERVER_HELLO_DONE, &tlsio_codec_empty, &done);
     if (rc == 0) rc = tlsio_flush_hs(e);
     return rc;
 }
 
-int tlsio12_server_take_client_hello(tls_engine *e, const tlsio_client_hello *ch, uint8_t *next) {
+int tlsio12_server_take_client_hello(tls_engine *e, const tlsio_client_hello *ch,
+                                     const tlsio_hs_msg *raw, uint8_t *next) {
     tlsio_hs *hs = e->hs;
     e->version = TLS_VERSION_1_2;
     e->table = &tlsio_hs12_server_table;
     memcpy(hs->client_random, CBS_data(&ch->random), 32);
-    int rc = check_client_hello(e, ch);
+    /* A client CertificateVerify signs every handshake message from this ClientHello on
+     * (RFC 5246 §7.4.8): keep them while one may come. */
+    int rc = 0;
+    if (e->cfg->client_verify != TLS_CLIENT_VERIFY_NONE) {
+        hs->keep_msgs12 = 1;
+        rc = tlsio_hs_keep_msg(e, raw->raw, raw->raw_len);
+        if (rc != 0) return rc;
+    }
+    rc = check_client_hello(e, ch);
     if (rc != 0) return rc;
     const tlsio_exts *x = &ch->extensions;
     /* RFC 5246 §7.4.1.4.1: no signature_algorithms means SHA-1, which tlsio refuses. */
@@ -195,8 +240,64 @@ int tlsio12_server_take_client_hello(tls_engine *e, const tlsio_client_hello *ch
     if (rc == 0) rc = tlsio_transcript_set_hash(&hs->transcript, e->suite->hash, &e->err);
     if (rc == 0) rc = send_server_hello(e, ch);
     if (rc == 0) rc = send_certificate_and_key(e);
-    *next = S12_WAIT_CKE;
+    *next = hs->cert_requested ? S12_WAIT_CERT : S12_WAIT_CKE;
     return rc;
+}
+
+/* RFC 5246 §7.4.6: the client's answer to our CertificateRequest, maybe an empty list. */
+static int on_client_certificate(tls_engine *e, const tlsio_any_msg *m, const tlsio_hs_msg *raw,
+                                 uint8_t *next) {
+    (void)raw;
+    CBS certs[TLSIO_X509_MAX_DEPTH], list = m->cert12.certificate_list;
+    size_t n = 0;
+    tlsio_bytes c;
+    int rc;
+    while ((rc = tlsio_list_next(&tlsio_codec_asn1_cert, &list, &c, &e->err)) == 0) {
+        if (n == TLSIO_X509_MAX_DEPTH)
+            return tlsio_err_setc(&e->err, TLS_ERRCAT_CERTIFICATE, TLS_ALERT_BAD_CERTIFICATE,
+                                  "client Certificate: more than %d certificates",
+                                  TLSIO_X509_MAX_DEPTH);
+        certs[n++] = c.v;
+    }
+    if (rc != TLSIO_LIST_END) return rc;
+    *next = S12_WAIT_CKE;
+    if (n == 0) {
+        /* RFC 5246 §7.4.6: without a client certificate the server may continue without
+         * client authentication or answer with a fatal handshake_failure. */
+        tlsio_hs_drop_msgs12(e->hs); /* no CertificateVerify follows an empty Certificate */
+        if (e->cfg->client_verify == TLS_CLIENT_VERIFY_REQUIRED)
+            return tlsio_err_set(&e->err, TLS_ALERT_HANDSHAKE_FAILURE,
+                                 "client Certificate: empty, but this server requires a client "
+                                 "certificate");
+        return 0;
+    }
+    return tlsio_verify_peer_chain(e, certs, n);
+}
+
+/* RFC 5246 §7.4.8: the client's signature over handshake_messages from ClientHello up to and
+ * including ClientKeyExchange, checked with the verified leaf's key. */
+static int on_client_certificate_verify(tls_engine *e, const tlsio_any_msg *m,
+                                        const tlsio_hs_msg *raw, uint8_t *next) {
+    tlsio_hs *hs = e->hs;
+    uint16_t scheme = (uint16_t)m->cv.algorithm;
+    /* RFC 5246 §7.4.8: the algorithm must be one of our CertificateRequest's
+     * supported_signature_algorithms. */
+    if (!tlsio_cfg_has_sigalg(e->cfg, scheme))
+        return tlsio_err_set(&e->err, TLS_ALERT_ILLEGAL_PARAMETER,
+                             "client CertificateVerify.algorithm: 0x%04x (%s) was not offered in "
+                             "our CertificateRequest",
+                             scheme, tls_signature_scheme_name(scheme));
+    if (!hs->keep_msgs12)
+        return tlsio_err_set(&e->err, TLS_E_INTERNAL,
+                             "client CertificateVerify: the handshake messages were not kept");
+    int rc = tlsio_sig_verify(hs->peer_key, scheme, TLSIO_SIG_USE_TLS12, hs->msgs12, hs->msgs12_len,
+                              CBS_data(&m->cv.signature), CBS_len(&m->cv.signature),
+                              "client CertificateVerify", &e->err);
+    tlsio_hs_drop_msgs12(hs);
+    if (rc != 0) return rc;
+    e->peer_sig_scheme = scheme;
+    *next = S12_WAIT_CCS;
+    return tlsio_hs_hash(e, raw->raw, raw->raw_len);
 }
 
 static int on_client_key_exchange(tls_engine *e, const tlsio_any_msg *m, const tlsio_hs_msg *raw,
@@ -208,7 +309,14 @@ static int on_client_key_exchange(tls_engine *e, const tlsio_any_msg *m, const t
     tlsio_kex_wipe(&hs->kex);
     if (rc == 0) rc = tlsio12_derive_master(e, hs->pms12, hs->pms12_len);
     OPENSSL_cleanse(hs->pms12, sizeof(hs->pms12));
-    *next = S12_WAIT_CCS;
+    /* RFC 5246 §7.3: a client that sent a certificate proves it with CertificateVerify next
+     * (peer_key is set only by a verified client chain). */
+    if (hs->peer_key != NULL) {
+        *next = S12_WAIT_CV;
+    } else {
+        tlsio_hs_drop_msgs12(hs);
+        *next = S12_WAIT_CCS;
+    }
     return rc;
 }
 
@@ -241,8 +349,12 @@ static int on_renegotiation(tls_engine *e, const tlsio_any_msg *m, const tlsio_h
 }
 
 static const tlsio_hs_edge server12_edges[] = {
+    {S12_WAIT_CERT, TLSIO_HS_CERTIFICATE, TLSIO_VAR_ANY, TLSIO_EDGE_HASH, on_client_certificate,
+     TLSIO_ST(S12_WAIT_CKE)},
     {S12_WAIT_CKE, TLSIO_HS_CLIENT_KEY_EXCHANGE, TLSIO_VAR_ANY, TLSIO_EDGE_HASH,
-     on_client_key_exchange, TLSIO_ST(S12_WAIT_CCS)},
+     on_client_key_exchange, TLSIO_ST(S12_WAIT_CV) | TLSIO_ST(S12_WAIT_CCS)},
+    {S12_WAIT_CV, TLSIO_HS_CERTIFICATE_VERIFY, TLSIO_VAR_ANY, 0, on_client_certificate_verify,
+     TLSIO_ST(S12_WAIT_CCS)},
     {S12_WAIT_CCS, TLSIO_PSEUDO_CCS, TLSIO_VAR_ANY, 0, on_ccs, TLSIO_ST(S12_WAIT_FIN)},
     {S12_WAIT_FIN, TLSIO_HS_FINISHED, TLSIO_VAR_ANY, 0, on_finished, TLSIO_ST(S12_CONNECTED)},
     {S12_CONNECTED, TLSIO_HS_CLIENT_HELLO, TLSIO_VAR_ANY, 0, on_renegotiation,
@@ -257,5 +369,5 @@ const tlsio_hs_table tlsio_hs12_server_table = {
     .edges = server12_edges,
     .n_edges = sizeof(server12_edges) / sizeof(server12_edges[0]),
     .connected_state = S12_CONNECTED,
-    .entry = TLSIO_ST(S12_WAIT_CKE),
+    .entry = TLSIO_ST(S12_WAIT_CERT) | TLSIO_ST(S12_WAIT_CKE),
 };

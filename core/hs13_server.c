@@ -9,14 +9,16 @@
 
 enum {
     S_WAIT_CH,
-    S_WAIT_CH2, /* sent a HelloRetryRequest */
+    S_WAIT_CH2,  /* sent a HelloRetryRequest */
+    S_WAIT_CERT, /* sent a CertificateRequest (client authentication) */
+    S_WAIT_CV,   /* the client sent a non-empty Certificate */
     S_WAIT_FIN,
     S_CONNECTED,
     S__COUNT
 };
 
-static const char *const server_states[S__COUNT] = {"WAIT_CH", "WAIT_CH2", "WAIT_FINISHED",
-                                                    "CONNECTED"};
+static const char *const server_states[S__COUNT] = {
+    "WAIT_CH", "WAIT_CH2", "WAIT_CERT", "WAIT_CERTIFICATE_VERIFY", "WAIT_FINISHED", "CONNECTED"};
 
 /* ---- choosing ---------------------------------------------------------------------- */
 
@@ -251,6 +253,30 @@ static int send_encrypted_extensions(tls_engine *e, int sni_acked) {
     return rc;
 }
 
+/* RFC 8446 §4.3.2: asks for the client's certificate. The context is empty (an in-handshake
+ * request; tlsio never offers post-handshake authentication, §4.6.2); signature_algorithms
+ * (required) is our list, which governs both the CertificateVerify and, as we send no
+ * signature_algorithms_cert (§4.2.3), the certificates' signatures, so rsa_pkcs1_* stay
+ * listed (last) for those; certificate_authorities (§4.2.4) names our client CAs. */
+static int send_certificate_request(tls_engine *e) {
+    tlsio_certificate_request13 cr;
+    memset(&cr, 0, sizeof(cr));
+    CBS_init(&cr.certificate_request_context, NULL, 0);
+    tlsio_exts *x = &cr.extensions;
+    uint8_t sigalgs[2 * TLSIO_MAX_SIGALGS];
+    CBS_init(&x->signature_algorithms, sigalgs, tlsio_our_sigalgs(e->cfg, 1, sigalgs));
+    int rc = tlsio_exts_push(x, TLSIO_EXT_SIGNATURE_ALGORITHMS, &e->err);
+    if (rc == 0 && e->cfg->client_ca_names_len > 0) {
+        CBS_init(&x->certificate_authorities, e->cfg->client_ca_names, e->cfg->client_ca_names_len);
+        rc = tlsio_exts_push(x, TLSIO_EXT_CERTIFICATE_AUTHORITIES, &e->err);
+    }
+    if (rc == 0)
+        rc = tlsio_send_hs_msg(e, TLSIO_HS_CERTIFICATE_REQUEST, &tlsio_codec_certificate_request13,
+                               &cr);
+    if (rc == 0) e->hs->cert_requested = 1;
+    return rc;
+}
+
 /* ServerHello .. Finished, and the key changes between them. */
 static int send_server_flight(tls_engine *e, const tlsio_client_hello *ch,
                               const tlsio_key_share_entry *share) {
@@ -270,6 +296,9 @@ static int send_server_flight(tls_engine *e, const tlsio_client_hello *ch,
     if (rc == 0) rc = tlsio13_install_read(e, hs->c_hs_secret, "ClientHello");
     if (rc == 0)
         rc = send_encrypted_extensions(e, tlsio_exts_has(&ch->extensions, TLSIO_EXT_SERVER_NAME));
+    /* RFC 8446 §4.3.2: a CertificateRequest follows EncryptedExtensions. */
+    if (rc == 0 && e->cfg->client_verify != TLS_CLIENT_VERIFY_NONE)
+        rc = send_certificate_request(e);
     if (rc == 0) rc = tlsio13_send_certificate(e, NULL, 0, hs->chain);
     if (rc == 0) rc = tlsio13_send_certificate_verify(e, hs->chain->key, hs->sig_scheme);
     if (rc == 0) rc = tlsio13_send_finished(e, hs->s_hs_secret);
@@ -282,13 +311,12 @@ static int send_server_flight(tls_engine *e, const tlsio_client_hello *ch,
 
 static int on_client_hello(tls_engine *e, const tlsio_any_msg *m, const tlsio_hs_msg *raw,
                            uint8_t *next) {
-    (void)raw;
     const tlsio_client_hello *ch = &m->ch;
     tlsio_hs *hs = e->hs;
     uint16_t version = 0;
     int rc = choose_version(e, ch, &version);
     if (rc != 0) return rc;
-    if (version == TLS_VERSION_1_2) return tlsio12_server_take_client_hello(e, ch, next);
+    if (version == TLS_VERSION_1_2) return tlsio12_server_take_client_hello(e, ch, raw, next);
     rc = check_client_hello(e, ch);
     if (rc != 0) return rc;
     const tlsio_exts *x = &ch->extensions;
@@ -312,7 +340,7 @@ static int on_client_hello(tls_engine *e, const tlsio_any_msg *m, const tlsio_hs
     if (rc == 0) rc = choose_group(e, x, &group, &share, &have_share);
     if (rc != 0) return rc;
     if (have_share) {
-        *next = S_WAIT_FIN;
+        *next = e->cfg->client_verify != TLS_CLIENT_VERIFY_NONE ? S_WAIT_CERT : S_WAIT_FIN;
         return send_server_flight(e, ch, &share);
     }
     /* RFC 8446 §4.1.4: ask for a share of the group we chose. The transcript restarts with
@@ -362,8 +390,44 @@ static int on_client_hello2(tls_engine *e, const tlsio_any_msg *m, const tlsio_h
                              "second ClientHello.key_share: must hold only the requested group "
                              "0x%04x",
                              e->group);
-    *next = S_WAIT_FIN;
+    *next = e->cfg->client_verify != TLS_CLIENT_VERIFY_NONE ? S_WAIT_CERT : S_WAIT_FIN;
     return send_server_flight(e, ch, &share);
+}
+
+/* RFC 8446 §4.4.2: the client's answer to our CertificateRequest. */
+static int on_client_certificate(tls_engine *e, const tlsio_any_msg *m, const tlsio_hs_msg *raw,
+                                 uint8_t *next) {
+    (void)raw;
+    const tlsio_certificate13 *c = &m->cert13;
+    /* RFC 8446 §4.4.2: the context echoes the CertificateRequest's, which was empty. */
+    if (CBS_len(&c->certificate_request_context) != 0)
+        return tlsio_err_set(&e->err, TLS_ALERT_ILLEGAL_PARAMETER,
+                             "client Certificate.certificate_request_context: length %zu, but our "
+                             "CertificateRequest's was empty",
+                             CBS_len(&c->certificate_request_context));
+    if (CBS_len(&c->certificate_list) == 0) {
+        /* RFC 8446 §4.4.2.4: with no certificate the server may go on without client
+         * authentication or abort with certificate_required. */
+        if (e->cfg->client_verify == TLS_CLIENT_VERIFY_REQUIRED)
+            return tlsio_err_set(&e->err, TLS_ALERT_CERTIFICATE_REQUIRED,
+                                 "client Certificate: empty, but this server requires a client "
+                                 "certificate");
+        *next = S_WAIT_FIN; /* no CertificateVerify follows an empty Certificate (§4.4.3) */
+        return 0;
+    }
+    *next = S_WAIT_CV;
+    return tlsio13_take_peer_certificate(e, c);
+}
+
+/* RFC 8446 §4.4.3: the client's signature over the transcript through its Certificate, with
+ * the client context string; checked against the verified leaf's key. */
+static int on_client_certificate_verify(tls_engine *e, const tlsio_any_msg *m,
+                                        const tlsio_hs_msg *raw, uint8_t *next) {
+    int rc = tlsio13_check_certificate_verify(e, &m->cv);
+    if (rc != 0) return rc;
+    tlsio_transcript_update(&e->hs->transcript, raw->raw, raw->raw_len);
+    *next = S_WAIT_FIN;
+    return 0;
 }
 
 static int on_client_finished(tls_engine *e, const tlsio_any_msg *m, const tlsio_hs_msg *raw,
@@ -387,8 +451,12 @@ static int on_key_update(tls_engine *e, const tlsio_any_msg *m, const tlsio_hs_m
 
 static const tlsio_hs_edge server_edges[] = {
     {S_WAIT_CH, TLSIO_HS_CLIENT_HELLO, TLSIO_VAR_ANY, TLSIO_EDGE_HASH, on_client_hello,
-     TLSIO_ST(S_WAIT_FIN) | TLSIO_ST(S_WAIT_CH2)},
+     TLSIO_ST(S_WAIT_FIN) | TLSIO_ST(S_WAIT_CERT) | TLSIO_ST(S_WAIT_CH2)},
     {S_WAIT_CH2, TLSIO_HS_CLIENT_HELLO, TLSIO_VAR_ANY, TLSIO_EDGE_HASH, on_client_hello2,
+     TLSIO_ST(S_WAIT_FIN) | TLSIO_ST(S_WAIT_CERT)},
+    {S_WAIT_CERT, TLSIO_HS_CERTIFICATE, TLSIO_VAR_ANY, TLSIO_EDGE_HASH, on_client_certificate,
+     TLSIO_ST(S_WAIT_CV) | TLSIO_ST(S_WAIT_FIN)},
+    {S_WAIT_CV, TLSIO_HS_CERTIFICATE_VERIFY, TLSIO_VAR_ANY, 0, on_client_certificate_verify,
      TLSIO_ST(S_WAIT_FIN)},
     {S_WAIT_FIN, TLSIO_HS_FINISHED, TLSIO_VAR_ANY, 0, on_client_finished, TLSIO_ST(S_CONNECTED)},
     {S_CONNECTED, TLSIO_HS_KEY_UPDATE, TLSIO_VAR_ANY, 0, on_key_update, TLSIO_ST(S_CONNECTED)},

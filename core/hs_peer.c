@@ -69,10 +69,16 @@ const uint8_t *tls_engine_peer_chain(const tls_engine *e, size_t i, size_t *len)
 static int own_checks(tls_engine *e, const CBS *certs, size_t n) {
     const char *who = e->is_server ? "client" : "server";
     tlsio_cert_purpose purpose = e->is_server ? TLSIO_PURPOSE_CLIENT : TLSIO_PURPOSE_SERVER;
+    /* A server verifies client chains against its client CAs only, never the anchors a
+     * client uses for servers (tls_config_add_client_ca_*). */
+    const tlsio_trust *trust = e->is_server ? e->cfg->client_trust : e->cfg->trust;
     /* Bytes that are no certificate are a decode error whatever we trust. */
-    if (e->cfg->trust == NULL && tlsio_x509_check_der(certs, n, purpose, &e->err) != 0)
-        return e->err.code;
-    if (e->cfg->trust == NULL)
+    if (trust == NULL && tlsio_x509_check_der(certs, n, purpose, &e->err) != 0) return e->err.code;
+    if (trust == NULL && e->is_server)
+        return tlsio_err_setc(&e->err, TLS_ERRCAT_CERTIFICATE, TLS_ALERT_UNKNOWN_CA,
+                              "client certificate cannot be verified: no client CA is configured "
+                              "(tls_config_add_client_ca_*)");
+    if (trust == NULL)
         return tlsio_err_setc(
             &e->err, TLS_ERRCAT_CERTIFICATE, TLS_ALERT_UNKNOWN_CA,
             "%s certificate cannot be verified: no trust anchors are configured%s%s", who,
@@ -97,9 +103,8 @@ static int own_checks(tls_engine *e, const CBS *certs, size_t n) {
                              who);
     /* One parse of the leaf gives the chain and host checks, the key and the subject. */
     tlsio_x509_leaf leaf;
-    int rc =
-        tlsio_x509_verify_chain_leaf(e->cfg->trust, certs, n, e->is_server ? NULL : e->server_name,
-                                     purpose, e->now, &leaf, &e->err);
+    int rc = tlsio_x509_verify_chain_leaf(trust, certs, n, e->is_server ? NULL : e->server_name,
+                                          purpose, e->now, &leaf, &e->err);
     if (rc != 0) return rc;
     tlsio_pkey_free(e->hs->peer_key);
     e->hs->peer_key = leaf.key;

@@ -170,6 +170,24 @@ int tls_config_add_cert_file(tls_config *cfg, const char *chain_path, const char
     return r;
 }
 
+int tls_config_add_client_ca_file(tls_config *cfg, const char *path) {
+    if (cfg == NULL) return TLS_E_USAGE;
+    int r = tlsio_config_check_mutable(cfg);
+    if (r != 0) return r;
+    tlsio_err_clear(&cfg->err);
+    if (path == NULL) return tlsio_err_set(&cfg->err, TLS_E_USAGE, "client CA file path is NULL");
+    file_buf b;
+    if ((r = read_file("client CA file", path, &b, &cfg->err)) != 0) return r;
+    r = tls_config_add_client_ca_pem(cfg, (const char *)b.data, b.len);
+    file_buf_release(&b);
+    if (r != 0) {
+        char prefix[200];
+        snprintf(prefix, sizeof(prefix), "client CA file '%s'", path);
+        prefix_error(cfg, prefix);
+    }
+    return r;
+}
+
 /* ---- the system trust store ---- */
 
 /* Appends the certificates of one PEM file to der. Returns 0 or an error (sentence in err). */

@@ -28,6 +28,7 @@ typedef struct client {
     size_t out_len, out_off, out_cap;
     char *req; /* http: the request being read (allocated on first use) */
     size_t req_len;
+    int shown; /* the client's identity was printed */
 } client;
 
 static int usage(void) {
@@ -35,7 +36,11 @@ static int usage(void) {
                     "  --bind ADDR        address to listen on (default 127.0.0.1)\n"
                     "  --port N           port (default 0: pick a free one)\n"
                     "  --mode echo|http   what to answer (default echo)\n"
-                    "  --max-conns N      concurrent connections (default 1024)\n");
+                    "  --max-conns N      concurrent connections (default 1024)\n"
+                    "  --verify-client CAFILE   require a client certificate issued by a CA in\n"
+                    "                     CAFILE and print each client's subject\n"
+                    "  --verify-client-optional  with --verify-client: ask for a certificate\n"
+                    "                     but accept clients without one\n");
     toolopt_usage();
     return 1;
 }
@@ -113,6 +118,17 @@ static int http_feed(client *c, const char *p, size_t n) {
 static int service(client *c, int mode) {
     char buf[16384];
     for (;;) {
+        if (!c->shown) { /* finish the handshake first, then say who the client is */
+            if (tls_handshake(c->t) != 0) {
+                if (errno == EAGAIN) return 0;
+                fprintf(stderr, "tls-server: handshake failed: %s\n", tls_error_msg(c->t));
+                return -1;
+            }
+            const char *who = tls_conn_peer_subject(c->t);
+            printf("client: %s\n", who != NULL ? who : "(no certificate)");
+            fflush(stdout);
+            c->shown = 1;
+        }
         if (c->out_off < c->out_len) {
             ssize_t n = tls_write(c->t, c->out + c->out_off, c->out_len - c->out_off);
             if (n < 0) return errno == EAGAIN ? 0 : -1;
@@ -146,11 +162,16 @@ int main(int argc, char **argv) {
     tls_config *cfg = tls_config_new();
     const char *bind_addr = "127.0.0.1", *port = "0", *cert = NULL;
     int mode = MODE_ECHO, max_conns = 1024, n_certs = 0;
+    int verify = TLS_CLIENT_VERIFY_NONE, optional = 0;
     for (int i = 1; i < argc; i++) {
         int r = toolopt_apply(cfg, argc, argv, &i);
         if (r < 0) return 1;
         if (r > 0) continue;
         const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (strcmp(o, "--verify-client-optional") == 0) {
+            optional = 1;
+            continue;
+        }
         if (v == NULL) return usage();
         i++;
         if (strcmp(o, "--cert") == 0) {
@@ -162,6 +183,12 @@ int main(int argc, char **argv) {
             }
             cert = NULL;
             n_certs++;
+        } else if (strcmp(o, "--verify-client") == 0) {
+            if (tls_config_add_client_ca_file(cfg, v) != 0) {
+                fprintf(stderr, "tls-server: %s\n", tls_config_error(cfg));
+                return 1;
+            }
+            verify = TLS_CLIENT_VERIFY_REQUIRED;
         } else if (strcmp(o, "--bind") == 0) {
             bind_addr = v;
         } else if (strcmp(o, "--port") == 0) {
@@ -174,7 +201,13 @@ int main(int argc, char **argv) {
             return usage();
         }
     }
-    if (n_certs == 0 || cert != NULL) return usage();
+    if (n_certs == 0 || cert != NULL || (optional && verify == TLS_CLIENT_VERIFY_NONE))
+        return usage();
+    if (optional) verify = TLS_CLIENT_VERIFY_OPTIONAL;
+    if (tls_config_set_client_verify(cfg, verify) != 0) {
+        fprintf(stderr, "tls-server: %s\n", tls_config_error(cfg));
+        return 1;
+    }
     signal(SIGPIPE, SIG_IGN); /* belt and braces: tlsio already sends with MSG_NOSIGNAL */
     int lfd = listen_on(bind_addr, port);
     if (lfd < 0) return 1;

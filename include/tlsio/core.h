@@ -259,11 +259,12 @@ uint16_t tls_engine_cipher_suite(const tls_engine *e);
 uint16_t tls_engine_group(const tls_engine *e);
 const char *tls_engine_alpn(const tls_engine *e);
 const char *tls_engine_server_name(const tls_engine *e);
-/* The verified peer certificate's subject, one line ("CN=example.com"), or NULL. */
+/* The verified peer certificate's subject, one line ("CN=example.com"), or NULL: on a
+ * server, the client's (tls_config_set_client_verify), NULL if it sent none. */
 const char *tls_engine_peer_subject(const tls_engine *e);
 /* The SignatureScheme (RFC 8446 §4.2.3) the peer signed with, e.g. 0x0804, once its
- * signature verified: its CertificateVerify (TLS 1.3) or a TLS 1.2 server's
- * ServerKeyExchange. 0 when the peer has not signed. */
+ * signature verified: its CertificateVerify (TLS 1.3; a TLS 1.2 client's) or a TLS 1.2
+ * server's ServerKeyExchange. 0 when the peer has not signed. */
 uint16_t tls_engine_peer_signature_scheme(const tls_engine *e);
 
 /*

@@ -93,6 +93,30 @@ int tls_config_set_max_send_fragment(tls_config *cfg, size_t max_plaintext);
  * we sign with. docs/tls_config.md. */
 int tls_config_set_signature_schemes(tls_config *cfg, const char *names);
 
+/*
+ * Client certificate authentication (a server's settings; a client ignores them).
+ *
+ * TLS_CLIENT_VERIFY_NONE (the default) never asks for a certificate. OPTIONAL sends a
+ * CertificateRequest and verifies a chain the client sends, but accepts a client that sends
+ * none. REQUIRED refuses such a client: certificate_required in TLS 1.3 (RFC 8446 §4.4.2.4),
+ * handshake_failure in TLS 1.2 (RFC 5246 §7.4.6). A chain that is sent is always verified,
+ * like a server's: against the client CAs below (never the anchors a client uses for servers),
+ * the validity dates and the clientAuth purpose, and its CertificateVerify signature against
+ * the handshake; nothing switches these off. The verified identity is tls_conn_peer_subject.
+ * Post-handshake authentication (RFC 8446 §4.6.2) is never offered or honoured.
+ */
+enum tls_client_verify {
+    TLS_CLIENT_VERIFY_NONE = 0,
+    TLS_CLIENT_VERIFY_OPTIONAL = 1,
+    TLS_CLIENT_VERIFY_REQUIRED = 2
+};
+int tls_config_set_client_verify(tls_config *cfg, int mode);
+/* Trust anchors for client chains (PEM, one or more certificates). Their subjects are also
+ * sent as the CertificateRequest's certificate_authorities, so a client can pick its chain
+ * (none are sent once they exceed the field's 65535 bytes). */
+int tls_config_add_client_ca_pem(tls_config *cfg, const char *pem, size_t len);
+int tls_config_add_client_ca_file(tls_config *cfg, const char *path);
+
 /* A deterministic RNG for tests and trace replays. Never use one in production. */
 int tls_config_set_rng(tls_config *cfg, tls_rng_fn fn, void *ctx);
 
@@ -223,7 +247,8 @@ const char *tls_conn_alpn(const tls *t);
 /* The verified server name (client) or the SNI the client sent (server). */
 const char *tls_conn_servername(const tls *t);
 /* The verified peer certificate (the leaf), or NULL / -1 if none (before verification, a
- * server that asked for no client certificate, a client that sent none):
+ * server that asked for no client certificate, a client that sent none; on a server with
+ * client verification they describe the verified client's certificate):
  *   subject and issuer, one line each ("CN=example.com", "CN=Example CA,O=Example");
  *   notbefore / notafter: its validity as time_t;
  *   hash: "SHA256:" and the SHA-256 of its DER in lower-case hex (libtls's form), set once

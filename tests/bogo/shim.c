@@ -462,9 +462,8 @@ static int check_supported(const shim_opts *o) {
     if (o->resume_count > 0) return unimplemented("-resume-count (no session resumption)");
     if (o->export_keying_material > 1 << 16)
         return unimplemented("-export-keying-material above 65536 bytes");
-    if (o->server && (o->verify_peer || o->require_any_client_cert))
-        return unimplemented("client certificate authentication on the server");
-    if (o->require_any_client_cert) return unimplemented("-require-any-client-certificate");
+    if (o->require_any_client_cert && !o->server)
+        return unimplemented("-require-any-client-certificate on a client");
     char sigalgs[256];
     int rc = sigalg_list(o, sigalgs, sizeof(sigalgs));
     if (rc != 0) return rc;
@@ -528,6 +527,7 @@ typedef struct shim_hooks {
      * on a client); n_peer_sigalgs < 0 while none was seen. */
     uint16_t peer_sigalgs[64];
     int n_peer_sigalgs;
+    int client_ca_guessed; /* server: the client CA is the shim's own -cert-file */
 } shim_hooks;
 
 /* -verify-fail: refuse the chain as BoringSSL's verify callbacks do: its legacy callback's
@@ -808,6 +808,24 @@ static int build_config(const shim_opts *o, tls_config *cfg, shim_hooks *hooks) 
         if (rc != 0) return config_error(cfg, "-advertise-alpn");
     }
 
+    /* A server with -verify-peer asks for a certificate and verifies one that is sent
+     * (optional); -require-any-client-certificate refuses a client without one (required). */
+    if (o->server && (o->verify_peer || o->require_any_client_cert)) {
+        int mode =
+            o->require_any_client_cert ? TLS_CLIENT_VERIFY_REQUIRED : TLS_CLIENT_VERIFY_OPTIONAL;
+        if (tls_config_set_client_verify(cfg, mode) != 0) return config_error(cfg, "-verify-peer");
+        /* tlsio always verifies the client's chain, while BoringSSL's shim accepts any chain
+         * unless told to fail, and the runner passes no anchor for server tests. Its
+         * certificates are self-signed, and most server tests have the client present the
+         * same one as the shim's -cert-file: that file (or -trust-cert, if given) becomes the
+         * client CA. A client chain that does not verify against it is a test this shim
+         * cannot run (see engine_failure). */
+        const char *anchor =
+            o->trust_cert != NULL && o->trust_cert[0] != '\0' ? o->trust_cert : o->cert_file;
+        if (anchor != NULL && tls_config_add_client_ca_file(cfg, anchor) != 0)
+            return config_error(cfg, "client CA");
+        hooks->client_ca_guessed = anchor == o->cert_file;
+    }
     /* The runner passes an empty -trust-cert for chains that have no root (garbage leaves):
      * then nothing is trusted. */
     if (o->trust_cert != NULL && o->trust_cert[0] != '\0' &&
@@ -828,8 +846,9 @@ typedef struct shim_conn {
     const shim_opts *o;
     tls_engine *e;
     int fd;
-    int eof;      /* the socket reached end of stream */
-    int hrr_seen; /* last tlsio_testing_hrr_seen() value while the handshake ran */
+    int eof;               /* the socket reached end of stream */
+    int hrr_seen;          /* last tlsio_testing_hrr_seen() value while the handshake ran */
+    int client_ca_guessed; /* server: the client CA is the shim's own -cert-file */
 } shim_conn;
 
 static int connect_runner(const shim_opts *o) {
@@ -903,6 +922,12 @@ static int engine_failure(shim_conn *c) {
     char name[64];
     upper_snake(tls_error_code_name(tls_engine_error_code(c->e)), name, sizeof(name));
     int cat = tls_engine_error_category(c->e);
+    if (c->client_ca_guessed && cat == TLS_ERRCAT_CERTIFICATE &&
+        tls_engine_error_code(c->e) == TLS_ALERT_UNKNOWN_CA)
+        return unimplemented("the runner's client certificate does not chain to the shim's "
+                             "-cert-file, the only client CA it has (tlsio always verifies client "
+                             "chains; the runner passes no trust anchor to a server): %s",
+                             tls_engine_error(c->e));
     if (cat == TLS_ERRCAT_PEER_ALERT)
         fprintf(stderr, ":PEER_ALERT_%s: %s\n", name, tls_engine_error(c->e));
     else /* ":CERTIFICATE:" marks every failure of certificate verification, whatever alert */
@@ -950,7 +975,7 @@ static int do_handshake(shim_conn *c) {
         if (!(st & TLS_ST_WANT_RECV))
             return shim_error("INTERNAL", "the handshake stalled (status 0x%x)", st);
         int rc = fill_in(c, 1);
-        if (rc != 0) return 1;
+        if (rc != 0) return rc == EXIT_UNIMPLEMENTED ? rc : 1;
     }
 }
 
@@ -1189,6 +1214,7 @@ int main(int argc, char **argv) {
     shim_conn c;
     memset(&c, 0, sizeof(c));
     c.o = &o;
+    c.client_ca_guessed = hooks.client_ca_guessed;
     /* The runner's certificates are self-signed and named "test" (runner.go); it passes the
      * certificate as -trust-cert. */
     c.e = o.server ? tls_engine_new_server(cfg)

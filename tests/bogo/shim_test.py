@@ -253,7 +253,7 @@ def build_cases(shim, pki):
 
     for flags in (["-dtls"], ["-no-such-flag"], ["-resume-count", "1"],
                   ["-export-keying-material", "70000"],
-                  srv + ["-verify-peer"], srv + ["-require-any-client-certificate"],
+                  ["-require-any-client-certificate"],
                   ["-curves", "4588"], ["-max-version", "770"],
                   # ecdsa_secp521r1_sha512 is no tlsio scheme; rsa_pkcs1_sha1 alone leaves none.
                   ["-signing-prefs", "1539"], ["-verify-prefs", "513"],
@@ -383,6 +383,32 @@ def build_cases(shim, pki):
                      as_server(server_ctx(cert, key, max_version=V13),
                                conversation(msgs=(b"one", b"two", b"three" * 50))))
         expect_ok(r)
+
+    def cert_client_ctx(v, with_cert=True):
+        ctx = client_ctx(cert, max_version=v, min_version=v)
+        if with_cert:
+            ctx.load_cert_chain(cert, key)
+        return ctx
+
+    # Client authentication on the server: the client CA is the shim's own -cert-file (the
+    # runner passes none to a server), which the peer here presents.
+    for v in (V12, V13):
+        @case(f"server require-any-client-certificate ({v.name})")
+        def _(v=v):
+            expect_ok(run_shim(shim, srv + ["-require-any-client-certificate"],
+                               as_client(cert_client_ctx(v), conversation())))
+
+        @case(f"server verify-peer accepts a client without a certificate ({v.name})")
+        def _(v=v):
+            expect_ok(run_shim(shim, srv + ["-verify-peer"],
+                               as_client(cert_client_ctx(v, False), conversation())))
+
+        @case(f"server require-any-client-certificate refuses a client without one ({v.name})")
+        def _(v=v):
+            r = run_shim(shim, srv + ["-require-any-client-certificate"],
+                         handshake_fails(as_client(cert_client_ctx(v, False), conversation())))
+            expect_fail(r, r"^:CERTIFICATE_REQUIRED: client Certificate: empty" if v == V13
+                        else r"^:HANDSHAKE_FAILURE: client Certificate: empty")
 
     @case("server key-update TLS 1.3")
     def _():

@@ -1,0 +1,284 @@
+// Client certificates on the server side: tls_config_set_client_verify (RFC 8446 §4.3.2,
+// §4.4.2.4, §4.4.3; RFC 5246 §7.4.4, §7.4.6, §7.4.8), with a tlsio client answering.
+//
+// Each case runs in TLS 1.3 and TLS 1.2: required / optional x a chain sent / none x a valid,
+// untrusted, serverAuth-only or expired chain, and a CertificateVerify whose signature does
+// not verify. Every failure is checked for its alert and its sentence.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <string>
+
+#include <openssl/mem.h>
+#include <openssl/x509.h>
+
+#include "engine.h"
+#include "enginepair.h"
+#include "msgs.h"
+#include "testpki.h"
+
+using namespace tlsio_test;
+
+namespace {
+
+class ServerClientAuth : public ::testing::TestWithParam<uint16_t> {
+  public:
+    TestPki pki;
+    Cert root = pki.MakeCa("Server Root");
+    Cert server_leaf = pki.MakeLeaf(root, {.dns = {"example.com"}});
+    Cert client_root = pki.MakeCa("Client Root");
+    Configs cfg;
+
+    void SetUp() override {
+        MakeConfigs(&cfg, root, server_leaf);
+        ASSERT_EQ(0, tls_config_set_versions(cfg.server, GetParam(), GetParam()));
+    }
+    uint16_t version() const {
+        return GetParam();
+    }
+    void Verify(int mode) {
+        ASSERT_EQ(0, tls_config_set_client_verify(cfg.server, mode));
+        std::string pem = client_root.cert_pem();
+        ASSERT_EQ(0, tls_config_add_client_ca_pem(cfg.server, pem.data(), pem.size()))
+            << tls_config_error(cfg.server);
+    }
+    Cert ClientLeaf(CertOptions o = {.cn = "client", .eku = Eku::kClientAuth}) {
+        return pki.MakeLeaf(client_root, o);
+    }
+    // The alert the required-but-empty case gets in this version.
+    int EmptyAlert() const {
+        return version() == TLS_VERSION_1_3 ? TLS_ALERT_CERTIFICATE_REQUIRED
+                                            : TLS_ALERT_HANDSHAKE_FAILURE;
+    }
+};
+
+std::string SubjectOf(tls_engine *e) {
+    const char *s = tls_engine_peer_subject(e);
+    return s ? s : "(null)";
+}
+
+TEST_P(ServerClientAuth, RequiredValidChainIsVerified) {
+    Verify(TLS_CLIENT_VERIFY_REQUIRED);
+    ASSERT_TRUE(AddChain(cfg.client, ClientLeaf()));
+    EnginePair p(cfg.client, cfg.server, "example.com", pki.now());
+    HsObserver obs;
+    obs.Attach(p.client);
+    p.Handshake();
+    ASSERT_TRUE(p.Connected()) << tls_engine_error(p.client) << " / " << tls_engine_error(p.server);
+    EXPECT_EQ(version(), tls_engine_version(p.server));
+    EXPECT_EQ("CN=client", SubjectOf(p.server));
+    EXPECT_NE(0, tls_engine_peer_signature_scheme(p.server));
+    EXPECT_EQ(1, obs.Count(TLSIO_HS_CERTIFICATE));
+    EXPECT_EQ(1, obs.Count(TLSIO_HS_CERTIFICATE_VERIFY));
+}
+
+TEST_P(ServerClientAuth, OptionalValidChainIsVerified) {
+    Verify(TLS_CLIENT_VERIFY_OPTIONAL);
+    ASSERT_TRUE(AddChain(
+        cfg.client,
+        ClientLeaf({.key = KeyType::kRsa2048, .cn = "rsa client", .eku = Eku::kServerAndClient})));
+    EnginePair p(cfg.client, cfg.server, "example.com", pki.now());
+    p.Handshake();
+    ASSERT_TRUE(p.Connected()) << tls_engine_error(p.client) << " / " << tls_engine_error(p.server);
+    EXPECT_EQ("CN=rsa client", SubjectOf(p.server));
+}
+
+TEST_P(ServerClientAuth, Ed25519ChainIsVerified) {
+    Verify(TLS_CLIENT_VERIFY_REQUIRED);
+    ASSERT_TRUE(AddChain(
+        cfg.client,
+        ClientLeaf({.key = KeyType::kEd25519, .cn = "ed client", .eku = Eku::kClientAuth})));
+    EnginePair p(cfg.client, cfg.server, "example.com", pki.now());
+    p.Handshake();
+    ASSERT_TRUE(p.Connected()) << tls_engine_error(p.client) << " / " << tls_engine_error(p.server);
+    EXPECT_EQ(0x0807, tls_engine_peer_signature_scheme(p.server));
+}
+
+TEST_P(ServerClientAuth, RequiredEmptyIsRefused) {
+    Verify(TLS_CLIENT_VERIFY_REQUIRED);
+    EnginePair p(cfg.client, cfg.server, "example.com", pki.now());
+    p.Handshake();
+    EXPECT_TRUE(FailedWith(p.server, EmptyAlert(), TLS_ERRCAT_PROTOCOL,
+                           "client Certificate: empty, but this server requires a client "
+                           "certificate"));
+    EXPECT_TRUE(FailedWith(p.client, EmptyAlert(), TLS_ERRCAT_PEER_ALERT));
+}
+
+TEST_P(ServerClientAuth, OptionalEmptyIsAccepted) {
+    Verify(TLS_CLIENT_VERIFY_OPTIONAL);
+    EnginePair p(cfg.client, cfg.server, "example.com", pki.now());
+    HsObserver obs;
+    obs.Attach(p.client);
+    p.Handshake();
+    ASSERT_TRUE(p.Connected()) << tls_engine_error(p.client) << " / " << tls_engine_error(p.server);
+    EXPECT_EQ(nullptr, tls_engine_peer_subject(p.server));
+    EXPECT_EQ(0, tls_engine_peer_signature_scheme(p.server));
+    EXPECT_EQ(1, obs.Count(TLSIO_HS_CERTIFICATE)); // the empty answer
+    EXPECT_EQ(0, obs.Count(TLSIO_HS_CERTIFICATE_VERIFY));
+}
+
+TEST_P(ServerClientAuth, UntrustedChainIsUnknownCa) {
+    for (int mode : {TLS_CLIENT_VERIFY_REQUIRED, TLS_CLIENT_VERIFY_OPTIONAL}) {
+        SCOPED_TRACE(mode);
+        Configs c;
+        MakeConfigs(&c, root, server_leaf);
+        ASSERT_EQ(0, tls_config_set_versions(c.server, version(), version()));
+        ASSERT_EQ(0, tls_config_set_client_verify(c.server, mode));
+        std::string pem = client_root.cert_pem();
+        ASSERT_EQ(0, tls_config_add_client_ca_pem(c.server, pem.data(), pem.size()));
+        Cert other = pki.MakeCa("Other Root");
+        ASSERT_TRUE(
+            AddChain(c.client, pki.MakeLeaf(other, {.cn = "stranger", .eku = Eku::kClientAuth})));
+        EnginePair p(c.client, c.server, "example.com", pki.now());
+        p.Handshake();
+        EXPECT_TRUE(FailedWith(p.server, TLS_ALERT_UNKNOWN_CA, TLS_ERRCAT_CERTIFICATE,
+                               "client certificate"));
+        EXPECT_EQ(nullptr, tls_engine_peer_subject(p.server));
+    }
+}
+
+// The anchors a client uses for servers are not client CAs.
+TEST_P(ServerClientAuth, ServerAnchorsDoNotVerifyClients) {
+    ASSERT_EQ(0, tls_config_set_client_verify(cfg.server, TLS_CLIENT_VERIFY_REQUIRED));
+    std::string pem = client_root.cert_pem();
+    ASSERT_EQ(0, tls_config_add_ca_pem(cfg.server, pem.data(), pem.size()));
+    ASSERT_TRUE(AddChain(cfg.client, ClientLeaf()));
+    EnginePair p(cfg.client, cfg.server, "example.com", pki.now());
+    p.Handshake();
+    EXPECT_TRUE(FailedWith(p.server, TLS_ALERT_UNKNOWN_CA, TLS_ERRCAT_CERTIFICATE,
+                           "client certificate cannot be verified: no client CA is configured "
+                           "(tls_config_add_client_ca_*)"));
+}
+
+// RFC 5280 §4.2.1.12: a serverAuth-only certificate is not for client authentication.
+TEST_P(ServerClientAuth, ServerAuthOnlyEkuIsRefused) {
+    Verify(TLS_CLIENT_VERIFY_OPTIONAL);
+    ASSERT_TRUE(AddChain(cfg.client, ClientLeaf({.cn = "wrong eku", .eku = Eku::kServerAuth})));
+    EnginePair p(cfg.client, cfg.server, "example.com", pki.now());
+    p.Handshake();
+    EXPECT_TRUE(FailedWith(p.server, TLS_ALERT_UNSUPPORTED_CERTIFICATE, TLS_ERRCAT_CERTIFICATE,
+                           "client certificate"));
+    EXPECT_EQ(nullptr, tls_engine_peer_subject(p.server));
+}
+
+TEST_P(ServerClientAuth, ExpiredChainIsRefused) {
+    Verify(TLS_CLIENT_VERIFY_REQUIRED);
+    ASSERT_TRUE(AddChain(
+        cfg.client,
+        ClientLeaf(
+            {.cn = "old", .not_before = -30 * kDay, .not_after = -kDay, .eku = Eku::kClientAuth})));
+    EnginePair p(cfg.client, cfg.server, "example.com", pki.now());
+    p.Handshake();
+    EXPECT_TRUE(FailedWith(p.server, TLS_ALERT_CERTIFICATE_EXPIRED, TLS_ERRCAT_CERTIFICATE,
+                           "client certificate 'CN=old' expired"));
+}
+
+// One bit of the client's signature flipped: the CertificateVerify does not verify.
+TEST_P(ServerClientAuth, BadCertificateVerifyIsDecryptError) {
+    for (KeyType k : {KeyType::kEcdsaP256, KeyType::kRsa2048}) {
+        SCOPED_TRACE(KeyTypeName(k));
+        Configs c;
+        MakeConfigs(&c, root, server_leaf);
+        ASSERT_EQ(0, tls_config_set_versions(c.server, version(), version()));
+        ASSERT_EQ(0, tls_config_set_client_verify(c.server, TLS_CLIENT_VERIFY_OPTIONAL));
+        std::string pem = client_root.cert_pem();
+        ASSERT_EQ(0, tls_config_add_client_ca_pem(c.server, pem.data(), pem.size()));
+        ASSERT_TRUE(
+            AddChain(c.client, ClientLeaf({.key = k, .cn = "client", .eku = Eku::kClientAuth})));
+        EnginePair p(c.client, c.server, "example.com", pki.now());
+        HsObserver obs;
+        obs.flip_type = TLSIO_HS_CERTIFICATE_VERIFY;
+        obs.flip_offset = 1;
+        obs.from_end = true;
+        obs.Attach(p.client);
+        p.Handshake();
+        EXPECT_EQ(1, obs.seen_flip_type);
+        EXPECT_TRUE(FailedWith(p.server, TLS_ALERT_DECRYPT_ERROR, TLS_ERRCAT_PROTOCOL,
+                               "client CertificateVerify"));
+    }
+}
+
+// Without client verification no CertificateRequest is sent and the client sends nothing.
+TEST_P(ServerClientAuth, OffByDefault) {
+    ASSERT_TRUE(AddChain(cfg.client, ClientLeaf()));
+    EnginePair p(cfg.client, cfg.server, "example.com", pki.now());
+    HsObserver s, c;
+    s.Attach(p.server);
+    c.Attach(p.client);
+    p.Handshake();
+    ASSERT_TRUE(p.Connected());
+    EXPECT_EQ(0, s.Count(TLSIO_HS_CERTIFICATE_REQUEST));
+    EXPECT_EQ(0, c.Count(TLSIO_HS_CERTIFICATE));
+    EXPECT_EQ(nullptr, tls_engine_peer_subject(p.server));
+}
+
+// The CertificateRequest names the client CA (certificate_authorities, RFC 8446 §4.2.4 /
+// RFC 5246 §7.4.4): the root's subject DER is in it.
+TEST_P(ServerClientAuth, CertificateRequestNamesTheClientCa) {
+    Verify(TLS_CLIENT_VERIFY_OPTIONAL);
+    EnginePair p(cfg.client, cfg.server, "example.com", pki.now());
+    HsObserver s;
+    s.Attach(p.server);
+    p.Handshake();
+    ASSERT_TRUE(p.Connected());
+    ASSERT_EQ(1, s.Count(TLSIO_HS_CERTIFICATE_REQUEST));
+    Bytes cr;
+    for (const Bytes &m : s.sent)
+        if (m[0] == TLSIO_HS_CERTIFICATE_REQUEST) cr = m;
+    uint8_t *der = nullptr;
+    int n = i2d_X509_NAME(X509_get_subject_name(client_root.x509()), &der);
+    ASSERT_GT(n, 0);
+    Bytes name(der, der + n);
+    OPENSSL_free(der);
+    EXPECT_NE(cr.end(), std::search(cr.begin(), cr.end(), name.begin(), name.end()));
+}
+
+TEST(ClientVerifyConfig, BadModeIsUsage) {
+    tls_config *cfg = tls_config_new();
+    EXPECT_EQ(TLS_E_USAGE, tls_config_set_client_verify(cfg, 3));
+    EXPECT_NE(std::string::npos, std::string(tls_config_error(cfg)).find("client verify mode 3"));
+    EXPECT_EQ(TLS_E_USAGE, tls_config_add_client_ca_pem(cfg, "junk", 4));
+    tls_config_free(cfg);
+}
+
+// More client CA subjects than certificate_authorities can carry (65535 bytes): the anchors
+// are kept and no names are sent.
+TEST(ClientVerifyConfig, TooManyCaNamesAreNotSent) {
+    TestPki pki;
+    tls_config *cfg = tls_config_new();
+    std::string long_org(64, 'o');  // the longest O (RFC 5280 ub-organization-name)
+    for (int i = 0; i < 700; i++) { // about 110 bytes of subject each
+        Cert ca = pki.MakeCa("CA " + std::to_string(i), KeyType::kEcdsaP256, {.org = long_org});
+        std::string pem = ca.cert_pem();
+        ASSERT_EQ(0, tls_config_add_client_ca_pem(cfg, pem.data(), pem.size()))
+            << tls_config_error(cfg);
+    }
+    EXPECT_EQ(1, cfg->client_ca_names_dropped);
+    EXPECT_EQ(0u, cfg->client_ca_names_len);
+    EXPECT_NE(nullptr, cfg->client_trust);
+    tls_config_free(cfg);
+}
+
+// A frozen config is never written: the client-verification setters refuse.
+TEST(ClientVerifyConfig, FrozenConfigRefuses) {
+    TestPki pki;
+    Cert root = pki.MakeCa("Frozen Root");
+    Configs cfg;
+    MakeConfigs(&cfg, root, pki.MakeLeaf(root, {.dns = {"example.com"}}));
+    tls_engine *e = tls_engine_new_server(cfg.server);
+    ASSERT_NE(nullptr, e);
+    EXPECT_EQ(TLS_E_USAGE, tls_config_set_client_verify(cfg.server, TLS_CLIENT_VERIFY_REQUIRED));
+    std::string pem = root.cert_pem();
+    EXPECT_EQ(TLS_E_USAGE, tls_config_add_client_ca_pem(cfg.server, pem.data(), pem.size()));
+    EXPECT_EQ(TLS_CLIENT_VERIFY_NONE, cfg.server->client_verify);
+    EXPECT_EQ(nullptr, cfg.server->client_trust);
+    tls_engine_free(e);
+}
+
+INSTANTIATE_TEST_SUITE_P(Versions, ServerClientAuth,
+                         ::testing::Values(TLS_VERSION_1_3, TLS_VERSION_1_2),
+                         [](const ::testing::TestParamInfo<uint16_t> &i) {
+                             return std::string(i.param == TLS_VERSION_1_3 ? "Tls13" : "Tls12");
+                         });
+
+} // namespace
