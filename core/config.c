@@ -89,7 +89,8 @@ void tls_config_free(tls_config *cfg) {
 }
 
 const char *tls_config_error(const tls_config *cfg) {
-    if (cfg == NULL || cfg->err.code == 0) return "";
+    if (cfg == NULL) return "no config (NULL)"; /* as tls_error_msg(NULL) says it */
+    if (cfg->err.code == 0) return "";
     return cfg->err.msg;
 }
 

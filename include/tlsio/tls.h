@@ -38,7 +38,7 @@ tls_config *tls_config_new(void);
 /* Adds a reference (for sharing); each reference is dropped with tls_config_free. */
 tls_config *tls_config_ref(tls_config *cfg);
 void tls_config_free(tls_config *cfg);
-/* Why the last setter failed (one sentence), or "" if none did. */
+/* Why the last setter failed (one sentence), or "" if none did; "no config (NULL)" for NULL. */
 const char *tls_config_error(const tls_config *cfg);
 
 /* Trust anchors. Any of these replaces the system store default; they may be combined. */

@@ -226,7 +226,7 @@ TEST(ConfigDefaults, NullConfigIsRefused) {
     EXPECT_EQ(TLS_E_USAGE, tls_config_add_cert_file(nullptr, "/x", "/y"));
     EXPECT_EQ(TLS_E_USAGE, tls_config_add_ca_system(nullptr));
     EXPECT_EQ(TLS_E_USAGE, tlsio_config_freeze(nullptr, nullptr));
-    EXPECT_STREQ("", tls_config_error(nullptr));
+    EXPECT_STREQ("no config (NULL)", tls_config_error(nullptr));
     EXPECT_EQ(nullptr, tls_config_ref(nullptr));
     tls_config_free(nullptr);
 }
