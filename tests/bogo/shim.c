@@ -181,6 +181,9 @@ static const flag_def kFlags[] = {
     FB("-permute-extensions", noop),
     /* DTLS-SRTP (RFC 5764) is for DTLS: over TLS it is never offered or accepted. */
     FS("-srtp-profiles", noop_str),
+    /* BoringSSL's old client-certificate callback hands over the -cert-file chain when a
+     * server asks; a tlsio client presents its configured chain when asked: the same. */
+    FB("-use-old-client-cert-callback", noop),
     /* The split-handshake helper's path, passed to every shim; tlsio has no handshaker. */
     FS("-handshaker-path", noop_str),
 };
