@@ -29,6 +29,10 @@ int tlsio12_send_finished(tls_engine *e) TLSIO_MUST_CHECK;
 int tlsio12_check_finished(tls_engine *e, const tlsio_finished *fin) TLSIO_MUST_CHECK;
 /* Sends a TLS 1.2 Certificate with the chain (NULL: the empty list a client may send). */
 int tlsio12_send_certificate(tls_engine *e, const tlsio_chain *chain) TLSIO_MUST_CHECK;
+/* Splits a received TLS 1.2 Certificate's list into certs[TLSIO_X509_MAX_DEPTH] (views, leaf
+ * first) and counts them in *n; more than that many is bad_certificate. */
+int tlsio12_take_cert_list(tls_engine *e, const tlsio_certificate12 *c, CBS *certs,
+                           size_t *n) TLSIO_MUST_CHECK;
 /* Client: sends CertificateVerify with hs->chain's key under hs->sig_scheme over the
  * handshake messages kept in hs->msgs12. */
 int tlsio12_send_certificate_verify(tls_engine *e) TLSIO_MUST_CHECK;

@@ -107,19 +107,10 @@ int tlsio12_client_take_server_hello(tls_engine *e, const tlsio_server_hello *sh
 static int on_certificate(tls_engine *e, const tlsio_any_msg *m, const tlsio_hs_msg *raw,
                           uint8_t *next) {
     (void)raw;
-    CBS certs[TLSIO_X509_MAX_DEPTH], list = m->cert12.certificate_list;
+    CBS certs[TLSIO_X509_MAX_DEPTH];
     size_t n = 0;
-    tlsio_bytes c;
-    int rc;
-    while ((rc = tlsio_list_next(&tlsio_codec_asn1_cert, &list, &c, &e->err)) == 0) {
-        if (n == TLSIO_X509_MAX_DEPTH)
-            return tlsio_err_setc(&e->err, TLS_ERRCAT_CERTIFICATE, TLS_ALERT_BAD_CERTIFICATE,
-                                  "server Certificate: more than %d certificates",
-                                  TLSIO_X509_MAX_DEPTH);
-        certs[n++] = c.v;
-    }
-    if (rc != TLSIO_LIST_END) return rc;
-    rc = tlsio_verify_peer_chain(e, certs, n);
+    int rc = tlsio12_take_cert_list(e, &m->cert12, certs, &n);
+    if (rc == 0) rc = tlsio_verify_peer_chain(e, certs, n);
     if (rc != 0) return rc;
     /* RFC 8422 §5.3 / RFC 5246 §7.4.2: the key must suit the suite's authentication. */
     if (!tlsio12_key_fits_suite(e->suite, e->hs->peer_key))

@@ -158,6 +158,22 @@ int tlsio12_send_certificate(tls_engine *e, const tlsio_chain *chain) {
     return rc;
 }
 
+int tlsio12_take_cert_list(tls_engine *e, const tlsio_certificate12 *c, CBS *certs, size_t *n) {
+    /* RFC 5246 §7.4.2: certificate_list is a sequence of ASN.1Cert, sender's first. */
+    CBS list = c->certificate_list;
+    tlsio_bytes one;
+    int rc;
+    *n = 0;
+    while ((rc = tlsio_list_next(&tlsio_codec_asn1_cert, &list, &one, &e->err)) == 0) {
+        if (*n == TLSIO_X509_MAX_DEPTH)
+            return tlsio_err_setc(&e->err, TLS_ERRCAT_CERTIFICATE, TLS_ALERT_BAD_CERTIFICATE,
+                                  "%s Certificate: more than %d certificates",
+                                  e->is_server ? "client" : "server", TLSIO_X509_MAX_DEPTH);
+        certs[(*n)++] = one.v;
+    }
+    return rc == TLSIO_LIST_END ? 0 : rc;
+}
+
 int tlsio12_send_certificate_verify(tls_engine *e) {
     tlsio_hs *hs = e->hs;
     /* RFC 5246 §7.4.8: the signature covers handshake_messages, every handshake message from

@@ -992,7 +992,7 @@ static long read_app(shim_conn *c, uint8_t *buf, size_t cap) {
             if (n > cap) n = cap;
             memcpy(buf, p, n);
             if (c->o->peek_then_read) {
-                /* SSL_peek then SSL_read: a read buffer not acked is still there, unchanged. */
+                /* BoringSSL's peek-then-read: a read buffer not acked is still there, unchanged. */
                 size_t again;
                 const uint8_t *q = tls_engine_read_buf(c->e, &again);
                 if (q != p || again < n || memcmp(q, buf, n) != 0)
