@@ -82,8 +82,7 @@ tls_engine *tls_engine_new_client_ex(tls_config *cfg, const char *server_name,
         return refuse(why, TLS_E_NOMEM, "tls_engine_new_client: out of memory");
     }
     memcpy(e->server_name, server_name, n + 1);
-    e->table = &tlsio_hs13_client_table;
-    if (tlsio13_client_start(e) != 0) {
+    if (tlsio_hs_begin(e, &tlsio_hs13_client_table) != 0) {
         /* the failure is sticky and visible through the status and error calls */
     }
     return e;
@@ -104,8 +103,9 @@ tls_engine *tls_engine_new_server_ex(tls_config *cfg, tls_engine_new_error *why)
                       "(tls_config_add_cert_file or tls_config_add_cert_pem)");
     tls_engine *e = engine_new(cfg, 1, why);
     if (e == NULL) return NULL;
-    e->table = &tlsio_hs13_server_table;
-    e->state = 0;
+    if (tlsio_hs_begin(e, &tlsio_hs13_server_table) != 0) {
+        /* the failure is sticky and visible through the status and error calls */
+    }
     return e;
 }
 
@@ -208,7 +208,7 @@ int tls_engine_set_time(tls_engine *e, int64_t unix_seconds) {
 static int alert_for(const tls_engine *e, int code) {
     if (e->err.category == TLS_ERRCAT_PEER_ALERT || code == TLS_E_TRUNCATED || e->close_sent)
         return -1;
-    if (!e->is_server && e->table == &tlsio_hs13_client_table && e->state == 0) return -1;
+    if (!e->is_server && !e->spoke) return -1;
     return code > 0 && code < 0x100 ? code : TLS_ALERT_INTERNAL_ERROR;
 }
 

@@ -154,9 +154,9 @@ struct tls_engine {
     unsigned close_sent : 1;
     unsigned close_received : 1;
     unsigned alert_queued : 1;
-    unsigned read_key_changed : 1;   /* set by handlers when they install a new read key */
     unsigned key_update_pending : 1; /* we owe the peer a KeyUpdate(update_not_requested) */
     unsigned ccs_sent : 1;
+    unsigned spoke : 1; /* a handshake message was queued: a peer now expects our alerts */
 };
 
 /* Hash length of the negotiated suite. */
@@ -244,9 +244,9 @@ int tlsio_check_response_exts(tls_engine *e, const tlsio_exts *x, uint32_t allow
  * client) and keeps the leaf key for CertificateVerify. */
 int tlsio13_take_peer_certificate(tls_engine *e, const tlsio_certificate13 *c) TLSIO_MUST_CHECK;
 
-/* Installs a TLS 1.3 key derived from a traffic secret for reading or writing. A new read
- * key also checks the RFC 8446 §5.1 record-boundary rule. */
-int tlsio13_install_read(tls_engine *e, const uint8_t *secret, const char *what) TLSIO_MUST_CHECK;
+/* Installs a TLS 1.3 key derived from a traffic secret for reading or writing. Writing, what
+ * is queued goes out under the old key first. */
+int tlsio13_install_read(tls_engine *e, const uint8_t *secret) TLSIO_MUST_CHECK;
 int tlsio13_install_write(tls_engine *e, const uint8_t *secret) TLSIO_MUST_CHECK;
 /* Current transcript hash into th (TLSIO_MAX_HASH_LEN bytes of room). */
 int tlsio13_transcript_hash(tls_engine *e, uint8_t *th) TLSIO_MUST_CHECK;
@@ -281,6 +281,8 @@ int tlsio13_check_certificate_verify(tls_engine *e,
 /* Handles a post-handshake KeyUpdate / sends one. */
 int tlsio13_handle_key_update(tls_engine *e, uint32_t request_update) TLSIO_MUST_CHECK;
 int tlsio13_send_key_update(tls_engine *e, int request_peer) TLSIO_MUST_CHECK;
+/* Drops a TLS 1.3 compatibility change_cipher_spec (RFC 8446 D.4), within an allowance. */
+int tlsio13_drop_compat_ccs(tls_engine *e, uint8_t *next) TLSIO_MUST_CHECK;
 /* The handshake finished: free handshake state, mark connected. */
 void tlsio_handshake_done(tls_engine *e);
 /* Frees handshake-only state (wiping secrets). */

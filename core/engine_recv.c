@@ -19,34 +19,15 @@
  */
 #define MAX_WARNINGS_IN_ROW      4  /* TLS 1.2 warnings and user_canceled, nothing between */
 #define MAX_EMPTY_RECORDS_IN_ROW 32 /* empty application data records */
-#define MAX_TLS13_CCS            4  /* per handshake; RFC 8446 D.4: one from each side */
 
-/* RFC 8446 §5 / D.4: a compatibility change_cipher_spec may arrive after the first
- * ClientHello was sent or received and before the peer's Finished. */
-static int ccs_window_open(const tls_engine *e) {
-    if (e->hs == NULL || e->version == TLS_VERSION_1_2) return 0;
-    return e->is_server ? e->state != 0 : 1;
-}
-
+/* A change_cipher_spec record: the state table says whether one may arrive now (TLS 1.2's is
+ * a step of the handshake, RFC 5246 §7.1; TLS 1.3's a compatibility record dropped inside the
+ * window of RFC 8446 §5 and D.4); no edge is unexpected_message. */
 static int on_ccs(tls_engine *e, const uint8_t *p, size_t n) {
     tlsio_trace(e, TLS_TRACE_RECEIVED, TLSIO_CT_CHANGE_CIPHER_SPEC, p, n);
     int rc = tlsio_hs_check_boundary(&e->reasm, "change_cipher_spec record", &e->err);
-    if (rc != 0) return rc;
-    /* RFC 5246 §7.1: in TLS 1.2 the CCS is a step of the handshake; the table says when. */
-    if (e->version == TLS_VERSION_1_2) {
-        rc = tlsio_rl_check_ccs(p, n, 1, &e->err);
-        return rc ? rc : tlsio_dispatch_ccs(e);
-    }
-    rc = tlsio_rl_check_ccs(p, n, ccs_window_open(e), &e->err);
-    if (rc != 0) return rc;
-    /* TLS 1.3: dropped. RFC 8446 D.4 has each side send one; a peer that keeps sending them
-     * makes us loop for nothing, so past a small allowance the record is unexpected. */
-    if (++e->ccs13_received > MAX_TLS13_CCS)
-        return tlsio_err_set(&e->err, TLS_ALERT_UNEXPECTED_MESSAGE,
-                             "change_cipher_spec record: more than %d in a TLS 1.3 handshake "
-                             "(RFC 8446 D.4 sends one)",
-                             MAX_TLS13_CCS);
-    return 0;
+    if (rc == 0) rc = tlsio_rl_check_ccs(p, n, 1, &e->err);
+    return rc ? rc : tlsio_dispatch_ccs(e);
 }
 
 static int on_alert(tls_engine *e, const uint8_t *p, size_t n) {
@@ -108,45 +89,15 @@ static int on_alert(tls_engine *e, const uint8_t *p, size_t n) {
                           level == 1 ? "warning" : "fatal", tls_error_code_name(desc), why);
 }
 
-/*
- * A message after which the peer can have nothing more to send until it reads our answer:
- * the ClientHello (RFC 8446 §5.1: a ClientHello "MUST" end its record, as it may precede a
- * key change; in TLS 1.2 the client waits for the server's flight, RFC 5246 §7.3) and the
- * HelloRetryRequest (a ServerHello, which §5.1 also requires to end its record; the client
- * must answer it). Bytes behind one in the same record are refused, before we answer it.
- */
-static const char *ends_peer_flight(const tls_engine *e, const tlsio_hs_msg *m) {
-    if (e->is_server) return m->type == TLSIO_HS_CLIENT_HELLO ? "ClientHello" : NULL;
-    /* RFC 8446 §4.1.3: a HelloRetryRequest is a ServerHello whose random (after the 2-byte
-     * legacy_version) is the special value. */
-    if (m->type == TLSIO_HS_SERVER_HELLO && m->len >= 2 + sizeof(tlsio_hrr_random) &&
-        memcmp(m->body + 2, tlsio_hrr_random, sizeof(tlsio_hrr_random)) == 0)
-        return "HelloRetryRequest";
-    return NULL;
-}
-
-static int check_flight_end(tls_engine *e, const tlsio_hs_msg *m) {
-    const char *last = ends_peer_flight(e, m);
-    if (last == NULL) return 0;
-    char what[64];
-    snprintf(what, sizeof(what), "end of the %s", last);
-    return tlsio_hs_check_boundary(&e->reasm, what, &e->err);
-}
-
 static int on_handshake(tls_engine *e, const uint8_t *p, size_t n) {
     int rc = tlsio_hs_feed(&e->reasm, p, n, &e->err);
     for (int got = 1; rc == 0 && got && !e->err.code;) {
         tlsio_hs_msg m;
         rc = tlsio_hs_next(&e->reasm, &m, &got, &e->err);
         if (rc != 0 || !got) break;
-        e->read_key_changed = 0;
         tlsio_trace(e, TLS_TRACE_RECEIVED, TLSIO_CT_HANDSHAKE, m.raw, m.raw_len);
-        rc = check_flight_end(e, &m);
-        if (rc == 0) rc = tlsio_dispatch(e, &m);
-        /* RFC 8446 §5.1: a key change must fall on a record boundary. */
-        if (rc == 0 && e->read_key_changed)
-            rc = tlsio_hs_check_boundary(&e->reasm, "handshake message before a key change",
-                                         &e->err);
+        /* The dispatcher enforces the edge's record rules (flight end, key change). */
+        rc = tlsio_dispatch(e, &m);
     }
     return rc;
 }

@@ -107,6 +107,7 @@ int tlsio_send_hs(tls_engine *e, const uint8_t *msg, size_t len) {
     if (grow(&e->hsq, &e->hsq_cap, e->hsq_len, e->hsq_len + len) != 0)
         return tlsio_err_set(&e->err, TLS_E_NOMEM, "out of memory queueing a handshake message");
     memcpy(e->hsq + e->hsq_len, msg, len);
+    e->spoke = 1;
     /* Post-handshake messages (KeyUpdate, NewSessionTicket) are not part of the transcript. */
     if (e->hs != NULL) {
         int rc = tlsio_hs_hash(e, msg, len);

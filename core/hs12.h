@@ -17,9 +17,8 @@ int tlsio_cfg_offers_version(const tls_config *cfg, uint16_t v);
 /* The TLS 1.3 tables hand over here once TLS 1.2 is chosen. */
 int tlsio12_client_take_server_hello(tls_engine *e, const tlsio_server_hello *sh,
                                      uint8_t *next) TLSIO_MUST_CHECK;
-/* raw: the ClientHello as received, kept for a client CertificateVerify (RFC 5246 §7.4.8). */
 int tlsio12_server_take_client_hello(tls_engine *e, const tlsio_client_hello *ch,
-                                     const tlsio_hs_msg *raw, uint8_t *next) TLSIO_MUST_CHECK;
+                                     uint8_t *next) TLSIO_MUST_CHECK;
 
 /* Shared pieces (hs12_common.c). */
 int tlsio12_derive_master(tls_engine *e, const uint8_t *pms, size_t pms_len) TLSIO_MUST_CHECK;

@@ -104,12 +104,10 @@ int tlsio12_client_take_server_hello(tls_engine *e, const tlsio_server_hello *sh
     return tlsio_transcript_set_hash(&hs->transcript, s->hash, &e->err);
 }
 
-static int on_certificate(tls_engine *e, const tlsio_any_msg *m, const tlsio_hs_msg *raw,
-                          uint8_t *next) {
-    (void)raw;
+static int on_certificate(tls_engine *e, const tlsio_certificate12 *c, uint8_t *next) {
     CBS certs[TLSIO_X509_MAX_DEPTH];
     size_t n = 0;
-    int rc = tlsio12_take_cert_list(e, &m->cert12, certs, &n);
+    int rc = tlsio12_take_cert_list(e, c, certs, &n);
     if (rc == 0) rc = tlsio_verify_peer_chain(e, certs, n);
     if (rc != 0) return rc;
     /* RFC 8422 §5.3 / RFC 5246 §7.4.2: the key must suit the suite's authentication. */
@@ -131,10 +129,8 @@ static int on_certificate(tls_engine *e, const tlsio_any_msg *m, const tlsio_hs_
     return 0;
 }
 
-static int on_server_key_exchange(tls_engine *e, const tlsio_any_msg *m, const tlsio_hs_msg *raw,
+static int on_server_key_exchange(tls_engine *e, const tlsio_server_key_exchange_ecdhe *ske,
                                   uint8_t *next) {
-    (void)raw;
-    const tlsio_server_key_exchange_ecdhe *ske = &m->ske;
     tlsio_hs *hs = e->hs;
     uint16_t group = (uint16_t)ske->named_curve, scheme = (uint16_t)ske->sig_algorithm;
     if (!offered_u16(hs->offered_groups, hs->n_offered_groups, group))
@@ -170,10 +166,8 @@ static int on_server_key_exchange(tls_engine *e, const tlsio_any_msg *m, const t
     return rc;
 }
 
-static int on_certificate_request(tls_engine *e, const tlsio_any_msg *m, const tlsio_hs_msg *raw,
+static int on_certificate_request(tls_engine *e, const tlsio_certificate_request12 *cr,
                                   uint8_t *next) {
-    (void)raw;
-    const tlsio_certificate_request12 *cr = &m->cr12;
     /* RFC 5246 §7.4.4: the server names the certificate types and signature algorithms it
      * can verify; certificate_authorities only narrows which chain is wanted, and tlsio
      * leaves that to the configuration (one chain per key type is the usual setup). */
@@ -201,9 +195,8 @@ static int send_client_key_exchange(tls_engine *e) {
                              &tlsio_codec_client_key_exchange_ecdhe, &cke);
 }
 
-static int on_server_hello_done(tls_engine *e, const tlsio_any_msg *m, const tlsio_hs_msg *raw,
-                                uint8_t *next) {
-    (void)m, (void)raw;
+static int on_server_hello_done(tls_engine *e, const tlsio_empty_msg *shd, uint8_t *next) {
+    (void)shd;
     tlsio_hs *hs = e->hs;
     int rc = 0;
     /* RFC 5246 §7.3 order: Certificate (if requested), ClientKeyExchange, CertificateVerify
@@ -225,25 +218,18 @@ static int on_server_hello_done(tls_engine *e, const tlsio_any_msg *m, const tls
     return rc;
 }
 
-static int on_ccs(tls_engine *e, const tlsio_any_msg *m, const tlsio_hs_msg *raw, uint8_t *next) {
-    (void)m, (void)raw;
+static int on_ccs(tls_engine *e, uint8_t *next) {
     *next = C12_WAIT_FIN;
     return tlsio12_on_ccs(e);
 }
 
-static int on_finished(tls_engine *e, const tlsio_any_msg *m, const tlsio_hs_msg *raw,
-                       uint8_t *next) {
-    (void)raw;
-    int rc = tlsio12_check_finished(e, &m->fin);
-    if (rc != 0) return rc;
-    tlsio_handshake_done(e);
+static int on_finished(tls_engine *e, const tlsio_finished *fin, uint8_t *next) {
     *next = C12_CONNECTED;
-    return 0;
+    return tlsio12_check_finished(e, fin);
 }
 
-static int on_hello_request(tls_engine *e, const tlsio_any_msg *m, const tlsio_hs_msg *raw,
-                            uint8_t *next) {
-    (void)m, (void)raw;
+static int on_hello_request(tls_engine *e, const tlsio_empty_msg *hr, uint8_t *next) {
+    (void)hr;
     /* RFC 5246 §7.4.1.1, RFC 5746 §4.2: we never renegotiate; say so with a warning and
      * keep the connection. */
     *next = C12_CONNECTED;
@@ -252,14 +238,14 @@ static int on_hello_request(tls_engine *e, const tlsio_any_msg *m, const tlsio_h
 
 /* RFC 5246 §7.4.1.1: a HelloRequest while a handshake is under way is ignored (and, like
  * every HelloRequest, kept out of the transcript). */
-static int ignore_hello_request(tls_engine *e, const tlsio_any_msg *m, const tlsio_hs_msg *raw,
-                                uint8_t *next) {
-    (void)e, (void)m, (void)raw, (void)next; /* *next stays the current state */
+static int ignore_hello_request(tls_engine *e, const tlsio_empty_msg *hr, uint8_t *next) {
+    (void)e, (void)hr, (void)next; /* *next stays the current state */
     return 0;
 }
 
 #define IGNORE_HR(st)                                                                              \
-    { st, TLSIO_HS_HELLO_REQUEST, TLSIO_VAR_ANY, 0, ignore_hello_request, TLSIO_ST(st) }
+    TLSIO_EDGE(st, TLSIO_HS_HELLO_REQUEST, TLSIO_VAR_ANY, hr, TLSIO_T_NEVER, 0,                    \
+               ignore_hello_request, NULL, TLSIO_ST(st))
 
 static const tlsio_hs_edge client12_edges[] = {
     IGNORE_HR(C12_WAIT_CERT),
@@ -267,25 +253,32 @@ static const tlsio_hs_edge client12_edges[] = {
     IGNORE_HR(C12_WAIT_CR_SHD),
     IGNORE_HR(C12_WAIT_SHD),
     IGNORE_HR(C12_WAIT_CCS),
-    {C12_WAIT_CERT, TLSIO_HS_CERTIFICATE, TLSIO_VAR_ANY, TLSIO_EDGE_HASH, on_certificate,
-     TLSIO_ST(C12_WAIT_SKE)},
-    {C12_WAIT_SKE, TLSIO_HS_SERVER_KEY_EXCHANGE, TLSIO_VAR_ANY, TLSIO_EDGE_HASH,
-     on_server_key_exchange, TLSIO_ST(C12_WAIT_CR_SHD)},
-    {C12_WAIT_CR_SHD, TLSIO_HS_CERTIFICATE_REQUEST, TLSIO_VAR_ANY, TLSIO_EDGE_HASH,
-     on_certificate_request, TLSIO_ST(C12_WAIT_SHD)},
-    {C12_WAIT_CR_SHD, TLSIO_HS_SERVER_HELLO_DONE, TLSIO_VAR_ANY, TLSIO_EDGE_HASH,
-     on_server_hello_done, TLSIO_ST(C12_WAIT_CCS)},
-    {C12_WAIT_SHD, TLSIO_HS_SERVER_HELLO_DONE, TLSIO_VAR_ANY, TLSIO_EDGE_HASH, on_server_hello_done,
-     TLSIO_ST(C12_WAIT_CCS)},
-    {C12_WAIT_CCS, TLSIO_PSEUDO_CCS, TLSIO_VAR_ANY, 0, on_ccs, TLSIO_ST(C12_WAIT_FIN)},
-    {C12_WAIT_FIN, TLSIO_HS_FINISHED, TLSIO_VAR_ANY, 0, on_finished, TLSIO_ST(C12_CONNECTED)},
-    {C12_CONNECTED, TLSIO_HS_HELLO_REQUEST, TLSIO_VAR_ANY, 0, on_hello_request,
-     TLSIO_ST(C12_CONNECTED)},
+    TLSIO_EDGE(C12_WAIT_CERT, TLSIO_HS_CERTIFICATE, TLSIO_VAR_ANY, cert12, TLSIO_T_BEFORE, 0,
+               on_certificate, NULL, TLSIO_ST(C12_WAIT_SKE)),
+    TLSIO_EDGE(C12_WAIT_SKE, TLSIO_HS_SERVER_KEY_EXCHANGE, TLSIO_VAR_ANY, ske, TLSIO_T_BEFORE, 0,
+               on_server_key_exchange, NULL, TLSIO_ST(C12_WAIT_CR_SHD)),
+    TLSIO_EDGE(C12_WAIT_CR_SHD, TLSIO_HS_CERTIFICATE_REQUEST, TLSIO_VAR_ANY, cr12, TLSIO_T_BEFORE,
+               0, on_certificate_request, NULL, TLSIO_ST(C12_WAIT_SHD)),
+    /* After ServerHelloDone our flight: [Certificate], ClientKeyExchange, [CertificateVerify],
+     * ChangeCipherSpec (the new write key), Finished. */
+    TLSIO_EDGE(C12_WAIT_CR_SHD, TLSIO_HS_SERVER_HELLO_DONE, TLSIO_VAR_ANY, shd, TLSIO_T_BEFORE,
+               TLSIO_FX_WRITE_KEY | TLSIO_FX_REPLY, on_server_hello_done, NULL,
+               TLSIO_ST(C12_WAIT_CCS)),
+    TLSIO_EDGE(C12_WAIT_SHD, TLSIO_HS_SERVER_HELLO_DONE, TLSIO_VAR_ANY, shd, TLSIO_T_BEFORE,
+               TLSIO_FX_WRITE_KEY | TLSIO_FX_REPLY, on_server_hello_done, NULL,
+               TLSIO_ST(C12_WAIT_CCS)),
+    /* RFC 5246 §7.1: the server's ChangeCipherSpec switches our read key. */
+    TLSIO_EDGE(C12_WAIT_CCS, TLSIO_PSEUDO_CCS, TLSIO_VAR_ANY, none, TLSIO_T_NEVER,
+               TLSIO_FX_READ_KEY, on_ccs, NULL, TLSIO_ST(C12_WAIT_FIN)),
+    /* Nothing follows the server Finished in our transcript: ours was sent first. */
+    TLSIO_EDGE(C12_WAIT_FIN, TLSIO_HS_FINISHED, TLSIO_VAR_ANY, fin, TLSIO_T_NEVER, 0, on_finished,
+               NULL, TLSIO_ST(C12_CONNECTED)),
+    TLSIO_EDGE(C12_CONNECTED, TLSIO_HS_HELLO_REQUEST, TLSIO_VAR_ANY, hr, TLSIO_T_NEVER, 0,
+               on_hello_request, NULL, TLSIO_ST(C12_CONNECTED)),
 };
 
 const tlsio_hs_table tlsio_hs12_client_table = {
     .name = "TLS 1.2 client",
-    .version = TLS_VERSION_1_2,
     .state_names = states12,
     .n_states = C12__COUNT,
     .edges = client12_edges,

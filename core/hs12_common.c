@@ -54,7 +54,6 @@ int tlsio12_send_ccs_and_switch(tls_engine *e) {
 }
 
 int tlsio12_on_ccs(tls_engine *e) {
-    e->read_key_changed = 1;
     return install(e, &e->rd, e->is_server);
 }
 

@@ -210,21 +210,14 @@ static int send_certificate_and_key(tls_engine *e) {
     return rc;
 }
 
-int tlsio12_server_take_client_hello(tls_engine *e, const tlsio_client_hello *ch,
-                                     const tlsio_hs_msg *raw, uint8_t *next) {
+int tlsio12_server_take_client_hello(tls_engine *e, const tlsio_client_hello *ch, uint8_t *next) {
     tlsio_hs *hs = e->hs;
     e->version = TLS_VERSION_1_2;
     e->table = &tlsio_hs12_server_table;
     memcpy(hs->client_random, CBS_data(&ch->random), 32);
-    /* A client CertificateVerify signs every handshake message from this ClientHello on
-     * (RFC 5246 §7.4.8): keep them while one may come. */
-    int rc = 0;
-    if (e->cfg->client_verify != TLS_CLIENT_VERIFY_NONE) {
-        hs->keep_msgs12 = 1;
-        rc = tlsio_hs_keep_msg(e, raw->raw, raw->raw_len);
-        if (rc != 0) return rc;
-    }
-    rc = check_client_hello(e, ch);
+    /* hs->msgs12 holds this ClientHello already if a client CertificateVerify may come (the
+     * server table's start asks for it to be kept, RFC 5246 §7.4.8). */
+    int rc = check_client_hello(e, ch);
     if (rc != 0) return rc;
     const tlsio_exts *x = &ch->extensions;
     /* RFC 5246 §7.4.1.4.1: no signature_algorithms means SHA-1, which tlsio refuses. */
@@ -245,12 +238,10 @@ int tlsio12_server_take_client_hello(tls_engine *e, const tlsio_client_hello *ch
 }
 
 /* RFC 5246 §7.4.6: the client's answer to our CertificateRequest, maybe an empty list. */
-static int on_client_certificate(tls_engine *e, const tlsio_any_msg *m, const tlsio_hs_msg *raw,
-                                 uint8_t *next) {
-    (void)raw;
+static int on_client_certificate(tls_engine *e, const tlsio_certificate12 *c, uint8_t *next) {
     CBS certs[TLSIO_X509_MAX_DEPTH];
     size_t n = 0;
-    int rc = tlsio12_take_cert_list(e, &m->cert12, certs, &n);
+    int rc = tlsio12_take_cert_list(e, c, certs, &n);
     if (rc != 0) return rc;
     *next = S12_WAIT_CKE;
     if (n == 0) {
@@ -268,10 +259,10 @@ static int on_client_certificate(tls_engine *e, const tlsio_any_msg *m, const tl
 
 /* RFC 5246 §7.4.8: the client's signature over handshake_messages from ClientHello up to and
  * including ClientKeyExchange, checked with the verified leaf's key. */
-static int on_client_certificate_verify(tls_engine *e, const tlsio_any_msg *m,
-                                        const tlsio_hs_msg *raw, uint8_t *next) {
+static int on_client_certificate_verify(tls_engine *e, const tlsio_certificate_verify *cv,
+                                        uint8_t *next) {
     tlsio_hs *hs = e->hs;
-    uint16_t scheme = (uint16_t)m->cv.algorithm;
+    uint16_t scheme = (uint16_t)cv->algorithm;
     /* RFC 5246 §7.4.8: the algorithm must be one of our CertificateRequest's
      * supported_signature_algorithms. */
     if (!tlsio_cfg_has_sigalg(e->cfg, scheme))
@@ -283,20 +274,19 @@ static int on_client_certificate_verify(tls_engine *e, const tlsio_any_msg *m,
         return tlsio_err_set(&e->err, TLS_E_INTERNAL,
                              "client CertificateVerify: the handshake messages were not kept");
     int rc = tlsio_sig_verify(hs->peer_key, scheme, TLSIO_SIG_USE_TLS12, hs->msgs12, hs->msgs12_len,
-                              CBS_data(&m->cv.signature), CBS_len(&m->cv.signature),
+                              CBS_data(&cv->signature), CBS_len(&cv->signature),
                               "client CertificateVerify", &e->err);
     tlsio_hs_drop_msgs12(hs);
     if (rc != 0) return rc;
     e->peer_sig_scheme = scheme;
     *next = S12_WAIT_CCS;
-    return tlsio_hs_hash(e, raw->raw, raw->raw_len);
+    return 0;
 }
 
-static int on_client_key_exchange(tls_engine *e, const tlsio_any_msg *m, const tlsio_hs_msg *raw,
+static int on_client_key_exchange(tls_engine *e, const tlsio_client_key_exchange_ecdhe *cke,
                                   uint8_t *next) {
-    (void)raw;
     tlsio_hs *hs = e->hs;
-    int rc = tlsio_kex_compute(&hs->kex, CBS_data(&m->cke.point), CBS_len(&m->cke.point), hs->pms12,
+    int rc = tlsio_kex_compute(&hs->kex, CBS_data(&cke->point), CBS_len(&cke->point), hs->pms12,
                                &hs->pms12_len, &e->err);
     tlsio_kex_wipe(&hs->kex);
     if (rc == 0) rc = tlsio12_derive_master(e, hs->pms12, hs->pms12_len);
@@ -312,28 +302,24 @@ static int on_client_key_exchange(tls_engine *e, const tlsio_any_msg *m, const t
     return rc;
 }
 
-static int on_ccs(tls_engine *e, const tlsio_any_msg *m, const tlsio_hs_msg *raw, uint8_t *next) {
-    (void)m, (void)raw;
+static int on_ccs(tls_engine *e, uint8_t *next) {
     *next = S12_WAIT_FIN;
     return tlsio12_on_ccs(e);
 }
 
-static int on_finished(tls_engine *e, const tlsio_any_msg *m, const tlsio_hs_msg *raw,
-                       uint8_t *next) {
-    int rc = tlsio12_check_finished(e, &m->fin);
-    if (rc != 0) return rc;
-    tlsio_transcript_update(&e->hs->transcript, raw->raw, raw->raw_len);
-    rc = tlsio12_send_ccs_and_switch(e);
-    if (rc == 0) rc = tlsio12_send_finished(e);
-    if (rc != 0) return rc;
-    tlsio_handshake_done(e);
+static int on_finished(tls_engine *e, const tlsio_finished *fin, uint8_t *next) {
     *next = S12_CONNECTED;
-    return 0;
+    return tlsio12_check_finished(e, fin);
 }
 
-static int on_renegotiation(tls_engine *e, const tlsio_any_msg *m, const tlsio_hs_msg *raw,
-                            uint8_t *next) {
-    (void)m, (void)raw;
+/* After the client Finished entered the transcript (ours covers it, RFC 5246 §7.4.9). */
+static int send_ccs_and_finished(tls_engine *e) {
+    int rc = tlsio12_send_ccs_and_switch(e);
+    return rc ? rc : tlsio12_send_finished(e);
+}
+
+static int on_renegotiation(tls_engine *e, const tlsio_client_hello *ch, uint8_t *next) {
+    (void)ch;
     /* RFC 5746 §4.4 / RFC 5246 §7.2.2: refuse with a no_renegotiation warning; the
      * connection stays up and no handshake starts. */
     *next = S12_CONNECTED;
@@ -341,21 +327,25 @@ static int on_renegotiation(tls_engine *e, const tlsio_any_msg *m, const tlsio_h
 }
 
 static const tlsio_hs_edge server12_edges[] = {
-    {S12_WAIT_CERT, TLSIO_HS_CERTIFICATE, TLSIO_VAR_ANY, TLSIO_EDGE_HASH, on_client_certificate,
-     TLSIO_ST(S12_WAIT_CKE)},
-    {S12_WAIT_CKE, TLSIO_HS_CLIENT_KEY_EXCHANGE, TLSIO_VAR_ANY, TLSIO_EDGE_HASH,
-     on_client_key_exchange, TLSIO_ST(S12_WAIT_CV) | TLSIO_ST(S12_WAIT_CCS)},
-    {S12_WAIT_CV, TLSIO_HS_CERTIFICATE_VERIFY, TLSIO_VAR_ANY, 0, on_client_certificate_verify,
-     TLSIO_ST(S12_WAIT_CCS)},
-    {S12_WAIT_CCS, TLSIO_PSEUDO_CCS, TLSIO_VAR_ANY, 0, on_ccs, TLSIO_ST(S12_WAIT_FIN)},
-    {S12_WAIT_FIN, TLSIO_HS_FINISHED, TLSIO_VAR_ANY, 0, on_finished, TLSIO_ST(S12_CONNECTED)},
-    {S12_CONNECTED, TLSIO_HS_CLIENT_HELLO, TLSIO_VAR_ANY, 0, on_renegotiation,
-     TLSIO_ST(S12_CONNECTED)},
+    TLSIO_EDGE(S12_WAIT_CERT, TLSIO_HS_CERTIFICATE, TLSIO_VAR_ANY, cert12, TLSIO_T_BEFORE, 0,
+               on_client_certificate, NULL, TLSIO_ST(S12_WAIT_CKE)),
+    TLSIO_EDGE(S12_WAIT_CKE, TLSIO_HS_CLIENT_KEY_EXCHANGE, TLSIO_VAR_ANY, cke, TLSIO_T_BEFORE, 0,
+               on_client_key_exchange, NULL, TLSIO_ST(S12_WAIT_CV) | TLSIO_ST(S12_WAIT_CCS)),
+    TLSIO_EDGE(S12_WAIT_CV, TLSIO_HS_CERTIFICATE_VERIFY, TLSIO_VAR_ANY, cv, TLSIO_T_AFTER, 0,
+               on_client_certificate_verify, NULL, TLSIO_ST(S12_WAIT_CCS)),
+    /* RFC 5246 §7.1: the client's ChangeCipherSpec switches our read key. */
+    TLSIO_EDGE(S12_WAIT_CCS, TLSIO_PSEUDO_CCS, TLSIO_VAR_ANY, none, TLSIO_T_NEVER,
+               TLSIO_FX_READ_KEY, on_ccs, NULL, TLSIO_ST(S12_WAIT_FIN)),
+    TLSIO_EDGE(S12_WAIT_FIN, TLSIO_HS_FINISHED, TLSIO_VAR_ANY, fin, TLSIO_T_AFTER,
+               TLSIO_FX_WRITE_KEY | TLSIO_FX_REPLY, on_finished, send_ccs_and_finished,
+               TLSIO_ST(S12_CONNECTED)),
+    /* A ClientHello after the handshake still ends the client's flight (it waits for us). */
+    TLSIO_EDGE(S12_CONNECTED, TLSIO_HS_CLIENT_HELLO, TLSIO_VAR_ANY, ch, TLSIO_T_NEVER,
+               TLSIO_FX_ENDS_PEER_FLIGHT, on_renegotiation, NULL, TLSIO_ST(S12_CONNECTED)),
 };
 
 const tlsio_hs_table tlsio_hs12_server_table = {
     .name = "TLS 1.2 server",
-    .version = TLS_VERSION_1_2,
     .state_names = states12,
     .n_states = S12__COUNT,
     .edges = server12_edges,

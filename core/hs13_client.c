@@ -162,7 +162,8 @@ static int send_client_hello(tls_engine *e) {
     return rc;
 }
 
-int tlsio13_client_start(tls_engine *e) {
+/* The client speaks first: the ClientHello (RFC 8446 §4.1.2). */
+static int client_start(tls_engine *e, uint8_t *next) {
     tlsio_hs *hs = e->hs;
     tls_config *cfg = e->cfg;
     tlsio_rng_bytes(&cfg->rng, hs->client_random, 32);
@@ -186,9 +187,8 @@ int tlsio13_client_start(tls_engine *e) {
     e->wd.record_version = 0x0301;
     if (rc == 0) rc = send_client_hello(e);
     e->wd.record_version = TLS_VERSION_1_2;
-    if (rc != 0) return tlsio_engine_failed(e, rc);
-    e->state = C_WAIT_SH;
-    return 0;
+    *next = C_WAIT_SH;
+    return rc;
 }
 
 /* ---- ServerHello and HelloRetryRequest ------------------------------------------------ */
@@ -246,8 +246,7 @@ static int check_hello_common(tls_engine *e, const tlsio_server_hello *sh, const
     return tlsio_transcript_set_hash(&e->hs->transcript, e->suite->hash, &e->err);
 }
 
-static int on_hrr(tls_engine *e, const tlsio_any_msg *m, const tlsio_hs_msg *raw, uint8_t *next) {
-    const tlsio_server_hello *hrr = &m->sh;
+static int on_hrr(tls_engine *e, const tlsio_server_hello *hrr, uint8_t *next) {
     tlsio_hs *hs = e->hs;
     int rc = check_hello_common(e, hrr, "HelloRetryRequest");
     if (rc != 0) return rc;
@@ -276,21 +275,18 @@ static int on_hrr(tls_engine *e, const tlsio_any_msg *m, const tlsio_hs_msg *raw
         if (hs->cookie == NULL) return tlsio_err_set(&e->err, TLS_E_NOMEM, "out of memory");
         memcpy(hs->cookie, CBS_data(&x->cookie), hs->cookie_len);
     }
-    /* RFC 8446 §4.4.1: ClientHello1 is replaced by message_hash, then the HRR follows. */
-    rc = tlsio_transcript_hrr_restart(&hs->transcript, &e->err);
-    if (rc != 0) return rc;
-    tlsio_transcript_update(&hs->transcript, raw->raw, raw->raw_len);
     hs->hrr_seen = 1;
-    rc = tlsio_send_compat_ccs(e); /* RFC 8446 D.4: before the second ClientHello */
-    if (rc == 0) rc = send_client_hello(e);
     *next = C_WAIT_SH2;
-    return rc;
+    return 0;
 }
 
-static int on_server_hello(tls_engine *e, const tlsio_any_msg *m, const tlsio_hs_msg *raw,
-                           uint8_t *next) {
-    (void)raw;
-    const tlsio_server_hello *sh = &m->sh;
+/* After the transcript's HelloRetryRequest step: the second ClientHello. */
+static int send_second_client_hello(tls_engine *e) {
+    int rc = tlsio_send_compat_ccs(e); /* RFC 8446 D.4: before the second ClientHello */
+    return rc ? rc : send_client_hello(e);
+}
+
+static int on_server_hello(tls_engine *e, const tlsio_server_hello *sh, uint8_t *next) {
     tlsio_hs *hs = e->hs;
     /* RFC 8446 §4.1.3: no supported_versions means the server chose TLS 1.2 or older. */
     if (!tlsio_exts_has(&sh->extensions, TLSIO_EXT_SUPPORTED_VERSIONS))
@@ -319,7 +315,7 @@ static int on_server_hello(tls_engine *e, const tlsio_any_msg *m, const tlsio_hs
     tlsio_kex_wipe(&hs->kex);
     e->group = (uint16_t)ks->group;
     memcpy(hs->server_random, CBS_data(&sh->random), 32);
-    if (rc == 0) rc = tlsio13_install_read(e, hs->s_hs_secret, "ServerHello");
+    if (rc == 0) rc = tlsio13_install_read(e, hs->s_hs_secret);
     if (rc == 0) rc = tlsio_send_compat_ccs(e);
     if (rc == 0) rc = tlsio13_install_write(e, hs->c_hs_secret);
     *next = C_WAIT_EE;
@@ -328,10 +324,9 @@ static int on_server_hello(tls_engine *e, const tlsio_any_msg *m, const tlsio_hs
 
 /* ---- encrypted flight ---------------------------------------------------------------- */
 
-static int on_encrypted_extensions(tls_engine *e, const tlsio_any_msg *m, const tlsio_hs_msg *raw,
+static int on_encrypted_extensions(tls_engine *e, const tlsio_encrypted_extensions *ee,
                                    uint8_t *next) {
-    (void)raw;
-    const tlsio_exts *x = &m->ee.extensions;
+    const tlsio_exts *x = &ee->extensions;
     uint32_t allowed = TLSIO_EXT_BIT(TLSIO_EXT_SUPPORTED_GROUPS);
     if (!tlsio_host_is_ip_literal(e->server_name)) allowed |= TLSIO_EXT_BIT(TLSIO_EXT_SERVER_NAME);
     if (e->cfg->alpn_len) allowed |= TLSIO_EXT_BIT(TLSIO_EXT_ALPN);
@@ -342,10 +337,8 @@ static int on_encrypted_extensions(tls_engine *e, const tlsio_any_msg *m, const 
     return rc;
 }
 
-static int on_certificate_request(tls_engine *e, const tlsio_any_msg *m, const tlsio_hs_msg *raw,
+static int on_certificate_request(tls_engine *e, const tlsio_certificate_request13 *cr,
                                   uint8_t *next) {
-    (void)raw;
-    const tlsio_certificate_request13 *cr = &m->cr13;
     tlsio_hs *hs = e->hs;
     /* RFC 8446 §4.3.2: signature_algorithms MUST be present. */
     if (!tlsio_exts_has(&cr->extensions, TLSIO_EXT_SIGNATURE_ALGORITHMS))
@@ -367,27 +360,21 @@ static int on_certificate_request(tls_engine *e, const tlsio_any_msg *m, const t
     return tlsio_client_choose_credential(e, NULL);
 }
 
-static int on_certificate(tls_engine *e, const tlsio_any_msg *m, const tlsio_hs_msg *raw,
-                          uint8_t *next) {
-    (void)raw;
+static int on_certificate(tls_engine *e, const tlsio_certificate13 *c, uint8_t *next) {
     /* RFC 8446 §4.4.2: for server authentication the context "SHALL be zero length"; as for
      * the CertificateRequest, another length is a malformed message (§6.2 decode_error). */
-    if (CBS_len(&m->cert13.certificate_request_context) != 0)
+    if (CBS_len(&c->certificate_request_context) != 0)
         return tlsio_err_set(&e->err, TLS_ALERT_DECODE_ERROR,
                              "server Certificate.certificate_request_context: length %zu, must be "
                              "empty for server authentication",
-                             CBS_len(&m->cert13.certificate_request_context));
+                             CBS_len(&c->certificate_request_context));
     *next = C_WAIT_CV;
-    return tlsio13_take_peer_certificate(e, &m->cert13);
+    return tlsio13_take_peer_certificate(e, c);
 }
 
-static int on_certificate_verify(tls_engine *e, const tlsio_any_msg *m, const tlsio_hs_msg *raw,
-                                 uint8_t *next) {
-    int rc = tlsio13_check_certificate_verify(e, &m->cv);
-    if (rc != 0) return rc;
-    tlsio_transcript_update(&e->hs->transcript, raw->raw, raw->raw_len);
+static int on_certificate_verify(tls_engine *e, const tlsio_certificate_verify *cv, uint8_t *next) {
     *next = C_WAIT_FIN;
-    return 0;
+    return tlsio13_check_certificate_verify(e, cv);
 }
 
 /* RFC 8446 §4.4.2, §4.4.3: answer a CertificateRequest with the chain chosen for it (or
@@ -401,68 +388,88 @@ static int send_client_auth(tls_engine *e) {
     return rc;
 }
 
-static int on_finished(tls_engine *e, const tlsio_any_msg *m, const tlsio_hs_msg *raw,
-                       uint8_t *next) {
+static int on_finished(tls_engine *e, const tlsio_finished *fin, uint8_t *next) {
+    *next = C_CONNECTED;
+    return tlsio13_check_finished(e, e->hs->s_hs_secret, &fin->verify_data, "server");
+}
+
+/* After the server Finished entered the transcript: application keys, our last flight. */
+static int send_client_finished(tls_engine *e) {
     tlsio_hs *hs = e->hs;
-    int rc = tlsio13_check_finished(e, hs->s_hs_secret, &m->fin.verify_data, "server");
-    if (rc != 0) return rc;
-    tlsio_transcript_update(&hs->transcript, raw->raw, raw->raw_len);
-    rc = tlsio13_derive_application(e);
-    if (rc == 0) rc = tlsio13_install_read(e, e->s_ap_secret, "server Finished");
+    int rc = tlsio13_derive_application(e);
+    if (rc == 0) rc = tlsio13_install_read(e, e->s_ap_secret);
     if (rc == 0 && hs->cert_requested) rc = send_client_auth(e);
     if (rc == 0) rc = tlsio13_send_finished(e, hs->c_hs_secret);
     if (rc == 0) rc = tlsio13_install_write(e, e->c_ap_secret);
-    if (rc != 0) return rc;
-    tlsio_handshake_done(e);
-    *next = C_CONNECTED;
-    return 0;
+    return rc;
 }
 
 /* ---- post-handshake ---------------------------------------------------------------- */
 
-static int on_new_session_ticket(tls_engine *e, const tlsio_any_msg *m, const tlsio_hs_msg *raw,
+static int on_new_session_ticket(tls_engine *e, const tlsio_new_session_ticket13 *nst,
                                  uint8_t *next) {
     /* RFC 8446 §4.6.1: tickets may be ignored; we do not resume sessions yet. */
-    (void)e, (void)m, (void)raw;
+    (void)e, (void)nst;
     *next = C_CONNECTED;
     return 0;
 }
 
-static int on_key_update(tls_engine *e, const tlsio_any_msg *m, const tlsio_hs_msg *raw,
-                         uint8_t *next) {
-    (void)raw;
+static int on_key_update(tls_engine *e, const tlsio_key_update *ku, uint8_t *next) {
     *next = C_CONNECTED;
-    return tlsio13_handle_key_update(e, m->ku.request_update);
+    return tlsio13_handle_key_update(e, ku->request_update);
 }
 
+/* RFC 8446 D.4: the server's compatibility change_cipher_spec may come any time after our
+ * ClientHello until its Finished; it is dropped. */
+#define COMPAT_CCS(st)                                                                             \
+    TLSIO_EDGE(st, TLSIO_PSEUDO_CCS, TLSIO_VAR_ANY, none, TLSIO_T_NEVER, 0,                        \
+               tlsio13_drop_compat_ccs, NULL, TLSIO_ST(st))
+
+static const tlsio_hs_edge client_start_edge =
+    TLSIO_EDGE(C_START, 0, TLSIO_VAR_ANY, none, TLSIO_T_NEVER, TLSIO_FX_REPLY, client_start, NULL,
+               TLSIO_ST(C_WAIT_SH));
+
 static const tlsio_hs_edge client_edges[] = {
-    {C_WAIT_SH, TLSIO_HS_SERVER_HELLO, TLSIO_VAR_ANY, TLSIO_EDGE_HASH, on_server_hello,
-     TLSIO_ST(C_WAIT_EE)},
-    {C_WAIT_SH, TLSIO_HS_SERVER_HELLO, TLSIO_VAR_HRR, 0, on_hrr, TLSIO_ST(C_WAIT_SH2)},
-    {C_WAIT_SH2, TLSIO_HS_SERVER_HELLO, TLSIO_VAR_ANY, TLSIO_EDGE_HASH, on_server_hello,
-     TLSIO_ST(C_WAIT_EE)},
-    {C_WAIT_EE, TLSIO_HS_ENCRYPTED_EXTENSIONS, TLSIO_VAR_ANY, TLSIO_EDGE_HASH,
-     on_encrypted_extensions, TLSIO_ST(C_WAIT_CERT_CR)},
-    {C_WAIT_CERT_CR, TLSIO_HS_CERTIFICATE_REQUEST, TLSIO_VAR_ANY, TLSIO_EDGE_HASH,
-     on_certificate_request, TLSIO_ST(C_WAIT_CERT)},
-    {C_WAIT_CERT_CR, TLSIO_HS_CERTIFICATE, TLSIO_VAR_ANY, TLSIO_EDGE_HASH, on_certificate,
-     TLSIO_ST(C_WAIT_CV)},
-    {C_WAIT_CERT, TLSIO_HS_CERTIFICATE, TLSIO_VAR_ANY, TLSIO_EDGE_HASH, on_certificate,
-     TLSIO_ST(C_WAIT_CV)},
-    {C_WAIT_CV, TLSIO_HS_CERTIFICATE_VERIFY, TLSIO_VAR_ANY, 0, on_certificate_verify,
-     TLSIO_ST(C_WAIT_FIN)},
-    {C_WAIT_FIN, TLSIO_HS_FINISHED, TLSIO_VAR_ANY, 0, on_finished, TLSIO_ST(C_CONNECTED)},
-    {C_CONNECTED, TLSIO_HS_NEW_SESSION_TICKET, TLSIO_VAR_ANY, 0, on_new_session_ticket,
-     TLSIO_ST(C_CONNECTED)},
-    {C_CONNECTED, TLSIO_HS_KEY_UPDATE, TLSIO_VAR_ANY, 0, on_key_update, TLSIO_ST(C_CONNECTED)},
+    TLSIO_EDGE(C_WAIT_SH, TLSIO_HS_SERVER_HELLO, TLSIO_VAR_ANY, sh, TLSIO_T_BEFORE,
+               TLSIO_FX_READ_KEY | TLSIO_FX_WRITE_KEY, on_server_hello, NULL, TLSIO_ST(C_WAIT_EE)),
+    TLSIO_EDGE(C_WAIT_SH, TLSIO_HS_SERVER_HELLO, TLSIO_VAR_HRR, sh, TLSIO_T_HRR,
+               TLSIO_FX_ENDS_PEER_FLIGHT | TLSIO_FX_REPLY, on_hrr, send_second_client_hello,
+               TLSIO_ST(C_WAIT_SH2)),
+    TLSIO_EDGE(C_WAIT_SH2, TLSIO_HS_SERVER_HELLO, TLSIO_VAR_ANY, sh, TLSIO_T_BEFORE,
+               TLSIO_FX_READ_KEY | TLSIO_FX_WRITE_KEY, on_server_hello, NULL, TLSIO_ST(C_WAIT_EE)),
+    TLSIO_EDGE(C_WAIT_EE, TLSIO_HS_ENCRYPTED_EXTENSIONS, TLSIO_VAR_ANY, ee, TLSIO_T_BEFORE, 0,
+               on_encrypted_extensions, NULL, TLSIO_ST(C_WAIT_CERT_CR)),
+    TLSIO_EDGE(C_WAIT_CERT_CR, TLSIO_HS_CERTIFICATE_REQUEST, TLSIO_VAR_ANY, cr13, TLSIO_T_BEFORE, 0,
+               on_certificate_request, NULL, TLSIO_ST(C_WAIT_CERT)),
+    TLSIO_EDGE(C_WAIT_CERT_CR, TLSIO_HS_CERTIFICATE, TLSIO_VAR_ANY, cert13, TLSIO_T_BEFORE, 0,
+               on_certificate, NULL, TLSIO_ST(C_WAIT_CV)),
+    TLSIO_EDGE(C_WAIT_CERT, TLSIO_HS_CERTIFICATE, TLSIO_VAR_ANY, cert13, TLSIO_T_BEFORE, 0,
+               on_certificate, NULL, TLSIO_ST(C_WAIT_CV)),
+    TLSIO_EDGE(C_WAIT_CV, TLSIO_HS_CERTIFICATE_VERIFY, TLSIO_VAR_ANY, cv, TLSIO_T_AFTER, 0,
+               on_certificate_verify, NULL, TLSIO_ST(C_WAIT_FIN)),
+    TLSIO_EDGE(C_WAIT_FIN, TLSIO_HS_FINISHED, TLSIO_VAR_ANY, fin, TLSIO_T_AFTER,
+               TLSIO_FX_READ_KEY | TLSIO_FX_WRITE_KEY | TLSIO_FX_REPLY, on_finished,
+               send_client_finished, TLSIO_ST(C_CONNECTED)),
+    TLSIO_EDGE(C_CONNECTED, TLSIO_HS_NEW_SESSION_TICKET, TLSIO_VAR_ANY, nst13, TLSIO_T_NEVER, 0,
+               on_new_session_ticket, NULL, TLSIO_ST(C_CONNECTED)),
+    TLSIO_EDGE(C_CONNECTED, TLSIO_HS_KEY_UPDATE, TLSIO_VAR_ANY, ku, TLSIO_T_NEVER,
+               TLSIO_FX_READ_KEY, on_key_update, NULL, TLSIO_ST(C_CONNECTED)),
+    COMPAT_CCS(C_WAIT_SH),
+    COMPAT_CCS(C_WAIT_SH2),
+    COMPAT_CCS(C_WAIT_EE),
+    COMPAT_CCS(C_WAIT_CERT_CR),
+    COMPAT_CCS(C_WAIT_CERT),
+    COMPAT_CCS(C_WAIT_CV),
+    COMPAT_CCS(C_WAIT_FIN),
 };
 
 const tlsio_hs_table tlsio_hs13_client_table = {
     .name = "TLS 1.3 client",
-    .version = TLS_VERSION_1_3,
     .state_names = client_states,
     .n_states = C__COUNT,
     .edges = client_edges,
     .n_edges = sizeof(client_edges) / sizeof(client_edges[0]),
+    .initial = C_START,
     .connected_state = C_CONNECTED,
+    .start = &client_start_edge,
 };

@@ -23,9 +23,9 @@ static int install(tls_engine *e, tlsio_rl_dir *d, const uint8_t *secret) {
     return rc;
 }
 
-int tlsio13_install_read(tls_engine *e, const uint8_t *secret, const char *what) {
-    (void)what;
-    e->read_key_changed = 1; /* the input path checks the record boundary (RFC 8446 §5.1) */
+/* The dispatcher sees the new read key (its edge declares TLSIO_FX_READ_KEY) and checks the
+ * record boundary (RFC 8446 §5.1). */
+int tlsio13_install_read(tls_engine *e, const uint8_t *secret) {
     return install(e, &e->rd, secret);
 }
 
@@ -211,9 +211,24 @@ int tlsio13_handle_key_update(tls_engine *e, uint32_t request_update) {
      * goes out "prior to sending its next Application Data record" (tls_engine_write_buf), so
      * several requests received while we are silent get a single answer, as the RFC intends. */
     int rc = tlsio_traffic_secret_update(e->suite->hash, peer_ap_secret(e), &e->err);
-    if (rc == 0) rc = tlsio13_install_read(e, peer_ap_secret(e), "KeyUpdate");
+    if (rc == 0) rc = tlsio13_install_read(e, peer_ap_secret(e));
     if (rc == 0 && request_update && !e->close_sent) e->key_update_pending = 1;
     return rc;
+}
+
+/* RFC 8446 D.4: each side sends one compatibility change_cipher_spec; a peer that keeps
+ * sending them makes us loop for nothing, so past a small allowance the record is
+ * unexpected. */
+#define MAX_TLS13_CCS 4
+
+int tlsio13_drop_compat_ccs(tls_engine *e, uint8_t *next) {
+    (void)next; /* the state stays */
+    if (++e->ccs13_received > MAX_TLS13_CCS)
+        return tlsio_err_set(&e->err, TLS_ALERT_UNEXPECTED_MESSAGE,
+                             "change_cipher_spec record: more than %d in a TLS 1.3 handshake "
+                             "(RFC 8446 D.4 sends one)",
+                             MAX_TLS13_CCS);
+    return 0;
 }
 
 void tlsio_handshake_done(tls_engine *e) {

@@ -293,7 +293,7 @@ static int send_server_flight(tls_engine *e, const tlsio_client_hello *ch,
     tlsio_kex_wipe(&hs->kex);
     e->group = (uint16_t)share->group;
     if (rc == 0) rc = tlsio13_install_write(e, hs->s_hs_secret);
-    if (rc == 0) rc = tlsio13_install_read(e, hs->c_hs_secret, "ClientHello");
+    if (rc == 0) rc = tlsio13_install_read(e, hs->c_hs_secret);
     if (rc == 0)
         rc = send_encrypted_extensions(e, tlsio_exts_has(&ch->extensions, TLSIO_EXT_SERVER_NAME));
     /* RFC 8446 §4.3.2: a CertificateRequest follows EncryptedExtensions. */
@@ -309,14 +309,13 @@ static int send_server_flight(tls_engine *e, const tlsio_client_hello *ch,
 
 /* ---- handlers ---------------------------------------------------------------------- */
 
-static int on_client_hello(tls_engine *e, const tlsio_any_msg *m, const tlsio_hs_msg *raw,
-                           uint8_t *next) {
-    const tlsio_client_hello *ch = &m->ch;
+static int on_client_hello(tls_engine *e, const tlsio_client_hello *ch, uint8_t *next) {
     tlsio_hs *hs = e->hs;
     uint16_t version = 0;
     int rc = choose_version(e, ch, &version);
     if (rc != 0) return rc;
-    if (version == TLS_VERSION_1_2) return tlsio12_server_take_client_hello(e, ch, raw, next);
+    if (version == TLS_VERSION_1_2) return tlsio12_server_take_client_hello(e, ch, next);
+    tlsio_hs_drop_msgs12(hs); /* TLS 1.3 signs transcript hashes (RFC 8446 §4.4.3) */
     rc = check_client_hello(e, ch);
     if (rc != 0) return rc;
     const tlsio_exts *x = &ch->extensions;
@@ -353,10 +352,7 @@ static int on_client_hello(tls_engine *e, const tlsio_any_msg *m, const tlsio_hs
     return rc;
 }
 
-static int on_client_hello2(tls_engine *e, const tlsio_any_msg *m, const tlsio_hs_msg *raw,
-                            uint8_t *next) {
-    (void)raw;
-    const tlsio_client_hello *ch = &m->ch;
+static int on_client_hello2(tls_engine *e, const tlsio_client_hello *ch, uint8_t *next) {
     uint16_t version = 0;
     int rc = choose_version(e, ch, &version);
     /* RFC 8446 §4.1.4: after a HelloRetryRequest only TLS 1.3 can follow. */
@@ -395,10 +391,7 @@ static int on_client_hello2(tls_engine *e, const tlsio_any_msg *m, const tlsio_h
 }
 
 /* RFC 8446 §4.4.2: the client's answer to our CertificateRequest. */
-static int on_client_certificate(tls_engine *e, const tlsio_any_msg *m, const tlsio_hs_msg *raw,
-                                 uint8_t *next) {
-    (void)raw;
-    const tlsio_certificate13 *c = &m->cert13;
+static int on_client_certificate(tls_engine *e, const tlsio_certificate13 *c, uint8_t *next) {
     /* RFC 8446 §4.4.2: the context echoes the CertificateRequest's, which was empty. */
     if (CBS_len(&c->certificate_request_context) != 0)
         return tlsio_err_set(&e->err, TLS_ALERT_ILLEGAL_PARAMETER,
@@ -421,53 +414,74 @@ static int on_client_certificate(tls_engine *e, const tlsio_any_msg *m, const tl
 
 /* RFC 8446 §4.4.3: the client's signature over the transcript through its Certificate, with
  * the client context string; checked against the verified leaf's key. */
-static int on_client_certificate_verify(tls_engine *e, const tlsio_any_msg *m,
-                                        const tlsio_hs_msg *raw, uint8_t *next) {
-    int rc = tlsio13_check_certificate_verify(e, &m->cv);
-    if (rc != 0) return rc;
-    tlsio_transcript_update(&e->hs->transcript, raw->raw, raw->raw_len);
+static int on_client_certificate_verify(tls_engine *e, const tlsio_certificate_verify *cv,
+                                        uint8_t *next) {
     *next = S_WAIT_FIN;
+    return tlsio13_check_certificate_verify(e, cv);
+}
+
+static int on_client_finished(tls_engine *e, const tlsio_finished *fin, uint8_t *next) {
+    int rc = tlsio13_check_finished(e, e->hs->c_hs_secret, &fin->verify_data, "client");
+    if (rc == 0) rc = tlsio13_install_read(e, e->c_ap_secret);
+    *next = S_CONNECTED;
+    return rc;
+}
+
+static int on_key_update(tls_engine *e, const tlsio_key_update *ku, uint8_t *next) {
+    *next = S_CONNECTED;
+    return tlsio13_handle_key_update(e, ku->request_update);
+}
+
+/* A TLS 1.2 client's CertificateVerify signs every handshake message from the ClientHello on
+ * (RFC 5246 §7.4.8): while one may come, keep them (dropped once TLS 1.3 is chosen). */
+static int server_start(tls_engine *e, uint8_t *next) {
+    (void)next;
+    e->hs->keep_msgs12 = e->cfg->client_verify != TLS_CLIENT_VERIFY_NONE &&
+                         tlsio_cfg_offers_version(e->cfg, TLS_VERSION_1_2);
     return 0;
 }
 
-static int on_client_finished(tls_engine *e, const tlsio_any_msg *m, const tlsio_hs_msg *raw,
-                              uint8_t *next) {
-    int rc = tlsio13_check_finished(e, e->hs->c_hs_secret, &m->fin.verify_data, "client");
-    if (rc != 0) return rc;
-    tlsio_transcript_update(&e->hs->transcript, raw->raw, raw->raw_len);
-    rc = tlsio13_install_read(e, e->c_ap_secret, "client Finished");
-    if (rc != 0) return rc;
-    tlsio_handshake_done(e);
-    *next = S_CONNECTED;
-    return 0;
-}
+/* RFC 8446 D.4: the client's compatibility change_cipher_spec may come after its first
+ * ClientHello until its Finished; it is dropped. */
+#define COMPAT_CCS(st)                                                                             \
+    TLSIO_EDGE(st, TLSIO_PSEUDO_CCS, TLSIO_VAR_ANY, none, TLSIO_T_NEVER, 0,                        \
+               tlsio13_drop_compat_ccs, NULL, TLSIO_ST(st))
 
-static int on_key_update(tls_engine *e, const tlsio_any_msg *m, const tlsio_hs_msg *raw,
-                         uint8_t *next) {
-    (void)raw;
-    *next = S_CONNECTED;
-    return tlsio13_handle_key_update(e, m->ku.request_update);
-}
+/* A ClientHello ends the client's flight; answering it sends ours and installs both
+ * handshake keys (or, choosing TLS 1.2, sends the TLS 1.2 flight). */
+#define CH_EFFECTS                                                                                 \
+    (TLSIO_FX_ENDS_PEER_FLIGHT | TLSIO_FX_READ_KEY | TLSIO_FX_WRITE_KEY | TLSIO_FX_REPLY)
+
+static const tlsio_hs_edge server_start_edge = TLSIO_EDGE(
+    S_WAIT_CH, 0, TLSIO_VAR_ANY, none, TLSIO_T_NEVER, 0, server_start, NULL, TLSIO_ST(S_WAIT_CH));
 
 static const tlsio_hs_edge server_edges[] = {
-    {S_WAIT_CH, TLSIO_HS_CLIENT_HELLO, TLSIO_VAR_ANY, TLSIO_EDGE_HASH, on_client_hello,
-     TLSIO_ST(S_WAIT_FIN) | TLSIO_ST(S_WAIT_CERT) | TLSIO_ST(S_WAIT_CH2)},
-    {S_WAIT_CH2, TLSIO_HS_CLIENT_HELLO, TLSIO_VAR_ANY, TLSIO_EDGE_HASH, on_client_hello2,
-     TLSIO_ST(S_WAIT_FIN) | TLSIO_ST(S_WAIT_CERT)},
-    {S_WAIT_CERT, TLSIO_HS_CERTIFICATE, TLSIO_VAR_ANY, TLSIO_EDGE_HASH, on_client_certificate,
-     TLSIO_ST(S_WAIT_CV) | TLSIO_ST(S_WAIT_FIN)},
-    {S_WAIT_CV, TLSIO_HS_CERTIFICATE_VERIFY, TLSIO_VAR_ANY, 0, on_client_certificate_verify,
-     TLSIO_ST(S_WAIT_FIN)},
-    {S_WAIT_FIN, TLSIO_HS_FINISHED, TLSIO_VAR_ANY, 0, on_client_finished, TLSIO_ST(S_CONNECTED)},
-    {S_CONNECTED, TLSIO_HS_KEY_UPDATE, TLSIO_VAR_ANY, 0, on_key_update, TLSIO_ST(S_CONNECTED)},
+    TLSIO_EDGE(S_WAIT_CH, TLSIO_HS_CLIENT_HELLO, TLSIO_VAR_ANY, ch, TLSIO_T_BEFORE, CH_EFFECTS,
+               on_client_hello, NULL,
+               TLSIO_ST(S_WAIT_FIN) | TLSIO_ST(S_WAIT_CERT) | TLSIO_ST(S_WAIT_CH2)),
+    TLSIO_EDGE(S_WAIT_CH2, TLSIO_HS_CLIENT_HELLO, TLSIO_VAR_ANY, ch, TLSIO_T_BEFORE, CH_EFFECTS,
+               on_client_hello2, NULL, TLSIO_ST(S_WAIT_FIN) | TLSIO_ST(S_WAIT_CERT)),
+    TLSIO_EDGE(S_WAIT_CERT, TLSIO_HS_CERTIFICATE, TLSIO_VAR_ANY, cert13, TLSIO_T_BEFORE, 0,
+               on_client_certificate, NULL, TLSIO_ST(S_WAIT_CV) | TLSIO_ST(S_WAIT_FIN)),
+    TLSIO_EDGE(S_WAIT_CV, TLSIO_HS_CERTIFICATE_VERIFY, TLSIO_VAR_ANY, cv, TLSIO_T_AFTER, 0,
+               on_client_certificate_verify, NULL, TLSIO_ST(S_WAIT_FIN)),
+    TLSIO_EDGE(S_WAIT_FIN, TLSIO_HS_FINISHED, TLSIO_VAR_ANY, fin, TLSIO_T_AFTER, TLSIO_FX_READ_KEY,
+               on_client_finished, NULL, TLSIO_ST(S_CONNECTED)),
+    TLSIO_EDGE(S_CONNECTED, TLSIO_HS_KEY_UPDATE, TLSIO_VAR_ANY, ku, TLSIO_T_NEVER,
+               TLSIO_FX_READ_KEY, on_key_update, NULL, TLSIO_ST(S_CONNECTED)),
+    COMPAT_CCS(S_WAIT_CH2),
+    COMPAT_CCS(S_WAIT_CERT),
+    COMPAT_CCS(S_WAIT_CV),
+    COMPAT_CCS(S_WAIT_FIN),
 };
 
 const tlsio_hs_table tlsio_hs13_server_table = {
     .name = "TLS 1.3 server",
-    .version = TLS_VERSION_1_3,
     .state_names = server_states,
     .n_states = S__COUNT,
     .edges = server_edges,
     .n_edges = sizeof(server_edges) / sizeof(server_edges[0]),
+    .initial = S_WAIT_CH,
     .connected_state = S_CONNECTED,
+    .start = &server_start_edge,
 };

@@ -126,8 +126,10 @@ static const char *alg_name(tlsio_aead_alg alg) {
 static int install(tlsio_rl_dir *d, tlsio_rl_mode mode, tlsio_aead_alg alg, const uint8_t *key,
                    size_t key_len, tlsio_err *err) {
     uint16_t record_version = d->record_version;
+    uint32_t epoch = d->epoch;
     tlsio_rl_dir_wipe(d);
     d->record_version = record_version;
+    d->epoch = epoch + 1;
     if (key == NULL || tlsio_aead_init(&d->aead, alg, key, key_len) != 0) {
         tlsio_rl_dir_wipe(d);
         return tlsio_err_set(err, TLS_E_INTERNAL, "record: cannot install a %zu-byte %s key",

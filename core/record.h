@@ -81,6 +81,9 @@ typedef struct tlsio_rl_dir {
     /* legacy_record_version written by tlsio_rl_seal: 0x0303, which tlsio_rl_dir_init sets.
      * RFC 8446 §5.1 lets the initial ClientHello use 0x0301; the engine may set that. */
     uint16_t record_version;
+    /* Keys installed in this direction so far. The handshake dispatcher compares it before and
+     * after an edge to see whether the edge changed a key, which its row must declare. */
+    uint32_t epoch;
 } tlsio_rl_dir;
 
 /* A parsed record header. */

@@ -193,7 +193,9 @@ TEST(StateMachine, TablesAreWellFormed) {
             EXPECT_EQ(0u, ed.next >> t->n_states) << t->name << " edge " << i;
             EXPECT_EQ(&ed, tlsio_hs_find_edge(t, ed.from, ed.msg_type, ed.variant))
                 << t->name << " edge " << i << " is shadowed by an earlier duplicate";
-            EXPECT_NE(nullptr, tlsio_msg_lookup(ed.msg_type)) << t->name << " edge " << i;
+            if (ed.msg_type != TLSIO_PSEUDO_CCS) {
+                EXPECT_NE(nullptr, tlsio_msg_lookup(ed.msg_type)) << t->name << " edge " << i;
+            }
         }
     }
 }
@@ -244,8 +246,15 @@ class Walk : public ::testing::Test {
                 const tlsio_msg_info *info = tlsio_msg_lookup(s.type);
                 if (info != nullptr && info->codec13 != nullptr && !info->never_valid) {
                     // Decoded fine: refused by the table, with a sentence naming both.
+                    // The type alone decides (before the body is parsed) unless an edge of
+                    // another variant of it exists here.
+                    bool type_known = false;
+                    for (size_t i = 0; i < t->n_edges; i++)
+                        type_known |= t->edges[i].from == st && t->edges[i].msg_type == s.type;
+                    std::string name =
+                        type_known || s.variant == TLSIO_VAR_ANY ? s.name : info->name;
                     std::string want =
-                        std::string("unexpected ") + s.name + " in state " + t->state_names[st];
+                        std::string("unexpected ") + name + " in state " + t->state_names[st];
                     EXPECT_NE(std::string::npos, std::string(tls_engine_error(e)).find(want))
                         << where << ": " << tls_engine_error(e);
                 }
@@ -255,7 +264,10 @@ class Walk : public ::testing::Test {
                 refused++;
             }
         }
-        EXPECT_EQ((int)t->n_edges, with_edge) << t->name << ": every edge is met once";
+        int ccs_edges = 0; // walked by StateMachine12.Tls13CompatCcsWindow
+        for (size_t i = 0; i < t->n_edges; i++)
+            ccs_edges += t->edges[i].msg_type == TLSIO_PSEUDO_CCS;
+        EXPECT_EQ((int)t->n_edges - ccs_edges, with_edge) << t->name << ": every edge is met once";
         EXPECT_EQ((int)(t->n_states * samples.size()) - with_edge, refused);
         return refused;
     }
