@@ -3,6 +3,8 @@
 
 #include <openssl/mem.h>
 
+#include "msgs.h" /* TLSIO_HS_MESSAGE_HASH */
+
 static int alg_valid(tlsio_hash_alg alg) {
     return alg == TLSIO_SHA256 || alg == TLSIO_SHA384;
 }

@@ -18,9 +18,6 @@
 extern "C" {
 #endif
 
-/* RFC 8446 §4: HandshakeType message_hash, the synthetic message of the HRR rule. */
-#define TLSIO_HS_MESSAGE_HASH 254
-
 typedef struct tlsio_transcript {
     tlsio_hash sha256;
     tlsio_hash sha384;
