@@ -209,9 +209,6 @@ int tlsio_list_next(const tlsio_codec *elem, CBS *list, void *out_elem,
 /* 1 if a validated list body of u16 elements holds v. */
 int tlsio_u16_list_has(const CBS *list, uint16_t v);
 
-/* Number of elements in a list body of fixed-size scalar elements (u8: len, u16: len/2). */
-size_t tlsio_list_count_fixed(const tlsio_codec *elem, const CBS *list);
-
 #ifdef __cplusplus
 }
 #endif

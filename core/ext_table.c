@@ -341,18 +341,3 @@ int tlsio_exts_push(tlsio_exts *e, tlsio_ext_id id, tlsio_err *err) {
     e->order[e->n_order++] = ext_ids[id].type;
     return 0;
 }
-
-int tlsio_exts_push_unknown(tlsio_exts *e, uint16_t type, CBS body, tlsio_err *err) {
-    if (tlsio_ext_id_of(type) >= 0)
-        return tlsio_err_set(err, TLS_E_INTERNAL, "extensions: 0x%04x is a known type", type);
-    for (size_t i = 0; i < e->n_unknown; i++)
-        if (e->unknown[i].type == type)
-            return tlsio_err_set(err, TLS_E_INTERNAL, "extensions: 0x%04x pushed twice", type);
-    if (e->n_order >= TLSIO_EXTS_MAX_ORDER || e->n_unknown >= TLSIO_EXTS_MAX_UNKNOWN)
-        return tlsio_err_set(err, TLS_E_INTERNAL, "extensions: order full");
-    e->unknown[e->n_unknown].type = type;
-    e->unknown[e->n_unknown].body = body;
-    e->n_unknown++;
-    e->order[e->n_order++] = type;
-    return 0;
-}

@@ -46,15 +46,6 @@ int tlsio_transcript_digest(const tlsio_transcript *t, uint8_t *out, size_t *out
                             tlsio_err *err) TLSIO_MUST_CHECK;
 
 /*
- * Writes Hash(messages so far || extra) with the given hash without appending extra: the PSK
- * binder hashes a ClientHello truncated before its binders (RFC 8446 §4.2.11.2), possibly
- * before the suite is chosen. TLS_E_USAGE if alg is no longer running.
- */
-int tlsio_transcript_digest_with(const tlsio_transcript *t, tlsio_hash_alg alg,
-                                 const uint8_t *extra, size_t extra_len, uint8_t *out,
-                                 tlsio_err *err) TLSIO_MUST_CHECK;
-
-/*
  * RFC 8446 §4.4.1: on HelloRetryRequest the transcript so far (exactly ClientHello1) is
  * replaced by message_hash(254) || 00 00 Hash.length || Hash(ClientHello1), using the chosen
  * hash. Call after set_hash and before adding the HelloRetryRequest itself.

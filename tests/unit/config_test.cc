@@ -62,7 +62,10 @@ Bytes CbsBytes(const CBS &c) {
     return Bytes(CBS_data(&c), CBS_data(&c) + CBS_len(&c));
 }
 size_t TrustCount(const tls_config *c) {
-    return c->trust == nullptr ? 0 : tlsio_trust_count(c->trust);
+    // A tlsio_trust is libcrypto's X509_STORE (core/crypto_x509.c).
+    return c->trust == nullptr ? 0
+                               : sk_X509_OBJECT_num(X509_STORE_get0_objects(
+                                     reinterpret_cast<X509_STORE *>(c->trust)));
 }
 
 int AddCert(tls_config *c, const std::string &chain, const std::string &key) {
@@ -1080,7 +1083,7 @@ TEST(ConfigFreeze, ConcurrentFreezeRunsTheLoaderOnceAndPublishesItsWork) {
                 }
                 if (tlsio_config_freeze(c.get(), TestLoader) == 0) ok++;
                 if (c->frozen.load() == 2) saw_frozen++;
-                if (c->trust != nullptr && tlsio_trust_count(c->trust) == 1) saw_trust++;
+                if (TrustCount(c.get()) == 1) saw_trust++;
             });
         go = true;
         for (auto &t : threads)
