@@ -423,11 +423,6 @@ int tlsio_list_next(const tlsio_codec *elem, CBS *list, void *out_elem, tlsio_er
     return dec_fields(elem, list, out_elem, &p, err);
 }
 
-size_t tlsio_list_count_fixed(const tlsio_codec *elem, const CBS *list) {
-    size_t fs = fixed_size(elem);
-    return fs ? CBS_len(list) / fs : 0;
-}
-
 /* ---- encode --------------------------------------------------------------------------- */
 
 static int enc_fields(const tlsio_codec *c, const uint8_t *in, CBB *out, path *p, tlsio_err *err);

@@ -101,19 +101,68 @@ typedef struct tlsio_codec {
     int (*pick_ext_ctx)(const void *msg, const CBS *block);
 } tlsio_codec;
 
-/* Descriptor helpers (designated initialisers, every member in declaration order, so the
-   macros also compile as C++ in tests that write their own descriptors). */
+/*
+ * Descriptor helpers (designated initialisers, every member in declaration order, so the
+ * macros also compile as C++ in tests that write their own descriptors).
+ *
+ * The interpreter writes through `offset` blindly (a uint32_t for every integer kind, a CBS for
+ * every byte string, list, FIXED and REST field), so a descriptor pointing at a member of another
+ * width would write past it or leave half of it unset. The macros therefore check the member's
+ * size against its kind at compile time: a mismatch does not compile ("codec field: ..."). STRUCT
+ * members are checked by the codec that owns them (its size), EXTS ones only through
+ * TLSIO_FLD_EXTS (a tlsio_exts, exts.h); TLSIO_FLD with an EXTS kind does not compile.
+ * tests/compile_checks/wrong_width.c proves that a wrong width fails to build.
+ */
+#ifdef __cplusplus
+#define TLSIO_STATIC_CHECK(cond, msg) (0 * sizeof(char[(cond) ? 1 : -1]))
+#else
+#define TLSIO_STATIC_CHECK(cond, msg)                                                              \
+    (0 * sizeof(struct {                                                                           \
+         _Static_assert(cond, msg);                                                                \
+         char c;                                                                                   \
+     }))
+#endif
+/* The bytes a member of kind k must have (member_size itself for STRUCT, 0 = never right). */
+#define TLSIO_KIND_STORAGE(k, member_size)                                                         \
+    ((k) >= TLSIO_F_U8 && (k) <= TLSIO_F_U32 ? sizeof(uint32_t)                                    \
+     : (k) == TLSIO_F_STRUCT                 ? (member_size)                                       \
+     : (k) == TLSIO_F_FIXED || ((k) >= TLSIO_F_VEC8 && (k) <= TLSIO_F_LIST24) ||                   \
+             (k) == TLSIO_F_REST                                                                   \
+         ? sizeof(CBS)                                                                             \
+         : 0)
+#define TLSIO_MEMBER_SIZE(st, mem) sizeof(((st *)0)->mem)
+/* offsetof(st, mem), refusing to compile if the member's size does not fit kind k. */
+#define TLSIO_FLD_OFFSET(k, st, mem)                                                               \
+    (offsetof(st, mem) +                                                                           \
+     TLSIO_STATIC_CHECK(TLSIO_MEMBER_SIZE(st, mem) ==                                              \
+                            TLSIO_KIND_STORAGE(k, TLSIO_MEMBER_SIZE(st, mem)),                     \
+                        "codec field: the member size does not fit the field kind (integers "      \
+                        "are uint32_t, byte strings and lists CBS, extension blocks tlsio_exts "   \
+                        "via TLSIO_FLD_EXTS)"))
 #define TLSIO_FLD(nm, k, lo, hi, st, mem, subc)                                                    \
     {                                                                                              \
         .name = (nm), .kind = (k), .ctx = 0, .min = (lo), .max = (hi),                             \
-        .offset = offsetof(st, mem), .sub = (subc)                                                 \
+        .offset = TLSIO_FLD_OFFSET(k, st, mem), .sub = (subc)                                      \
     }
-#define TLSIO_FLD_AT0(nm, k, lo, hi, subc)                                                         \
-    { .name = (nm), .kind = (k), .ctx = 0, .min = (lo), .max = (hi), .offset = 0, .sub = (subc) }
+/* A field that is the whole struct at offset 0 (single-field bodies); the struct type `st` is
+   checked like a member's. */
+#define TLSIO_FLD_AT0(nm, k, lo, hi, subc, st)                                                     \
+    {                                                                                              \
+        .name = (nm), .kind = (k), .ctx = 0, .min = (lo), .max = (hi),                             \
+        .offset = TLSIO_STATIC_CHECK(sizeof(st) == TLSIO_KIND_STORAGE(k, sizeof(st)),              \
+                                     "codec field: the body type does not fit the field kind"),    \
+        .sub = (subc)                                                                              \
+    }
+/* An extension block: the member must be a tlsio_exts (exts.h must be included where this is
+   used). */
 #define TLSIO_FLD_EXTS(nm, k, lo, hi, st, mem, c)                                                  \
     {                                                                                              \
         .name = (nm), .kind = (k), .ctx = (c), .min = (lo), .max = (hi),                           \
-        .offset = offsetof(st, mem), .sub = NULL                                                   \
+        .offset = offsetof(st, mem) +                                                              \
+                  TLSIO_STATIC_CHECK(((k) == TLSIO_F_EXTS || (k) == TLSIO_F_EXTS_OPT) &&           \
+                                         TLSIO_MEMBER_SIZE(st, mem) == sizeof(tlsio_exts),         \
+                                     "codec field: an extension block is a tlsio_exts"),           \
+        .sub = NULL                                                                                \
     }
 #define TLSIO_NFIELDS(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -159,9 +208,6 @@ int tlsio_list_next(const tlsio_codec *elem, CBS *list, void *out_elem,
 
 /* 1 if a validated list body of u16 elements holds v. */
 int tlsio_u16_list_has(const CBS *list, uint16_t v);
-
-/* Number of elements in a list body of fixed-size scalar elements (u8: len, u16: len/2). */
-size_t tlsio_list_count_fixed(const tlsio_codec *elem, const CBS *list);
 
 #ifdef __cplusplus
 }

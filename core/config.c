@@ -88,24 +88,25 @@ void tls_config_free(tls_config *cfg) {
     OPENSSL_free(cfg);
 }
 
+static int is_frozen(const tls_config *cfg) {
+    /* A frozen config's members are only read (by any thread); freezing (state 1) counts. */
+    return atomic_load_explicit((atomic_int *)&cfg->frozen, memory_order_acquire) != 0;
+}
+
 const char *tls_config_error(const tls_config *cfg) {
     if (cfg == NULL) return "no config (NULL)"; /* as tls_error_msg(NULL) says it */
+    /* Every setter on a frozen config fails for this reason, and none may record it: the
+     * config is shared between threads, so the answer is a constant, not the error slot. */
+    if (is_frozen(cfg)) return FROZEN_MSG;
     if (cfg->err.code == 0) return "";
     return cfg->err.msg;
 }
 
 int tlsio_config_check_mutable(tls_config *cfg) {
     if (cfg == NULL) return TLS_E_USAGE;
-    if (atomic_load_explicit(&cfg->frozen, memory_order_acquire) == 0) return 0;
-    /*
-     * A frozen config is shared: write the sentence only if it is not there already, so
-     * repeated misuse does not keep rewriting memory other threads may be reading.
-     */
-    if (cfg->err.code != TLS_E_USAGE || strcmp(cfg->err.msg, FROZEN_MSG) != 0) {
-        tlsio_err_clear(&cfg->err);
-        tlsio_err_set(&cfg->err, TLS_E_USAGE, FROZEN_MSG);
-    }
-    return TLS_E_USAGE;
+    /* Refused without writing a byte of the config (not even its error slot): other threads
+     * may be reading it. tls_config_error says why. */
+    return is_frozen(cfg) ? TLS_E_USAGE : 0;
 }
 
 /* Every setter starts here: refuse a frozen config, else forget the previous failure. */

@@ -80,7 +80,7 @@ struct tls_config {
     size_t max_send_fragment; /* plaintext bytes per record we send (64..2^14) */
 
     tlsio_rng rng;
-    tlsio_err err; /* the last setter's failure */
+    tlsio_err err; /* the last setter's failure; never written once frozen */
 
     /* Lower-level hooks (<tlsio/core.h>); NULL when not set. */
     tls_peer_check_fn peer_check;
@@ -107,7 +107,8 @@ struct tls_config {
  */
 int tlsio_config_freeze(tls_config *cfg, int (*load_system)(tls_config *cfg)) TLSIO_MUST_CHECK;
 
-/* Setters check this first: TLS_E_USAGE once frozen. */
+/* Setters check this first: TLS_E_USAGE once frozen (or freezing), writing nothing; from then
+   on tls_config_error returns a constant sentence, never the error slot. */
 int tlsio_config_check_mutable(tls_config *cfg) TLSIO_MUST_CHECK;
 
 /*

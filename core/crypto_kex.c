@@ -43,11 +43,6 @@ size_t tlsio_group_public_len(uint16_t group) {
     return g ? g->public_len : 0;
 }
 
-size_t tlsio_group_secret_len(uint16_t group) {
-    const struct group_info *g = find_group(group);
-    return g ? g->secret_len : 0;
-}
-
 void tlsio_kex_wipe(tlsio_kex *k) {
     OPENSSL_cleanse(k, sizeof(*k));
 }

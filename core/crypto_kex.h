@@ -43,8 +43,6 @@ int tlsio_group_supported(uint16_t group);
 const char *tlsio_group_name(uint16_t group);
 /* Length of a key_exchange value (RFC 8446 §4.2.8.2) for the group; 0 if unsupported. */
 size_t tlsio_group_public_len(uint16_t group);
-/* Length of the shared secret for the group; 0 if unsupported. */
-size_t tlsio_group_secret_len(uint16_t group);
 
 /*
  * Generates a fresh key pair for `group` from `rng` (NULL: libcrypto's RNG).
@@ -63,9 +61,9 @@ static inline const uint8_t *tlsio_kex_public(const tlsio_kex *k, size_t *len) {
 }
 
 /*
- * Computes the shared secret with the peer's key_exchange value. Writes
- * tlsio_group_secret_len(k->group) bytes to out (room for TLSIO_KEX_MAX_SECRET_LEN
- * suffices) and sets *out_len. The peer's share is validated strictly (RFC 8446
+ * Computes the shared secret with the peer's key_exchange value. Writes the group's secret
+ * (32 bytes for x25519 and secp256r1, 48 for secp384r1; room for TLSIO_KEX_MAX_SECRET_LEN
+ * suffices) to out and sets *out_len. The peer's share is validated strictly (RFC 8446
  * §4.2.8.2, §7.4): wrong length, a point not on the curve, a compressed or other
  * non-uncompressed encoding, or an all-zero X25519 result (RFC 7748 §6.1) ->
  * TLS_ALERT_ILLEGAL_PARAMETER with a sentence like

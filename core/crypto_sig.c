@@ -166,11 +166,6 @@ int tlsio_pkey_same_public(const tlsio_pkey *a, const tlsio_pkey *b) {
     return EVP_PKEY_cmp(evp(a), evp(b)) == 1;
 }
 
-tlsio_pkey *tlsio_pkey_up_ref(tlsio_pkey *k) {
-    EVP_PKEY_up_ref(evp(k));
-    return k;
-}
-
 void tlsio_pkey_free(tlsio_pkey *k) {
     EVP_PKEY_free(evp(k));
 }
@@ -231,20 +226,6 @@ int tlsio_pkey_from_pem(tlsio_pkey **out, const uint8_t *pem, size_t pem_len, tl
     return accept_private(out, pk, "private key PEM", err);
 }
 
-int tlsio_pkey_from_der(tlsio_pkey **out, const uint8_t *der, size_t der_len, tlsio_err *err) {
-    *out = NULL;
-    const uint8_t *p = der;
-    EVP_PKEY *pk =
-        der_len <= (size_t)INT32_MAX ? d2i_AutoPrivateKey(NULL, &p, (long)der_len) : NULL;
-    if (pk == NULL || p != der + der_len) {
-        EVP_PKEY_free(pk);
-        ERR_clear_error();
-        return tlsio_err_set(err, TLS_E_USAGE,
-                             "private key DER: not a PKCS#8, RSAPrivateKey or ECPrivateKey");
-    }
-    return accept_private(out, pk, "private key DER", err);
-}
-
 /* Applies the key policy to a peer's public key (from a certificate or an SPKI). */
 static int accept_public(tlsio_pkey **out, EVP_PKEY *pk, unsigned min_rsa, const char *what,
                          tlsio_err *err) {
@@ -294,20 +275,6 @@ int tlsio_pkey_from_cert_der_min_rsa(tlsio_pkey **out, const uint8_t *der, size_
 
 int tlsio_pkey_from_cert_der(tlsio_pkey **out, const uint8_t *der, size_t der_len, tlsio_err *err) {
     return tlsio_pkey_from_cert_der_min_rsa(out, der, der_len, TLSIO_RSA_MIN_BITS, err);
-}
-
-int tlsio_pkey_from_spki_der(tlsio_pkey **out, const uint8_t *der, size_t der_len, tlsio_err *err) {
-    *out = NULL;
-    CBS cbs;
-    CBS_init(&cbs, der, der_len);
-    EVP_PKEY *pk = EVP_parse_public_key(&cbs);
-    if (pk == NULL || CBS_len(&cbs) != 0) {
-        EVP_PKEY_free(pk);
-        ERR_clear_error();
-        return tlsio_err_setc(err, TLS_ERRCAT_CERTIFICATE, TLS_ALERT_BAD_CERTIFICATE,
-                              "public key: malformed or unsupported SubjectPublicKeyInfo");
-    }
-    return accept_public(out, pk, TLSIO_RSA_MIN_BITS, "public key", err);
 }
 
 /* ---- scheme policy ---- */
@@ -377,22 +344,6 @@ static const char *key_desc(const EVP_PKEY *pk, char *buf, size_t cap) {
     else
         snprintf(buf, cap, "%s", tlsio_key_type_name(t));
     return buf;
-}
-
-int tlsio_sig_choose(const tlsio_pkey *k, const uint16_t *peer_schemes, size_t n, tlsio_sig_use use,
-                     uint16_t *out, tlsio_err *err) {
-    *out = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (tlsio_sig_key_supports(k, peer_schemes[i], use)) {
-            *out = peer_schemes[i];
-            return 0;
-        }
-    }
-    char desc[32];
-    /* RFC 8446 §4.4.2.2: no usable certificate/scheme -> handshake_failure. */
-    return tlsio_err_set(err, TLS_ALERT_HANDSHAKE_FAILURE,
-                         "signature_algorithms: none of the peer's %zu schemes fits our %s key", n,
-                         key_desc(evp(k), desc, sizeof(desc)));
 }
 
 size_t tlsio_sig_max_len(const tlsio_pkey *k) {

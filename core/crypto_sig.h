@@ -67,9 +67,6 @@ typedef struct tlsio_pkey tlsio_pkey;
  */
 int tlsio_pkey_from_pem(tlsio_pkey **out, const uint8_t *pem, size_t pem_len,
                         tlsio_err *err) TLSIO_MUST_CHECK;
-/* Loads a private key from DER (PKCS#8 PrivateKeyInfo, or RSAPrivateKey/ECPrivateKey). */
-int tlsio_pkey_from_der(tlsio_pkey **out, const uint8_t *der, size_t der_len,
-                        tlsio_err *err) TLSIO_MUST_CHECK;
 /*
  * The public key of a DER certificate. Malformed DER -> TLS_ALERT_BAD_CERTIFICATE; a key
  * type we do not support (or RSA < 2048) -> TLS_ALERT_UNSUPPORTED_CERTIFICATE.
@@ -89,9 +86,6 @@ int tlsio_pkey_from_cert_der_min_rsa(tlsio_pkey **out, const uint8_t *der, size_
  */
 int tlsio_pkey_from_x509(tlsio_pkey **out, X509 *x, unsigned min_rsa_bits,
                          tlsio_err *err) TLSIO_MUST_CHECK;
-/* A public key from a DER SubjectPublicKeyInfo (RFC 5280 §4.1.2.7), same policy. */
-int tlsio_pkey_from_spki_der(tlsio_pkey **out, const uint8_t *der, size_t der_len,
-                             tlsio_err *err) TLSIO_MUST_CHECK;
 
 tlsio_key_type tlsio_pkey_type(const tlsio_pkey *k);
 /* "RSA-2048", "ECDSA P-256", "Ed25519", ... (for messages). */
@@ -100,8 +94,6 @@ unsigned tlsio_pkey_bits(const tlsio_pkey *k);
 int tlsio_pkey_has_private(const tlsio_pkey *k);
 /* 1 if the two keys have the same public part (a certificate matches its key). */
 int tlsio_pkey_same_public(const tlsio_pkey *a, const tlsio_pkey *b);
-/* Adds a reference and returns k; each reference is released by tlsio_pkey_free. */
-tlsio_pkey *tlsio_pkey_up_ref(tlsio_pkey *k);
 void tlsio_pkey_free(tlsio_pkey *k); /* NULL is fine */
 
 /* "ecdsa_secp256r1_sha256" etc. (RFC 8446 names), or NULL for an unknown scheme. */
@@ -114,12 +106,6 @@ int tlsio_sig_scheme_allowed(uint16_t scheme, tlsio_sig_use use);
  * and certificates the curve must match the scheme; in TLS 1.2 the ECDSA hash is free).
  */
 int tlsio_sig_key_supports(const tlsio_pkey *k, uint16_t scheme, tlsio_sig_use use);
-/*
- * Picks the first scheme in the peer's preference list that k supports. Returns 0 and
- * *out, or TLS_ALERT_HANDSHAKE_FAILURE with a sentence naming the key type.
- */
-int tlsio_sig_choose(const tlsio_pkey *k, const uint16_t *peer_schemes, size_t n, tlsio_sig_use use,
-                     uint16_t *out, tlsio_err *err) TLSIO_MUST_CHECK;
 
 /* Upper bound of a signature by k (for sizing buffers). */
 size_t tlsio_sig_max_len(const tlsio_pkey *k);

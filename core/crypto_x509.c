@@ -323,15 +323,6 @@ int tlsio_x509_subject(const uint8_t *der, size_t der_len, char *out, size_t cap
     return 0;
 }
 
-int tlsio_x509_sans(const uint8_t *der, size_t der_len, char *out, size_t cap) {
-    if (cap > 0) out[0] = 0;
-    X509 *x = parse_cert(der, der_len);
-    if (x == NULL) return TLS_ALERT_BAD_CERTIFICATE;
-    sans_of(x, out, cap);
-    X509_free(x);
-    return 0;
-}
-
 /* ---- host names (RFC 9525) ---- */
 
 /* 1 if x matches host, 0 if not, -1 if host is neither a DNS name nor an IP literal. */
@@ -378,16 +369,6 @@ static int check_host_x509(X509 *x, const char *host, tlsio_err *err) {
                           host, subject);
 }
 
-int tlsio_x509_check_host(const uint8_t *der, size_t der_len, const char *host, tlsio_err *err) {
-    X509 *x = parse_cert(der, der_len);
-    if (x == NULL)
-        return tlsio_err_setc(err, TLS_ERRCAT_CERTIFICATE, TLS_ALERT_BAD_CERTIFICATE,
-                              "server certificate: malformed DER");
-    int r = check_host_x509(x, host, err);
-    X509_free(x);
-    return r;
-}
-
 /* tlsio_x509_cert is libcrypto's X509 under another name (refcounting comes with it). */
 static X509 *x509_of(const tlsio_x509_cert *c) {
     return (X509 *)c;
@@ -407,11 +388,6 @@ int tlsio_x509_cert_matches_host(const tlsio_x509_cert *c, const char *host) {
     return c != NULL && host != NULL && host_matches(x509_of(c), host) == 1;
 }
 
-tlsio_x509_cert *tlsio_x509_cert_up_ref(tlsio_x509_cert *c) {
-    X509_up_ref(x509_of(c));
-    return c;
-}
-
 void tlsio_x509_cert_free(tlsio_x509_cert *c) {
     X509_free(x509_of(c));
 }
@@ -425,18 +401,8 @@ int tlsio_trust_new(tlsio_trust **out, tlsio_err *err) {
     return 0;
 }
 
-tlsio_trust *tlsio_trust_up_ref(tlsio_trust *t) {
-    X509_STORE_up_ref(store_of(t));
-    return t;
-}
-
 void tlsio_trust_free(tlsio_trust *t) {
     X509_STORE_free(store_of(t));
-}
-
-size_t tlsio_trust_count(const tlsio_trust *t) {
-    STACK_OF(X509_OBJECT) *objs = X509_STORE_get0_objects(store_of(t));
-    return objs ? sk_X509_OBJECT_num(objs) : 0;
 }
 
 /* Adds x (the store takes its own reference); a duplicate is not an error. */
@@ -454,53 +420,6 @@ int tlsio_trust_add_der(tlsio_trust *t, const uint8_t *der, size_t der_len, tlsi
     X509_free(x);
     if (!ok) return tlsio_err_set(err, TLS_E_NOMEM, "trust store: cannot add a certificate");
     return 0;
-}
-
-int tlsio_trust_add_pem(tlsio_trust *t, const uint8_t *pem, size_t pem_len, size_t *n_added,
-                        tlsio_err *err) {
-    size_t count = 0, blocks = 0;
-    int ret = 0;
-    if (n_added != NULL) *n_added = 0;
-    if (pem_len > (size_t)INT32_MAX)
-        return tlsio_err_set(err, TLS_E_USAGE, "trust store PEM: too long");
-    BIO *bio = BIO_new_mem_buf(pem, (int)pem_len);
-    if (bio == NULL) return tlsio_err_set(err, TLS_E_NOMEM, "trust store PEM: out of memory");
-    for (;;) {
-        char *name = NULL, *header = NULL;
-        uint8_t *data = NULL;
-        long len = 0;
-        if (!PEM_read_bio(bio, &name, &header, &data, &len)) {
-            uint32_t e = ERR_peek_last_error();
-            ERR_clear_error();
-            /* PEM_R_NO_START_LINE: no further block; anything else is a broken block. */
-            if (!(ERR_GET_LIB(e) == ERR_LIB_PEM && ERR_GET_REASON(e) == PEM_R_NO_START_LINE))
-                ret = tlsio_err_set(err, TLS_E_USAGE, "trust store PEM: block %zu is not valid PEM",
-                                    blocks + 1);
-            break;
-        }
-        blocks++;
-        if (strcmp(name, "CERTIFICATE") == 0 || strcmp(name, "X509 CERTIFICATE") == 0) {
-            X509 *x = parse_cert(data, (size_t)len);
-            if (x == NULL)
-                ret =
-                    tlsio_err_set(err, TLS_E_USAGE,
-                                  "trust store PEM: certificate in block %zu is malformed", blocks);
-            else if (!add_cert(store_of(t), x))
-                ret = tlsio_err_set(err, TLS_E_NOMEM, "trust store PEM: cannot add a certificate");
-            else
-                count++;
-            X509_free(x);
-        }
-        OPENSSL_free(name);
-        OPENSSL_free(header);
-        OPENSSL_free(data);
-        if (ret != 0) break;
-    }
-    BIO_free(bio);
-    if (n_added != NULL) *n_added = count;
-    if (ret == 0 && count == 0)
-        ret = tlsio_err_set(err, TLS_E_USAGE, "trust store PEM: no CERTIFICATE block found");
-    return ret;
 }
 
 /* ---- chain verification ---- */
@@ -696,12 +615,6 @@ out:
     }
     X509_free(leaf);
     return ret;
-}
-
-int tlsio_x509_verify_chain(const tlsio_trust *t, const CBS *certs, size_t n_certs,
-                            const char *host, tlsio_cert_purpose purpose, int64_t now,
-                            tlsio_err *err) {
-    return verify_chain(t, certs, n_certs, host, purpose, now, NULL, err);
 }
 
 int tlsio_x509_verify_chain_leaf(const tlsio_trust *t, const CBS *certs, size_t n_certs,

@@ -25,19 +25,9 @@ extern "C" {
 typedef struct tlsio_trust tlsio_trust;
 
 int tlsio_trust_new(tlsio_trust **out, tlsio_err *err) TLSIO_MUST_CHECK;
-/*
- * Adds every "CERTIFICATE" block of a PEM text (e.g. a whole CA bundle); other block types
- * are skipped; duplicates are harmless. *n_added (may be NULL) counts certificates parsed.
- * No certificate at all, or a malformed one -> TLS_E_USAGE with a sentence.
- */
-int tlsio_trust_add_pem(tlsio_trust *t, const uint8_t *pem, size_t pem_len, size_t *n_added,
-                        tlsio_err *err) TLSIO_MUST_CHECK;
 /* Adds one DER certificate. Malformed -> TLS_E_USAGE. */
 int tlsio_trust_add_der(tlsio_trust *t, const uint8_t *der, size_t der_len,
                         tlsio_err *err) TLSIO_MUST_CHECK;
-/* Number of distinct certificates in the store. */
-size_t tlsio_trust_count(const tlsio_trust *t);
-tlsio_trust *tlsio_trust_up_ref(tlsio_trust *t);
 void tlsio_trust_free(tlsio_trust *t); /* NULL is fine */
 
 typedef enum tlsio_cert_purpose {
@@ -49,24 +39,6 @@ typedef enum tlsio_cert_purpose {
  * decode_error naming the first one that is not a DER certificate. */
 int tlsio_x509_check_der(const CBS *certs, size_t n_certs, tlsio_cert_purpose purpose,
                          tlsio_err *err) TLSIO_MUST_CHECK;
-
-/*
- * Verifies a peer's chain: certs[0] is the leaf, the rest are untrusted intermediates in
- * any order. `now` is Unix time (seconds) for validity checks. If host is not NULL the
- * leaf must match it (a DNS name or an IPv4/IPv6 literal; see tlsio_x509_check_host).
- * Returns 0 or an alert; the sentence (TLS_ERRCAT_CERTIFICATE) names the check:
- *   no path to a trust anchor, CA:FALSE issuer, too long ->  TLS_ALERT_UNKNOWN_CA
- *     "server certificate chain does not lead to a trusted root: unable to get local
- *      issuer certificate (depth 1, issuer 'CN=Intermediate')"
- *   expired or not yet valid -> TLS_ALERT_CERTIFICATE_EXPIRED (with the dates)
- *   wrong extended key usage -> TLS_ALERT_UNSUPPORTED_CERTIFICATE
- *   malformed DER, bad signature, host mismatch -> TLS_ALERT_BAD_CERTIFICATE
- *   anything else libcrypto reports -> TLS_ALERT_CERTIFICATE_UNKNOWN
- * n_certs == 0 or a host that is neither a DNS name nor an IP literal -> TLS_E_USAGE.
- */
-int tlsio_x509_verify_chain(const tlsio_trust *t, const CBS *certs, size_t n_certs,
-                            const char *host, tlsio_cert_purpose purpose, int64_t now,
-                            tlsio_err *err) TLSIO_MUST_CHECK;
 
 /* Room for a leaf's subject line (tlsio_x509_leaf.subject), NUL included. */
 #define TLSIO_X509_SUBJECT_MAX 256
@@ -81,26 +53,32 @@ typedef struct tlsio_x509_leaf {
 } tlsio_x509_leaf;
 
 /*
- * tlsio_x509_verify_chain, then, from the same parse of certs[0], the leaf's public key
- * (the policy and sentences of tlsio_pkey_from_cert_der: a key type we do not support or
- * RSA below TLSIO_RSA_MIN_BITS -> TLS_ALERT_UNSUPPORTED_CERTIFICATE), its subject and
- * issuer lines, validity dates and SHA-256 fingerprint.
+ * Verifies a peer's chain: certs[0] is the leaf, the rest are untrusted intermediates in
+ * any order. `now` is Unix time (seconds) for validity checks. If host is not NULL the
+ * leaf must match it (RFC 9525: DNS-IDs (subjectAltName dNSName) only, no Common Name
+ * fallback; "*" only as the whole left-most label, matching exactly one label; ASCII
+ * case-insensitive; a trailing dot in host is ignored; an IPv4/IPv6 literal matches only
+ * iPAddress SANs). Returns 0 or an alert; the sentence (TLS_ERRCAT_CERTIFICATE) names the check:
+ *   no path to a trust anchor, CA:FALSE issuer, too long ->  TLS_ALERT_UNKNOWN_CA
+ *     "server certificate chain does not lead to a trusted root: unable to get local
+ *      issuer certificate (depth 1, issuer 'CN=Intermediate')"
+ *   expired or not yet valid -> TLS_ALERT_CERTIFICATE_EXPIRED (with the dates)
+ *   wrong extended key usage -> TLS_ALERT_UNSUPPORTED_CERTIFICATE
+ *   malformed DER, bad signature -> TLS_ALERT_BAD_CERTIFICATE
+ *   host mismatch -> TLS_ALERT_BAD_CERTIFICATE, "server certificate does not match host
+ *     'example.com' (SANs: a.example, b.example)"
+ *   anything else libcrypto reports -> TLS_ALERT_CERTIFICATE_UNKNOWN
+ * n_certs == 0 or a host that is neither a DNS name nor an IP literal -> TLS_E_USAGE.
+ * Then, from the same parse of certs[0], the leaf's public key (the policy and sentences of
+ * tlsio_pkey_from_cert_der: a key type we do not support or RSA below TLSIO_RSA_MIN_BITS ->
+ * TLS_ALERT_UNSUPPORTED_CERTIFICATE), its subject and issuer lines, validity dates and
+ * SHA-256 fingerprint.
  * On success out->key holds a reference the caller frees; on any error out->key is NULL
  * and out->subject is "".
  */
 int tlsio_x509_verify_chain_leaf(const tlsio_trust *t, const CBS *certs, size_t n_certs,
                                  const char *host, tlsio_cert_purpose purpose, int64_t now,
                                  tlsio_x509_leaf *out, tlsio_err *err) TLSIO_MUST_CHECK;
-
-/*
- * RFC 9525 host check of one DER certificate: DNS-IDs (subjectAltName dNSName) only, no
- * Common Name fallback; "*" only as the whole left-most label, matching exactly one
- * label; ASCII case-insensitive; a trailing dot in host is ignored; an IPv4/IPv6 literal
- * matches only iPAddress SANs. Mismatch -> TLS_ALERT_BAD_CERTIFICATE with
- * "server certificate does not match host 'example.com' (SANs: a.example, b.example)".
- */
-int tlsio_x509_check_host(const uint8_t *der, size_t der_len, const char *host,
-                          tlsio_err *err) TLSIO_MUST_CHECK;
 
 /*
  * A certificate parsed once and kept for repeated host checks, e.g. a server's own leaf
@@ -113,18 +91,17 @@ typedef struct tlsio_x509_cert tlsio_x509_cert;
 int tlsio_x509_cert_parse(tlsio_x509_cert **out, const uint8_t *der, size_t der_len,
                           tlsio_err *err) TLSIO_MUST_CHECK;
 /*
- * 1 if c matches host under the rules of tlsio_x509_check_host, else 0 (also for a host
+ * 1 if c matches host under the host rules of tlsio_x509_verify_chain_leaf, else 0 (also for a host
  * that is neither a DNS name nor an IP literal, and for NULL). Builds no sentence: for
  * choosing among certificates, where a mismatch is not an error.
  */
 int tlsio_x509_cert_matches_host(const tlsio_x509_cert *c, const char *host);
-tlsio_x509_cert *tlsio_x509_cert_up_ref(tlsio_x509_cert *c);
 void tlsio_x509_cert_free(tlsio_x509_cert *c); /* NULL is fine */
 
 /* 1 if host is an IPv4 dotted-quad or IPv6 literal (no brackets), else 0. */
 int tlsio_host_is_ip_literal(const char *host);
 /* 1 if host can be verified against a certificate (RFC 9525 §6.2): an IP literal, or a DNS
- * name as tlsio_x509_check_host reads it (letters, digits, '-', '_', non-empty labels of at
+ * name as the host check reads it (letters, digits, '-', '_', non-empty labels of at
  * most 63, at most 253 in all, one trailing dot allowed, no wildcard), else 0. */
 int tlsio_host_is_reference(const char *host);
 
@@ -133,11 +110,6 @@ int tlsio_host_is_reference(const char *host);
  * truncated to fit cap (always NUL-terminated). Returns 0 or TLS_ALERT_BAD_CERTIFICATE.
  */
 int tlsio_x509_subject(const uint8_t *der, size_t der_len, char *out, size_t cap) TLSIO_MUST_CHECK;
-/*
- * The subjectAltName entries as one line, "a.example, b.example, IP:192.0.2.1" ("" when
- * there are none), truncated with "..." to fit cap. Returns 0 or TLS_ALERT_BAD_CERTIFICATE.
- */
-int tlsio_x509_sans(const uint8_t *der, size_t der_len, char *out, size_t cap) TLSIO_MUST_CHECK;
 
 #ifdef __cplusplus
 }

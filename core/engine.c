@@ -228,11 +228,7 @@ int tlsio_engine_failed(tls_engine *e, int code) {
 int tlsio_engine_fail(tls_engine *e, int code, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
-    int cat =
-        (code >= 0x100 && code != TLS_E_TRUNCATED) ? TLS_ERRCAT_INTERNAL : TLS_ERRCAT_PROTOCOL;
-    if (code == TLS_E_USAGE || code == TLS_E_CLOSED) cat = TLS_ERRCAT_USAGE;
-    if (code == TLS_E_TRUNCATED) cat = TLS_ERRCAT_TRANSPORT;
-    tlsio_err_vsetc(&e->err, cat, code, fmt, ap);
+    tlsio_err_vsetc(&e->err, tlsio_err_category(code), code, fmt, ap);
     va_end(ap);
     return tlsio_engine_failed(e, code);
 }

@@ -58,15 +58,18 @@ const char *tlsio_version(void) {
     return TLSIO_VERSION_STRING;
 }
 
-static int default_category(int code) {
+int tlsio_err_category(int code) {
+    if (code == 0) return TLS_ERRCAT_NONE;
     if (code == TLS_E_USAGE || code == TLS_E_CLOSED) return TLS_ERRCAT_USAGE;
-    if (code == TLS_E_TRUNCATED) return TLS_ERRCAT_TRANSPORT;
+    if (code == TLS_E_TRUNCATED || code < 0) return TLS_ERRCAT_TRANSPORT;
     if (code >= 0x100 || code == TLS_ALERT_INTERNAL_ERROR) return TLS_ERRCAT_INTERNAL;
     return TLS_ERRCAT_PROTOCOL;
 }
 
 int tlsio_err_vsetc(tlsio_err *e, int category, int code, const char *fmt, va_list ap) {
     if (e->code != 0) return e->code; /* sticky: the first, most precise error wins */
+    if (category != TLS_ERRCAT_PEER_ALERT && category != TLS_ERRCAT_CERTIFICATE)
+        category = tlsio_err_category(code);
     e->code = code;
     e->category = category;
     vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
@@ -84,7 +87,7 @@ int tlsio_err_setc(tlsio_err *e, int category, int code, const char *fmt, ...) {
 int tlsio_err_set(tlsio_err *e, int code, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
-    int r = tlsio_err_vsetc(e, default_category(code), code, fmt, ap);
+    int r = tlsio_err_vsetc(e, tlsio_err_category(code), code, fmt, ap);
     va_end(ap);
     return r;
 }

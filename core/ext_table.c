@@ -61,9 +61,14 @@ static const tlsio_codec responder_id = {"ResponderID", ARR(distinguished_name_f
 
 /* ---- body codecs (each fills the tlsio_exts member its row points at) -------------------- */
 
-/* A body codec whose single field is the whole member at offset 0. */
+/*
+ * A body codec whose single field is the whole member at offset 0. Every body codec `var` has a
+ * type `var##_body` (the C type it fills), so ROW below can refuse at compile time to point a
+ * row at a tlsio_exts member of another size.
+ */
 #define BODY1(var, nm, k, lo, hi, subc, type)                                                      \
-    static const tlsio_field var##_fields[] = {TLSIO_FLD_AT0(nm, k, lo, hi, subc)};                \
+    typedef type var##_body;                                                                       \
+    static const tlsio_field var##_fields[] = {TLSIO_FLD_AT0(nm, k, lo, hi, subc, type)};          \
     static const tlsio_codec var = {#var, ARR(var##_fields), sizeof(type), NULL}
 
 /* RFC 6066 §3: ServerNameList server_name_list<1..2^16-1> */
@@ -118,6 +123,7 @@ static const tlsio_field status_request_fields[] = {
     TLSIO_FLD("request_extensions", TLSIO_F_VEC16, 0, 0xffff, tlsio_ext_status_request,
               request_extensions, NULL),
 };
+typedef tlsio_ext_status_request status_request_body;
 static const tlsio_codec status_request = {"CertificateStatusRequest", ARR(status_request_fields),
                                            sizeof(tlsio_ext_status_request), NULL};
 
@@ -128,6 +134,7 @@ static const tlsio_field cert_status_fields[] = {
     TLSIO_FLD("ocsp_response", TLSIO_F_VEC24, 1, 0xffffff, tlsio_ext_cert_status, ocsp_response,
               NULL),
 };
+typedef tlsio_ext_cert_status cert_status_body;
 static const tlsio_codec cert_status = {"CertificateStatus", ARR(cert_status_fields),
                                         sizeof(tlsio_ext_cert_status), NULL};
 
@@ -139,12 +146,19 @@ static const tlsio_field offered_psks_fields[] = {
     TLSIO_FLD("binders", TLSIO_F_LIST16, 33, 0xffff, tlsio_ext_offered_psks, binders,
               &tlsio_codec_psk_binder),
 };
+typedef tlsio_ext_offered_psks offered_psks_body;
 static const tlsio_codec offered_psks = {"OfferedPsks", ARR(offered_psks_fields),
                                          sizeof(tlsio_ext_offered_psks), NULL};
 
 #define E_(ctx) TLSIO_CTX_##ctx
+/* A row: `body` names a body codec (its C type is body##_body), filling tlsio_exts.member. */
 #define ROW(t, i, c, nm, body, member)                                                             \
-    { TLSIO_EXTTYPE_##t, TLSIO_EXT_##i, E_(c), nm, body, offsetof(tlsio_exts, member) }
+    {                                                                                              \
+        TLSIO_EXTTYPE_##t, TLSIO_EXT_##i, E_(c), nm, &body,                                        \
+            offsetof(tlsio_exts, member) +                                                         \
+                TLSIO_STATIC_CHECK(TLSIO_MEMBER_SIZE(tlsio_exts, member) == sizeof(body##_body),   \
+                                   "extension row: the member does not fit the body codec")        \
+    }
 #define ROW_EMPTY(t, i, c, nm)                                                                     \
     { TLSIO_EXTTYPE_##t, TLSIO_EXT_##i, E_(c), nm, &tlsio_codec_empty, 0 }
 
@@ -154,7 +168,7 @@ static const tlsio_codec offered_psks = {"OfferedPsks", ARR(offered_psks_fields)
  */
 const tlsio_ext_row tlsio_ext_table[] = {
     /* RFC 6066 §3: the server's answer is an empty extension. */
-    ROW(SERVER_NAME, SERVER_NAME, CH, "server_name", &server_name_ch, server_name_list),
+    ROW(SERVER_NAME, SERVER_NAME, CH, "server_name", server_name_ch, server_name_list),
     ROW_EMPTY(SERVER_NAME, SERVER_NAME, EE, "server_name"),
     ROW_EMPTY(SERVER_NAME, SERVER_NAME, SH12, "server_name"),
     /* One type, three bodies: the ClientHello asks with a CertificateStatusRequest (RFC 6066
@@ -162,86 +176,86 @@ const tlsio_ext_row tlsio_ext_table[] = {
        sending an empty status_request extension", as GnuTLS servers do); the response rides
        in the CertificateEntry (CT); a TLS 1.2 ServerHello acknowledges with an empty body
        (RFC 6066 §8). */
-    ROW(STATUS_REQUEST, STATUS_REQUEST, CH, "status_request", &status_request, status_request),
+    ROW(STATUS_REQUEST, STATUS_REQUEST, CH, "status_request", status_request, status_request),
     ROW_EMPTY(STATUS_REQUEST, STATUS_REQUEST, CR, "status_request"),
-    ROW(STATUS_REQUEST, STATUS_REQUEST, CT, "status_request", &cert_status, cert_status),
+    ROW(STATUS_REQUEST, STATUS_REQUEST, CT, "status_request", cert_status, cert_status),
     ROW_EMPTY(STATUS_REQUEST, STATUS_REQUEST, SH12, "status_request"),
     /* RFC 8446 §4.2.7: CH, EE (the server's groups, informational). RFC 8422 §5.2 defines
        no ServerHello form, but RFC 5246 §7.4.1.4 only forbids a server extension the client
        did not send, and we send supported_groups: servers that echo theirs (RFC 8446 §4.2.7
        style) are read with the same body and the answer is ignored. */
-    ROW(SUPPORTED_GROUPS, SUPPORTED_GROUPS, CH, "supported_groups", &supported_groups,
+    ROW(SUPPORTED_GROUPS, SUPPORTED_GROUPS, CH, "supported_groups", supported_groups,
         supported_groups),
-    ROW(SUPPORTED_GROUPS, SUPPORTED_GROUPS, EE, "supported_groups", &supported_groups,
+    ROW(SUPPORTED_GROUPS, SUPPORTED_GROUPS, EE, "supported_groups", supported_groups,
         supported_groups),
-    ROW(SUPPORTED_GROUPS, SUPPORTED_GROUPS, SH12, "supported_groups", &supported_groups,
+    ROW(SUPPORTED_GROUPS, SUPPORTED_GROUPS, SH12, "supported_groups", supported_groups,
         supported_groups),
     /* RFC 8422 §5.1.2, §5.2 */
-    ROW(EC_POINT_FORMATS, EC_POINT_FORMATS, CH, "ec_point_formats", &ec_point_formats,
+    ROW(EC_POINT_FORMATS, EC_POINT_FORMATS, CH, "ec_point_formats", ec_point_formats,
         ec_point_formats),
-    ROW(EC_POINT_FORMATS, EC_POINT_FORMATS, SH12, "ec_point_formats", &ec_point_formats,
+    ROW(EC_POINT_FORMATS, EC_POINT_FORMATS, SH12, "ec_point_formats", ec_point_formats,
         ec_point_formats),
     /* RFC 8446 §4.2.3: CH, CR. (TLS 1.2 servers must not send it: RFC 5246 §7.4.1.4.1.) */
     ROW(SIGNATURE_ALGORITHMS, SIGNATURE_ALGORITHMS, CH, "signature_algorithms",
-        &signature_algorithms, signature_algorithms),
+        signature_algorithms, signature_algorithms),
     ROW(SIGNATURE_ALGORITHMS, SIGNATURE_ALGORITHMS, CR, "signature_algorithms",
-        &signature_algorithms, signature_algorithms),
+        signature_algorithms, signature_algorithms),
     ROW(SIGNATURE_ALGORITHMS_CERT, SIGNATURE_ALGORITHMS_CERT, CH, "signature_algorithms_cert",
-        &signature_algorithms, signature_algorithms_cert),
+        signature_algorithms, signature_algorithms_cert),
     ROW(SIGNATURE_ALGORITHMS_CERT, SIGNATURE_ALGORITHMS_CERT, CR, "signature_algorithms_cert",
-        &signature_algorithms, signature_algorithms_cert),
+        signature_algorithms, signature_algorithms_cert),
     /* RFC 7301 §3.1; RFC 8446 §4.2: CH, EE */
-    ROW(ALPN, ALPN, CH, "application_layer_protocol_negotiation", &alpn, alpn),
-    ROW(ALPN, ALPN, EE, "application_layer_protocol_negotiation", &alpn, alpn),
-    ROW(ALPN, ALPN, SH12, "application_layer_protocol_negotiation", &alpn, alpn),
+    ROW(ALPN, ALPN, CH, "application_layer_protocol_negotiation", alpn, alpn),
+    ROW(ALPN, ALPN, EE, "application_layer_protocol_negotiation", alpn, alpn),
+    ROW(ALPN, ALPN, SH12, "application_layer_protocol_negotiation", alpn, alpn),
     /* RFC 7685: ClientHello only. */
-    ROW(PADDING, PADDING, CH, "padding", &padding, padding),
+    ROW(PADDING, PADDING, CH, "padding", padding, padding),
     /* RFC 7627 §5.1: empty in both hellos (TLS 1.2 only). */
     ROW_EMPTY(EXTENDED_MASTER_SECRET, EXTENDED_MASTER_SECRET, CH, "extended_master_secret"),
     ROW_EMPTY(EXTENDED_MASTER_SECRET, EXTENDED_MASTER_SECRET, SH12, "extended_master_secret"),
     /* RFC 8449 §4: CH, EE (TLS 1.3), ServerHello (TLS 1.2). */
-    ROW(RECORD_SIZE_LIMIT, RECORD_SIZE_LIMIT, CH, "record_size_limit", &record_size_limit,
+    ROW(RECORD_SIZE_LIMIT, RECORD_SIZE_LIMIT, CH, "record_size_limit", record_size_limit,
         record_size_limit),
-    ROW(RECORD_SIZE_LIMIT, RECORD_SIZE_LIMIT, EE, "record_size_limit", &record_size_limit,
+    ROW(RECORD_SIZE_LIMIT, RECORD_SIZE_LIMIT, EE, "record_size_limit", record_size_limit,
         record_size_limit),
-    ROW(RECORD_SIZE_LIMIT, RECORD_SIZE_LIMIT, SH12, "record_size_limit", &record_size_limit,
+    ROW(RECORD_SIZE_LIMIT, RECORD_SIZE_LIMIT, SH12, "record_size_limit", record_size_limit,
         record_size_limit),
     /* RFC 5077 §3.2: CH carries the ticket; the server's answer is empty. */
-    ROW(SESSION_TICKET, SESSION_TICKET, CH, "session_ticket", &session_ticket_ch, session_ticket),
+    ROW(SESSION_TICKET, SESSION_TICKET, CH, "session_ticket", session_ticket_ch, session_ticket),
     ROW_EMPTY(SESSION_TICKET, SESSION_TICKET, SH12, "session_ticket"),
     /* RFC 8446 §4.2.11 */
-    ROW(PRE_SHARED_KEY, PRE_SHARED_KEY, CH, "pre_shared_key", &offered_psks, psk_offered),
-    ROW(PRE_SHARED_KEY, PRE_SHARED_KEY, SH, "pre_shared_key", &psk_sh, psk_selected_identity),
+    ROW(PRE_SHARED_KEY, PRE_SHARED_KEY, CH, "pre_shared_key", offered_psks, psk_offered),
+    ROW(PRE_SHARED_KEY, PRE_SHARED_KEY, SH, "pre_shared_key", psk_sh, psk_selected_identity),
     /* RFC 8446 §4.2.10 */
     ROW_EMPTY(EARLY_DATA, EARLY_DATA, CH, "early_data"),
     ROW_EMPTY(EARLY_DATA, EARLY_DATA, EE, "early_data"),
-    ROW(EARLY_DATA, EARLY_DATA, NST, "early_data", &early_data_nst, early_data_max_size),
+    ROW(EARLY_DATA, EARLY_DATA, NST, "early_data", early_data_nst, early_data_max_size),
     /* RFC 8446 §4.2.1 */
-    ROW(SUPPORTED_VERSIONS, SUPPORTED_VERSIONS, CH, "supported_versions", &supported_versions_ch,
+    ROW(SUPPORTED_VERSIONS, SUPPORTED_VERSIONS, CH, "supported_versions", supported_versions_ch,
         supported_versions),
-    ROW(SUPPORTED_VERSIONS, SUPPORTED_VERSIONS, SH, "supported_versions", &supported_versions_sh,
+    ROW(SUPPORTED_VERSIONS, SUPPORTED_VERSIONS, SH, "supported_versions", supported_versions_sh,
         selected_version),
-    ROW(SUPPORTED_VERSIONS, SUPPORTED_VERSIONS, HRR, "supported_versions", &supported_versions_sh,
+    ROW(SUPPORTED_VERSIONS, SUPPORTED_VERSIONS, HRR, "supported_versions", supported_versions_sh,
         selected_version),
     /* RFC 8446 §4.2.2 */
-    ROW(COOKIE, COOKIE, CH, "cookie", &cookie, cookie),
-    ROW(COOKIE, COOKIE, HRR, "cookie", &cookie, cookie),
+    ROW(COOKIE, COOKIE, CH, "cookie", cookie, cookie),
+    ROW(COOKIE, COOKIE, HRR, "cookie", cookie, cookie),
     /* RFC 8446 §4.2.9 */
-    ROW(PSK_KEY_EXCHANGE_MODES, PSK_KEY_EXCHANGE_MODES, CH, "psk_key_exchange_modes", &psk_ke_modes,
+    ROW(PSK_KEY_EXCHANGE_MODES, PSK_KEY_EXCHANGE_MODES, CH, "psk_key_exchange_modes", psk_ke_modes,
         psk_ke_modes),
     /* RFC 8446 §4.2.4 */
     ROW(CERTIFICATE_AUTHORITIES, CERTIFICATE_AUTHORITIES, CH, "certificate_authorities",
-        &certificate_authorities, certificate_authorities),
+        certificate_authorities, certificate_authorities),
     ROW(CERTIFICATE_AUTHORITIES, CERTIFICATE_AUTHORITIES, CR, "certificate_authorities",
-        &certificate_authorities, certificate_authorities),
+        certificate_authorities, certificate_authorities),
     /* RFC 8446 §4.2.8: three forms. */
-    ROW(KEY_SHARE, KEY_SHARE, CH, "key_share", &key_share_ch, key_share_client_shares),
-    ROW(KEY_SHARE, KEY_SHARE, SH, "key_share", &key_share_sh, key_share_server_share),
-    ROW(KEY_SHARE, KEY_SHARE, HRR, "key_share", &key_share_hrr, key_share_selected_group),
+    ROW(KEY_SHARE, KEY_SHARE, CH, "key_share", key_share_ch, key_share_client_shares),
+    ROW(KEY_SHARE, KEY_SHARE, SH, "key_share", key_share_sh, key_share_server_share),
+    ROW(KEY_SHARE, KEY_SHARE, HRR, "key_share", key_share_hrr, key_share_selected_group),
     /* RFC 5746 §3.2 */
-    ROW(RENEGOTIATION_INFO, RENEGOTIATION_INFO, CH, "renegotiation_info", &renegotiation_info,
+    ROW(RENEGOTIATION_INFO, RENEGOTIATION_INFO, CH, "renegotiation_info", renegotiation_info,
         renegotiation_info),
-    ROW(RENEGOTIATION_INFO, RENEGOTIATION_INFO, SH12, "renegotiation_info", &renegotiation_info,
+    ROW(RENEGOTIATION_INFO, RENEGOTIATION_INFO, SH12, "renegotiation_info", renegotiation_info,
         renegotiation_info),
 };
 const size_t tlsio_ext_table_len = sizeof(tlsio_ext_table) / sizeof(tlsio_ext_table[0]);
@@ -325,20 +339,5 @@ int tlsio_exts_push(tlsio_exts *e, tlsio_ext_id id, tlsio_err *err) {
         return tlsio_err_set(err, TLS_E_INTERNAL, "extensions: order full");
     e->present |= TLSIO_EXT_BIT(id);
     e->order[e->n_order++] = ext_ids[id].type;
-    return 0;
-}
-
-int tlsio_exts_push_unknown(tlsio_exts *e, uint16_t type, CBS body, tlsio_err *err) {
-    if (tlsio_ext_id_of(type) >= 0)
-        return tlsio_err_set(err, TLS_E_INTERNAL, "extensions: 0x%04x is a known type", type);
-    for (size_t i = 0; i < e->n_unknown; i++)
-        if (e->unknown[i].type == type)
-            return tlsio_err_set(err, TLS_E_INTERNAL, "extensions: 0x%04x pushed twice", type);
-    if (e->n_order >= TLSIO_EXTS_MAX_ORDER || e->n_unknown >= TLSIO_EXTS_MAX_UNKNOWN)
-        return tlsio_err_set(err, TLS_E_INTERNAL, "extensions: order full");
-    e->unknown[e->n_unknown].type = type;
-    e->unknown[e->n_unknown].body = body;
-    e->n_unknown++;
-    e->order[e->n_order++] = type;
     return 0;
 }

@@ -268,9 +268,6 @@ int tlsio_ext_ctx_ignores_unknown(tlsio_ext_ctx ctx);
 /* Marks a known extension present and appends it to the encode order.
    Returns 0, or TLS_E_INTERNAL if it is already present or the order is full. */
 int tlsio_exts_push(tlsio_exts *e, tlsio_ext_id id, tlsio_err *err) TLSIO_MUST_CHECK;
-/* Appends an unknown extension {type, body} (tests, GREASE). Same errors. */
-int tlsio_exts_push_unknown(tlsio_exts *e, uint16_t type, CBS body,
-                            tlsio_err *err) TLSIO_MUST_CHECK;
 /* 1 if known extension id is present. */
 static inline int tlsio_exts_has(const tlsio_exts *e, tlsio_ext_id id) {
     return (e->present & TLSIO_EXT_BIT(id)) != 0;

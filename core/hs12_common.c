@@ -88,14 +88,15 @@ int tlsio12_check_finished(tls_engine *e, const tlsio_finished *fin) {
                              "%s Finished.verify_data: length %zu, expected %d", who,
                              CBS_len(&fin->verify_data), TLSIO_TLS12_VERIFY_LEN);
     /* A mismatch is decrypt_error (compared in constant time by the PRF module). */
+    tlsio_err generic; /* a mismatch gets a sentence naming the sender instead */
+    tlsio_err_clear(&generic);
     rc = tlsio_prf12_finished_check(hash12(e), e->hs->master12, e->is_server, th, n,
                                     CBS_data(&fin->verify_data), CBS_len(&fin->verify_data),
-                                    &e->err);
-    if (rc == TLS_ALERT_DECRYPT_ERROR) {
-        e->err.code = 0; /* replace the generic sentence with one naming the sender */
+                                    &generic);
+    if (rc == TLS_ALERT_DECRYPT_ERROR)
         return tlsio_err_set(&e->err, rc, "%s Finished: verify_data does not match the handshake",
                              who);
-    }
+    if (rc != 0) return tlsio_err_setc(&e->err, generic.category, rc, "%s", generic.msg);
     return rc;
 }
 

@@ -84,13 +84,13 @@ int tlsio13_check_finished(tls_engine *e, const uint8_t *base_key, const CBS *ve
     int rc = tlsio13_transcript_hash(e, th);
     if (rc != 0) return rc;
     /* RFC 8446 §4.4.4: a wrong verify_data is decrypt_error; compared in constant time. */
+    tlsio_err generic; /* replaced by a sentence naming the sender */
+    tlsio_err_clear(&generic);
     rc = tlsio_finished_check(suite_hash(e), base_key, th, CBS_data(verify_data),
-                              CBS_len(verify_data), &e->err);
-    if (rc != 0) {
-        e->err.code = 0; /* replace the generic sentence with one naming the sender */
+                              CBS_len(verify_data), &generic);
+    if (rc != 0)
         return tlsio_err_set(&e->err, rc, "%s Finished: verify_data does not match the handshake",
                              who);
-    }
     return 0;
 }
 

@@ -310,12 +310,6 @@ int tlsio_traffic_secret_update(tlsio_hash_alg alg, uint8_t *secret, tlsio_err *
     return rc;
 }
 
-int tlsio_resumption_psk(tlsio_hash_alg alg, const uint8_t *res_master, const uint8_t *nonce,
-                         size_t nonce_len, uint8_t *out, tlsio_err *err) {
-    return tlsio_hkdf_expand_label(alg, res_master, "resumption", 10, nonce, nonce_len, out,
-                                   tlsio_hash_len(alg), err);
-}
-
 int tlsio_tls13_export(tlsio_hash_alg alg, const uint8_t *exporter_secret, const char *label,
                        size_t label_len, const uint8_t *context, size_t context_len, uint8_t *out,
                        size_t out_len, tlsio_err *err) {

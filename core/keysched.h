@@ -143,10 +143,6 @@ int tlsio_finished_check(tlsio_hash_alg alg, const uint8_t *base_key, const uint
 int tlsio_traffic_secret_update(tlsio_hash_alg alg, uint8_t *secret,
                                 tlsio_err *err) TLSIO_MUST_CHECK;
 
-/* RFC 8446 §4.6.1: PSK = HKDF-Expand-Label(res_master, "resumption", ticket_nonce, Hash.length). */
-int tlsio_resumption_psk(tlsio_hash_alg alg, const uint8_t *res_master, const uint8_t *nonce,
-                         size_t nonce_len, uint8_t *out, tlsio_err *err) TLSIO_MUST_CHECK;
-
 /*
  * RFC 8446 §7.5 TLS-Exporter(label, context, out_len) =
  *   HKDF-Expand-Label(Derive-Secret(exporter_secret, label, ""), "exporter", Hash(context),

@@ -6,26 +6,6 @@
 
 #define ARR(a) (a), TLSIO_NFIELDS(a)
 
-/* RFC 8446 §4: struct { HandshakeType msg_type; uint24 length; ... } */
-static const tlsio_field hs_header_fields[] = {
-    TLSIO_FLD("msg_type", TLSIO_F_U8, 0, 0xff, tlsio_hs_header, msg_type, NULL),
-    TLSIO_FLD("length", TLSIO_F_U24, 0, 0xffffff, tlsio_hs_header, length, NULL),
-};
-const tlsio_codec tlsio_codec_hs_header = {"Handshake", ARR(hs_header_fields),
-                                           sizeof(tlsio_hs_header), NULL};
-
-int tlsio_hs_header_decode(CBS *in, tlsio_hs_header *h, tlsio_err *err) {
-    CBS hdr;
-    if (!CBS_get_bytes(in, &hdr, TLSIO_HS_HEADER_LEN))
-        return tlsio_err_set(err, TLS_ALERT_DECODE_ERROR,
-                             "Handshake: truncated header (%zu of 4 bytes)", CBS_len(in));
-    return tlsio_decode(&tlsio_codec_hs_header, &hdr, h, err);
-}
-
-int tlsio_hs_header_encode(const tlsio_hs_header *h, CBB *out, tlsio_err *err) {
-    return tlsio_encode(&tlsio_codec_hs_header, h, out, err);
-}
-
 int tlsio_hs_encode(uint8_t msg_type, const tlsio_codec *c, const void *body, CBB *out,
                     tlsio_err *err) {
     CBB child;
@@ -35,17 +15,6 @@ int tlsio_hs_encode(uint8_t msg_type, const tlsio_codec *c, const void *body, CB
     if (r) return r;
     if (!CBB_flush(out))
         return tlsio_err_set(err, TLS_E_INTERNAL, "%s: output buffer failure", c->name);
-    return 0;
-}
-
-/* RFC 8446 §4.4.1: Hash(ClientHello1) is replaced by
-   message_hash || 00 00 Hash.length || Hash(ClientHello1). */
-int tlsio_message_hash_encode(const uint8_t *hash, size_t hash_len, CBB *out, tlsio_err *err) {
-    if (hash_len == 0 || hash_len > 255)
-        return tlsio_err_set(err, TLS_E_INTERNAL, "message_hash: hash length %zu", hash_len);
-    if (!CBB_add_u8(out, TLSIO_HS_MESSAGE_HASH) || !CBB_add_u24(out, (uint32_t)hash_len) ||
-        !CBB_add_bytes(out, hash, hash_len))
-        return tlsio_err_set(err, TLS_E_INTERNAL, "message_hash: output buffer failure");
     return 0;
 }
 
@@ -66,16 +35,6 @@ static const tlsio_field finished_fields[] = {
 };
 const tlsio_codec tlsio_codec_finished = {"Finished", ARR(finished_fields), sizeof(tlsio_finished),
                                           NULL};
-
-int tlsio_finished_decode(CBS *body, size_t expected_len, tlsio_finished *out, tlsio_err *err) {
-    int r = tlsio_decode(&tlsio_codec_finished, body, out, err);
-    if (r) return r;
-    if (CBS_len(&out->verify_data) != expected_len)
-        return tlsio_err_set(err, TLS_ALERT_DECODE_ERROR,
-                             "Finished.verify_data: length %zu, expected %zu",
-                             CBS_len(&out->verify_data), expected_len);
-    return 0;
-}
 
 /* RFC 8446 §4.6.1: struct { uint32 ticket_lifetime; uint32 ticket_age_add;
    opaque ticket_nonce<0..255>; opaque ticket<1..2^16-1>; Extension extensions<0..2^16-2>; } */

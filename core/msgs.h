@@ -44,20 +44,8 @@ extern const uint8_t tlsio_downgrade_tls11[8]; /* "DOWNGRD" 00 */
 
 /* ---- framing ------------------------------------------------------------------------ */
 
-/* RFC 8446 §4: struct { HandshakeType msg_type; uint24 length; ... } */
-typedef struct tlsio_hs_header {
-    uint32_t msg_type;
-    uint32_t length;
-} tlsio_hs_header;
+/* RFC 8446 §4: struct { HandshakeType msg_type; uint24 length; ... } (read by hs_reassembly.c) */
 #define TLSIO_HS_HEADER_LEN 4
-extern const tlsio_codec tlsio_codec_hs_header;
-
-/*
- * Reads a 4-byte handshake header from the front of `in` (advancing it).
- * Returns 0, or decode_error if fewer than 4 bytes are there. Does not look at the body.
- */
-int tlsio_hs_header_decode(CBS *in, tlsio_hs_header *h, tlsio_err *err) TLSIO_MUST_CHECK;
-int tlsio_hs_header_encode(const tlsio_hs_header *h, CBB *out, tlsio_err *err) TLSIO_MUST_CHECK;
 
 /*
  * Appends a whole handshake message: msg_type, uint24 length, body = tlsio_encode(c, body).
@@ -65,14 +53,6 @@ int tlsio_hs_header_encode(const tlsio_hs_header *h, CBB *out, tlsio_err *err) T
  */
 int tlsio_hs_encode(uint8_t msg_type, const tlsio_codec *c, const void *body, CBB *out,
                     tlsio_err *err) TLSIO_MUST_CHECK;
-
-/*
- * RFC 8446 §4.4.1: the synthetic message_hash message that replaces ClientHello1 in the
- * transcript after a HelloRetryRequest: 254, 00 00 Hash.length, Hash(ClientHello1).
- * hash_len must be 1..255 (TLS_E_INTERNAL otherwise).
- */
-int tlsio_message_hash_encode(const uint8_t *hash, size_t hash_len, CBB *out,
-                              tlsio_err *err) TLSIO_MUST_CHECK;
 
 /* ---- messages ------------------------------------------------------------------------ */
 
@@ -192,10 +172,6 @@ typedef struct tlsio_finished {
 extern const tlsio_codec tlsio_codec_finished;
 #define TLSIO_FINISHED_MIN 12
 #define TLSIO_FINISHED_MAX 48
-/* Decodes a Finished body and checks verify_data is exactly expected_len bytes (12 for TLS 1.2,
-   Hash.length for TLS 1.3): decode_error "Finished.verify_data: length 31, expected 32". */
-int tlsio_finished_decode(CBS *body, size_t expected_len, tlsio_finished *out,
-                          tlsio_err *err) TLSIO_MUST_CHECK;
 
 /* RFC 8446 §4.6.1 */
 typedef struct tlsio_new_session_ticket13 {

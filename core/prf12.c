@@ -53,26 +53,9 @@ fail:
     return tlsio_err_set(err, TLS_E_INTERNAL, "TLS 1.2 PRF: HMAC failed");
 }
 
-int tlsio_prf12(tlsio_hash_alg alg, const uint8_t *secret, size_t secret_len, const char *label,
-                size_t label_len, const uint8_t *seed, size_t seed_len, uint8_t *out,
-                size_t out_len, tlsio_err *err) {
-    const struct part parts[] = {{label, label_len}, {seed, seed_len}};
-    return p_hash(alg, secret, secret_len, parts, NPARTS(parts), out, out_len, err);
-}
-
 /* A literal label as a part, without its NUL (RFC 5246 §5: no length byte, no NUL). */
 #define LABEL(s)                                                                                   \
     { (s), sizeof(s) - 1 }
-
-int tlsio_prf12_master_secret(tlsio_hash_alg alg, const uint8_t *pms, size_t pms_len,
-                              const uint8_t client_random[TLSIO_TLS12_RANDOM_LEN],
-                              const uint8_t server_random[TLSIO_TLS12_RANDOM_LEN],
-                              uint8_t out[TLSIO_TLS12_MASTER_LEN], tlsio_err *err) {
-    const struct part parts[] = {LABEL("master secret"),
-                                 {client_random, TLSIO_TLS12_RANDOM_LEN},
-                                 {server_random, TLSIO_TLS12_RANDOM_LEN}};
-    return p_hash(alg, pms, pms_len, parts, NPARTS(parts), out, TLSIO_TLS12_MASTER_LEN, err);
-}
 
 /* The hashes fed to the PRF as seeds are the PRF's own hash (RFC 5246 §7.4.9, RFC 7627 §3). */
 static int check_hash_len(tlsio_hash_alg alg, size_t len, const char *what, tlsio_err *err) {
@@ -133,10 +116,6 @@ int tlsio_prf12_key_block(tlsio_hash_alg alg, tlsio_aead_alg aead,
     }
     OPENSSL_cleanse(block, sizeof(block));
     return rc;
-}
-
-void tlsio_tls12_keys_wipe(tlsio_tls12_keys *k) {
-    OPENSSL_cleanse(k, sizeof(*k));
 }
 
 int tlsio_prf12_finished(tlsio_hash_alg alg, const uint8_t master[TLSIO_TLS12_MASTER_LEN],

@@ -1,8 +1,9 @@
 /*
- * TLS 1.2 key derivation: the PRF (RFC 5246 §5) with P_SHA256 or P_SHA384, the master secret
- * (RFC 5246 §8.1) and extended master secret (RFC 7627 §4), the AEAD key block (RFC 5246 §6.3
- * with RFC 5288 / RFC 7905 IVs), Finished.verify_data (RFC 5246 §7.4.9) and the exporter
- * (RFC 5705). The hash is the suite's PRF hash. Failures fill err and return the code.
+ * TLS 1.2 key derivation with the PRF (RFC 5246 §5, P_SHA256 or P_SHA384): the extended master
+ * secret (RFC 7627 §4), the AEAD key block (RFC 5246 §6.3 with RFC 5288 / RFC 7905 IVs),
+ * Finished.verify_data (RFC 5246 §7.4.9) and the exporter (RFC 5705). The hash is the suite's
+ * PRF hash. Failures fill err and return the code. There is deliberately no RFC 5246 §8.1
+ * master secret and no bare PRF: tlsio requires the extended master secret in both roles.
  */
 #ifndef TLSIO_PRF12_H
 #define TLSIO_PRF12_H
@@ -37,20 +38,6 @@ typedef struct tlsio_tls12_keys {
 } tlsio_tls12_keys;
 
 /*
- * PRF(secret, label, seed) = P_<hash>(secret, label || seed), out_len bytes (RFC 5246 §5).
- * label and seed together at most TLSIO_PRF12_MAX_LABEL_SEED bytes.
- */
-int tlsio_prf12(tlsio_hash_alg alg, const uint8_t *secret, size_t secret_len, const char *label,
-                size_t label_len, const uint8_t *seed, size_t seed_len, uint8_t *out,
-                size_t out_len, tlsio_err *err) TLSIO_MUST_CHECK;
-
-/* RFC 5246 §8.1: PRF(pms, "master secret", client_random || server_random)[0..47]. */
-int tlsio_prf12_master_secret(tlsio_hash_alg alg, const uint8_t *pms, size_t pms_len,
-                              const uint8_t client_random[TLSIO_TLS12_RANDOM_LEN],
-                              const uint8_t server_random[TLSIO_TLS12_RANDOM_LEN],
-                              uint8_t out[TLSIO_TLS12_MASTER_LEN], tlsio_err *err) TLSIO_MUST_CHECK;
-
-/*
  * RFC 7627 §4: PRF(pms, "extended master secret", session_hash)[0..47], session_hash being the
  * hash of the handshake messages up to and including ClientKeyExchange.
  */
@@ -68,7 +55,6 @@ int tlsio_prf12_key_block(tlsio_hash_alg alg, tlsio_aead_alg aead,
                           const uint8_t client_random[TLSIO_TLS12_RANDOM_LEN],
                           const uint8_t server_random[TLSIO_TLS12_RANDOM_LEN],
                           tlsio_tls12_keys *out, tlsio_err *err) TLSIO_MUST_CHECK;
-void tlsio_tls12_keys_wipe(tlsio_tls12_keys *k);
 
 /*
  * RFC 5246 §7.4.9: verify_data = PRF(master, "client finished" | "server finished",

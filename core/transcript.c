@@ -3,6 +3,8 @@
 
 #include <openssl/mem.h>
 
+#include "msgs.h" /* TLSIO_HS_MESSAGE_HASH */
+
 static int alg_valid(tlsio_hash_alg alg) {
     return alg == TLSIO_SHA256 || alg == TLSIO_SHA384;
 }
@@ -40,19 +42,6 @@ int tlsio_transcript_digest(const tlsio_transcript *t, uint8_t *out, size_t *out
     if (t->alg == 0) return tlsio_err_set(err, TLS_E_USAGE, "transcript: hash not chosen yet");
     tlsio_hash_peek(running(t, t->alg), out);
     *out_len = tlsio_hash_len(t->alg);
-    return 0;
-}
-
-int tlsio_transcript_digest_with(const tlsio_transcript *t, tlsio_hash_alg alg,
-                                 const uint8_t *extra, size_t extra_len, uint8_t *out,
-                                 tlsio_err *err) {
-    const tlsio_hash *h = running(t, alg);
-    if (h == NULL)
-        return tlsio_err_set(err, TLS_E_USAGE, "transcript: hash %d is not running", (int)alg);
-    tlsio_hash copy = *h;
-    tlsio_hash_update(&copy, extra, extra_len);
-    tlsio_hash_peek(&copy, out);
-    tlsio_hash_wipe(&copy);
     return 0;
 }
 

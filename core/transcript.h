@@ -18,9 +18,6 @@
 extern "C" {
 #endif
 
-/* RFC 8446 §4: HandshakeType message_hash, the synthetic message of the HRR rule. */
-#define TLSIO_HS_MESSAGE_HASH 254
-
 typedef struct tlsio_transcript {
     tlsio_hash sha256;
     tlsio_hash sha384;
@@ -47,15 +44,6 @@ int tlsio_transcript_set_hash(tlsio_transcript *t, tlsio_hash_alg alg,
  */
 int tlsio_transcript_digest(const tlsio_transcript *t, uint8_t *out, size_t *out_len,
                             tlsio_err *err) TLSIO_MUST_CHECK;
-
-/*
- * Writes Hash(messages so far || extra) with the given hash without appending extra: the PSK
- * binder hashes a ClientHello truncated before its binders (RFC 8446 §4.2.11.2), possibly
- * before the suite is chosen. TLS_E_USAGE if alg is no longer running.
- */
-int tlsio_transcript_digest_with(const tlsio_transcript *t, tlsio_hash_alg alg,
-                                 const uint8_t *extra, size_t extra_len, uint8_t *out,
-                                 tlsio_err *err) TLSIO_MUST_CHECK;
 
 /*
  * RFC 8446 §4.4.1: on HelloRetryRequest the transcript so far (exactly ClientHello1) is

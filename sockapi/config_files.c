@@ -114,6 +114,7 @@ static int read_file(const char *what, const char *path, file_buf *b, tlsio_err 
 
 /* Puts "<prefix>: " in front of the sentence in cfg->err (after a *_pem setter failed). */
 static void prefix_error(tls_config *cfg, const char *prefix) {
+    if (tlsio_config_check_mutable(cfg) != 0) return; /* frozen meanwhile: never written */
     tlsio_err old = cfg->err;
     tlsio_err_clear(&cfg->err);
     tlsio_err_setc(&cfg->err, old.category, old.code, "%s: %s", prefix, old.msg);

@@ -4,6 +4,8 @@
 
 #include <tlsio/tls.h>
 
+#include "../core/err.h"
+
 struct tls {
     tls_engine *e;
     int fd;
@@ -40,7 +42,12 @@ int tlsio_sock_misuse(tls *t, const char *sentence);
 
 /* Builds a connection around fd (adopted). */
 tls *tlsio_sock_new(tls_config *cfg, int fd, const char *servername, int server, tls_error *why);
-void tlsio_sock_set_why(tls_error *why, int code, int category, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
+/* Fills why (if not NULL) with code, its category (tlsio_err_category, core/err.h: the one
+ * place that maps a code to a category) and the sentence. */
+void tlsio_sock_set_why(tls_error *why, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Copies an error whose category is decided already (a connection's or the engine's, which
+ * may be PEER_ALERT or CERTIFICATE). */
+void tlsio_sock_copy_why(tls_error *why, int code, int category, const char *msg);
 
 #endif

@@ -12,19 +12,26 @@
 #include "../core/config.h"
 #include "sock.h"
 
-void tlsio_sock_set_why(tls_error *why, int code, int category, const char *fmt, ...) {
+void tlsio_sock_set_why(tls_error *why, int code, const char *fmt, ...) {
     if (why == NULL) return;
     why->code = code;
-    why->category = category;
+    why->category = tlsio_err_category(code);
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(why->msg, sizeof(why->msg), fmt, ap);
     va_end(ap);
 }
 
+void tlsio_sock_copy_why(tls_error *why, int code, int category, const char *msg) {
+    if (why == NULL) return;
+    why->code = code;
+    why->category = category;
+    snprintf(why->msg, sizeof(why->msg), "%s", msg);
+}
+
 tls *tlsio_sock_new(tls_config *cfg, int fd, const char *servername, int server, tls_error *why) {
     if (cfg == NULL || fd < 0 || (!server && (servername == NULL || !servername[0]))) {
-        tlsio_sock_set_why(why, TLS_E_USAGE, TLS_ERRCAT_USAGE,
+        tlsio_sock_set_why(why, TLS_E_USAGE,
                            server
                                ? "a config and a socket are required"
                                : "a config, a socket and the server name to verify are required");
@@ -33,13 +40,13 @@ tls *tlsio_sock_new(tls_config *cfg, int fd, const char *servername, int server,
     }
     /* The system trust store is read here, outside the core, once per config. */
     if (tlsio_config_freeze(cfg, tlsio_config_load_system_store) != 0) {
-        tlsio_sock_set_why(why, TLS_E_USAGE, TLS_ERRCAT_USAGE, "%s", tls_config_error(cfg));
+        tlsio_sock_set_why(why, TLS_E_USAGE, "%s", tls_config_error(cfg));
         errno = EINVAL;
         return NULL;
     }
     tls *t = calloc(1, sizeof(*t));
     if (t == NULL) {
-        tlsio_sock_set_why(why, TLS_E_NOMEM, TLS_ERRCAT_INTERNAL, "out of memory");
+        tlsio_sock_set_why(why, TLS_E_NOMEM, "out of memory");
         errno = ENOMEM;
         return NULL;
     }
@@ -51,12 +58,10 @@ tls *tlsio_sock_new(tls_config *cfg, int fd, const char *servername, int server,
         /* The client's reason is the engine's sentence (a server name that can never be
          * verified is refused there, before anything is sent). */
         if (server)
-            tlsio_sock_set_why(why, TLS_E_USAGE, TLS_ERRCAT_USAGE,
+            tlsio_sock_set_why(why, TLS_E_USAGE,
                                "the config holds no certificate and key for a server");
         else
-            tlsio_sock_set_why(why, reason.code ? reason.code : TLS_E_USAGE,
-                               reason.code == TLS_E_NOMEM ? TLS_ERRCAT_INTERNAL : TLS_ERRCAT_USAGE,
-                               "%s", reason.msg);
+            tlsio_sock_set_why(why, reason.code ? reason.code : TLS_E_USAGE, "%s", reason.msg);
         free(t);
         errno = EINVAL;
         return NULL;
@@ -136,11 +141,11 @@ int tls_error_code(const tls *t) {
 }
 
 int tls_error_category(const tls *t) {
-    if (t == NULL) return TLS_ERRCAT_USAGE;
-    if (t->failed) return t->fail ? t->fail->category : TLS_ERRCAT_INTERNAL;
-    if (misuse_shown(t)) return TLS_ERRCAT_USAGE;
+    if (t == NULL) return tlsio_err_category(TLS_E_USAGE);
+    if (t->failed) return t->fail ? t->fail->category : tlsio_err_category(TLS_E_NOMEM);
+    if (misuse_shown(t)) return tlsio_err_category(TLS_E_USAGE);
     int cat = tls_engine_error_category(t->e);
-    return cat != 0 || t->sock_errno == 0 ? cat : TLS_ERRCAT_TRANSPORT;
+    return cat != 0 || t->sock_errno == 0 ? cat : tlsio_err_category(-t->sock_errno);
 }
 
 #define NULL_CONN(ret)                                                                             \

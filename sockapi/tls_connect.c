@@ -29,8 +29,8 @@ static int tcp_connect(const char *host, const char *port, tls_error *why) {
     hints.ai_socktype = SOCK_STREAM;
     int rc = getaddrinfo(host, port, &hints, &res);
     if (rc != 0) {
-        tlsio_sock_set_why(why, -EHOSTUNREACH, TLS_ERRCAT_TRANSPORT,
-                           "cannot resolve %s port %s: %s", host, port, gai_strerror(rc));
+        tlsio_sock_set_why(why, -EHOSTUNREACH, "cannot resolve %s port %s: %s", host, port,
+                           gai_strerror(rc));
         errno = EHOSTUNREACH;
         return -1;
     }
@@ -49,8 +49,8 @@ static int tcp_connect(const char *host, const char *port, tls_error *why) {
     }
     freeaddrinfo(res);
     if (fd < 0) {
-        tlsio_sock_set_why(why, -last, TLS_ERRCAT_TRANSPORT, "cannot connect to %s port %s: %s",
-                           host, port, strerror(last));
+        tlsio_sock_set_why(why, -last, "cannot connect to %s port %s: %s", host, port,
+                           strerror(last));
         errno = last;
         return -1;
     }
@@ -61,7 +61,7 @@ static int tcp_connect(const char *host, const char *port, tls_error *why) {
 tls *tls_connect_servername(tls_config *cfg, const char *host, const char *port,
                             const char *servername, tls_error *why) {
     if (cfg == NULL || host == NULL || port == NULL || servername == NULL || !servername[0]) {
-        tlsio_sock_set_why(why, TLS_E_USAGE, TLS_ERRCAT_USAGE,
+        tlsio_sock_set_why(why, TLS_E_USAGE,
                            cfg == NULL                    ? "a config is required"
                            : host == NULL || port == NULL ? "a host and a port are required"
                                                           : "a server name to verify is required");
@@ -79,7 +79,7 @@ tls *tls_connect_servername(tls_config *cfg, const char *host, const char *port,
     }
     if (tls_handshake(t) != 0) {
         int saved = errno;
-        tlsio_sock_set_why(why, tls_error_code(t), tls_error_category(t), "%s", tls_error_msg(t));
+        tlsio_sock_copy_why(why, tls_error_code(t), tls_error_category(t), tls_error_msg(t));
         tls_free(t);
         errno = saved;
         return NULL;
@@ -90,7 +90,7 @@ tls *tls_connect_servername(tls_config *cfg, const char *host, const char *port,
 
 tls *tls_connect(tls_config *cfg, const char *host, const char *port, tls_error *why) {
     if (cfg != NULL && host == NULL) {
-        tlsio_sock_set_why(why, TLS_E_USAGE, TLS_ERRCAT_USAGE, "a host and a port are required");
+        tlsio_sock_set_why(why, TLS_E_USAGE, "a host and a port are required");
         errno = EINVAL;
         return NULL;
     }
@@ -99,12 +99,12 @@ tls *tls_connect(tls_config *cfg, const char *host, const char *port, tls_error 
 
 tls *tls_accept4(tls_config *cfg, int listen_fd, int flags, tls_error *why) {
     if (cfg == NULL) {
-        tlsio_sock_set_why(why, TLS_E_USAGE, TLS_ERRCAT_USAGE, "a config is required");
+        tlsio_sock_set_why(why, TLS_E_USAGE, "a config is required");
         errno = EINVAL;
         return NULL;
     }
     if ((flags & ~TLS_SOCK_NONBLOCK) != 0) {
-        tlsio_sock_set_why(why, TLS_E_USAGE, TLS_ERRCAT_USAGE,
+        tlsio_sock_set_why(why, TLS_E_USAGE,
                            "tls_accept4: unknown flags 0x%x (only TLS_SOCK_NONBLOCK)",
                            (unsigned)(flags & ~TLS_SOCK_NONBLOCK));
         errno = EINVAL;
@@ -116,7 +116,7 @@ tls *tls_accept4(tls_config *cfg, int listen_fd, int flags, tls_error *why) {
     } while (fd < 0 && errno == EINTR);
     if (fd < 0) {
         int saved = errno;
-        tlsio_sock_set_why(why, -saved, TLS_ERRCAT_TRANSPORT, "accept: %s", strerror(saved));
+        tlsio_sock_set_why(why, -saved, "accept: %s", strerror(saved));
         errno = saved;
         return NULL;
     }
@@ -124,8 +124,7 @@ tls *tls_accept4(tls_config *cfg, int listen_fd, int flags, tls_error *why) {
         int fl = fcntl(fd, F_GETFL);
         if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) != 0) {
             int saved = errno;
-            tlsio_sock_set_why(why, -saved, TLS_ERRCAT_TRANSPORT, "fcntl(O_NONBLOCK): %s",
-                               strerror(saved));
+            tlsio_sock_set_why(why, -saved, "fcntl(O_NONBLOCK): %s", strerror(saved));
             close(fd);
             errno = saved;
             return NULL;

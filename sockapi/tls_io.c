@@ -26,14 +26,14 @@ static void record_fail(tls *t, int err, int code, int category, const char *msg
     t->failed = 1;
     t->fail_errno = err;
     t->fail = malloc(sizeof(*t->fail));
-    if (t->fail != NULL) tlsio_sock_set_why(t->fail, code, category, "%s", msg);
+    if (t->fail != NULL) tlsio_sock_copy_why(t->fail, code, category, msg);
 }
 
 int tlsio_sock_fail(tls *t) {
     if (!t->failed) {
         int code = tls_engine_error_code(t->e);
         if (t->sock_errno != 0 && code == 0) {
-            record_fail(t, t->sock_errno, -t->sock_errno, TLS_ERRCAT_TRANSPORT,
+            record_fail(t, t->sock_errno, -t->sock_errno, tlsio_err_category(-t->sock_errno),
                         strerror(t->sock_errno));
         } else {
             int err = t->sock_errno != 0        ? t->sock_errno
@@ -43,7 +43,8 @@ int tlsio_sock_fail(tls *t) {
             if (code != 0)
                 record_fail(t, err, code, tls_engine_error_category(t->e), tls_engine_error(t->e));
             else
-                record_fail(t, err, TLS_E_INTERNAL, TLS_ERRCAT_INTERNAL, "the connection failed");
+                record_fail(t, err, TLS_E_INTERNAL, tlsio_err_category(TLS_E_INTERNAL),
+                            "the connection failed");
         }
     }
     errno = t->fail_errno;
@@ -184,7 +185,7 @@ static int run_handshake(tls *t, int may_hold) {
         }
         if (!(st & TLS_ST_WANT_RECV)) {
             /* The engine wants nothing and is not done: it stopped short (an invariant). */
-            record_fail(t, EPROTO, TLS_E_INTERNAL, TLS_ERRCAT_INTERNAL,
+            record_fail(t, EPROTO, TLS_E_INTERNAL, tlsio_err_category(TLS_E_INTERNAL),
                         "the handshake stopped without finishing or failing");
             errno = EPROTO;
             return -1;

@@ -25,7 +25,8 @@ extern "C" {
  *
  * A config is built once, then used. The first connection made with it freezes it: from
  * then on it is immutable, reference-counted and safe to share across threads and
- * connections; setters on a frozen config fail with TLS_E_USAGE.
+ * connections; setters on a frozen config fail with TLS_E_USAGE and write nothing (not even
+ * the error sentence: other threads may be reading the config).
  *
  * With no setter called, a config means: TLS 1.2 and 1.3 (1.3 preferred); suites
  * TLS_AES_128_GCM_SHA256, TLS_AES_256_GCM_SHA384, TLS_CHACHA20_POLY1305_SHA256 (and their
@@ -38,7 +39,9 @@ tls_config *tls_config_new(void);
 /* Adds a reference (for sharing); each reference is dropped with tls_config_free. */
 tls_config *tls_config_ref(tls_config *cfg);
 void tls_config_free(tls_config *cfg);
-/* Why the last setter failed (one sentence), or "" if none did; "no config (NULL)" for NULL. */
+/* Why the last setter failed (one sentence), or "" if none did; "no config (NULL)" for NULL.
+ * Once the config is frozen (in use by a connection): always the constant "config is in use
+ * by a connection and can no longer change", the reason every setter then fails. */
 const char *tls_config_error(const tls_config *cfg);
 
 /* Trust anchors. Any of these replaces the system store default; they may be combined. */

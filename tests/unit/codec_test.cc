@@ -89,7 +89,7 @@ TEST(Interpreter, AllKindsDecodeAndEncode) {
     EXPECT_EQ("cafe", ToHex(CBS_data(&o.magic), CBS_len(&o.magic)));
     EXPECT_EQ(5u, o.inner.tag);
     EXPECT_EQ("aabb", ToHex(CBS_data(&o.inner.data), CBS_len(&o.inner.data)));
-    EXPECT_EQ(1u, tlsio_list_count_fixed(&kTriple, &o.triples));
+    EXPECT_EQ(9u, CBS_len(&o.triples)); // one Triple
     EXPECT_EQ(0xdeadbeefu, o.n32);
     EXPECT_EQ("0102", ToHex(CBS_data(&o.tail), CBS_len(&o.tail)));
     // Views into the input, not copies.
@@ -112,7 +112,7 @@ TEST(Interpreter, ListOfNonPowerOfTwoElementsNeedsWholeElements) {
                    " 00 00 00 07");
     ASSERT_EQ(0, Dec(&kOuter, ok, &o).code);
     CBS list = o.triples;
-    EXPECT_EQ(2u, tlsio_list_count_fixed(&kTriple, &list));
+    EXPECT_EQ(18u, CBS_len(&list)); // two Triples
     Triple t;
     tlsio_err err;
     tlsio_err_clear(&err);
@@ -464,7 +464,7 @@ bool SynthExact(const tlsio_codec *c, size_t n, Bytes *out) {
 std::vector<const tlsio_codec *> AllCodecs() {
     std::vector<const tlsio_codec *> out;
     std::set<const tlsio_codec *> seen;
-    std::vector<const tlsio_codec *> pending = {&tlsio_codec_hs_header};
+    std::vector<const tlsio_codec *> pending;
     for (size_t i = 0; i < tlsio_msg_table_len; i++) {
         if (tlsio_msg_table[i].codec13) pending.push_back(tlsio_msg_table[i].codec13);
         if (tlsio_msg_table[i].codec12) pending.push_back(tlsio_msg_table[i].codec12);

@@ -569,9 +569,11 @@ TEST(ExtEncode, EngineBuildsClientHelloExtensions) {
     ASSERT_EQ(0, tlsio_exts_push(e, TLSIO_EXT_EXTENDED_MASTER_SECRET, &err));
     ASSERT_EQ(0, tlsio_exts_push(e, TLSIO_EXT_RECORD_SIZE_LIMIT, &err));
     e->record_size_limit = 0x4001;
-    CBS empty;
-    CBS_init(&empty, nullptr, 0);
-    ASSERT_EQ(0, tlsio_exts_push_unknown(e, 0x0a0a, empty, &err));
+    // An unknown extension (GREASE-like), empty body: in unknown[] and in the order.
+    e->unknown[0].type = 0x0a0a;
+    CBS_init(&e->unknown[0].body, nullptr, 0);
+    e->n_unknown = 1;
+    e->order[e->n_order++] = 0x0a0a;
 
     CBB out;
     ASSERT_TRUE(CBB_init(&out, 64));
