@@ -97,6 +97,11 @@ void EnginePair::Handshake() {
     Pump(client, server);
 }
 
+std::string EnginePair::Errors() const {
+    return std::string("client: ") + tls_engine_error(client) +
+           " / server: " + tls_engine_error(server);
+}
+
 bool EnginePair::Connected() const {
     return (tls_engine_status(client) & TLS_ST_CONNECTED) &&
            (tls_engine_status(server) & TLS_ST_CONNECTED);

@@ -79,16 +79,9 @@ Bytes FirstClientHello(tls_config *c) {
     return Bytes(recs[0].bytes.begin() + 5, recs[0].bytes.end());
 }
 
-class Neg12 : public ::testing::Test {
+class Neg12 : public EngineFixture {
   public:
-    TestPki pki;
-    Cert root = pki.MakeCa("TLS12 Negative Root");
-    Cert leaf = pki.MakeLeaf(root, {.dns = {"example.com"}});
     Cert rsa_leaf = pki.MakeLeaf(root, {.dns = {"example.com"}, .key = KeyType::kRsa2048});
-    Configs cfg;
-    void SetUp() override {
-        MakeConfigs(&cfg, root, leaf);
-    }
     static void Only12(tls_config *c) {
         ASSERT_EQ(0, tls_config_set_versions(c, TLS_VERSION_1_2, TLS_VERSION_1_2));
     }
@@ -136,7 +129,7 @@ TEST_F(Neg12, Tls13ServerSetsSentinelAndTls12OnlyClientAcceptsIt) {
     HsObserver obs;
     obs.Attach(p.server);
     p.Handshake();
-    ASSERT_TRUE(p.Connected()) << tls_engine_error(p.client) << " / " << tls_engine_error(p.server);
+    ASSERT_TRUE(p.Connected()) << p.Errors();
     EXPECT_EQ(TLS_VERSION_1_2, tls_engine_version(p.client));
     ASSERT_EQ(1, obs.Count(TLSIO_HS_SERVER_HELLO));
     EXPECT_EQ(kSentinel12, RandomTail(obs.sent[0]));
@@ -171,7 +164,7 @@ TEST_F(Neg12, ClientWithOnlyTls12SuitesOffersOnlyTls12) {
     HsObserver sobs;
     sobs.Attach(p.server);
     p.Handshake();
-    ASSERT_TRUE(p.Connected()) << tls_engine_error(p.client) << " / " << tls_engine_error(p.server);
+    ASSERT_TRUE(p.Connected()) << p.Errors();
     EXPECT_EQ(TLS_VERSION_1_2, tls_engine_version(p.client));
     Hello ch;
     ASSERT_TRUE(ch.Parse(FirstClientHello(cfg.client)));

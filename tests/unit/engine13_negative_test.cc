@@ -33,15 +33,8 @@ constexpr uint16_t kExtAlpn = 16, kExtSupportedGroups = 10, kExtKeyShare = 51, k
     return ::testing::AssertionSuccess();
 }
 
-class Neg : public ::testing::Test {
+class Neg : public EngineFixture {
   public:
-    TestPki pki;
-    Cert root = pki.MakeCa("Negative Root");
-    Cert leaf = pki.MakeLeaf(root, {.dns = {"example.com"}});
-    Configs cfg;
-    void SetUp() override {
-        MakeConfigs(&cfg, root, leaf);
-    }
     // Handshake with a server using `server_leaf` and a client trusting `trusted`.
     void Run(const Cert &trusted, const Cert &server_leaf, const char *host, EnginePair **out) {
         Configs *c = new Configs;
@@ -732,7 +725,7 @@ TEST_F(Neg, ExtraCcsBeforeServerHelloIsDropped) {
     wire.insert(wire.end(), flight.begin(), flight.end());
     EXPECT_EQ(0, Feed(p.client, wire));
     Pump(p.client, p.server);
-    EXPECT_TRUE(p.Connected()) << tls_engine_error(p.client) << " / " << tls_engine_error(p.server);
+    EXPECT_TRUE(p.Connected()) << p.Errors();
 }
 
 TEST_F(Neg, CcsAfterTheHandshake) {
@@ -832,8 +825,7 @@ void SplitEncryptedFlight(Neg *t,
     Feed(p.client, Join(wire));
     Pump(p.client, p.server);
     if (expect_ok) {
-        EXPECT_TRUE(p.Connected())
-            << tls_engine_error(p.client) << " / " << tls_engine_error(p.server);
+        EXPECT_TRUE(p.Connected()) << p.Errors();
         return;
     }
     EXPECT_TRUE(FailedWith(p.client, TLS_ALERT_UNEXPECTED_MESSAGE, TLS_ERRCAT_PROTOCOL, phrase));
