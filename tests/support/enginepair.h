@@ -118,6 +118,20 @@ struct Hello {
 // The legacy_session_id of a ClientHello message (empty if unparsable).
 Bytes SessionIdOf(const Bytes &client_hello_msg);
 
+// The record a failing engine left in its send buffer (wire) is a plaintext fatal alert.
+::testing::AssertionResult IsPlainAlert(const Bytes &wire, uint8_t code);
+
+// A client and a server that have not met: the client's ClientHello, taken apart, waits in ch
+// for a test to edit, and Send() hands it to the server and the server's answer to the client.
+struct HelloExchange {
+    tls_engine *client = nullptr, *server = nullptr;
+    Hello ch;
+    ~HelloExchange();
+    // Takes both engines; the client's first flight must be one record, the ClientHello.
+    void Begin(tls_engine *c, tls_engine *s);
+    void Send();
+};
+
 // Checks the sticky failure of e: code, category and a phrase of the sentence.
 ::testing::AssertionResult FailedWith(tls_engine *e, int code, int category,
                                       const std::string &phrase = "");

@@ -176,6 +176,15 @@ std::vector<HsSample> AllHsSamples(uint16_t version) {
     return v;
 }
 
+void RemoveExt(tlsio_exts *x, tlsio_ext_id id) {
+    x->present &= ~TLSIO_EXT_BIT(id);
+    uint16_t t = tlsio_ext_type_of(id);
+    size_t j = 0;
+    for (size_t i = 0; i < x->n_order; i++)
+        if (x->order[i] != t) x->order[j++] = x->order[i];
+    x->n_order = (uint8_t)j;
+}
+
 int DispatchSample(tls_engine *e, const HsSample &s) {
     if (s.type == TLSIO_PSEUDO_CCS) return tlsio_dispatch_ccs(e);
     tlsio_hs_msg m;
@@ -189,6 +198,19 @@ int DispatchSample(tls_engine *e, const HsSample &s) {
 
 std::string Where(const tlsio_hs_table *t, uint8_t state, const HsSample &s) {
     return std::string(t->name) + " state " + t->state_names[state] + ", " + s.name;
+}
+
+std::string ExpectRefusedInState(tls_engine *e, const tlsio_hs_table *t, uint8_t state,
+                                 const HsSample &s) {
+    e->state = state;
+    std::string where = Where(t, state, s);
+    int rc = DispatchSample(e, s);
+    EXPECT_EQ(TLS_ALERT_UNEXPECTED_MESSAGE, rc) << where << ": " << tls_engine_error(e);
+    EXPECT_TRUE(FailedWith(e, TLS_ALERT_UNEXPECTED_MESSAGE, TLS_ERRCAT_PROTOCOL)) << where;
+    EXPECT_EQ(state, e->state) << where << ": the state must not move";
+    // The alert was queued for the peer.
+    EXPECT_TRUE(tls_engine_status(e) & TLS_ST_HAS_SEND) << where;
+    return tls_engine_error(e);
 }
 
 void CheckTableShape(const tlsio_hs_table *t,

@@ -31,8 +31,17 @@ Bytes MinimalMessage(const tlsio_msg_info &info, uint16_t version);
 // 99 and, for TLS 1.2, the ChangeCipherSpec pseudo message.
 std::vector<HsSample> AllHsSamples(uint16_t version);
 
+// Removes an extension from a decoded message's extensions (present bit and wire order).
+void RemoveExt(tlsio_exts *x, tlsio_ext_id id);
+
 // Hands s to e's state machine (tlsio_dispatch, or tlsio_dispatch_ccs for the CCS pseudo type).
 int DispatchSample(tls_engine *e, const HsSample &s);
+
+// Puts e in state, hands it s, and checks the refusal every walk expects: unexpected_message,
+// returned and sticky (protocol category), the state unchanged and the alert queued for the
+// peer. Returns e's error sentence.
+std::string ExpectRefusedInState(tls_engine *e, const tlsio_hs_table *t, uint8_t state,
+                                 const HsSample &s);
 
 // "<table> state <STATE>, <sample>", for failure messages.
 std::string Where(const tlsio_hs_table *t, uint8_t state, const HsSample &s);

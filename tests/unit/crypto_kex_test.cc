@@ -8,8 +8,10 @@
 #include "crypto_kex.h"
 #include "hex.h"
 #include "rfc8448.h"
+#include "testerr.h"
 
 using tlsio_test::Bytes;
+using tlsio_test::Err;
 using tlsio_test::Hex;
 using tlsio_test::ToHex;
 
@@ -29,19 +31,6 @@ struct ScriptedRng {
     }
     tlsio_rng rng() {
         return tlsio_rng{&ScriptedRng::Fill, this};
-    }
-};
-
-struct Err {
-    tlsio_err e;
-    Err() {
-        tlsio_err_clear(&e);
-    }
-    tlsio_err *operator&() {
-        return &e;
-    }
-    std::string msg() const {
-        return e.msg;
     }
 };
 

@@ -18,10 +18,12 @@
 #include "crypto_sig.h"
 #include "hex.h"
 #include "rfc8448.h"
+#include "testerr.h"
 #include "testpki.h"
 
 using tlsio_test::Bytes;
 using tlsio_test::Cert;
+using tlsio_test::Err;
 using tlsio_test::Hex;
 using tlsio_test::KeyType;
 using tlsio_test::TestPki;
@@ -30,19 +32,6 @@ using tlsio_test::ToHex;
 namespace rfc8448 = tlsio_test::rfc8448;
 
 namespace {
-
-struct Err {
-    tlsio_err e;
-    Err() {
-        tlsio_err_clear(&e);
-    }
-    tlsio_err *operator&() {
-        return &e;
-    }
-    std::string msg() const {
-        return e.msg;
-    }
-};
 
 struct KeyDeleter {
     void operator()(tlsio_pkey *k) const {

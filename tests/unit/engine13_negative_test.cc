@@ -9,6 +9,7 @@
 #include "engine.h"
 #include "engine_testing.h"
 #include "enginepair.h"
+#include "hswalk.h"
 #include "hs_dispatch.h"
 #include "keysched.h"
 #include "msgs.h"
@@ -21,17 +22,6 @@ namespace {
 
 constexpr uint16_t kExtAlpn = 16, kExtSupportedGroups = 10, kExtKeyShare = 51, kExtEarlyData = 42,
                    kExtPsk = 41, kExtPskModes = 45;
-
-// The record a failing engine left in its send buffer: a plaintext fatal alert.
-::testing::AssertionResult IsPlainAlert(const Bytes &wire, uint8_t code) {
-    std::vector<Record> recs = SplitRecords(wire);
-    if (recs.empty()) return ::testing::AssertionFailure() << "nothing was sent";
-    Bytes want = PlainRecord(21, {2, code});
-    if (recs.back().bytes != want)
-        return ::testing::AssertionFailure()
-               << "last record " << ToHex(recs.back().bytes) << ", want " << ToHex(want);
-    return ::testing::AssertionSuccess();
-}
 
 class Neg : public EngineFixture {
   public:
@@ -249,28 +239,11 @@ TEST_F(Neg, BitFlipInApplicationData) {
 
 // ---- ClientHellos the server must refuse ------------------------------------------------
 
-class ServerSide : public Neg {
+class ServerSide : public Neg, public HelloExchange {
   public:
-    tls_engine *client = nullptr, *server = nullptr;
-    Hello ch;
     void SetUp() override {
         Neg::SetUp();
-        client = tls_engine_new_client(cfg.client, "example.com");
-        server = tls_engine_new_server(cfg.server);
-        tls_engine_set_time(client, pki.now());
-        tls_engine_set_time(server, pki.now());
-        std::vector<Record> recs = SplitRecords(Drain(client));
-        ASSERT_EQ(1u, recs.size());
-        ASSERT_TRUE(ch.Parse(Bytes(recs[0].bytes.begin() + 5, recs[0].bytes.end())));
-    }
-    void TearDown() override {
-        tls_engine_free(client);
-        tls_engine_free(server);
-    }
-    // Sends our (edited) ClientHello to the server and the server's answer to the client.
-    void Send() {
-        Feed(server, PlainRecord(22, ch.Encode()));
-        Feed(client, Drain(server));
+        Begin(NewEngine(false), NewEngine(true));
     }
 };
 
@@ -458,15 +431,6 @@ class ClientSide : public Neg {
         EXPECT_TRUE(IsPlainAlert(Drain(client), (uint8_t)code));
     }
 };
-
-void RemoveExt(tlsio_exts *x, tlsio_ext_id id) {
-    x->present &= ~TLSIO_EXT_BIT(id);
-    uint16_t t = tlsio_ext_type_of(id);
-    size_t j = 0;
-    for (size_t i = 0; i < x->n_order; i++)
-        if (x->order[i] != t) x->order[j++] = x->order[i];
-    x->n_order = (uint8_t)j;
-}
 
 TEST_F(ClientSide, ValidServerHelloIsTaken) {
     Start();

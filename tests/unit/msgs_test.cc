@@ -12,6 +12,7 @@
 
 using tlsio_test::Bytes;
 using tlsio_test::Hex;
+using tlsio_test::Rep;
 using tlsio_test::ToHex;
 using namespace tlsio_test::rfc8448;
 
@@ -59,13 +60,6 @@ std::string ResumedChHex() {
     s += kTicket;
     s += "fa d6 aa c5 00 21 20 3a dd 4f b2 d8 fd f8 22 a0 ca 3c f7 67 8e f5 e8 8d ae 99 01 41 c5 92"
          "4d 57 bb 6f a3 1b 9e 5f 9d";
-    return s;
-}
-
-std::string Rep(const char *byte, int n) {
-    std::string s;
-    for (int i = 0; i < n; i++)
-        (s += " ") += byte;
     return s;
 }
 

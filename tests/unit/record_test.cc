@@ -11,8 +11,10 @@
 #include "hex.h"
 #include "record.h"
 #include "rfc8448.h"
+#include "testerr.h"
 
 using tlsio_test::Bytes;
+using tlsio_test::Err;
 using tlsio_test::Hex;
 using tlsio_test::ToHex;
 using namespace tlsio_test::rfc8448;
@@ -63,16 +65,6 @@ std::vector<Rfc8448Record> Rfc8448Records() {
 // ---------------------------------------------------------------------------------------
 // Helpers
 // ---------------------------------------------------------------------------------------
-
-struct Err {
-    tlsio_err e;
-    Err() {
-        tlsio_err_clear(&e);
-    }
-    std::string msg() const {
-        return e.msg;
-    }
-};
 
 // A direction that wipes itself.
 struct Dir {
