@@ -246,4 +246,18 @@ int WalkMissingEdges(const tlsio_hs_table *t, const std::vector<HsSample> &sampl
     return refused;
 }
 
+int WalkRefusals(const tlsio_hs_table *t, const std::vector<HsSample> &samples,
+                 const std::function<tls_engine *()> &make,
+                 const std::function<void(tls_engine *, uint8_t, const HsSample &,
+                                          const std::string &)> &check) {
+    return WalkMissingEdges(t, samples, [&](uint8_t st, const HsSample &s) {
+        tls_engine *e = make();
+        EXPECT_NE(nullptr, e);
+        if (e == nullptr) return;
+        std::string err = ExpectRefusedInState(e, t, st, s);
+        check(e, st, s, err);
+        tls_engine_free(e);
+    });
+}
+
 } // namespace tlsio_test

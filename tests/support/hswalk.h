@@ -57,4 +57,11 @@ void CheckTableShape(const tlsio_hs_table *t,
 int WalkMissingEdges(const tlsio_hs_table *t, const std::vector<HsSample> &samples,
                      const std::function<void(uint8_t, const HsSample &)> &refuse);
 
+// WalkMissingEdges with a fresh engine from make() for every pair: the engine must refuse the
+// sample (ExpectRefusedInState), then check(e, state, sample, error sentence) looks further.
+int WalkRefusals(
+    const tlsio_hs_table *t, const std::vector<HsSample> &samples,
+    const std::function<tls_engine *()> &make,
+    const std::function<void(tls_engine *, uint8_t, const HsSample &, const std::string &)> &check);
+
 } // namespace tlsio_test

@@ -169,17 +169,24 @@ int DecodeMsg(const Bytes &msg, uint16_t version, AnyMsg *out, tlsio_err *err,
     return tlsio_decode(*codec, &in, out, err);
 }
 
-class MsgSample : public ::testing::TestWithParam<Sample> {};
-
-TEST_P(MsgSample, RoundTripsByteExact) {
-    Bytes msg = Hex(GetParam().hex);
+// Each test starts from the sample decoded: its bytes, message, codec, type and body.
+class MsgSample : public ::testing::TestWithParam<Sample> {
+  protected:
+    Bytes msg;
     AnyMsg m;
     tlsio_err err;
-    tlsio_err_clear(&err);
     const tlsio_codec *c = nullptr;
     uint8_t type = 0;
     CBS body;
-    ASSERT_EQ(0, DecodeMsg(msg, GetParam().version, &m, &err, &c, &type, &body)) << err.msg;
+    void DecodeParam() {
+        msg = Hex(GetParam().hex);
+        tlsio_err_clear(&err);
+        ASSERT_EQ(0, DecodeMsg(msg, GetParam().version, &m, &err, &c, &type, &body)) << err.msg;
+    }
+};
+
+TEST_P(MsgSample, RoundTripsByteExact) {
+    ASSERT_NO_FATAL_FAILURE(DecodeParam());
     CBB out;
     ASSERT_TRUE(CBB_init(&out, 64));
     int r = tlsio_hs_encode(type, c, &m, &out, &err);
@@ -189,14 +196,7 @@ TEST_P(MsgSample, RoundTripsByteExact) {
 }
 
 TEST_P(MsgSample, EveryTruncationFailsWithDecodeError) {
-    Bytes msg = Hex(GetParam().hex);
-    AnyMsg m;
-    tlsio_err err;
-    tlsio_err_clear(&err);
-    const tlsio_codec *c = nullptr;
-    uint8_t type = 0;
-    CBS body;
-    ASSERT_EQ(0, DecodeMsg(msg, GetParam().version, &m, &err, &c, &type, &body)) << err.msg;
+    ASSERT_NO_FATAL_FAILURE(DecodeParam());
     const bool opt_exts = c->n > 0 && c->fields[c->n - 1].kind == TLSIO_F_EXTS_OPT;
     const size_t body_len = CBS_len(&body);
     // Header truncation.
@@ -237,14 +237,7 @@ TEST_P(MsgSample, EveryTruncationFailsWithDecodeError) {
 }
 
 TEST_P(MsgSample, TrailingByteIsDecodeError) {
-    Bytes msg = Hex(GetParam().hex);
-    AnyMsg m;
-    tlsio_err err;
-    tlsio_err_clear(&err);
-    const tlsio_codec *c = nullptr;
-    uint8_t type = 0;
-    CBS body;
-    ASSERT_EQ(0, DecodeMsg(msg, GetParam().version, &m, &err, &c, &type, &body)) << err.msg;
+    ASSERT_NO_FATAL_FAILURE(DecodeParam());
     std::vector<uint8_t> longer(CBS_data(&body), CBS_data(&body) + CBS_len(&body));
     longer.push_back(0);
     CBS in;
