@@ -203,13 +203,18 @@ void FlipInFlight(EnginePair *p, bool from_server, size_t record_from_end) {
     Pump(p->client, p->server);
 }
 
+// failing could not authenticate a record and told peer so (bad_record_mac).
+void ExpectBadMac(tls_engine *failing, tls_engine *peer) {
+    EXPECT_TRUE(FailedWith(failing, TLS_ALERT_BAD_RECORD_MAC, TLS_ERRCAT_PROTOCOL,
+                           "authentication failed"));
+    EXPECT_TRUE(
+        FailedWith(peer, TLS_ALERT_BAD_RECORD_MAC, TLS_ERRCAT_PEER_ALERT, "bad_record_mac"));
+}
+
 TEST_F(Neg, BitFlipInServerFlight) {
     EnginePair p(cfg.client, cfg.server, "example.com", pki.now());
     FlipInFlight(&p, true, 0);
-    EXPECT_TRUE(FailedWith(p.client, TLS_ALERT_BAD_RECORD_MAC, TLS_ERRCAT_PROTOCOL,
-                           "authentication failed"));
-    EXPECT_TRUE(
-        FailedWith(p.server, TLS_ALERT_BAD_RECORD_MAC, TLS_ERRCAT_PEER_ALERT, "bad_record_mac"));
+    ExpectBadMac(p.client, p.server);
 }
 
 TEST_F(Neg, BitFlipInClientFinished) {
@@ -218,10 +223,7 @@ TEST_F(Neg, BitFlipInClientFinished) {
     Feed(p.client, Drain(p.server));
     ASSERT_TRUE(tls_engine_status(p.client) & TLS_ST_CONNECTED);
     FlipInFlight(&p, false, 0);
-    EXPECT_TRUE(FailedWith(p.server, TLS_ALERT_BAD_RECORD_MAC, TLS_ERRCAT_PROTOCOL,
-                           "authentication failed"));
-    EXPECT_TRUE(
-        FailedWith(p.client, TLS_ALERT_BAD_RECORD_MAC, TLS_ERRCAT_PEER_ALERT, "bad_record_mac"));
+    ExpectBadMac(p.server, p.client);
 }
 
 TEST_F(Neg, BitFlipInApplicationData) {
@@ -230,10 +232,7 @@ TEST_F(Neg, BitFlipInApplicationData) {
     ASSERT_TRUE(p.Connected());
     ASSERT_TRUE(WriteAll(p.client, "some application data"));
     FlipInFlight(&p, false, 0);
-    EXPECT_TRUE(FailedWith(p.server, TLS_ALERT_BAD_RECORD_MAC, TLS_ERRCAT_PROTOCOL,
-                           "authentication failed"));
-    EXPECT_TRUE(
-        FailedWith(p.client, TLS_ALERT_BAD_RECORD_MAC, TLS_ERRCAT_PEER_ALERT, "bad_record_mac"));
+    ExpectBadMac(p.server, p.client);
     EXPECT_EQ("", ReadAll(p.server));
 }
 
