@@ -97,9 +97,42 @@ void EnginePair::Handshake() {
     Pump(client, server);
 }
 
+std::string EnginePair::Errors() const {
+    return std::string("client: ") + tls_engine_error(client) +
+           " / server: " + tls_engine_error(server);
+}
+
 bool EnginePair::Connected() const {
     return (tls_engine_status(client) & TLS_ST_CONNECTED) &&
            (tls_engine_status(server) & TLS_ST_CONNECTED);
+}
+
+::testing::AssertionResult IsPlainAlert(const Bytes &wire, uint8_t code) {
+    std::vector<Record> recs = SplitRecords(wire);
+    if (recs.empty()) return ::testing::AssertionFailure() << "nothing was sent";
+    Bytes want = PlainRecord(21, {2, code});
+    if (recs.back().bytes != want)
+        return ::testing::AssertionFailure()
+               << "last record " << ToHex(recs.back().bytes) << ", want " << ToHex(want);
+    return ::testing::AssertionSuccess();
+}
+
+HelloExchange::~HelloExchange() {
+    tls_engine_free(client);
+    tls_engine_free(server);
+}
+
+void HelloExchange::Begin(tls_engine *c, tls_engine *s) {
+    client = c;
+    server = s;
+    std::vector<Record> recs = SplitRecords(Drain(client));
+    ASSERT_EQ(1u, recs.size());
+    ASSERT_TRUE(ch.Parse(Bytes(recs[0].bytes.begin() + 5, recs[0].bytes.end())));
+}
+
+void HelloExchange::Send() {
+    Feed(server, PlainRecord(22, ch.Encode()));
+    Feed(client, Drain(server));
 }
 
 // ---- one engine at a time ---------------------------------------------------------------

@@ -39,12 +39,46 @@ bool AddChain(tls_config *server, const Cert &leaf);
 struct EnginePair {
     tls_engine *client = nullptr;
     tls_engine *server = nullptr;
+    EnginePair() = default; // no engines yet (EngineFixture::Start makes them)
     EnginePair(tls_config *ccfg, tls_config *scfg, const char *host, int64_t now);
+    EnginePair(const EnginePair &) = delete;
+    EnginePair &operator=(const EnginePair &) = delete;
     ~EnginePair();
     // Pumps until both are connected or one failed.
     void Handshake();
     bool Connected() const;
+    // "client: <its error> / server: <its error>", for failure messages.
+    std::string Errors() const;
 };
+
+// The usual engine test: a test PKI with a root and an example.com leaf, configs in which the
+// client trusts the root and the server serves the leaf (made in SetUp, so a test may change
+// them before it makes engines). Base is ::testing::Test or a ::testing::TestWithParam<T>.
+template <class Base = ::testing::Test> class EngineFixtureT : public Base {
+  public:
+    TestPki pki;
+    Cert root = pki.MakeCa("Test Root");
+    Cert leaf = pki.MakeLeaf(root, {.dns = {"example.com"}});
+    Configs cfg;
+    void SetUp() override {
+        MakeConfigs(&cfg, root, leaf);
+    }
+    // A client for host, or a server, over cfg with its clock at pki.now().
+    tls_engine *NewEngine(bool server, const char *host = "example.com") {
+        tls_engine *e =
+            server ? tls_engine_new_server(cfg.server) : tls_engine_new_client(cfg.client, host);
+        if (e) tls_engine_set_time(e, pki.now());
+        return e;
+    }
+    // Makes p's engines over cfg (as they are now) and runs the handshake as far as it goes.
+    void Start(EnginePair &p, const char *host = "example.com") {
+        p.client = NewEngine(false, host);
+        p.server = NewEngine(true);
+        p.Handshake();
+    }
+};
+using EngineFixture = EngineFixtureT<>;
+template <class T> using EngineFixtureP = EngineFixtureT<::testing::TestWithParam<T>>;
 
 // ---- one engine at a time -----------------------------------------------------------
 
@@ -83,6 +117,20 @@ struct Hello {
 
 // The legacy_session_id of a ClientHello message (empty if unparsable).
 Bytes SessionIdOf(const Bytes &client_hello_msg);
+
+// The record a failing engine left in its send buffer (wire) is a plaintext fatal alert.
+::testing::AssertionResult IsPlainAlert(const Bytes &wire, uint8_t code);
+
+// A client and a server that have not met: the client's ClientHello, taken apart, waits in ch
+// for a test to edit, and Send() hands it to the server and the server's answer to the client.
+struct HelloExchange {
+    tls_engine *client = nullptr, *server = nullptr;
+    Hello ch;
+    ~HelloExchange();
+    // Takes both engines; the client's first flight must be one record, the ClientHello.
+    void Begin(tls_engine *c, tls_engine *s);
+    void Send();
+};
 
 // Checks the sticky failure of e: code, category and a phrase of the sentence.
 ::testing::AssertionResult FailedWith(tls_engine *e, int code, int category,

@@ -14,5 +14,12 @@ std::string ToHex(const uint8_t *p, size_t n);
 inline std::string ToHex(const Bytes &b) {
     return ToHex(b.data(), b.size());
 }
+// The hex byte `byte` n times, each after a space (for long runs in a hex message).
+inline std::string Rep(const char *byte, int n) {
+    std::string s;
+    for (int i = 0; i < n; i++)
+        (s += " ") += byte;
+    return s;
+}
 
 } // namespace tlsio_test

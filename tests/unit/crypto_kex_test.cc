@@ -7,10 +7,15 @@
 
 #include "crypto_kex.h"
 #include "hex.h"
+#include "rfc8448.h"
+#include "testerr.h"
 
 using tlsio_test::Bytes;
+using tlsio_test::Err;
 using tlsio_test::Hex;
 using tlsio_test::ToHex;
+
+namespace rfc8448 = tlsio_test::rfc8448;
 
 namespace {
 
@@ -26,19 +31,6 @@ struct ScriptedRng {
     }
     tlsio_rng rng() {
         return tlsio_rng{&ScriptedRng::Fill, this};
-    }
-};
-
-struct Err {
-    tlsio_err e;
-    Err() {
-        tlsio_err_clear(&e);
-    }
-    tlsio_err *operator&() {
-        return &e;
-    }
-    std::string msg() const {
-        return e.msg;
     }
 };
 
@@ -74,18 +66,6 @@ std::string Secret(const tlsio_kex &k, const Bytes &peer, int *code = nullptr,
     }
     return ToHex(out, len);
 }
-
-// RFC 8448 §3 ("Simple 1-RTT Handshake").
-const char kRfc8448ClientPriv[] = "49 af 42 ba 7f 79 94 85 2d 71 3e f2 78 4b cb ca a7 91 1d e2 6a "
-                                  "dc 56 42 cb 63 45 40 e7 ea 50 05";
-const char kRfc8448ClientPub[] = "99 38 1d e5 60 e4 bd 43 d2 3d 8e 43 5a 7d ba fe b3 c0 6e 51 c1 "
-                                 "3c ae 4d 54 13 69 1e 52 9a af 2c";
-const char kRfc8448ServerPriv[] = "b1 58 0e ea df 6d d5 89 b8 ef 4f 2d 56 52 57 8c c8 10 e9 98 01 "
-                                  "91 ec 8d 05 83 08 ce a2 16 a2 1e";
-const char kRfc8448ServerPub[] = "c9 82 88 76 11 20 95 fe 66 76 2b db f7 c6 72 e1 56 d6 cc 25 3b "
-                                 "83 3d f1 dd 69 b1 b0 4e 75 1f 0f";
-const char kRfc8448Shared[] = "8b d4 05 4f b5 5b 9d 63 fd fb ac f9 f0 4b 9f 0d 35 e6 d6 3f 53 75 "
-                              "63 ef d4 62 72 90 0f 89 49 2d";
 
 // RFC 5903 §8.1 (256-bit random ECP group).
 const char kP256I[] = "C88F01F5 10D9AC3F 70A292DA A2316DE5 44E9AAB8 AFE84049 C62A9C57 862D1433";
@@ -140,12 +120,12 @@ TEST(CryptoKex, GroupNamesAndSizes) {
 }
 
 TEST(CryptoKex, Rfc8448ClientAndServerX25519) {
-    tlsio_kex client = KeyFrom(TLSIO_GROUP_X25519, kRfc8448ClientPriv);
-    tlsio_kex server = KeyFrom(TLSIO_GROUP_X25519, kRfc8448ServerPriv);
-    EXPECT_EQ(H(kRfc8448ClientPub), PublicHex(client));
-    EXPECT_EQ(H(kRfc8448ServerPub), PublicHex(server));
-    EXPECT_EQ(H(kRfc8448Shared), Secret(client, Hex(kRfc8448ServerPub)));
-    EXPECT_EQ(H(kRfc8448Shared), Secret(server, Hex(kRfc8448ClientPub)));
+    tlsio_kex client = KeyFrom(TLSIO_GROUP_X25519, rfc8448::kClientX25519Private);
+    tlsio_kex server = KeyFrom(TLSIO_GROUP_X25519, rfc8448::kServerX25519Private);
+    EXPECT_EQ(H(rfc8448::kClientX25519Public), PublicHex(client));
+    EXPECT_EQ(H(rfc8448::kServerX25519Public), PublicHex(server));
+    EXPECT_EQ(H(rfc8448::kEcdhe), Secret(client, Hex(rfc8448::kServerX25519Public)));
+    EXPECT_EQ(H(rfc8448::kEcdhe), Secret(server, Hex(rfc8448::kClientX25519Public)));
     tlsio_kex_wipe(&client);
     tlsio_kex_wipe(&server);
 }
@@ -240,13 +220,13 @@ TEST(CryptoKex, DefaultRngGivesFreshKeysThatAgree) {
 }
 
 TEST(CryptoKex, WipeClearsPrivateKey) {
-    tlsio_kex k = KeyFrom(TLSIO_GROUP_X25519, kRfc8448ClientPriv);
+    tlsio_kex k = KeyFrom(TLSIO_GROUP_X25519, rfc8448::kClientX25519Private);
     tlsio_kex_wipe(&k);
     const uint8_t zero[sizeof(tlsio_kex)] = {};
     EXPECT_EQ(0, memcmp(&k, zero, sizeof(k)));
     // A wiped key computes nothing.
     int code = 0;
-    Secret(k, Hex(kRfc8448ServerPub), &code);
+    Secret(k, Hex(rfc8448::kServerX25519Public), &code);
     EXPECT_EQ(TLS_E_USAGE, code);
 }
 
@@ -258,7 +238,7 @@ TEST(CryptoKex, UnsupportedGroupRefused) {
 }
 
 TEST(CryptoKex, X25519BadLengthsRefused) {
-    tlsio_kex k = KeyFrom(TLSIO_GROUP_X25519, kRfc8448ClientPriv);
+    tlsio_kex k = KeyFrom(TLSIO_GROUP_X25519, rfc8448::kClientX25519Private);
     for (size_t len : {0, 31, 33, 65}) {
         int code = 0;
         std::string msg;
@@ -271,7 +251,7 @@ TEST(CryptoKex, X25519BadLengthsRefused) {
 
 TEST(CryptoKex, X25519LowOrderPointsGiveAllZeroAndAreRefused) {
     // RFC 7748 §6.1 / RFC 8446 §7.4.2: small-order u-coordinates give an all-zero secret.
-    tlsio_kex k = KeyFrom(TLSIO_GROUP_X25519, kRfc8448ClientPriv);
+    tlsio_kex k = KeyFrom(TLSIO_GROUP_X25519, rfc8448::kClientX25519Private);
     const char *low_order[] = {
         "0000000000000000000000000000000000000000000000000000000000000000", // 0
         "0100000000000000000000000000000000000000000000000000000000000000", // 1
@@ -367,7 +347,7 @@ INSTANTIATE_TEST_SUITE_P(Curves, NistInvalidShare,
                          });
 
 TEST(CryptoKex, FirstErrorIsKeptInErrSlot) {
-    tlsio_kex k = KeyFrom(TLSIO_GROUP_X25519, kRfc8448ClientPriv);
+    tlsio_kex k = KeyFrom(TLSIO_GROUP_X25519, rfc8448::kClientX25519Private);
     Err err;
     uint8_t out[48];
     size_t len = 0;

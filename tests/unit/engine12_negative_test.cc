@@ -14,6 +14,7 @@
 #include "engine.h"
 #include "engine_testing.h"
 #include "enginepair.h"
+#include "hswalk.h"
 #include "hs_dispatch.h"
 #include "msgs.h"
 #include "testpki.h"
@@ -27,17 +28,6 @@ constexpr uint16_t kExtSupportedGroups12 = 10, kExtEcPointFormats = 11, kExtEms 
                    kExtSignatureAlgorithms = 13;
 
 const Bytes kSentinel12 = {'D', 'O', 'W', 'N', 'G', 'R', 'D', 0x01};
-
-// The record a failing engine left in its send buffer: a plaintext fatal alert.
-::testing::AssertionResult IsPlainAlert(const Bytes &wire, uint8_t code) {
-    std::vector<Record> recs = SplitRecords(wire);
-    if (recs.empty()) return ::testing::AssertionFailure() << "nothing was sent";
-    Bytes want = PlainRecord(21, {2, code});
-    if (recs.back().bytes != want)
-        return ::testing::AssertionFailure()
-               << "last record " << ToHex(recs.back().bytes) << ", want " << ToHex(want);
-    return ::testing::AssertionSuccess();
-}
 
 // The last 8 bytes of a ServerHello message's random.
 Bytes RandomTail(const Bytes &server_hello_msg) {
@@ -79,16 +69,9 @@ Bytes FirstClientHello(tls_config *c) {
     return Bytes(recs[0].bytes.begin() + 5, recs[0].bytes.end());
 }
 
-class Neg12 : public ::testing::Test {
+class Neg12 : public EngineFixture {
   public:
-    TestPki pki;
-    Cert root = pki.MakeCa("TLS12 Negative Root");
-    Cert leaf = pki.MakeLeaf(root, {.dns = {"example.com"}});
     Cert rsa_leaf = pki.MakeLeaf(root, {.dns = {"example.com"}, .key = KeyType::kRsa2048});
-    Configs cfg;
-    void SetUp() override {
-        MakeConfigs(&cfg, root, leaf);
-    }
     static void Only12(tls_config *c) {
         ASSERT_EQ(0, tls_config_set_versions(c, TLS_VERSION_1_2, TLS_VERSION_1_2));
     }
@@ -136,7 +119,7 @@ TEST_F(Neg12, Tls13ServerSetsSentinelAndTls12OnlyClientAcceptsIt) {
     HsObserver obs;
     obs.Attach(p.server);
     p.Handshake();
-    ASSERT_TRUE(p.Connected()) << tls_engine_error(p.client) << " / " << tls_engine_error(p.server);
+    ASSERT_TRUE(p.Connected()) << p.Errors();
     EXPECT_EQ(TLS_VERSION_1_2, tls_engine_version(p.client));
     ASSERT_EQ(1, obs.Count(TLSIO_HS_SERVER_HELLO));
     EXPECT_EQ(kSentinel12, RandomTail(obs.sent[0]));
@@ -171,7 +154,7 @@ TEST_F(Neg12, ClientWithOnlyTls12SuitesOffersOnlyTls12) {
     HsObserver sobs;
     sobs.Attach(p.server);
     p.Handshake();
-    ASSERT_TRUE(p.Connected()) << tls_engine_error(p.client) << " / " << tls_engine_error(p.server);
+    ASSERT_TRUE(p.Connected()) << p.Errors();
     EXPECT_EQ(TLS_VERSION_1_2, tls_engine_version(p.client));
     Hello ch;
     ASSERT_TRUE(ch.Parse(FirstClientHello(cfg.client)));
@@ -182,32 +165,21 @@ TEST_F(Neg12, ClientWithOnlyTls12SuitesOffersOnlyTls12) {
 
 // ---- ClientHellos the server refuses -----------------------------------------------------
 
-class Server12 : public Neg12 {
+class Server12 : public Neg12, public HelloExchange {
   public:
-    tls_engine *client = nullptr, *server = nullptr;
-    Hello ch;
     // The client offers TLS 1.2 only; the server is as configured (default: 1.2 and 1.3).
     void SetUp() override {
         Neg12::SetUp();
         Only12(cfg.client);
     }
     void Start() {
-        client = tls_engine_new_client(cfg.client, "example.com");
-        server = tls_engine_new_server(cfg.server);
-        tls_engine_set_time(client, pki.now());
-        tls_engine_set_time(server, pki.now());
-        std::vector<Record> recs = SplitRecords(Drain(client));
-        ASSERT_EQ(1u, recs.size());
-        ASSERT_TRUE(ch.Parse(Bytes(recs[0].bytes.begin() + 5, recs[0].bytes.end())));
+        Begin(NewEngine(false), NewEngine(true));
     }
+    // Frees both engines now (a test that starts over calls it; ~HelloExchange frees the rest).
     void TearDown() override {
         tls_engine_free(client);
         tls_engine_free(server);
-    }
-    // Sends the (edited) ClientHello to the server and the server's answer to the client.
-    void Send() {
-        Feed(server, PlainRecord(22, ch.Encode()));
-        Feed(client, Drain(server));
+        client = server = nullptr;
     }
     void ExpectRefused(int code, const char *phrase) {
         Send();
@@ -440,15 +412,6 @@ class Client12 : public Neg12 {
         EXPECT_TRUE(IsPlainAlert(Drain(client), (uint8_t)code));
     }
 };
-
-void RemoveExt(tlsio_exts *x, tlsio_ext_id id) {
-    x->present &= ~TLSIO_EXT_BIT(id);
-    uint16_t t = tlsio_ext_type_of(id);
-    size_t j = 0;
-    for (size_t i = 0; i < x->n_order; i++)
-        if (x->order[i] != t) x->order[j++] = x->order[i];
-    x->n_order = (uint8_t)j;
-}
 
 Bytes Cat(std::initializer_list<Bytes> parts) {
     Bytes out;

@@ -33,8 +33,7 @@ TEST_P(Engine12Matrix, HandshakeDataClose) {
     ASSERT_EQ(0, tls_config_set_alpn(cfg.server, "http/1.1"));
     EnginePair p(cfg.client, cfg.server, "example.com", pki.now());
     p.Handshake();
-    ASSERT_TRUE(p.Connected()) << "client: " << tls_engine_error(p.client)
-                               << " / server: " << tls_engine_error(p.server);
+    ASSERT_TRUE(p.Connected()) << p.Errors();
     EXPECT_EQ(TLS_VERSION_1_2, tls_engine_version(p.client));
     EXPECT_EQ(TLS_VERSION_1_2, tls_engine_version(p.server));
     EXPECT_STREQ(c.suite, tls_cipher_suite_name(tls_engine_cipher_suite(p.client)));

@@ -13,18 +13,10 @@ using namespace tlsio_test;
 
 namespace {
 
-class Features : public ::testing::Test {
+class Features : public EngineFixture {
   public:
-    TestPki pki;
-    Cert root = pki.MakeCa("Feature Root");
-    Cert leaf = pki.MakeLeaf(root, {.dns = {"example.com"}});
-    Configs cfg;
-    void SetUp() override {
-        MakeConfigs(&cfg, root, leaf);
-    }
     static std::string Errors(const EnginePair &p) {
-        return std::string("client: ") + tls_engine_error(p.client) +
-               " / server: " + tls_engine_error(p.server);
+        return p.Errors();
     }
     // Sends data from one side and checks it arrives intact on the other.
     static void Exchange(tls_engine *from, tls_engine *to, const std::string &data) {
@@ -50,8 +42,7 @@ void HrrCase(Features *f, const char *suite) {
     cobs.Attach(p.client);
     sobs.Attach(p.server);
     p.Handshake();
-    ASSERT_TRUE(p.Connected()) << "client: " << tls_engine_error(p.client)
-                               << " / server: " << tls_engine_error(p.server);
+    ASSERT_TRUE(p.Connected()) << p.Errors();
     // A second ClientHello (the first went out when the engine was made, before the observer
     // was attached) and two ServerHello-type messages (HRR + ServerHello): the second
     // ClientHello's key share is secp256r1, the server's first preference the client offered.
@@ -187,14 +178,14 @@ TEST_F(Sni, SecondChainChosenByName) {
     EnginePair p(cfg.client, cfg.server, "b.example", pki.now());
     p.Handshake();
     // The client verifies the host name: connecting proves b.example's chain was sent.
-    ASSERT_TRUE(p.Connected()) << tls_engine_error(p.client) << " / " << tls_engine_error(p.server);
+    ASSERT_TRUE(p.Connected()) << p.Errors();
     EXPECT_STREQ("b.example", tls_engine_server_name(p.server));
 }
 
 TEST_F(Sni, FirstChainChosenByName) {
     EnginePair p(cfg.client, cfg.server, "a.example", pki.now());
     p.Handshake();
-    ASSERT_TRUE(p.Connected()) << tls_engine_error(p.client) << " / " << tls_engine_error(p.server);
+    ASSERT_TRUE(p.Connected()) << p.Errors();
     EXPECT_STREQ("a.example", tls_engine_server_name(p.server));
 }
 

@@ -9,6 +9,7 @@
 #include "engine.h"
 #include "engine_testing.h"
 #include "enginepair.h"
+#include "hswalk.h"
 #include "hs_dispatch.h"
 #include "keysched.h"
 #include "msgs.h"
@@ -22,26 +23,8 @@ namespace {
 constexpr uint16_t kExtAlpn = 16, kExtSupportedGroups = 10, kExtKeyShare = 51, kExtEarlyData = 42,
                    kExtPsk = 41, kExtPskModes = 45;
 
-// The record a failing engine left in its send buffer: a plaintext fatal alert.
-::testing::AssertionResult IsPlainAlert(const Bytes &wire, uint8_t code) {
-    std::vector<Record> recs = SplitRecords(wire);
-    if (recs.empty()) return ::testing::AssertionFailure() << "nothing was sent";
-    Bytes want = PlainRecord(21, {2, code});
-    if (recs.back().bytes != want)
-        return ::testing::AssertionFailure()
-               << "last record " << ToHex(recs.back().bytes) << ", want " << ToHex(want);
-    return ::testing::AssertionSuccess();
-}
-
-class Neg : public ::testing::Test {
+class Neg : public EngineFixture {
   public:
-    TestPki pki;
-    Cert root = pki.MakeCa("Negative Root");
-    Cert leaf = pki.MakeLeaf(root, {.dns = {"example.com"}});
-    Configs cfg;
-    void SetUp() override {
-        MakeConfigs(&cfg, root, leaf);
-    }
     // Handshake with a server using `server_leaf` and a client trusting `trusted`.
     void Run(const Cert &trusted, const Cert &server_leaf, const char *host, EnginePair **out) {
         Configs *c = new Configs;
@@ -220,13 +203,18 @@ void FlipInFlight(EnginePair *p, bool from_server, size_t record_from_end) {
     Pump(p->client, p->server);
 }
 
+// failing could not authenticate a record and told peer so (bad_record_mac).
+void ExpectBadMac(tls_engine *failing, tls_engine *peer) {
+    EXPECT_TRUE(FailedWith(failing, TLS_ALERT_BAD_RECORD_MAC, TLS_ERRCAT_PROTOCOL,
+                           "authentication failed"));
+    EXPECT_TRUE(
+        FailedWith(peer, TLS_ALERT_BAD_RECORD_MAC, TLS_ERRCAT_PEER_ALERT, "bad_record_mac"));
+}
+
 TEST_F(Neg, BitFlipInServerFlight) {
     EnginePair p(cfg.client, cfg.server, "example.com", pki.now());
     FlipInFlight(&p, true, 0);
-    EXPECT_TRUE(FailedWith(p.client, TLS_ALERT_BAD_RECORD_MAC, TLS_ERRCAT_PROTOCOL,
-                           "authentication failed"));
-    EXPECT_TRUE(
-        FailedWith(p.server, TLS_ALERT_BAD_RECORD_MAC, TLS_ERRCAT_PEER_ALERT, "bad_record_mac"));
+    ExpectBadMac(p.client, p.server);
 }
 
 TEST_F(Neg, BitFlipInClientFinished) {
@@ -235,10 +223,7 @@ TEST_F(Neg, BitFlipInClientFinished) {
     Feed(p.client, Drain(p.server));
     ASSERT_TRUE(tls_engine_status(p.client) & TLS_ST_CONNECTED);
     FlipInFlight(&p, false, 0);
-    EXPECT_TRUE(FailedWith(p.server, TLS_ALERT_BAD_RECORD_MAC, TLS_ERRCAT_PROTOCOL,
-                           "authentication failed"));
-    EXPECT_TRUE(
-        FailedWith(p.client, TLS_ALERT_BAD_RECORD_MAC, TLS_ERRCAT_PEER_ALERT, "bad_record_mac"));
+    ExpectBadMac(p.server, p.client);
 }
 
 TEST_F(Neg, BitFlipInApplicationData) {
@@ -247,37 +232,17 @@ TEST_F(Neg, BitFlipInApplicationData) {
     ASSERT_TRUE(p.Connected());
     ASSERT_TRUE(WriteAll(p.client, "some application data"));
     FlipInFlight(&p, false, 0);
-    EXPECT_TRUE(FailedWith(p.server, TLS_ALERT_BAD_RECORD_MAC, TLS_ERRCAT_PROTOCOL,
-                           "authentication failed"));
-    EXPECT_TRUE(
-        FailedWith(p.client, TLS_ALERT_BAD_RECORD_MAC, TLS_ERRCAT_PEER_ALERT, "bad_record_mac"));
+    ExpectBadMac(p.server, p.client);
     EXPECT_EQ("", ReadAll(p.server));
 }
 
 // ---- ClientHellos the server must refuse ------------------------------------------------
 
-class ServerSide : public Neg {
+class ServerSide : public Neg, public HelloExchange {
   public:
-    tls_engine *client = nullptr, *server = nullptr;
-    Hello ch;
     void SetUp() override {
         Neg::SetUp();
-        client = tls_engine_new_client(cfg.client, "example.com");
-        server = tls_engine_new_server(cfg.server);
-        tls_engine_set_time(client, pki.now());
-        tls_engine_set_time(server, pki.now());
-        std::vector<Record> recs = SplitRecords(Drain(client));
-        ASSERT_EQ(1u, recs.size());
-        ASSERT_TRUE(ch.Parse(Bytes(recs[0].bytes.begin() + 5, recs[0].bytes.end())));
-    }
-    void TearDown() override {
-        tls_engine_free(client);
-        tls_engine_free(server);
-    }
-    // Sends our (edited) ClientHello to the server and the server's answer to the client.
-    void Send() {
-        Feed(server, PlainRecord(22, ch.Encode()));
-        Feed(client, Drain(server));
+        Begin(NewEngine(false), NewEngine(true));
     }
 };
 
@@ -465,15 +430,6 @@ class ClientSide : public Neg {
         EXPECT_TRUE(IsPlainAlert(Drain(client), (uint8_t)code));
     }
 };
-
-void RemoveExt(tlsio_exts *x, tlsio_ext_id id) {
-    x->present &= ~TLSIO_EXT_BIT(id);
-    uint16_t t = tlsio_ext_type_of(id);
-    size_t j = 0;
-    for (size_t i = 0; i < x->n_order; i++)
-        if (x->order[i] != t) x->order[j++] = x->order[i];
-    x->n_order = (uint8_t)j;
-}
 
 TEST_F(ClientSide, ValidServerHelloIsTaken) {
     Start();
@@ -732,7 +688,7 @@ TEST_F(Neg, ExtraCcsBeforeServerHelloIsDropped) {
     wire.insert(wire.end(), flight.begin(), flight.end());
     EXPECT_EQ(0, Feed(p.client, wire));
     Pump(p.client, p.server);
-    EXPECT_TRUE(p.Connected()) << tls_engine_error(p.client) << " / " << tls_engine_error(p.server);
+    EXPECT_TRUE(p.Connected()) << p.Errors();
 }
 
 TEST_F(Neg, CcsAfterTheHandshake) {
@@ -832,8 +788,7 @@ void SplitEncryptedFlight(Neg *t,
     Feed(p.client, Join(wire));
     Pump(p.client, p.server);
     if (expect_ok) {
-        EXPECT_TRUE(p.Connected())
-            << tls_engine_error(p.client) << " / " << tls_engine_error(p.server);
+        EXPECT_TRUE(p.Connected()) << p.Errors();
         return;
     }
     EXPECT_TRUE(FailedWith(p.client, TLS_ALERT_UNEXPECTED_MESSAGE, TLS_ERRCAT_PROTOCOL, phrase));

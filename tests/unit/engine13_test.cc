@@ -10,24 +10,14 @@ using namespace tlsio_test;
 
 namespace {
 
-class Engine13 : public ::testing::Test {
-  protected:
-    TestPki pki;
-    Cert root = pki.MakeCa("Test Root");
-    Cert leaf = pki.MakeLeaf(root, {.dns = {"example.com"}});
-    Configs cfg;
-    void SetUp() override {
-        MakeConfigs(&cfg, root, leaf);
-    }
-};
+using Engine13 = EngineFixture;
 
 TEST_F(Engine13, HandshakeAndDataBothWays) {
     EnginePair p(cfg.client, cfg.server, "example.com", pki.now());
     ASSERT_NE(p.client, nullptr);
     ASSERT_NE(p.server, nullptr);
     p.Handshake();
-    ASSERT_TRUE(p.Connected()) << "client: " << tls_engine_error(p.client)
-                               << " / server: " << tls_engine_error(p.server);
+    ASSERT_TRUE(p.Connected()) << p.Errors();
     EXPECT_EQ(TLS_VERSION_1_3, tls_engine_version(p.client));
     EXPECT_EQ(0x1301, tls_engine_cipher_suite(p.client));
     EXPECT_EQ(0x001d, tls_engine_group(p.server));
@@ -65,8 +55,7 @@ TEST_P(Engine13Matrix, HandshakeDataClose) {
     ASSERT_EQ(0, tls_config_set_groups(cfg.server, mc.group)) << tls_config_error(cfg.server);
     EnginePair p(cfg.client, cfg.server, "example.com", pki.now());
     p.Handshake();
-    ASSERT_TRUE(p.Connected()) << "client: " << tls_engine_error(p.client)
-                               << " / server: " << tls_engine_error(p.server);
+    ASSERT_TRUE(p.Connected()) << p.Errors();
     EXPECT_STREQ(mc.suite, tls_cipher_suite_name(tls_engine_cipher_suite(p.client)));
     EXPECT_STREQ(mc.suite, tls_cipher_suite_name(tls_engine_cipher_suite(p.server)));
     EXPECT_STREQ(mc.group, tls_group_name(tls_engine_group(p.client)));

@@ -15,15 +15,8 @@ using namespace tlsio_test;
 
 namespace {
 
-class Alerts : public ::testing::Test {
+class Alerts : public EngineFixture {
   protected:
-    TestPki pki;
-    Cert root = pki.MakeCa("Alerts Root");
-    Cert leaf = pki.MakeLeaf(root, {.dns = {"example.com"}});
-    Configs cfg;
-    void SetUp() override {
-        MakeConfigs(&cfg, root, leaf);
-    }
     // One record of `type` sealed with `from`'s current write key.
     static Bytes Sealed(tls_engine *from, uint8_t type, const Bytes &payload) {
         uint8_t buf[256];
@@ -38,17 +31,13 @@ class Alerts : public ::testing::Test {
     }
     void Connect(EnginePair &p, uint16_t version) {
         ASSERT_EQ(0, tls_config_set_versions(cfg.server, version, version));
-        p.client = tls_engine_new_client(cfg.client, "example.com");
-        p.server = tls_engine_new_server(cfg.server);
-        tls_engine_set_time(p.client, pki.now());
-        tls_engine_set_time(p.server, pki.now());
-        p.Handshake();
+        Start(p);
         ASSERT_TRUE(p.Connected());
     }
 };
 
 TEST_F(Alerts, Tls12WarningsAreIgnoredUntilAFlood) {
-    EnginePair p(nullptr, nullptr, "x", 0);
+    EnginePair p;
     Connect(p, TLS_VERSION_1_2);
     // RFC 5246 §7.2: a warning lets the connection go on; data in between resets the count.
     for (int i = 0; i < 4; i++)
@@ -66,7 +55,7 @@ TEST_F(Alerts, Tls12WarningsAreIgnoredUntilAFlood) {
 }
 
 TEST_F(Alerts, Tls13WarningLevelIsMalformed) {
-    EnginePair p(nullptr, nullptr, "x", 0);
+    EnginePair p;
     Connect(p, TLS_VERSION_1_3);
     // RFC 8446 §6: only close_notify and user_canceled may be warnings; any other alert at
     // level warning still ends the connection, and we say why with decode_error.
@@ -76,7 +65,7 @@ TEST_F(Alerts, Tls13WarningLevelIsMalformed) {
 }
 
 TEST_F(Alerts, Tls13FatalAlertIsThePeers) {
-    EnginePair p(nullptr, nullptr, "x", 0);
+    EnginePair p;
     Connect(p, TLS_VERSION_1_3);
     Feed(p.client, Sealed(p.server, TLSIO_CT_ALERT, {2, 49}));
     EXPECT_TRUE(FailedWith(p.client, TLS_ALERT_ACCESS_DENIED, TLS_ERRCAT_PEER_ALERT,
@@ -100,7 +89,7 @@ TEST_F(Alerts, UnknownLevelIsIllegalParameter) {
 }
 
 TEST_F(Alerts, Tls13UserCanceledIsSkippedUntilAFlood) {
-    EnginePair p(nullptr, nullptr, "x", 0);
+    EnginePair p;
     Connect(p, TLS_VERSION_1_3);
     // RFC 8446 §6.1: user_canceled is followed by close_notify; alone, it is skipped, but
     // not without end.
@@ -159,7 +148,7 @@ TEST_F(Alerts, ClientThatReachedAnHttpServerIsToldSo) {
 }
 
 TEST_F(Alerts, EmptyApplicationDataIsFineButAFloodIsNot) {
-    EnginePair p(nullptr, nullptr, "x", 0);
+    EnginePair p;
     Connect(p, TLS_VERSION_1_3);
     for (int i = 0; i < 32; i++)
         Feed(p.client, Sealed(p.server, TLSIO_CT_APPLICATION_DATA, {}));

@@ -15,20 +15,12 @@ using namespace tlsio_test;
 
 namespace {
 
-class Buffers : public ::testing::Test {
+class Buffers : public EngineFixture {
   protected:
-    TestPki pki;
-    Cert root = pki.MakeCa("Test Root");
-    Cert leaf = pki.MakeLeaf(root, {.dns = {"example.com"}});
-    Configs cfg;
-    void SetUp() override {
-        MakeConfigs(&cfg, root, leaf);
-    }
     // A connected pair with nothing queued either way.
     void Connect(EnginePair *p) {
         p->Handshake();
-        ASSERT_TRUE(p->Connected())
-            << tls_engine_error(p->client) << " / " << tls_engine_error(p->server);
+        ASSERT_TRUE(p->Connected()) << p->Errors();
         Pump(p->client, p->server);
         ASSERT_EQ(0u, tls_engine_send_pending(p->client));
         ASSERT_EQ(0u, tls_engine_send_pending(p->server));

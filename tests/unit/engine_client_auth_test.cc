@@ -91,16 +91,13 @@ Bytes Certificate12(const std::vector<Bytes> &ders) {
     return HsMsg(TLSIO_HS_CERTIFICATE, body);
 }
 
-class ClientAuth : public ::testing::Test {
+class ClientAuth : public EngineFixture {
   public:
-    TestPki pki;
-    Cert root = pki.MakeCa("Client Auth Root");
-    Cert server_leaf = pki.MakeLeaf(root, {.dns = {"example.com"}});
-    Configs cfg;
+    const Cert &server_leaf = leaf;
     tls_engine *client = nullptr, *server = nullptr;
 
     void SetUp() override {
-        MakeConfigs(&cfg, root, server_leaf);
+        EngineFixture::SetUp();
         ASSERT_EQ(0, tls_config_set_versions(cfg.server, TLS_VERSION_1_2, TLS_VERSION_1_2));
     }
     void TearDown() override {

@@ -11,14 +11,10 @@ using namespace tlsio_test;
 
 namespace {
 
-class KeyLimit : public ::testing::Test {
+class KeyLimit : public EngineFixture {
   protected:
-    TestPki pki;
-    Cert root = pki.MakeCa("KeyLimit Root");
-    Cert leaf = pki.MakeLeaf(root, {.dns = {"example.com"}});
-    Configs cfg;
     void SetUp() override {
-        MakeConfigs(&cfg, root, leaf);
+        EngineFixture::SetUp();
         ASSERT_EQ(0, tls_config_set_ciphers(cfg.client, "TLS_AES_128_GCM_SHA256:"
                                                         "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256"));
     }

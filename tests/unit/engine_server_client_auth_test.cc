@@ -21,16 +21,13 @@ using namespace tlsio_test;
 
 namespace {
 
-class ServerClientAuth : public ::testing::TestWithParam<uint16_t> {
+class ServerClientAuth : public EngineFixtureP<uint16_t> {
   public:
-    TestPki pki;
-    Cert root = pki.MakeCa("Server Root");
-    Cert server_leaf = pki.MakeLeaf(root, {.dns = {"example.com"}});
+    const Cert &server_leaf = leaf;
     Cert client_root = pki.MakeCa("Client Root");
-    Configs cfg;
 
     void SetUp() override {
-        MakeConfigs(&cfg, root, server_leaf);
+        EngineFixtureP<uint16_t>::SetUp();
         ASSERT_EQ(0, tls_config_set_versions(cfg.server, GetParam(), GetParam()));
     }
     uint16_t version() const {
@@ -64,7 +61,7 @@ TEST_P(ServerClientAuth, RequiredValidChainIsVerified) {
     HsObserver obs;
     obs.Attach(p.client);
     p.Handshake();
-    ASSERT_TRUE(p.Connected()) << tls_engine_error(p.client) << " / " << tls_engine_error(p.server);
+    ASSERT_TRUE(p.Connected()) << p.Errors();
     EXPECT_EQ(version(), tls_engine_version(p.server));
     EXPECT_EQ("CN=client", SubjectOf(p.server));
     EXPECT_NE(0, tls_engine_peer_signature_scheme(p.server));
@@ -79,7 +76,7 @@ TEST_P(ServerClientAuth, OptionalValidChainIsVerified) {
         ClientLeaf({.key = KeyType::kRsa2048, .cn = "rsa client", .eku = Eku::kServerAndClient})));
     EnginePair p(cfg.client, cfg.server, "example.com", pki.now());
     p.Handshake();
-    ASSERT_TRUE(p.Connected()) << tls_engine_error(p.client) << " / " << tls_engine_error(p.server);
+    ASSERT_TRUE(p.Connected()) << p.Errors();
     EXPECT_EQ("CN=rsa client", SubjectOf(p.server));
 }
 
@@ -90,7 +87,7 @@ TEST_P(ServerClientAuth, Ed25519ChainIsVerified) {
         ClientLeaf({.key = KeyType::kEd25519, .cn = "ed client", .eku = Eku::kClientAuth})));
     EnginePair p(cfg.client, cfg.server, "example.com", pki.now());
     p.Handshake();
-    ASSERT_TRUE(p.Connected()) << tls_engine_error(p.client) << " / " << tls_engine_error(p.server);
+    ASSERT_TRUE(p.Connected()) << p.Errors();
     EXPECT_EQ(0x0807, tls_engine_peer_signature_scheme(p.server));
 }
 
@@ -110,7 +107,7 @@ TEST_P(ServerClientAuth, OptionalEmptyIsAccepted) {
     HsObserver obs;
     obs.Attach(p.client);
     p.Handshake();
-    ASSERT_TRUE(p.Connected()) << tls_engine_error(p.client) << " / " << tls_engine_error(p.server);
+    ASSERT_TRUE(p.Connected()) << p.Errors();
     EXPECT_EQ(nullptr, tls_engine_peer_subject(p.server));
     EXPECT_EQ(0, tls_engine_peer_signature_scheme(p.server));
     EXPECT_EQ(1, obs.Count(TLSIO_HS_CERTIFICATE)); // the empty answer

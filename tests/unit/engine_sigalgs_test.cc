@@ -19,14 +19,12 @@ using namespace tlsio_test;
 
 namespace {
 
-class Sigalgs : public ::testing::Test {
+class Sigalgs : public EngineFixture {
   public:
-    TestPki pki;
-    Cert root = pki.MakeCa("Sigalgs Root");
-    Cert ecdsa = pki.MakeLeaf(root, {.dns = {"example.com"}});
+    const Cert &ecdsa = leaf;
     Cert rsa = pki.MakeLeaf(root, {.dns = {"example.com"}, .key = KeyType::kRsa2048});
-    Configs cfg;
 
+    void SetUp() override {} // each test picks its server's chain with Use()
     void Use(const Cert &server_leaf) {
         MakeConfigs(&cfg, root, server_leaf);
     }
@@ -102,7 +100,7 @@ void ExpectServerSigned(Sigalgs *t, const SignCase &c) {
     EnginePair p(t->cfg.client, t->cfg.server, "example.com", t->pki.now());
     EXPECT_EQ(0, tls_engine_peer_signature_scheme(p.client)); // nothing signed yet
     p.Handshake();
-    ASSERT_TRUE(p.Connected()) << tls_engine_error(p.client) << " / " << tls_engine_error(p.server);
+    ASSERT_TRUE(p.Connected()) << p.Errors();
     EXPECT_EQ(c.max_version, tls_engine_version(p.client));
     EXPECT_EQ(c.want, tls_engine_peer_signature_scheme(p.client))
         << tls_signature_scheme_name(tls_engine_peer_signature_scheme(p.client));

@@ -11,14 +11,10 @@ using namespace tlsio_test;
 
 namespace {
 
-class Exporter : public ::testing::TestWithParam<uint16_t> {
+class Exporter : public EngineFixtureP<uint16_t> {
   protected:
-    TestPki pki;
-    Cert root = pki.MakeCa("Exporter Root");
-    Cert leaf = pki.MakeLeaf(root, {.dns = {"example.com"}});
-    Configs cfg;
     void SetUp() override {
-        MakeConfigs(&cfg, root, leaf);
+        EngineFixtureP<uint16_t>::SetUp();
         ASSERT_EQ(0, tls_config_set_versions(cfg.server, GetParam(), GetParam()));
     }
     static Bytes Export(tls_engine *e, const std::string &label, const uint8_t *ctx, size_t n,

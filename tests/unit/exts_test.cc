@@ -12,6 +12,7 @@
 
 using tlsio_test::Bytes;
 using tlsio_test::Hex;
+using tlsio_test::Rep;
 using tlsio_test::ToHex;
 
 namespace {
@@ -25,13 +26,6 @@ union AnyMsg {
     tlsio_certificate_request13 cr13;
     tlsio_new_session_ticket13 nst13;
 };
-
-std::string Rep(const char *byte, int n) {
-    std::string s;
-    for (int i = 0; i < n; i++)
-        (s += " ") += byte;
-    return s;
-}
 
 Bytes U16(size_t n) {
     return {static_cast<uint8_t>(n >> 8), static_cast<uint8_t>(n)};

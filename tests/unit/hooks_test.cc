@@ -59,28 +59,17 @@ std::vector<std::string> Summary(const std::vector<TraceLine> &t) {
     return out;
 }
 
-class Hooks : public ::testing::Test {
+class Hooks : public EngineFixture {
   protected:
-    TestPki pki;
-    Cert root = pki.MakeCa("Hooks Root");
-    Cert leaf = pki.MakeLeaf(root, {.dns = {"example.com"}});
-    Configs cfg;
-    void SetUp() override {
-        MakeConfigs(&cfg, root, leaf);
-    }
     void Connect(EnginePair &p, const char *host = "example.com") {
-        p.client = tls_engine_new_client(cfg.client, host);
-        p.server = tls_engine_new_server(cfg.server);
-        tls_engine_set_time(p.client, pki.now());
-        tls_engine_set_time(p.server, pki.now());
-        p.Handshake();
+        Start(p, host);
     }
 };
 
 TEST_F(Hooks, PeerCheckSeesTheVerifiedChainAndMayAccept) {
     CheckLog log;
     ASSERT_EQ(0, tls_config_set_peer_check(cfg.client, RecordingCheck, &log));
-    EnginePair p(nullptr, nullptr, "x", 0);
+    EnginePair p;
     Connect(p);
     ASSERT_TRUE(p.Connected()) << tls_engine_error(p.client);
     EXPECT_EQ(1, log.calls);
@@ -114,7 +103,7 @@ TEST_F(Hooks, PeerCheckAnswerOutsideTheAlertRangeIsCertificateUnknown) {
     CheckLog log;
     log.answer = 4242;
     ASSERT_EQ(0, tls_config_set_peer_check(cfg.client, RecordingCheck, &log));
-    EnginePair p(nullptr, nullptr, "x", 0);
+    EnginePair p;
     Connect(p);
     EXPECT_TRUE(FailedWith(p.client, TLS_ALERT_CERTIFICATE_UNKNOWN, TLS_ERRCAT_CERTIFICATE));
 }
@@ -123,7 +112,7 @@ TEST_F(Hooks, PeerCheckCannotAcceptWhatTlsioRefused) {
     // The wrong host: tlsio's own check fails; the hook is told, and its 0 changes nothing.
     CheckLog log;
     ASSERT_EQ(0, tls_config_set_peer_check(cfg.client, RecordingCheck, &log));
-    EnginePair p(nullptr, nullptr, "x", 0);
+    EnginePair p;
     Connect(p, "wrong.example");
     EXPECT_TRUE(FailedWith(p.client, TLS_ALERT_BAD_CERTIFICATE, TLS_ERRCAT_CERTIFICATE,
                            "does not match host 'wrong.example'"));
@@ -143,7 +132,7 @@ TEST_F(Hooks, TraceOfATls13HandshakeAndClose) {
     std::vector<TraceLine> ct, st;
     ASSERT_EQ(0, tls_config_set_trace(cfg.client, RecordingTrace, &ct));
     ASSERT_EQ(0, tls_config_set_trace(cfg.server, RecordingTrace, &st));
-    EnginePair p(nullptr, nullptr, "x", 0);
+    EnginePair p;
     Connect(p);
     ASSERT_TRUE(p.Connected());
     ASSERT_EQ(0, tls_engine_close(p.client));
@@ -174,7 +163,7 @@ TEST_F(Hooks, TraceOfATls12HandshakeAndAFatalAlert) {
     ASSERT_EQ(0, tls_config_set_versions(cfg.server, TLS_VERSION_1_2, TLS_VERSION_1_2));
     std::vector<TraceLine> ct;
     ASSERT_EQ(0, tls_config_set_trace(cfg.client, RecordingTrace, &ct));
-    EnginePair p(nullptr, nullptr, "x", 0);
+    EnginePair p;
     Connect(p, "wrong.example");
     // RFC 5246 §7.3: ClientHello, ServerHello, Certificate, and there the host check fails.
     std::vector<std::string> want = {"write hs 1", "read hs 2", "read hs 11", "write alert 2 42"};

@@ -8,22 +8,14 @@
 
 #include "hex.h"
 #include "hs_reassembly.h"
+#include "testerr.h"
 
 using tlsio_test::Bytes;
+using tlsio_test::Err;
 using tlsio_test::Hex;
 using tlsio_test::ToHex;
 
 namespace {
-
-struct Err {
-    tlsio_err e;
-    Err() {
-        tlsio_err_clear(&e);
-    }
-    std::string msg() const {
-        return e.msg;
-    }
-};
 
 struct Reasm {
     tlsio_hs_reasm r;

@@ -1,6 +1,6 @@
 // TLS 1.3 key schedule and transcript hash against RFC 8448 (Example Handshake Traces for
-// TLS 1.3): §3 simple 1-RTT, §4 resumption PSK and binder, §5 HelloRetryRequest. The hex below
-// is copied from the traces; a value the RFC does not print (KeyUpdate, exporter output) is
+// TLS 1.3): §3 simple 1-RTT, §4 resumption PSK and binder, §5 HelloRetryRequest. The traces'
+// values are in rfc8448.h; a value the RFC does not print (KeyUpdate, exporter output) is
 // recomputed here by hand from the RFC 8446 definition with raw HKDF.
 #include <gtest/gtest.h>
 
@@ -10,85 +10,15 @@
 
 #include "hex.h"
 #include "keysched.h"
+#include "rfc8448.h"
 #include "transcript.h"
 
 using tlsio_test::Bytes;
 using tlsio_test::Hex;
 using tlsio_test::ToHex;
+using namespace tlsio_test::rfc8448;
 
 namespace {
-
-// ---- RFC 8448 §3 "Simple 1-RTT Handshake" (TLS_AES_128_GCM_SHA256, x25519) ----
-
-const char kClientHello[] = R"(
-    01 00 00 c0 03 03 cb 34 ec b1 e7 81 63 ba 1c 38 c6 da cb 19 6a 6d ff a2 1a 8d 99 12
-    ec 18 a2 ef 62 83 02 4d ec e7 00 00 06 13 01 13 03 13 02 01 00 00 91 00 00 00 0b
-    00 09 00 00 06 73 65 72 76 65 72 ff 01 00 01 00 00 0a 00 14 00 12 00 1d 00 17 00 18
-    00 19 01 00 01 01 01 02 01 03 01 04 00 23 00 00 00 33 00 26 00 24 00 1d 00 20 99 38
-    1d e5 60 e4 bd 43 d2 3d 8e 43 5a 7d ba fe b3 c0 6e 51 c1 3c ae 4d 54 13 69 1e 52 9a
-    af 2c 00 2b 00 03 02 03 04 00 0d 00 20 00 1e 04 03 05 03 06 03 02 03 08 04 08 05 08
-    06 04 01 05 01 06 01 02 01 04 02 05 02 06 02 02 02 00 2d 00 02 01 01 00 1c 00 02 40
-    01)";
-
-const char kServerHello[] = R"(
-    02 00 00 56 03 03 a6 af 06 a4 12 18 60 dc 5e 6e 60 24 9c d3 4c 95 93 0c 8a c5 cb 14
-    34 da c1 55 77 2e d3 e2 69 28 00 13 01 00 00 2e 00 33 00 24 00 1d 00 20 c9 82 88 76
-    11 20 95 fe 66 76 2b db f7 c6 72 e1 56 d6 cc 25 3b 83 3d f1 dd 69 b1 b0 4e 75 1f 0f
-    00 2b 00 02 03 04)";
-
-const char kEncryptedExtensions[] = R"(
-    08 00 00 24 00 22 00 0a 00 14 00 12 00 1d 00 17 00 18 00 19 01 00 01 01 01 02 01 03
-    01 04 00 1c 00 02 40 01 00 00 00 00)";
-
-// Also the server Certificate of the §5 trace (same RSA certificate).
-const char kCertificate[] = R"(
-    0b 00 01 b9 00 00 01 b5 00 01 b0 30 82 01 ac 30 82 01 15 a0 03 02 01 02 02 01 02 30
-    0d 06 09 2a 86 48 86 f7 0d 01 01 0b 05 00 30 0e 31 0c 30 0a 06 03 55 04 03 13 03 72
-    73 61 30 1e 17 0d 31 36 30 37 33 30 30 31 32 33 35 39 5a 17 0d 32 36 30 37 33 30 30
-    31 32 33 35 39 5a 30 0e 31 0c 30 0a 06 03 55 04 03 13 03 72 73 61 30 81 9f 30 0d 06
-    09 2a 86 48 86 f7 0d 01 01 01 05 00 03 81 8d 00 30 81 89 02 81 81 00 b4 bb 49 8f 82
-    79 30 3d 98 08 36 39 9b 36 c6 98 8c 0c 68 de 55 e1 bd b8 26 d3 90 1a 24 61 ea fd 2d
-    e4 9a 91 d0 15 ab bc 9a 95 13 7a ce 6c 1a f1 9e aa 6a f9 8c 7c ed 43 12 09 98 e1 87
-    a8 0e e0 cc b0 52 4b 1b 01 8c 3e 0b 63 26 4d 44 9a 6d 38 e2 2a 5f da 43 08 46 74 80
-    30 53 0e f0 46 1c 8c a9 d9 ef bf ae 8e a6 d1 d0 3e 2b d1 93 ef f0 ab 9a 80 02 c4 74
-    28 a6 d3 5a 8d 88 d7 9f 7f 1e 3f 02 03 01 00 01 a3 1a 30 18 30 09 06 03 55 1d 13 04
-    02 30 00 30 0b 06 03 55 1d 0f 04 04 03 02 05 a0 30 0d 06 09 2a 86 48 86 f7 0d 01 01
-    0b 05 00 03 81 81 00 85 aa d2 a0 e5 b9 27 6b 90 8c 65 f7 3a 72 67 17 06 18 a5 4c 5f
-    8a 7b 33 7d 2d f7 a5 94 36 54 17 f2 ea e8 f8 a5 8c 8f 81 72 f9 31 9c f3 6b 7f d6 c5
-    5b 80 f2 1a 03 01 51 56 72 60 96 fd 33 5e 5e 67 f2 db f1 02 70 2e 60 8c ca e6 be c1
-    fc 63 a4 2a 99 be 5c 3e b7 10 7c 3c 54 e9 b9 eb 2b d5 20 3b 1c 3b 84 e0 a8 b2 f7 59
-    40 9b a3 ea c9 d9 1d 40 2d cc 0c c8 f8 96 12 29 ac 91 87 b4 2b 4d e1 00 00)";
-
-const char kCertificateVerify[] = R"(
-    0f 00 00 84 08 04 00 80 5a 74 7c 5d 88 fa 9b d2 e5 5a b0 85 a6 10 15 b7 21 1f 82 4c
-    d4 84 14 5a b3 ff 52 f1 fd a8 47 7b 0b 7a bc 90 db 78 e2 d3 3a 5c 14 1a 07 86 53 fa
-    6b ef 78 0c 5e a2 48 ee aa a7 85 c4 f3 94 ca b6 d3 0b be 8d 48 59 ee 51 1f 60 29 57
-    b1 54 11 ac 02 76 71 45 9e 46 44 5c 9e a5 8c 18 1e 81 8e 95 b8 c3 fb 0b f3 27 84 09
-    d3 be 15 2a 3d a5 04 3e 06 3d da 65 cd f5 ae a2 0d 53 df ac d4 2f 74 f3)";
-
-const char kServerFinished[] = R"(
-    14 00 00 20 9b 9b 14 1d 90 63 37 fb d2 cb dc e7 1d f4 de da 4a b4 2c 30 95 72 cb 7f
-    ff ee 54 54 b7 8f 07 18)";
-
-const char kClientFinished[] = R"(
-    14 00 00 20 a8 ec 43 6d 67 76 34 ae 52 5a c1 fc eb e1 1a 03 9e c1 76 94 fa c6 e9 85
-    27 b6 42 f2 ed d5 ce 61)";
-
-const char kEcdhe[] = "8bd4054fb55b9d63fdfbacf9f04b9f0d35e6d63f537563efd46272900f89492d";
-const char kEarly[] = "33ad0a1c607ec03b09e6cd9893680ce210adf300aa1f2660e1b22e10f170f92a";
-const char kDerivedForHs[] = "6f2615a108c702c5678f54fc9dbab69716c076189c48250cebeac3576c3611ba";
-const char kHandshake[] = "1dc826e93606aa6fdc0aadc12f741b01046aa6b99f691ed221a9f0ca043fbeac";
-const char kThChSh[] = "860c06edc07858ee8e78f0e7428c58edd6b43f2ca3e6e95f02ed063cf0e1cad8";
-const char kCHsTraffic[] = "b3eddb126e067f35a780b3abf45e2d8f3b1a950738f52e9600746a0e27a55a21";
-const char kSHsTraffic[] = "b67b7d690cc16c4e75e54213cb2d37b4e9c912bcded9105d42befd59d391ad38";
-const char kDerivedForMs[] = "43de77e0c77713859a944db9db2590b53190a65b3ee2e4f12dd7a0bb7ce254b4";
-const char kMaster[] = "18df06843d13a08bf2a449844c5f8a478001bc4d4c627984d5a41da8d0402919";
-const char kThChSfin[] = "9608102a0f1ccc6db6250b7b7e417b1a000eaada3daae4777a7686c9ff83df13";
-const char kThChCfin[] = "209145a96ee8e2a122ff810047cc952684658d6049e86429426db87c54ad143d";
-const char kCApTraffic[] = "9e40646ce79a7f9dc05af8889bce6552875afa0b06df0087f792ebb7c17504a5";
-const char kSApTraffic[] = "a11af9f05531f856ad47116b45a950328204b4f44bfb6b3a4b4f1f3fcb631643";
-const char kExpMaster[] = "fe22f881176eda18eb8f44529e6792c50c9a3f89452f68d8ae311b4309d3cf50";
-const char kResMaster[] = "7df235f2031d2a051287d02b0241b0bfdaf86cc856231f2d5aba46c434ec196c";
 
 void Add(tlsio_transcript *t, const char *msg) {
     Bytes b = Hex(msg);
@@ -374,72 +304,16 @@ TEST_F(KeySchedTest, Rfc8448ResumptionPskAndBinder) {
 // RFC 8448 §5 "HelloRetryRequest" (TLS_AES_128_GCM_SHA256, P-256 after the retry): the
 // message_hash rule must reproduce the trace's transcript, keys and Finished values.
 TEST_F(KeySchedTest, Rfc8448HelloRetryRequest) {
-    const char ch1[] = R"(
-        01 00 00 b0 03 03 b0 b1 c5 a5 aa 37 c5 91 9f 2e d1 d5 c6 ff f7 fc b7 84 97 16 94 5a
-        2b 8c ee 92 58 a3 46 67 7b 6f 00 00 06 13 01 13 03 13 02 01 00 00 81 00 00 00 0b 00
-        09 00 00 06 73 65 72 76 65 72 ff 01 00 01 00 00 0a 00 08 00 06 00 1d 00 17 00 18 00
-        33 00 26 00 24 00 1d 00 20 e8 e8 e3 f3 b9 3a 25 ed 97 a1 4a 7d ca cb 8a 27 2c 62 88
-        e5 85 c6 48 4d 05 26 2f ca d0 62 ad 1f 00 2b 00 03 02 03 04 00 0d 00 20 00 1e 04 03
-        05 03 06 03 02 03 08 04 08 05 08 06 04 01 05 01 06 01 02 01 04 02 05 02 06 02 02 02
-        00 2d 00 02 01 01 00 1c 00 02 40 01)";
-    const char hrr[] = R"(
-        02 00 00 ac 03 03 cf 21 ad 74 e5 9a 61 11 be 1d 8c 02 1e 65 b8 91 c2 a2 11 16 7a bb
-        8c 5e 07 9e 09 e2 c8 a8 33 9c 00 13 01 00 00 84 00 33 00 02 00 17 00 2c 00 74 00 72
-        71 dc d0 4b b8 8b c3 18 91 19 39 8a 00 00 00 00 ee fa fc 76 c1 46 b8 23 b0 96 f8 aa
-        ca d3 65 dd 00 30 95 3f 4e df 62 56 36 e5 f2 1b b2 e2 3f cc 65 4b 1b 5b 40 31 8d 10
-        d1 37 ab cb b8 75 74 e3 6e 8a 1f 02 5f 7d fa 5d 6e 50 78 1b 5e da 4a a1 5b 0c 8b e7
-        78 25 7d 16 aa 30 30 e9 e7 84 1d d9 e4 c0 34 22 67 e8 ca 0c af 57 1f b2 b7 cf f0 f9
-        34 b0 00 2b 00 02 03 04)";
-    const char ch2[] = R"(
-        01 00 01 fc 03 03 b0 b1 c5 a5 aa 37 c5 91 9f 2e d1 d5 c6 ff f7 fc b7 84 97 16 94 5a
-        2b 8c ee 92 58 a3 46 67 7b 6f 00 00 06 13 01 13 03 13 02 01 00 01 cd 00 00 00 0b 00
-        09 00 00 06 73 65 72 76 65 72 ff 01 00 01 00 00 0a 00 08 00 06 00 1d 00 17 00 18 00
-        33 00 47 00 45 00 17 00 41 04 a6 da 73 92 ec 59 1e 17 ab fd 53 59 64 b9 98 94 d1 3b
-        ef b2 21 b3 de f2 eb e3 83 0e ac 8f 01 51 81 26 77 c4 d6 d2 23 7e 85 cf 01 d6 91 0c
-        fb 83 95 4e 76 ba 73 52 83 05 34 15 98 97 e8 06 57 80 00 2b 00 03 02 03 04 00 0d 00
-        20 00 1e 04 03 05 03 06 03 02 03 08 04 08 05 08 06 04 01 05 01 06 01 02 01 04 02 05
-        02 06 02 02 02 00 2c 00 74 00 72 71 dc d0 4b b8 8b c3 18 91 19 39 8a 00 00 00 00 ee
-        fa fc 76 c1 46 b8 23 b0 96 f8 aa ca d3 65 dd 00 30 95 3f 4e df 62 56 36 e5 f2 1b b2
-        e2 3f cc 65 4b 1b 5b 40 31 8d 10 d1 37 ab cb b8 75 74 e3 6e 8a 1f 02 5f 7d fa 5d 6e
-        50 78 1b 5e da 4a a1 5b 0c 8b e7 78 25 7d 16 aa 30 30 e9 e7 84 1d d9 e4 c0 34 22 67
-        e8 ca 0c af 57 1f b2 b7 cf f0 f9 34 b0 00 2d 00 02 01 01 00 1c 00 02 40 01 00 15 00
-        af 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00
-        00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00
-        00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00
-        00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00
-        00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00
-        00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00
-        00 00 00 00 00 00 00 00)";
-    const char sh[] = R"(
-        02 00 00 77 03 03 bb 34 1d 84 7f d7 89 c4 7c 38 71 72 dc 0c 9b f1 47 fc ca cb 50 43
-        d8 6c a4 c5 98 d3 ff 57 1b 98 00 13 01 00 00 4f 00 33 00 45 00 17 00 41 04 58 3e 05
-        4b 7a 66 67 2a e0 20 ad 9d 26 86 fc c8 5b 5a d4 1a 13 4a 0f 03 ee 72 b8 93 05 2b d8
-        5b 4c 8d e6 77 6f 5b 04 ac 07 d8 35 40 ea b3 e3 d9 c5 47 bc 65 28 c4 31 7d 29 46 86
-        09 3a 6c ad 7d 00 2b 00 02 03 04)";
-    const char ee[] = R"(
-        08 00 00 18 00 16 00 0a 00 08 00 06 00 17 00 18 00 1d 00 1c 00 02 40 01 00 00 00 00)";
-    const char cv[] = R"(
-        0f 00 00 84 08 04 00 80 33 ab 13 d4 46 27 07 23 1b 5d ca e6 c8 19 0b 63 d1 da bc 74
-        f2 8c 39 53 70 da 0b 07 e5 b8 30 66 d0 24 6a 31 ac d9 5d f4 75 bf d7 99 a4 a7 0d 33
-        ad 93 d3 a3 17 a9 b2 c0 d2 37 a5 68 5b 21 9e 77 41 12 e3 91 a2 47 60 7d 1a ef f1 bb
-        d0 a3 9f 38 2e e1 a5 fe 88 ae 99 ec 59 22 8e 64 97 e4 5d 48 ce 27 5a 6d 5e f4 0d 16
-        9f b6 f9 d3 3b 05 2e d3 dc dd 6b 5a 48 ba af ff bc b2 90 12 84 15 bd 38)";
-    const char sfin[] = R"(
-        14 00 00 20 88 63 e6 bf b0 42 0a 92 7f a2 7f 34 33 6a 70 ae 42 6e 96 8e 3e b8 84 94
-        5b 96 85 6d ba 39 76 d1)";
-    const char cfin[] = R"(
-        14 00 00 20 23 f5 2f db 07 09 a5 5b d7 f7 9b 99 1f 25 48 40 87 bc fd 4d 43 80 b1 23
-        26 a5 2a 28 b2 e3 68 e1)";
-    ASSERT_EQ(180u, Hex(ch1).size());
-    ASSERT_EQ(512u, Hex(ch2).size());
+    ASSERT_EQ(180u, Hex(kHrrClientHello1).size());
+    ASSERT_EQ(512u, Hex(kHrrClientHello2).size());
 
     // Client side: ClientHello1 goes in before the hash is known; the HRR names the suite.
     tlsio_transcript t;
     tlsio_transcript_init(&t);
-    Add(&t, ch1);
+    Add(&t, kHrrClientHello1);
     ASSERT_EQ(0, tlsio_transcript_set_hash(&t, TLSIO_SHA256, &err));
     ASSERT_EQ(0, tlsio_transcript_hrr_restart(&t, &err)) << err.msg;
-    for (const char *m : {hrr, ch2, sh})
+    for (const char *m : {kHelloRetryRequest, kHrrClientHello2, kHrrServerHello})
         Add(&t, m);
     std::string th_sh = Digest(t);
     EXPECT_EQ("8aa8e828ec2f8a884fec95a3139de01c15a3daa7ff5bfc3f4bfcc21b438d7bf8", th_sh);
@@ -466,12 +340,12 @@ TEST_F(KeySchedTest, Rfc8448HelloRetryRequest) {
     EXPECT_EQ("81be4131fbb9b6f4471450846f74fd1e68c5224ba7c2a8677f5c53ad226fdc13",
               FinishedKey(c_hs.c_str()));
 
-    for (const char *m : {ee, kCertificate, cv})
+    for (const char *m : {kHrrEncryptedExtensions, kCertificate, kHrrCertificateVerify})
         Add(&t, m);
-    EXPECT_EQ(ToHex(Hex(sfin)).substr(8), VerifyData(s_hs.c_str(), Digest(t)));
-    Add(&t, sfin);
+    EXPECT_EQ(ToHex(Hex(kHrrServerFinished)).substr(8), VerifyData(s_hs.c_str(), Digest(t)));
+    Add(&t, kHrrServerFinished);
     std::string th_sfin = Digest(t);
-    EXPECT_EQ(ToHex(Hex(cfin)).substr(8), VerifyData(c_hs.c_str(), th_sfin));
+    EXPECT_EQ(ToHex(Hex(kHrrClientFinished)).substr(8), VerifyData(c_hs.c_str(), th_sfin));
 
     uint8_t derived[32];
     ASSERT_EQ(0, tlsio_derive_secret(TLSIO_SHA256, ks.secret, "derived", nullptr, derived, &err));
@@ -489,7 +363,7 @@ TEST_F(KeySchedTest, Rfc8448HelloRetryRequest) {
               Derive(ks, TLSIO_KS_EXP_MASTER, th));
     ExpectKeys(s_ap.c_str(), "f27a5d97bd25550c4823b0f3e5d29388", "0dd631f7b71cbbc797c35fe7");
     ExpectKeys(c_ap.c_str(), "a7eb2a0525eb4331d58fcbf9f7ca2e9c", "86e8be227c1bd2b3e39cb444");
-    Add(&t, cfin);
+    Add(&t, kHrrClientFinished);
     std::string th_cfin = Digest(t);
     EXPECT_EQ("0e8b349158b855fdcd0c11dbbc4e83e43caa6e483c6c65df53151888e50165f4", th_cfin);
     EXPECT_EQ("09170c6d472721566f9cf99b08699daff561ec8fb22d5a32c3f94ce009b69975",
