@@ -195,7 +195,8 @@ TEST_F(Neg, AlpnAnswerNotOffered) {
     EnginePair p(cfg.client, cfg.server, "example.com", pki.now());
     HsObserver obs;
     obs.flip_type = TLSIO_HS_ENCRYPTED_EXTENSIONS;
-    obs.from_end = true; // the last byte of EncryptedExtensions: the '2' of "h2"
+    obs.from_end = true; // the '2' of "h2", before record_size_limit's 6 bytes (00 1c 00 02 40 01)
+    obs.flip_offset = 6;
     obs.Attach(p.server);
     p.Handshake();
     EXPECT_TRUE(FailedWith(p.client, TLS_ALERT_ILLEGAL_PARAMETER, TLS_ERRCAT_PROTOCOL,
