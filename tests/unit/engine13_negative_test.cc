@@ -902,6 +902,31 @@ TEST_F(ServerSide, RejectedEarlyDataIsSkipped) {
     EXPECT_EQ("1-RTT data", ReadAll(server));
 }
 
+// RFC 8449 §4 binds a record to the limits of the handshake that made its key: early data
+// predates our record_size_limit, so records over it are skipped too, not record_overflow.
+TEST_F(ServerSide, RejectedEarlyDataIsSkippedWhateverOurRecordSizeLimit) {
+    tls_engine_free(server);
+    tls_config *scfg = tls_config_new();
+    ASSERT_TRUE(AddChain(scfg, leaf));
+    ASSERT_EQ(0, tls_config_set_record_size_limit(scfg, 100));
+    server = tls_engine_new_server(scfg);
+    tls_config_free(scfg);
+    tls_engine_set_time(server, pki.now());
+    OfferEarlyData(this);
+    Bytes wire = PlainRecord(22, ch.Encode());
+    Bytes ccs = PlainRecord(20, {1}), early = EarlyRecords({100, 1000, 16384 + 256});
+    wire.insert(wire.end(), ccs.begin(), ccs.end());
+    wire.insert(wire.end(), early.begin(), early.end());
+    EXPECT_EQ(0, Feed(server, wire)) << tls_engine_error(server);
+    EXPECT_EQ(101, server->rd.size_limit);
+    Pump(client, server);
+    ASSERT_TRUE(tls_engine_status(client) & TLS_ST_CONNECTED) << tls_engine_error(client);
+    ASSERT_TRUE(tls_engine_status(server) & TLS_ST_CONNECTED) << tls_engine_error(server);
+    ASSERT_TRUE(WriteAll(client, std::string(300, 'd')));
+    Pump(client, server);
+    EXPECT_EQ(std::string(300, 'd'), ReadAll(server));
+}
+
 TEST_F(ServerSide, RejectedEarlyDataHasACap) {
     OfferEarlyData(this);
     Bytes wire = PlainRecord(22, ch.Encode());
