@@ -49,6 +49,7 @@ tls_config *tls_config_new(void) {
     cfg->min_version = TLS_VERSION_1_2;
     cfg->max_version = TLS_VERSION_1_3;
     cfg->max_send_fragment = TLS_MAX_SEND_FRAGMENT;
+    cfg->record_size_limit = TLS_MAX_SEND_FRAGMENT;
     for (size_t i = 0; i < tlsio_suite_count() && i < TLSIO_MAX_SUITES; i++)
         cfg->suites[cfg->n_suites++] = tlsio_suite_at(i)->id;
     for (size_t i = 0; i < sizeof(default_groups) / sizeof(default_groups[0]); i++)
@@ -414,17 +415,26 @@ int tls_config_set_versions(tls_config *cfg, uint16_t min_version, uint16_t max_
 
 /* ---- record size ---- */
 
-int tls_config_set_max_send_fragment(tls_config *cfg, size_t max_plaintext) {
+/* RFC 8446 §5.1 / RFC 5246 §6.2.1: no record carries more than 2^14 bytes; RFC 8449 §4: no
+ * peer may ask for records under 64 bytes (nor advertise a smaller record_size_limit). */
+static int record_size_setter(tls_config *cfg, size_t *slot, const char *what, size_t n) {
     int r = setter_begin(cfg);
     if (r != 0) return r;
-    /* RFC 8446 §5.1 / RFC 5246 §6.2.1: no record carries more than 2^14 bytes; RFC 8449 §4:
-     * no peer may ask for records under 64 bytes. */
-    if (max_plaintext < TLS_MIN_SEND_FRAGMENT || max_plaintext > TLS_MAX_SEND_FRAGMENT)
-        return tlsio_err_set(&cfg->err, TLS_E_USAGE,
-                             "maximum send fragment %zu is outside %d..%d bytes", max_plaintext,
+    if (n < TLS_MIN_SEND_FRAGMENT || n > TLS_MAX_SEND_FRAGMENT)
+        return tlsio_err_set(&cfg->err, TLS_E_USAGE, "%s %zu is outside %d..%d bytes", what, n,
                              TLS_MIN_SEND_FRAGMENT, TLS_MAX_SEND_FRAGMENT);
-    cfg->max_send_fragment = max_plaintext;
+    *slot = n;
     return 0;
+}
+
+int tls_config_set_max_send_fragment(tls_config *cfg, size_t max_plaintext) {
+    return record_size_setter(cfg, cfg ? &cfg->max_send_fragment : NULL, "maximum send fragment",
+                              max_plaintext);
+}
+
+int tls_config_set_record_size_limit(tls_config *cfg, size_t max_plaintext) {
+    return record_size_setter(cfg, cfg ? &cfg->record_size_limit : NULL, "record size limit",
+                              max_plaintext);
 }
 
 /* ---- ALPN ---- */

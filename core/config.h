@@ -78,6 +78,7 @@ struct tls_config {
     size_t n_chains;
 
     size_t max_send_fragment; /* plaintext bytes per record we send (64..2^14) */
+    size_t record_size_limit; /* plaintext bytes per record we receive (64..2^14, RFC 8449) */
 
     tlsio_rng rng;
     tlsio_err err; /* the last setter's failure; never written once frozen */

@@ -332,10 +332,6 @@ int tls_engine_send_ack(tls_engine *e, size_t len) {
 
 /* ---- application out ------------------------------------------------------------------- */
 
-static size_t max_fragment(const tls_engine *e) {
-    return e->cfg->max_send_fragment;
-}
-
 uint8_t *tls_engine_write_buf(tls_engine *e, size_t *len) {
     *len = e->write_lent = 0;
     if (failed(e) || !e->connected || e->close_sent) return NULL;
@@ -345,7 +341,7 @@ uint8_t *tls_engine_write_buf(tls_engine *e, size_t *len) {
         if (tlsio13_send_key_update(e, 0) != 0) return NULL;
     }
     size_t pre = tlsio_rl_seal_prefix_len(&e->wd), post = tlsio_rl_seal_suffix_len(&e->wd, 0);
-    size_t frag = max_fragment(e);
+    size_t frag = tlsio_send_fragment_max(e);
     if (tlsio_out_reserve(e, pre + frag + post) != 0) return NULL;
     *len = e->write_lent = frag;
     return e->out + e->out_end + pre;

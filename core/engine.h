@@ -69,6 +69,9 @@ typedef struct tlsio_hs {
     uint8_t *msgs12; /* heap */
     size_t msgs12_len, msgs12_cap;
     int keep_msgs12;
+    /* RFC 8449: the record_size_limit value we offered (client) or will answer with (server,
+     * the client offered one); 0: none. */
+    uint16_t rsl_ours;
 } tlsio_hs;
 
 /* A send buffer replaced while part of it was handed out by tls_engine_send_buf. */
@@ -210,6 +213,25 @@ int tlsio_send_alert(tls_engine *e, uint8_t desc) TLSIO_MUST_CHECK;
 int tlsio_out_reserve(tls_engine *e, size_t n) TLSIO_MUST_CHECK;
 /* Frees the send buffers kept for a region handed out by send_buf (once it is acked). */
 void tlsio_out_release_retired(tls_engine *e);
+
+/* ---- record_size_limit, RFC 8449 (record_limit.c) ------------------------------------- */
+
+/* The most plaintext bytes one record we send now may carry: the config's maximum send
+ * fragment, or less if the peer's record_size_limit says so (the smaller wins). */
+size_t tlsio_send_fragment_max(const tls_engine *e);
+/* Client: adds our record_size_limit to the ClientHello extensions being built. */
+int tlsio_rsl_offer(tls_engine *e, tlsio_exts *x) TLSIO_MUST_CHECK;
+/* Client: record_size_limit's bit for tlsio_check_response_exts if we offered it, else 0. */
+uint32_t tlsio_rsl_allowed(const tls_engine *e);
+/* Client: takes the server's answer, if x (EncryptedExtensions or a TLS 1.2 ServerHello,
+ * named msg) has one: the limits then apply in both directions. */
+int tlsio_rsl_take_answer(tls_engine *e, const tlsio_exts *x, const char *msg) TLSIO_MUST_CHECK;
+/* Server, once e->version is chosen: takes the client's offer from its ClientHello
+ * extensions ch (our records obey it from now on), so that tlsio_rsl_answer answers it. */
+void tlsio_rsl_take_offer(tls_engine *e, const tlsio_exts *ch);
+/* Server: adds our answer to the EncryptedExtensions or TLS 1.2 ServerHello extensions x if
+ * the client offered the extension; our receive limit applies from then on. */
+int tlsio_rsl_answer(tls_engine *e, tlsio_exts *x) TLSIO_MUST_CHECK;
 
 /* ---- input (engine_recv.c) -------------------------------------------------------- */
 

@@ -143,7 +143,11 @@ static int open_or_skip(tls_engine *e, uint8_t *rec, size_t len, uint8_t *type, 
     tlsio_err_clear(&trial);
     *skip = 0;
     int rc = TLS_ALERT_BAD_RECORD_MAC; /* plaintext read state: early data cannot be opened */
-    if (e->rd.mode != TLSIO_RL_PLAINTEXT)
+    /* Early data is sent before the client knows our record_size_limit (RFC 8449 §4 holds
+     * records to the limits of the handshake that made their keys): a record over it cannot
+     * be the client's second flight, and is skipped unopened like any other early data. */
+    if (e->rd.mode != TLSIO_RL_PLAINTEXT &&
+        len - TLSIO_RECORD_HEADER_LEN <= tlsio_rl_max_fragment(&e->rd))
         rc = tlsio_rl_open(&e->rd, rec, len, type, pt, pt_len, &trial);
     if (rc == 0) {
         hs->skip_early_data = 0; /* the client's second flight has begun */
@@ -164,10 +168,10 @@ static int open_or_skip(tls_engine *e, uint8_t *rec, size_t len, uint8_t *type, 
 
 /* The read state whose limits a record header is checked against: early data to be skipped
  * is TLSCiphertext (up to 2^14 + 256 bytes, RFC 8446 §5.2) even while we still read
- * plaintext, after a HelloRetryRequest. */
+ * plaintext, after a HelloRetryRequest, and whatever record_size_limit we answer. */
 static const tlsio_rl_dir *header_limits(const tls_engine *e, const uint8_t *hdr,
                                          tlsio_rl_dir *scratch) {
-    if (e->rd.mode != TLSIO_RL_PLAINTEXT || !skipping_early_data(e, hdr)) return &e->rd;
+    if (!skipping_early_data(e, hdr)) return &e->rd;
     tlsio_rl_dir_init(scratch);
     scratch->mode = TLSIO_RL_TLS13;
     return scratch;

@@ -149,8 +149,9 @@ static int seal_copy(tls_engine *e, uint8_t type, const uint8_t *p, size_t len) 
 int tlsio_flush_hs(tls_engine *e) {
     /* RFC 8446 §5.1: handshake messages may be coalesced into one record or fragmented
      * across several; each record carries at most 2^14 bytes, or the configured maximum
-     * (tls_config_set_max_send_fragment). Records are filled: only the last is short. */
-    size_t max = e->cfg->max_send_fragment;
+     * (tls_config_set_max_send_fragment), or what the peer's record_size_limit allows
+     * (RFC 8449 §4). Records are filled: only the last is short. */
+    size_t max = tlsio_send_fragment_max(e);
     for (size_t off = 0; off < e->hsq_len;) {
         size_t n = e->hsq_len - off;
         if (n > max) n = max;

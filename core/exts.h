@@ -209,8 +209,10 @@ typedef struct tlsio_exts {
     /* padding. CH: any bytes (RFC 7685). */
     CBS padding;
     /* extended_master_secret. CH, SH12: empty (RFC 7627 §5.1). */
-    /* record_size_limit. CH, EE, SH12: uint16 64..2^14+1 allowed by codec as 64..65535
-       (RFC 8449 §4: < 64 is illegal_parameter; larger values are clamped by the engine). */
+    /* record_size_limit. CH, EE, SH12: uint16, allowed by the codec as 64..65535 (RFC 8449
+       §4: < 64 is illegal_parameter). record_limit.c judges the rest: a server's value above
+       its version's maximum (2^14 in TLS 1.2, 2^14+1 in TLS 1.3) is illegal_parameter, a
+       client's is read as no limit below the protocol's. */
     uint32_t record_size_limit;
     /* session_ticket. CH: the ticket, any bytes (RFC 5077 §3.2). SH12: empty. */
     CBS session_ticket;

@@ -50,7 +50,9 @@ static int check_sh12_exts(tls_engine *e, const tlsio_exts *x) {
                        TLSIO_EXT_BIT(TLSIO_EXT_SUPPORTED_GROUPS);
     if (!tlsio_host_is_ip_literal(e->server_name)) allowed |= TLSIO_EXT_BIT(TLSIO_EXT_SERVER_NAME);
     if (e->cfg->alpn_len) allowed |= TLSIO_EXT_BIT(TLSIO_EXT_ALPN);
+    allowed |= tlsio_rsl_allowed(e);
     int rc = tlsio_check_response_exts(e, x, allowed, "ServerHello");
+    if (rc == 0) rc = tlsio_rsl_take_answer(e, x, "ServerHello");
     /* RFC 7627 §5.2: tlsio requires the extended master secret in both roles. */
     if (rc == 0 && !tlsio_exts_has(x, TLSIO_EXT_EXTENDED_MASTER_SECRET))
         rc = tlsio_err_set(&e->err, TLS_ALERT_HANDSHAKE_FAILURE,

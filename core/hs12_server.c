@@ -161,6 +161,8 @@ static int send_server_hello(tls_engine *e, const tlsio_client_hello *ch) {
     }
     if (rc == 0 && tlsio_exts_has(cx, TLSIO_EXT_SERVER_NAME))
         rc = tlsio_exts_push(x, TLSIO_EXT_SERVER_NAME, &e->err);
+    tlsio_rsl_take_offer(e, cx); /* RFC 8449 §4 */
+    if (rc == 0) rc = tlsio_rsl_answer(e, x);
     if (rc == 0) rc = tlsio_send_hs_msg(e, TLSIO_HS_SERVER_HELLO, &tlsio_codec_server_hello, &sh);
     return rc;
 }

@@ -153,6 +153,7 @@ static int send_client_hello(tls_engine *e) {
         CBS_init(&x->alpn, cfg->alpn, cfg->alpn_len);
         rc = push(e, x, TLSIO_EXT_ALPN);
     }
+    if (rc == 0) rc = tlsio_rsl_offer(e, x); /* RFC 8449 §4 */
     if (rc == 0 && hs->cookie != NULL) { /* RFC 8446 §4.2.2: echo the HelloRetryRequest cookie */
         CBS_init(&x->cookie, hs->cookie, hs->cookie_len);
         rc = push(e, x, TLSIO_EXT_COOKIE);
@@ -330,7 +331,9 @@ static int on_encrypted_extensions(tls_engine *e, const tlsio_encrypted_extensio
     uint32_t allowed = TLSIO_EXT_BIT(TLSIO_EXT_SUPPORTED_GROUPS);
     if (!tlsio_host_is_ip_literal(e->server_name)) allowed |= TLSIO_EXT_BIT(TLSIO_EXT_SERVER_NAME);
     if (e->cfg->alpn_len) allowed |= TLSIO_EXT_BIT(TLSIO_EXT_ALPN);
+    allowed |= tlsio_rsl_allowed(e);
     int rc = tlsio_check_response_exts(e, x, allowed, "EncryptedExtensions");
+    if (rc == 0) rc = tlsio_rsl_take_answer(e, x, "EncryptedExtensions");
     if (rc == 0 && tlsio_exts_has(x, TLSIO_EXT_ALPN))
         rc = tlsio_take_alpn_answer(e, &x->alpn, "EncryptedExtensions");
     *next = C_WAIT_CERT_CR;

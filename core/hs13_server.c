@@ -247,6 +247,7 @@ static int send_encrypted_extensions(tls_engine *e, int sni_acked) {
         CBS_init(&x->alpn, alpn, n + 1);
         rc = tlsio_exts_push(x, TLSIO_EXT_ALPN, &e->err);
     }
+    if (rc == 0) rc = tlsio_rsl_answer(e, x); /* RFC 8449 §4: in EncryptedExtensions */
     if (rc == 0)
         rc = tlsio_send_hs_msg(e, TLSIO_HS_ENCRYPTED_EXTENSIONS, &tlsio_codec_encrypted_extensions,
                                &ee);
@@ -281,6 +282,7 @@ static int send_certificate_request(tls_engine *e) {
 static int send_server_flight(tls_engine *e, const tlsio_client_hello *ch,
                               const tlsio_key_share_entry *share) {
     tlsio_hs *hs = e->hs;
+    tlsio_rsl_take_offer(e, &ch->extensions); /* RFC 8449 §4 */
     int rc = tlsio_kex_generate(&hs->kex, (uint16_t)share->group, &e->cfg->rng, &e->err);
     uint8_t ecdhe[TLSIO_KEX_MAX_SECRET_LEN];
     size_t ecdhe_len = 0;

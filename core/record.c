@@ -37,7 +37,7 @@ static const char *mode_name(tlsio_rl_mode mode) {
     return "plaintext";
 }
 
-static size_t max_fragment(tlsio_rl_mode mode) {
+static size_t protocol_max_fragment(tlsio_rl_mode mode) {
     switch (mode) {
     case TLSIO_RL_PLAINTEXT:
         break;
@@ -48,6 +48,45 @@ static size_t max_fragment(tlsio_rl_mode mode) {
         return TLSIO_RECORD_MAX_TLS12_CIPHERTEXT;
     }
     return TLSIO_RECORD_MAX_PLAINTEXT;
+}
+
+/* RFC 8449 §4.1: what protection adds to the plaintext the record_size_limit counts. Our
+ * AEADs add a fixed amount: the tag, and the explicit nonce of TLS 1.2 AES-GCM (TLS 1.3's
+ * content type byte is plaintext there). */
+static size_t expansion(const tlsio_rl_dir *d) {
+    size_t n =
+        tlsio_rl_seal_prefix_len(d) - TLSIO_RECORD_HEADER_LEN + tlsio_rl_seal_suffix_len(d, 0);
+    return d->mode == TLSIO_RL_TLS13 ? n - 1 : n;
+}
+
+/* Whether d->size_limit governs records under d: a protected mode (RFC 8449 §4: unprotected
+ * records are not subject to it) and a limit below the protocol's own, which §4 puts at 2^14
+ * for TLS 1.2 and 2^14+1 for TLS 1.3 (its content type byte counts). */
+static int size_limited(const tlsio_rl_dir *d) {
+    if (d->mode == TLSIO_RL_PLAINTEXT || d->size_limit == 0) return 0;
+    return d->size_limit < TLSIO_RECORD_MAX_PLAINTEXT + (d->mode == TLSIO_RL_TLS13);
+}
+
+size_t tlsio_rl_max_fragment(const tlsio_rl_dir *rd) {
+    return size_limited(rd) ? rd->size_limit + expansion(rd) : protocol_max_fragment(rd->mode);
+}
+
+/* record_overflow for a fragment longer than tlsio_rl_max_fragment(rd), else 0. Under a
+ * record_size_limit the fixed expansion makes the length say the plaintext's exact size, so
+ * the sentence names both. */
+static int check_length(const tlsio_rl_dir *rd, size_t length, tlsio_err *err) {
+    size_t max = tlsio_rl_max_fragment(rd);
+    if (length <= max) return 0;
+    /* RFC 8449 §4: a record larger than the limit we advertised MUST get record_overflow. */
+    if (size_limited(rd))
+        return tlsio_err_set(err, TLS_ALERT_RECORD_OVERFLOW,
+                             "record: %s record of length %zu carries %zu bytes of plaintext, "
+                             "over our record_size_limit of %u (RFC 8449 §4)",
+                             mode_name(rd->mode), length, length - expansion(rd),
+                             (unsigned)rd->size_limit);
+    return tlsio_err_set(err, TLS_ALERT_RECORD_OVERFLOW,
+                         "record: length %zu exceeds %zu for %s records", length, max,
+                         mode_name(rd->mode));
 }
 
 static int is_known_type(uint8_t type) {
@@ -125,10 +164,11 @@ static const char *alg_name(tlsio_aead_alg alg) {
 /* Common part of key installation: wipe, key the AEAD, reset seq, set the usage limit. */
 static int install(tlsio_rl_dir *d, tlsio_rl_mode mode, tlsio_aead_alg alg, const uint8_t *key,
                    size_t key_len, tlsio_err *err) {
-    uint16_t record_version = d->record_version;
+    uint16_t record_version = d->record_version, size_limit = d->size_limit;
     uint32_t epoch = d->epoch;
     tlsio_rl_dir_wipe(d);
     d->record_version = record_version;
+    d->size_limit = size_limit;
     d->epoch = epoch + 1;
     if (key == NULL || tlsio_aead_init(&d->aead, alg, key, key_len) != 0) {
         tlsio_rl_dir_wipe(d);
@@ -225,11 +265,8 @@ int tlsio_rl_parse_header(const tlsio_rl_dir *rd, const uint8_t hdr[TLSIO_RECORD
                              type, not_tls_hint(hdr));
 
     /* RFC 8446 §5.1/§5.2, RFC 5246 §6.2.1/§6.2.3: over the limit is record_overflow. */
-    size_t max = max_fragment(rd->mode);
-    if (length > max)
-        return tlsio_err_set(err, TLS_ALERT_RECORD_OVERFLOW,
-                             "record: length %u exceeds %zu for %s records", length, max,
-                             mode_name(rd->mode));
+    int rc = check_length(rd, length, err);
+    if (rc != 0) return rc;
 
     /*
      * RFC 8446 §5.1: "Implementations MUST NOT send zero-length fragments of Handshake types";
@@ -358,14 +395,11 @@ int tlsio_rl_open(tlsio_rl_dir *rd, uint8_t *rec, size_t rec_len, uint8_t *type,
                              "record: open needs exactly one whole record (header + fragment)");
     uint8_t rtype = rec[0];
     size_t flen = rec_len - TLSIO_RECORD_HEADER_LEN;
-    size_t max = max_fragment(rd->mode);
     if (!is_known_type(rtype))
         return tlsio_err_set(err, TLS_ALERT_UNEXPECTED_MESSAGE, "record: unknown content type %u",
                              rtype);
-    if (flen > max)
-        return tlsio_err_set(err, TLS_ALERT_RECORD_OVERFLOW,
-                             "record: length %zu exceeds %zu for %s records", flen, max,
-                             mode_name(rd->mode));
+    int rc = check_length(rd, flen, err);
+    if (rc != 0) return rc;
 
     switch (rd->mode) {
     case TLSIO_RL_PLAINTEXT: {
@@ -373,7 +407,7 @@ int tlsio_rl_open(tlsio_rl_dir *rd, uint8_t *rec, size_t rec_len, uint8_t *type,
         if (rtype == TLSIO_CT_APPLICATION_DATA)
             return tlsio_err_set(err, TLS_ALERT_UNEXPECTED_MESSAGE,
                                  "record: application_data record before encryption is on");
-        int rc = check_not_empty(rtype, flen, err);
+        rc = check_not_empty(rtype, flen, err);
         if (rc != 0) return rc;
         *type = rtype;
         *pt = rec + TLSIO_RECORD_HEADER_LEN;
@@ -403,6 +437,11 @@ int tlsio_rl_open(tlsio_rl_dir *rd, uint8_t *rec, size_t rec_len, uint8_t *type,
         return open_tls12(rd, rec, flen, type, pt, pt_len, err);
     }
     return tlsio_err_set(err, TLS_E_INTERNAL, "record: read state has an unknown mode");
+}
+
+size_t tlsio_rl_max_payload(const tlsio_rl_dir *wd) {
+    if (!size_limited(wd)) return TLSIO_RECORD_MAX_PLAINTEXT;
+    return wd->size_limit - (wd->mode == TLSIO_RL_TLS13);
 }
 
 size_t tlsio_rl_seal_prefix_len(const tlsio_rl_dir *wd) {
@@ -449,6 +488,13 @@ int tlsio_rl_seal(tlsio_rl_dir *wd, uint8_t type, uint8_t *out, size_t cap, size
     } else if (pad != 0) {
         return tlsio_err_set(err, TLS_E_USAGE, "record: padding exists only in TLS 1.3");
     }
+    /* RFC 8449 §4: no protected record over the peer's record_size_limit (in TLS 1.3 the
+     * content type and padding count). */
+    if (size_limited(wd) && pt_len + pad > tlsio_rl_max_payload(wd))
+        return tlsio_err_set(err, TLS_E_USAGE,
+                             "record: %zu payload + %zu padding bytes exceed the peer's "
+                             "record_size_limit of %u",
+                             pt_len, pad, (unsigned)wd->size_limit);
     size_t prefix = tlsio_rl_seal_prefix_len(wd);
     size_t total = prefix + pt_len + tlsio_rl_seal_suffix_len(wd, pad);
     if (cap < total)

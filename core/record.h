@@ -81,6 +81,15 @@ typedef struct tlsio_rl_dir {
     /* legacy_record_version written by tlsio_rl_seal: 0x0303, which tlsio_rl_dir_init sets.
      * RFC 8446 §5.1 lets the initial ClientHello use 0x0301; the engine may set that. */
     uint16_t record_version;
+    /*
+     * RFC 8449 §4 record_size_limit in force for this direction, or 0 for none below the
+     * protocol's own: the most plaintext a protected record may carry, counted as the
+     * extension counts it (TLS 1.3: the whole TLSInnerPlaintext, content type and padding
+     * included). Reading: the limit we advertised and the peer acknowledged; a longer record
+     * is record_overflow. Writing: the peer's; tlsio_rl_seal refuses to exceed it. Plaintext
+     * records are not subject to it (§4). Set by the engine; kept when a key is installed.
+     */
+    uint16_t size_limit;
     /* Keys installed in this direction so far. The handshake dispatcher compares it before and
      * after an edge to see whether the edge changed a key, which its row must declare. */
     uint32_t epoch;
@@ -126,10 +135,18 @@ int tlsio_rl_set_tls12(tlsio_rl_dir *d, tlsio_aead_alg alg, const uint8_t *key, 
 /*
  * Parses and checks the 5-byte header at hdr: content type (20..23, else unexpected_message,
  * RFC 8446 §5), legacy_record_version (0x0303, or {03,XX} with TLSIO_RL_HDR_INITIAL, else
- * protocol_version), length against the limit of rd's mode (record_overflow: 2^14 plaintext,
- * 2^14+256 TLS 1.3, 2^14+2048 TLS 1.2), and, in plaintext mode, zero-length handshake, alert
- * and change_cipher_spec fragments (unexpected_message, RFC 8446 §5.1 / RFC 5246 §6.2.1).
+ * protocol_version), length against tlsio_rl_max_fragment(rd) (record_overflow), and, in
+ * plaintext mode, zero-length handshake, alert and change_cipher_spec fragments
+ * (unexpected_message, RFC 8446 §5.1 / RFC 5246 §6.2.1).
  */
+/*
+ * The longest fragment (TLSCiphertext.length) a record read under rd may have: 2^14
+ * plaintext, 2^14+256 TLS 1.3, 2^14+2048 TLS 1.2; with rd->size_limit set, the limit plus
+ * the AEAD's fixed expansion (RFC 8449 §4.1), so an oversize record is refused from its
+ * header, before it is buffered or decrypted.
+ */
+size_t tlsio_rl_max_fragment(const tlsio_rl_dir *rd);
+
 int tlsio_rl_parse_header(const tlsio_rl_dir *rd, const uint8_t hdr[TLSIO_RECORD_HEADER_LEN],
                           unsigned flags, tlsio_rl_header *out, tlsio_err *err) TLSIO_MUST_CHECK;
 
@@ -155,6 +172,10 @@ int tlsio_rl_parse_header(const tlsio_rl_dir *rd, const uint8_t hdr[TLSIO_RECORD
 int tlsio_rl_open(tlsio_rl_dir *rd, uint8_t *rec, size_t rec_len, uint8_t *type, uint8_t **pt,
                   size_t *pt_len, tlsio_err *err) TLSIO_MUST_CHECK;
 
+/* The most payload (content) bytes one record sealed under wd may carry: 2^14, or less under
+ * wd->size_limit for a protected record (TLS 1.3: the limit less the content type byte). */
+size_t tlsio_rl_max_payload(const tlsio_rl_dir *wd);
+
 /* Bytes to leave in front of the payload: 5 (header), 13 for TLS 1.2 GCM (explicit nonce). */
 size_t tlsio_rl_seal_prefix_len(const tlsio_rl_dir *wd);
 
@@ -167,11 +188,11 @@ size_t tlsio_rl_seal_suffix_len(const tlsio_rl_dir *wd, size_t pad);
  * already at out + tlsio_rl_seal_prefix_len(wd). Writes the header (record_version), for
  * TLS 1.3 the inner content type and pad zero bytes (RFC 8446 §5.4; pad must be 0 in other
  * modes), encrypts and tags; *rec_len is the whole record's length. TLS_E_USAGE if cap is too
- * small, pt_len > 2^14 (pt_len + pad > 2^14 for TLS 1.3), a handshake/alert payload is empty
- * (RFC 8446 §5.1), type is unknown, or type is change_cipher_spec with a TLS 1.3 key (use
- * tlsio_rl_write_ccs). TLS_E_INTERNAL when the key has reached its usage limit (the TLS 1.3
- * engine avoids this with tlsio_rl_key_update_due) or seq would wrap: the connection must
- * fail closed.
+ * small, pt_len > 2^14 (pt_len + pad > 2^14 for TLS 1.3) or over wd->size_limit, a
+ * handshake/alert payload is empty (RFC 8446 §5.1), type is unknown, or type is
+ * change_cipher_spec with a TLS 1.3 key (use tlsio_rl_write_ccs). TLS_E_INTERNAL when the
+ * key has reached its usage limit (the TLS 1.3 engine avoids this with
+ * tlsio_rl_key_update_due) or seq would wrap: the connection must fail closed.
  */
 int tlsio_rl_seal(tlsio_rl_dir *wd, uint8_t type, uint8_t *out, size_t cap, size_t pt_len,
                   size_t pad, size_t *rec_len, tlsio_err *err) TLSIO_MUST_CHECK;

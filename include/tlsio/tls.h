@@ -77,13 +77,27 @@ int tls_config_set_groups(tls_config *cfg, const char *names);
  * The most plaintext bytes tlsio puts in one record it sends (handshake messages, alerts and
  * application data alike), from TLS_MIN_SEND_FRAGMENT to TLS_MAX_SEND_FRAGMENT (the default,
  * 2^14: RFC 8446 §5.1, RFC 5246 §6.2.1). TLS 1.3's inner content type byte is not counted.
- * Smaller records suit peers with little memory (RFC 8449's record_size_limit goes down to
- * 64) and cut the latency to the first decrypted byte, at the cost of more records (each
- * adds 21-29 bytes and an AEAD call). Other values: TLS_E_USAGE.
+ * Smaller records suit peers with little memory and cut the latency to the first decrypted
+ * byte, at the cost of more records (each adds 21-29 bytes and an AEAD call). A peer's
+ * record_size_limit (below) may lower it further: the smaller wins. Other values: TLS_E_USAGE.
  */
 #define TLS_MIN_SEND_FRAGMENT 64
 #define TLS_MAX_SEND_FRAGMENT 16384
 int tls_config_set_max_send_fragment(tls_config *cfg, size_t max_plaintext);
+
+/*
+ * The most plaintext bytes we are willing to receive in one protected record, advertised in
+ * the record_size_limit extension (RFC 8449), from TLS_MIN_SEND_FRAGMENT to
+ * TLS_MAX_SEND_FRAGMENT (the default: no limit below the protocol's). A client always offers
+ * the extension and a server answers a client that offers it, both versions; on the wire
+ * TLS 1.3 adds one for its content type byte (so a client offering both versions sends
+ * n + 1, and a TLS 1.2 server may then send it n + 1 bytes, within 2^14). Once the peer
+ * answered, a protected record over the limit ends the connection with record_overflow.
+ * Both roles honour the peer's limit in what they send, whatever this is set to. Records
+ * sent in the clear (the TLS 1.2 hellos and certificates) are not covered (RFC 8449 §4).
+ * Other values: TLS_E_USAGE.
+ */
+int tls_config_set_record_size_limit(tls_config *cfg, size_t max_plaintext);
 
 /* Restrict and order the signature schemes (RFC 8446 §4.2.3 names, ':' or ',' separated) for
  * both roles and both versions: what we offer in signature_algorithms, what we accept in the

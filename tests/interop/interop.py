@@ -10,7 +10,9 @@ suite and the groups X25519 and P-256, with ALPN and SNI, each moving data both 
 restricted to 1.2, version negotiation and the downgrade sentinel; our client presenting an
 ECDSA and an RSA client certificate (TLS 1.2 and 1.3) to an `openssl s_server` that requires
 and verifies one, and servers (`gnutls-serv`, `openssl s_server`) that ask for a client
-certificate, optionally or requiring one, with and without one on our side. Then failure cases
+certificate, optionally or requiring one, with and without one on our side. RFC 8449
+record_size_limit against GnuTLS (`--recordsize`): the records our client and server send obey
+the peer's limit. Then failure cases
 (including TLS 1.2 peers without the extended master secret) and a load case (1,000
 concurrent clients against one tls-server).
 
@@ -579,6 +581,61 @@ class Interop:
         for want in (f"- Description: (TLS1.3-X.509)-({group.gnutls_desc})-", f"-({gsuite})",
                      "- Application protocol: http/1.1", "The certificate is trusted"):
             check(want in text, f"gnutls-cli output lacks {want!r}; {cl.diag()}")
+        check(srv.alive(), f"tls-server died; {srv.diag()}")
+        case.sanitizer_check([srv])
+
+    # ---- record_size_limit (RFC 8449) with GnuTLS, which implements it --------------------
+
+    # What GnuTLS's debug log (-d 5) says about each protected record it receives.
+    RECEIVED = re.compile(r"(Application Data|Handshake|Alert) packet received\. Epoch (\d+), "
+                          r"length: (\d+)")
+
+    def received_records(self, proc):
+        text = proc.text() + proc.text("err")
+        return [(t, int(ep), int(n)) for t, ep, n in self.RECEIVED.findall(text) if ep != "0"]
+
+    def record_limit_client_vs_gnutls(self, case, version):
+        """gnutls-serv --recordsize=512 answers our client's record_size_limit with 512 (TLS 1.2)
+        or 513 (TLS 1.3): our client must then cut a 3000-byte line into records of at most 512
+        bytes of content. GnuTLS's debug log shows each record's length."""
+        vers = {"1.2": "VERS-TLS1.2", "1.3": "VERS-TLS1.3"}[version]
+        srv, port = start_peer_server(case, "gnutls-serv", lambda port: [
+            "gnutls-serv", "--echo", "-p", str(port), "--x509certfile", self.f("leaf.pem"),
+            "--x509keyfile", self.f("leaf.key"), "--priority",
+            f"NORMAL:-VERS-ALL:+{vers}:-CIPHER-ALL:+AES-128-GCM", "--recordsize=512",
+            "--disable-client-cert", "-d", "5"])
+        cl = self.our_client(case, port)
+        line = "l" * 3000 + "\n"
+        cl.send(line.encode())
+        cl.wait_for(re.escape(line))
+        cl.close_stdin()
+        rc = cl.wait()
+        check(rc == 0, f"tls-client exit {rc}; {cl.diag()}")
+        srv.stop()
+        data = [n for t, _, n in self.received_records(srv) if t == "Application Data"]
+        # 512 bytes of content: + 1 content type + 16 tag (TLS 1.3), + 8 nonce + 16 tag (1.2).
+        most = 512 + (17 if version == "1.3" else 24)
+        check(len(data) >= 6 and max(data) == most,
+              f"gnutls-serv received records of {data}, want >= 6 of at most {most}")
+
+    def record_limit_gnutls_vs_server(self, case):
+        """gnutls-cli --recordsize=512 offers 513 in TLS 1.3: our server answers and cuts its
+        encrypted flight (EncryptedExtensions .. Finished, over 512 bytes with the certificate)
+        into records of at most 512 bytes of content."""
+        srv, port = self.our_server(case, "--tls1.3")
+        cl = case.spawn("gnutls-cli", [
+            "gnutls-cli", "-p", str(port), "--x509cafile", self.f("ca.pem"), "--sni-hostname",
+            "other.example", "--verify-hostname", "other.example", "--recordsize=512", "-d", "5",
+            "127.0.0.1"])
+        cl.wait_for(r"- Handshake was completed", "any")
+        cl.send(b"hello record limit\n")
+        cl.wait_for(r"hello record limit\n")
+        cl.close_stdin()
+        rc = cl.wait()
+        check(rc == 0, f"gnutls-cli exit {rc}; {cl.diag()}")
+        flight = [n for _, ep, n in self.received_records(cl) if ep == 1]
+        check(len(flight) >= 2 and max(flight) == 512 + 17,
+              f"gnutls-cli received a handshake flight of {flight}, want records of at most 529")
         check(srv.alive(), f"tls-server died; {srv.diag()}")
         case.sanitizer_check([srv])
 
@@ -1167,6 +1224,10 @@ class Interop:
             for g in GROUPS:
                 self.run(f"python-ssl-vs-server {suite} {g.ours}", self.python_vs_server,
                          suite, g)
+        for version in ("1.3", "1.2"):
+            self.run(f"record-size-limit tls{version} client-vs-gnutls-serv",
+                     self.record_limit_client_vs_gnutls, version)
+        self.run("record-size-limit tls1.3 gnutls-cli-vs-server", self.record_limit_gnutls_vs_server)
         self.run("client-trace-vs-openssl-s_server tls1.3", self.client_trace_vs_openssl, False)
         self.run("client-trace-vs-openssl-s_server tls1.2", self.client_trace_vs_openssl, True)
         self.run("client-peer-cert-vs-openssl-s_server", self.client_peer_cert_vs_openssl)

@@ -206,6 +206,7 @@ TEST(ConfigDefaults, AsDocumented) {
     EXPECT_EQ(0, c->sigalgs_set);
     EXPECT_EQ(0u, c->alpn_len);
     EXPECT_EQ(16384u, c->max_send_fragment);
+    EXPECT_EQ(16384u, c->record_size_limit);
     EXPECT_EQ(nullptr, c->trust);
     EXPECT_EQ(0, c->trust_explicit);
     EXPECT_EQ(0u, c->n_chains);
@@ -250,6 +251,25 @@ TEST(ConfigMaxSendFragment, AcceptsTheDocumentedRangeOnly) {
                   std::string(tls_config_error(c.get())));
         EXPECT_EQ(16384u, c->max_send_fragment); // unchanged
     }
+}
+
+TEST(ConfigRecordSizeLimit, AcceptsTheDocumentedRangeOnly) {
+    CfgPtr c = NewCfg();
+    ASSERT_TRUE(c);
+    for (size_t n : {64, 513, 16384}) {
+        EXPECT_EQ(0, tls_config_set_record_size_limit(c.get(), n)) << n;
+        EXPECT_EQ(n, c->record_size_limit);
+        EXPECT_STREQ("", tls_config_error(c.get()));
+    }
+    ASSERT_EQ(0, tls_config_set_record_size_limit(c.get(), 1000));
+    for (size_t n : {0, 63, 16385, 65535}) {
+        EXPECT_EQ(TLS_E_USAGE, tls_config_set_record_size_limit(c.get(), n)) << n;
+        EXPECT_EQ("record size limit " + std::to_string(n) + " is outside 64..16384 bytes",
+                  std::string(tls_config_error(c.get())));
+        EXPECT_EQ(1000u, c->record_size_limit); // unchanged
+    }
+    EXPECT_EQ(16384u, c->max_send_fragment); // the other record size setting is untouched
+    EXPECT_EQ(TLS_E_USAGE, tls_config_set_record_size_limit(nullptr, 1024));
 }
 
 TEST(ConfigVersions, AcceptsEachValidRange) {
@@ -977,6 +997,7 @@ TEST(ConfigFreeze, FrozenConfigRefusesEverySetterAndKeepsItsState) {
         {"alpn", [&] { return tls_config_set_alpn(c.get(), "http/1.1"); }},
         {"alpn bad", [&] { return tls_config_set_alpn(c.get(), ",,"); }},
         {"rng", [&] { return tls_config_set_rng(c.get(), CountingRng, &calls); }},
+        {"record size limit", [&] { return tls_config_set_record_size_limit(c.get(), 512); }},
         {"ca pem", [&] { return AddCa(c.get(), ca_pem); }},
         {"cert pem", [&] { return AddCert(c.get(), chain, key); }},
         {"ca file", [&] { return tls_config_add_ca_file(c.get(), ca_path.c_str()); }},
@@ -996,6 +1017,7 @@ TEST(ConfigFreeze, FrozenConfigRefusesEverySetterAndKeepsItsState) {
     EXPECT_EQ(0, c->sigalgs_set);
     EXPECT_EQ("026832", Alpn(c.get()));
     EXPECT_EQ(nullptr, c->rng.fn);
+    EXPECT_EQ(16384u, c->record_size_limit);
     EXPECT_EQ(nullptr, c->trust);
     EXPECT_EQ(0, c->trust_explicit);
     EXPECT_EQ(0u, c->n_chains);

@@ -851,6 +851,55 @@ TEST(RecordTls12, KnownAnswers) {
     }
 }
 
+// RFC 8449 §4: under a record_size_limit of 100 (which counts the content type byte and the
+// padding), seal makes no record over it and open refuses one from its length alone. The
+// limit survives a key change; the protocol's maximum (2^14 + 1) is no limit.
+TEST_P(Tls13Test, RecordSizeLimit) {
+    wd.d.size_limit = rd.d.size_limit = 100;
+    Set13(&wd.d, GetParam(), key, iv);
+    Set13(&rd.d, GetParam(), key, iv);
+    EXPECT_EQ(100u, rd.d.size_limit);
+    EXPECT_EQ(99u, tlsio_rl_max_payload(&wd.d));
+    EXPECT_EQ(116u, tlsio_rl_max_fragment(&rd.d));
+    Sealed s = Seal(&wd.d, TLSIO_CT_APPLICATION_DATA, Bytes(99, 'a'));
+    ASSERT_EQ(0, s.rc) << s.msg;
+    ASSERT_EQ(5 + 116u, s.rec.size());
+    EXPECT_EQ(0, Open(&rd.d, s.rec).rc);
+    EXPECT_EQ(0, Seal(&wd.d, TLSIO_CT_HANDSHAKE, Bytes(98, 'h'), 1).rc);
+    Sealed over = Seal(&wd.d, TLSIO_CT_APPLICATION_DATA, Bytes(100, 'a'));
+    EXPECT_EQ(TLS_E_USAGE, over.rc);
+    EXPECT_EQ("record: 100 payload + 0 padding bytes exceed the peer's record_size_limit of 100",
+              over.msg);
+    EXPECT_EQ(TLS_E_USAGE, Seal(&wd.d, TLSIO_CT_HANDSHAKE, Bytes(98, 'h'), 2).rc);
+
+    Bytes inner(99, 'b');
+    inner.push_back(TLSIO_CT_APPLICATION_DATA);
+    inner.push_back(0); // padding counts
+    std::string why = "record: protected TLS 1.3 record of length 117 carries 101 bytes of "
+                      "plaintext, over our record_size_limit of 100 (RFC 8449 §4)";
+    Opened o = Open(&rd.d, Tls13Craft(GetParam(), key, iv, rd.d.seq, inner));
+    EXPECT_EQ(TLS_ALERT_RECORD_OVERFLOW, o.rc);
+    EXPECT_EQ(why, o.msg);
+    Parsed ph = Parse(&rd.d, Header(TLSIO_CT_APPLICATION_DATA, 0x0303, 117));
+    EXPECT_EQ(TLS_ALERT_RECORD_OVERFLOW, ph.rc);
+    EXPECT_EQ(why, ph.msg);
+    EXPECT_EQ(0, Parse(&rd.d, Header(TLSIO_CT_APPLICATION_DATA, 0x0303, 116)).rc);
+
+    rd.d.size_limit = wd.d.size_limit = 16385;
+    EXPECT_EQ(16384u, tlsio_rl_max_payload(&wd.d));
+    EXPECT_EQ(16384u + 256, tlsio_rl_max_fragment(&rd.d));
+}
+
+// RFC 8449 §4: unprotected records are not subject to the limit.
+TEST(RecordPlaintext, RecordSizeLimitDoesNotApply) {
+    Dir d;
+    d.d.size_limit = 64;
+    EXPECT_EQ(16384u, tlsio_rl_max_payload(&d.d));
+    EXPECT_EQ(16384u, tlsio_rl_max_fragment(&d.d));
+    EXPECT_EQ(0, Seal(&d.d, TLSIO_CT_HANDSHAKE, Bytes(1000, 'p')).rc);
+    EXPECT_EQ(0, Parse(&d.d, Header(TLSIO_CT_HANDSHAKE, 0x0303, 16384)).rc);
+}
+
 class Tls12Test : public ::testing::TestWithParam<tlsio_aead_alg> {
   protected:
     void SetUp() override {
@@ -939,6 +988,27 @@ TEST_P(Tls12Test, PlaintextLimit) {
                                              Bytes(16385, 'x')));
     EXPECT_EQ(TLS_ALERT_RECORD_OVERFLOW, over.rc);
     EXPECT_EQ("record: TLS 1.2 plaintext of 16385 bytes exceeds 16384", over.msg);
+}
+
+// RFC 8449 §4: in TLS 1.2 the limit counts the plaintext alone.
+TEST_P(Tls12Test, RecordSizeLimit) {
+    wd.d.size_limit = rd.d.size_limit = 100;
+    size_t expansion = gcm() ? 8 + 16 : 16;
+    EXPECT_EQ(100u, tlsio_rl_max_payload(&wd.d));
+    EXPECT_EQ(100 + expansion, tlsio_rl_max_fragment(&rd.d));
+    Sealed s = Seal(&wd.d, TLSIO_CT_APPLICATION_DATA, Bytes(100, 'a'));
+    ASSERT_EQ(0, s.rc) << s.msg;
+    EXPECT_EQ(0, Open(&rd.d, s.rec).rc);
+    EXPECT_EQ(TLS_E_USAGE, Seal(&wd.d, TLSIO_CT_APPLICATION_DATA, Bytes(101, 'a')).rc);
+    Opened o = Open(&rd.d, Tls12Reference(GetParam(), key, iv, rd.d.seq, TLSIO_CT_APPLICATION_DATA,
+                                          Bytes(101, 'x')));
+    EXPECT_EQ(TLS_ALERT_RECORD_OVERFLOW, o.rc);
+    EXPECT_EQ("record: protected TLS 1.2 record of length " + std::to_string(101 + expansion) +
+                  " carries 101 bytes of plaintext, over our record_size_limit of 100 (RFC 8449 "
+                  "§4)",
+              o.msg);
+    rd.d.size_limit = wd.d.size_limit = 16384; // the protocol's maximum: no limit
+    EXPECT_EQ(16384u + 2048, tlsio_rl_max_fragment(&rd.d));
 }
 
 TEST_P(Tls12Test, EmptyRecordsOfEachType) {

@@ -7,8 +7,8 @@
 // byte for byte, and the handshake secrets we derive the trace's.
 //
 // What cannot be byte-exact, by design: the encrypted flight. Our EncryptedExtensions carries
-// only the server_name acknowledgement (the trace's also repeats supported_groups and
-// record_size_limit, which we do not send), and RSA-PSS signatures are randomized (libcrypto
+// the server_name acknowledgement and record_size_limit (the trace's also repeats
+// supported_groups, and orders them differently), and RSA-PSS signatures are randomized (libcrypto
 // draws the salt), so CertificateVerify, the server Finished and every later secret differ.
 // Instead the test decrypts that flight with the trace's server handshake keys, finds the
 // trace's Certificate message in it byte for byte, checks the Finished against the trace's
@@ -268,10 +268,12 @@ TEST(Rfc8448Server, SimpleHandshakeServerHelloAndSecrets) {
     std::vector<Record> enc(recs.begin() + 1, recs.end());
     std::vector<Bytes> msgs = Messages(OpenAll(enc, Hex(kSHsTraffic)));
     ASSERT_EQ(4u, msgs.size());
-    // EncryptedExtensions: only the empty server_name (RFC 6066 §3) acknowledging SNI.
-    EXPECT_EQ("08000006"
-              "0004"
-              "00000000",
+    // EncryptedExtensions: the empty server_name (RFC 6066 §3) acknowledging SNI, then our
+    // answer to the trace's record_size_limit (RFC 8449 §4): 2^14 + 1, as the trace's server.
+    EXPECT_EQ("0800000c"
+              "000a"
+              "00000000"
+              "001c00024001",
               ToHex(msgs[0]));
     // Certificate: the trace's own bytes (same certificate, no entry extensions).
     EXPECT_EQ(ToHex(Hex(kCertificate)), ToHex(msgs[1]));
