@@ -758,3 +758,12 @@ done:
     CBB_cleanup(&der);
     return r;
 }
+
+int tlsio_cfg_offers_version(const tls_config *cfg, uint16_t v) {
+    if (v < cfg->min_version || v > cfg->max_version) return 0;
+    for (size_t i = 0; i < cfg->n_suites; i++) {
+        const tlsio_suite *s = tlsio_suite_find(cfg->suites[i]);
+        if (s != NULL && s->version == v) return 1;
+    }
+    return 0;
+}

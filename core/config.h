@@ -130,6 +130,11 @@ int tlsio_config_add_ca_der(tls_config *cfg, const uint8_t *der, size_t der_len,
  */
 int tlsio_config_load_system_store(tls_config *cfg) TLSIO_MUST_CHECK;
 
+/* 1 if cfg enables version v and lists at least one cipher suite for it: what a client
+ * offers in supported_versions and what a server counts as "supporting" for the RFC 8446
+ * §4.1.3 downgrade sentinel. */
+int tlsio_cfg_offers_version(const tls_config *cfg, uint16_t v);
+
 #ifdef __cplusplus
 }
 #endif

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "hs13.h"
 #include "hs_dispatch.h"
 
 /*

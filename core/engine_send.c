@@ -1,5 +1,5 @@
 /* The output path: handshake messages and alerts become records in the send buffer. */
-#include "engine.h"
+#include "engine_send.h"
 
 #include <openssl/mem.h>
 #include <stdlib.h>

@@ -9,11 +9,6 @@
 extern "C" {
 #endif
 
-/* 1 if cfg enables version v and lists at least one cipher suite for it: what a client
- * offers in supported_versions and what a server counts as "supporting" for the RFC 8446
- * §4.1.3 downgrade sentinel. */
-int tlsio_cfg_offers_version(const tls_config *cfg, uint16_t v);
-
 /* The TLS 1.3 tables hand over here once TLS 1.2 is chosen. */
 int tlsio12_client_take_server_hello(tls_engine *e, const tlsio_server_hello *sh,
                                      uint8_t *next) TLSIO_MUST_CHECK;

@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "hs12.h"
-#include "hs_peer.h"
+#include "hs_common.h"
 
 enum {
     C12_WAIT_CERT,

@@ -4,15 +4,7 @@
 #include <string.h>
 
 #include "hs12.h"
-
-int tlsio_cfg_offers_version(const tls_config *cfg, uint16_t v) {
-    if (v < cfg->min_version || v > cfg->max_version) return 0;
-    for (size_t i = 0; i < cfg->n_suites; i++) {
-        const tlsio_suite *s = tlsio_suite_find(cfg->suites[i]);
-        if (s != NULL && s->version == v) return 1;
-    }
-    return 0;
-}
+#include "hs_common.h"
 
 static tlsio_hash_alg hash12(const tls_engine *e) {
     return e->suite->hash;

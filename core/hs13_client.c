@@ -5,7 +5,8 @@
 
 #include "hs12.h"
 #include "hs_dispatch.h"
-#include "hs_peer.h"
+#include "hs13.h"
+#include "hs_common.h"
 
 enum {
     C_START,

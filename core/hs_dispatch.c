@@ -2,6 +2,8 @@
  * (hs_dispatch.h): type before body, decoding, transcript, record-layer effects, next state. */
 #include "hs_dispatch.h"
 
+#include "hs_common.h"
+
 #include <stdio.h>
 #include <string.h>
 

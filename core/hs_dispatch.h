@@ -36,7 +36,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "engine.h"
+#include "engine_send.h"
+#include "engine_state.h"
 #include "hs_reassembly.h"
 #include "msgs.h"
 

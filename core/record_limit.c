@@ -3,7 +3,7 @@
  * and the limits both put on the record layer (tlsio_rl_dir.size_limit). The handshake
  * modules call these at the points where the extension is sent or read.
  */
-#include "engine.h"
+#include "engine_send.h"
 #include "hs12.h"
 
 /* RFC 8449 §4: the value counts TLS 1.3's content type byte, so a TLS 1.3 endpoint (and a

@@ -25,7 +25,7 @@ add "a transcript restart outside the dispatcher" \
 add "the state number used outside the dispatcher" \
   "$(code '(->|\.)state\b' 'hs_dispatch\.c')"
 add "the handshake declared done outside the dispatcher" \
-  "$(code '\btlsio_handshake_done\s*\(' 'hs_dispatch\.c|hs13_common\.c')"
+  "$(code '\btlsio_handshake_done\s*\(' 'hs_dispatch\.c|hs_common\.c')"
 if [ -n "$bad" ]; then
   echo "core/ goes around the edge contract (core/hs_dispatch.h):$bad"
   exit 1

@@ -1,5 +1,7 @@
-/* The peer's certificate chain and ALPN answer, checked the same way in TLS 1.3 and 1.2. */
-#include "hs_peer.h"
+/* Handshake pieces both protocol versions use: the peer's certificate chain, ALPN and SNI,
+ * our credential and signature schemes, signing into a CertificateVerify, the check of
+ * response extensions, and the end of the handshake. */
+#include "hs_common.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -352,4 +354,109 @@ int tlsio_client_choose_credential(tls_engine *e, const CBS *cert_types) {
                                             : "signature_algorithms",
                          theirs, ours, n > 1 ? "s" : "", cert_types != NULL ? "1.2" : "1.3",
                          cfg->sigalgs_set ? " within our configured signature schemes" : "");
+}
+
+/* ---- signature schemes, signing --------------------------------------------------------- */
+
+size_t tlsio_our_sigalgs(const tls_config *cfg, int tls13, uint8_t out[2 * TLSIO_MAX_SIGALGS]) {
+    size_t len = 0;
+    /* Pass 0: every scheme (or, for TLS 1.3, all but rsa_pkcs1_*); pass 1: rsa_pkcs1_* last. */
+    for (int pass = 0; pass < (tls13 ? 2 : 1); pass++) {
+        for (size_t i = 0; i < cfg->n_sigalgs; i++) {
+            uint16_t s = cfg->sigalgs[i];
+            int pkcs1 = !tlsio_sig_scheme_allowed(s, TLSIO_SIG_USE_TLS13);
+            if (tls13 && pkcs1 != pass) continue;
+            out[len++] = (uint8_t)(s >> 8);
+            out[len++] = (uint8_t)s;
+        }
+    }
+    return len;
+}
+
+int tlsio_cfg_has_sigalg(const tls_config *cfg, uint16_t scheme) {
+    for (size_t i = 0; i < cfg->n_sigalgs; i++)
+        if (cfg->sigalgs[i] == scheme) return 1;
+    return 0;
+}
+
+static int peer_offers(const tlsio_hs *hs, uint16_t scheme) {
+    for (size_t i = 0; i < hs->n_peer_sigalgs; i++)
+        if (hs->peer_sigalgs[i] == scheme) return 1;
+    return 0;
+}
+
+int tlsio_choose_sig_scheme(const tls_engine *e, const tlsio_pkey *k, tlsio_sig_use use,
+                            uint16_t *out) {
+    const tls_config *cfg = e->cfg;
+    const tlsio_hs *hs = e->hs;
+    *out = 0;
+    if (cfg->sigalgs_set) {
+        /* tlsio_sig_key_supports applies the version rules: never SHA-1, no rsa_pkcs1_* in
+         * TLS 1.3, a TLS 1.3 ECDSA scheme names the key's curve (RFC 8446 §4.2.3). */
+        for (size_t i = 0; i < cfg->n_sigalgs; i++) {
+            if (peer_offers(hs, cfg->sigalgs[i]) &&
+                tlsio_sig_key_supports(k, cfg->sigalgs[i], use)) {
+                *out = cfg->sigalgs[i];
+                return 1;
+            }
+        }
+        return 0;
+    }
+    for (size_t i = 0; i < hs->n_peer_sigalgs; i++) {
+        if (tlsio_sig_key_supports(k, hs->peer_sigalgs[i], use)) {
+            *out = hs->peer_sigalgs[i];
+            return 1;
+        }
+    }
+    return 0;
+}
+
+void tlsio_save_peer_sigalgs(tls_engine *e, const CBS *list) {
+    CBS c = *list;
+    uint16_t v;
+    e->hs->n_peer_sigalgs = 0;
+    while (e->hs->n_peer_sigalgs < 64 && CBS_get_u16(&c, &v))
+        e->hs->peer_sigalgs[e->hs->n_peer_sigalgs++] = v;
+}
+
+int tlsio_hs_sign(tls_engine *e, const tlsio_pkey *key, uint16_t scheme, tlsio_sig_use use,
+                  const uint8_t *content, size_t n, CBB *sig) {
+    if (!CBB_init(sig, tlsio_sig_max_len(key)))
+        return tlsio_err_set(&e->err, TLS_E_NOMEM, "out of memory");
+    return tlsio_sig_sign(key, scheme, use, content, n, sig, &e->err);
+}
+
+int tlsio_send_certificate_verify(tls_engine *e, const tlsio_pkey *key, uint16_t scheme,
+                                  tlsio_sig_use use, const uint8_t *content, size_t n) {
+    CBB sig;
+    int rc = tlsio_hs_sign(e, key, scheme, use, content, n, &sig);
+    if (rc == 0) {
+        /* RFC 8446 §4.4.3 / RFC 5246 §7.4.8: the algorithm, then the signature<0..2^16-1>. */
+        tlsio_certificate_verify cv;
+        cv.algorithm = scheme;
+        CBS_init(&cv.signature, CBB_data(&sig), CBB_len(&sig));
+        rc =
+            tlsio_send_hs_msg(e, TLSIO_HS_CERTIFICATE_VERIFY, &tlsio_codec_certificate_verify, &cv);
+    }
+    CBB_cleanup(&sig);
+    return rc;
+}
+
+/* ---- responses, the end ----------------------------------------------------------------- */
+
+int tlsio_check_response_exts(tls_engine *e, const tlsio_exts *x, uint32_t allowed,
+                              const char *msg) {
+    uint32_t extra = x->present & ~allowed;
+    if (extra == 0) return 0;
+    int id = 0;
+    while (!(extra & TLSIO_EXT_BIT(id)))
+        id++;
+    const char *name = tlsio_ext_name(tlsio_ext_type_of((tlsio_ext_id)id));
+    return tlsio_err_set(&e->err, TLS_ALERT_UNSUPPORTED_EXTENSION,
+                         "%s: %s extension was not requested", msg, name ? name : "?");
+}
+
+void tlsio_handshake_done(tls_engine *e) {
+    e->connected = 1;
+    tlsio_hs_state_free(e);
 }

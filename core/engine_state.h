@@ -1,0 +1,196 @@
+/*
+ * The engine's state, at the bottom of the protocol layer: the connection object and the
+ * handshake-only state, and how a failure is recorded. Everything above it (the record
+ * paths, the dispatcher, the handshake modules, the public calls in engine.c) includes this;
+ * it calls nothing above it but the alert output (engine_send.c).
+ */
+#ifndef TLSIO_ENGINE_STATE_H
+#define TLSIO_ENGINE_STATE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <tlsio/core.h>
+
+#include "config.h"
+#include "crypto_kex.h"
+#include "crypto_sig.h"
+#include "err.h"
+#include "hs_reassembly.h"
+#include "keysched.h"
+#include "msgs.h"
+#include "prf12.h"
+#include "record.h"
+#include "suites.h"
+#include "transcript.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct tlsio_hs_table;
+
+/* Handshake-only state: allocated at the start, wiped and freed once connected. */
+typedef struct tlsio_hs {
+    tlsio_transcript transcript;
+    tlsio_keysched ks;
+    tlsio_kex kex; /* our ephemeral key share */
+    uint8_t client_random[32];
+    uint8_t server_random[32];
+    uint8_t session_id[32]; /* legacy_session_id (RFC 8446 §4.1.2, D.4) */
+    size_t session_id_len;
+    uint8_t c_hs_secret[TLSIO_MAX_HASH_LEN]; /* client_handshake_traffic_secret */
+    uint8_t s_hs_secret[TLSIO_MAX_HASH_LEN]; /* server_handshake_traffic_secret */
+    uint8_t *cookie;                         /* HelloRetryRequest cookie to echo (heap) */
+    size_t cookie_len;
+    int hrr_seen;         /* a HelloRetryRequest was sent / received */
+    int skip_early_data;  /* server: the client offered 0-RTT, which we reject (§4.2.10) */
+    size_t early_skipped; /* server: bytes of rejected early data skipped so far */
+    int cert_requested;   /* a CertificateRequest was received (client) / sent (server) */
+    uint8_t *cr_context;  /* client: CertificateRequest context to echo (heap) */
+    size_t cr_context_len;
+    tlsio_pkey *peer_key; /* the peer's leaf public key, until CertificateVerify */
+    uint16_t offered_groups[TLSIO_MAX_GROUPS]; /* client: groups in supported_groups */
+    size_t n_offered_groups;
+    uint8_t master12[48];                    /* TLS 1.2 master secret (RFC 7627 extended) */
+    tlsio_tls12_keys keys12;                 /* TLS 1.2 key block */
+    uint8_t pms12[TLSIO_KEX_MAX_SECRET_LEN]; /* TLS 1.2 premaster secret until used */
+    size_t pms12_len;
+    uint16_t peer_sigalgs[64]; /* the peer's signature_algorithms (CH or CertificateRequest) */
+    size_t n_peer_sigalgs;
+    /* Our credential for this handshake: the server's chain for the ClientHello, or the
+     * client's for a CertificateRequest (NULL: answer with an empty Certificate). */
+    const tlsio_chain *chain; /* chosen certificate chain */
+    uint16_t sig_scheme;      /* chosen CertificateVerify (or ServerKeyExchange) scheme */
+    /* The handshake messages themselves, kept while a TLS 1.2 CertificateVerify may have to
+     * sign them (client) or be checked over them (server): RFC 5246 §7.4.8 signs
+     * handshake_messages, not a transcript hash (Ed25519 takes the whole message and the
+     * scheme's hash need not be the PRF's). Kept only when it may be needed (a client with a
+     * certificate offering TLS 1.2; a TLS 1.2 server asking for one); dropped as soon as it
+     * cannot be. */
+    uint8_t *msgs12; /* heap */
+    size_t msgs12_len, msgs12_cap;
+    int keep_msgs12;
+    /* RFC 8449: the record_size_limit value we offered (client) or will answer with (server,
+     * the client offered one); 0: none. */
+    uint16_t rsl_ours;
+} tlsio_hs;
+
+/* A send buffer replaced while part of it was handed out by tls_engine_send_buf. */
+typedef struct tlsio_retired_buf {
+    struct tlsio_retired_buf *next;
+    uint8_t *buf;
+    size_t cap;
+} tlsio_retired_buf;
+
+struct tls_engine {
+    tls_config *cfg;
+    int is_server;
+    const struct tlsio_hs_table *table; /* the role's (and later version's) state machine */
+    uint8_t state;
+
+    uint16_t version;         /* negotiated; 0 before */
+    const tlsio_suite *suite; /* negotiated; NULL before */
+    uint16_t group;           /* negotiated key exchange group */
+    char *server_name;        /* client: name to verify; server: SNI received (heap) */
+    char *alpn;               /* negotiated protocol (heap), NULL if none */
+    char *peer_subject;       /* the verified peer leaf's subject (heap), NULL if none */
+    uint16_t peer_sig_scheme; /* the scheme of the peer's verified signature; 0 if none */
+
+    /* The verified peer chain's details for tls_engine_peer_* (hs_common.c), NULL if none. */
+    struct tlsio_peer_cert *peer_cert;
+
+    tlsio_err err;
+    int64_t now;
+    int have_now;
+    int64_t bad_now; /* the last implausible tls_engine_set_time value, if have_bad_now */
+    int have_bad_now;
+    /* client: we answered a CertificateRequest with an empty Certificate (no credential
+     * configured), so a later refusal from the server is most likely about that */
+    int sent_empty_client_cert;
+
+    /* record layer */
+    tlsio_rl_dir rd, wd;
+
+    /* network input: in[in_start..in_end) holds received, unprocessed bytes */
+    uint8_t *in;
+    size_t in_cap, in_start, in_end;
+    /* decrypted application data waiting for the caller (a view into `in`) */
+    uint8_t *app;
+    size_t app_len;
+
+    /* network output: out[out_start..out_end) holds records ready to send */
+    uint8_t *out;
+    size_t out_cap, out_start, out_end;
+    /* The buffer contract (core.h). What each buf call handed out and is not acknowledged:
+     * recv_lent bytes at in + in_end; send_lent bytes at out + out_start, which must not
+     * move or be freed until acknowledged (an async writer holds the pointer), so a send
+     * buffer that has to grow meanwhile leaves the old one on `retired` until send_lent is
+     * 0; write_lent bytes of plaintext room at out + out_end + the seal prefix, cleared when
+     * any other output is queued there (tlsio_out_reserve); read_lent bytes at app. */
+    size_t recv_lent, send_lent, write_lent, read_lent;
+    struct tlsio_retired_buf *retired;
+    /* handshake messages queued for the next flush (same key, same content type) */
+    uint8_t *hsq;
+    size_t hsq_cap, hsq_len;
+
+    tlsio_hs_reasm reasm;
+    tlsio_hs *hs; /* NULL once connected */
+
+    /* The exporter's secret: TLS 1.3 exporter_master_secret (RFC 8446 §7.5), or the TLS 1.2
+     * master secret followed by client_random || server_random (RFC 5705 §4). */
+    uint8_t exporter[TLSIO_MAX_HASH_LEN + 64];
+
+    /* TLS 1.3 application traffic secrets, kept for KeyUpdate (RFC 8446 §7.2) */
+    uint8_t c_ap_secret[TLSIO_MAX_HASH_LEN];
+    uint8_t s_ap_secret[TLSIO_MAX_HASH_LEN];
+
+    /* Test hook (core/engine_testing.h): sees each outgoing handshake message after it was
+     * hashed into our transcript and may alter it, to prove the peer's checks. */
+    void (*test_tamper)(void *ctx, uint8_t *msg, size_t len);
+    void *test_tamper_ctx;
+
+    uint8_t warnings_in_row;    /* warnings, user_canceled with no other record between */
+    uint8_t empty_in_row;       /* empty application data records in a row */
+    uint8_t ccs13_received;     /* TLS 1.3 compatibility change_cipher_spec records dropped */
+    uint8_t key_updates_in_row; /* KeyUpdates received with no application data since */
+
+    unsigned connected : 1;
+    unsigned close_sent : 1;
+    unsigned close_received : 1;
+    unsigned alert_queued : 1;
+    unsigned key_update_pending : 1; /* we owe the peer a KeyUpdate(update_not_requested) */
+    unsigned ccs_sent : 1;
+    unsigned spoke : 1; /* a handshake message was queued: a peer now expects our alerts */
+};
+
+/* Hash length of the negotiated suite. */
+static inline size_t tlsio_engine_hash_len(const tls_engine *e) {
+    return tlsio_hash_len(e->suite->hash);
+}
+
+/* Reports a protocol message to the config's trace hook, if one is set (<tlsio/core.h>). */
+static inline void tlsio_trace(const tls_engine *e, int direction, uint8_t content_type,
+                               const uint8_t *msg, size_t len) {
+    if (e->cfg->trace != NULL)
+        e->cfg->trace(e->cfg->trace_arg, e, direction, content_type, msg, len);
+}
+
+/* ---- failing ---------------------------------------------------------------------- */
+
+/* Records the failure (sticky) and queues the alert when the code is one (1..255) that we
+ * owe the peer. Returns the (first) error code. */
+int tlsio_engine_fail(tls_engine *e, int code, const char *fmt, ...) TLSIO_PRINTF(3, 4);
+/* After a callee filled e->err: make it the connection's failure (queues the alert). */
+int tlsio_engine_failed(tls_engine *e, int code);
+
+/* Replaces *slot with a heap copy of p[0..n) plus a NUL (negotiated strings). */
+int tlsio_engine_set_string(tls_engine *e, char **slot, const uint8_t *p,
+                            size_t n) TLSIO_MUST_CHECK;
+
+/* Frees handshake-only state (wiping secrets). */
+void tlsio_hs_state_free(tls_engine *e);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,51 @@
+/* TLS 1.3 (RFC 8446) pieces both roles share (hs13_common.c): keys, Finished, Certificate,
+ * CertificateVerify, KeyUpdate, the compatibility change_cipher_spec. */
+#ifndef TLSIO_HS13_H
+#define TLSIO_HS13_H
+
+#include "engine_send.h"
+#include "engine_state.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Parses the peer's Certificate (TLS 1.3 form), verifies the chain (and host name for a
+ * client) and keeps the leaf key for CertificateVerify. */
+int tlsio13_take_peer_certificate(tls_engine *e, const tlsio_certificate13 *c) TLSIO_MUST_CHECK;
+
+/* Installs a TLS 1.3 key derived from a traffic secret for reading or writing. Writing, what
+ * is queued goes out under the old key first. */
+int tlsio13_install_read(tls_engine *e, const uint8_t *secret) TLSIO_MUST_CHECK;
+int tlsio13_install_write(tls_engine *e, const uint8_t *secret) TLSIO_MUST_CHECK;
+/* Current transcript hash into th (TLSIO_MAX_HASH_LEN bytes of room). */
+int tlsio13_transcript_hash(tls_engine *e, uint8_t *th) TLSIO_MUST_CHECK;
+/* Sends Finished computed from base_key over the current transcript. */
+int tlsio13_send_finished(tls_engine *e, const uint8_t *base_key) TLSIO_MUST_CHECK;
+/* Checks a received Finished (RFC 8446 §4.4.4) against base_key over the transcript before it. */
+int tlsio13_check_finished(tls_engine *e, const uint8_t *base_key, const CBS *verify_data,
+                           const char *who) TLSIO_MUST_CHECK;
+/* Derives and installs the handshake traffic keys after ServerHello (both roles). */
+int tlsio13_derive_handshake(tls_engine *e, const uint8_t *ecdhe,
+                             size_t ecdhe_len) TLSIO_MUST_CHECK;
+/* Derives the application traffic secrets (transcript up to server Finished). */
+int tlsio13_derive_application(tls_engine *e) TLSIO_MUST_CHECK;
+/* Sends CertificateVerify signed with key under scheme over the current transcript. */
+int tlsio13_send_certificate_verify(tls_engine *e, const tlsio_pkey *key,
+                                    uint16_t scheme) TLSIO_MUST_CHECK;
+/* Sends a Certificate message with the given chain (NULL: empty list). */
+int tlsio13_send_certificate(tls_engine *e, const uint8_t *ctx, size_t ctx_len,
+                             const tlsio_chain *chain) TLSIO_MUST_CHECK;
+/* Verifies a received CertificateVerify against hs->peer_key (transcript before it). */
+int tlsio13_check_certificate_verify(tls_engine *e,
+                                     const tlsio_certificate_verify *cv) TLSIO_MUST_CHECK;
+/* Handles a post-handshake KeyUpdate / sends one. */
+int tlsio13_handle_key_update(tls_engine *e, uint32_t request_update) TLSIO_MUST_CHECK;
+int tlsio13_send_key_update(tls_engine *e, int request_peer) TLSIO_MUST_CHECK;
+/* Drops a TLS 1.3 compatibility change_cipher_spec (RFC 8446 D.4), within an allowance. */
+int tlsio13_drop_compat_ccs(tls_engine *e, uint8_t *next) TLSIO_MUST_CHECK;
+
+#ifdef __cplusplus
+}
+#endif
+#endif
