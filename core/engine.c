@@ -46,7 +46,7 @@ static tls_engine *engine_new(tls_config *cfg, int is_server, tls_engine_new_err
     e->is_server = is_server;
     tlsio_rl_dir_init(&e->rd);
     tlsio_rl_dir_init(&e->wd);
-    tlsio_hs_init(&e->reasm, 0);
+    tlsio_reasm_init(&e->reasm, 0);
     e->hs = calloc(1, sizeof(*e->hs));
     if (e->hs == NULL) {
         tls_engine_free(e);
@@ -117,7 +117,7 @@ tls_engine *tls_engine_new_server(tls_config *cfg) {
 void tls_engine_free(tls_engine *e) {
     if (e == NULL) return;
     tlsio_hs_state_free(e);
-    tlsio_hs_free(&e->reasm);
+    tlsio_reasm_free(&e->reasm);
     tlsio_rl_dir_wipe(&e->rd);
     tlsio_rl_dir_wipe(&e->wd);
     free_buf(&e->in, e->in_cap);
@@ -148,7 +148,7 @@ void tls_engine_trim(tls_engine *e) {
         free_buf(&e->hsq, e->hsq_cap);
         e->hsq_cap = 0;
     }
-    if (!tlsio_hs_pending(&e->reasm)) tlsio_hs_free(&e->reasm);
+    if (!tlsio_reasm_pending(&e->reasm)) tlsio_reasm_free(&e->reasm);
 }
 
 /* 2000-01-01 and 3000-01-01 00:00 UTC in Unix seconds. A clock outside them is a unit or

@@ -26,13 +26,13 @@
  * window of RFC 8446 §5 and D.4); no edge is unexpected_message. */
 static int on_ccs(tls_engine *e, const uint8_t *p, size_t n) {
     tlsio_trace(e, TLS_TRACE_RECEIVED, TLSIO_CT_CHANGE_CIPHER_SPEC, p, n);
-    int rc = tlsio_hs_check_boundary(&e->reasm, "change_cipher_spec record", &e->err);
+    int rc = tlsio_reasm_check_boundary(&e->reasm, "change_cipher_spec record", &e->err);
     if (rc == 0) rc = tlsio_rl_check_ccs(p, n, 1, &e->err);
     return rc ? rc : tlsio_dispatch_ccs(e);
 }
 
 static int on_alert(tls_engine *e, const uint8_t *p, size_t n) {
-    int rc = tlsio_hs_check_boundary(&e->reasm, "alert record", &e->err);
+    int rc = tlsio_reasm_check_boundary(&e->reasm, "alert record", &e->err);
     if (rc != 0) return rc;
     /* RFC 8446 §6 / RFC 5246 §7.2: an alert is exactly level + description. */
     if (n != 2)
@@ -91,10 +91,10 @@ static int on_alert(tls_engine *e, const uint8_t *p, size_t n) {
 }
 
 static int on_handshake(tls_engine *e, const uint8_t *p, size_t n) {
-    int rc = tlsio_hs_feed(&e->reasm, p, n, &e->err);
+    int rc = tlsio_reasm_feed(&e->reasm, p, n, &e->err);
     for (int got = 1; rc == 0 && got && !e->err.code;) {
         tlsio_hs_msg m;
-        rc = tlsio_hs_next(&e->reasm, &m, &got, &e->err);
+        rc = tlsio_reasm_next(&e->reasm, &m, &got, &e->err);
         if (rc != 0 || !got) break;
         tlsio_trace(e, TLS_TRACE_RECEIVED, TLSIO_CT_HANDSHAKE, m.raw, m.raw_len);
         /* The dispatcher enforces the edge's record rules (flight end, key change). */
@@ -104,7 +104,7 @@ static int on_handshake(tls_engine *e, const uint8_t *p, size_t n) {
 }
 
 static int on_app_data(tls_engine *e, uint8_t *p, size_t n) {
-    int rc = tlsio_hs_check_boundary(&e->reasm, "application data record", &e->err);
+    int rc = tlsio_reasm_check_boundary(&e->reasm, "application data record", &e->err);
     if (rc != 0) return rc;
     /* RFC 8446 §2, §4.2.10: no application data before the handshake completes (we never
      * accept 0-RTT); after close_notify nothing more may arrive (§6.1). */

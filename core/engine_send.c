@@ -164,8 +164,9 @@ int tlsio_flush_hs(tls_engine *e) {
     return 0;
 }
 
-int tlsio_send_compat_ccs(tls_engine *e) {
-    /* RFC 8446 D.4: middlebox compatibility mode sends one unprotected change_cipher_spec. */
+int tlsio_send_ccs_record(tls_engine *e) {
+    /* One unprotected change_cipher_spec: TLS 1.2's ChangeCipherSpec (RFC 5246 §7.1), or the
+     * one TLS 1.3 middlebox compatibility mode sends (RFC 8446 D.4). */
     if (e->ccs_sent) return 0;
     int rc = tlsio_out_reserve(e, TLSIO_CCS_RECORD_LEN);
     if (rc != 0) return rc;

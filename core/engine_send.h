@@ -26,8 +26,10 @@ int tlsio_send_hs_msg(tls_engine *e, uint8_t msg_type, const tlsio_codec *codec,
                       const void *body) TLSIO_MUST_CHECK;
 /* Seals the queued handshake messages into records under the current write key. */
 int tlsio_flush_hs(tls_engine *e) TLSIO_MUST_CHECK;
-/* Queues the middlebox-compatibility change_cipher_spec record once (RFC 8446 D.4). */
-int tlsio_send_compat_ccs(tls_engine *e) TLSIO_MUST_CHECK;
+/* Queues our one unprotected change_cipher_spec record (no-op once sent): TLS 1.2's
+ * ChangeCipherSpec (RFC 5246 §7.1) or TLS 1.3's middlebox-compatibility record (RFC 8446
+ * D.4). */
+int tlsio_send_ccs_record(tls_engine *e) TLSIO_MUST_CHECK;
 /* Seals an alert record (level fatal unless close_notify/user_canceled). */
 int tlsio_send_alert(tls_engine *e, uint8_t desc) TLSIO_MUST_CHECK;
 /* Makes room for n more bytes at out + out_end. Never moves the bytes handed out by

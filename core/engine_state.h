@@ -15,7 +15,7 @@
 #include "crypto_kex.h"
 #include "crypto_sig.h"
 #include "err.h"
-#include "hs_reassembly.h"
+#include "reassembly.h"
 #include "keysched.h"
 #include "msgs.h"
 #include "prf12.h"
@@ -133,7 +133,7 @@ struct tls_engine {
     uint8_t *hsq;
     size_t hsq_cap, hsq_len;
 
-    tlsio_hs_reasm reasm;
+    tlsio_reasm reasm;
     tlsio_hs *hs; /* NULL once connected */
 
     /* The exporter's secret: TLS 1.3 exporter_master_secret (RFC 8446 §7.5), or the TLS 1.2

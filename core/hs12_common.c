@@ -40,7 +40,7 @@ static int install(tls_engine *e, tlsio_rl_dir *d, int client_keys) {
 int tlsio12_send_ccs_and_switch(tls_engine *e) {
     /* RFC 5246 §7.1: ChangeCipherSpec, then the pending write state becomes current. */
     int rc = tlsio_flush_hs(e);
-    if (rc == 0) rc = tlsio_send_compat_ccs(e);
+    if (rc == 0) rc = tlsio_send_ccs_record(e);
     if (rc == 0) rc = install(e, &e->wd, !e->is_server);
     return rc;
 }

@@ -284,7 +284,7 @@ static int on_hrr(tls_engine *e, const tlsio_server_hello *hrr, uint8_t *next) {
 
 /* After the transcript's HelloRetryRequest step: the second ClientHello. */
 static int send_second_client_hello(tls_engine *e) {
-    int rc = tlsio_send_compat_ccs(e); /* RFC 8446 D.4: before the second ClientHello */
+    int rc = tlsio_send_ccs_record(e); /* RFC 8446 D.4: before the second ClientHello */
     return rc ? rc : send_client_hello(e);
 }
 
@@ -318,7 +318,7 @@ static int on_server_hello(tls_engine *e, const tlsio_server_hello *sh, uint8_t 
     e->group = (uint16_t)ks->group;
     memcpy(hs->server_random, CBS_data(&sh->random), 32);
     if (rc == 0) rc = tlsio13_install_read(e, hs->s_hs_secret);
-    if (rc == 0) rc = tlsio_send_compat_ccs(e);
+    if (rc == 0) rc = tlsio_send_ccs_record(e);
     if (rc == 0) rc = tlsio13_install_write(e, hs->c_hs_secret);
     *next = C_WAIT_EE;
     return rc;

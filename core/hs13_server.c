@@ -229,7 +229,7 @@ static int send_server_hello(tls_engine *e, const CBS *session_id, int hrr, uint
     if (rc == 0) rc = tlsio_flush_hs(e);
     /* RFC 8446 D.4: a server in compatibility mode sends CCS after its first flight piece
      * when the client sent a non-empty legacy_session_id. */
-    if (rc == 0 && CBS_len(session_id) > 0) rc = tlsio_send_compat_ccs(e);
+    if (rc == 0 && CBS_len(session_id) > 0) rc = tlsio_send_ccs_record(e);
     return rc;
 }
 

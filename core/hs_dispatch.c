@@ -90,7 +90,7 @@ static int hash_step(tls_engine *e, const tlsio_hs_msg *raw, int restart) {
 }
 
 static int record_boundary(tls_engine *e, const char *what) {
-    return tlsio_hs_check_boundary(&e->reasm, what, &e->err);
+    return tlsio_reasm_check_boundary(&e->reasm, what, &e->err);
 }
 
 /* RFC 8446 §5.1: a message the peer must wait on after sending (ClientHello,

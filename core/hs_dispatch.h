@@ -38,7 +38,7 @@
 
 #include "engine_send.h"
 #include "engine_state.h"
-#include "hs_reassembly.h"
+#include "reassembly.h"
 #include "msgs.h"
 
 #ifdef __cplusplus

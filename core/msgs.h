@@ -44,7 +44,7 @@ extern const uint8_t tlsio_downgrade_tls11[8]; /* "DOWNGRD" 00 */
 
 /* ---- framing ------------------------------------------------------------------------ */
 
-/* RFC 8446 §4: struct { HandshakeType msg_type; uint24 length; ... } (read by hs_reassembly.c) */
+/* RFC 8446 §4: struct { HandshakeType msg_type; uint24 length; ... } (read by reassembly.c) */
 #define TLSIO_HS_HEADER_LEN 4
 
 /*

@@ -187,10 +187,10 @@ TEST_F(Dispatch, DeclaredReadKeyMustFallOnARecordBoundary) {
     // Two messages in one record: the first changes the read key while the second waits.
     Bytes rec = kEe;
     rec.insert(rec.end(), kEe.begin(), kEe.end());
-    ASSERT_EQ(0, tlsio_hs_feed(&e->reasm, rec.data(), rec.size(), &e->err));
+    ASSERT_EQ(0, tlsio_reasm_feed(&e->reasm, rec.data(), rec.size(), &e->err));
     tlsio_hs_msg m;
     int got = 0;
-    ASSERT_EQ(0, tlsio_hs_next(&e->reasm, &m, &got, &e->err));
+    ASSERT_EQ(0, tlsio_reasm_next(&e->reasm, &m, &got, &e->err));
     ASSERT_TRUE(got);
     EXPECT_EQ(TLS_ALERT_UNEXPECTED_MESSAGE, tlsio_dispatch(e, &m));
     EXPECT_TRUE(FailedWith(e, TLS_ALERT_UNEXPECTED_MESSAGE, TLS_ERRCAT_PROTOCOL,
@@ -207,10 +207,10 @@ TEST_F(Dispatch, EndsPeerFlightWantsTheRecordEnd) {
     Use(EeEdge(TLSIO_T_NEVER, TLSIO_FX_ENDS_PEER_FLIGHT, ObserveTake));
     Bytes rec = kEe;
     rec.insert(rec.end(), kEe.begin(), kEe.end());
-    ASSERT_EQ(0, tlsio_hs_feed(&e->reasm, rec.data(), rec.size(), &e->err));
+    ASSERT_EQ(0, tlsio_reasm_feed(&e->reasm, rec.data(), rec.size(), &e->err));
     tlsio_hs_msg m;
     int got = 0;
-    ASSERT_EQ(0, tlsio_hs_next(&e->reasm, &m, &got, &e->err));
+    ASSERT_EQ(0, tlsio_reasm_next(&e->reasm, &m, &got, &e->err));
     EXPECT_EQ(TLS_ALERT_UNEXPECTED_MESSAGE, tlsio_dispatch(e, &m));
     EXPECT_TRUE(FailedWith(e, TLS_ALERT_UNEXPECTED_MESSAGE, TLS_ERRCAT_PROTOCOL,
                            "end of the EncryptedExtensions"));

@@ -1,5 +1,5 @@
-/* Handshake message reassembly across records (see hs_reassembly.h). */
-#include "hs_reassembly.h"
+/* Handshake message reassembly across records (see reassembly.h). */
+#include "reassembly.h"
 
 #include <openssl/bytestring.h>
 #include <openssl/mem.h>
@@ -9,12 +9,12 @@
 /* The first allocation for a spanning message; doubled until the message fits. */
 #define HS_BUF_INITIAL 256
 
-void tlsio_hs_init(tlsio_hs_reasm *r, size_t max_msg) {
+void tlsio_reasm_init(tlsio_reasm *r, size_t max_msg) {
     memset(r, 0, sizeof(*r));
     r->max_msg = max_msg != 0 ? max_msg : TLSIO_HS_DEFAULT_MAX_MSG;
 }
 
-static void release_buf(tlsio_hs_reasm *r) {
+static void release_buf(tlsio_reasm *r) {
     if (r->buf != NULL) {
         OPENSSL_cleanse(r->buf, r->buf_cap);
         free(r->buf);
@@ -25,14 +25,14 @@ static void release_buf(tlsio_hs_reasm *r) {
     r->buf_done = 0;
 }
 
-void tlsio_hs_free(tlsio_hs_reasm *r) {
+void tlsio_reasm_free(tlsio_reasm *r) {
     size_t max_msg = r->max_msg;
     release_buf(r);
-    tlsio_hs_init(r, max_msg);
+    tlsio_reasm_init(r, max_msg);
 }
 
 /* A message already handed out from the buffer is dropped on the next call. */
-static void drop_done(tlsio_hs_reasm *r) {
+static void drop_done(tlsio_reasm *r) {
     if (r->buf_done) release_buf(r);
 }
 
@@ -41,7 +41,7 @@ static void drop_done(tlsio_hs_reasm *r) {
  * whole message once its header is known, else the header size). malloc + copy + wipe + free
  * rather than realloc, so no copy of handshake data is left behind unwiped.
  */
-static int append(tlsio_hs_reasm *r, const uint8_t *data, size_t n, size_t final, tlsio_err *err) {
+static int append(tlsio_reasm *r, const uint8_t *data, size_t n, size_t final, tlsio_err *err) {
     size_t need = r->buf_len + n;
     if (need > r->buf_cap) {
         size_t cap = r->buf_cap != 0 ? r->buf_cap * 2 : HS_BUF_INITIAL;
@@ -75,8 +75,8 @@ static int append(tlsio_hs_reasm *r, const uint8_t *data, size_t n, size_t final
  * illegal_parameter (SSL_R_EXCESSIVE_MESSAGE_SIZE) and Go internal_error. Checking here, on
  * the header, means an oversized message is refused before any of it is buffered.
  */
-static int read_header(const tlsio_hs_reasm *r, const uint8_t hdr[TLSIO_HS_HEADER_LEN],
-                       uint8_t *type, size_t *body_len, tlsio_err *err) {
+static int read_header(const tlsio_reasm *r, const uint8_t hdr[TLSIO_HS_HEADER_LEN], uint8_t *type,
+                       size_t *body_len, tlsio_err *err) {
     CBS cbs;
     uint8_t t;
     uint32_t len;
@@ -92,7 +92,7 @@ static int read_header(const tlsio_hs_reasm *r, const uint8_t hdr[TLSIO_HS_HEADE
     return 0;
 }
 
-int tlsio_hs_feed(tlsio_hs_reasm *r, const uint8_t *data, size_t len, tlsio_err *err) {
+int tlsio_reasm_feed(tlsio_reasm *r, const uint8_t *data, size_t len, tlsio_err *err) {
     if (r->in_off < r->in_len)
         return tlsio_err_set(err, TLS_E_USAGE,
                              "handshake: a record was fed before the previous one was consumed");
@@ -113,7 +113,7 @@ static void set_msg(tlsio_hs_msg *msg, const uint8_t *raw, uint8_t type, size_t 
     msg->len = body_len;
 }
 
-int tlsio_hs_next(tlsio_hs_reasm *r, tlsio_hs_msg *msg, int *got, tlsio_err *err) {
+int tlsio_reasm_next(tlsio_reasm *r, tlsio_hs_msg *msg, int *got, tlsio_err *err) {
     uint8_t type = 0;
     size_t body_len = 0;
     int rc;
@@ -171,18 +171,18 @@ int tlsio_hs_next(tlsio_hs_reasm *r, tlsio_hs_msg *msg, int *got, tlsio_err *err
     return 0;
 }
 
-static size_t held_bytes(const tlsio_hs_reasm *r) {
+static size_t held_bytes(const tlsio_reasm *r) {
     return (r->buf_done ? 0 : r->buf_len) + (r->in_len - r->in_off);
 }
 
-int tlsio_hs_pending(const tlsio_hs_reasm *r) {
+int tlsio_reasm_pending(const tlsio_reasm *r) {
     return held_bytes(r) != 0;
 }
 
-int tlsio_hs_check_boundary(const tlsio_hs_reasm *r, const char *event, tlsio_err *err) {
+int tlsio_reasm_check_boundary(const tlsio_reasm *r, const char *event, tlsio_err *err) {
     /* RFC 8446 §5.1: handshake messages MUST NOT be interleaved with other record types and
      * MUST NOT span key changes; a violation is unexpected_message. */
-    if (tlsio_hs_pending(r))
+    if (tlsio_reasm_pending(r))
         return tlsio_err_set(err, TLS_ALERT_UNEXPECTED_MESSAGE,
                              "handshake: %s with %zu handshake bytes not yet processed "
                              "(RFC 8446 §5.1)",

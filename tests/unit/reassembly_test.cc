@@ -1,4 +1,4 @@
-// Handshake message reassembly (core/hs_reassembly.h): messages split across records, several
+// Handshake message reassembly (core/reassembly.h): messages split across records, several
 // per record, the size cap, and the RFC 8446 §5.1 boundary rules.
 #include <gtest/gtest.h>
 
@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "hex.h"
-#include "hs_reassembly.h"
+#include "reassembly.h"
 #include "testerr.h"
 
 using tlsio_test::Bytes;
@@ -18,12 +18,12 @@ using tlsio_test::ToHex;
 namespace {
 
 struct Reasm {
-    tlsio_hs_reasm r;
+    tlsio_reasm r;
     explicit Reasm(size_t max = 0) {
-        tlsio_hs_init(&r, max);
+        tlsio_reasm_init(&r, max);
     }
     ~Reasm() {
-        tlsio_hs_free(&r);
+        tlsio_reasm_free(&r);
     }
     Reasm(const Reasm &) = delete;
     Reasm &operator=(const Reasm &) = delete;
@@ -52,15 +52,15 @@ struct Got {
 };
 
 // Feeds one record and drains every complete message from it.
-std::vector<Got> FeedAll(tlsio_hs_reasm *r, const Bytes &record, int *rc_out = nullptr,
+std::vector<Got> FeedAll(tlsio_reasm *r, const Bytes &record, int *rc_out = nullptr,
                          std::string *msg_out = nullptr) {
     std::vector<Got> out;
     Err err;
-    int rc = tlsio_hs_feed(r, record.data(), record.size(), &err.e);
+    int rc = tlsio_reasm_feed(r, record.data(), record.size(), &err.e);
     while (rc == 0) {
         tlsio_hs_msg m;
         int got = -1;
-        rc = tlsio_hs_next(r, &m, &got, &err.e);
+        rc = tlsio_reasm_next(r, &m, &got, &err.e);
         if (rc != 0 || !got) break;
         EXPECT_EQ(m.raw + TLSIO_HS_HEADER_LEN, m.body);
         EXPECT_EQ(TLSIO_HS_HEADER_LEN + m.len, m.raw_len);
@@ -81,18 +81,18 @@ TEST(HsReassembly, WholeMessageIsAViewIntoTheRecord) {
     Reasm a;
     Bytes rec = Msg(8, Hex("0000")); // EncryptedExtensions with no extensions
     Err err;
-    ASSERT_EQ(0, tlsio_hs_feed(&a.r, rec.data(), rec.size(), &err.e));
-    EXPECT_TRUE(tlsio_hs_pending(&a.r));
+    ASSERT_EQ(0, tlsio_reasm_feed(&a.r, rec.data(), rec.size(), &err.e));
+    EXPECT_TRUE(tlsio_reasm_pending(&a.r));
     tlsio_hs_msg m;
     int got = 0;
-    ASSERT_EQ(0, tlsio_hs_next(&a.r, &m, &got, &err.e));
+    ASSERT_EQ(0, tlsio_reasm_next(&a.r, &m, &got, &err.e));
     ASSERT_EQ(1, got);
     EXPECT_EQ(8, m.type);
     EXPECT_EQ(2u, m.len);
     EXPECT_EQ(rec.data(), m.raw); // no copy
     EXPECT_EQ(rec.data() + 4, m.body);
-    EXPECT_FALSE(tlsio_hs_pending(&a.r));
-    ASSERT_EQ(0, tlsio_hs_next(&a.r, &m, &got, &err.e));
+    EXPECT_FALSE(tlsio_reasm_pending(&a.r));
+    ASSERT_EQ(0, tlsio_reasm_next(&a.r, &m, &got, &err.e));
     EXPECT_EQ(0, got);
     EXPECT_EQ(nullptr, a.r.buf); // nothing was buffered
 }
@@ -117,7 +117,7 @@ TEST(HsReassembly, SeveralMessagesInOneRecordIncludingEmptyBodies) {
     EXPECT_EQ(ToHex(Msg(11, cert)), ToHex(got[2].raw));
     EXPECT_EQ(5, got[3].type);
     EXPECT_TRUE(got[3].body.empty());
-    EXPECT_FALSE(tlsio_hs_pending(&a.r));
+    EXPECT_FALSE(tlsio_reasm_pending(&a.r));
 }
 
 TEST(HsReassembly, MessageSplitByteByByteAcrossRecords) {
@@ -137,7 +137,7 @@ TEST(HsReassembly, MessageSplitByteByByteAcrossRecords) {
         } else {
             ASSERT_TRUE(got.empty()) << i;
             // A message is in progress: other record types and key changes are refused.
-            ASSERT_TRUE(tlsio_hs_pending(&a.r)) << i;
+            ASSERT_TRUE(tlsio_reasm_pending(&a.r)) << i;
         }
         all.insert(all.end(), got.begin(), got.end());
     }
@@ -146,12 +146,12 @@ TEST(HsReassembly, MessageSplitByteByByteAcrossRecords) {
     EXPECT_EQ(ToHex(body), ToHex(all[0].body));
     EXPECT_EQ(14, all[1].type);
     EXPECT_TRUE(all[1].body.empty());
-    EXPECT_FALSE(tlsio_hs_pending(&a.r));
+    EXPECT_FALSE(tlsio_reasm_pending(&a.r));
     // The growth buffer is wiped and released once its message is consumed.
     Err err;
     tlsio_hs_msg m;
     int got = 1;
-    ASSERT_EQ(0, tlsio_hs_next(&a.r, &m, &got, &err.e));
+    ASSERT_EQ(0, tlsio_reasm_next(&a.r, &m, &got, &err.e));
     EXPECT_EQ(0, got);
     EXPECT_EQ(nullptr, a.r.buf);
 }
@@ -181,7 +181,7 @@ TEST(HsReassembly, MessagesStraddlingRecordsInEveryWay) {
                 EXPECT_EQ(types[i], all[i].type);
                 EXPECT_EQ(ToHex(bodies[i]), ToHex(all[i].body));
             }
-            EXPECT_FALSE(tlsio_hs_pending(&a.r));
+            EXPECT_FALSE(tlsio_reasm_pending(&a.r));
         }
     }
 }
@@ -246,19 +246,19 @@ TEST(HsReassembly, InterleavingAndKeyChangeBoundaries) {
     // handshake messages must not span key changes.
     Reasm a;
     Err ok;
-    EXPECT_EQ(0, tlsio_hs_check_boundary(&a.r, "alert record", &ok.e));
+    EXPECT_EQ(0, tlsio_reasm_check_boundary(&a.r, "alert record", &ok.e));
     Bytes fin = Msg(20, Body(32, 4));
     EXPECT_TRUE(FeedAll(&a.r, Bytes(fin.begin(), fin.begin() + 10)).empty());
     Err inter;
     EXPECT_EQ(TLS_ALERT_UNEXPECTED_MESSAGE,
-              tlsio_hs_check_boundary(&a.r, "application data record", &inter.e));
+              tlsio_reasm_check_boundary(&a.r, "application data record", &inter.e));
     EXPECT_EQ("handshake: application data record with 10 handshake bytes not yet processed "
               "(RFC 8446 §5.1)",
               inter.msg());
     std::vector<Got> got = FeedAll(&a.r, Bytes(fin.begin() + 10, fin.end()));
     ASSERT_EQ(1u, got.size());
     Err after;
-    EXPECT_EQ(0, tlsio_hs_check_boundary(&a.r, "application data record", &after.e));
+    EXPECT_EQ(0, tlsio_reasm_check_boundary(&a.r, "application data record", &after.e));
 
     // A key-changing message followed by more bytes in the same record (e.g. ServerHello with
     // the start of EncryptedExtensions): the engine asks right after processing ServerHello.
@@ -266,32 +266,32 @@ TEST(HsReassembly, InterleavingAndKeyChangeBoundaries) {
     Bytes ee = Msg(8, Hex("0000"));
     rec.insert(rec.end(), ee.begin(), ee.end());
     Err err;
-    ASSERT_EQ(0, tlsio_hs_feed(&a.r, rec.data(), rec.size(), &err.e));
+    ASSERT_EQ(0, tlsio_reasm_feed(&a.r, rec.data(), rec.size(), &err.e));
     tlsio_hs_msg m;
     int have = 0;
-    ASSERT_EQ(0, tlsio_hs_next(&a.r, &m, &have, &err.e));
+    ASSERT_EQ(0, tlsio_reasm_next(&a.r, &m, &have, &err.e));
     ASSERT_EQ(1, have);
     EXPECT_EQ(2, m.type);
     Err key;
     EXPECT_EQ(TLS_ALERT_UNEXPECTED_MESSAGE,
-              tlsio_hs_check_boundary(&a.r, "key change after ServerHello", &key.e));
+              tlsio_reasm_check_boundary(&a.r, "key change after ServerHello", &key.e));
     EXPECT_EQ("handshake: key change after ServerHello with 6 handshake bytes not yet processed "
               "(RFC 8446 §5.1)",
               key.msg());
-    ASSERT_EQ(0, tlsio_hs_next(&a.r, &m, &have, &err.e));
+    ASSERT_EQ(0, tlsio_reasm_next(&a.r, &m, &have, &err.e));
     ASSERT_EQ(1, have);
     EXPECT_EQ(8, m.type);
     Err clean;
-    EXPECT_EQ(0, tlsio_hs_check_boundary(&a.r, "key change after Finished", &clean.e));
+    EXPECT_EQ(0, tlsio_reasm_check_boundary(&a.r, "key change after Finished", &clean.e));
 }
 
 TEST(HsReassembly, FeedingBeforeTheRecordIsConsumedIsMisuse) {
     Reasm a;
     Bytes rec = Msg(8, Hex("0000"));
     Err err;
-    ASSERT_EQ(0, tlsio_hs_feed(&a.r, rec.data(), rec.size(), &err.e));
+    ASSERT_EQ(0, tlsio_reasm_feed(&a.r, rec.data(), rec.size(), &err.e));
     Err again;
-    EXPECT_EQ(TLS_E_USAGE, tlsio_hs_feed(&a.r, rec.data(), rec.size(), &again.e));
+    EXPECT_EQ(TLS_E_USAGE, tlsio_reasm_feed(&a.r, rec.data(), rec.size(), &again.e));
     EXPECT_EQ("handshake: a record was fed before the previous one was consumed", again.msg());
 }
 
@@ -300,9 +300,9 @@ TEST(HsReassembly, FreeReleasesAndTheReassemblerIsReusable) {
     Bytes msg = Msg(11, Body(300, 8));
     EXPECT_TRUE(FeedAll(&a.r, Bytes(msg.begin(), msg.begin() + 100)).empty());
     EXPECT_NE(nullptr, a.r.buf);
-    tlsio_hs_free(&a.r);
+    tlsio_reasm_free(&a.r);
     EXPECT_EQ(nullptr, a.r.buf);
-    EXPECT_FALSE(tlsio_hs_pending(&a.r));
+    EXPECT_FALSE(tlsio_reasm_pending(&a.r));
     EXPECT_EQ(500u, a.r.max_msg);
     std::vector<Got> got = FeedAll(&a.r, msg);
     ASSERT_EQ(1u, got.size());

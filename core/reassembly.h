@@ -3,17 +3,17 @@
  * split across records and several may share one record. The engine hands over each
  * handshake record's plaintext and takes complete messages out:
  *
- *   tlsio_hs_feed(r, pt, pt_len, err);
- *   while ((rc = tlsio_hs_next(r, &msg, &got, err)) == 0 && got) { ...process msg... }
+ *   tlsio_reasm_feed(r, pt, pt_len, err);
+ *   while ((rc = tlsio_reasm_next(r, &msg, &got, err)) == 0 && got) { ...process msg... }
  *
  * A message wholly inside the record is returned as a view into the caller's record (no
  * copy); only a message that spans records is collected in an owned buffer that grows on
  * demand up to the cap (the sole allocation; wiped when freed). Views stay valid until the
- * next tlsio_hs_feed/tlsio_hs_next/tlsio_hs_free call, and record views only as long as the
- * caller keeps the record's bytes.
+ * next tlsio_reasm_feed/tlsio_reasm_next/tlsio_reasm_free call, and record views only as long as
+ * the caller keeps the record's bytes.
  */
-#ifndef TLSIO_HS_REASSEMBLY_H
-#define TLSIO_HS_REASSEMBLY_H
+#ifndef TLSIO_REASSEMBLY_H
+#define TLSIO_REASSEMBLY_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -44,7 +44,7 @@ typedef struct tlsio_hs_msg {
     size_t raw_len;     /* TLSIO_HS_HEADER_LEN + len */
 } tlsio_hs_msg;
 
-typedef struct tlsio_hs_reasm {
+typedef struct tlsio_reasm {
     /* The record being consumed (borrowed from the caller). */
     const uint8_t *in;
     size_t in_len;
@@ -55,43 +55,43 @@ typedef struct tlsio_hs_reasm {
     size_t buf_cap;
     int buf_done;   /* buf holds a message already returned; dropped on the next call */
     size_t max_msg; /* cap on a message body */
-} tlsio_hs_reasm;
+} tlsio_reasm;
 
 /* Empty reassembler; max_msg == 0 means TLSIO_HS_DEFAULT_MAX_MSG. */
-void tlsio_hs_init(tlsio_hs_reasm *r, size_t max_msg);
+void tlsio_reasm_init(tlsio_reasm *r, size_t max_msg);
 
 /* Frees (and wipes) the buffer; r is empty afterwards and can be reused. */
-void tlsio_hs_free(tlsio_hs_reasm *r);
+void tlsio_reasm_free(tlsio_reasm *r);
 
 /*
  * Takes the plaintext of one handshake record (not copied: it must stay put until
- * tlsio_hs_next reports got == 0). TLS_E_USAGE if the previous record is not consumed yet.
+ * tlsio_reasm_next reports got == 0). TLS_E_USAGE if the previous record is not consumed yet.
  */
-int tlsio_hs_feed(tlsio_hs_reasm *r, const uint8_t *data, size_t len,
-                  tlsio_err *err) TLSIO_MUST_CHECK;
+int tlsio_reasm_feed(tlsio_reasm *r, const uint8_t *data, size_t len,
+                     tlsio_err *err) TLSIO_MUST_CHECK;
 
 /*
  * Yields the next complete message (*got = 1) or, when the record holds no more complete
  * message, keeps any partial tail in the buffer and sets *got = 0: feed the next handshake
  * record then. Errors: a body longer than the cap -> TLS_ALERT_DECODE_ERROR (see
- * hs_reassembly.c for why), allocation failure -> TLS_E_NOMEM.
+ * reassembly.c for why), allocation failure -> TLS_E_NOMEM.
  */
-int tlsio_hs_next(tlsio_hs_reasm *r, tlsio_hs_msg *msg, int *got, tlsio_err *err) TLSIO_MUST_CHECK;
+int tlsio_reasm_next(tlsio_reasm *r, tlsio_hs_msg *msg, int *got, tlsio_err *err) TLSIO_MUST_CHECK;
 
 /*
  * True when bytes are held that do not yet form a returned message: a partial message from an
  * earlier record, or unconsumed bytes of the current record.
  */
-int tlsio_hs_pending(const tlsio_hs_reasm *r);
+int tlsio_reasm_pending(const tlsio_reasm *r);
 
 /*
- * Fails with unexpected_message when tlsio_hs_pending: for RFC 8446 §5.1 "handshake messages
+ * Fails with unexpected_message when tlsio_reasm_pending: for RFC 8446 §5.1 "handshake messages
  * MUST NOT span key changes" (call before installing a new read key) and "MUST NOT be
  * interleaved with other record types" (call on any non-handshake record). event names what
  * happened, for the sentence: "key change after ServerHello", "alert record".
  */
-int tlsio_hs_check_boundary(const tlsio_hs_reasm *r, const char *event,
-                            tlsio_err *err) TLSIO_MUST_CHECK;
+int tlsio_reasm_check_boundary(const tlsio_reasm *r, const char *event,
+                               tlsio_err *err) TLSIO_MUST_CHECK;
 
 #ifdef __cplusplus
 }
