@@ -4,6 +4,7 @@
 
 #include "hs12.h"
 #include "hs_common.h"
+#include "hs_hello.h"
 
 enum {
     C12_WAIT_CERT,
@@ -24,86 +25,13 @@ static const char *const states12[C12__COUNT] = {"WAIT_CERTIFICATE",
                                                  "WAIT_FINISHED",
                                                  "CONNECTED"};
 
-static int offered_u16(const uint16_t *list, size_t n, uint16_t v) {
-    for (size_t i = 0; i < n; i++)
-        if (list[i] == v) return 1;
-    return 0;
-}
-
-/* RFC 8446 §4.1.3: a TLS 1.3-capable client must refuse a TLS 1.2 answer that carries
- * the server's downgrade sentinel. */
-static int check_downgrade(tls_engine *e, const CBS *random) {
-    if (!tlsio_cfg_offers_version(e->cfg, TLS_VERSION_1_3)) return 0;
-    const uint8_t *tail = CBS_data(random) + 24;
-    if (memcmp(tail, tlsio_downgrade_tls12, 8) == 0 || memcmp(tail, tlsio_downgrade_tls11, 8) == 0)
-        return tlsio_err_set(&e->err, TLS_ALERT_ILLEGAL_PARAMETER,
-                             "ServerHello.random: downgrade sentinel from a TLS 1.3 server "
-                             "negotiating TLS 1.2 (RFC 8446 §4.1.3)");
-    return 0;
-}
-
-static int check_sh12_exts(tls_engine *e, const tlsio_exts *x) {
-    uint32_t allowed = TLSIO_EXT_BIT(TLSIO_EXT_EXTENDED_MASTER_SECRET) |
-                       TLSIO_EXT_BIT(TLSIO_EXT_RENEGOTIATION_INFO) |
-                       TLSIO_EXT_BIT(TLSIO_EXT_EC_POINT_FORMATS) |
-                       /* We always offer it; a server's list is informational and ignored. */
-                       TLSIO_EXT_BIT(TLSIO_EXT_SUPPORTED_GROUPS);
-    if (!tlsio_host_is_ip_literal(e->server_name)) allowed |= TLSIO_EXT_BIT(TLSIO_EXT_SERVER_NAME);
-    if (e->cfg->alpn_len) allowed |= TLSIO_EXT_BIT(TLSIO_EXT_ALPN);
-    allowed |= tlsio_rsl_allowed(e);
-    int rc = tlsio_check_response_exts(e, x, allowed, "ServerHello");
-    if (rc == 0) rc = tlsio_rsl_take_answer(e, x, "ServerHello");
-    /* RFC 7627 §5.2: tlsio requires the extended master secret in both roles. */
-    if (rc == 0 && !tlsio_exts_has(x, TLSIO_EXT_EXTENDED_MASTER_SECRET))
-        rc = tlsio_err_set(&e->err, TLS_ALERT_HANDSHAKE_FAILURE,
-                           "ServerHello: the server does not support extended_master_secret "
-                           "(RFC 7627), which tlsio requires for TLS 1.2");
-    if (rc == 0) rc = tlsio12_check_reneg_info(e, x, "ServerHello");
-    if (rc == 0) rc = tlsio12_check_point_formats(e, x, "ServerHello");
-    if (rc == 0 && tlsio_exts_has(x, TLSIO_EXT_ALPN))
-        rc = tlsio_take_alpn_answer(e, &x->alpn, "ServerHello");
-    return rc;
-}
-
+/* The TLS 1.3 client table hands a TLS 1.2 ServerHello over here, checked (hs_hello.c). */
 int tlsio12_client_take_server_hello(tls_engine *e, const tlsio_server_hello *sh, uint8_t *next) {
-    tlsio_hs *hs = e->hs;
-    if (sh->legacy_version != TLS_VERSION_1_2 || e->cfg->min_version > TLS_VERSION_1_2)
-        return tlsio_err_set(&e->err, TLS_ALERT_PROTOCOL_VERSION,
-                             "ServerHello: the server chose %s; this client accepts %s",
-                             tls_version_name((uint16_t)sh->legacy_version),
-                             e->cfg->min_version > TLS_VERSION_1_2 ? "TLS 1.3 only"
-                                                                   : "TLS 1.2 and 1.3");
-    /* RFC 8446 §4.1.4: after a HelloRetryRequest the server must negotiate TLS 1.3. */
-    if (hs->hrr_seen)
-        return tlsio_err_set(&e->err, TLS_ALERT_ILLEGAL_PARAMETER,
-                             "ServerHello: TLS 1.2 after a HelloRetryRequest");
-    int rc = check_downgrade(e, &sh->random);
+    int rc = tlsio_client_take_server_hello12(e, sh);
     if (rc != 0) return rc;
-    /* RFC 5246 §7.4.1.3: the method is "selected by the server from the list in
-     * ClientHello.compression_methods"; ours lists null (0) only. */
-    if (sh->legacy_compression_method != 0)
-        return tlsio_err_set(&e->err, TLS_ALERT_ILLEGAL_PARAMETER,
-                             "ServerHello.compression_method: %u was not offered (only null)",
-                             sh->legacy_compression_method);
-    const tlsio_suite *s = tlsio_suite_find((uint16_t)sh->cipher_suite);
-    if (s == NULL || s->version != TLS_VERSION_1_2 ||
-        !offered_u16(e->cfg->suites, e->cfg->n_suites, s->id))
-        return tlsio_err_set(&e->err, TLS_ALERT_ILLEGAL_PARAMETER,
-                             "ServerHello.cipher_suite: 0x%04x was not offered for TLS 1.2",
-                             sh->cipher_suite);
-    /* We offer no session to resume, so an echo of our random session id is a lie. */
-    if (CBS_len(&sh->legacy_session_id_echo) != 0 &&
-        CBS_mem_equal(&sh->legacy_session_id_echo, hs->session_id, hs->session_id_len))
-        return tlsio_err_set(&e->err, TLS_ALERT_ILLEGAL_PARAMETER,
-                             "ServerHello.session_id: resumes a session this client never had");
-    rc = check_sh12_exts(e, &sh->extensions);
-    if (rc != 0) return rc;
-    e->suite = s;
-    e->version = TLS_VERSION_1_2;
-    memcpy(hs->server_random, CBS_data(&sh->random), 32);
     e->table = &tlsio_hs12_client_table;
     *next = C12_WAIT_CERT;
-    return tlsio_transcript_set_hash(&hs->transcript, s->hash, &e->err);
+    return tlsio_transcript_set_hash(&e->hs->transcript, e->suite->hash, &e->err);
 }
 
 static int on_certificate(tls_engine *e, const tlsio_certificate12 *c, uint8_t *next) {
@@ -122,7 +50,7 @@ static int on_certificate(tls_engine *e, const tlsio_certificate12 *c, uint8_t *
      * listed (we always send the extension); one we cannot take is an unsupported
      * certificate, as for a key of the wrong type above. */
     uint16_t g = tlsio12_ecdsa_key_group(e->hs->peer_key);
-    if (g != 0 && !offered_u16(e->hs->offered_groups, e->hs->n_offered_groups, g))
+    if (g != 0 && !tlsio_offered_u16(e->hs->offered_groups, e->hs->n_offered_groups, g))
         return tlsio_err_setc(&e->err, TLS_ERRCAT_CERTIFICATE, TLS_ALERT_UNSUPPORTED_CERTIFICATE,
                               "server Certificate: ECDSA key on %s, which our supported_groups "
                               "did not offer",
@@ -135,7 +63,7 @@ static int on_server_key_exchange(tls_engine *e, const tlsio_server_key_exchange
                                   uint8_t *next) {
     tlsio_hs *hs = e->hs;
     uint16_t group = (uint16_t)ske->named_curve, scheme = (uint16_t)ske->sig_algorithm;
-    if (!offered_u16(hs->offered_groups, hs->n_offered_groups, group))
+    if (!tlsio_offered_u16(hs->offered_groups, hs->n_offered_groups, group))
         return tlsio_err_set(&e->err, TLS_ALERT_ILLEGAL_PARAMETER,
                              "ServerKeyExchange.named_curve: 0x%04x was not offered", group);
     /* RFC 5246 §7.4.1.4.1: the server must sign with a pair the client listed in its

@@ -7,6 +7,7 @@
 #include "hs_dispatch.h"
 #include "hs13.h"
 #include "hs_common.h"
+#include "hs_hello.h"
 
 enum {
     C_START,
@@ -28,186 +29,14 @@ static const char *const client_states[C__COUNT] = {
 
 /* ---- ClientHello --------------------------------------------------------------------- */
 
-/* Byte strings a ClientHello points into while it is encoded. */
-typedef struct ch_parts {
-    uint8_t suites[2 * TLSIO_MAX_SUITES];
-    uint8_t groups[2 * TLSIO_MAX_GROUPS];
-    uint8_t versions[4];
-    uint8_t compression[1];
-    uint8_t key_share[4 + 2 + TLSIO_KEX_MAX_PUBLIC_LEN];
-    uint8_t sni[5 + 256];
-    uint8_t sigalgs[2 * TLSIO_MAX_SIGALGS];
-} ch_parts;
-
-static size_t put_u16s(uint8_t *out, const uint16_t *v, size_t n, uint16_t version_filter) {
-    size_t len = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (version_filter) {
-            const tlsio_suite *s = tlsio_suite_find(v[i]);
-            if (s == NULL || s->version != version_filter) continue;
-        }
-        out[len++] = (uint8_t)(v[i] >> 8);
-        out[len++] = (uint8_t)v[i];
-    }
-    return len;
-}
-
-/* Encodes one element with a codec into a fixed buffer; returns its length in *len. */
-static int encode_into(tls_engine *e, const tlsio_codec *c, const void *in, uint8_t *buf,
-                       size_t cap, size_t *len) {
-    CBB cbb;
-    if (!CBB_init_fixed(&cbb, buf, cap)) return tlsio_err_set(&e->err, TLS_E_INTERNAL, "CBB");
-    int rc = tlsio_encode(c, in, &cbb, &e->err);
-    if (rc == 0 && !CBB_finish(&cbb, NULL, len)) rc = TLS_E_INTERNAL;
-    if (rc != 0) CBB_cleanup(&cbb);
-    return rc;
-}
-
-static int push(tls_engine *e, tlsio_exts *x, tlsio_ext_id id) {
-    return tlsio_exts_push(x, id, &e->err);
-}
-
-/* cipher_suites and supported_versions: TLS 1.3 first, then TLS 1.2, as configured. */
-static int ch_versions(tls_engine *e, ch_parts *p, tlsio_client_hello *ch) {
-    const tls_config *cfg = e->cfg;
-    size_t n = 0, nv = 0;
-    uint16_t versions[2];
-    /* A version is offered only with a suite for it (tlsio_cfg_offers_version): listing
-     * TLS 1.3 without a TLS 1.3 suite would make a TLS 1.3 server answer TLS 1.2 with the
-     * RFC 8446 §4.1.3 downgrade sentinel. */
-    if (tlsio_cfg_offers_version(cfg, TLS_VERSION_1_3)) {
-        n += put_u16s(p->suites, cfg->suites, cfg->n_suites, TLS_VERSION_1_3);
-        versions[nv++] = TLS_VERSION_1_3;
-    }
-    if (tlsio_cfg_offers_version(cfg, TLS_VERSION_1_2)) {
-        n += put_u16s(p->suites + n, cfg->suites, cfg->n_suites, TLS_VERSION_1_2);
-        versions[nv++] = TLS_VERSION_1_2;
-    }
-    if (n == 0)
-        return tlsio_err_set(&e->err, TLS_E_USAGE,
-                             "no cipher suite is configured for the enabled versions");
-    CBS_init(&ch->cipher_suites, p->suites, n);
-    CBS_init(&ch->extensions.supported_versions, p->versions,
-             put_u16s(p->versions, versions, nv, 0));
-    return tlsio_exts_push(&ch->extensions, TLSIO_EXT_SUPPORTED_VERSIONS, &e->err);
-}
-
-/* RFC 6066 §3: SNI carries DNS names only, never IP literals. */
-static int ch_server_name(tls_engine *e, ch_parts *p, tlsio_exts *x) {
-    if (tlsio_host_is_ip_literal(e->server_name)) return 0;
-    tlsio_server_name sn = {.name_type = 0};
-    CBS_init(&sn.host_name, (const uint8_t *)e->server_name, strlen(e->server_name));
-    size_t len = 0;
-    int rc = encode_into(e, &tlsio_codec_server_name, &sn, p->sni, sizeof(p->sni), &len);
-    CBS_init(&x->server_name_list, p->sni, len);
-    return rc ? rc : push(e, x, TLSIO_EXT_SERVER_NAME);
-}
-
-/* RFC 8446 §4.2.8: one share, for our first group (or the group a HelloRetryRequest named). */
-static int ch_key_share(tls_engine *e, ch_parts *p, tlsio_exts *x) {
-    tlsio_key_share_entry ks = {.group = e->hs->kex.group};
-    size_t pub_len = 0, ks_len = 0;
-    const uint8_t *pub = tlsio_kex_public(&e->hs->kex, &pub_len);
-    CBS_init(&ks.key_exchange, pub, pub_len);
-    int rc = encode_into(e, &tlsio_codec_key_share_entry, &ks, p->key_share, sizeof(p->key_share),
-                         &ks_len);
-    CBS_init(&x->key_share_client_shares, p->key_share, ks_len);
-    return rc ? rc : push(e, x, TLSIO_EXT_KEY_SHARE);
-}
-
-/* What a TLS 1.2 server needs to hear: uncompressed points (RFC 8422 §5.1.2), the extended
- * master secret (RFC 7627) and secure renegotiation indication (RFC 5746 §3.4, empty). */
-static int ch_tls12_exts(tls_engine *e, tlsio_exts *x) {
-    static const uint8_t uncompressed[] = {0};
-    CBS_init(&x->ec_point_formats, uncompressed, 1);
-    CBS_init(&x->renegotiation_info, NULL, 0);
-    int rc = push(e, x, TLSIO_EXT_EC_POINT_FORMATS);
-    if (rc == 0) rc = push(e, x, TLSIO_EXT_EXTENDED_MASTER_SECRET);
-    return rc ? rc : push(e, x, TLSIO_EXT_RENEGOTIATION_INFO);
-}
-
-static int send_client_hello(tls_engine *e) {
-    tlsio_hs *hs = e->hs;
-    tls_config *cfg = e->cfg;
-    ch_parts p;
-    tlsio_client_hello ch;
-    memset(&ch, 0, sizeof(ch));
-    ch.legacy_version = TLS_VERSION_1_2; /* RFC 8446 §4.1.2 */
-    CBS_init(&ch.random, hs->client_random, 32);
-    CBS_init(&ch.legacy_session_id, hs->session_id, hs->session_id_len);
-    p.compression[0] = 0;
-    CBS_init(&ch.legacy_compression_methods, p.compression, 1);
-    tlsio_exts *x = &ch.extensions;
-    int rc = ch_server_name(e, &p, x);
-    for (size_t i = 0; i < cfg->n_groups; i++)
-        hs->offered_groups[i] = cfg->groups[i];
-    hs->n_offered_groups = cfg->n_groups;
-    CBS_init(&x->supported_groups, p.groups, put_u16s(p.groups, cfg->groups, cfg->n_groups, 0));
-    if (rc == 0) rc = push(e, x, TLSIO_EXT_SUPPORTED_GROUPS);
-    CBS_init(&x->signature_algorithms, p.sigalgs,
-             tlsio_our_sigalgs(cfg, tlsio_cfg_offers_version(cfg, TLS_VERSION_1_3), p.sigalgs));
-    if (rc == 0) rc = push(e, x, TLSIO_EXT_SIGNATURE_ALGORITHMS);
-    if (rc == 0) rc = ch_versions(e, &p, &ch);
-    if (rc == 0 && tlsio_cfg_offers_version(cfg, TLS_VERSION_1_3)) rc = ch_key_share(e, &p, x);
-    if (rc == 0 && tlsio_cfg_offers_version(cfg, TLS_VERSION_1_2)) rc = ch_tls12_exts(e, x);
-    if (rc == 0 && cfg->alpn_len > 0) {
-        CBS_init(&x->alpn, cfg->alpn, cfg->alpn_len);
-        rc = push(e, x, TLSIO_EXT_ALPN);
-    }
-    if (rc == 0) rc = tlsio_rsl_offer(e, x); /* RFC 8449 §4 */
-    if (rc == 0 && hs->cookie != NULL) { /* RFC 8446 §4.2.2: echo the HelloRetryRequest cookie */
-        CBS_init(&x->cookie, hs->cookie, hs->cookie_len);
-        rc = push(e, x, TLSIO_EXT_COOKIE);
-    }
-    if (rc == 0) rc = tlsio_send_hs_msg(e, TLSIO_HS_CLIENT_HELLO, &tlsio_codec_client_hello, &ch);
-    if (rc == 0) rc = tlsio_flush_hs(e);
-    return rc;
-}
-
-/* The client speaks first: the ClientHello (RFC 8446 §4.1.2). */
+/* The client speaks first: the ClientHello for every version we offer (hs_hello.c). */
 static int client_start(tls_engine *e, uint8_t *next) {
-    tlsio_hs *hs = e->hs;
-    tls_config *cfg = e->cfg;
-    tlsio_rng_bytes(&cfg->rng, hs->client_random, 32);
-    /* RFC 8446 D.4: offering TLS 1.3, middlebox compatibility mode: a non-empty
-     * legacy_session_id. Offering only TLS 1.2 (we never resume), an empty one: RFC 5246
-     * §7.4.1.2 makes a session_id a request to resume that session. */
-    hs->session_id_len = 0;
-    if (tlsio_cfg_offers_version(cfg, TLS_VERSION_1_3)) {
-        hs->session_id_len = 32;
-        tlsio_rng_bytes(&cfg->rng, hs->session_id, 32);
-    }
-    /* A TLS 1.2 CertificateVerify would sign the handshake messages themselves, from this
-     * ClientHello on (RFC 5246 §7.4.8): keep them while that can still happen. */
-    hs->keep_msgs12 = cfg->n_chains > 0 && tlsio_cfg_offers_version(cfg, TLS_VERSION_1_2);
-    int rc = 0;
-    if (tlsio_cfg_offers_version(cfg, TLS_VERSION_1_3))
-        rc = tlsio_kex_generate(&hs->kex, cfg->groups[0], &cfg->rng, &e->err);
-    /* RFC 8446 §5.1: the initial ClientHello's record MAY carry 0x0301 "for compatibility
-     * purposes" (servers that predate TLS 1.2 choke on a higher one); every later record,
-     * a second ClientHello included, carries 0x0303. */
-    e->wd.record_version = 0x0301;
-    if (rc == 0) rc = send_client_hello(e);
-    e->wd.record_version = TLS_VERSION_1_2;
+    int rc = tlsio_client_hello_start(e);
     *next = C_WAIT_SH;
     return rc;
 }
 
 /* ---- ServerHello and HelloRetryRequest ------------------------------------------------ */
-
-static int offered_suite(const tls_engine *e, uint16_t id) {
-    const tlsio_suite *s = tlsio_suite_find(id);
-    if (s == NULL || s->version != TLS_VERSION_1_3) return 0;
-    for (size_t i = 0; i < e->cfg->n_suites; i++)
-        if (e->cfg->suites[i] == id) return 1;
-    return 0;
-}
-
-static int offered_group(const tls_engine *e, uint16_t g) {
-    for (size_t i = 0; i < e->hs->n_offered_groups; i++)
-        if (e->hs->offered_groups[i] == g) return 1;
-    return 0;
-}
 
 /* RFC 8446 §4.1.3 checks common to ServerHello and HelloRetryRequest. */
 static int check_hello_common(tls_engine *e, const tlsio_server_hello *sh, const char *what) {
@@ -234,7 +63,7 @@ static int check_hello_common(tls_engine *e, const tlsio_server_hello *sh, const
     if (!CBS_mem_equal(&sh->legacy_session_id_echo, e->hs->session_id, e->hs->session_id_len))
         return tlsio_err_set(&e->err, TLS_ALERT_ILLEGAL_PARAMETER,
                              "%s.legacy_session_id_echo: does not echo our session id", what);
-    if (!offered_suite(e, (uint16_t)sh->cipher_suite))
+    if (!tlsio_offered_suite13(e, (uint16_t)sh->cipher_suite))
         return tlsio_err_set(&e->err, TLS_ALERT_ILLEGAL_PARAMETER,
                              "%s.cipher_suite: 0x%04x was not offered", what, sh->cipher_suite);
     /* RFC 8446 §4.1.4: after a HelloRetryRequest the suite must not change. */
@@ -262,7 +91,7 @@ static int on_hrr(tls_engine *e, const tlsio_server_hello *hrr, uint8_t *next) {
     if (has_ks) {
         uint16_t g = (uint16_t)x->key_share_selected_group;
         /* RFC 8446 §4.2.8: the group must be offered and not the one we sent a share for. */
-        if (!offered_group(e, g) || g == hs->kex.group)
+        if (!tlsio_offered_u16(hs->offered_groups, hs->n_offered_groups, g) || g == hs->kex.group)
             return tlsio_err_set(&e->err, TLS_ALERT_ILLEGAL_PARAMETER,
                                  "HelloRetryRequest.key_share: group 0x%04x %s", g,
                                  g == hs->kex.group ? "already had a key share"
@@ -285,7 +114,7 @@ static int on_hrr(tls_engine *e, const tlsio_server_hello *hrr, uint8_t *next) {
 /* After the transcript's HelloRetryRequest step: the second ClientHello. */
 static int send_second_client_hello(tls_engine *e) {
     int rc = tlsio_send_ccs_record(e); /* RFC 8446 D.4: before the second ClientHello */
-    return rc ? rc : send_client_hello(e);
+    return rc ? rc : tlsio_send_client_hello(e);
 }
 
 static int on_server_hello(tls_engine *e, const tlsio_server_hello *sh, uint8_t *next) {

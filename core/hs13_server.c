@@ -7,6 +7,7 @@
 #include "hs_dispatch.h"
 #include "hs13.h"
 #include "hs_common.h"
+#include "hs_hello.h"
 
 enum {
     S_WAIT_CH,
@@ -139,36 +140,6 @@ static int choose_chain(tls_engine *e) {
 }
 
 /* ---- ClientHello checks ------------------------------------------------------------ */
-
-/* RFC 8446 §4.2.1 and RFC 5246 Appendix E.1: the version comes from supported_versions when
- * present, else from legacy_version. TLS 1.3 wins when both sides can do it (with a suite in
- * common); otherwise TLS 1.2 when both can; anything older is refused. */
-static int choose_version(tls_engine *e, const tlsio_client_hello *ch, uint16_t *v) {
-    const tlsio_exts *x = &ch->extensions;
-    const tls_config *cfg = e->cfg;
-    int sv = tlsio_exts_has(x, TLSIO_EXT_SUPPORTED_VERSIONS);
-    int c13 = sv && tlsio_u16_list_has(&x->supported_versions, TLS_VERSION_1_3);
-    int c12 = sv ? tlsio_u16_list_has(&x->supported_versions, TLS_VERSION_1_2)
-                 : ch->legacy_version >= TLS_VERSION_1_2;
-    if (c13 && cfg->max_version >= TLS_VERSION_1_3 &&
-        (choose_suite(e, &ch->cipher_suites) != NULL || cfg->min_version > TLS_VERSION_1_2)) {
-        *v = TLS_VERSION_1_3;
-        return 0;
-    }
-    if (c12 && cfg->min_version <= TLS_VERSION_1_2) {
-        *v = TLS_VERSION_1_2;
-        return 0;
-    }
-    return tlsio_err_set(&e->err, TLS_ALERT_PROTOCOL_VERSION,
-                         "ClientHello: no version in common (the client offers %s; this server "
-                         "accepts %s)",
-                         c13   ? "TLS 1.3"
-                         : c12 ? "TLS 1.2"
-                               : tls_version_name((uint16_t)ch->legacy_version),
-                         cfg->min_version > TLS_VERSION_1_2   ? "TLS 1.3 only"
-                         : cfg->max_version < TLS_VERSION_1_3 ? "TLS 1.2 only"
-                                                              : "TLS 1.2 and 1.3");
-}
 
 static int check_client_hello(tls_engine *e, const tlsio_client_hello *ch) {
     const tlsio_exts *x = &ch->extensions;
@@ -315,7 +286,7 @@ static int send_server_flight(tls_engine *e, const tlsio_client_hello *ch,
 static int on_client_hello(tls_engine *e, const tlsio_client_hello *ch, uint8_t *next) {
     tlsio_hs *hs = e->hs;
     uint16_t version = 0;
-    int rc = choose_version(e, ch, &version);
+    int rc = tlsio_server_choose_version(e, ch, choose_suite, &version);
     if (rc != 0) return rc;
     if (version == TLS_VERSION_1_2) return tlsio12_server_take_client_hello(e, ch, next);
     tlsio_hs_drop_msgs12(hs); /* TLS 1.3 signs transcript hashes (RFC 8446 §4.4.3) */
@@ -357,7 +328,7 @@ static int on_client_hello(tls_engine *e, const tlsio_client_hello *ch, uint8_t 
 
 static int on_client_hello2(tls_engine *e, const tlsio_client_hello *ch, uint8_t *next) {
     uint16_t version = 0;
-    int rc = choose_version(e, ch, &version);
+    int rc = tlsio_server_choose_version(e, ch, choose_suite, &version);
     /* RFC 8446 §4.1.4: after a HelloRetryRequest only TLS 1.3 can follow. */
     if (rc == 0 && version != TLS_VERSION_1_3)
         rc = tlsio_err_set(&e->err, TLS_ALERT_ILLEGAL_PARAMETER,
