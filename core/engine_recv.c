@@ -133,7 +133,7 @@ static int on_app_data(tls_engine *e, uint8_t *p, size_t n) {
 #define MAX_EARLY_DATA_SKIPPED 65536
 
 static int skipping_early_data(const tls_engine *e, const uint8_t *rec) {
-    return e->hs != NULL && e->hs->skip_early_data && rec[0] == TLSIO_CT_APPLICATION_DATA;
+    return e->hs != NULL && e->hs->h13.skip_early_data && rec[0] == TLSIO_CT_APPLICATION_DATA;
 }
 
 /* Trial-opens a record while early data is skipped; *skip says the record is to be dropped. */
@@ -151,15 +151,15 @@ static int open_or_skip(tls_engine *e, uint8_t *rec, size_t len, uint8_t *type, 
         len - TLSIO_RECORD_HEADER_LEN <= tlsio_rl_max_fragment(&e->rd))
         rc = tlsio_rl_open(&e->rd, rec, len, type, pt, pt_len, &trial);
     if (rc == 0) {
-        hs->skip_early_data = 0; /* the client's second flight has begun */
+        hs->h13.skip_early_data = 0; /* the client's second flight has begun */
         return 0;
     }
     if (rc != TLS_ALERT_BAD_RECORD_MAC) { /* it did deprotect, and is bad: a real failure */
         if (e->err.code == 0) e->err = trial;
         return rc;
     }
-    hs->early_skipped += len - TLSIO_RECORD_HEADER_LEN;
-    if (hs->early_skipped > MAX_EARLY_DATA_SKIPPED)
+    hs->h13.early_skipped += len - TLSIO_RECORD_HEADER_LEN;
+    if (hs->h13.early_skipped > MAX_EARLY_DATA_SKIPPED)
         return tlsio_err_set(&e->err, TLS_ALERT_UNEXPECTED_MESSAGE,
                              "rejected early data: more than %d bytes to skip",
                              MAX_EARLY_DATA_SKIPPED);

@@ -86,21 +86,21 @@ int tlsio_hs_hash(tls_engine *e, const uint8_t *msg, size_t len) {
 
 int tlsio_hs_keep_msg(tls_engine *e, const uint8_t *msg, size_t len) {
     tlsio_hs *hs = e->hs;
-    if (!hs->keep_msgs12) return 0;
-    if (grow(&hs->msgs12, &hs->msgs12_cap, hs->msgs12_len, hs->msgs12_len + len) != 0)
+    if (!hs->h12.keep_msgs) return 0;
+    if (grow(&hs->h12.msgs, &hs->h12.msgs_cap, hs->h12.msgs_len, hs->h12.msgs_len + len) != 0)
         return tlsio_err_set(&e->err, TLS_E_NOMEM,
                              "out of memory keeping the handshake for a CertificateVerify");
-    memcpy(hs->msgs12 + hs->msgs12_len, msg, len);
-    hs->msgs12_len += len;
+    memcpy(hs->h12.msgs + hs->h12.msgs_len, msg, len);
+    hs->h12.msgs_len += len;
     return 0;
 }
 
 void tlsio_hs_drop_msgs12(tlsio_hs *hs) {
-    if (hs->msgs12 != NULL) OPENSSL_cleanse(hs->msgs12, hs->msgs12_cap);
-    free(hs->msgs12);
-    hs->msgs12 = NULL;
-    hs->msgs12_len = hs->msgs12_cap = 0;
-    hs->keep_msgs12 = 0;
+    if (hs->h12.msgs != NULL) OPENSSL_cleanse(hs->h12.msgs, hs->h12.msgs_cap);
+    free(hs->h12.msgs);
+    hs->h12.msgs = NULL;
+    hs->h12.msgs_len = hs->h12.msgs_cap = 0;
+    hs->h12.keep_msgs = 0;
 }
 
 int tlsio_send_hs(tls_engine *e, const uint8_t *msg, size_t len) {

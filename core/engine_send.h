@@ -11,12 +11,12 @@ extern "C" {
 
 /* ---- output (engine_send.c) ------------------------------------------------------- */
 
-/* Adds a whole handshake message to the transcript (and to hs->msgs12 while it is kept).
+/* Adds a whole handshake message to the transcript (and to hs->h12.msgs while it is kept).
  * TLS_E_NOMEM if the kept copy cannot grow. */
 int tlsio_hs_hash(tls_engine *e, const uint8_t *msg, size_t len) TLSIO_MUST_CHECK;
-/* Appends a message to hs->msgs12 only (not the transcript), if it is being kept. */
+/* Appends a message to hs->h12.msgs only (not the transcript), if it is being kept. */
 int tlsio_hs_keep_msg(tls_engine *e, const uint8_t *msg, size_t len) TLSIO_MUST_CHECK;
-/* Stops keeping hs->msgs12 and wipes what was kept. */
+/* Stops keeping hs->h12.msgs and wipes what was kept. */
 void tlsio_hs_drop_msgs12(tlsio_hs *hs);
 
 /* Appends a whole handshake message (header + body) to the queue and the transcript. */

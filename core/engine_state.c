@@ -58,11 +58,11 @@ void tlsio_hs_state_free(tls_engine *e) {
     tlsio_hs *hs = e->hs;
     if (hs == NULL) return;
     tlsio_transcript_wipe(&hs->transcript);
-    tlsio_ks_wipe(&hs->ks);
+    tlsio_ks_wipe(&hs->h13.ks);
     tlsio_kex_wipe(&hs->kex);
     tlsio_pkey_free(hs->peer_key);
-    free(hs->cookie);
-    free(hs->cr_context);
+    free(hs->h13.cookie);
+    free(hs->h13.cr_context);
     tlsio_hs_drop_msgs12(hs);
     OPENSSL_cleanse(hs, sizeof(*hs));
     free(hs);

@@ -29,15 +29,9 @@ extern "C" {
 
 struct tlsio_hs_table;
 
-/* Handshake-only state: allocated at the start, wiped and freed once connected. */
-typedef struct tlsio_hs {
-    tlsio_transcript transcript;
+/* TLS 1.3 handshake-only state (RFC 8446). */
+typedef struct tlsio_hs13 {
     tlsio_keysched ks;
-    tlsio_kex kex; /* our ephemeral key share */
-    uint8_t client_random[32];
-    uint8_t server_random[32];
-    uint8_t session_id[32]; /* legacy_session_id (RFC 8446 §4.1.2, D.4) */
-    size_t session_id_len;
     uint8_t c_hs_secret[TLSIO_MAX_HASH_LEN]; /* client_handshake_traffic_secret */
     uint8_t s_hs_secret[TLSIO_MAX_HASH_LEN]; /* server_handshake_traffic_secret */
     uint8_t *cookie;                         /* HelloRetryRequest cookie to echo (heap) */
@@ -45,34 +39,52 @@ typedef struct tlsio_hs {
     int hrr_seen;         /* a HelloRetryRequest was sent / received */
     int skip_early_data;  /* server: the client offered 0-RTT, which we reject (§4.2.10) */
     size_t early_skipped; /* server: bytes of rejected early data skipped so far */
-    int cert_requested;   /* a CertificateRequest was received (client) / sent (server) */
     uint8_t *cr_context;  /* client: CertificateRequest context to echo (heap) */
     size_t cr_context_len;
-    tlsio_pkey *peer_key; /* the peer's leaf public key, until CertificateVerify */
-    uint16_t offered_groups[TLSIO_MAX_GROUPS]; /* client: groups in supported_groups */
-    size_t n_offered_groups;
-    uint8_t master12[48];                    /* TLS 1.2 master secret (RFC 7627 extended) */
-    tlsio_tls12_keys keys12;                 /* TLS 1.2 key block */
-    uint8_t pms12[TLSIO_KEX_MAX_SECRET_LEN]; /* TLS 1.2 premaster secret until used */
-    size_t pms12_len;
-    uint16_t peer_sigalgs[64]; /* the peer's signature_algorithms (CH or CertificateRequest) */
-    size_t n_peer_sigalgs;
-    /* Our credential for this handshake: the server's chain for the ClientHello, or the
-     * client's for a CertificateRequest (NULL: answer with an empty Certificate). */
-    const tlsio_chain *chain; /* chosen certificate chain */
-    uint16_t sig_scheme;      /* chosen CertificateVerify (or ServerKeyExchange) scheme */
+} tlsio_hs13;
+
+/* TLS 1.2 handshake-only state (RFC 5246, RFC 7627). */
+typedef struct tlsio_hs12 {
+    uint8_t master[48];                    /* master secret (RFC 7627 extended) */
+    tlsio_tls12_keys keys;                 /* key block */
+    uint8_t pms[TLSIO_KEX_MAX_SECRET_LEN]; /* premaster secret until used */
+    size_t pms_len;
     /* The handshake messages themselves, kept while a TLS 1.2 CertificateVerify may have to
      * sign them (client) or be checked over them (server): RFC 5246 §7.4.8 signs
      * handshake_messages, not a transcript hash (Ed25519 takes the whole message and the
      * scheme's hash need not be the PRF's). Kept only when it may be needed (a client with a
      * certificate offering TLS 1.2; a TLS 1.2 server asking for one); dropped as soon as it
      * cannot be. */
-    uint8_t *msgs12; /* heap */
-    size_t msgs12_len, msgs12_cap;
-    int keep_msgs12;
+    uint8_t *msgs; /* heap */
+    size_t msgs_len, msgs_cap;
+    int keep_msgs;
+} tlsio_hs12;
+
+/* Handshake-only state: allocated at the start, wiped and freed once connected. What both
+ * versions use, then each version's own part (a ClientHello offering both versions fills
+ * parts of both before the ServerHello decides). */
+typedef struct tlsio_hs {
+    tlsio_transcript transcript;
+    tlsio_kex kex; /* our ephemeral key share */
+    uint8_t client_random[32];
+    uint8_t server_random[32];
+    uint8_t session_id[32]; /* legacy_session_id (RFC 8446 §4.1.2, D.4) */
+    size_t session_id_len;
+    int cert_requested;   /* a CertificateRequest was received (client) / sent (server) */
+    tlsio_pkey *peer_key; /* the peer's leaf public key, until CertificateVerify */
+    uint16_t offered_groups[TLSIO_MAX_GROUPS]; /* client: groups in supported_groups */
+    size_t n_offered_groups;
+    uint16_t peer_sigalgs[64]; /* the peer's signature_algorithms (CH or CertificateRequest) */
+    size_t n_peer_sigalgs;
+    /* Our credential for this handshake: the server's chain for the ClientHello, or the
+     * client's for a CertificateRequest (NULL: answer with an empty Certificate). */
+    const tlsio_chain *chain; /* chosen certificate chain */
+    uint16_t sig_scheme;      /* chosen CertificateVerify (or ServerKeyExchange) scheme */
     /* RFC 8449: the record_size_limit value we offered (client) or will answer with (server,
      * the client offered one); 0: none. */
     uint16_t rsl_ours;
+    tlsio_hs13 h13;
+    tlsio_hs12 h12;
 } tlsio_hs;
 
 /* A send buffer replaced while part of it was handed out by tls_engine_send_buf. */

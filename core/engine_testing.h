@@ -27,7 +27,7 @@ static inline void tlsio_testing_set_tamper(tls_engine *e,
  * way: 1 or 0, or -1 once the handshake state is gone (after it completed or failed). The BoGo
  * shim (tests/bogo) polls it to check -expect-hrr / -expect-no-hrr. */
 static inline int tlsio_testing_hrr_seen(const tls_engine *e) {
-    return e->hs != NULL ? (e->hs->hrr_seen != 0) : -1;
+    return e->hs != NULL ? (e->hs->h13.hrr_seen != 0) : -1;
 }
 
 #ifdef __cplusplus

@@ -28,7 +28,7 @@ int tlsio12_send_certificate(tls_engine *e, const tlsio_chain *chain) TLSIO_MUST
 int tlsio12_take_cert_list(tls_engine *e, const tlsio_certificate12 *c, CBS *certs,
                            size_t *n) TLSIO_MUST_CHECK;
 /* Client: sends CertificateVerify with hs->chain's key under hs->sig_scheme over the
- * handshake messages kept in hs->msgs12. */
+ * handshake messages kept in hs->h12.msgs. */
 int tlsio12_send_certificate_verify(tls_engine *e) TLSIO_MUST_CHECK;
 /* The bytes a ServerKeyExchange signs; out needs 64 + 4 + point_len bytes. */
 size_t tlsio12_ske_content(const tls_engine *e, uint16_t group, const uint8_t *point,

@@ -89,8 +89,8 @@ static int on_server_key_exchange(tls_engine *e, const tlsio_server_key_exchange
     tlsio_kex_wipe(&hs->kex);
     if (rc == 0) rc = tlsio_kex_generate(&hs->kex, group, &e->cfg->rng, &e->err);
     if (rc == 0)
-        rc = tlsio_kex_compute(&hs->kex, CBS_data(&ske->point), CBS_len(&ske->point), hs->pms12,
-                               &hs->pms12_len, &e->err);
+        rc = tlsio_kex_compute(&hs->kex, CBS_data(&ske->point), CBS_len(&ske->point), hs->h12.pms,
+                               &hs->h12.pms_len, &e->err);
     e->group = group;
     *next = C12_WAIT_CR_SHD;
     return rc;
@@ -137,8 +137,8 @@ static int on_server_hello_done(tls_engine *e, const tlsio_empty_msg *shd, uint8
     if (!sign) tlsio_hs_drop_msgs12(hs);
     if (hs->cert_requested) rc = send_client_certificate(e);
     if (rc == 0) rc = send_client_key_exchange(e);
-    if (rc == 0) rc = tlsio12_derive_master(e, hs->pms12, hs->pms12_len);
-    OPENSSL_cleanse(hs->pms12, sizeof(hs->pms12));
+    if (rc == 0) rc = tlsio12_derive_master(e, hs->h12.pms, hs->h12.pms_len);
+    OPENSSL_cleanse(hs->h12.pms, sizeof(hs->h12.pms));
     tlsio_kex_wipe(&hs->kex);
     if (rc == 0 && sign) rc = tlsio12_send_certificate_verify(e);
     tlsio_hs_drop_msgs12(hs);

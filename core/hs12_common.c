@@ -17,12 +17,13 @@ int tlsio12_derive_master(tls_engine *e, const uint8_t *pms, size_t pms_len) {
     int rc = tlsio_transcript_digest(&e->hs->transcript, session_hash, &n, &e->err);
     if (rc == 0)
         rc = tlsio_prf12_extended_master_secret(hash12(e), pms, pms_len, session_hash, n,
-                                                e->hs->master12, &e->err);
+                                                e->hs->h12.master, &e->err);
     if (rc == 0)
-        rc = tlsio_prf12_key_block(hash12(e), e->suite->aead, e->hs->master12, e->hs->client_random,
-                                   e->hs->server_random, &e->hs->keys12, &e->err);
+        rc = tlsio_prf12_key_block(hash12(e), e->suite->aead, e->hs->h12.master,
+                                   e->hs->client_random, e->hs->server_random, &e->hs->h12.keys,
+                                   &e->err);
     if (rc == 0) { /* the exporter's inputs (RFC 5705 §4) */
-        memcpy(e->exporter, e->hs->master12, TLSIO_TLS12_MASTER_LEN);
+        memcpy(e->exporter, e->hs->h12.master, TLSIO_TLS12_MASTER_LEN);
         memcpy(e->exporter + TLSIO_TLS12_MASTER_LEN, e->hs->client_random, 32);
         memcpy(e->exporter + TLSIO_TLS12_MASTER_LEN + 32, e->hs->server_random, 32);
     }
@@ -31,7 +32,7 @@ int tlsio12_derive_master(tls_engine *e, const uint8_t *pms, size_t pms_len) {
 
 /* Installs the keys one side writes with: the client's for client writes / server reads. */
 static int install(tls_engine *e, tlsio_rl_dir *d, int client_keys) {
-    const tlsio_tls12_keys *k = &e->hs->keys12;
+    const tlsio_tls12_keys *k = &e->hs->h12.keys;
     return tlsio_rl_set_tls12(d, e->suite->aead, client_keys ? k->client_key : k->server_key,
                               k->key_len, client_keys ? k->client_iv : k->server_iv, k->iv_len,
                               &e->err);
@@ -54,7 +55,7 @@ int tlsio12_send_finished(tls_engine *e) {
     size_t n = 0;
     int rc = tlsio_transcript_digest(&e->hs->transcript, th, &n, &e->err);
     if (rc == 0)
-        rc = tlsio_prf12_finished(hash12(e), e->hs->master12, !e->is_server, th, n, vd, &e->err);
+        rc = tlsio_prf12_finished(hash12(e), e->hs->h12.master, !e->is_server, th, n, vd, &e->err);
     if (rc == 0) {
         tlsio_finished fin;
         CBS_init(&fin.verify_data, vd, sizeof(vd));
@@ -82,7 +83,7 @@ int tlsio12_check_finished(tls_engine *e, const tlsio_finished *fin) {
     /* A mismatch is decrypt_error (compared in constant time by the PRF module). */
     tlsio_err generic; /* a mismatch gets a sentence naming the sender instead */
     tlsio_err_clear(&generic);
-    rc = tlsio_prf12_finished_check(hash12(e), e->hs->master12, e->is_server, th, n,
+    rc = tlsio_prf12_finished_check(hash12(e), e->hs->h12.master, e->is_server, th, n,
                                     CBS_data(&fin->verify_data), CBS_len(&fin->verify_data),
                                     &generic);
     if (rc == TLS_ALERT_DECRYPT_ERROR)
@@ -171,11 +172,11 @@ int tlsio12_send_certificate_verify(tls_engine *e) {
     /* RFC 5246 §7.4.8: the signature covers handshake_messages, every handshake message from
      * ClientHello up to but not including this one (ClientKeyExchange is the last), as the
      * bytes themselves: the scheme brings its own hash (or none, Ed25519, RFC 8422 §5.10). */
-    if (hs->chain == NULL || !hs->keep_msgs12)
+    if (hs->chain == NULL || !hs->h12.keep_msgs)
         return tlsio_err_set(&e->err, TLS_E_INTERNAL,
                              "CertificateVerify: no credential or handshake messages kept");
     return tlsio_send_certificate_verify(e, hs->chain->key, hs->sig_scheme, TLSIO_SIG_USE_TLS12,
-                                         hs->msgs12, hs->msgs12_len);
+                                         hs->h12.msgs, hs->h12.msgs_len);
 }
 
 uint16_t tlsio12_ecdsa_key_group(const tlsio_pkey *k) {

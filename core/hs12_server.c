@@ -217,7 +217,7 @@ int tlsio12_server_take_client_hello(tls_engine *e, const tlsio_client_hello *ch
     e->version = TLS_VERSION_1_2;
     e->table = &tlsio_hs12_server_table;
     memcpy(hs->client_random, CBS_data(&ch->random), 32);
-    /* hs->msgs12 holds this ClientHello already if a client CertificateVerify may come (the
+    /* hs->h12.msgs holds this ClientHello already if a client CertificateVerify may come (the
      * server table's start asks for it to be kept, RFC 5246 §7.4.8). */
     int rc = check_client_hello(e, ch);
     if (rc != 0) return rc;
@@ -272,11 +272,11 @@ static int on_client_certificate_verify(tls_engine *e, const tlsio_certificate_v
                              "client CertificateVerify.algorithm: 0x%04x (%s) was not offered in "
                              "our CertificateRequest",
                              scheme, tls_signature_scheme_name(scheme));
-    if (!hs->keep_msgs12)
+    if (!hs->h12.keep_msgs)
         return tlsio_err_set(&e->err, TLS_E_INTERNAL,
                              "client CertificateVerify: the handshake messages were not kept");
-    int rc = tlsio_sig_verify(hs->peer_key, scheme, TLSIO_SIG_USE_TLS12, hs->msgs12, hs->msgs12_len,
-                              CBS_data(&cv->signature), CBS_len(&cv->signature),
+    int rc = tlsio_sig_verify(hs->peer_key, scheme, TLSIO_SIG_USE_TLS12, hs->h12.msgs,
+                              hs->h12.msgs_len, CBS_data(&cv->signature), CBS_len(&cv->signature),
                               "client CertificateVerify", &e->err);
     tlsio_hs_drop_msgs12(hs);
     if (rc != 0) return rc;
@@ -288,11 +288,11 @@ static int on_client_certificate_verify(tls_engine *e, const tlsio_certificate_v
 static int on_client_key_exchange(tls_engine *e, const tlsio_client_key_exchange_ecdhe *cke,
                                   uint8_t *next) {
     tlsio_hs *hs = e->hs;
-    int rc = tlsio_kex_compute(&hs->kex, CBS_data(&cke->point), CBS_len(&cke->point), hs->pms12,
-                               &hs->pms12_len, &e->err);
+    int rc = tlsio_kex_compute(&hs->kex, CBS_data(&cke->point), CBS_len(&cke->point), hs->h12.pms,
+                               &hs->h12.pms_len, &e->err);
     tlsio_kex_wipe(&hs->kex);
-    if (rc == 0) rc = tlsio12_derive_master(e, hs->pms12, hs->pms12_len);
-    OPENSSL_cleanse(hs->pms12, sizeof(hs->pms12));
+    if (rc == 0) rc = tlsio12_derive_master(e, hs->h12.pms, hs->h12.pms_len);
+    OPENSSL_cleanse(hs->h12.pms, sizeof(hs->h12.pms));
     /* RFC 5246 §7.3: a client that sent a certificate proves it with CertificateVerify next
      * (peer_key is set only by a verified client chain). */
     if (hs->peer_key != NULL) {

@@ -101,12 +101,12 @@ static int on_hrr(tls_engine *e, const tlsio_server_hello *hrr, uint8_t *next) {
         if (rc != 0) return rc;
     }
     if (has_cookie) {
-        hs->cookie_len = CBS_len(&x->cookie);
-        hs->cookie = malloc(hs->cookie_len);
-        if (hs->cookie == NULL) return tlsio_err_set(&e->err, TLS_E_NOMEM, "out of memory");
-        memcpy(hs->cookie, CBS_data(&x->cookie), hs->cookie_len);
+        hs->h13.cookie_len = CBS_len(&x->cookie);
+        hs->h13.cookie = malloc(hs->h13.cookie_len);
+        if (hs->h13.cookie == NULL) return tlsio_err_set(&e->err, TLS_E_NOMEM, "out of memory");
+        memcpy(hs->h13.cookie, CBS_data(&x->cookie), hs->h13.cookie_len);
     }
-    hs->hrr_seen = 1;
+    hs->h13.hrr_seen = 1;
     *next = C_WAIT_SH2;
     return 0;
 }
@@ -146,9 +146,9 @@ static int on_server_hello(tls_engine *e, const tlsio_server_hello *sh, uint8_t 
     tlsio_kex_wipe(&hs->kex);
     e->group = (uint16_t)ks->group;
     memcpy(hs->server_random, CBS_data(&sh->random), 32);
-    if (rc == 0) rc = tlsio13_install_read(e, hs->s_hs_secret);
+    if (rc == 0) rc = tlsio13_install_read(e, hs->h13.s_hs_secret);
     if (rc == 0) rc = tlsio_send_ccs_record(e);
-    if (rc == 0) rc = tlsio13_install_write(e, hs->c_hs_secret);
+    if (rc == 0) rc = tlsio13_install_write(e, hs->h13.c_hs_secret);
     *next = C_WAIT_EE;
     return rc;
 }
@@ -215,7 +215,7 @@ static int on_certificate_verify(tls_engine *e, const tlsio_certificate_verify *
 static int send_client_auth(tls_engine *e) {
     tlsio_hs *hs = e->hs;
     e->sent_empty_client_cert = hs->chain == NULL;
-    int rc = tlsio13_send_certificate(e, hs->cr_context, hs->cr_context_len, hs->chain);
+    int rc = tlsio13_send_certificate(e, hs->h13.cr_context, hs->h13.cr_context_len, hs->chain);
     if (rc == 0 && hs->chain != NULL)
         rc = tlsio13_send_certificate_verify(e, hs->chain->key, hs->sig_scheme);
     return rc;
@@ -223,7 +223,7 @@ static int send_client_auth(tls_engine *e) {
 
 static int on_finished(tls_engine *e, const tlsio_finished *fin, uint8_t *next) {
     *next = C_CONNECTED;
-    return tlsio13_check_finished(e, e->hs->s_hs_secret, &fin->verify_data, "server");
+    return tlsio13_check_finished(e, e->hs->h13.s_hs_secret, &fin->verify_data, "server");
 }
 
 /* After the server Finished entered the transcript: application keys, our last flight. */
@@ -232,7 +232,7 @@ static int send_client_finished(tls_engine *e) {
     int rc = tlsio13_derive_application(e);
     if (rc == 0) rc = tlsio13_install_read(e, e->s_ap_secret);
     if (rc == 0 && hs->cert_requested) rc = send_client_auth(e);
-    if (rc == 0) rc = tlsio13_send_finished(e, hs->c_hs_secret);
+    if (rc == 0) rc = tlsio13_send_finished(e, hs->h13.c_hs_secret);
     if (rc == 0) rc = tlsio13_install_write(e, e->c_ap_secret);
     return rc;
 }

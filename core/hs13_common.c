@@ -38,23 +38,27 @@ int tlsio13_install_write(tls_engine *e, const uint8_t *secret) {
 int tlsio13_derive_handshake(tls_engine *e, const uint8_t *ecdhe, size_t ecdhe_len) {
     tlsio_hs *hs = e->hs;
     uint8_t th[TLSIO_MAX_HASH_LEN];
-    tlsio_ks_init(&hs->ks, suite_hash(e));
-    int rc = tlsio_ks_early(&hs->ks, NULL, 0, &e->err);
-    if (rc == 0) rc = tlsio_ks_handshake(&hs->ks, ecdhe, ecdhe_len, &e->err);
+    tlsio_ks_init(&hs->h13.ks, suite_hash(e));
+    int rc = tlsio_ks_early(&hs->h13.ks, NULL, 0, &e->err);
+    if (rc == 0) rc = tlsio_ks_handshake(&hs->h13.ks, ecdhe, ecdhe_len, &e->err);
     if (rc == 0) rc = tlsio13_transcript_hash(e, th);
-    if (rc == 0) rc = tlsio_ks_derive(&hs->ks, TLSIO_KS_C_HS_TRAFFIC, th, hs->c_hs_secret, &e->err);
-    if (rc == 0) rc = tlsio_ks_derive(&hs->ks, TLSIO_KS_S_HS_TRAFFIC, th, hs->s_hs_secret, &e->err);
+    if (rc == 0)
+        rc = tlsio_ks_derive(&hs->h13.ks, TLSIO_KS_C_HS_TRAFFIC, th, hs->h13.c_hs_secret, &e->err);
+    if (rc == 0)
+        rc = tlsio_ks_derive(&hs->h13.ks, TLSIO_KS_S_HS_TRAFFIC, th, hs->h13.s_hs_secret, &e->err);
     return rc;
 }
 
 int tlsio13_derive_application(tls_engine *e) {
     tlsio_hs *hs = e->hs;
     uint8_t th[TLSIO_MAX_HASH_LEN];
-    int rc = tlsio_ks_master(&hs->ks, &e->err);
+    int rc = tlsio_ks_master(&hs->h13.ks, &e->err);
     if (rc == 0) rc = tlsio13_transcript_hash(e, th);
-    if (rc == 0) rc = tlsio_ks_derive(&hs->ks, TLSIO_KS_C_AP_TRAFFIC, th, e->c_ap_secret, &e->err);
-    if (rc == 0) rc = tlsio_ks_derive(&hs->ks, TLSIO_KS_S_AP_TRAFFIC, th, e->s_ap_secret, &e->err);
-    if (rc == 0) rc = tlsio_ks_derive(&hs->ks, TLSIO_KS_EXP_MASTER, th, e->exporter, &e->err);
+    if (rc == 0)
+        rc = tlsio_ks_derive(&hs->h13.ks, TLSIO_KS_C_AP_TRAFFIC, th, e->c_ap_secret, &e->err);
+    if (rc == 0)
+        rc = tlsio_ks_derive(&hs->h13.ks, TLSIO_KS_S_AP_TRAFFIC, th, e->s_ap_secret, &e->err);
+    if (rc == 0) rc = tlsio_ks_derive(&hs->h13.ks, TLSIO_KS_EXP_MASTER, th, e->exporter, &e->err);
     return rc;
 }
 

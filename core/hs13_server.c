@@ -266,8 +266,8 @@ static int send_server_flight(tls_engine *e, const tlsio_client_hello *ch,
     OPENSSL_cleanse(ecdhe, sizeof(ecdhe));
     tlsio_kex_wipe(&hs->kex);
     e->group = (uint16_t)share->group;
-    if (rc == 0) rc = tlsio13_install_write(e, hs->s_hs_secret);
-    if (rc == 0) rc = tlsio13_install_read(e, hs->c_hs_secret);
+    if (rc == 0) rc = tlsio13_install_write(e, hs->h13.s_hs_secret);
+    if (rc == 0) rc = tlsio13_install_read(e, hs->h13.c_hs_secret);
     if (rc == 0)
         rc = send_encrypted_extensions(e, tlsio_exts_has(&ch->extensions, TLSIO_EXT_SERVER_NAME));
     /* RFC 8446 §4.3.2: a CertificateRequest follows EncryptedExtensions. */
@@ -275,7 +275,7 @@ static int send_server_flight(tls_engine *e, const tlsio_client_hello *ch,
         rc = send_certificate_request(e);
     if (rc == 0) rc = tlsio13_send_certificate(e, NULL, 0, hs->chain);
     if (rc == 0) rc = tlsio13_send_certificate_verify(e, hs->chain->key, hs->sig_scheme);
-    if (rc == 0) rc = tlsio13_send_finished(e, hs->s_hs_secret);
+    if (rc == 0) rc = tlsio13_send_finished(e, hs->h13.s_hs_secret);
     if (rc == 0) rc = tlsio13_derive_application(e);
     if (rc == 0) rc = tlsio13_install_write(e, e->s_ap_secret);
     return rc;
@@ -296,7 +296,7 @@ static int on_client_hello(tls_engine *e, const tlsio_client_hello *ch, uint8_t 
     memcpy(hs->client_random, CBS_data(&ch->random), 32);
     /* RFC 8446 §4.2.10: we never accept 0-RTT (no early_data in EncryptedExtensions), so any
      * early data the client sends is skipped (engine_recv.c). */
-    hs->skip_early_data = tlsio_exts_has(x, TLSIO_EXT_EARLY_DATA);
+    hs->h13.skip_early_data = tlsio_exts_has(x, TLSIO_EXT_EARLY_DATA);
     e->suite = choose_suite(e, &ch->cipher_suites);
     if (e->suite == NULL)
         return tlsio_err_set(&e->err, TLS_ALERT_HANDSHAKE_FAILURE,
@@ -320,7 +320,7 @@ static int on_client_hello(tls_engine *e, const tlsio_client_hello *ch, uint8_t 
      * message_hash(ClientHello1), then the HelloRetryRequest. */
     rc = tlsio_transcript_hrr_restart(&hs->transcript, &e->err);
     if (rc == 0) rc = send_server_hello(e, &ch->legacy_session_id, 1, group);
-    hs->hrr_seen = 1;
+    hs->h13.hrr_seen = 1;
     e->group = group;
     *next = S_WAIT_CH2;
     return rc;
@@ -348,7 +348,7 @@ static int on_client_hello2(tls_engine *e, const tlsio_client_hello *ch, uint8_t
     if (tlsio_exts_has(&ch->extensions, TLSIO_EXT_EARLY_DATA))
         return tlsio_err_set(&e->err, TLS_ALERT_ILLEGAL_PARAMETER,
                              "second ClientHello: early_data after HelloRetryRequest");
-    e->hs->skip_early_data = 0;
+    e->hs->h13.skip_early_data = 0;
     tlsio_key_share_entry share;
     int found = 0;
     rc = find_share(e, &ch->extensions, e->group, &share, &found);
@@ -395,7 +395,7 @@ static int on_client_certificate_verify(tls_engine *e, const tlsio_certificate_v
 }
 
 static int on_client_finished(tls_engine *e, const tlsio_finished *fin, uint8_t *next) {
-    int rc = tlsio13_check_finished(e, e->hs->c_hs_secret, &fin->verify_data, "client");
+    int rc = tlsio13_check_finished(e, e->hs->h13.c_hs_secret, &fin->verify_data, "client");
     if (rc == 0) rc = tlsio13_install_read(e, e->c_ap_secret);
     *next = S_CONNECTED;
     return rc;
@@ -410,8 +410,8 @@ static int on_key_update(tls_engine *e, const tlsio_key_update *ku, uint8_t *nex
  * (RFC 5246 §7.4.8): while one may come, keep them (dropped once TLS 1.3 is chosen). */
 static int server_start(tls_engine *e, uint8_t *next) {
     (void)next;
-    e->hs->keep_msgs12 = e->cfg->client_verify != TLS_CLIENT_VERIFY_NONE &&
-                         tlsio_cfg_offers_version(e->cfg, TLS_VERSION_1_2);
+    e->hs->h12.keep_msgs = e->cfg->client_verify != TLS_CLIENT_VERIFY_NONE &&
+                           tlsio_cfg_offers_version(e->cfg, TLS_VERSION_1_2);
     return 0;
 }
 

@@ -140,8 +140,9 @@ int tlsio_send_client_hello(tls_engine *e) {
         rc = push(e, x, TLSIO_EXT_ALPN);
     }
     if (rc == 0) rc = tlsio_rsl_offer(e, x); /* RFC 8449 §4 */
-    if (rc == 0 && hs->cookie != NULL) { /* RFC 8446 §4.2.2: echo the HelloRetryRequest cookie */
-        CBS_init(&x->cookie, hs->cookie, hs->cookie_len);
+    if (rc == 0 &&
+        hs->h13.cookie != NULL) { /* RFC 8446 §4.2.2: echo the HelloRetryRequest cookie */
+        CBS_init(&x->cookie, hs->h13.cookie, hs->h13.cookie_len);
         rc = push(e, x, TLSIO_EXT_COOKIE);
     }
     if (rc == 0) rc = tlsio_send_hs_msg(e, TLSIO_HS_CLIENT_HELLO, &tlsio_codec_client_hello, &ch);
@@ -164,7 +165,7 @@ int tlsio_client_hello_start(tls_engine *e) {
     }
     /* A TLS 1.2 CertificateVerify would sign the handshake messages themselves, from this
      * ClientHello on (RFC 5246 §7.4.8): keep them while that can still happen. */
-    hs->keep_msgs12 = cfg->n_chains > 0 && tlsio_cfg_offers_version(cfg, TLS_VERSION_1_2);
+    hs->h12.keep_msgs = cfg->n_chains > 0 && tlsio_cfg_offers_version(cfg, TLS_VERSION_1_2);
     int rc = 0;
     if (tlsio_cfg_offers_version(cfg, TLS_VERSION_1_3))
         rc = tlsio_kex_generate(&hs->kex, cfg->groups[0], &cfg->rng, &e->err);
@@ -239,7 +240,7 @@ int tlsio_client_take_server_hello12(tls_engine *e, const tlsio_server_hello *sh
                              e->cfg->min_version > TLS_VERSION_1_2 ? "TLS 1.3 only"
                                                                    : "TLS 1.2 and 1.3");
     /* RFC 8446 §4.1.4: after a HelloRetryRequest the server must negotiate TLS 1.3. */
-    if (hs->hrr_seen)
+    if (hs->h13.hrr_seen)
         return tlsio_err_set(&e->err, TLS_ALERT_ILLEGAL_PARAMETER,
                              "ServerHello: TLS 1.2 after a HelloRetryRequest");
     int rc = check_downgrade(e, &sh->random);

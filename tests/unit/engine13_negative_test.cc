@@ -744,7 +744,7 @@ TEST_F(Neg, EncryptedApplicationDataBeforeServerFinished) {
     ASSERT_GE(recs.size(), 3u);
     // Before the server's encrypted flight: application data under the server's handshake key
     // (sequence 0), which the client can decrypt but must refuse (RFC 8446 §2).
-    Sealer sealer(p.server->suite, p.server->hs->s_hs_secret);
+    Sealer sealer(p.server->suite, p.server->hs->h13.s_hs_secret);
     recs.insert(recs.begin() + 2, sealer.Seal(23, {'e', 'a', 'r', 'l'}));
     Feed(p.client, Join(recs));
     EXPECT_TRUE(FailedWith(p.client, TLS_ALERT_UNEXPECTED_MESSAGE, TLS_ERRCAT_PROTOCOL,
@@ -757,7 +757,7 @@ TEST_F(Neg, KeyUpdateBeforeTheHandshakeCompletes) {
     EnginePair p(cfg.client, cfg.server, "example.com", pki.now());
     Feed(p.server, Drain(p.client));
     std::vector<Record> recs = SplitRecords(Drain(p.server));
-    Sealer sealer(p.server->suite, p.server->hs->s_hs_secret);
+    Sealer sealer(p.server->suite, p.server->hs->h13.s_hs_secret);
     recs.insert(recs.begin() + 2, sealer.Seal(22, HsMsg(24, {0})));
     Feed(p.client, Join(recs));
     EXPECT_TRUE(FailedWith(p.client, TLS_ALERT_UNEXPECTED_MESSAGE, TLS_ERRCAT_PROTOCOL,
@@ -781,7 +781,7 @@ void SplitEncryptedFlight(Neg *t,
     for (size_t i = 1; i < sobs.sent.size(); i++)
         flight.insert(flight.end(), sobs.sent[i].begin(), sobs.sent[i].end());
     size_t cut = sobs.sent[1].size() + 10; // inside the Certificate
-    Sealer sealer(p.server->suite, p.server->hs->s_hs_secret);
+    Sealer sealer(p.server->suite, p.server->hs->h13.s_hs_secret);
     std::vector<Record> wire(recs.begin(), recs.begin() + 2); // ServerHello, CCS
     wire.push_back(sealer.Seal(22, Bytes(flight.begin(), flight.begin() + cut)));
     if (between) between(&sealer, &wire);

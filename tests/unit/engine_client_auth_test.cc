@@ -463,15 +463,15 @@ TEST_F(ClientAuth13, Tls13DropsTheKeptMessages) {
     server = tls_engine_new_server(cfg.server);
     tls_engine_set_time(client, pki.now());
     tls_engine_set_time(server, pki.now());
-    EXPECT_EQ(1, client->hs->keep_msgs12);
-    EXPECT_NE(0u, client->hs->msgs12_len); // the ClientHello
+    EXPECT_EQ(1, client->hs->h12.keep_msgs);
+    EXPECT_NE(0u, client->hs->h12.msgs_len); // the ClientHello
     Feed(server, Drain(client));
     Feed(client, Drain(server));
     ASSERT_FALSE(tls_engine_status(client) & TLS_ST_FAILED) << tls_engine_error(client);
     EXPECT_EQ(TLS_VERSION_1_3, tls_engine_version(client));
     if (client->hs != nullptr) {
-        EXPECT_EQ(0, client->hs->keep_msgs12);
-        EXPECT_EQ(nullptr, client->hs->msgs12);
+        EXPECT_EQ(0, client->hs->h12.keep_msgs);
+        EXPECT_EQ(nullptr, client->hs->h12.msgs);
     }
 }
 

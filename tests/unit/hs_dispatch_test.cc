@@ -16,14 +16,14 @@ namespace {
 enum { T_START, T_MIDDLE, T_DONE, T__COUNT };
 const char *const kStates[T__COUNT] = {"START", "MIDDLE", "DONE"};
 
-// What the take step saw: the length of the kept handshake messages (hs->msgs12, which the
-// dispatcher's transcript step appends to when keep_msgs12 is set).
+// What the take step saw: the length of the kept handshake messages (hs->h12.msgs, which the
+// dispatcher's transcript step appends to when hs->h12.keep_msgs is set).
 size_t g_seen_kept = 0;
 int g_take_rc = 0;
 uint8_t g_next = T_MIDDLE;
 
 int ObserveTake(tls_engine *e, const tlsio_encrypted_extensions *, uint8_t *next) {
-    g_seen_kept = e->hs->msgs12_len;
+    g_seen_kept = e->hs->h12.msgs_len;
     *next = g_next;
     return g_take_rc;
 }
@@ -98,7 +98,7 @@ class Dispatch : public EngineFixture {
         ASSERT_NE(nullptr, e);
         e->table = &table;
         e->state = T_START;
-        e->hs->keep_msgs12 = 1; // makes the transcript step visible as hs->msgs12_len
+        e->hs->h12.keep_msgs = 1; // makes the transcript step visible as hs->h12.msgs_len
         g_seen_kept = 0;
         g_take_rc = 0;
         g_next = T_MIDDLE;
@@ -117,7 +117,7 @@ TEST_F(Dispatch, HashBeforeTake) {
     Use(EeEdge(TLSIO_T_BEFORE, 0, ObserveTake));
     ASSERT_EQ(0, Run(kEe)) << tls_engine_error(e);
     EXPECT_EQ(kEe.size(), g_seen_kept) << "take sees the message in the transcript";
-    EXPECT_EQ(kEe.size(), e->hs->msgs12_len);
+    EXPECT_EQ(kEe.size(), e->hs->h12.msgs_len);
     EXPECT_EQ(T_MIDDLE, e->state);
     EXPECT_EQ(1, g_replies);
 }
@@ -126,13 +126,13 @@ TEST_F(Dispatch, HashAfterTake) {
     Use(EeEdge(TLSIO_T_AFTER, 0, ObserveTake));
     ASSERT_EQ(0, Run(kEe)) << tls_engine_error(e);
     EXPECT_EQ(0u, g_seen_kept) << "take checks against the transcript before the message";
-    EXPECT_EQ(kEe.size(), e->hs->msgs12_len);
+    EXPECT_EQ(kEe.size(), e->hs->h12.msgs_len);
 }
 
 TEST_F(Dispatch, HashNever) {
     Use(EeEdge(TLSIO_T_NEVER, 0, ObserveTake));
     ASSERT_EQ(0, Run(kEe)) << tls_engine_error(e);
-    EXPECT_EQ(0u, e->hs->msgs12_len);
+    EXPECT_EQ(0u, e->hs->h12.msgs_len);
 }
 
 TEST_F(Dispatch, FailedTakeIsNotHashedAndSendsNothingMore) {
@@ -151,14 +151,14 @@ TEST_F(Dispatch, TypeIsJudgedBeforeTheBody) {
     EXPECT_EQ(TLS_ALERT_UNEXPECTED_MESSAGE, Run(bad_cert));
     EXPECT_TRUE(FailedWith(e, TLS_ALERT_UNEXPECTED_MESSAGE, TLS_ERRCAT_PROTOCOL,
                            "test table: unexpected Certificate in state START"));
-    EXPECT_EQ(0u, e->hs->msgs12_len) << "nothing of a refused message is hashed";
+    EXPECT_EQ(0u, e->hs->h12.msgs_len) << "nothing of a refused message is hashed";
 }
 
 TEST_F(Dispatch, ExpectedTypeWithABadBodyIsDecodeError) {
     Use(EeEdge(TLSIO_T_BEFORE, 0, ObserveTake));
     Bytes bad_ee = {TLSIO_HS_ENCRYPTED_EXTENSIONS, 0, 0, 3, 0, 0, 0}; // a trailing byte
     EXPECT_EQ(TLS_ALERT_DECODE_ERROR, Run(bad_ee));
-    EXPECT_EQ(0u, e->hs->msgs12_len);
+    EXPECT_EQ(0u, e->hs->h12.msgs_len);
 }
 
 TEST_F(Dispatch, UndeclaredOutputIsRefused) {

@@ -255,11 +255,11 @@ TEST(Rfc8448Server, SimpleHandshakeServerHelloAndSecrets) {
 
     // White-box: the handshake secrets, alive until the client's Finished.
     ASSERT_NE(nullptr, s->hs);
-    EXPECT_EQ(kCHsTraffic, ToHex(s->hs->c_hs_secret, 32));
-    EXPECT_EQ(kSHsTraffic, ToHex(s->hs->s_hs_secret, 32));
+    EXPECT_EQ(kCHsTraffic, ToHex(s->hs->h13.c_hs_secret, 32));
+    EXPECT_EQ(kSHsTraffic, ToHex(s->hs->h13.s_hs_secret, 32));
     // The server flight is out, so the key schedule has moved on to the Master Secret.
-    EXPECT_EQ(TLSIO_KS_MASTER, s->hs->ks.stage);
-    EXPECT_EQ(kMaster, ToHex(s->hs->ks.secret, 32));
+    EXPECT_EQ(TLSIO_KS_MASTER, s->hs->h13.ks.stage);
+    EXPECT_EQ(kMaster, ToHex(s->hs->h13.ks.secret, 32));
     EXPECT_STREQ("server", tls_engine_server_name(s));
     EXPECT_EQ(0x001d, tls_engine_group(s));
     EXPECT_EQ(0x1301, tls_engine_cipher_suite(s));
@@ -347,7 +347,7 @@ TEST(Rfc8448Server, HelloRetryRequestMatchesTheTraceButTheCookie) {
     ASSERT_GE(recs.size(), 2u);
     EXPECT_EQ(ToHex(PlainRecord(22, sh)), ToHex(recs[0].bytes));
     ASSERT_NE(nullptr, s->hs);
-    EXPECT_EQ(kHrrMasterSecret, ToHex(s->hs->ks.secret, 32));
+    EXPECT_EQ(kHrrMasterSecret, ToHex(s->hs->h13.ks.secret, 32));
 
     // The handshake traffic secrets follow RFC 8446 §4.4.1 over OUR messages:
     // message_hash(ClientHello1), our HelloRetryRequest, ClientHello2, ServerHello.
@@ -363,8 +363,8 @@ TEST(Rfc8448Server, HelloRetryRequestMatchesTheTraceButTheCookie) {
                                      c_hs, &err));
     ASSERT_EQ(0, tlsio_derive_secret(TLSIO_SHA256, hs_secret.data(), "s hs traffic", th.data(),
                                      s_hs, &err));
-    EXPECT_EQ(ToHex(c_hs, 32), ToHex(s->hs->c_hs_secret, 32));
-    EXPECT_EQ(ToHex(s_hs, 32), ToHex(s->hs->s_hs_secret, 32));
+    EXPECT_EQ(ToHex(c_hs, 32), ToHex(s->hs->h13.c_hs_secret, 32));
+    EXPECT_EQ(ToHex(s_hs, 32), ToHex(s->hs->h13.s_hs_secret, 32));
     tls_engine_free(s);
 }
 
