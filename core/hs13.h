@@ -44,6 +44,11 @@ int tlsio13_handle_key_update(tls_engine *e, uint32_t request_update) TLSIO_MUST
 int tlsio13_send_key_update(tls_engine *e, int request_peer) TLSIO_MUST_CHECK;
 /* Drops a TLS 1.3 compatibility change_cipher_spec (RFC 8446 D.4), within an allowance. */
 int tlsio13_drop_compat_ccs(tls_engine *e, uint8_t *next) TLSIO_MUST_CHECK;
+/* The table row that drops a compatibility change_cipher_spec in state st (RFC 8446 D.4: the
+ * peer may send one after the first ClientHello until its Finished). Needs hs_dispatch.h. */
+#define TLSIO13_COMPAT_CCS_EDGE(st)                                                                \
+    TLSIO_EDGE(st, TLSIO_PSEUDO_CCS, TLSIO_VAR_ANY, none, TLSIO_T_NEVER, 0,                        \
+               tlsio13_drop_compat_ccs, NULL, TLSIO_ST(st))
 
 #ifdef __cplusplus
 }

@@ -252,12 +252,6 @@ static int on_key_update(tls_engine *e, const tlsio_key_update *ku, uint8_t *nex
     return tlsio13_handle_key_update(e, ku->request_update);
 }
 
-/* RFC 8446 D.4: the server's compatibility change_cipher_spec may come any time after our
- * ClientHello until its Finished; it is dropped. */
-#define COMPAT_CCS(st)                                                                             \
-    TLSIO_EDGE(st, TLSIO_PSEUDO_CCS, TLSIO_VAR_ANY, none, TLSIO_T_NEVER, 0,                        \
-               tlsio13_drop_compat_ccs, NULL, TLSIO_ST(st))
-
 static const tlsio_hs_edge client_start_edge =
     TLSIO_EDGE(C_START, 0, TLSIO_VAR_ANY, none, TLSIO_T_NEVER, TLSIO_FX_REPLY, client_start, NULL,
                TLSIO_ST(C_WAIT_SH));
@@ -287,13 +281,13 @@ static const tlsio_hs_edge client_edges[] = {
                on_new_session_ticket, NULL, TLSIO_ST(C_CONNECTED)),
     TLSIO_EDGE(C_CONNECTED, TLSIO_HS_KEY_UPDATE, TLSIO_VAR_ANY, ku, TLSIO_T_NEVER,
                TLSIO_FX_READ_KEY, on_key_update, NULL, TLSIO_ST(C_CONNECTED)),
-    COMPAT_CCS(C_WAIT_SH),
-    COMPAT_CCS(C_WAIT_SH2),
-    COMPAT_CCS(C_WAIT_EE),
-    COMPAT_CCS(C_WAIT_CERT_CR),
-    COMPAT_CCS(C_WAIT_CERT),
-    COMPAT_CCS(C_WAIT_CV),
-    COMPAT_CCS(C_WAIT_FIN),
+    TLSIO13_COMPAT_CCS_EDGE(C_WAIT_SH),
+    TLSIO13_COMPAT_CCS_EDGE(C_WAIT_SH2),
+    TLSIO13_COMPAT_CCS_EDGE(C_WAIT_EE),
+    TLSIO13_COMPAT_CCS_EDGE(C_WAIT_CERT_CR),
+    TLSIO13_COMPAT_CCS_EDGE(C_WAIT_CERT),
+    TLSIO13_COMPAT_CCS_EDGE(C_WAIT_CV),
+    TLSIO13_COMPAT_CCS_EDGE(C_WAIT_FIN),
 };
 
 const tlsio_hs_table tlsio_hs13_client_table = {

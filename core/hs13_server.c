@@ -415,12 +415,6 @@ static int server_start(tls_engine *e, uint8_t *next) {
     return 0;
 }
 
-/* RFC 8446 D.4: the client's compatibility change_cipher_spec may come after its first
- * ClientHello until its Finished; it is dropped. */
-#define COMPAT_CCS(st)                                                                             \
-    TLSIO_EDGE(st, TLSIO_PSEUDO_CCS, TLSIO_VAR_ANY, none, TLSIO_T_NEVER, 0,                        \
-               tlsio13_drop_compat_ccs, NULL, TLSIO_ST(st))
-
 /* A ClientHello ends the client's flight; answering it sends ours and installs both
  * handshake keys (or, choosing TLS 1.2, sends the TLS 1.2 flight). */
 #define CH_EFFECTS                                                                                 \
@@ -443,10 +437,10 @@ static const tlsio_hs_edge server_edges[] = {
                on_client_finished, NULL, TLSIO_ST(S_CONNECTED)),
     TLSIO_EDGE(S_CONNECTED, TLSIO_HS_KEY_UPDATE, TLSIO_VAR_ANY, ku, TLSIO_T_NEVER,
                TLSIO_FX_READ_KEY, on_key_update, NULL, TLSIO_ST(S_CONNECTED)),
-    COMPAT_CCS(S_WAIT_CH2),
-    COMPAT_CCS(S_WAIT_CERT),
-    COMPAT_CCS(S_WAIT_CV),
-    COMPAT_CCS(S_WAIT_FIN),
+    TLSIO13_COMPAT_CCS_EDGE(S_WAIT_CH2),
+    TLSIO13_COMPAT_CCS_EDGE(S_WAIT_CERT),
+    TLSIO13_COMPAT_CCS_EDGE(S_WAIT_CV),
+    TLSIO13_COMPAT_CCS_EDGE(S_WAIT_FIN),
 };
 
 const tlsio_hs_table tlsio_hs13_server_table = {

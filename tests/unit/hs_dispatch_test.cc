@@ -108,6 +108,17 @@ class Dispatch : public EngineFixture {
         tlsio_hs_msg m = Msg(raw);
         return tlsio_dispatch(e, &m);
     }
+    // Two EncryptedExtensions in one record; dispatches the first while the second waits.
+    int RunFirstOfTwoInOneRecord() {
+        Bytes rec = kEe;
+        rec.insert(rec.end(), kEe.begin(), kEe.end());
+        tlsio_hs_msg m;
+        int got = 0;
+        EXPECT_EQ(0, tlsio_reasm_feed(&e->reasm, rec.data(), rec.size(), &e->err));
+        EXPECT_EQ(0, tlsio_reasm_next(&e->reasm, &m, &got, &e->err));
+        EXPECT_TRUE(got);
+        return got ? tlsio_dispatch(e, &m) : -1;
+    }
     void TearDown() override {
         tls_engine_free(e);
     }
@@ -185,14 +196,7 @@ TEST_F(Dispatch, UndeclaredKeyChangeIsRefused) {
 TEST_F(Dispatch, DeclaredReadKeyMustFallOnARecordBoundary) {
     Use(EeEdge(TLSIO_T_NEVER, TLSIO_FX_READ_KEY, KeyTake));
     // Two messages in one record: the first changes the read key while the second waits.
-    Bytes rec = kEe;
-    rec.insert(rec.end(), kEe.begin(), kEe.end());
-    ASSERT_EQ(0, tlsio_reasm_feed(&e->reasm, rec.data(), rec.size(), &e->err));
-    tlsio_hs_msg m;
-    int got = 0;
-    ASSERT_EQ(0, tlsio_reasm_next(&e->reasm, &m, &got, &e->err));
-    ASSERT_TRUE(got);
-    EXPECT_EQ(TLS_ALERT_UNEXPECTED_MESSAGE, tlsio_dispatch(e, &m));
+    EXPECT_EQ(TLS_ALERT_UNEXPECTED_MESSAGE, RunFirstOfTwoInOneRecord());
     EXPECT_TRUE(FailedWith(e, TLS_ALERT_UNEXPECTED_MESSAGE, TLS_ERRCAT_PROTOCOL,
                            "handshake message before a key change"));
 }
@@ -205,13 +209,7 @@ TEST_F(Dispatch, DeclaredReadKeyOnABoundaryIsFine) {
 
 TEST_F(Dispatch, EndsPeerFlightWantsTheRecordEnd) {
     Use(EeEdge(TLSIO_T_NEVER, TLSIO_FX_ENDS_PEER_FLIGHT, ObserveTake));
-    Bytes rec = kEe;
-    rec.insert(rec.end(), kEe.begin(), kEe.end());
-    ASSERT_EQ(0, tlsio_reasm_feed(&e->reasm, rec.data(), rec.size(), &e->err));
-    tlsio_hs_msg m;
-    int got = 0;
-    ASSERT_EQ(0, tlsio_reasm_next(&e->reasm, &m, &got, &e->err));
-    EXPECT_EQ(TLS_ALERT_UNEXPECTED_MESSAGE, tlsio_dispatch(e, &m));
+    EXPECT_EQ(TLS_ALERT_UNEXPECTED_MESSAGE, RunFirstOfTwoInOneRecord());
     EXPECT_TRUE(FailedWith(e, TLS_ALERT_UNEXPECTED_MESSAGE, TLS_ERRCAT_PROTOCOL,
                            "end of the EncryptedExtensions"));
     EXPECT_EQ(0u, g_seen_kept) << "refused before the handler ran";
