@@ -13,6 +13,7 @@
 #include "crypto_kex.h"
 #include "crypto_pem.h"
 #include "suites.h"
+#include "ticket.h"
 
 #define FROZEN_MSG "config is in use by a connection and can no longer change"
 
@@ -50,6 +51,10 @@ tls_config *tls_config_new(void) {
     cfg->max_version = TLS_VERSION_1_3;
     cfg->max_send_fragment = TLS_MAX_SEND_FRAGMENT;
     cfg->record_size_limit = TLS_MAX_SEND_FRAGMENT;
+    cfg->tickets = TLSIO_DEFAULT_TICKETS;
+    cfg->ticket_lifetime = TLSIO_DEFAULT_TICKET_LIFETIME;
+    cfg->session_cache_size = TLSIO_DEFAULT_SESSION_CACHE;
+    atomic_init(&cfg->ticket_keys.lock, 0);
     for (size_t i = 0; i < tlsio_suite_count() && i < TLSIO_MAX_SUITES; i++)
         cfg->suites[cfg->n_suites++] = tlsio_suite_at(i)->id;
     for (size_t i = 0; i < sizeof(default_groups) / sizeof(default_groups[0]); i++)
@@ -85,6 +90,9 @@ void tls_config_free(tls_config *cfg) {
     tlsio_trust_free(cfg->trust);
     tlsio_trust_free(cfg->client_trust);
     OPENSSL_free(cfg->client_ca_names);
+    tlsio_ticket_keys_wipe(&cfg->ticket_keys);
+    void *cache = atomic_load_explicit(&cfg->session_cache, memory_order_acquire);
+    if (cache != NULL && cfg->session_cache_free != NULL) cfg->session_cache_free(cache);
     OPENSSL_cleanse(cfg, sizeof(*cfg));
     OPENSSL_free(cfg);
 }
@@ -491,6 +499,50 @@ int tls_config_set_rng(tls_config *cfg, tls_rng_fn fn, void *ctx) {
     if (r != 0) return r;
     cfg->rng.fn = fn; /* NULL: back to libcrypto's RNG */
     cfg->rng.ctx = fn != NULL ? ctx : NULL;
+    return 0;
+}
+
+/* ---- resumption ---- */
+
+int tls_config_set_session_tickets(tls_config *cfg, unsigned count) {
+    int r = setter_begin(cfg);
+    if (r != 0) return r;
+    if (count > TLSIO_MAX_TICKETS)
+        return tlsio_err_set(&cfg->err, TLS_E_USAGE,
+                             "session tickets: %u per handshake, at most %d", count,
+                             TLSIO_MAX_TICKETS);
+    cfg->tickets = count;
+    return 0;
+}
+
+int tls_config_set_session_lifetime(tls_config *cfg, unsigned seconds) {
+    int r = setter_begin(cfg);
+    if (r != 0) return r;
+    /* RFC 8446 §4.6.1: "Servers MUST NOT use any value greater than 604800 seconds". */
+    if (seconds == 0 || seconds > 604800)
+        return tlsio_err_set(&cfg->err, TLS_E_USAGE,
+                             "session lifetime: %u seconds, must be 1..604800 (7 days, RFC 8446 "
+                             "§4.6.1)",
+                             seconds);
+    cfg->ticket_lifetime = seconds;
+    return 0;
+}
+
+int tls_config_set_session_cache(tls_config *cfg, size_t entries) {
+    int r = setter_begin(cfg);
+    if (r != 0) return r;
+    if (entries > TLSIO_MAX_SESSION_CACHE)
+        return tlsio_err_set(&cfg->err, TLS_E_USAGE, "session cache: %zu entries, at most %d",
+                             entries, TLSIO_MAX_SESSION_CACHE);
+    cfg->session_cache_size = entries;
+    return 0;
+}
+
+int tls_config_set_clock(tls_config *cfg, tls_clock_fn fn, void *arg) {
+    int r = setter_begin(cfg);
+    if (r != 0) return r;
+    cfg->clock = fn;
+    cfg->clock_arg = fn != NULL ? arg : NULL;
     return 0;
 }
 

@@ -11,8 +11,10 @@
 /* C++ tests see the struct too: std::atomic_int has the layout of C11's atomic_int. */
 #include <atomic>
 using std::atomic_int;
+typedef std::atomic<void *> tlsio_atomic_ptr;
 #else
 #include <stdatomic.h>
+typedef _Atomic(void *) tlsio_atomic_ptr;
 #endif
 #include <stddef.h>
 #include <stdint.h>
@@ -35,6 +37,23 @@ extern "C" {
 #define TLSIO_MAX_GROUPS    3
 #define TLSIO_MAX_SIGALGS   9   /* the SignatureSchemes tlsio implements (config.c) */
 #define TLSIO_MAX_ALPN_WIRE 512 /* ProtocolNameList body bytes */
+
+#define TLSIO_DEFAULT_TICKETS         2 /* TLS 1.3 NewSessionTickets per handshake */
+#define TLSIO_MAX_TICKETS             8
+#define TLSIO_DEFAULT_TICKET_LIFETIME 7200 /* seconds */
+#define TLSIO_DEFAULT_SESSION_CACHE   64   /* the facade's client cache, in tickets */
+#define TLSIO_MAX_SESSION_CACHE       65536
+
+/* Session ticket keys (ticket.c): keys[0] seals and opens, the others only open (keys being
+ * rotated out). The only part of a frozen config that changes: tls_config_set_ticket_keys and
+ * _rotate_ticket_key may run while connections use it, so every access holds `lock` (a spin
+ * lock of C11 atomics: the core has no thread header; it is held for a 48-byte copy). */
+#define TLSIO_TICKET_KEYS_MAX 4
+typedef struct tlsio_ticket_keys {
+    atomic_int lock;
+    size_t n; /* 0: none yet (a random key is made on first use) */
+    uint8_t keys[TLSIO_TICKET_KEYS_MAX][TLS_TICKET_KEY_LEN];
+} tlsio_ticket_keys;
 
 /* One certificate chain with its private key. */
 typedef struct tlsio_chain {
@@ -81,6 +100,21 @@ struct tls_config {
     size_t record_size_limit; /* plaintext bytes per record we receive (64..2^14, RFC 8449) */
 
     tlsio_rng rng;
+    /* The clock (<tlsio/core.h> tls_config_set_clock): Unix milliseconds; NULL: none. */
+    tls_clock_fn clock;
+    void *clock_arg;
+
+    /* Resumption (session.c, ticket_keys.c). Server: tickets per TLS 1.3 handshake (0: no
+     * tickets and no resumption, both versions) and their lifetime; the key ring. Client:
+     * the socket facade's session cache size (the cache itself is the facade's). */
+    unsigned tickets;
+    uint32_t ticket_lifetime; /* seconds, 1..604800 (RFC 8446 §4.6.1) */
+    tlsio_ticket_keys ticket_keys;
+    size_t session_cache_size;
+    /* The facade's cache (sockapi/session_cache.c) and how to free it; NULL until first use. */
+    tlsio_atomic_ptr session_cache;
+    void (*session_cache_free)(void *cache);
+
     tlsio_err err; /* the last setter's failure; never written once frozen */
 
     /* Lower-level hooks (<tlsio/core.h>); NULL when not set. */

@@ -1,11 +1,13 @@
 /* The engine's public face: lifecycle, the four buffer/ack pairs, status and getters. */
 #include "engine.h"
+#include "session.h"
 
 #include <openssl/mem.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "crypto_x509.h"
 #include "hs13.h"
@@ -56,8 +58,9 @@ static tls_engine *engine_new(tls_config *cfg, int is_server, tls_engine_new_err
     return e;
 }
 
-tls_engine *tls_engine_new_client_ex(tls_config *cfg, const char *server_name,
-                                     tls_engine_new_error *why) {
+/* A client engine offering session s (NULL: none) when it is for this server name. */
+static tls_engine *new_client(tls_config *cfg, const char *server_name, const tls_session *s,
+                              tls_engine_new_error *why) {
     if (why != NULL) {
         why->code = 0;
         why->msg[0] = '\0';
@@ -83,10 +86,41 @@ tls_engine *tls_engine_new_client_ex(tls_config *cfg, const char *server_name,
         return refuse(why, TLS_E_NOMEM, "tls_engine_new_client: out of memory");
     }
     memcpy(e->server_name, server_name, n + 1);
+    /* RFC 8446 §4.6.1: never offer a session to a server name it was not made for. Whether
+     * it can be offered at all (version, suite, age) is decided by the ClientHello. */
+    if (s != NULL && strcasecmp(s->server_name, server_name) == 0) {
+        e->offer = tls_session_dup(s);
+        if (e->offer == NULL) {
+            tls_engine_free(e);
+            return refuse(why, TLS_E_NOMEM, "tls_engine_new_client: out of memory");
+        }
+    }
     if (tlsio_hs_begin(e, &tlsio_hs13_client_table) != 0) {
         /* the failure is sticky and visible through the status and error calls */
     }
     return e;
+}
+
+tls_engine *tls_engine_new_client_ex(tls_config *cfg, const char *server_name,
+                                     tls_engine_new_error *why) {
+    return new_client(cfg, server_name, NULL, why);
+}
+
+tls_engine *tls_engine_new_client_resume(tls_config *cfg, const char *server_name,
+                                         const tls_session *s, tls_engine_new_error *why) {
+    return new_client(cfg, server_name, s, why);
+}
+
+tls_session *tls_engine_take_session(tls_engine *e) {
+    if (e == NULL || e->is_server || e->n_sessions == 0) return NULL;
+    tls_session *s = e->sessions[0];
+    memmove(e->sessions, e->sessions + 1, (e->n_sessions - 1) * sizeof(e->sessions[0]));
+    e->sessions[--e->n_sessions] = NULL;
+    return s;
+}
+
+int tls_engine_resumed(const tls_engine *e) {
+    return e != NULL && e->resumed;
 }
 
 tls_engine *tls_engine_new_client(tls_config *cfg, const char *server_name) {
@@ -128,6 +162,9 @@ void tls_engine_free(tls_engine *e) {
     free(e->alpn);
     free(e->peer_subject);
     free(e->peer_cert);
+    tls_session_free(e->offer);
+    for (size_t i = 0; i < e->n_sessions; i++)
+        tls_session_free(e->sessions[i]);
     tls_config_free(e->cfg);
     OPENSSL_cleanse(e, sizeof(*e));
     free(e);
@@ -151,25 +188,8 @@ void tls_engine_trim(tls_engine *e) {
     if (!tlsio_reasm_pending(&e->reasm)) tlsio_reasm_free(&e->reasm);
 }
 
-/* 2000-01-01 and 3000-01-01 00:00 UTC in Unix seconds. A clock outside them is a unit or
- * clock mistake (milliseconds, an unset RTC), and certificate validity (RFC 5280 §4.1.2.5)
- * checked against it would blame the certificate's dates instead. */
-#define PLAUSIBLE_TIME_MIN INT64_C(946684800)
-#define PLAUSIBLE_TIME_MAX INT64_C(32503680000)
-
 int tls_engine_set_time(tls_engine *e, int64_t unix_seconds) {
-    if (unix_seconds < PLAUSIBLE_TIME_MIN || unix_seconds > PLAUSIBLE_TIME_MAX) {
-        /* Refused, and remembered: a handshake that goes on without a good time fails with
-         * this sentence at the certificate check (hs_common.c), not with notBefore/notAfter. */
-        e->have_now = 0;
-        e->bad_now = unix_seconds;
-        e->have_bad_now = 1;
-        return TLS_E_USAGE;
-    }
-    e->now = unix_seconds;
-    e->have_now = 1;
-    e->have_bad_now = 0;
-    return 0;
+    return tlsio_engine_set_now(e, unix_seconds);
 }
 
 /* ---- failing --------------------------------------------------------------------------- */

@@ -58,6 +58,7 @@ void tlsio_hs_state_free(tls_engine *e) {
     tlsio_hs *hs = e->hs;
     if (hs == NULL) return;
     tlsio_transcript_wipe(&hs->transcript);
+    tlsio_transcript_wipe(&hs->h13.pre_ch);
     tlsio_ks_wipe(&hs->h13.ks);
     tlsio_kex_wipe(&hs->kex);
     tlsio_pkey_free(hs->peer_key);
@@ -67,4 +68,30 @@ void tlsio_hs_state_free(tls_engine *e) {
     OPENSSL_cleanse(hs, sizeof(*hs));
     free(hs);
     e->hs = NULL;
+}
+
+/* 2000-01-01 and 3000-01-01 00:00 UTC in Unix seconds. A clock outside them is a unit or
+ * clock mistake (milliseconds, an unset RTC), and certificate validity (RFC 5280 §4.1.2.5)
+ * checked against it would blame the certificate's dates instead. */
+#define PLAUSIBLE_TIME_MIN INT64_C(946684800)
+#define PLAUSIBLE_TIME_MAX INT64_C(32503680000)
+
+int tlsio_engine_set_now(tls_engine *e, int64_t unix_seconds) {
+    if (unix_seconds < PLAUSIBLE_TIME_MIN || unix_seconds > PLAUSIBLE_TIME_MAX) {
+        /* Refused, and remembered: a handshake that goes on without a good time fails with
+         * this sentence at the certificate check (hs_common.c), not with notBefore/notAfter. */
+        e->have_now = 0;
+        e->bad_now = unix_seconds;
+        e->have_bad_now = 1;
+        return TLS_E_USAGE;
+    }
+    e->now = unix_seconds;
+    e->have_now = 1;
+    e->have_bad_now = 0;
+    return 0;
+}
+
+int64_t tlsio_now_ms(const tls_engine *e) {
+    if (e->cfg->clock != NULL) return e->cfg->clock(e->cfg->clock_arg);
+    return e->have_now ? e->now * 1000 : -1;
 }

@@ -41,6 +41,18 @@ typedef struct tlsio_hs13 {
     size_t early_skipped; /* server: bytes of rejected early data skipped so far */
     uint8_t *cr_context;  /* client: CertificateRequest context to echo (heap) */
     size_t cr_context_len;
+    /* Resumption (RFC 8446 §2.2, §4.2.11). psk: the PSK of the ticket the client offers or the
+     * server accepted (psk_len 0: none); psk_accepted once the ServerHello selected it, so
+     * the Early Secret is HKDF-Extract(0, psk) rather than of zeros. */
+    uint8_t psk[TLSIO_MAX_HASH_LEN];
+    size_t psk_len;
+    tlsio_hash_alg psk_hash;
+    int psk_accepted;
+    /* Server: the transcript before the ClientHello being taken and that ClientHello's raw
+     * bytes, for its PSK binder (TLSIO_T_BEFORE_PSK; §4.2.11.2). Valid during take only. */
+    tlsio_transcript pre_ch;
+    const uint8_t *ch_raw;
+    size_t ch_raw_len;
 } tlsio_hs13;
 
 /* TLS 1.2 handshake-only state (RFC 5246, RFC 7627). */
@@ -152,6 +164,16 @@ struct tls_engine {
      * master secret followed by client_random || server_random (RFC 5705 §4). */
     uint8_t exporter[TLSIO_MAX_HASH_LEN + 64];
 
+    /* Resumption (resume.c). Client: the session it offers (its copy; NULL: none), the
+     * tickets received and not yet taken (oldest first), and, for TLS 1.3 tickets that come
+     * after the handshake, resumption_master_secret (RFC 8446 §4.6.1). Both roles: whether the
+     * handshake resumed. */
+    struct tls_session *offer;
+    struct tls_session *sessions[4];
+    size_t n_sessions;
+    uint8_t res_master[TLSIO_MAX_HASH_LEN];
+    int resumed;
+
     /* TLS 1.3 application traffic secrets, kept for KeyUpdate (RFC 8446 §7.2) */
     uint8_t c_ap_secret[TLSIO_MAX_HASH_LEN];
     uint8_t s_ap_secret[TLSIO_MAX_HASH_LEN];
@@ -198,6 +220,21 @@ int tlsio_engine_failed(tls_engine *e, int code);
 /* Replaces *slot with a heap copy of p[0..n) plus a NUL (negotiated strings). */
 int tlsio_engine_set_string(tls_engine *e, char **slot, const uint8_t *p,
                             size_t n) TLSIO_MUST_CHECK;
+
+/* Sets the time certificates are checked at (tls_engine_set_time): TLS_E_USAGE, remembered
+ * for the error sentence, when it is not a plausible time in Unix seconds. */
+int tlsio_engine_set_now(tls_engine *e, int64_t unix_seconds);
+/* Now in Unix milliseconds for ticket ages and lifetimes: the config's clock, else the time
+ * given to tls_engine_set_time, else -1 (unknown: no tickets are issued or offered). */
+int64_t tlsio_now_ms(const tls_engine *e);
+
+/* strlen(s), at most max: session fields are bounded strings (strnlen is POSIX, not C11). */
+static inline size_t tlsio_strlen_max(const char *s, size_t max) {
+    size_t n = 0;
+    while (n < max && s[n] != '\0')
+        n++;
+    return n;
+}
 
 /* Frees handshake-only state (wiping secrets). */
 void tlsio_hs_state_free(tls_engine *e);

@@ -19,30 +19,88 @@ struct tlsio_peer_cert {
     uint8_t der[];
 };
 
-/* Keeps the details of a chain that passed our checks (replacing any earlier ones). */
-static int keep_peer_cert(tls_engine *e, const CBS *certs, size_t n, const tlsio_x509_leaf *leaf) {
+/* Keeps the details of a chain (replacing any earlier ones): a chain that passed our checks
+ * now, or one a resumed session's original handshake verified. */
+static int keep_peer_details(tls_engine *e, const CBS *certs, size_t n, int64_t not_before,
+                             int64_t not_after, const uint8_t sha256[32], const char *issuer,
+                             size_t issuer_len) {
     if (n > TLSIO_X509_MAX_DEPTH) n = TLSIO_X509_MAX_DEPTH; /* callers bound n already */
     size_t total = 0;
     for (size_t i = 0; i < n; i++)
         total += CBS_len(&certs[i]);
-    size_t issuer_len = strlen(leaf->issuer);
     struct tlsio_peer_cert *pc = malloc(sizeof(*pc) + total + issuer_len + 1);
     if (pc == NULL) return tlsio_err_set(&e->err, TLS_E_NOMEM, "out of memory");
-    pc->not_before = leaf->not_before;
-    pc->not_after = leaf->not_after;
-    memcpy(pc->sha256, leaf->sha256, sizeof(pc->sha256));
+    pc->not_before = not_before;
+    pc->not_after = not_after;
+    memcpy(pc->sha256, sha256, sizeof(pc->sha256));
     pc->n_certs = n;
     pc->offs[0] = 0;
     for (size_t i = 0; i < n; i++) {
         memcpy(pc->der + pc->offs[i], CBS_data(&certs[i]), CBS_len(&certs[i]));
         pc->offs[i + 1] = pc->offs[i] + CBS_len(&certs[i]);
     }
-    char *issuer = (char *)pc->der + total;
-    memcpy(issuer, leaf->issuer, issuer_len + 1);
-    pc->issuer = issuer;
+    char *copy = (char *)pc->der + total;
+    memcpy(copy, issuer, issuer_len);
+    copy[issuer_len] = '\0';
+    pc->issuer = copy;
     free(e->peer_cert);
     e->peer_cert = pc;
     return 0;
+}
+
+static int keep_peer_cert(tls_engine *e, const CBS *certs, size_t n, const tlsio_x509_leaf *leaf) {
+    return keep_peer_details(e, certs, n, leaf->not_before, leaf->not_after, leaf->sha256,
+                             leaf->issuer, strlen(leaf->issuer));
+}
+
+/* ---- the peer identity in a resumption session ---------------------------------------- */
+
+static CBS cstr(const char *s) {
+    CBS c;
+    CBS_init(&c, (const uint8_t *)(s != NULL ? s : ""), s != NULL ? tlsio_strlen_max(s, 255) : 0);
+    return c;
+}
+
+int tlsio_peer_to_state(tls_engine *e, tlsio_sess_state *st, CBB *chain) {
+    st->peer_sig_scheme = e->peer_sig_scheme;
+    st->peer_subject = cstr(e->peer_subject);
+    const struct tlsio_peer_cert *pc = e->peer_cert;
+    st->peer_issuer = cstr(pc != NULL ? pc->issuer : NULL);
+    CBS_init(&st->peer_sha256, pc != NULL ? pc->sha256 : NULL, pc != NULL ? 32 : 0);
+    CBS_init(&st->peer_chain, NULL, 0);
+    if (pc == NULL) return 0;
+    tlsio_sess_split((uint64_t)pc->not_before, &st->nb_hi, &st->nb_lo);
+    tlsio_sess_split((uint64_t)pc->not_after, &st->na_hi, &st->na_lo);
+    /* The whole chain if it fits the session's bound, else the leaf alone, else nothing (the
+     * subject, issuer, validity and fingerprint still describe the leaf). */
+    size_t n = pc->n_certs;
+    if (pc->offs[n] + 3 * n > TLSIO_SESS_CHAIN_MAX) n = 1;
+    if (pc->offs[n] + 3 * n > TLSIO_SESS_CHAIN_MAX) return 0;
+    for (size_t i = 0; i < n; i++) {
+        CBB cert;
+        if (!CBB_add_u24_length_prefixed(chain, &cert) ||
+            !CBB_add_bytes(&cert, pc->der + pc->offs[i], pc->offs[i + 1] - pc->offs[i]) ||
+            !CBB_flush(chain))
+            return tlsio_err_set(&e->err, TLS_E_NOMEM, "out of memory");
+    }
+    CBS_init(&st->peer_chain, CBB_data(chain), CBB_len(chain));
+    return 0;
+}
+
+int tlsio_peer_from_state(tls_engine *e, const tlsio_sess_state *st) {
+    e->peer_sig_scheme = (uint16_t)st->peer_sig_scheme;
+    if (CBS_len(&st->peer_subject) == 0 && CBS_len(&st->peer_sha256) == 0) return 0;
+    int rc = tlsio_engine_set_string(e, &e->peer_subject, CBS_data(&st->peer_subject),
+                                     CBS_len(&st->peer_subject));
+    if (rc != 0 || CBS_len(&st->peer_sha256) != 32) return rc;
+    CBS certs[TLSIO_X509_MAX_DEPTH], list = st->peer_chain;
+    size_t n = 0;
+    while (n < TLSIO_X509_MAX_DEPTH && CBS_get_u24_length_prefixed(&list, &certs[n]))
+        n++;
+    return keep_peer_details(e, certs, n, (int64_t)tlsio_sess_u64(st->nb_hi, st->nb_lo),
+                             (int64_t)tlsio_sess_u64(st->na_hi, st->na_lo),
+                             CBS_data(&st->peer_sha256), (const char *)CBS_data(&st->peer_issuer),
+                             CBS_len(&st->peer_issuer));
 }
 
 const char *tls_engine_peer_issuer(const tls_engine *e) {
@@ -85,6 +143,11 @@ static int own_checks(tls_engine *e, const CBS *certs, size_t n) {
             &e->err, TLS_ERRCAT_CERTIFICATE, TLS_ALERT_UNKNOWN_CA,
             "%s certificate cannot be verified: no trust anchors are configured%s%s", who,
             e->cfg->trust_err.msg[0] ? ": " : "", e->cfg->trust_err.msg);
+    /* Without tls_engine_set_time, the config's clock (tls_config_set_clock) tells the time. */
+    if (!e->have_now && !e->have_bad_now && e->cfg->clock != NULL) {
+        int64_t ms = e->cfg->clock(e->cfg->clock_arg);
+        if (tlsio_engine_set_now(e, ms / 1000) != 0) e->bad_now = ms;
+    }
     if (!e->have_now && e->have_bad_now) {
         int64_t t = e->bad_now;
         const char *hint = "";

@@ -5,6 +5,7 @@
 
 #include "engine_send.h"
 #include "engine_state.h"
+#include "session.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -67,6 +68,13 @@ int tlsio_hs_sign(tls_engine *e, const tlsio_pkey *key, uint16_t scheme, tlsio_s
 int tlsio_send_certificate_verify(tls_engine *e, const tlsio_pkey *key, uint16_t scheme,
                                   tlsio_sig_use use, const uint8_t *content,
                                   size_t n) TLSIO_MUST_CHECK;
+/* Resumption: the verified peer identity (subject, issuer, validity, fingerprint, chain up to
+ * TLSIO_SESS_CHAIN_MAX bytes) into a session's state, the chain built in `chain` (which the
+ * state then views); and back, when a session resumes (the peer getters then report what the
+ * original handshake verified). */
+int tlsio_peer_to_state(tls_engine *e, tlsio_sess_state *st, CBB *chain) TLSIO_MUST_CHECK;
+int tlsio_peer_from_state(tls_engine *e, const tlsio_sess_state *st) TLSIO_MUST_CHECK;
+
 /* The handshake finished: free handshake state, mark connected. */
 void tlsio_handshake_done(tls_engine *e);
 

@@ -89,6 +89,23 @@ static int hash_step(tls_engine *e, const tlsio_hs_msg *raw, int restart) {
     return rc ? rc : tlsio_hs_hash(e, raw->raw, raw->raw_len);
 }
 
+/* TLSIO_T_BEFORE_PSK: what a PSK binder is computed over, kept while take runs. */
+static int keep_pre_transcript(tls_engine *e, const tlsio_hs_msg *raw) {
+    if (e->hs == NULL || raw == NULL)
+        return tlsio_err_set(&e->err, TLS_E_INTERNAL, "%s: transcript step without handshake state",
+                             e->table->name);
+    e->hs->h13.pre_ch = e->hs->transcript;
+    e->hs->h13.ch_raw = raw->raw;
+    e->hs->h13.ch_raw_len = raw->raw_len;
+    return 0;
+}
+
+static void drop_pre_transcript(tls_engine *e) {
+    tlsio_transcript_wipe(&e->hs->h13.pre_ch);
+    e->hs->h13.ch_raw = NULL;
+    e->hs->h13.ch_raw_len = 0;
+}
+
 static int record_boundary(tls_engine *e, const char *what) {
     return tlsio_reasm_check_boundary(&e->reasm, what, &e->err);
 }
@@ -125,8 +142,11 @@ static int run_edge(tls_engine *e, const tlsio_hs_edge *ed, const tlsio_hs_decod
     int rc = 0;
     if (ed->effects & TLSIO_FX_ENDS_PEER_FLIGHT)
         rc = check_flight_end(e, ed->msg_type, ed->variant);
-    if (rc == 0 && ed->transcript == TLSIO_T_BEFORE) rc = hash_step(e, raw, 0);
+    if (rc == 0 && ed->transcript == TLSIO_T_BEFORE_PSK) rc = keep_pre_transcript(e, raw);
+    if (rc == 0 && (ed->transcript == TLSIO_T_BEFORE || ed->transcript == TLSIO_T_BEFORE_PSK))
+        rc = hash_step(e, raw, 0);
     if (rc == 0) rc = call_take(e, ed, d, &next);
+    if (ed->transcript == TLSIO_T_BEFORE_PSK && e->hs != NULL) drop_pre_transcript(e);
     if (rc == 0 && (ed->transcript == TLSIO_T_AFTER || ed->transcript == TLSIO_T_HRR))
         rc = hash_step(e, raw, ed->transcript == TLSIO_T_HRR);
     if (rc == 0 && ed->reply != NULL) rc = ed->reply(e);

@@ -116,13 +116,16 @@ typedef union tlsio_hs_take {
 
 /* When the dispatcher adds the message to the transcript. */
 typedef enum tlsio_hs_transcript {
-    TLSIO_T_NEVER,  /* not part of it (post-handshake messages, HelloRequest, CCS), or not
-                       needed by anything that follows */
-    TLSIO_T_BEFORE, /* before take: the handler derives from a transcript that includes it */
-    TLSIO_T_AFTER,  /* after take succeeded, before reply: take checks the message against the
-                       transcript before it (Finished, CertificateVerify) */
-    TLSIO_T_HRR,    /* HelloRetryRequest, after take (which fixed the hash): the transcript
-                       restarts with message_hash(ClientHello1), then the HRR (RFC 8446 §4.4.1) */
+    TLSIO_T_NEVER,      /* not part of it (post-handshake messages, HelloRequest, CCS), or not
+                           needed by anything that follows */
+    TLSIO_T_BEFORE,     /* before take: the handler derives from a transcript that includes it */
+    TLSIO_T_AFTER,      /* after take succeeded, before reply: take checks the message against the
+                           transcript before it (Finished, CertificateVerify) */
+    TLSIO_T_BEFORE_PSK, /* as BEFORE, keeping the transcript before the message and its raw
+                           bytes in hs->h13 while take runs: a ClientHello's PSK binder covers
+                           the transcript up to the binders (RFC 8446 §4.2.11.2) */
+    TLSIO_T_HRR,        /* HelloRetryRequest, after take (which fixed the hash): the transcript
+                           restarts with message_hash(ClientHello1), then the HRR (RFC 8446 §4.4.1) */
 } tlsio_hs_transcript;
 
 /* What an edge may do to the record layer. */

@@ -248,6 +248,41 @@ int tls_engine_export_keying_material(const tls_engine *e, const char *label, si
                                       const uint8_t *context, size_t context_len, uint8_t *out,
                                       size_t out_len);
 
+/* ---------------------------------------------------------------------------------------
+ * Sessions (resumption; see tls_config_set_session_tickets in <tlsio/tls.h>).
+ *
+ * A session is an opaque value the caller owns: what a client needs to resume with one server
+ * ticket. A client engine collects the tickets the server sends (TLS 1.3 NewSessionTicket
+ * after the handshake, TLS 1.2 during it); tls_engine_take_session hands them out one at a
+ * time, each once. Pass one to tls_engine_new_client_resume for a later connection to the
+ * same server name. A session holds a secret: keep it as carefully as a private key.
+ * ------------------------------------------------------------------------------------- */
+typedef struct tls_session tls_session;
+
+/* A client engine like tls_engine_new_client_ex that offers session s (NULL: none). s is
+ * copied. It is not offered, and the handshake is a full one, when it is for another server
+ * name, has expired by the config's clock (tls_config_set_clock; without a clock it is not
+ * offered), or its version or cipher suite is not enabled in cfg. */
+tls_engine *tls_engine_new_client_resume(tls_config *cfg, const char *server_name,
+                                         const tls_session *s, tls_engine_new_error *why);
+/* Client: the oldest ticket received and not yet taken, as a new session the caller frees;
+ * NULL when none waits. The engine keeps at most the 4 newest. */
+tls_session *tls_engine_take_session(tls_engine *e);
+/* 1 once the handshake resumed a session (both roles), else 0. */
+int tls_engine_resumed(const tls_engine *e);
+
+/* Serialises s into out[0..cap): 0 with *len set, or TLS_E_USAGE when cap is too small (then
+ * *len is the size needed; out may be NULL to ask). */
+int tls_session_encode(const tls_session *s, uint8_t *out, size_t cap, size_t *len);
+/* A session from tls_session_encode's bytes, or NULL if they are not one. */
+tls_session *tls_session_decode(const uint8_t *in, size_t len);
+tls_session *tls_session_dup(const tls_session *s);
+void tls_session_free(tls_session *s); /* wipes the secret; NULL: nothing */
+uint16_t tls_session_version(const tls_session *s);
+const char *tls_session_server_name(const tls_session *s);
+/* When the ticket expires, Unix milliseconds (by the clock of the engine that received it). */
+int64_t tls_session_expiry(const tls_session *s);
+
 /* Error details: code (0, alert, or TLS_E_*), enum tls_error_category, one sentence. */
 int tls_engine_error_code(const tls_engine *e);
 int tls_engine_error_category(const tls_engine *e);
@@ -313,6 +348,16 @@ typedef struct tls_peer_check_info {
  */
 typedef int (*tls_peer_check_fn)(void *arg, const tls_peer_check_info *info);
 int tls_config_set_peer_check(tls_config *cfg, tls_peer_check_fn fn, void *arg);
+
+/*
+ * The clock: Unix time in milliseconds. The core reads no clock of its own; it asks this one
+ * for ticket ages and lifetimes (resumption) and, when tls_engine_set_time was not called,
+ * for certificate validity. The socket facade sets the system's real-time clock when the
+ * config has none; tests set a fixed one. fn NULL removes it (then no tickets are issued or
+ * offered by engines made from this config).
+ */
+typedef int64_t (*tls_clock_fn)(void *arg);
+int tls_config_set_clock(tls_config *cfg, tls_clock_fn fn, void *arg);
 
 /* Message trace direction. */
 #define TLS_TRACE_RECEIVED 0

@@ -134,6 +134,44 @@ int tls_config_set_client_verify(tls_config *cfg, int mode);
 int tls_config_add_client_ca_pem(tls_config *cfg, const char *pem, size_t len);
 int tls_config_add_client_ca_file(tls_config *cfg, const char *path);
 
+/*
+ * Session resumption (RFC 8446 §2.2 and §4.6.1 for TLS 1.3, RFC 5077 with RFC 7627 for TLS
+ * 1.2). Tickets are stateless: the server seals what a resumption needs under a ticket key
+ * that the config holds, and keeps nothing per session. A TLS 1.3 resumption is PSK with
+ * (EC)DHE, never PSK alone, so it keeps forward secrecy; a TLS 1.2 session without the
+ * extended master secret is never resumed. There is no 0-RTT.
+ *
+ * Server: count tickets after each TLS 1.3 handshake (default 2, at most 8), one after a TLS
+ * 1.2 one; 0 turns tickets and resumption off. lifetime: how long a ticket is good for, in
+ * seconds (default 7200, at most 604800, RFC 8446 §4.6.1).
+ */
+int tls_config_set_session_tickets(tls_config *cfg, unsigned count);
+int tls_config_set_session_lifetime(tls_config *cfg, unsigned seconds);
+
+/*
+ * Ticket keys. By default each config makes its own random key on first use, so a ticket
+ * opens only on the config (the process) that issued it. Servers that share tickets (a fleet
+ * behind one name) set the same keys on each: n_keys keys of TLS_TICKET_KEY_LEN bytes each
+ * (16 bytes of key name, then 32 of AES-256-GCM key, all secret and random), the first one
+ * sealing new tickets, all of them opening (at most 4). tls_config_rotate_ticket_key makes
+ * key (NULL: a new random one) the sealing key and keeps the previous ones for opening,
+ * dropping the oldest beyond 4.
+ * Unlike every other setter, these two work on a config in use: connections on other
+ * threads see the new keys from their next handshake. Old keys are wiped when dropped.
+ */
+#define TLS_TICKET_KEY_LEN 48
+int tls_config_set_ticket_keys(tls_config *cfg, const uint8_t *keys, size_t n_keys);
+int tls_config_rotate_ticket_key(tls_config *cfg, const uint8_t *key);
+
+/*
+ * Client: tls_connect and tls_client_fd resume by default. Each config keeps a cache of the
+ * tickets its connections received, keyed by host name and port, holding at most `entries`
+ * tickets (default 64; 0 turns the cache and resumption off). Thread-safe; each ticket is
+ * used once (RFC 8446 §C.4) and never for another server name. tls_conn_resumed says
+ * whether a connection was resumed.
+ */
+int tls_config_set_session_cache(tls_config *cfg, size_t entries);
+
 /* A deterministic RNG for tests and trace replays. Never use one in production. */
 int tls_config_set_rng(tls_config *cfg, tls_rng_fn fn, void *ctx);
 
@@ -254,6 +292,19 @@ int tls_fd(const tls *t);
 const char *tls_error_msg(const tls *t);
 int tls_error_code(const tls *t);
 int tls_error_category(const tls *t);
+
+/* 1 if the handshake resumed a session (no certificate was sent: the peer identity getters
+ * report what the original handshake verified), 0 if it was a full one or has not finished. */
+int tls_conn_resumed(const tls *t);
+/* Client: a session from this connection to resume later (a ticket it received, taken out:
+ * each ticket is used once), or NULL when none came. The caller frees it with
+ * tls_session_free; tls_session_encode/_decode (<tlsio/core.h>) store it. */
+tls_session *tls_conn_session(tls *t);
+/* Client: adds a session to cfg's cache for host and port (as tls_connect names them), so that
+ * the next tls_connect there offers it: a session stored by an earlier process. The cache
+ * keeps its own copy. 0, or -1 with errno EINVAL (no cache, a session for another name). */
+int tls_config_add_session(tls_config *cfg, const char *host, const char *port,
+                           const tls_session *s);
 
 /* What was negotiated ("TLSv1.3", "TLS_AES_128_GCM_SHA256", "x25519", "h2"); NULL before
  * the handshake or when absent (and for a NULL connection, with errno EINVAL). */
