@@ -333,3 +333,23 @@ int tlsio_tls13_export(tlsio_hash_alg alg, const uint8_t *exporter_secret, const
     OPENSSL_cleanse(secret, sizeof(secret));
     return rc;
 }
+
+int tlsio_psk_binder(tlsio_hash_alg alg, const uint8_t *psk, size_t psk_len, const uint8_t *th,
+                     uint8_t *out, tlsio_err *err) {
+    tlsio_keysched ks;
+    uint8_t binder_key[TLSIO_MAX_HASH_LEN];
+    tlsio_ks_init(&ks, alg);
+    int rc = tlsio_ks_early(&ks, psk, psk_len, err);
+    if (rc == 0) rc = tlsio_ks_derive(&ks, TLSIO_KS_RES_BINDER, NULL, binder_key, err);
+    /* §4.2.11.2: the binder is computed as a Finished is, with binder_key as the base key. */
+    if (rc == 0) rc = tlsio_finished_verify_data(alg, binder_key, th, out, err);
+    OPENSSL_cleanse(binder_key, sizeof(binder_key));
+    tlsio_ks_wipe(&ks);
+    return rc;
+}
+
+int tlsio_ticket_psk(tlsio_hash_alg alg, const uint8_t *res_master, const uint8_t *nonce,
+                     size_t nonce_len, uint8_t *out, tlsio_err *err) {
+    return tlsio_hkdf_expand_label(alg, res_master, "resumption", 10, nonce, nonce_len, out,
+                                   tlsio_hash_len(alg), err);
+}

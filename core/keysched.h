@@ -144,6 +144,21 @@ int tlsio_traffic_secret_update(tlsio_hash_alg alg, uint8_t *secret,
                                 tlsio_err *err) TLSIO_MUST_CHECK;
 
 /*
+ * RFC 8446 §4.2.11.2: the binder of a resumption PSK (binder_key = Derive-Secret(Early
+ * Secret, "res binder", "")) over th = Transcript-Hash(Truncate(ClientHello)) (with, after a
+ * HelloRetryRequest, the messages before it). Writes tlsio_hash_len(alg) bytes.
+ */
+int tlsio_psk_binder(tlsio_hash_alg alg, const uint8_t *psk, size_t psk_len, const uint8_t *th,
+                     uint8_t *out, tlsio_err *err) TLSIO_MUST_CHECK;
+
+/*
+ * RFC 8446 §4.6.1: a ticket's PSK = HKDF-Expand-Label(resumption_master_secret,
+ * "resumption", ticket_nonce, Hash.length).
+ */
+int tlsio_ticket_psk(tlsio_hash_alg alg, const uint8_t *res_master, const uint8_t *nonce,
+                     size_t nonce_len, uint8_t *out, tlsio_err *err) TLSIO_MUST_CHECK;
+
+/*
  * RFC 8446 §7.5 TLS-Exporter(label, context, out_len) =
  *   HKDF-Expand-Label(Derive-Secret(exporter_secret, label, ""), "exporter", Hash(context),
  *   out_len). No context and an empty context are the same in TLS 1.3. The label may be
