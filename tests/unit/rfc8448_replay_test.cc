@@ -247,6 +247,28 @@ std::string TranscriptHash(const std::vector<Bytes> &msgs) {
     return ToHex(out, n);
 }
 
+// Seals handshake messages in one TLS 1.3 record (sequence number 0) under a traffic secret.
+Bytes SealHandshake(const Bytes &msgs, const std::string &secret_hex) {
+    const tlsio_suite *suite = tlsio_suite_find(0x1301);
+    tlsio_traffic_keys k;
+    tlsio_err err;
+    tlsio_err_clear(&err);
+    Bytes secret = Hex(secret_hex);
+    EXPECT_EQ(0, tlsio_traffic_keys_derive(suite->hash, suite->aead, secret.data(), &k, &err));
+    tlsio_rl_dir d;
+    tlsio_rl_dir_init(&d);
+    EXPECT_EQ(0, tlsio_rl_set_tls13(&d, suite->aead, k.key, k.key_len, k.iv, &err));
+    tlsio_traffic_keys_wipe(&k);
+    Bytes rec(TLSIO_RECORD_MAX_SEALED_LEN);
+    memcpy(rec.data() + 5, msgs.data(), msgs.size());
+    size_t n = 0;
+    EXPECT_EQ(
+        0, tlsio_rl_seal(&d, TLSIO_CT_HANDSHAKE, rec.data(), rec.size(), msgs.size(), 0, &n, &err));
+    tlsio_rl_dir_wipe(&d);
+    rec.resize(n);
+    return rec;
+}
+
 Bytes VerifyData(const char *base_key_hex, const std::string &th_hex) {
     Bytes base = Hex(base_key_hex), th = Hex(th_hex), out(32);
     tlsio_err err;
@@ -315,23 +337,7 @@ TEST(Rfc8448Server, SimpleHandshakeServerHelloAndSecrets) {
     // The client's Finished, made from the trace's client handshake secret, completes it.
     transcript.push_back(msgs[3]);
     Bytes cfin = HsMsg(TLSIO_HS_FINISHED, VerifyData(kCHsTraffic, TranscriptHash(transcript)));
-    const tlsio_suite *suite = tlsio_suite_find(0x1301);
-    tlsio_traffic_keys k;
-    tlsio_err err;
-    tlsio_err_clear(&err);
-    Bytes chs = Hex(kCHsTraffic);
-    ASSERT_EQ(0, tlsio_traffic_keys_derive(suite->hash, suite->aead, chs.data(), &k, &err));
-    tlsio_rl_dir d;
-    tlsio_rl_dir_init(&d);
-    ASSERT_EQ(0, tlsio_rl_set_tls13(&d, suite->aead, k.key, k.key_len, k.iv, &err));
-    Bytes rec(TLSIO_RECORD_MAX_SEALED_LEN);
-    memcpy(rec.data() + 5, cfin.data(), cfin.size());
-    size_t n = 0;
-    ASSERT_EQ(
-        0, tlsio_rl_seal(&d, TLSIO_CT_HANDSHAKE, rec.data(), rec.size(), cfin.size(), 0, &n, &err));
-    rec.resize(n);
-    tlsio_rl_dir_wipe(&d);
-    EXPECT_EQ(0, Feed(s, rec)) << tls_engine_error(s);
+    EXPECT_EQ(0, Feed(s, SealHandshake(cfin, kCHsTraffic))) << tls_engine_error(s);
     EXPECT_TRUE(tls_engine_status(s) & TLS_ST_CONNECTED) << tls_engine_error(s);
     tls_engine_free(s);
 }
@@ -458,28 +464,6 @@ std::string Derived(const char *stage_secret_hex, const char *label, const std::
     tlsio_err_clear(&err);
     EXPECT_EQ(0, tlsio_derive_secret(TLSIO_SHA256, secret.data(), label, th.data(), out, &err));
     return ToHex(out, 32);
-}
-
-// Seals handshake messages in one TLS 1.3 record (sequence number 0) under a traffic secret.
-Bytes SealHandshake(const Bytes &msgs, const std::string &secret_hex) {
-    const tlsio_suite *suite = tlsio_suite_find(0x1301);
-    tlsio_traffic_keys k;
-    tlsio_err err;
-    tlsio_err_clear(&err);
-    Bytes secret = Hex(secret_hex);
-    EXPECT_EQ(0, tlsio_traffic_keys_derive(suite->hash, suite->aead, secret.data(), &k, &err));
-    tlsio_rl_dir d;
-    tlsio_rl_dir_init(&d);
-    EXPECT_EQ(0, tlsio_rl_set_tls13(&d, suite->aead, k.key, k.key_len, k.iv, &err));
-    tlsio_traffic_keys_wipe(&k);
-    Bytes rec(TLSIO_RECORD_MAX_SEALED_LEN);
-    memcpy(rec.data() + 5, msgs.data(), msgs.size());
-    size_t n = 0;
-    EXPECT_EQ(
-        0, tlsio_rl_seal(&d, TLSIO_CT_HANDSHAKE, rec.data(), rec.size(), msgs.size(), 0, &n, &err));
-    tlsio_rl_dir_wipe(&d);
-    rec.resize(n);
-    return rec;
 }
 
 TEST(Rfc8448Server, ResumedClientHelloWithOurTicketGivesTheTraceServerHello) {
