@@ -77,6 +77,13 @@ namespace {
 // our messages differ from it.
 
 constexpr uint16_t kExtCookie = 44;
+// Our server's EncryptedExtensions for the trace's ClientHellos (§3 and §4): the empty
+// server_name (RFC 6066 §3) acknowledging SNI, then our answer to the trace's
+// record_size_limit (RFC 8449 §4): 2^14 + 1, as the trace's server.
+constexpr const char kOurEncryptedExtensions[] = "0800000c"
+                                                 "000a"
+                                                 "00000000"
+                                                 "001c00024001";
 constexpr uint16_t kExtEarlyData = 42;
 constexpr uint16_t kExtPreSharedKey = 41;
 
@@ -314,13 +321,7 @@ TEST(Rfc8448Server, SimpleHandshakeServerHelloAndSecrets) {
     std::vector<Record> enc(recs.begin() + 1, recs.end());
     std::vector<Bytes> msgs = Messages(OpenAll(enc, Hex(kSHsTraffic)));
     ASSERT_EQ(4u, msgs.size());
-    // EncryptedExtensions: the empty server_name (RFC 6066 §3) acknowledging SNI, then our
-    // answer to the trace's record_size_limit (RFC 8449 §4): 2^14 + 1, as the trace's server.
-    EXPECT_EQ("0800000c"
-              "000a"
-              "00000000"
-              "001c00024001",
-              ToHex(msgs[0]));
+    EXPECT_EQ(kOurEncryptedExtensions, ToHex(msgs[0]));
     // Certificate: the trace's own bytes (same certificate, no entry extensions).
     EXPECT_EQ(ToHex(Hex(kCertificate)), ToHex(msgs[1]));
     // CertificateVerify: rsa_pss_rsae_sha256 like the trace's, 128 signature bytes (randomized).
@@ -534,11 +535,7 @@ TEST(Rfc8448Server, ResumedClientHelloWithOurTicketGivesTheTraceServerHello) {
     std::vector<Record> enc(recs.begin() + 1, recs.end());
     std::vector<Bytes> msgs = Messages(OpenAll(enc, Hex(s_hs)));
     ASSERT_EQ(2u, msgs.size());
-    EXPECT_EQ("0800000c"
-              "000a"
-              "00000000"
-              "001c00024001",
-              ToHex(msgs[0]));
+    EXPECT_EQ(kOurEncryptedExtensions, ToHex(msgs[0]));
     std::vector<Bytes> transcript = {msg, sh, msgs[0]};
     Bytes want = VerifyData(s_hs.c_str(), TranscriptHash(transcript));
     EXPECT_EQ(ToHex(HsMsg(TLSIO_HS_FINISHED, want)), ToHex(msgs[1]));
