@@ -182,6 +182,7 @@ static int run_handshake(tls *t, int may_hold) {
             was_connected = 1; /* decided once */
             if (may_hold) {
                 note_peer_hash(t);
+                tlsio_sock_store_sessions(t); /* a TLS 1.2 ticket came before our Finished */
                 t->hold_flight = 1;
                 return 0;
             }
