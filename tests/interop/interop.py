@@ -696,6 +696,16 @@ class Interop:
     RESUMED = re.compile(r"verified=yes resumed=(yes|no)\n")
     SERVER_RESUMED = re.compile(r"client: .* resumed=(yes|no)\n")
 
+    @staticmethod
+    def one_line(cl, line, answer, what="tls-client"):
+        """Sends line through our client, waits for the peer's answer, ends stdin (close_notify,
+        then reading until the server closes) and expects exit 0."""
+        cl.send(line.encode() + b"\n")
+        cl.wait_for(re.escape(answer + "\n"))
+        cl.close_stdin()
+        rc = cl.wait()
+        check(rc == 0, f"{what} exit {rc}; {cl.diag()}")
+
     def summaries(self, proc):
         """resumed=yes/no of each summary line tls-client printed, in order."""
         return [m == "yes" for m in self.RESUMED.findall(proc.text("err"))]
@@ -733,11 +743,7 @@ class Interop:
                                       self.openssl_server_argv(version, 3), stdin=False)
         cl = self.our_client(case, port, "--reconnect", "2")
         line = f"resume over tls {version}"
-        cl.send(line.encode() + b"\n")
-        cl.wait_for(re.escape(line[::-1] + "\n"))
-        cl.close_stdin()
-        rc = cl.wait()
-        check(rc == 0, f"tls-client exit {rc}; {cl.diag()}")
+        self.one_line(cl, line, line[::-1])
         got = self.summaries(cl)
         hits = self.openssl_server_hits(srv)
         if version == "1.3" or TLS12_RESUMPTION:
@@ -757,11 +763,7 @@ class Interop:
         for i, opt in enumerate(("--sess-out", "--sess-in")):
             cl = self.our_client(case, port, opt, sess)
             line = f"session file, connection {i}"
-            cl.send(line.encode() + b"\n")
-            cl.wait_for(re.escape(line[::-1] + "\n"))
-            cl.close_stdin()
-            rc = cl.wait()
-            check(rc == 0, f"tls-client {opt} exit {rc}; {cl.diag()}")
+            self.one_line(cl, line, line[::-1], f"tls-client {opt}")
             check(self.summaries(cl) == [i == 1], f"tls-client {opt}: {cl.diag()}")
             check(os.path.getsize(sess) > 0, "--sess-out wrote nothing")
             check(os.stat(sess).st_mode & 0o077 == 0, "the session file is readable by others")
@@ -774,11 +776,7 @@ class Interop:
             "gnutls-serv", "--echo", "-p", str(port), "--x509certfile", self.f("leaf.pem"),
             "--x509keyfile", self.f("leaf.key"), "--priority", "NORMAL:-VERS-ALL:+VERS-TLS1.3"])
         cl = self.our_client(case, port, "--reconnect", "1")
-        cl.send(b"resume against gnutls\n")
-        cl.wait_for(r"resume against gnutls\n")
-        cl.close_stdin()
-        rc = cl.wait()
-        check(rc == 0, f"tls-client exit {rc}; {cl.diag()}")
+        self.one_line(cl, "resume against gnutls", "resume against gnutls")
         check(self.summaries(cl) == [False, True], f"tls-client: {cl.diag()}")
         srv.wait_for(r"\*\*\* This is a resumed session", "any")
         case.sanitizer_check([cl])
@@ -788,11 +786,7 @@ class Interop:
         the server runs with --no-tickets (then full handshakes on both)."""
         srv, port = self.our_server(case, *(() if tickets else ("--no-tickets",)))
         cl = self.our_client(case, port, "--reconnect", "2")
-        cl.send(b"ours and ours\n")
-        cl.wait_for(r"ours and ours\n")
-        cl.close_stdin()
-        rc = cl.wait()
-        check(rc == 0, f"tls-client exit {rc}; {cl.diag()}")
+        self.one_line(cl, "ours and ours", "ours and ours")
         want = [False, tickets, tickets]
         check(self.summaries(cl) == want, f"tls-client: {cl.diag()}")
         got = self.server_resumed(srv, 3)
@@ -838,11 +832,7 @@ class Interop:
             "gnutls-cli", "-p", str(port), "--x509cafile", self.f("ca.pem"), "--resume",
             "--priority", "NORMAL:-VERS-ALL:+VERS-TLS1.3", "localhost"])
         cl.wait_for(r"- Resume Handshake was completed", "any")
-        cl.send(b"gnutls resumed\n")
-        cl.wait_for(r"gnutls resumed\n")
-        cl.close_stdin()
-        rc = cl.wait()
-        check(rc == 0, f"gnutls-cli exit {rc}; {cl.diag()}")
+        self.one_line(cl, "gnutls resumed", "gnutls resumed", "gnutls-cli")
         check("*** This is a resumed session" in cl.text() + cl.text("err"),
               f"gnutls-cli did not resume; {cl.diag()}")
         got = self.server_resumed(srv, 2)

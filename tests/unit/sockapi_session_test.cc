@@ -27,6 +27,7 @@
 #include "../../sockapi/session_cache.h"
 #include "config.h"
 #include "session.h"
+#include "loopback.h"
 #include "testpki.h"
 
 namespace {
@@ -38,7 +39,8 @@ using CfgPtr = std::unique_ptr<tls_config, decltype(&tls_config_free)>;
 using TlsPtr = std::unique_ptr<tls, decltype(&tls_free)>;
 using SessPtr = std::unique_ptr<tls_session, decltype(&tls_session_free)>;
 
-constexpr int kIoTimeoutSec = 10;
+using tlsio_test::ListenLoopback;
+using tlsio_test::SetTimeouts;
 
 // A session for server name `name`, issued at issued_ms for lifetime_s seconds, whose ticket
 // is `tag` in 4 bytes (so tests can tell sessions apart).
@@ -237,34 +239,12 @@ TEST(SessionCache, ThreadsSharingOneCacheNeverGetTheSameSessionTwice) {
 
 // ---- through the facade, over loopback TCP ----
 
-// A listening TCP socket on 127.0.0.1 with an OS-chosen port.
-int ListenLoopback(uint16_t *port) {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof a;
-    if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) != 0 || listen(fd, 64) != 0 ||
-        getsockname(fd, (struct sockaddr *)&a, &len) != 0) {
-        if (fd >= 0) close(fd);
-        return -1;
-    }
-    *port = ntohs(a.sin_port);
-    return fd;
-}
-
-void SetTimeouts(int fd) {
-    struct timeval tv = {kIoTimeoutSec, 0};
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-}
-
 // Our server on loopback: one thread accepts, one thread per connection answers each line
 // with "pong:" + line and closes. It remembers whether each connection resumed.
 class EchoServer {
   public:
     explicit EchoServer(tls_config *cfg) : cfg_(cfg) {
-        lfd_ = ListenLoopback(&port_);
+        lfd_ = ListenLoopback(&port_, 64);
         EXPECT_GE(lfd_, 0) << strerror(errno);
         acceptor_ = std::thread([this] { Accept(); });
     }
