@@ -59,8 +59,9 @@ typedef struct tlsio13_psk_parts {
     uint8_t binders[1 + TLSIO_MAX_HASH_LEN]; /* the binders list body */
     size_t binders_len;
 } tlsio13_psk_parts;
-/* Client: adds psk_key_exchange_modes and pre_shared_key (last) for e->offer when it may be
- * offered; p->active says whether it was. Free p with tlsio13_psk_parts_free. */
+/* Client: adds psk_key_exchange_modes (always: servers send tickets only to clients that list
+ * psk_dhe_ke) and, when e->offer may be offered, pre_shared_key (last); p->active says whether
+ * it was. Free p with tlsio13_psk_parts_free. */
 int tlsio13_client_offer_psk(tls_engine *e, tlsio_exts *x, tlsio13_psk_parts *p) TLSIO_MUST_CHECK;
 void tlsio13_psk_parts_free(tlsio13_psk_parts *p);
 /* Client: encodes ch, fills in its binder (§4.2.11.2) and queues it. */

@@ -137,6 +137,8 @@ int tlsio13_server_take_psk(tls_engine *e, const tlsio_client_hello *ch) {
     const tlsio_exts *x = &ch->extensions;
     tlsio_hs13 *h = &e->hs->h13;
     h->psk_accepted = 0;
+    /* §4.6.1: a ticket is only worth sending to a client that can use it with psk_dhe_ke. */
+    h->client_psk_dhe = has_u8(&x->psk_ke_modes, PSK_DHE_KE);
     if (!tlsio_exts_has(x, TLSIO_EXT_PRE_SHARED_KEY)) return 0;
     const CBS *ids = &x->psk_offered.identities, *binders = &x->psk_offered.binders;
     size_t n_ids = count(&tlsio_codec_psk_identity, ids, &e->err);
@@ -169,7 +171,7 @@ int tlsio13_server_take_psk(tls_engine *e, const tlsio_client_hello *ch) {
 }
 
 int tlsio13_server_send_tickets(tls_engine *e) {
-    if (!tlsio_resume_issues(e)) return 0;
+    if (!tlsio_resume_issues(e) || !e->hs->h13.client_psk_dhe) return 0;
     tlsio_hash_alg alg = e->suite->hash;
     size_t hlen = tlsio_hash_len(alg);
     uint8_t th[TLSIO_MAX_HASH_LEN], psk[TLSIO_MAX_HASH_LEN];
@@ -222,8 +224,13 @@ int tlsio13_client_offer_psk(tls_engine *e, tlsio_exts *x, tlsio13_psk_parts *p)
     tlsio_hs13 *h = &e->hs->h13;
     memset(p, 0, sizeof(*p));
     h->psk_len = 0;
+    static const uint8_t modes[] = {PSK_DHE_KE};
+    CBS_init(&x->psk_ke_modes, modes, sizeof(modes));
+    /* §4.2.9: the modes are sent with or without a PSK: servers issue tickets only to
+     * clients that list a mode they can be used with (§4.6.1). */
+    int rc = tlsio_exts_push(x, TLSIO_EXT_PSK_KEY_EXCHANGE_MODES, &e->err);
     const tlsio_suite *s = offered_suite(e);
-    if (s == NULL) return 0;
+    if (rc != 0 || s == NULL) return rc;
     const tlsio_sess_state *st = &e->offer->st;
     /* §4.2.11.1: the ticket's age in milliseconds, plus ticket_age_add, mod 2^32. */
     int64_t age = tlsio_now_ms(e) - (int64_t)tlsio_sess_u64(st->time_hi, st->time_lo);
@@ -232,7 +239,7 @@ int tlsio13_client_offer_psk(tls_engine *e, tlsio_exts *x, tlsio13_psk_parts *p)
     CBB ids, one;
     if (!CBB_init(&ids, CBS_len(&id.identity) + 8))
         return tlsio_err_set(&e->err, TLS_E_NOMEM, "out of memory");
-    int rc = tlsio_encode(&tlsio_codec_psk_identity, &id, &ids, &e->err);
+    rc = tlsio_encode(&tlsio_codec_psk_identity, &id, &ids, &e->err);
     if (rc == 0 && !CBB_finish(&ids, &p->ids, &p->ids_len))
         rc = tlsio_err_set(&e->err, TLS_E_NOMEM, "out of memory");
     if (rc != 0) {
@@ -247,13 +254,10 @@ int tlsio13_client_offer_psk(tls_engine *e, tlsio_exts *x, tlsio13_psk_parts *p)
         !CBB_finish(&one, NULL, &p->binders_len))
         return tlsio_err_set(&e->err, TLS_E_INTERNAL, "ClientHello: binder does not fit");
     memset(room, 0, hlen);
-    static const uint8_t modes[] = {PSK_DHE_KE};
-    CBS_init(&x->psk_ke_modes, modes, sizeof(modes));
     CBS_init(&x->psk_offered.identities, p->ids, p->ids_len);
     CBS_init(&x->psk_offered.binders, p->binders, p->binders_len);
-    rc = tlsio_exts_push(x, TLSIO_EXT_PSK_KEY_EXCHANGE_MODES, &e->err);
     /* §4.2.11: pre_shared_key is the last extension. */
-    if (rc == 0) rc = tlsio_exts_push(x, TLSIO_EXT_PRE_SHARED_KEY, &e->err);
+    rc = tlsio_exts_push(x, TLSIO_EXT_PRE_SHARED_KEY, &e->err);
     memcpy(h->psk, CBS_data(&st->secret), CBS_len(&st->secret));
     h->psk_len = CBS_len(&st->secret);
     h->psk_hash = s->hash;

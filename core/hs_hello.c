@@ -301,6 +301,13 @@ int tlsio_server_choose_version(tls_engine *e, const tlsio_client_hello *ch,
         *v = TLS_VERSION_1_2;
         return 0;
     }
+    /* A version in common but no suite for it: parameters, not the version, are what is
+     * missing (RFC 8446 §4.1.1: handshake_failure; §4.2.1 keeps protocol_version for no
+     * version in common). */
+    if (c13 && cfg->max_version >= TLS_VERSION_1_3)
+        return tlsio_err_set(&e->err, TLS_ALERT_HANDSHAKE_FAILURE,
+                             "ClientHello.cipher_suites: no TLS 1.3 suite in common (the client "
+                             "offers TLS 1.3 only)");
     return tlsio_err_set(&e->err, TLS_ALERT_PROTOCOL_VERSION,
                          "ClientHello: no version in common (the client offers %s; this server "
                          "accepts %s)",

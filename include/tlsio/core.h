@@ -261,8 +261,9 @@ typedef struct tls_session tls_session;
 
 /* A client engine like tls_engine_new_client_ex that offers session s (NULL: none). s is
  * copied. It is not offered, and the handshake is a full one, when it is for another server
- * name, has expired by the config's clock (tls_config_set_clock; without a clock it is not
- * offered), or its version or cipher suite is not enabled in cfg. */
+ * name, has expired by the config's clock (tls_config_set_clock; without one, the time given
+ * to tls_engine_set_time; with neither it is not offered), or its version or cipher suite is
+ * not enabled in cfg. */
 tls_engine *tls_engine_new_client_resume(tls_config *cfg, const char *server_name,
                                          const tls_session *s, tls_engine_new_error *why);
 /* Client: the oldest ticket received and not yet taken, as a new session the caller frees;
@@ -353,8 +354,9 @@ int tls_config_set_peer_check(tls_config *cfg, tls_peer_check_fn fn, void *arg);
  * The clock: Unix time in milliseconds. The core reads no clock of its own; it asks this one
  * for ticket ages and lifetimes (resumption) and, when tls_engine_set_time was not called,
  * for certificate validity. The socket facade sets the system's real-time clock when the
- * config has none; tests set a fixed one. fn NULL removes it (then no tickets are issued or
- * offered by engines made from this config).
+ * config has none; tests set a fixed one. fn NULL removes it: engines then date tickets by
+ * the time given to tls_engine_set_time (to the second), and with neither issue and offer
+ * none.
  */
 typedef int64_t (*tls_clock_fn)(void *arg);
 int tls_config_set_clock(tls_config *cfg, tls_clock_fn fn, void *arg);

@@ -288,6 +288,7 @@ TEST_F(ServerSide, PskWithoutPskKeyExchangeModes) {
     // extension, servers MUST abort the handshake."
     Bytes psk = Hex("000a 0004 7469636b 00000000 0021 20");
     psk.resize(psk.size() + 32, 0x11);
+    ch.Remove(kExtPskModes); // our client lists psk_dhe_ke in every TLS 1.3 ClientHello
     ch.exts.emplace_back(kExtPsk, psk);
     Send();
     EXPECT_TRUE(FailedWith(server, TLS_ALERT_MISSING_EXTENSION, TLS_ERRCAT_PROTOCOL,
@@ -822,6 +823,7 @@ TEST_F(Neg, SplitHandshakeMessageInterruptedByAlert) {
 // handshake can still complete: our client never sends early data itself.
 void OfferEarlyData(ServerSide *t) {
     t->ch.exts.emplace_back(kExtEarlyData, Bytes());
+    t->ch.Remove(kExtPskModes); // moved after early_data: pre_shared_key stays last
     t->ch.exts.emplace_back(kExtPskModes, Bytes{0x01, 0x01});
     Bytes psk = Hex("000a 0004 7469636b 00000000 0021 20");
     psk.resize(psk.size() + 32, 0x11);
@@ -829,6 +831,32 @@ void OfferEarlyData(ServerSide *t) {
     Bytes msg = t->ch.Encode();
     tlsio_transcript_init(&t->client->hs->transcript);
     tlsio_transcript_update(&t->client->hs->transcript, msg.data(), msg.size());
+}
+
+// RFC 8446 §4.6.1, §4.2.9: a client whose psk_key_exchange_modes lacks psk_dhe_ke (here
+// psk_ke alone, which tlsio never accepts) could not use our tickets: none are sent.
+TEST_F(ServerSide, NoTicketsForAClientWithoutPskDheKe) {
+    *ch.Find(kExtPskModes) = Bytes{0x01, 0x00};
+    Bytes msg = ch.Encode();
+    tlsio_transcript_init(&client->hs->transcript);
+    tlsio_transcript_update(&client->hs->transcript, msg.data(), msg.size());
+    Send();
+    Pump(client, server);
+    ASSERT_TRUE(tls_engine_status(client) & TLS_ST_CONNECTED) << tls_engine_error(client);
+    ASSERT_TRUE(tls_engine_status(server) & TLS_ST_CONNECTED) << tls_engine_error(server);
+    EXPECT_EQ(nullptr, tls_engine_take_session(client));
+}
+
+TEST_F(Neg, TlsOneThreeOnlyWithNoSuiteInCommonIsHandshakeFailure) {
+    // RFC 8446 §4.1.1: no common parameters is handshake_failure; protocol_version is for no
+    // version in common (§4.2.1), and TLS 1.3 is common here.
+    ASSERT_EQ(0, tls_config_set_versions(cfg.client, TLS_VERSION_1_3, TLS_VERSION_1_3));
+    ASSERT_EQ(0, tls_config_set_ciphers(cfg.client, "TLS_AES_256_GCM_SHA384"));
+    ASSERT_EQ(0, tls_config_set_ciphers(cfg.server, "TLS_AES_128_GCM_SHA256"));
+    EnginePair p(cfg.client, cfg.server, "example.com", pki.now());
+    p.Handshake();
+    EXPECT_TRUE(FailedWith(p.server, TLS_ALERT_HANDSHAKE_FAILURE, TLS_ERRCAT_PROTOCOL,
+                           "no TLS 1.3 suite in common"));
 }
 
 // Records the client would have protected with its early traffic key: to the server, which
