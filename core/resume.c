@@ -82,6 +82,8 @@ int tlsio_resume_offerable(const tls_engine *e, uint16_t v) {
     const tls_session *s = e->offer;
     if (s == NULL || s->st.version != v || !tlsio_cfg_offers_version(e->cfg, v)) return 0;
     if (v == TLS_VERSION_1_2 && !s->st.ems) return 0; /* RFC 7627 §5.3 */
+    /* A TLS 1.2 session's secret is its 48-byte master secret (RFC 5246 §8.1). */
+    if (v == TLS_VERSION_1_2 && CBS_len(&s->st.secret) != TLSIO_TLS12_MASTER_LEN) return 0;
     int suite_ok = 0;
     for (size_t i = 0; i < e->cfg->n_suites; i++)
         if (e->cfg->suites[i] == s->st.cipher_suite) suite_ok = 1;
