@@ -11,6 +11,8 @@
 
 #include "engine_testing.h"
 #include "enginepair.h"
+#include "hs_dispatch.h"
+#include "hswalk.h"
 #include "msgs.h"
 #include "session.h"
 #include "testerr.h"
@@ -294,6 +296,45 @@ TEST_F(Resume12, ServerRestoresTheClientIdentity) {
     EXPECT_NE(nullptr, tls_engine_peer_cert_sha256(p.server));
 }
 
+// RFC 5077 §3.3: a lifetime hint of 0 leaves the lifetime unspecified (our default, 7200 s),
+// a longer one than a session holds is cut to seven days, and an empty ticket is none. The
+// message is handed to a client in WAIT_NEW_SESSION_TICKET directly.
+TEST_F(Resume12, TicketLifetimeHintAndEmptyTicket) {
+    const tlsio_hs_table *t = &tlsio_hs12_client_table;
+    uint8_t wait_nst = 0, wait_ccs = 0;
+    for (uint8_t i = 0; i < t->n_states; i++) {
+        if (std::string(t->state_names[i]) == "WAIT_NEW_SESSION_TICKET") wait_nst = i;
+        if (std::string(t->state_names[i]) == "WAIT_CHANGE_CIPHER_SPEC") wait_ccs = i;
+    }
+    ASSERT_NE(wait_nst, wait_ccs);
+    struct Case {
+        uint32_t hint;
+        size_t ticket_len;
+        uint32_t want_lifetime;
+    };
+    for (const Case &c :
+         {Case{0, 3, 7200}, Case{100, 3, 100}, Case{0xffffffffu, 3, 604800}, Case{100, 0, 0}}) {
+        SCOPED_TRACE(c.hint);
+        tls_engine *e = NewEngine(false);
+        ASSERT_NE(nullptr, e);
+        Drain(e);
+        e->table = t;
+        e->version = TLS_VERSION_1_2;
+        e->state = wait_nst;
+        Bytes ticket(c.ticket_len, 0x5a);
+        tlsio_new_session_ticket12 nst = {};
+        nst.ticket_lifetime_hint = c.hint;
+        CBS_init(&nst.ticket, ticket.data(), ticket.size());
+        HsSample m{TLSIO_HS_NEW_SESSION_TICKET, TLSIO_VAR_ANY, "NewSessionTicket",
+                   EncodeHs(TLSIO_HS_NEW_SESSION_TICKET, &tlsio_codec_new_session_ticket12, &nst)};
+        EXPECT_EQ(0, DispatchSample(e, m)) << tls_engine_error(e);
+        EXPECT_EQ(wait_ccs, e->state);
+        EXPECT_EQ(c.ticket_len, e->hs->h12.nst_len);
+        EXPECT_EQ(c.want_lifetime, e->hs->h12.nst_lifetime);
+        tls_engine_free(e);
+    }
+}
+
 // ---- refusals: a full handshake, no alert -----------------------------------------------
 
 TEST_F(Resume12, ExpiredTicketGivesAFullHandshake) {
@@ -470,6 +511,21 @@ TEST_F(Resume12, ServerThatRefusesTheSessionGivesAFullHandshake) {
     ExpectFull(p, obs);
     EXPECT_EQ(0, obs.Count(TLSIO_HS_NEW_SESSION_TICKET));
     EXPECT_EQ(nullptr, tls_engine_take_session(p.client));
+}
+
+// A TLS 1.3 server ignores session_ticket (RFC 8446 §4.1.2 leaves TLS 1.2 resumption to TLS
+// 1.2): the client's TLS 1.2 session gives a full TLS 1.3 handshake.
+TEST_F(Resume12, Tls12SessionToATls13ServerGivesAFullTls13Handshake) {
+    SessionPtr s(FullHandshake());
+    ASSERT_NE(nullptr, s.get());
+    tls_config *scfg = NewServerConfig();
+    ASSERT_EQ(0, tls_config_set_versions(scfg, TLS_VERSION_1_2, TLS_VERSION_1_3));
+    EnginePair p;
+    Resume(p, s.get(), scfg);
+    ASSERT_TRUE(p.Connected()) << p.Errors();
+    EXPECT_EQ(TLS_VERSION_1_3, tls_engine_version(p.client));
+    EXPECT_FALSE(tls_engine_resumed(p.client));
+    EXPECT_FALSE(tls_engine_resumed(p.server));
 }
 
 // ---- a ServerHello that resumes wrongly ---------------------------------------------------
