@@ -56,6 +56,19 @@ Bytes TakeClientHello(tls_engine *client, Bytes *wire) {
     return Bytes(recs[0].bytes.begin() + 5, recs[0].bytes.end());
 }
 
+// Rewrites the server's ServerHello in place (same length) after its transcript took it.
+struct ShRewrite {
+    std::function<void(Hello &)> edit;
+    static void Fn(void *ctx, uint8_t *msg, size_t len) {
+        if (msg[0] != TLSIO_HS_SERVER_HELLO) return;
+        Hello h;
+        if (!h.Parse(Bytes(msg, msg + len))) return;
+        static_cast<ShRewrite *>(ctx)->edit(h);
+        Bytes out = h.Encode();
+        if (out.size() == len) memcpy(msg, out.data(), len);
+    }
+};
+
 class Resume12 : public EngineFixture {
   protected:
     Clock cclock, sclock;
@@ -105,7 +118,8 @@ class Resume12 : public EngineFixture {
     // p's engines: a client offering s to host, and a server over scfg; the server's messages
     // go to obs. The handshake runs as far as it goes.
     void Resume(EnginePair &p, const tls_session *s, tls_config *scfg = nullptr,
-                HsObserver *obs = nullptr, const char *host = "example.com") {
+                HsObserver *obs = nullptr, const char *host = "example.com",
+                ShRewrite *rw = nullptr) {
         p.client = tls_engine_new_client_resume(cfg.client, host, s, nullptr);
         p.server = tls_engine_new_server(scfg ? scfg : cfg.server);
         ASSERT_NE(nullptr, p.client);
@@ -113,7 +127,20 @@ class Resume12 : public EngineFixture {
         tls_engine_set_time(p.client, pki.now());
         tls_engine_set_time(p.server, pki.now());
         if (obs) obs->Attach(p.server);
+        if (rw) tlsio_testing_set_tamper(p.server, ShRewrite::Fn, rw);
         p.Handshake();
+    }
+
+    // 1 if a client given s sends an empty session_ticket: it asks for a ticket but offers
+    // none (nor a session id unless TLS 1.3 is offered too).
+    bool OffersNoTicket(const tls_session *s) {
+        tls_engine *c = tls_engine_new_client_resume(cfg.client, "example.com", s, nullptr);
+        Bytes wire;
+        Hello ch;
+        bool ok = ch.Parse(TakeClientHello(c, &wire)) && ch.Find(kSessionTicketExt) != nullptr &&
+                  ch.Find(kSessionTicketExt)->empty();
+        tls_engine_free(c);
+        return ok;
     }
 
     // The handshake in p was a full one, and completed.
@@ -353,13 +380,7 @@ TEST_F(Resume12, ClientDoesNotOfferAnExpiredSession) {
     SessionPtr s(FullHandshake());
     ASSERT_NE(nullptr, s.get());
     cclock.ms += 7200 * 1000;
-    tls_engine *c = tls_engine_new_client_resume(cfg.client, "example.com", s.get(), nullptr);
-    Bytes wire;
-    Hello ch;
-    ASSERT_TRUE(ch.Parse(TakeClientHello(c, &wire)));
-    ASSERT_NE(nullptr, ch.Find(kSessionTicketExt));
-    EXPECT_TRUE(ch.Find(kSessionTicketExt)->empty());
-    tls_engine_free(c);
+    EXPECT_TRUE(OffersNoTicket(s.get()));
 }
 
 TEST_F(Resume12, TicketOfAnotherKeyGivesAFullHandshake) {
@@ -462,13 +483,8 @@ TEST_F(Resume12, ClientDoesNotOfferASessionWithoutEms) {
     tlsio_sess_state st = s.get()->st;
     st.ems = 0;
     SessionPtr without(Rebuild(st, TicketOf(s.get())));
-    tls_engine *c = tls_engine_new_client_resume(cfg.client, "example.com", without.get(), nullptr);
-    Bytes wire;
-    Hello ch;
-    ASSERT_TRUE(ch.Parse(TakeClientHello(c, &wire)));
-    ASSERT_NE(nullptr, ch.Find(kSessionTicketExt));
-    EXPECT_TRUE(ch.Find(kSessionTicketExt)->empty());
-    tls_engine_free(c);
+    EXPECT_FALSE(OffersNoTicket(s.get())); // control
+    EXPECT_TRUE(OffersNoTicket(without.get()));
 }
 
 TEST_F(Resume12, TamperedTicketGivesAFullHandshake) {
@@ -530,19 +546,6 @@ TEST_F(Resume12, Tls12SessionToATls13ServerGivesAFullTls13Handshake) {
 
 // ---- a ServerHello that resumes wrongly ---------------------------------------------------
 
-// Rewrites the server's ServerHello in place (same length) after its transcript took it.
-struct ShRewrite {
-    std::function<void(Hello &)> edit;
-    static void Fn(void *ctx, uint8_t *msg, size_t len) {
-        if (msg[0] != TLSIO_HS_SERVER_HELLO) return;
-        Hello h;
-        if (!h.Parse(Bytes(msg, msg + len))) return;
-        static_cast<ShRewrite *>(ctx)->edit(h);
-        Bytes out = h.Encode();
-        if (out.size() == len) memcpy(msg, out.data(), len);
-    }
-};
-
 TEST_F(Resume12, ResumingServerHelloWithAnotherSuiteIsIllegal) {
     SessionPtr s(FullHandshake());
     ASSERT_NE(nullptr, s.get());
@@ -553,12 +556,7 @@ TEST_F(Resume12, ResumingServerHelloWithAnotherSuiteIsIllegal) {
         h.prefix[at + 1] = (uint8_t)other;
     }};
     EnginePair p;
-    p.client = tls_engine_new_client_resume(cfg.client, "example.com", s.get(), nullptr);
-    p.server = tls_engine_new_server(cfg.server);
-    tls_engine_set_time(p.client, pki.now());
-    tls_engine_set_time(p.server, pki.now());
-    tlsio_testing_set_tamper(p.server, ShRewrite::Fn, &rw);
-    p.Handshake();
+    Resume(p, s.get(), nullptr, nullptr, "example.com", &rw);
     EXPECT_TRUE(FailedWith(p.client, TLS_ALERT_ILLEGAL_PARAMETER, TLS_ERRCAT_PROTOCOL,
                            "resumes a session made with"));
 }
@@ -573,12 +571,7 @@ TEST_F(Resume12, ResumingServerHelloWithoutEmsIsAHandshakeFailure) {
             if (x.first == kEmsExt) x.first = 0;
     }};
     EnginePair p;
-    p.client = tls_engine_new_client_resume(cfg.client, "example.com", s.get(), nullptr);
-    p.server = tls_engine_new_server(cfg.server);
-    tls_engine_set_time(p.client, pki.now());
-    tls_engine_set_time(p.server, pki.now());
-    tlsio_testing_set_tamper(p.server, ShRewrite::Fn, &rw);
-    p.Handshake();
+    Resume(p, s.get(), nullptr, nullptr, "example.com", &rw);
     EXPECT_TRUE(FailedWith(p.client, TLS_ALERT_HANDSHAKE_FAILURE, TLS_ERRCAT_PROTOCOL,
                            "resumes a session but has no extended_master_secret"));
 }
