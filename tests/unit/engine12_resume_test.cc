@@ -143,6 +143,13 @@ class Resume12 : public EngineFixture {
         return ok;
     }
 
+    // The handshake in p resumed, on both sides, and completed.
+    void ExpectResumed(const EnginePair &p) {
+        ASSERT_TRUE(p.Connected()) << p.Errors();
+        EXPECT_TRUE(tls_engine_resumed(p.client));
+        EXPECT_TRUE(tls_engine_resumed(p.server));
+    }
+
     // The handshake in p was a full one, and completed.
     void ExpectFull(const EnginePair &p, const HsObserver &obs) {
         ASSERT_TRUE(p.Connected()) << p.Errors();
@@ -217,9 +224,7 @@ TEST_F(Resume12, ResumesWithTheTicket) {
     HsObserver obs;
     EnginePair p;
     Resume(p, s.get(), nullptr, &obs);
-    ASSERT_TRUE(p.Connected()) << p.Errors();
-    EXPECT_TRUE(tls_engine_resumed(p.client));
-    EXPECT_TRUE(tls_engine_resumed(p.server));
+    ExpectResumed(p);
     EXPECT_EQ(TLS_VERSION_1_2, tls_engine_version(p.client));
     EXPECT_EQ(s.get()->st.cipher_suite, tls_engine_cipher_suite(p.client));
     EXPECT_EQ(s.get()->st.cipher_suite, tls_engine_cipher_suite(p.server));
@@ -263,9 +268,7 @@ TEST_F(Resume12, ResumesWithTheTicket) {
     ASSERT_NE(nullptr, s2.get());
     EnginePair p2;
     Resume(p2, s2.get());
-    ASSERT_TRUE(p2.Connected()) << p2.Errors();
-    EXPECT_TRUE(tls_engine_resumed(p2.client));
-    EXPECT_TRUE(tls_engine_resumed(p2.server));
+    ExpectResumed(p2);
 }
 
 // A client offering only TLS 1.2 makes a fresh random session id for the ticket (RFC 5077
@@ -315,8 +318,7 @@ TEST_F(Resume12, ServerRestoresTheClientIdentity) {
     HsObserver obs;
     EnginePair p;
     Resume(p, s.get(), nullptr, &obs);
-    ASSERT_TRUE(p.Connected()) << p.Errors();
-    EXPECT_TRUE(tls_engine_resumed(p.server));
+    ExpectResumed(p);
     EXPECT_EQ(0, obs.Count(TLSIO_HS_CERTIFICATE_REQUEST));
     ASSERT_NE(nullptr, tls_engine_peer_subject(p.server));
     EXPECT_NE(std::string::npos, std::string(tls_engine_peer_subject(p.server)).find("client one"));
@@ -402,8 +404,7 @@ TEST_F(Resume12, RotatedKeyStillOpens) {
     ASSERT_EQ(0, tls_config_rotate_ticket_key(cfg.server, keys + TLS_TICKET_KEY_LEN));
     EnginePair p;
     Resume(p, s.get());
-    ASSERT_TRUE(p.Connected()) << p.Errors();
-    EXPECT_TRUE(tls_engine_resumed(p.server));
+    ExpectResumed(p);
 }
 
 TEST_F(Resume12, TicketForAnotherServerNameGivesAFullHandshake) {
@@ -449,8 +450,7 @@ TEST_F(Resume12, TicketOfAnotherSuiteGivesAFullHandshake) {
     ASSERT_EQ(0, tls_config_set_ticket_keys(same, key, 1));
     EnginePair q;
     Resume(q, s.get(), same);
-    ASSERT_TRUE(q.Connected()) << q.Errors();
-    EXPECT_TRUE(tls_engine_resumed(q.server));
+    ExpectResumed(q);
 }
 
 // RFC 7627 §5.3: a session without the extended master secret is never resumed. tlsio never
@@ -469,8 +469,7 @@ TEST_F(Resume12, SessionWithoutEmsIsNeverResumed) {
     ASSERT_NE(nullptr, without.get());
     EnginePair ok;
     Resume(ok, with_ems.get());
-    ASSERT_TRUE(ok.Connected()) << ok.Errors();
-    EXPECT_TRUE(tls_engine_resumed(ok.server));
+    ExpectResumed(ok);
     HsObserver obs;
     EnginePair p;
     Resume(p, without.get(), nullptr, &obs);
