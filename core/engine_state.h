@@ -77,6 +77,10 @@ typedef struct tlsio_hs12 {
      * ticket (heap) and its lifetime, kept as a session once the server's Finished verified. */
     int ticket_ext, offered, send_ticket;
     int resuming; /* the abbreviated handshake (RFC 5246 §7.3): the ServerHello resumed */
+    /* Server, resuming: the session's issue time (Unix ms) and lifetime (seconds), which a
+     * renewed ticket keeps. */
+    int64_t issued_ms;
+    uint32_t lifetime;
     uint8_t *nst;
     size_t nst_len;
     uint32_t nst_lifetime;

@@ -230,12 +230,23 @@ static int send_certificate_and_key(tls_engine *e) {
 }
 
 /* RFC 5077 §3.3: a ticket for the session of this handshake (its master secret and, through
- * resume.c, its peer identity, server name and ALPN), with the lifetime we will honour. */
+ * resume.c, its peer identity, server name and ALPN), with the lifetime we will honour. A
+ * resumed session's renewed ticket ends when the session does: the hint is what is left. */
 static int send_new_session_ticket(tls_engine *e) {
+    const tlsio_hs12 *h = &e->hs->h12;
     CBB ticket;
     if (!CBB_init(&ticket, 512)) return tlsio_err_set(&e->err, TLS_E_NOMEM, "out of memory");
-    int rc = tlsio_resume_seal(e, e->hs->h12.master, TLSIO_TLS12_MASTER_LEN, 0, &ticket);
-    tlsio_new_session_ticket12 nst = {.ticket_lifetime_hint = e->cfg->ticket_lifetime};
+    uint32_t hint = e->cfg->ticket_lifetime;
+    int rc;
+    if (h->resuming) {
+        int64_t left_ms = h->issued_ms + (int64_t)h->lifetime * 1000 - tlsio_now_ms(e);
+        hint = left_ms > 1000 ? (uint32_t)(left_ms / 1000) : 1;
+        rc = tlsio_resume_reseal(e, h->master, TLSIO_TLS12_MASTER_LEN, 0, h->issued_ms, h->lifetime,
+                                 &ticket);
+    } else {
+        rc = tlsio_resume_seal(e, h->master, TLSIO_TLS12_MASTER_LEN, 0, &ticket);
+    }
+    tlsio_new_session_ticket12 nst = {.ticket_lifetime_hint = hint};
     CBS_init(&nst.ticket, CBB_data(&ticket), CBB_len(&ticket));
     if (rc == 0)
         rc = tlsio_send_hs_msg(e, TLSIO_HS_NEW_SESSION_TICKET, &tlsio_codec_new_session_ticket12,
@@ -277,6 +288,8 @@ static int try_resume(tls_engine *e, const tlsio_client_hello *ch) {
         e->suite = tlsio_suite_find((uint16_t)st.cipher_suite);
         memcpy(e->hs->h12.master, CBS_data(&st.secret), TLSIO_TLS12_MASTER_LEN);
         e->hs->h12.resuming = 1;
+        e->hs->h12.issued_ms = (int64_t)tlsio_sess_u64(st.time_hi, st.time_lo);
+        e->hs->h12.lifetime = tlsio_resume_lifetime(e, &st);
         rc = tlsio_resume_accepted(e, &st);
     }
     OPENSSL_cleanse(buf, TLSIO_SESS_STATE_MAX);

@@ -33,23 +33,37 @@ int tlsio_resume_issues(const tls_engine *e) {
     return e->cfg->tickets > 0 && tlsio_now_ms(e) >= 0;
 }
 
-int tlsio_resume_seal(tls_engine *e, const uint8_t *secret, size_t len, uint32_t age_add,
-                      CBB *out) {
+/* Seals the state of this connection with secret, issued at `issued` (Unix ms) for lifetime
+ * seconds. */
+static int seal(tls_engine *e, const uint8_t *secret, size_t len, uint32_t lifetime,
+                uint32_t age_add, int64_t issued, CBB *out) {
     tlsio_sess_state st;
     CBB chain;
     if (!CBB_init(&chain, 0)) return tlsio_err_set(&e->err, TLS_E_NOMEM, "out of memory");
     uint8_t *buf = malloc(TLSIO_SESS_STATE_MAX);
     size_t n = 0;
     int rc = buf == NULL ? tlsio_err_set(&e->err, TLS_E_NOMEM, "out of memory") : 0;
-    if (rc == 0)
-        rc = make_state(e, secret, len, e->cfg->ticket_lifetime, age_add, tlsio_now_ms(e), &st,
-                        &chain);
+    if (rc == 0) rc = make_state(e, secret, len, lifetime, age_add, issued, &st, &chain);
     if (rc == 0) rc = tlsio_sess_state_encode(&st, buf, TLSIO_SESS_STATE_MAX, &n, &e->err);
     if (rc == 0) rc = tlsio_ticket_seal(e->cfg, buf, n, out, &e->err);
     if (buf != NULL) OPENSSL_cleanse(buf, n);
     free(buf);
     CBB_cleanup(&chain);
     return rc;
+}
+
+int tlsio_resume_seal(tls_engine *e, const uint8_t *secret, size_t len, uint32_t age_add,
+                      CBB *out) {
+    return seal(e, secret, len, e->cfg->ticket_lifetime, age_add, tlsio_now_ms(e), out);
+}
+
+int tlsio_resume_reseal(tls_engine *e, const uint8_t *secret, size_t len, uint32_t age_add,
+                        int64_t issued, uint32_t lifetime, CBB *out) {
+    return seal(e, secret, len, lifetime, age_add, issued, out);
+}
+
+uint32_t tlsio_resume_lifetime(const tls_engine *e, const tlsio_sess_state *st) {
+    return st->lifetime < e->cfg->ticket_lifetime ? st->lifetime : e->cfg->ticket_lifetime;
 }
 
 static int same_name(const CBS *ticket_name, const char *ours) {
@@ -68,7 +82,7 @@ int tlsio_resume_open(tls_engine *e, const CBS *ticket, uint8_t *buf, size_t cap
     if (tlsio_sess_state_decode(buf, n, st) != 0 || st->version != e->version) return 0;
     /* Issued in the past (with a fleet's clock skew) and within its lifetime and ours. */
     int64_t issued = (int64_t)tlsio_sess_u64(st->time_hi, st->time_lo);
-    uint32_t life = st->lifetime < cfg->ticket_lifetime ? st->lifetime : cfg->ticket_lifetime;
+    uint32_t life = tlsio_resume_lifetime(e, st);
     if (issued > now + TLSIO_TICKET_SKEW_MS || now - issued >= (int64_t)life * 1000) return 0;
     /* RFC 8446 §4.2.11, RFC 6066 §3: a session is for the name it was made for. */
     if (!same_name(&st->server_name, e->server_name)) return 0;

@@ -28,6 +28,17 @@ int tlsio_resume_issues(const tls_engine *e);
 int tlsio_resume_seal(tls_engine *e, const uint8_t *secret, size_t len, uint32_t age_add,
                       CBB *out) TLSIO_MUST_CHECK;
 
+/* Server: as tlsio_resume_seal, renewing the ticket of a resumed session: the new ticket keeps
+ * the session's issue time (Unix ms) and lifetime (tlsio_resume_lifetime), so that renewing a
+ * ticket never extends how long a session, and the authentication it carries, lasts (RFC 5077
+ * §5.6: the server controls a ticket's lifetime; renewed ones would otherwise never end). */
+int tlsio_resume_reseal(tls_engine *e, const uint8_t *secret, size_t len, uint32_t age_add,
+                        int64_t issued, uint32_t lifetime, CBB *out) TLSIO_MUST_CHECK;
+
+/* Server: how long, in seconds from its issue time, the session st describes may resume here:
+ * its own lifetime, bounded by ours. */
+uint32_t tlsio_resume_lifetime(const tls_engine *e, const tlsio_sess_state *st);
+
 /* Server: opens a ticket the client offers into buf (cap bytes, wiped by the caller) and
  * decodes it into *st. 1 when it may resume this connection: ours, same version, not
  * expired, made for the same server name, and carrying a client identity when this server

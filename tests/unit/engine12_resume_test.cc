@@ -271,6 +271,29 @@ TEST_F(Resume12, ResumesWithTheTicket) {
     ExpectResumed(p2);
 }
 
+// A ticket renewed on resumption ends when the session does (RFC 5077 §5.6): renewing never
+// extends a session's lifetime.
+TEST_F(Resume12, RenewedTicketKeepsTheSessionsLifetime) {
+    SessionPtr s(FullHandshake());
+    ASSERT_NE(nullptr, s.get());
+    int64_t end = sclock.ms + 7200 * 1000;
+    cclock.ms += 7000 * 1000;
+    sclock.ms += 7000 * 1000;
+    EnginePair p;
+    Resume(p, s.get());
+    ExpectResumed(p);
+    SessionPtr renewed(tls_engine_take_session(p.client));
+    ASSERT_NE(nullptr, renewed.get());
+    EXPECT_EQ(end, tls_session_expiry(renewed.get()));
+    // Offered after the session's end anyway (the server's clock is past it, the client's
+    // not): a full handshake.
+    sclock.ms = end;
+    HsObserver obs;
+    EnginePair q;
+    Resume(q, renewed.get(), nullptr, &obs);
+    ExpectFull(q, obs);
+}
+
 // A client offering only TLS 1.2 makes a fresh random session id for the ticket (RFC 5077
 // §3.4), and the server's ServerHello echoes it.
 TEST_F(Resume12, Tls12OnlyClientSendsASessionIdWithTheTicket) {
