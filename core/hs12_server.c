@@ -279,11 +279,14 @@ static int session_suite_ok(const tls_engine *e, const tlsio_client_hello *ch, u
 static int try_resume(tls_engine *e, const tlsio_client_hello *ch) {
     const tlsio_exts *x = &ch->extensions;
     if (!tlsio_exts_has(x, TLSIO_EXT_SESSION_TICKET) || CBS_len(&x->session_ticket) == 0) return 0;
-    uint8_t *buf = malloc(TLSIO_SESS_STATE_MAX);
+    /* The state is shorter than its ticket: on the stack unless a client chain is inside. */
+    uint8_t stack[1024];
+    size_t cap = CBS_len(&x->session_ticket);
+    uint8_t *buf = cap <= sizeof(stack) ? stack : malloc(cap);
     if (buf == NULL) return tlsio_err_set(&e->err, TLS_E_NOMEM, "out of memory");
     tlsio_sess_state st;
     int rc = 0;
-    if (tlsio_resume_open(e, &x->session_ticket, buf, TLSIO_SESS_STATE_MAX, &st) && st.ems &&
+    if (tlsio_resume_open(e, &x->session_ticket, buf, cap, &st) && st.ems &&
         CBS_len(&st.secret) == TLSIO_TLS12_MASTER_LEN && session_suite_ok(e, ch, st.cipher_suite)) {
         e->suite = tlsio_suite_find((uint16_t)st.cipher_suite);
         memcpy(e->hs->h12.master, CBS_data(&st.secret), TLSIO_TLS12_MASTER_LEN);
@@ -292,8 +295,8 @@ static int try_resume(tls_engine *e, const tlsio_client_hello *ch) {
         e->hs->h12.lifetime = tlsio_resume_lifetime(e, &st);
         rc = tlsio_resume_accepted(e, &st);
     }
-    OPENSSL_cleanse(buf, TLSIO_SESS_STATE_MAX);
-    free(buf);
+    OPENSSL_cleanse(buf, cap);
+    if (buf != stack) free(buf);
     return rc;
 }
 
