@@ -213,10 +213,13 @@ static int on_ccs_resumed(tls_engine *e, uint8_t *next) {
     return tlsio12_on_ccs(e);
 }
 
-/* The server's Finished verified: the ticket it sent (if any) becomes a session. */
+/* The server's Finished verified: the ticket it sent (if any) becomes a session. A resumed
+ * session without a renewed ticket is kept again as it was: its ticket still opens until it
+ * expires (RFC 5077 §3.4), and many servers (OpenSSL, GnuTLS) do not renew. */
 static int check_finished_and_keep(tls_engine *e, const tlsio_finished *fin) {
     tlsio_hs12 *h = &e->hs->h12;
     int rc = tlsio12_check_finished(e, fin);
+    if (rc == 0 && h->resuming && h->nst_len == 0) return tlsio_resume_keep_offer(e);
     if (rc != 0 || h->nst_len == 0) return rc;
     CBS ticket;
     CBS_init(&ticket, h->nst, h->nst_len);

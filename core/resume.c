@@ -108,6 +108,17 @@ int tlsio_resume_offerable(const tls_engine *e, uint16_t v) {
     return suite_ok && now >= 0 && now < tlsio_session_expiry_ms(&s->st);
 }
 
+/* Adds s to the sessions tls_engine_take_session hands out, dropping the oldest beyond
+ * TLSIO_SESSIONS_KEPT. */
+static void store(tls_engine *e, tls_session *s) {
+    if (e->n_sessions == TLSIO_SESSIONS_KEPT) {
+        tls_session_free(e->sessions[0]);
+        memmove(e->sessions, e->sessions + 1, (TLSIO_SESSIONS_KEPT - 1) * sizeof(e->sessions[0]));
+        e->n_sessions--;
+    }
+    e->sessions[e->n_sessions++] = s;
+}
+
 int tlsio_resume_keep(tls_engine *e, const uint8_t *secret, size_t len, uint32_t lifetime,
                       uint32_t age_add, const CBS *ticket) {
     int64_t now = tlsio_now_ms(e);
@@ -119,12 +130,14 @@ int tlsio_resume_keep(tls_engine *e, const uint8_t *secret, size_t len, uint32_t
     tls_session *s = rc == 0 ? tlsio_session_new(&st, ticket, &e->err) : NULL;
     CBB_cleanup(&chain);
     if (s == NULL) return rc != 0 ? rc : e->err.code;
-    if (e->n_sessions == TLSIO_SESSIONS_KEPT) {
-        tls_session_free(e->sessions[0]);
-        memmove(e->sessions, e->sessions + 1, (TLSIO_SESSIONS_KEPT - 1) * sizeof(e->sessions[0]));
-        e->n_sessions--;
-    }
-    e->sessions[e->n_sessions++] = s;
+    store(e, s);
+    return 0;
+}
+
+int tlsio_resume_keep_offer(tls_engine *e) {
+    tls_session *s = tls_session_dup(e->offer);
+    if (s == NULL) return tlsio_err_set(&e->err, TLS_E_NOMEM, "out of memory");
+    store(e, s);
     return 0;
 }
 

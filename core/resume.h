@@ -57,6 +57,11 @@ int tlsio_resume_offerable(const tls_engine *e, uint16_t v);
 int tlsio_resume_keep(tls_engine *e, const uint8_t *secret, size_t len, uint32_t lifetime,
                       uint32_t age_add, const CBS *ticket) TLSIO_MUST_CHECK;
 
+/* Client: keeps (a copy of) e->offer again, as it is: a TLS 1.2 session that resumed without
+ * a renewed ticket stays usable (RFC 5077 §3.4: the server may resume it again until its
+ * ticket expires). */
+int tlsio_resume_keep_offer(tls_engine *e) TLSIO_MUST_CHECK;
+
 /* Both roles: the handshake resumes the session st describes: its peer identity becomes the
  * connection's. */
 int tlsio_resume_accepted(tls_engine *e, const tlsio_sess_state *st) TLSIO_MUST_CHECK;
