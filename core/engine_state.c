@@ -65,6 +65,7 @@ void tlsio_hs_state_free(tls_engine *e) {
     free(hs->h13.cookie);
     free(hs->h13.cr_context);
     tlsio_hs_drop_msgs12(hs);
+    free(hs->h12.nst);
     OPENSSL_cleanse(hs, sizeof(*hs));
     free(hs);
     e->hs = NULL;

@@ -72,6 +72,21 @@ typedef struct tlsio_hs12 {
     uint8_t *msgs; /* heap */
     size_t msgs_len, msgs_cap;
     int keep_msgs;
+    /* Session tickets (RFC 5077). ticket_ext: the client sent session_ticket (client: we did;
+     * server: it did); offered: the client offered e->offer's ticket with hs->session_id, so
+     * a ServerHello echoing that id resumes it (RFC 5077 §3.4); send_ticket: the ServerHello
+     * acknowledged the extension, so a NewSessionTicket comes (§3.3). Client: a received
+     * ticket (heap) and its lifetime, kept as a session once the server's Finished verified. */
+    int ticket_ext, offered, send_ticket;
+    int resuming; /* the abbreviated handshake (RFC 5246 §7.3): the ServerHello resumed */
+    /* Server, resuming: the session's issue time (Unix ms) and lifetime (seconds), which a
+     * renewed ticket keeps. */
+    int64_t issued_ms;
+    uint32_t lifetime;
+    uint8_t *nst;
+    size_t nst_len;
+    uint32_t nst_lifetime;
+    int nst_received;
 } tlsio_hs12;
 
 /* Handshake-only state: allocated at the start, wiped and freed once connected. What both

@@ -17,6 +17,10 @@ int tlsio12_server_take_client_hello(tls_engine *e, const tlsio_client_hello *ch
 
 /* Shared pieces (hs12_common.c). */
 int tlsio12_derive_master(tls_engine *e, const uint8_t *pms, size_t pms_len) TLSIO_MUST_CHECK;
+/* The key block and the exporter's inputs from hs->h12.master and this handshake's randoms
+ * (RFC 5246 §6.3); derive_master ends with it, a resumption (whose master secret is the
+ * session's, RFC 5246 §7.3) calls it once both randoms are known. */
+int tlsio12_derive_keys(tls_engine *e) TLSIO_MUST_CHECK;
 int tlsio12_send_ccs_and_switch(tls_engine *e) TLSIO_MUST_CHECK;
 int tlsio12_on_ccs(tls_engine *e) TLSIO_MUST_CHECK;
 int tlsio12_send_finished(tls_engine *e) TLSIO_MUST_CHECK;

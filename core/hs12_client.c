@@ -1,28 +1,42 @@
 /* The TLS 1.2 client (RFC 5246, ECDHE per RFC 8422, EMS per RFC 7627): table and handlers. */
 #include <openssl/mem.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "hs12.h"
 #include "hs_common.h"
 #include "hs_hello.h"
+#include "resume.h"
 
 enum {
     C12_WAIT_CERT,
     C12_WAIT_SKE,
     C12_WAIT_CR_SHD,
     C12_WAIT_SHD,
+    C12_WAIT_NST, /* the ServerHello acknowledged session_ticket (RFC 5077 §3.3) */
     C12_WAIT_CCS,
     C12_WAIT_FIN,
+    /* The abbreviated handshake (RFC 5246 §7.3, RFC 5077 §3.1): the ServerHello resumed. */
+    C12_R_WAIT_NST,
+    C12_R_WAIT_CCS,
+    C12_R_WAIT_FIN,
     C12_CONNECTED,
     C12__COUNT
 };
+
+/* The longest lifetime a session holds, in seconds (session.c's bound, RFC 8446 §4.6.1). */
+#define SESSION_LIFETIME_MAX 604800u
 
 static const char *const states12[C12__COUNT] = {"WAIT_CERTIFICATE",
                                                  "WAIT_SERVER_KEY_EXCHANGE",
                                                  "WAIT_CERT_REQUEST_OR_DONE",
                                                  "WAIT_SERVER_HELLO_DONE",
+                                                 "WAIT_NEW_SESSION_TICKET",
                                                  "WAIT_CHANGE_CIPHER_SPEC",
                                                  "WAIT_FINISHED",
+                                                 "RESUME_WAIT_NEW_SESSION_TICKET",
+                                                 "RESUME_WAIT_CHANGE_CIPHER_SPEC",
+                                                 "RESUME_WAIT_FINISHED",
                                                  "CONNECTED"};
 
 /* The TLS 1.3 client table hands a TLS 1.2 ServerHello over here, checked (hs_hello.c). */
@@ -31,7 +45,16 @@ int tlsio12_client_take_server_hello(tls_engine *e, const tlsio_server_hello *sh
     if (rc != 0) return rc;
     e->table = &tlsio_hs12_client_table;
     *next = C12_WAIT_CERT;
-    return tlsio_transcript_set_hash(&e->hs->transcript, e->suite->hash, &e->err);
+    rc = tlsio_transcript_set_hash(&e->hs->transcript, e->suite->hash, &e->err);
+    if (rc != 0 || !e->hs->h12.resuming) return rc;
+    /* RFC 5246 §7.3: resuming, the session's master secret with the new randoms; no
+     * certificate comes, so the session's peer identity is this connection's. */
+    tlsio_hs_drop_msgs12(e->hs);
+    memcpy(e->hs->h12.master, CBS_data(&e->offer->st.secret), TLSIO_TLS12_MASTER_LEN);
+    rc = tlsio12_derive_keys(e);
+    if (rc == 0) rc = tlsio_resume_accepted(e, &e->offer->st);
+    *next = e->hs->h12.send_ticket ? C12_R_WAIT_NST : C12_R_WAIT_CCS;
+    return rc;
 }
 
 static int on_certificate(tls_engine *e, const tlsio_certificate12 *c, uint8_t *next) {
@@ -144,8 +167,40 @@ static int on_server_hello_done(tls_engine *e, const tlsio_empty_msg *shd, uint8
     tlsio_hs_drop_msgs12(hs);
     if (rc == 0) rc = tlsio12_send_ccs_and_switch(e);
     if (rc == 0) rc = tlsio12_send_finished(e);
-    *next = C12_WAIT_CCS;
+    *next = hs->h12.send_ticket ? C12_WAIT_NST : C12_WAIT_CCS;
     return rc;
+}
+
+/* RFC 5077 §3.3: the ticket comes before the server's ChangeCipherSpec, in both handshakes. It
+ * is kept aside until the server's Finished, which covers it, verified. An empty ticket means
+ * the server changed its mind: nothing to keep. */
+static int take_new_session_ticket(tls_engine *e, const tlsio_new_session_ticket12 *nst) {
+    tlsio_hs12 *h = &e->hs->h12;
+    size_t n = CBS_len(&nst->ticket);
+    if (n == 0) return 0;
+    h->nst = malloc(n);
+    if (h->nst == NULL) return tlsio_err_set(&e->err, TLS_E_NOMEM, "out of memory");
+    memcpy(h->nst, CBS_data(&nst->ticket), n);
+    h->nst_len = n;
+    /* RFC 5077 §3.3: a lifetime hint of 0 leaves the lifetime unspecified: use our default,
+     * and never more than the seven days a session can hold (RFC 8446 §4.6.1's bound). */
+    uint32_t life = nst->ticket_lifetime_hint;
+    if (life == 0) life = TLSIO_DEFAULT_TICKET_LIFETIME;
+    h->nst_lifetime = life < SESSION_LIFETIME_MAX ? life : SESSION_LIFETIME_MAX;
+    h->nst_received = 1;
+    return 0;
+}
+
+static int on_new_session_ticket(tls_engine *e, const tlsio_new_session_ticket12 *nst,
+                                 uint8_t *next) {
+    *next = C12_WAIT_CCS;
+    return take_new_session_ticket(e, nst);
+}
+
+static int on_new_session_ticket_resumed(tls_engine *e, const tlsio_new_session_ticket12 *nst,
+                                         uint8_t *next) {
+    *next = C12_R_WAIT_CCS;
+    return take_new_session_ticket(e, nst);
 }
 
 static int on_ccs(tls_engine *e, uint8_t *next) {
@@ -153,9 +208,34 @@ static int on_ccs(tls_engine *e, uint8_t *next) {
     return tlsio12_on_ccs(e);
 }
 
+static int on_ccs_resumed(tls_engine *e, uint8_t *next) {
+    *next = C12_R_WAIT_FIN;
+    return tlsio12_on_ccs(e);
+}
+
+/* The server's Finished verified: the ticket it sent (if any) becomes a session. A resumed
+ * session without a renewed ticket is kept again as it was: its ticket still opens until it
+ * expires (RFC 5077 §3.4), and many servers (OpenSSL, GnuTLS) do not renew. */
+static int check_finished_and_keep(tls_engine *e, const tlsio_finished *fin) {
+    tlsio_hs12 *h = &e->hs->h12;
+    int rc = tlsio12_check_finished(e, fin);
+    if (rc == 0 && h->resuming && h->nst_len == 0) return tlsio_resume_keep_offer(e);
+    if (rc != 0 || h->nst_len == 0) return rc;
+    CBS ticket;
+    CBS_init(&ticket, h->nst, h->nst_len);
+    return tlsio_resume_keep(e, h->master, TLSIO_TLS12_MASTER_LEN, h->nst_lifetime, 0, &ticket);
+}
+
 static int on_finished(tls_engine *e, const tlsio_finished *fin, uint8_t *next) {
     *next = C12_CONNECTED;
-    return tlsio12_check_finished(e, fin);
+    return check_finished_and_keep(e, fin);
+}
+
+/* RFC 5246 §7.3: in the abbreviated handshake the server finishes first; ours follows and
+ * covers its Finished. */
+static int send_ccs_and_finished(tls_engine *e) {
+    int rc = tlsio12_send_ccs_and_switch(e);
+    return rc ? rc : tlsio12_send_finished(e);
 }
 
 static int on_hello_request(tls_engine *e, const tlsio_empty_msg *hr, uint8_t *next) {
@@ -183,6 +263,9 @@ static const tlsio_hs_edge client12_edges[] = {
     IGNORE_HR(C12_WAIT_CR_SHD),
     IGNORE_HR(C12_WAIT_SHD),
     IGNORE_HR(C12_WAIT_CCS),
+    IGNORE_HR(C12_WAIT_NST),
+    IGNORE_HR(C12_R_WAIT_NST),
+    IGNORE_HR(C12_R_WAIT_CCS),
     TLSIO_EDGE(C12_WAIT_CERT, TLSIO_HS_CERTIFICATE, TLSIO_VAR_ANY, cert12, TLSIO_T_BEFORE, 0,
                on_certificate, NULL, TLSIO_ST(C12_WAIT_SKE)),
     TLSIO_EDGE(C12_WAIT_SKE, TLSIO_HS_SERVER_KEY_EXCHANGE, TLSIO_VAR_ANY, ske, TLSIO_T_BEFORE, 0,
@@ -193,16 +276,29 @@ static const tlsio_hs_edge client12_edges[] = {
      * ChangeCipherSpec (the new write key), Finished. */
     TLSIO_EDGE(C12_WAIT_CR_SHD, TLSIO_HS_SERVER_HELLO_DONE, TLSIO_VAR_ANY, shd, TLSIO_T_BEFORE,
                TLSIO_FX_WRITE_KEY | TLSIO_FX_REPLY, on_server_hello_done, NULL,
-               TLSIO_ST(C12_WAIT_CCS)),
+               TLSIO_ST(C12_WAIT_NST) | TLSIO_ST(C12_WAIT_CCS)),
     TLSIO_EDGE(C12_WAIT_SHD, TLSIO_HS_SERVER_HELLO_DONE, TLSIO_VAR_ANY, shd, TLSIO_T_BEFORE,
                TLSIO_FX_WRITE_KEY | TLSIO_FX_REPLY, on_server_hello_done, NULL,
-               TLSIO_ST(C12_WAIT_CCS)),
+               TLSIO_ST(C12_WAIT_NST) | TLSIO_ST(C12_WAIT_CCS)),
+    /* RFC 5077 §3.3: the ticket enters the transcript that the server's Finished covers. */
+    TLSIO_EDGE(C12_WAIT_NST, TLSIO_HS_NEW_SESSION_TICKET, TLSIO_VAR_ANY, nst12, TLSIO_T_BEFORE, 0,
+               on_new_session_ticket, NULL, TLSIO_ST(C12_WAIT_CCS)),
     /* RFC 5246 §7.1: the server's ChangeCipherSpec switches our read key. */
     TLSIO_EDGE(C12_WAIT_CCS, TLSIO_PSEUDO_CCS, TLSIO_VAR_ANY, none, TLSIO_T_NEVER,
                TLSIO_FX_READ_KEY, on_ccs, NULL, TLSIO_ST(C12_WAIT_FIN)),
     /* Nothing follows the server Finished in our transcript: ours was sent first. */
     TLSIO_EDGE(C12_WAIT_FIN, TLSIO_HS_FINISHED, TLSIO_VAR_ANY, fin, TLSIO_T_NEVER, 0, on_finished,
                NULL, TLSIO_ST(C12_CONNECTED)),
+    /* The abbreviated handshake: ServerHello, [NewSessionTicket], ChangeCipherSpec, Finished
+     * from the server, then our ChangeCipherSpec and Finished (RFC 5246 §7.3, RFC 5077 §3.1). */
+    TLSIO_EDGE(C12_R_WAIT_NST, TLSIO_HS_NEW_SESSION_TICKET, TLSIO_VAR_ANY, nst12, TLSIO_T_BEFORE, 0,
+               on_new_session_ticket_resumed, NULL, TLSIO_ST(C12_R_WAIT_CCS)),
+    TLSIO_EDGE(C12_R_WAIT_CCS, TLSIO_PSEUDO_CCS, TLSIO_VAR_ANY, none, TLSIO_T_NEVER,
+               TLSIO_FX_READ_KEY, on_ccs_resumed, NULL, TLSIO_ST(C12_R_WAIT_FIN)),
+    /* Checked against the transcript before it, then hashed: our Finished covers it. */
+    TLSIO_EDGE(C12_R_WAIT_FIN, TLSIO_HS_FINISHED, TLSIO_VAR_ANY, fin, TLSIO_T_AFTER,
+               TLSIO_FX_WRITE_KEY | TLSIO_FX_REPLY, on_finished, send_ccs_and_finished,
+               TLSIO_ST(C12_CONNECTED)),
     TLSIO_EDGE(C12_CONNECTED, TLSIO_HS_HELLO_REQUEST, TLSIO_VAR_ANY, hr, TLSIO_T_NEVER, 0,
                on_hello_request, NULL, TLSIO_ST(C12_CONNECTED)),
 };
@@ -214,5 +310,5 @@ const tlsio_hs_table tlsio_hs12_client_table = {
     .edges = client12_edges,
     .n_edges = sizeof(client12_edges) / sizeof(client12_edges[0]),
     .connected_state = C12_CONNECTED,
-    .entry = TLSIO_ST(C12_WAIT_CERT),
+    .entry = TLSIO_ST(C12_WAIT_CERT) | TLSIO_ST(C12_R_WAIT_NST) | TLSIO_ST(C12_R_WAIT_CCS),
 };

@@ -10,6 +10,18 @@ static tlsio_hash_alg hash12(const tls_engine *e) {
     return e->suite->hash;
 }
 
+int tlsio12_derive_keys(tls_engine *e) {
+    int rc =
+        tlsio_prf12_key_block(hash12(e), e->suite->aead, e->hs->h12.master, e->hs->client_random,
+                              e->hs->server_random, &e->hs->h12.keys, &e->err);
+    if (rc == 0) { /* the exporter's inputs (RFC 5705 §4) */
+        memcpy(e->exporter, e->hs->h12.master, TLSIO_TLS12_MASTER_LEN);
+        memcpy(e->exporter + TLSIO_TLS12_MASTER_LEN, e->hs->client_random, 32);
+        memcpy(e->exporter + TLSIO_TLS12_MASTER_LEN + 32, e->hs->server_random, 32);
+    }
+    return rc;
+}
+
 int tlsio12_derive_master(tls_engine *e, const uint8_t *pms, size_t pms_len) {
     /* RFC 7627 §4: the session hash covers the handshake through ClientKeyExchange. */
     uint8_t session_hash[TLSIO_MAX_HASH_LEN];
@@ -18,16 +30,7 @@ int tlsio12_derive_master(tls_engine *e, const uint8_t *pms, size_t pms_len) {
     if (rc == 0)
         rc = tlsio_prf12_extended_master_secret(hash12(e), pms, pms_len, session_hash, n,
                                                 e->hs->h12.master, &e->err);
-    if (rc == 0)
-        rc = tlsio_prf12_key_block(hash12(e), e->suite->aead, e->hs->h12.master,
-                                   e->hs->client_random, e->hs->server_random, &e->hs->h12.keys,
-                                   &e->err);
-    if (rc == 0) { /* the exporter's inputs (RFC 5705 §4) */
-        memcpy(e->exporter, e->hs->h12.master, TLSIO_TLS12_MASTER_LEN);
-        memcpy(e->exporter + TLSIO_TLS12_MASTER_LEN, e->hs->client_random, 32);
-        memcpy(e->exporter + TLSIO_TLS12_MASTER_LEN + 32, e->hs->server_random, 32);
-    }
-    return rc;
+    return rc ? rc : tlsio12_derive_keys(e);
 }
 
 /* Installs the keys one side writes with: the client's for client writes / server reads. */

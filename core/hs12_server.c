@@ -1,9 +1,12 @@
 /* The TLS 1.2 server (RFC 5246, ECDHE per RFC 8422, EMS per RFC 7627): table and handlers. */
 #include <openssl/mem.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "hs12.h"
 #include "hs_common.h"
+#include "hs_hello.h"
+#include "resume.h"
 
 enum {
     S12_WAIT_CERT, /* sent a CertificateRequest (client authentication) */
@@ -11,6 +14,9 @@ enum {
     S12_WAIT_CV, /* the client sent a non-empty Certificate */
     S12_WAIT_CCS,
     S12_WAIT_FIN,
+    /* The abbreviated handshake (RFC 5246 §7.3): we resumed and sent our Finished first. */
+    S12_R_WAIT_CCS,
+    S12_R_WAIT_FIN,
     S12_CONNECTED,
     S12__COUNT
 };
@@ -20,6 +26,8 @@ static const char *const states12[S12__COUNT] = {"WAIT_CERT",
                                                  "WAIT_CERTIFICATE_VERIFY",
                                                  "WAIT_CHANGE_CIPHER_SPEC",
                                                  "WAIT_FINISHED",
+                                                 "RESUME_WAIT_CHANGE_CIPHER_SPEC",
+                                                 "RESUME_WAIT_FINISHED",
                                                  "CONNECTED"};
 
 /* RFC 5246 §7.4.4 ClientCertificateType, with RFC 8422 §5.5's ecdsa_sign. */
@@ -136,7 +144,13 @@ static int send_server_hello(tls_engine *e, const tlsio_client_hello *ch) {
     memset(&sh, 0, sizeof(sh));
     sh.legacy_version = TLS_VERSION_1_2;
     CBS_init(&sh.random, hs->server_random, 32);
-    CBS_init(&sh.legacy_session_id_echo, NULL, 0); /* no session cache: nothing to resume */
+    /* RFC 5077 §3.4: accepting a ticket, echo the client's session id. Otherwise an empty one:
+     * there is no session cache, and a server that will issue a ticket SHOULD send an empty
+     * one (§3.4 again). */
+    if (hs->h12.resuming)
+        sh.legacy_session_id_echo = ch->legacy_session_id;
+    else
+        CBS_init(&sh.legacy_session_id_echo, NULL, 0);
     sh.cipher_suite = e->suite->id;
     const tlsio_exts *cx = &ch->extensions;
     tlsio_exts *x = &sh.extensions;
@@ -159,8 +173,11 @@ static int send_server_hello(tls_engine *e, const tlsio_client_hello *ch) {
         CBS_init(&x->alpn, alpn, n + 1);
         rc = tlsio_exts_push(x, TLSIO_EXT_ALPN, &e->err);
     }
-    if (rc == 0 && tlsio_exts_has(cx, TLSIO_EXT_SERVER_NAME))
+    /* RFC 6066 §3: a server resuming a session does not answer server_name. */
+    if (rc == 0 && tlsio_exts_has(cx, TLSIO_EXT_SERVER_NAME) && !hs->h12.resuming)
         rc = tlsio_exts_push(x, TLSIO_EXT_SERVER_NAME, &e->err);
+    /* RFC 5077 §3.2: an empty session_ticket says a NewSessionTicket will follow. */
+    if (rc == 0 && hs->h12.send_ticket) rc = tlsio_exts_push(x, TLSIO_EXT_SESSION_TICKET, &e->err);
     tlsio_rsl_take_offer(e, cx); /* RFC 8449 §4 */
     if (rc == 0) rc = tlsio_rsl_answer(e, x);
     if (rc == 0) rc = tlsio_send_hs_msg(e, TLSIO_HS_SERVER_HELLO, &tlsio_codec_server_hello, &sh);
@@ -212,6 +229,92 @@ static int send_certificate_and_key(tls_engine *e) {
     return rc;
 }
 
+/* RFC 5077 §3.3: a ticket for the session of this handshake (its master secret and, through
+ * resume.c, its peer identity, server name and ALPN), with the lifetime we will honour. A
+ * resumed session's renewed ticket ends when the session does: the hint is what is left. */
+static int send_new_session_ticket(tls_engine *e) {
+    const tlsio_hs12 *h = &e->hs->h12;
+    CBB ticket;
+    if (!CBB_init(&ticket, 512)) return tlsio_err_set(&e->err, TLS_E_NOMEM, "out of memory");
+    uint32_t hint = e->cfg->ticket_lifetime;
+    int rc;
+    if (h->resuming) {
+        int64_t left_ms = h->issued_ms + (int64_t)h->lifetime * 1000 - tlsio_now_ms(e);
+        hint = left_ms > 1000 ? (uint32_t)(left_ms / 1000) : 1;
+        rc = tlsio_resume_reseal(e, h->master, TLSIO_TLS12_MASTER_LEN, 0, h->issued_ms, h->lifetime,
+                                 &ticket);
+    } else {
+        rc = tlsio_resume_seal(e, h->master, TLSIO_TLS12_MASTER_LEN, 0, &ticket);
+    }
+    tlsio_new_session_ticket12 nst = {.ticket_lifetime_hint = hint};
+    CBS_init(&nst.ticket, CBB_data(&ticket), CBB_len(&ticket));
+    if (rc == 0)
+        rc = tlsio_send_hs_msg(e, TLSIO_HS_NEW_SESSION_TICKET, &tlsio_codec_new_session_ticket12,
+                               &nst);
+    CBB_cleanup(&ticket);
+    return rc;
+}
+
+/* Our half of the end of a handshake: [NewSessionTicket], ChangeCipherSpec, Finished (RFC
+ * 5077 §3.3: the ticket comes before our ChangeCipherSpec, in both handshakes). */
+static int send_ccs_and_finished(tls_engine *e) {
+    int rc = e->hs->h12.send_ticket ? send_new_session_ticket(e) : 0;
+    if (rc == 0) rc = tlsio12_send_ccs_and_switch(e);
+    return rc ? rc : tlsio12_send_finished(e);
+}
+
+/* 1 if the suite a session was made with can serve this connection: one we enable for TLS 1.2
+ * and the client still offers (RFC 5246 §7.4.1.2: a resumed session keeps its suite). */
+static int session_suite_ok(const tls_engine *e, const tlsio_client_hello *ch, uint32_t id) {
+    const tlsio_suite *s = tlsio_suite_find((uint16_t)id);
+    return s != NULL && s->version == TLS_VERSION_1_2 &&
+           tlsio_offered_u16(e->cfg->suites, e->cfg->n_suites, s->id) &&
+           tlsio_u16_list_has(&ch->cipher_suites, s->id);
+}
+
+/* RFC 5077 §3.4, RFC 5246 §7.3: resumes the session of the client's ticket when it opens and
+ * passes the common checks (tlsio_resume_open: ours, not expired, same server name), was made
+ * with the extended master secret (RFC 7627 §5.3: never resume a session without it), and its
+ * suite can serve. Otherwise hs->h12.resuming stays 0: a full handshake, no alert. */
+static int try_resume(tls_engine *e, const tlsio_client_hello *ch) {
+    const tlsio_exts *x = &ch->extensions;
+    if (!tlsio_exts_has(x, TLSIO_EXT_SESSION_TICKET) || CBS_len(&x->session_ticket) == 0) return 0;
+    /* The state is shorter than its ticket: on the stack unless a client chain is inside. */
+    uint8_t stack[1024];
+    size_t cap = CBS_len(&x->session_ticket);
+    uint8_t *buf = cap <= sizeof(stack) ? stack : malloc(cap);
+    if (buf == NULL) return tlsio_err_set(&e->err, TLS_E_NOMEM, "out of memory");
+    tlsio_sess_state st;
+    int rc = 0;
+    if (tlsio_resume_open(e, &x->session_ticket, buf, cap, &st) && st.ems &&
+        CBS_len(&st.secret) == TLSIO_TLS12_MASTER_LEN && session_suite_ok(e, ch, st.cipher_suite)) {
+        e->suite = tlsio_suite_find((uint16_t)st.cipher_suite);
+        memcpy(e->hs->h12.master, CBS_data(&st.secret), TLSIO_TLS12_MASTER_LEN);
+        e->hs->h12.resuming = 1;
+        e->hs->h12.issued_ms = (int64_t)tlsio_sess_u64(st.time_hi, st.time_lo);
+        e->hs->h12.lifetime = tlsio_resume_lifetime(e, &st);
+        rc = tlsio_resume_accepted(e, &st);
+    }
+    OPENSSL_cleanse(buf, cap);
+    if (buf != stack) free(buf);
+    return rc;
+}
+
+/* The abbreviated handshake's first flight: ServerHello, [NewSessionTicket], ChangeCipherSpec,
+ * Finished (RFC 5246 §7.3, RFC 5077 §3.1). No certificate, key exchange or CertificateRequest:
+ * the session's master secret and peer identity stand. */
+static int resume(tls_engine *e, const tlsio_client_hello *ch, uint8_t *next) {
+    tlsio_hs *hs = e->hs;
+    tlsio_hs_drop_msgs12(hs); /* no client CertificateVerify comes */
+    int rc = tlsio_server_choose_alpn(e, &ch->extensions);
+    if (rc == 0) rc = tlsio_transcript_set_hash(&hs->transcript, e->suite->hash, &e->err);
+    if (rc == 0) rc = send_server_hello(e, ch);
+    if (rc == 0) rc = tlsio12_derive_keys(e);
+    if (rc == 0) rc = send_ccs_and_finished(e);
+    *next = S12_R_WAIT_CCS;
+    return rc;
+}
+
 int tlsio12_server_take_client_hello(tls_engine *e, const tlsio_client_hello *ch, uint8_t *next) {
     tlsio_hs *hs = e->hs;
     e->version = TLS_VERSION_1_2;
@@ -229,6 +332,11 @@ int tlsio12_server_take_client_hello(tls_engine *e, const tlsio_client_hello *ch
                              "SHA-1, which tlsio does not accept)");
     tlsio_save_peer_sigalgs(e, &x->signature_algorithms);
     rc = tlsio_server_take_sni(e, x);
+    /* RFC 5077 §3.2: tickets for a client that asks, while we issue them. */
+    hs->h12.ticket_ext = tlsio_exts_has(x, TLSIO_EXT_SESSION_TICKET);
+    hs->h12.send_ticket = hs->h12.ticket_ext && tlsio_resume_issues(e);
+    if (rc == 0) rc = try_resume(e, ch);
+    if (rc == 0 && hs->h12.resuming) return resume(e, ch, next);
     if (rc == 0) rc = choose_suite_and_chain(e, ch);
     if (rc == 0) rc = tlsio_server_choose_alpn(e, x);
     if (rc == 0) rc = choose_group(e, x);
@@ -309,15 +417,14 @@ static int on_ccs(tls_engine *e, uint8_t *next) {
     return tlsio12_on_ccs(e);
 }
 
+static int on_ccs_resumed(tls_engine *e, uint8_t *next) {
+    *next = S12_R_WAIT_FIN;
+    return tlsio12_on_ccs(e);
+}
+
 static int on_finished(tls_engine *e, const tlsio_finished *fin, uint8_t *next) {
     *next = S12_CONNECTED;
     return tlsio12_check_finished(e, fin);
-}
-
-/* After the client Finished entered the transcript (ours covers it, RFC 5246 §7.4.9). */
-static int send_ccs_and_finished(tls_engine *e) {
-    int rc = tlsio12_send_ccs_and_switch(e);
-    return rc ? rc : tlsio12_send_finished(e);
 }
 
 static int on_renegotiation(tls_engine *e, const tlsio_client_hello *ch, uint8_t *next) {
@@ -338,9 +445,17 @@ static const tlsio_hs_edge server12_edges[] = {
     /* RFC 5246 §7.1: the client's ChangeCipherSpec switches our read key. */
     TLSIO_EDGE(S12_WAIT_CCS, TLSIO_PSEUDO_CCS, TLSIO_VAR_ANY, none, TLSIO_T_NEVER,
                TLSIO_FX_READ_KEY, on_ccs, NULL, TLSIO_ST(S12_WAIT_FIN)),
+    /* After the client Finished entered the transcript (ours covers it, RFC 5246 §7.4.9): our
+     * [NewSessionTicket], ChangeCipherSpec and Finished. */
     TLSIO_EDGE(S12_WAIT_FIN, TLSIO_HS_FINISHED, TLSIO_VAR_ANY, fin, TLSIO_T_AFTER,
                TLSIO_FX_WRITE_KEY | TLSIO_FX_REPLY, on_finished, send_ccs_and_finished,
                TLSIO_ST(S12_CONNECTED)),
+    /* The abbreviated handshake (RFC 5246 §7.3): the client's ChangeCipherSpec and Finished
+     * answer ours; nothing follows its Finished in our transcript. */
+    TLSIO_EDGE(S12_R_WAIT_CCS, TLSIO_PSEUDO_CCS, TLSIO_VAR_ANY, none, TLSIO_T_NEVER,
+               TLSIO_FX_READ_KEY, on_ccs_resumed, NULL, TLSIO_ST(S12_R_WAIT_FIN)),
+    TLSIO_EDGE(S12_R_WAIT_FIN, TLSIO_HS_FINISHED, TLSIO_VAR_ANY, fin, TLSIO_T_NEVER, 0, on_finished,
+               NULL, TLSIO_ST(S12_CONNECTED)),
     /* A ClientHello after the handshake still ends the client's flight (it waits for us). */
     TLSIO_EDGE(S12_CONNECTED, TLSIO_HS_CLIENT_HELLO, TLSIO_VAR_ANY, ch, TLSIO_T_NEVER,
                TLSIO_FX_ENDS_PEER_FLIGHT, on_renegotiation, NULL, TLSIO_ST(S12_CONNECTED)),
@@ -353,5 +468,5 @@ const tlsio_hs_table tlsio_hs12_server_table = {
     .edges = server12_edges,
     .n_edges = sizeof(server12_edges) / sizeof(server12_edges[0]),
     .connected_state = S12_CONNECTED,
-    .entry = TLSIO_ST(S12_WAIT_CERT) | TLSIO_ST(S12_WAIT_CKE),
+    .entry = TLSIO_ST(S12_WAIT_CERT) | TLSIO_ST(S12_WAIT_CKE) | TLSIO_ST(S12_R_WAIT_CCS),
 };

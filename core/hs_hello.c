@@ -11,6 +11,7 @@
 #include "hs12.h"
 #include "hs13.h"
 #include "hs_common.h"
+#include "resume.h"
 
 /* ---- the ClientHello --------------------------------------------------------------------- */
 
@@ -112,6 +113,32 @@ static int ch_tls12_exts(tls_engine *e, tlsio_exts *x) {
     return rc ? rc : push(e, x, TLSIO_EXT_RENEGOTIATION_INFO);
 }
 
+/* RFC 5077 §3.4: offering a TLS 1.2 session's ticket, a client sends a session id, which
+ * the server echoes when it accepts the ticket: that echo is how we tell a resumption. A
+ * fresh random one; when TLS 1.3 is also offered, the middlebox compatibility id (RFC 8446
+ * D.4) is already 32 random bytes and serves both. Without a session we still ask for a
+ * ticket (an empty extension, RFC 5077 §3.2) unless resumption is off for this config. */
+static void ch_ticket12_start(tls_engine *e) {
+    tlsio_hs *hs = e->hs;
+    const tls_config *cfg = e->cfg;
+    hs->h12.offered = tlsio_resume_offerable(e, TLS_VERSION_1_2);
+    hs->h12.ticket_ext = hs->h12.offered || (tlsio_cfg_offers_version(cfg, TLS_VERSION_1_2) &&
+                                             cfg->session_cache_size > 0);
+    if (hs->h12.offered && hs->session_id_len == 0) {
+        hs->session_id_len = 32;
+        tlsio_rng_bytes(&cfg->rng, hs->session_id, 32);
+    }
+}
+
+/* RFC 5077 §3.2: session_ticket carries the ticket we offer, or nothing to ask for one. */
+static int ch_ticket12(tls_engine *e, tlsio_exts *x) {
+    if (!e->hs->h12.ticket_ext) return 0;
+    const tls_session *s = e->hs->h12.offered ? e->offer : NULL;
+    CBS_init(&x->session_ticket, s != NULL ? CBS_data(&s->ticket) : NULL,
+             s != NULL ? CBS_len(&s->ticket) : 0);
+    return push(e, x, TLSIO_EXT_SESSION_TICKET);
+}
+
 int tlsio_send_client_hello(tls_engine *e) {
     tlsio_hs *hs = e->hs;
     tls_config *cfg = e->cfg;
@@ -141,6 +168,7 @@ int tlsio_send_client_hello(tls_engine *e) {
         rc = push(e, x, TLSIO_EXT_ALPN);
     }
     if (rc == 0) rc = tlsio_rsl_offer(e, x); /* RFC 8449 §4 */
+    if (rc == 0) rc = ch_ticket12(e, x);
     if (rc == 0 &&
         hs->h13.cookie != NULL) { /* RFC 8446 §4.2.2: echo the HelloRetryRequest cookie */
         CBS_init(&x->cookie, hs->h13.cookie, hs->h13.cookie_len);
@@ -165,13 +193,14 @@ int tlsio_client_hello_start(tls_engine *e) {
     tls_config *cfg = e->cfg;
     tlsio_rng_bytes(&cfg->rng, hs->client_random, 32);
     /* RFC 8446 D.4: offering TLS 1.3, middlebox compatibility mode: a non-empty
-     * legacy_session_id. Offering only TLS 1.2 (we never resume), an empty one: RFC 5246
-     * §7.4.1.2 makes a session_id a request to resume that session. */
+     * legacy_session_id. Offering only TLS 1.2, an empty one unless we offer a ticket (below):
+     * RFC 5246 §7.4.1.2 makes a session_id a request to resume that session. */
     hs->session_id_len = 0;
     if (tlsio_cfg_offers_version(cfg, TLS_VERSION_1_3)) {
         hs->session_id_len = 32;
         tlsio_rng_bytes(&cfg->rng, hs->session_id, 32);
     }
+    ch_ticket12_start(e);
     /* A TLS 1.2 CertificateVerify would sign the handshake messages themselves, from this
      * ClientHello on (RFC 5246 §7.4.8): keep them while that can still happen. */
     hs->h12.keep_msgs = cfg->n_chains > 0 && tlsio_cfg_offers_version(cfg, TLS_VERSION_1_2);
@@ -225,6 +254,8 @@ static int check_sh12_exts(tls_engine *e, const tlsio_exts *x) {
                        TLSIO_EXT_BIT(TLSIO_EXT_SUPPORTED_GROUPS);
     if (!tlsio_host_is_ip_literal(e->server_name)) allowed |= TLSIO_EXT_BIT(TLSIO_EXT_SERVER_NAME);
     if (e->cfg->alpn_len) allowed |= TLSIO_EXT_BIT(TLSIO_EXT_ALPN);
+    /* RFC 5077 §3.2: the server answers session_ticket only if we sent it. */
+    if (e->hs->h12.ticket_ext) allowed |= TLSIO_EXT_BIT(TLSIO_EXT_SESSION_TICKET);
     allowed |= tlsio_rsl_allowed(e);
     int rc = tlsio_check_response_exts(e, x, allowed, "ServerHello");
     if (rc == 0) rc = tlsio_rsl_take_answer(e, x, "ServerHello");
@@ -238,6 +269,22 @@ static int check_sh12_exts(tls_engine *e, const tlsio_exts *x) {
     if (rc == 0 && tlsio_exts_has(x, TLSIO_EXT_ALPN))
         rc = tlsio_take_alpn_answer(e, &x->alpn, "ServerHello");
     return rc;
+}
+
+/* A ServerHello that resumes our session must keep what the session fixed. */
+static int check_resumption12(tls_engine *e, const tlsio_server_hello *sh) {
+    uint16_t was = (uint16_t)e->offer->st.cipher_suite;
+    /* RFC 5246 §7.4.1.3: a resumed session's cipher_suite is the session's. */
+    if (sh->cipher_suite != was)
+        return tlsio_err_set(&e->err, TLS_ALERT_ILLEGAL_PARAMETER,
+                             "ServerHello.cipher_suite: 0x%04x resumes a session made with 0x%04x",
+                             sh->cipher_suite, was);
+    /* RFC 7627 §5.3: a session with the extended master secret resumes only with it. */
+    if (!tlsio_exts_has(&sh->extensions, TLSIO_EXT_EXTENDED_MASTER_SECRET))
+        return tlsio_err_set(&e->err, TLS_ALERT_HANDSHAKE_FAILURE,
+                             "ServerHello: resumes a session but has no extended_master_secret "
+                             "(RFC 7627 §5.3)");
+    return 0;
 }
 
 int tlsio_client_take_server_hello12(tls_engine *e, const tlsio_server_hello *sh) {
@@ -266,12 +313,18 @@ int tlsio_client_take_server_hello12(tls_engine *e, const tlsio_server_hello *sh
         return tlsio_err_set(&e->err, TLS_ALERT_ILLEGAL_PARAMETER,
                              "ServerHello.cipher_suite: 0x%04x was not offered for TLS 1.2",
                              sh->cipher_suite);
-    /* We offer no session to resume, so an echo of our random session id is a lie. */
-    if (CBS_len(&sh->legacy_session_id_echo) != 0 &&
-        CBS_mem_equal(&sh->legacy_session_id_echo, hs->session_id, hs->session_id_len))
+    /* RFC 5077 §3.4: echoing the session id we sent with a ticket accepts the ticket; echoing
+     * it when we offered no session is a lie. */
+    int echo = CBS_len(&sh->legacy_session_id_echo) != 0 &&
+               CBS_mem_equal(&sh->legacy_session_id_echo, hs->session_id, hs->session_id_len);
+    if (echo && !hs->h12.offered)
         return tlsio_err_set(&e->err, TLS_ALERT_ILLEGAL_PARAMETER,
                              "ServerHello.session_id: resumes a session this client never had");
-    rc = check_sh12_exts(e, &sh->extensions);
+    if (echo) rc = check_resumption12(e, sh);
+    hs->h12.resuming = echo;
+    /* RFC 5077 §3.2: an empty session_ticket answer announces a NewSessionTicket. */
+    hs->h12.send_ticket = tlsio_exts_has(&sh->extensions, TLSIO_EXT_SESSION_TICKET);
+    if (rc == 0) rc = check_sh12_exts(e, &sh->extensions);
     if (rc != 0) return rc;
     e->suite = s;
     e->version = TLS_VERSION_1_2;

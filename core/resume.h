@@ -28,6 +28,17 @@ int tlsio_resume_issues(const tls_engine *e);
 int tlsio_resume_seal(tls_engine *e, const uint8_t *secret, size_t len, uint32_t age_add,
                       CBB *out) TLSIO_MUST_CHECK;
 
+/* Server: as tlsio_resume_seal, renewing the ticket of a resumed session: the new ticket keeps
+ * the session's issue time (Unix ms) and lifetime (tlsio_resume_lifetime), so that renewing a
+ * ticket never extends how long a session, and the authentication it carries, lasts (RFC 5077
+ * §5.6: the server controls a ticket's lifetime; renewed ones would otherwise never end). */
+int tlsio_resume_reseal(tls_engine *e, const uint8_t *secret, size_t len, uint32_t age_add,
+                        int64_t issued, uint32_t lifetime, CBB *out) TLSIO_MUST_CHECK;
+
+/* Server: how long, in seconds from its issue time, the session st describes may resume here:
+ * its own lifetime, bounded by ours. */
+uint32_t tlsio_resume_lifetime(const tls_engine *e, const tlsio_sess_state *st);
+
 /* Server: opens a ticket the client offers into buf (cap bytes, wiped by the caller) and
  * decodes it into *st. 1 when it may resume this connection: ours, same version, not
  * expired, made for the same server name, and carrying a client identity when this server
@@ -45,6 +56,11 @@ int tlsio_resume_offerable(const tls_engine *e, uint16_t v);
  * oldest beyond TLSIO_SESSIONS_KEPT is dropped). lifetime in seconds. */
 int tlsio_resume_keep(tls_engine *e, const uint8_t *secret, size_t len, uint32_t lifetime,
                       uint32_t age_add, const CBS *ticket) TLSIO_MUST_CHECK;
+
+/* Client: keeps (a copy of) e->offer again, as it is: a TLS 1.2 session that resumed without
+ * a renewed ticket stays usable (RFC 5077 §3.4: the server may resume it again until its
+ * ticket expires). */
+int tlsio_resume_keep_offer(tls_engine *e) TLSIO_MUST_CHECK;
 
 /* Both roles: the handshake resumes the session st describes: its peer identity becomes the
  * connection's. */

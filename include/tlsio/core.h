@@ -267,7 +267,8 @@ typedef struct tls_session tls_session;
 tls_engine *tls_engine_new_client_resume(tls_config *cfg, const char *server_name,
                                          const tls_session *s, tls_engine_new_error *why);
 /* Client: the oldest ticket received and not yet taken, as a new session the caller frees;
- * NULL when none waits. The engine keeps at most the 4 newest. */
+ * NULL when none waits. The engine keeps at most the 4 newest. A TLS 1.2 resumption without
+ * a renewed ticket leaves the resumed session itself (its ticket may be offered again). */
 tls_session *tls_engine_take_session(tls_engine *e);
 /* 1 once the handshake resumed a session (both roles), else 0. */
 int tls_engine_resumed(const tls_engine *e);

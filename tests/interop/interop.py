@@ -88,11 +88,9 @@ GROUPS = [
 
 TIMEOUT = 15  # seconds for any single wait
 
-# TLS 1.2 session tickets (RFC 5077) are the TLS 1.2 part of issue 14, not built yet: until
-# they are, the TLS 1.2 resumption rows assert that reconnecting to a TLS 1.2 peer stays a
-# working full handshake on both sides (the peer's session is not resumed, nothing fails).
-# Set to True when TLS 1.2 tickets land: the same rows then assert resumption.
-TLS12_RESUMPTION = False
+# TLS 1.2 session tickets (RFC 5077): the TLS 1.2 resumption rows assert resumption, like the
+# TLS 1.3 ones (False would make them assert a working full handshake instead).
+TLS12_RESUMPTION = True
 
 
 class CaseFailure(Exception):

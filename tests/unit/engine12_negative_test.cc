@@ -740,9 +740,13 @@ TEST_F(Neg12, ClientFlightShape) {
     EXPECT_EQ(PlainRecord(20, {1}), f.client2[1].bytes);
     EXPECT_EQ(22, f.client2[2].type);
     Feed(p->server, Join(f.client2));
+    // NewSessionTicket (RFC 5077 §3.3: the client asked, in plaintext), ChangeCipherSpec,
+    // Finished (protected).
     std::vector<Record> s2 = SplitRecords(Drain(p->server));
-    ASSERT_EQ(2u, s2.size());
-    EXPECT_EQ(PlainRecord(20, {1}), s2[0].bytes);
+    ASSERT_EQ(3u, s2.size());
+    EXPECT_EQ(22, s2[0].type);
+    EXPECT_EQ(TLSIO_HS_NEW_SESSION_TICKET, s2[0].bytes[5]);
+    EXPECT_EQ(PlainRecord(20, {1}), s2[1].bytes);
     Feed(p->client, Join(s2));
     EXPECT_TRUE(p->Connected());
 }
@@ -781,8 +785,11 @@ TEST_F(Neg12, ServerFinishedBeforeCcs) {
     Flights f;
     RunUntilClientSecondFlight(p, &f);
     Feed(p->server, Join(f.client2));
-    ASSERT_EQ(2u, SplitRecords(Drain(p->server)).size());
-    // Instead of CCS + protected Finished, the client sees a plaintext Finished.
+    std::vector<Record> s2 = SplitRecords(Drain(p->server));
+    ASSERT_EQ(3u, s2.size());
+    // After the NewSessionTicket, instead of CCS + protected Finished, the client sees a
+    // plaintext Finished.
+    Feed(p->client, s2[0].bytes);
     Feed(p->client, PlainRecord(22, HsMsg(TLSIO_HS_FINISHED, Bytes(12, 0x44))));
     EXPECT_TRUE(FailedWith(p->client, TLS_ALERT_UNEXPECTED_MESSAGE, TLS_ERRCAT_PROTOCOL,
                            "TLS 1.2 client: unexpected Finished in state WAIT_CHANGE_CIPHER_SPEC"));
@@ -812,8 +819,8 @@ TEST_F(Neg12, BitFlipInServerFinishedRecord) {
     RunUntilClientSecondFlight(p, &f);
     Feed(p->server, Join(f.client2));
     std::vector<Record> s2 = SplitRecords(Drain(p->server));
-    ASSERT_EQ(2u, s2.size());
-    s2[1].bytes[s2[1].bytes.size() / 2] ^= 0x40;
+    ASSERT_EQ(3u, s2.size()); // NewSessionTicket, ChangeCipherSpec, Finished
+    s2[2].bytes[s2[2].bytes.size() / 2] ^= 0x40;
     Feed(p->client, Join(s2));
     EXPECT_TRUE(FailedWith(p->client, TLS_ALERT_BAD_RECORD_MAC, TLS_ERRCAT_PROTOCOL,
                            "authentication failed"));
