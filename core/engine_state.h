@@ -48,6 +48,7 @@ typedef struct tlsio_hs13 {
     size_t psk_len;
     tlsio_hash_alg psk_hash;
     int psk_accepted;
+    uint16_t psk_identity; /* server: the index of the identity accepted */
     /* Server: the transcript before the ClientHello being taken and that ClientHello's raw
      * bytes, for its PSK binder (TLSIO_T_BEFORE_PSK; §4.2.11.2). Valid during take only. */
     tlsio_transcript pre_ch;

@@ -42,6 +42,37 @@ int tlsio13_check_certificate_verify(tls_engine *e,
 /* Handles a post-handshake KeyUpdate / sends one. */
 int tlsio13_handle_key_update(tls_engine *e, uint32_t request_update) TLSIO_MUST_CHECK;
 int tlsio13_send_key_update(tls_engine *e, int request_peer) TLSIO_MUST_CHECK;
+/* ---- resumption (hs13_psk.c; RFC 8446 §4.2.11, §4.6.1) ---- */
+
+/* Server: picks and checks an offered PSK (ClientHello taken with TLSIO_T_BEFORE_PSK). 0 with
+ * hs->h13.psk_accepted set when it resumes, 0 without when a full handshake follows, or an
+ * error (identities and binders that do not pair up, a binder that does not verify). */
+int tlsio13_server_take_psk(tls_engine *e, const tlsio_client_hello *ch) TLSIO_MUST_CHECK;
+/* Server: after the client Finished entered the transcript, the NewSessionTickets. */
+int tlsio13_server_send_tickets(tls_engine *e) TLSIO_MUST_CHECK;
+
+/* Client: what a ClientHello's PSK extensions point into while it is encoded. */
+typedef struct tlsio13_psk_parts {
+    int active;   /* a PSK is offered */
+    uint8_t *ids; /* the identities list body (OPENSSL_malloc) */
+    size_t ids_len;
+    uint8_t binders[1 + TLSIO_MAX_HASH_LEN]; /* the binders list body */
+    size_t binders_len;
+} tlsio13_psk_parts;
+/* Client: adds psk_key_exchange_modes and pre_shared_key (last) for e->offer when it may be
+ * offered; p->active says whether it was. Free p with tlsio13_psk_parts_free. */
+int tlsio13_client_offer_psk(tls_engine *e, tlsio_exts *x, tlsio13_psk_parts *p) TLSIO_MUST_CHECK;
+void tlsio13_psk_parts_free(tlsio13_psk_parts *p);
+/* Client: encodes ch, fills in its binder (§4.2.11.2) and queues it. */
+int tlsio13_send_client_hello_psk(tls_engine *e, const tlsio_client_hello *ch) TLSIO_MUST_CHECK;
+/* Client: the ServerHello's pre_shared_key (or its absence: a full handshake). */
+int tlsio13_client_take_psk_answer(tls_engine *e, const tlsio_server_hello *sh) TLSIO_MUST_CHECK;
+/* Client: resumption_master_secret, once our Finished entered the transcript. */
+int tlsio13_client_derive_res_master(tls_engine *e) TLSIO_MUST_CHECK;
+/* Client: keeps a NewSessionTicket as a session (tls_engine_take_session). */
+int tlsio13_client_take_ticket(tls_engine *e,
+                               const tlsio_new_session_ticket13 *nst) TLSIO_MUST_CHECK;
+
 /* Drops a TLS 1.3 compatibility change_cipher_spec (RFC 8446 D.4), within an allowance. */
 int tlsio13_drop_compat_ccs(tls_engine *e, uint8_t *next) TLSIO_MUST_CHECK;
 /* The table row that drops a compatibility change_cipher_spec in state st (RFC 8446 D.4: the

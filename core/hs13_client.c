@@ -125,11 +125,14 @@ static int on_server_hello(tls_engine *e, const tlsio_server_hello *sh, uint8_t 
     int rc = check_hello_common(e, sh, "ServerHello");
     if (rc != 0) return rc;
     const tlsio_exts *x = &sh->extensions;
-    rc = tlsio_check_response_exts(
-        e, x, TLSIO_EXT_BIT(TLSIO_EXT_SUPPORTED_VERSIONS) | TLSIO_EXT_BIT(TLSIO_EXT_KEY_SHARE),
-        "ServerHello");
+    uint32_t allowed =
+        TLSIO_EXT_BIT(TLSIO_EXT_SUPPORTED_VERSIONS) | TLSIO_EXT_BIT(TLSIO_EXT_KEY_SHARE);
+    if (hs->h13.psk_len > 0) allowed |= TLSIO_EXT_BIT(TLSIO_EXT_PRE_SHARED_KEY);
+    rc = tlsio_check_response_exts(e, x, allowed, "ServerHello");
+    if (rc == 0) rc = tlsio13_client_take_psk_answer(e, sh);
     if (rc != 0) return rc;
-    /* RFC 8446 §9.2: without PSK, the key_share extension is mandatory. */
+    /* RFC 8446 §9.2: key_share is mandatory; with a PSK too, as we offer psk_dhe_ke only
+     * (§4.2.9). */
     if (!tlsio_exts_has(x, TLSIO_EXT_KEY_SHARE))
         return tlsio_err_set(&e->err, TLS_ALERT_MISSING_EXTENSION, "ServerHello: no key_share");
     const tlsio_key_share_entry *ks = &x->key_share_server_share;
@@ -166,7 +169,8 @@ static int on_encrypted_extensions(tls_engine *e, const tlsio_encrypted_extensio
     if (rc == 0) rc = tlsio_rsl_take_answer(e, x, "EncryptedExtensions");
     if (rc == 0 && tlsio_exts_has(x, TLSIO_EXT_ALPN))
         rc = tlsio_take_alpn_answer(e, &x->alpn, "EncryptedExtensions");
-    *next = C_WAIT_CERT_CR;
+    /* Resuming, the PSK authenticates the server: no Certificate follows (RFC 8446 §2.2). */
+    *next = e->hs->h13.psk_accepted ? C_WAIT_FIN : C_WAIT_CERT_CR;
     return rc;
 }
 
@@ -233,6 +237,7 @@ static int send_client_finished(tls_engine *e) {
     if (rc == 0) rc = tlsio13_install_read(e, e->s_ap_secret);
     if (rc == 0 && hs->cert_requested) rc = send_client_auth(e);
     if (rc == 0) rc = tlsio13_send_finished(e, hs->h13.c_hs_secret);
+    if (rc == 0) rc = tlsio13_client_derive_res_master(e); /* RFC 8446 §7.1: for tickets */
     if (rc == 0) rc = tlsio13_install_write(e, e->c_ap_secret);
     return rc;
 }
@@ -241,10 +246,8 @@ static int send_client_finished(tls_engine *e) {
 
 static int on_new_session_ticket(tls_engine *e, const tlsio_new_session_ticket13 *nst,
                                  uint8_t *next) {
-    /* RFC 8446 §4.6.1: tickets may be ignored; we do not resume sessions yet. */
-    (void)e, (void)nst;
     *next = C_CONNECTED;
-    return 0;
+    return tlsio13_client_take_ticket(e, nst);
 }
 
 static int on_key_update(tls_engine *e, const tlsio_key_update *ku, uint8_t *next) {
@@ -265,7 +268,7 @@ static const tlsio_hs_edge client_edges[] = {
     TLSIO_EDGE(C_WAIT_SH2, TLSIO_HS_SERVER_HELLO, TLSIO_VAR_ANY, sh, TLSIO_T_BEFORE,
                TLSIO_FX_READ_KEY | TLSIO_FX_WRITE_KEY, on_server_hello, NULL, TLSIO_ST(C_WAIT_EE)),
     TLSIO_EDGE(C_WAIT_EE, TLSIO_HS_ENCRYPTED_EXTENSIONS, TLSIO_VAR_ANY, ee, TLSIO_T_BEFORE, 0,
-               on_encrypted_extensions, NULL, TLSIO_ST(C_WAIT_CERT_CR)),
+               on_encrypted_extensions, NULL, TLSIO_ST(C_WAIT_CERT_CR) | TLSIO_ST(C_WAIT_FIN)),
     TLSIO_EDGE(C_WAIT_CERT_CR, TLSIO_HS_CERTIFICATE_REQUEST, TLSIO_VAR_ANY, cr13, TLSIO_T_BEFORE, 0,
                on_certificate_request, NULL, TLSIO_ST(C_WAIT_CERT)),
     TLSIO_EDGE(C_WAIT_CERT_CR, TLSIO_HS_CERTIFICATE, TLSIO_VAR_ANY, cert13, TLSIO_T_BEFORE, 0,

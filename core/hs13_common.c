@@ -39,7 +39,10 @@ int tlsio13_derive_handshake(tls_engine *e, const uint8_t *ecdhe, size_t ecdhe_l
     tlsio_hs *hs = e->hs;
     uint8_t th[TLSIO_MAX_HASH_LEN];
     tlsio_ks_init(&hs->h13.ks, suite_hash(e));
-    int rc = tlsio_ks_early(&hs->h13.ks, NULL, 0, &e->err);
+    /* RFC 8446 §7.1: a resumption's Early Secret comes from the PSK, else from zeros. */
+    int psk = hs->h13.psk_accepted;
+    int rc =
+        tlsio_ks_early(&hs->h13.ks, psk ? hs->h13.psk : NULL, psk ? hs->h13.psk_len : 0, &e->err);
     if (rc == 0) rc = tlsio_ks_handshake(&hs->h13.ks, ecdhe, ecdhe_len, &e->err);
     if (rc == 0) rc = tlsio13_transcript_hash(e, th);
     if (rc == 0)

@@ -183,8 +183,14 @@ static int send_server_hello(tls_engine *e, const CBS *session_id, int hrr, uint
     }
     sh.legacy_session_id_echo = *session_id;
     sh.cipher_suite = e->suite->id;
-    /* key_share, then supported_versions: the order of the RFC 8448 traces. */
+    /* (pre_shared_key,) key_share, then supported_versions: the order of the RFC 8448
+     * traces. */
     tlsio_exts *x = &sh.extensions;
+    int rc = 0;
+    if (!hrr && hs->h13.psk_accepted) {
+        x->psk_selected_identity = hs->h13.psk_identity;
+        rc = tlsio_exts_push(x, TLSIO_EXT_PRE_SHARED_KEY, &e->err);
+    }
     if (hrr) {
         x->key_share_selected_group = group;
     } else {
@@ -193,7 +199,7 @@ static int send_server_hello(tls_engine *e, const CBS *session_id, int hrr, uint
         x->key_share_server_share.group = group;
         CBS_init(&x->key_share_server_share.key_exchange, pub, pub_len);
     }
-    int rc = tlsio_exts_push(x, TLSIO_EXT_KEY_SHARE, &e->err);
+    if (rc == 0) rc = tlsio_exts_push(x, TLSIO_EXT_KEY_SHARE, &e->err);
     x->selected_version = TLS_VERSION_1_3;
     if (rc == 0) rc = tlsio_exts_push(x, TLSIO_EXT_SUPPORTED_VERSIONS, &e->err);
     if (rc == 0) rc = tlsio_send_hs_msg(e, TLSIO_HS_SERVER_HELLO, &tlsio_codec_server_hello, &sh);
@@ -270,11 +276,14 @@ static int send_server_flight(tls_engine *e, const tlsio_client_hello *ch,
     if (rc == 0) rc = tlsio13_install_read(e, hs->h13.c_hs_secret);
     if (rc == 0)
         rc = send_encrypted_extensions(e, tlsio_exts_has(&ch->extensions, TLSIO_EXT_SERVER_NAME));
+    /* A resumption is authenticated by the PSK: no certificates either way (RFC 8446 §2.2;
+     * §4.3.2: no CertificateRequest with a PSK). */
+    int certs = !hs->h13.psk_accepted;
     /* RFC 8446 §4.3.2: a CertificateRequest follows EncryptedExtensions. */
-    if (rc == 0 && e->cfg->client_verify != TLS_CLIENT_VERIFY_NONE)
+    if (rc == 0 && certs && e->cfg->client_verify != TLS_CLIENT_VERIFY_NONE)
         rc = send_certificate_request(e);
-    if (rc == 0) rc = tlsio13_send_certificate(e, NULL, 0, hs->chain);
-    if (rc == 0) rc = tlsio13_send_certificate_verify(e, hs->chain->key, hs->sig_scheme);
+    if (rc == 0 && certs) rc = tlsio13_send_certificate(e, NULL, 0, hs->chain);
+    if (rc == 0 && certs) rc = tlsio13_send_certificate_verify(e, hs->chain->key, hs->sig_scheme);
     if (rc == 0) rc = tlsio13_send_finished(e, hs->h13.s_hs_secret);
     if (rc == 0) rc = tlsio13_derive_application(e);
     if (rc == 0) rc = tlsio13_install_write(e, e->s_ap_secret);
@@ -282,6 +291,20 @@ static int send_server_flight(tls_engine *e, const tlsio_client_hello *ch,
 }
 
 /* ---- handlers ---------------------------------------------------------------------- */
+
+/* The ClientHello we answer with our flight (the first, or the second after a
+ * HelloRetryRequest): resume when an offered PSK is good (RFC 8446 §4.2.11), else a full
+ * handshake with a certificate. */
+static int answer_client_hello(tls_engine *e, const tlsio_client_hello *ch,
+                               const tlsio_key_share_entry *share, uint8_t *next) {
+    int rc = tlsio13_server_take_psk(e, ch);
+    if (rc == 0 && !e->hs->h13.psk_accepted && e->hs->chain == NULL) rc = choose_chain(e);
+    if (rc != 0) return rc;
+    *next = !e->hs->h13.psk_accepted && e->cfg->client_verify != TLS_CLIENT_VERIFY_NONE
+                ? S_WAIT_CERT
+                : S_WAIT_FIN;
+    return send_server_flight(e, ch, share);
+}
 
 static int on_client_hello(tls_engine *e, const tlsio_client_hello *ch, uint8_t *next) {
     tlsio_hs *hs = e->hs;
@@ -305,17 +328,15 @@ static int on_client_hello(tls_engine *e, const tlsio_client_hello *ch, uint8_t 
     rc = tlsio_transcript_set_hash(&hs->transcript, e->suite->hash, &e->err);
     tlsio_save_peer_sigalgs(e, &x->signature_algorithms);
     if (rc == 0) rc = tlsio_server_take_sni(e, x);
-    if (rc == 0) rc = choose_chain(e);
+    /* Offering a PSK, the client may need no certificate: chosen with the flight. */
+    if (rc == 0 && !tlsio_exts_has(x, TLSIO_EXT_PRE_SHARED_KEY)) rc = choose_chain(e);
     if (rc == 0) rc = tlsio_server_choose_alpn(e, x);
     uint16_t group = 0;
     tlsio_key_share_entry share;
     int have_share = 0;
     if (rc == 0) rc = choose_group(e, x, &group, &share, &have_share);
     if (rc != 0) return rc;
-    if (have_share) {
-        *next = e->cfg->client_verify != TLS_CLIENT_VERIFY_NONE ? S_WAIT_CERT : S_WAIT_FIN;
-        return send_server_flight(e, ch, &share);
-    }
+    if (have_share) return answer_client_hello(e, ch, &share, next);
     /* RFC 8446 §4.1.4: ask for a share of the group we chose. The transcript restarts with
      * message_hash(ClientHello1), then the HelloRetryRequest. */
     rc = tlsio_transcript_hrr_restart(&hs->transcript, &e->err);
@@ -360,8 +381,7 @@ static int on_client_hello2(tls_engine *e, const tlsio_client_hello *ch, uint8_t
                              "second ClientHello.key_share: must hold only the requested group "
                              "0x%04x",
                              e->group);
-    *next = e->cfg->client_verify != TLS_CLIENT_VERIFY_NONE ? S_WAIT_CERT : S_WAIT_FIN;
-    return send_server_flight(e, ch, &share);
+    return answer_client_hello(e, ch, &share, next);
 }
 
 /* RFC 8446 §4.4.2: the client's answer to our CertificateRequest. */
@@ -424,17 +444,20 @@ static const tlsio_hs_edge server_start_edge = TLSIO_EDGE(
     S_WAIT_CH, 0, TLSIO_VAR_ANY, none, TLSIO_T_NEVER, 0, server_start, NULL, TLSIO_ST(S_WAIT_CH));
 
 static const tlsio_hs_edge server_edges[] = {
-    TLSIO_EDGE(S_WAIT_CH, TLSIO_HS_CLIENT_HELLO, TLSIO_VAR_ANY, ch, TLSIO_T_BEFORE, CH_EFFECTS,
+    TLSIO_EDGE(S_WAIT_CH, TLSIO_HS_CLIENT_HELLO, TLSIO_VAR_ANY, ch, TLSIO_T_BEFORE_PSK, CH_EFFECTS,
                on_client_hello, NULL,
                TLSIO_ST(S_WAIT_FIN) | TLSIO_ST(S_WAIT_CERT) | TLSIO_ST(S_WAIT_CH2)),
-    TLSIO_EDGE(S_WAIT_CH2, TLSIO_HS_CLIENT_HELLO, TLSIO_VAR_ANY, ch, TLSIO_T_BEFORE, CH_EFFECTS,
+    TLSIO_EDGE(S_WAIT_CH2, TLSIO_HS_CLIENT_HELLO, TLSIO_VAR_ANY, ch, TLSIO_T_BEFORE_PSK, CH_EFFECTS,
                on_client_hello2, NULL, TLSIO_ST(S_WAIT_FIN) | TLSIO_ST(S_WAIT_CERT)),
     TLSIO_EDGE(S_WAIT_CERT, TLSIO_HS_CERTIFICATE, TLSIO_VAR_ANY, cert13, TLSIO_T_BEFORE, 0,
                on_client_certificate, NULL, TLSIO_ST(S_WAIT_CV) | TLSIO_ST(S_WAIT_FIN)),
     TLSIO_EDGE(S_WAIT_CV, TLSIO_HS_CERTIFICATE_VERIFY, TLSIO_VAR_ANY, cv, TLSIO_T_AFTER, 0,
                on_client_certificate_verify, NULL, TLSIO_ST(S_WAIT_FIN)),
-    TLSIO_EDGE(S_WAIT_FIN, TLSIO_HS_FINISHED, TLSIO_VAR_ANY, fin, TLSIO_T_AFTER, TLSIO_FX_READ_KEY,
-               on_client_finished, NULL, TLSIO_ST(S_CONNECTED)),
+    /* The tickets (RFC 8446 §4.6.1) go out once the client Finished is in the transcript
+     * (resumption_master_secret covers it). */
+    TLSIO_EDGE(S_WAIT_FIN, TLSIO_HS_FINISHED, TLSIO_VAR_ANY, fin, TLSIO_T_AFTER,
+               TLSIO_FX_READ_KEY | TLSIO_FX_REPLY, on_client_finished, tlsio13_server_send_tickets,
+               TLSIO_ST(S_CONNECTED)),
     TLSIO_EDGE(S_CONNECTED, TLSIO_HS_KEY_UPDATE, TLSIO_VAR_ANY, ku, TLSIO_T_NEVER,
                TLSIO_FX_READ_KEY, on_key_update, NULL, TLSIO_ST(S_CONNECTED)),
     TLSIO13_COMPAT_CCS_EDGE(S_WAIT_CH2),

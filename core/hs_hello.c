@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "hs12.h"
+#include "hs13.h"
 #include "hs_common.h"
 
 /* ---- the ClientHello --------------------------------------------------------------------- */
@@ -145,7 +146,15 @@ int tlsio_send_client_hello(tls_engine *e) {
         CBS_init(&x->cookie, hs->h13.cookie, hs->h13.cookie_len);
         rc = push(e, x, TLSIO_EXT_COOKIE);
     }
-    if (rc == 0) rc = tlsio_send_hs_msg(e, TLSIO_HS_CLIENT_HELLO, &tlsio_codec_client_hello, &ch);
+    /* RFC 8446 §4.2.11: a session to resume, offered last (it carries the binder). */
+    tlsio13_psk_parts psk;
+    memset(&psk, 0, sizeof(psk));
+    if (rc == 0 && tlsio_cfg_offers_version(cfg, TLS_VERSION_1_3))
+        rc = tlsio13_client_offer_psk(e, x, &psk);
+    if (rc == 0 && psk.active) rc = tlsio13_send_client_hello_psk(e, &ch);
+    if (rc == 0 && !psk.active)
+        rc = tlsio_send_hs_msg(e, TLSIO_HS_CLIENT_HELLO, &tlsio_codec_client_hello, &ch);
+    tlsio13_psk_parts_free(&psk);
     if (rc == 0) rc = tlsio_flush_hs(e);
     return rc;
 }

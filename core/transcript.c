@@ -45,6 +45,19 @@ int tlsio_transcript_digest(const tlsio_transcript *t, uint8_t *out, size_t *out
     return 0;
 }
 
+int tlsio_transcript_digest_with(const tlsio_transcript *t, tlsio_hash_alg alg,
+                                 const uint8_t *extra, size_t n, uint8_t *out, size_t *out_len,
+                                 tlsio_err *err) {
+    tlsio_transcript copy = *t;
+    int rc = tlsio_transcript_set_hash(&copy, alg, err);
+    if (rc == 0) {
+        tlsio_transcript_update(&copy, extra, n);
+        rc = tlsio_transcript_digest(&copy, out, out_len, err);
+    }
+    tlsio_transcript_wipe(&copy);
+    return rc;
+}
+
 int tlsio_transcript_hrr_restart(tlsio_transcript *t, tlsio_err *err) {
     if (t->alg == 0)
         return tlsio_err_set(err, TLS_E_USAGE,

@@ -46,6 +46,15 @@ int tlsio_transcript_digest(const tlsio_transcript *t, uint8_t *out, size_t *out
                             tlsio_err *err) TLSIO_MUST_CHECK;
 
 /*
+ * The digest t would have with extra[0..n) appended, using hash alg (which must be t's chosen
+ * hash if it has one); t itself does not change. For a PSK binder (RFC 8446 §4.2.11.2), which
+ * covers the transcript so far and a ClientHello up to its binders.
+ */
+int tlsio_transcript_digest_with(const tlsio_transcript *t, tlsio_hash_alg alg,
+                                 const uint8_t *extra, size_t n, uint8_t *out, size_t *out_len,
+                                 tlsio_err *err) TLSIO_MUST_CHECK;
+
+/*
  * RFC 8446 §4.4.1: on HelloRetryRequest the transcript so far (exactly ClientHello1) is
  * replaced by message_hash(254) || 00 00 Hash.length || Hash(ClientHello1), using the chosen
  * hash. Call after set_hash and before adding the HelloRetryRequest itself.

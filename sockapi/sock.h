@@ -17,7 +17,8 @@ struct tls {
     int sock_errno; /* a socket error that ended the connection, 0 if none */
     int is_server;
     int closed;      /* tls_close called */
-    int hold_flight; /* client: the final handshake flight waits for this tls_write's data */
+    int hold_flight; /* what the handshake left queued (client: its Finished; server: its
+                        tickets) waits for this tls_write's data */
     int push_write;  /* client, Nagle socket: the first tls_write goes out past Nagle */
     /* The first failure stays for the life of the connection: its errno, and its code,
      * category and sentence (heap, made when it happens: a connection that never fails

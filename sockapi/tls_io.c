@@ -168,6 +168,15 @@ static int run_handshake(tls *t, int may_hold) {
     for (;;) {
         unsigned st = tls_engine_status(t->e);
         if (st & TLS_ST_FAILED) return flush_then_fail(t);
+        /* A server ends its handshake with its NewSessionTickets queued (RFC 8446 §4.6.1):
+         * they wait for the first response (one segment, no Nagle stall behind them) or go
+         * out when a read has to wait or the connection closes. */
+        if ((st & TLS_ST_CONNECTED) && !was_connected && (st & TLS_ST_HAS_SEND) &&
+            !(st & TLS_ST_CLOSED) && t->is_server) {
+            note_peer_hash(t);
+            t->hold_flight = 1;
+            return 0;
+        }
         if ((st & TLS_ST_CONNECTED) && !was_connected && (st & TLS_ST_HAS_SEND) &&
             !(st & TLS_ST_CLOSED) && !t->is_server && nagle_on(t->fd)) {
             was_connected = 1; /* decided once */

@@ -18,6 +18,7 @@ static const char *transcript_name(uint8_t rule) {
     static const char *const names[] = {
         [TLSIO_T_NEVER] = "-",
         [TLSIO_T_BEFORE] = "before",
+        [TLSIO_T_BEFORE_PSK] = "before (kept for the PSK binder)",
         [TLSIO_T_AFTER] = "after",
         [TLSIO_T_HRR] = "restart, then after",
     };
@@ -93,7 +94,9 @@ int main(void) {
         "negotiated (RFC 8446 §4.1.3, RFC 5246).\n\n"
         "Columns: *transcript* says when the dispatcher adds the message to the handshake\n"
         "transcript (before the handler, after it succeeded, never; a HelloRetryRequest\n"
-        "first restarts it with message_hash, RFC 8446 §4.4.1). *record layer* lists what\n"
+        "first restarts it with message_hash, RFC 8446 §4.4.1; a ClientHello's PSK binder\n"
+        "needs the transcript before it, kept while its handler runs, §4.2.11.2).\n"
+        "*record layer* lists what\n"
         "the edge may do there: require that the message ended its record, install a new\n"
         "read or write key (a new read key must fall on a record boundary, RFC 8446 §5.1;\n"
         "what is queued is sent under the old write key first), send a flight. Reaching\n"

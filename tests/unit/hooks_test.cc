@@ -141,14 +141,14 @@ TEST_F(Hooks, TraceOfATls13HandshakeAndClose) {
     // (The compatibility CCS is queued as the ServerHello is taken; it leaves, with the
     // client's second flight, after the server's flight arrived.)
     std::vector<std::string> want_client = {
-        "write hs 1", "read hs 2",  "write ccs",  "read ccs",    "read hs 8",
-        "read hs 11", "read hs 15", "read hs 20", "write hs 20", "write alert 1 0"};
+        "write hs 1", "read hs 2",  "write ccs",   "read ccs",  "read hs 8", "read hs 11",
+        "read hs 15", "read hs 20", "write hs 20", "read hs 4", "read hs 4", "write alert 1 0"};
     std::vector<std::string> got = Summary(ct);
-    // The server's session tickets (if any) come after the handshake: not part of this list.
+    // The server's two session tickets (RFC 8446 §4.6.1) follow the client's Finished.
     EXPECT_EQ(want_client, got);
     std::vector<std::string> want_server = {
-        "read hs 1",   "write hs 2",  "write ccs", "write hs 8", "write hs 11",
-        "write hs 15", "write hs 20", "read ccs",  "read hs 20", "read alert 1 0"};
+        "read hs 1",   "write hs 2", "write ccs",  "write hs 8", "write hs 11", "write hs 15",
+        "write hs 20", "read ccs",   "read hs 20", "write hs 4", "write hs 4",  "read alert 1 0"};
     EXPECT_EQ(want_server, Summary(st));
     // Handshake messages come whole: header + body, the length in the header matching.
     for (const TraceLine &l : ct) {

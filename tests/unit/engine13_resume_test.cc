@@ -1,0 +1,323 @@
+// TLS 1.3 resumption over memory (RFC 8446 §2.2, §4.2.11, §4.6.1): tickets issued and kept,
+// a resumed handshake on both sides, and every reason a ticket is not used — a full
+// handshake then, or the alert the RFC asks for.
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "engine.h"
+#include "engine_testing.h"
+#include "enginepair.h"
+#include "msgs.h"
+#include "session.h"
+#include "testpki.h"
+
+using namespace tlsio_test;
+
+namespace {
+
+int64_t ClockOf(void *arg) {
+    return *static_cast<int64_t *>(arg);
+}
+
+class Resume : public EngineFixture {
+  public:
+    int64_t client_ms = 0, server_ms = 0;
+    void SetUp() override {
+        EngineFixture::SetUp();
+        client_ms = server_ms = pki.now() * 1000;
+        ASSERT_EQ(0, tls_config_set_clock(cfg.client, ClockOf, &client_ms));
+        ASSERT_EQ(0, tls_config_set_clock(cfg.server, ClockOf, &server_ms));
+    }
+    // A full handshake, the tickets read; returns the first ticket as a session.
+    tls_session *FirstSession(const char *host = "example.com") {
+        EnginePair p(cfg.client, cfg.server, host, pki.now());
+        p.Handshake();
+        EXPECT_TRUE(p.Connected()) << p.Errors();
+        EXPECT_EQ(0, tls_engine_resumed(p.client));
+        Pump(p.client, p.server); // the NewSessionTickets follow the client's Finished
+        return tls_engine_take_session(p.client);
+    }
+    // A client offering s to a server over the fixture's configs.
+    void Resumed(EnginePair &p, const tls_session *s, const char *host = "example.com",
+                 tls_config *server = nullptr) {
+        p.client = tls_engine_new_client_resume(cfg.client, host, s, nullptr);
+        ASSERT_NE(nullptr, p.client);
+        tls_engine_set_time(p.client, pki.now());
+        p.server = tls_engine_new_server(server != nullptr ? server : cfg.server);
+        tls_engine_set_time(p.server, pki.now());
+        p.Handshake();
+    }
+    // The server serves one certificate for example.com and other.example.com.
+    void ServeTwoNames() {
+        Cert both = pki.MakeLeaf(root, {.dns = {"example.com", "other.example.com"}});
+        tls_config_free(cfg.server);
+        cfg.server = tls_config_new();
+        ASSERT_TRUE(AddChain(cfg.server, both));
+        ASSERT_EQ(0, tls_config_set_clock(cfg.server, ClockOf, &server_ms));
+    }
+    void ExpectFull(const tls_session *s, const char *host = "example.com",
+                    tls_config *server = nullptr) {
+        EnginePair p;
+        Resumed(p, s, host, server);
+        ASSERT_TRUE(p.Connected()) << p.Errors();
+        EXPECT_EQ(0, tls_engine_resumed(p.client));
+        EXPECT_EQ(0, tls_engine_resumed(p.server));
+        EXPECT_NE(nullptr, tls_engine_peer_subject(p.client));
+    }
+};
+
+TEST_F(Resume, ServerIssuesTwoTicketsByDefaultEachTakenOnce) {
+    EnginePair p(cfg.client, cfg.server, "example.com", pki.now());
+    p.Handshake();
+    ASSERT_TRUE(p.Connected()) << p.Errors();
+    HsObserver obs;
+    obs.Attach(p.server);
+    Pump(p.client, p.server);
+    tls_session *a = tls_engine_take_session(p.client);
+    tls_session *b = tls_engine_take_session(p.client);
+    ASSERT_NE(nullptr, a);
+    ASSERT_NE(nullptr, b);
+    EXPECT_EQ(nullptr, tls_engine_take_session(p.client));
+    EXPECT_EQ(TLS_VERSION_1_3, tls_session_version(a));
+    EXPECT_STREQ("example.com", tls_session_server_name(a));
+    EXPECT_EQ(client_ms + 7200 * 1000, tls_session_expiry(a));
+    // Two tickets, two different identities (each is used once, RFC 8446 §C.4).
+    EXPECT_NE(0, CBS_len(&a->ticket));
+    EXPECT_FALSE(CBS_len(&a->ticket) == CBS_len(&b->ticket) &&
+                 memcmp(CBS_data(&a->ticket), CBS_data(&b->ticket), CBS_len(&a->ticket)) == 0);
+    tls_session_free(a);
+    tls_session_free(b);
+}
+
+TEST_F(Resume, ResumedHandshakeSkipsCertificatesAndKeepsThePeerIdentity) {
+    tls_session *s = FirstSession();
+    ASSERT_NE(nullptr, s);
+    EnginePair p;
+    p.client = tls_engine_new_client_resume(cfg.client, "example.com", s, nullptr);
+    p.server = tls_engine_new_server(cfg.server);
+    HsObserver cobs;
+    cobs.Attach(p.server);
+    p.Handshake();
+    ASSERT_TRUE(p.Connected()) << p.Errors();
+    EXPECT_EQ(1, tls_engine_resumed(p.client));
+    EXPECT_EQ(1, tls_engine_resumed(p.server));
+    // No Certificate, no CertificateVerify from the server (RFC 8446 §2.2).
+    EXPECT_EQ(0, cobs.Count(TLSIO_HS_CERTIFICATE));
+    EXPECT_EQ(0, cobs.Count(TLSIO_HS_CERTIFICATE_VERIFY));
+    // The getters report what the original handshake verified.
+    ASSERT_NE(nullptr, tls_engine_peer_subject(p.client));
+    size_t len = 0;
+    EXPECT_NE(nullptr, tls_engine_peer_chain(p.client, 0, &len));
+    EXPECT_EQ(leaf.der().size(), len);
+    EXPECT_NE(nullptr, tls_engine_peer_cert_sha256(p.client));
+    // Application data flows both ways, and the resumed connection issues tickets too.
+    ASSERT_TRUE(WriteAll(p.client, "ping"));
+    Pump(p.client, p.server);
+    EXPECT_EQ("ping", ReadAll(p.server));
+    tls_session *again = tls_engine_take_session(p.client);
+    EXPECT_NE(nullptr, again);
+    tls_session_free(again);
+    tls_session_free(s);
+}
+
+TEST_F(Resume, SessionSurvivesEncodeAndDecode) {
+    tls_session *s = FirstSession();
+    ASSERT_NE(nullptr, s);
+    size_t need = 0;
+    EXPECT_EQ(TLS_E_USAGE, tls_session_encode(s, nullptr, 0, &need));
+    std::vector<uint8_t> buf(need);
+    ASSERT_EQ(0, tls_session_encode(s, buf.data(), buf.size(), &need));
+    tls_session *d = tls_session_decode(buf.data(), buf.size());
+    ASSERT_NE(nullptr, d);
+    EXPECT_EQ(nullptr, tls_session_decode(buf.data(), buf.size() - 1));
+    EnginePair p;
+    Resumed(p, d);
+    ASSERT_TRUE(p.Connected()) << p.Errors();
+    EXPECT_EQ(1, tls_engine_resumed(p.server));
+    tls_session_free(d);
+    tls_session_free(s);
+}
+
+TEST_F(Resume, AfterHelloRetryRequest) {
+    // The client's key share is x25519; the server takes only P-256: a HelloRetryRequest, then
+    // the second ClientHello carries the PSK with a binder over message_hash || HRR || CH2.
+    ASSERT_EQ(0, tls_config_set_groups(cfg.server, "secp256r1"));
+    tls_session *s = FirstSession();
+    ASSERT_NE(nullptr, s);
+    EnginePair p;
+    p.client = tls_engine_new_client_resume(cfg.client, "example.com", s, nullptr);
+    p.server = tls_engine_new_server(cfg.server);
+    HsObserver sobs;
+    sobs.Attach(p.server);
+    p.Handshake();
+    ASSERT_TRUE(p.Connected()) << p.Errors();
+    EXPECT_EQ(2, sobs.Count(TLSIO_HS_SERVER_HELLO)); // HelloRetryRequest, ServerHello
+    EXPECT_EQ(1, tls_engine_resumed(p.client));
+    EXPECT_EQ(1, tls_engine_resumed(p.server));
+    EXPECT_EQ(0x0017, tls_engine_group(p.server));
+    tls_session_free(s);
+}
+
+TEST_F(Resume, ExpiredTicketGivesAFullHandshake) {
+    tls_session *s = FirstSession();
+    ASSERT_NE(nullptr, s);
+    client_ms += 7200 * 1000; // the client sees it expired: not offered
+    ExpectFull(s);
+    client_ms -= 7200 * 1000;
+    server_ms += 7200 * 1000; // only the server sees it expired: refused
+    ExpectFull(s);
+    tls_session_free(s);
+}
+
+TEST_F(Resume, TicketAgeOutsideTheWindowGivesAFullHandshake) {
+    tls_session *s = FirstSession();
+    ASSERT_NE(nullptr, s);
+    server_ms += 61 * 1000; // the client says 0 s old, the server saw 61 s pass
+    ExpectFull(s);
+    server_ms -= 61 * 1000;
+    EnginePair p;
+    Resumed(p, s);
+    EXPECT_EQ(1, tls_engine_resumed(p.server)) << "within the window it resumes";
+    tls_session_free(s);
+}
+
+TEST_F(Resume, TicketFromAnotherKeyGivesAFullHandshake) {
+    tls_session *s = FirstSession();
+    ASSERT_NE(nullptr, s);
+    ASSERT_EQ(0, tls_config_rotate_ticket_key(cfg.server, nullptr));
+    EnginePair p; // a rotated-out key still opens
+    Resumed(p, s);
+    EXPECT_EQ(1, tls_engine_resumed(p.server)) << p.Errors();
+    uint8_t keys[TLS_TICKET_KEY_LEN] = {1, 2, 3};
+    ASSERT_EQ(0, tls_config_set_ticket_keys(cfg.server, keys, 1));
+    ExpectFull(s);
+    tls_session_free(s);
+}
+
+TEST_F(Resume, TamperedTicketGivesAFullHandshake) {
+    tls_session *s = FirstSession();
+    ASSERT_NE(nullptr, s);
+    std::vector<uint8_t> buf(s->len);
+    memcpy(buf.data(), s->buf, s->len);
+    buf[buf.size() - 1] ^= 1; // the ticket is last: its tag no longer matches
+    tls_session *t = tls_session_decode(buf.data(), buf.size());
+    ASSERT_NE(nullptr, t);
+    ExpectFull(t);
+    tls_session_free(t);
+    tls_session_free(s);
+}
+
+TEST_F(Resume, SessionForAnotherNameIsNeverOffered) {
+    ServeTwoNames();
+    tls_session *s = FirstSession("example.com");
+    ASSERT_NE(nullptr, s);
+    ExpectFull(s, "other.example.com");
+    tls_session_free(s);
+}
+
+TEST_F(Resume, ServerChecksTheTicketsServerName) {
+    // A session edited to claim another name (as a client that ignores RFC 8446 §4.6.1
+    // would offer it): the server's own check refuses it.
+    ServeTwoNames();
+    tls_session *s = FirstSession("example.com");
+    ASSERT_NE(nullptr, s);
+    tlsio_sess_state st = s->st;
+    static const char other[] = "other.example.com";
+    CBS_init(&st.server_name, reinterpret_cast<const uint8_t *>(other), sizeof(other) - 1);
+    tlsio_err err;
+    tls_session *forged = tlsio_session_new(&st, &s->ticket, &err);
+    ASSERT_NE(nullptr, forged);
+    ExpectFull(forged, "other.example.com");
+    tls_session_free(forged);
+    tls_session_free(s);
+}
+
+TEST_F(Resume, SuiteWithAnotherHashGivesAFullHandshake) {
+    ASSERT_EQ(0, tls_config_set_ciphers(cfg.server, "TLS_AES_256_GCM_SHA384"));
+    tls_session *s = FirstSession();
+    ASSERT_NE(nullptr, s);
+    tls_config *server = tls_config_new();
+    ASSERT_TRUE(AddChain(server, leaf));
+    ASSERT_EQ(0, tls_config_set_ciphers(server, "TLS_AES_128_GCM_SHA256"));
+    ASSERT_EQ(0, tls_config_set_clock(server, ClockOf, &server_ms));
+    uint8_t key[TLS_TICKET_KEY_LEN] = {9};
+    ASSERT_EQ(0, tls_config_set_ticket_keys(server, key, 1));
+    ASSERT_EQ(0, tls_config_set_ticket_keys(cfg.server, key, 1));
+    tls_session_free(s);
+    s = FirstSession(); // sealed under the shared key, SHA-384 suite
+    ASSERT_NE(nullptr, s);
+    ExpectFull(s, "example.com", server);
+    tls_config_free(server);
+    tls_session_free(s);
+}
+
+TEST_F(Resume, TamperedBinderIsDecryptError) {
+    tls_session *s = FirstSession();
+    ASSERT_NE(nullptr, s);
+    tls_engine *c = tls_engine_new_client_resume(cfg.client, "example.com", s, nullptr);
+    tls_engine *srv = tls_engine_new_server(cfg.server);
+    // The ClientHello went out when the client was made: feed an altered copy.
+    size_t n = 0;
+    const uint8_t *out = tls_engine_send_buf(c, &n);
+    std::vector<uint8_t> wire(out, out + n);
+    wire.back() ^= 0x80; // the last byte of the binder (pre_shared_key is last)
+    size_t cap = 0;
+    uint8_t *in = tls_engine_recv_buf(srv, &cap);
+    ASSERT_GE(cap, wire.size());
+    memcpy(in, wire.data(), wire.size());
+    tls_engine_recv_ack(srv, wire.size());
+    EXPECT_EQ(TLS_ALERT_DECRYPT_ERROR, tls_engine_error_code(srv));
+    EXPECT_NE(std::string::npos, std::string(tls_engine_error(srv)).find("binders[0]"))
+        << tls_engine_error(srv);
+    tls_engine_free(c);
+    tls_engine_free(srv);
+    tls_session_free(s);
+}
+
+TEST_F(Resume, NoTicketsWhenTurnedOffOrWithoutAClock) {
+    ASSERT_EQ(0, tls_config_set_session_tickets(cfg.server, 0));
+    EXPECT_EQ(nullptr, FirstSession());
+    // No clock and no tls_engine_set_time: tickets could not be dated, so none are sent.
+    tls_config *server = tls_config_new();
+    ASSERT_TRUE(AddChain(server, leaf));
+    EnginePair p;
+    p.client = tls_engine_new_client(cfg.client, "example.com");
+    p.server = tls_engine_new_server(server);
+    p.Handshake();
+    ASSERT_TRUE(p.Connected()) << p.Errors();
+    Pump(p.client, p.server);
+    EXPECT_EQ(nullptr, tls_engine_take_session(p.client));
+    tls_config_free(server);
+}
+
+TEST_F(Resume, ServerWithTicketsOffRefusesToResume) {
+    uint8_t key[TLS_TICKET_KEY_LEN] = {7};
+    ASSERT_EQ(0, tls_config_set_ticket_keys(cfg.server, key, 1));
+    tls_session *s = FirstSession();
+    ASSERT_NE(nullptr, s);
+    tls_config *off = tls_config_new();
+    ASSERT_TRUE(AddChain(off, leaf));
+    ASSERT_EQ(0, tls_config_set_clock(off, ClockOf, &server_ms));
+    ASSERT_EQ(0, tls_config_set_ticket_keys(off, key, 1));
+    ASSERT_EQ(0, tls_config_set_session_tickets(off, 0));
+    ExpectFull(s, "example.com", off);
+    tls_config_free(off);
+    tls_session_free(s);
+}
+
+TEST_F(Resume, TicketCountIsConfigurable) {
+    ASSERT_EQ(0, tls_config_set_session_tickets(cfg.server, 5));
+    EXPECT_EQ(TLS_E_USAGE, tls_config_set_session_tickets(cfg.server, 9));
+    EnginePair p(cfg.client, cfg.server, "example.com", pki.now());
+    p.Handshake();
+    Pump(p.client, p.server);
+    int n = 0;
+    while (tls_session *s = tls_engine_take_session(p.client)) {
+        n++;
+        tls_session_free(s);
+    }
+    EXPECT_EQ(4, n) << "five received, the engine keeps the four newest";
+}
+
+} // namespace
