@@ -95,7 +95,7 @@ typedef struct shim_opts {
     /* Resumption (see run_all): the session flags, ticket keys and the shim's clock. */
     int no_ticket, expect_ticket_renewal, expect_ticket_supports_early_data;
     int use_ticket_callback, renew_ticket, expect_session_id, expect_no_session_id;
-    const char *ticket_key;
+    const char *ticket_key, *expect_early_data_reason;
     int64_t resumption_delay, expect_ticket_age_skew;
     int reverify_on_resume;
     int noop; /* target of the flags accepted as no-ops */
@@ -187,6 +187,7 @@ static const flag_def kFlags[] = {
     FB("-expect-session-id", expect_session_id),
     FB("-expect-no-session-id", expect_no_session_id),
     FS("-ticket-key", ticket_key),
+    FS("-expect-early-data-reason", expect_early_data_reason),
     FI("-resumption-delay", resumption_delay),
     FI("-expect-ticket-age-skew", expect_ticket_age_skew),
     FB("-reverify-on-resume", reverify_on_resume),
@@ -523,6 +524,11 @@ static int check_supported(const shim_opts *o) {
     /* tlsio has no 0-RTT: its tickets never allow early data (RFC 8446 §4.2.10). */
     if (o->expect_ticket_supports_early_data)
         return unimplemented("-expect-ticket-supports-early-data (tlsio has no 0-RTT)");
+    /* BoringSSL's SSL_get_early_data_reason: "disabled" means early data was not enabled by
+     * configuration, which is always so in tlsio; any other reason needs 0-RTT. */
+    if (o->expect_early_data_reason != NULL && strcmp(o->expect_early_data_reason, "disabled") != 0)
+        return unimplemented("-expect-early-data-reason %s (tlsio has no 0-RTT)",
+                             o->expect_early_data_reason);
     if (o->expect_ticket_age_skew != 0)
         return unimplemented("-expect-ticket-age-skew (tlsio does not report the ticket age)");
     /* A resumed tlsio connection inherits the original authentication (RFC 8446 §2.2); it
@@ -606,6 +612,7 @@ typedef struct shim_hooks {
     uint16_t peer_sigalgs[64];
     int n_peer_sigalgs;
     int client_ca_guessed; /* server: the client CA is the shim's own -cert-file */
+    int tickets12;         /* client: TLS 1.2 NewSessionTickets received with a ticket */
 } shim_hooks;
 
 /* -verify-fail: refuse the chain as BoringSSL's verify callbacks do: its legacy callback's
@@ -700,6 +707,11 @@ static void shim_trace(void *arg, const tls_engine *e, int direction, uint8_t ty
                        const uint8_t *msg, size_t len) {
     shim_hooks *h = arg;
     if (direction == TLS_TRACE_RECEIVED && type == 22) peer_sigalgs_from(h, e, msg, len);
+    /* A TLS 1.2 NewSessionTicket (RFC 5077 §3.3: lifetime hint, then ticket<0..2^16-1>) that
+     * carries a ticket: the one thing a tlsio session can come from (check_resumption). */
+    if (direction == TLS_TRACE_RECEIVED && type == 22 && len >= 10 && msg[0] == 4 &&
+        tls_engine_version(e) == TLS_VERSION_1_2 && (msg[8] != 0 || msg[9] != 0))
+        h->tickets12++;
     if (h->o->expect_msg_callback == NULL) return;
     char line[48];
     const char *dir = direction == TLS_TRACE_SENT ? "write" : "read";
@@ -830,8 +842,7 @@ static int build_config(const shim_opts *o, tls_config *cfg, shim_hooks *hooks) 
         if (tls_config_set_ciphers(cfg, list) != 0) return config_error(cfg, "-cipher");
     }
     if (tls_config_set_peer_check(cfg, shim_peer_check, hooks) != 0 ||
-        ((o->expect_msg_callback != NULL || o->n_expect_peer_verify_prefs > 0) &&
-         tls_config_set_trace(cfg, shim_trace, hooks) != 0))
+        tls_config_set_trace(cfg, shim_trace, hooks) != 0)
         return config_error(cfg, "hooks");
     uint16_t min = TLS_VERSION_1_2, max = TLS_VERSION_1_3;
     if (o->min_version > min) min = (uint16_t)o->min_version;
@@ -927,9 +938,10 @@ typedef struct shim_conn {
     int eof;               /* the socket reached end of stream */
     int hrr_seen;          /* last tlsio_testing_hrr_seen() value while the handshake ran */
     int client_ca_guessed; /* server: the client CA is the shim's own -cert-file */
-    int is_resume;         /* a connection after the first (-resume-count) */
-    tls_session *session;  /* client: the newest session received so far (owned) */
-    int got_session;       /* client: a session arrived since the last take_sessions */
+    const shim_hooks *hooks;
+    int is_resume;        /* a connection after the first (-resume-count) */
+    tls_session *session; /* client: the newest session received so far (owned) */
+    int got_session;      /* client: a session arrived since the last take_sessions */
 } shim_conn;
 
 static int connect_runner(const shim_opts *o) {
@@ -1232,6 +1244,13 @@ static void take_sessions(shim_conn *c) {
  * resumed one with -expect-ticket-renewal, unless -expect-no-session. (A TLS 1.3 client's
  * tickets come after the handshake: see check_tls13_session.) -expect-no-session-id always
  * holds: a tlsio server keeps no session by ID.
+ *
+ * TLS 1.2: BoringSSL's client has a new session after a full handshake whenever the server
+ * sent a session ID or a ticket; a tlsio client resumes by ticket only (issue 14: stateless,
+ * no session-ID cache), so it can have one only when a ticket came. An expected session is
+ * therefore required when the server sent a NewSessionTicket with a ticket; without one the
+ * session BoringSSL would keep is a session-ID one, which tlsio never makes. An unexpected
+ * session is always an error.
  */
 static int check_resumption(shim_conn *c) {
     const shim_opts *o = c->o;
@@ -1243,7 +1262,7 @@ static int check_resumption(shim_conn *c) {
     if (!o->server && tls_engine_version(c->e) == TLS_VERSION_1_2) {
         take_sessions(c);
         int want_new = !o->expect_no_session && (!resumed || o->expect_ticket_renewal);
-        if (want_new != c->got_session)
+        if (c->got_session ? !want_new : want_new && c->hooks->tickets12 > 0)
             return shim_error("EXPECTATION_FAILED",
                               "a new session was%s received in the handshake, but we expected "
                               "the opposite",
@@ -1380,6 +1399,7 @@ static int one_connection(const shim_opts *o, int is_resume, shim_shared *sh,
     c.o = o;
     c.client_ca_guessed = hooks.client_ca_guessed;
     c.is_resume = is_resume;
+    c.hooks = &hooks;
     /* The runner's certificates are self-signed and named "test" (runner.go); it passes the
      * certificate as -trust-cert. */
     const char *name = o->host_name ? o->host_name : RUNNER_CERT_NAME;
