@@ -114,7 +114,8 @@ static int find_key(tls_config *cfg, const uint8_t *name, uint8_t *key) {
 
 int tlsio_ticket_open(tls_config *cfg, const CBS *ticket, uint8_t *out, size_t cap, size_t *len) {
     size_t n = CBS_len(ticket);
-    if (n < TLSIO_TICKET_OVERHEAD || n - TLSIO_TICKET_OVERHEAD > cap) return 1;
+    /* out receives the ciphertext and its tag before they are opened in place. */
+    if (n < TLSIO_TICKET_OVERHEAD || n - TLSIO_TICKET_NAME_LEN - NONCE_LEN > cap) return 1;
     const uint8_t *t = CBS_data(ticket);
     uint8_t key[TLS_TICKET_KEY_LEN];
     if (!find_key(cfg, t, key)) return 1;

@@ -320,4 +320,62 @@ TEST_F(Resume, TicketCountIsConfigurable) {
     EXPECT_EQ(4, n) << "five received, the engine keeps the four newest";
 }
 
+// ---- client certificates (RFC 8446 §4.6.1: a ticket carries the client's identity) -----
+
+class ResumeClientAuth : public Resume {
+  public:
+    Cert client_root = pki.MakeCa("Client Root");
+    void Require(int mode) {
+        ASSERT_EQ(0, tls_config_set_client_verify(cfg.server, mode));
+        std::string pem = client_root.cert_pem();
+        ASSERT_EQ(0, tls_config_add_client_ca_pem(cfg.server, pem.data(), pem.size()));
+    }
+};
+
+TEST_F(ResumeClientAuth, TicketCarriesTheVerifiedClientIdentity) {
+    Require(TLS_CLIENT_VERIFY_REQUIRED);
+    ASSERT_TRUE(AddChain(cfg.client, pki.MakeLeaf(client_root, {.cn = "client one",
+                                                                 .eku = Eku::kClientAuth})));
+    tls_session *s = FirstSession();
+    ASSERT_NE(nullptr, s);
+    EnginePair p;
+    p.client = tls_engine_new_client_resume(cfg.client, "example.com", s, nullptr);
+    p.server = tls_engine_new_server(cfg.server);
+    HsObserver cobs;
+    cobs.Attach(p.client);
+    p.Handshake();
+    ASSERT_TRUE(p.Connected()) << p.Errors();
+    EXPECT_EQ(1, tls_engine_resumed(p.server));
+    EXPECT_EQ(0, cobs.Count(TLSIO_HS_CERTIFICATE)) << "no client certificate when resuming";
+    ASSERT_NE(nullptr, tls_engine_peer_subject(p.server));
+    EXPECT_NE(std::string::npos, std::string(tls_engine_peer_subject(p.server)).find("client one"));
+    size_t len = 0;
+    EXPECT_NE(nullptr, tls_engine_peer_chain(p.server, 0, &len));
+    tls_session_free(s);
+}
+
+TEST_F(ResumeClientAuth, RequiredServerDoesNotResumeAnUnauthenticatedSession) {
+    // Tickets from an optional-verification server where the client sent no certificate,
+    // opened by a server (same keys) that requires one: a full handshake asks for it.
+    uint8_t key[TLS_TICKET_KEY_LEN] = {5};
+    Require(TLS_CLIENT_VERIFY_OPTIONAL);
+    ASSERT_EQ(0, tls_config_set_ticket_keys(cfg.server, key, 1));
+    tls_session *s = FirstSession();
+    ASSERT_NE(nullptr, s);
+    tls_config *strict = tls_config_new();
+    ASSERT_TRUE(AddChain(strict, leaf));
+    ASSERT_EQ(0, tls_config_set_clock(strict, ClockOf, &server_ms));
+    ASSERT_EQ(0, tls_config_set_ticket_keys(strict, key, 1));
+    ASSERT_EQ(0, tls_config_set_client_verify(strict, TLS_CLIENT_VERIFY_REQUIRED));
+    std::string pem = client_root.cert_pem();
+    ASSERT_EQ(0, tls_config_add_client_ca_pem(strict, pem.data(), pem.size()));
+    EnginePair p;
+    Resumed(p, s, "example.com", strict);
+    EXPECT_EQ(0, tls_engine_resumed(p.server));
+    EXPECT_EQ(TLS_ALERT_CERTIFICATE_REQUIRED, tls_engine_error_code(p.server))
+        << "the full handshake asked for a certificate the client does not have";
+    tls_config_free(strict);
+    tls_session_free(s);
+}
+
 } // namespace
