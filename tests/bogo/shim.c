@@ -92,7 +92,7 @@ typedef struct shim_opts {
     int peek_then_read, extra_handshake;
     const char *cipher, *expect_peer_cert_file;
     int64_t expect_cipher_aes, expect_cipher_no_aes;
-    /* Resumption (see run_all): the session flags, ticket keys and the shim's clock. */
+    /* Resumption (see one_connection): session expectations, ticket keys, the clock. */
     int no_ticket, expect_ticket_renewal, expect_ticket_supports_early_data;
     int use_ticket_callback, renew_ticket, expect_session_id, expect_no_session_id;
     const char *ticket_key, *expect_early_data_reason;
