@@ -537,6 +537,9 @@ static int check_supported(const shim_opts *o) {
     /* Stateless tickets only (RFC 5077): a tlsio server never keeps sessions by ID. */
     if (o->expect_session_id)
         return unimplemented("-expect-session-id (tlsio keeps no session-ID cache)");
+    /* On a server it always holds; on a client it would be about the client's own cache. */
+    if (o->expect_no_session_id && !o->server)
+        return unimplemented("-expect-no-session-id on a client");
     if (o->no_ticket && !o->server)
         return unimplemented("-no-ticket on a client (tlsio clients always accept tickets)");
     if (o->ticket_key != NULL) {
