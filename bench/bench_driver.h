@@ -34,8 +34,21 @@ enum Kind {
     kTls13Rsa,    // TLS 1.3, TLS_AES_128_GCM_SHA256, RSA-2048 certificate (rsa_pss_rsae_sha256)
     kTls12Ecdsa,  // TLS 1.2, ECDHE-ECDSA-AES128-GCM-SHA256, extended master secret
     kTls13Chacha, // TLS 1.3, TLS_CHACHA20_POLY1305_SHA256, ECDSA P-256 certificate
+    // Resumption: as kTls13Ecdsa / kTls12Ecdsa, but the server issues one session ticket per
+    // connection (stateless, sealed under the server's ticket key) and the client keeps it.
+    // TLS 1.3 resumes with psk_dhe_ke (PSK plus a fresh X25519 exchange, no certificate);
+    // TLS 1.2 with an RFC 5077 ticket (abbreviated handshake, extended master secret).
+    kTls13EcdsaTicket,
+    kTls12EcdsaTicket,
     kKinds
 };
+
+inline bool IsTls12(int k) {
+    return k == kTls12Ecdsa || k == kTls12EcdsaTicket;
+}
+inline bool HasTickets(int k) {
+    return k == kTls13EcdsaTicket || k == kTls12EcdsaTicket;
+}
 
 constexpr const char *kHostName = "bench.example";
 
@@ -63,6 +76,18 @@ void PairFreeClient(Pair *p);
 // Frees whatever is left (transport buffers, the wrapper).
 void PairFree(Pair *p);
 
+// Resumption, for the kinds with tickets. A Session is what a client keeps to resume: one
+// ticket and its secrets (SSL_SESSION, tls_session).
+struct Session;
+// After PairHandshake: the client reads what the server sent after its handshake (TLS 1.3
+// NewSessionTicket) and hands over the newest session it received, or nullptr if none came.
+Session *PairTakeSession(Pair *p);
+// A new pair whose client offers s (s stays the caller's).
+Pair *PairNewResume(Kind k, const Session *s);
+// True if both ends say the handshake resumed a session.
+bool PairResumed(Pair *p);
+void SessionFree(Session *s);
+
 // First-request latency over loopback TCP (real sockets, the library's own socket calls).
 // Request and response are kLatencyBytes each. The server serves n connections one after
 // another on listen_fd (TLS 1.3, ECDSA certificate, the library's default settings): finish
@@ -82,6 +107,7 @@ double LatencyClientOnce(uint16_t port, SockMode mode);
 inline uint16_t ExpectedSuite(Kind k) {
     switch (k) {
     case kTls12Ecdsa:
+    case kTls12EcdsaTicket:
         return 0xC02B; // TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256
     case kTls13Chacha:
         return 0x1303; // TLS_CHACHA20_POLY1305_SHA256
@@ -135,6 +161,79 @@ inline double HandshakeRate(Kind k, double seconds) {
         }
         t = Now();
     }
+    return (double)n / (t - t0);
+}
+
+// Checks a finished handshake: the suite, and X25519 wherever a key exchange happened (a
+// TLS 1.2 abbreviated handshake has none).
+inline void CheckNegotiated(Pair *p, Kind k, bool resumed) {
+    if (PairSuite(p) != ExpectedSuite(k)) Die("unexpected cipher suite");
+    if (!(resumed && IsTls12(k)) && PairGroup(p) != 29) Die("unexpected group (want x25519)");
+}
+
+// Full handshakes/s on a kind with tickets: the server issues one ticket and the client
+// takes it (the first connection to a server, which later connections resume from).
+inline double TicketHandshakeRate(Kind k, double seconds) {
+    long n = 0;
+    double t0 = Now(), t = t0;
+    for (int warm = 3; warm > 0 || t - t0 < seconds;) {
+        for (int i = 0; i < 8; i++) {
+            Pair *p = PairNew(k);
+            if (p == nullptr || !PairHandshake(p)) Die("handshake failed");
+            Session *s = PairTakeSession(p);
+            if (s == nullptr) Die("no session ticket after a full handshake");
+            if (warm > 0) CheckNegotiated(p, k, false);
+            SessionFree(s);
+            PairFree(p);
+            n++;
+        }
+        if (warm > 0 && --warm == 0) n = 0, t0 = Now(); // warm-up rounds are not counted
+        t = Now();
+    }
+    return (double)n / (t - t0);
+}
+
+// Resumed handshakes/s: new objects each time, both sides' CPU, the client offering the
+// newest session it holds. A TLS 1.3 server issues a new ticket in every resumed connection
+// and the client uses each ticket once (RFC 8446 §C.4); a TLS 1.2 server may issue none on an
+// abbreviated handshake (RFC 5077 §3.1), and then the client offers the same session again.
+// Every connection must resume on both ends. Returns a negative value if the implementation
+// does not resume this kind at all (its first attempt is a full handshake).
+inline double ResumedHandshakeRate(Kind k, double seconds) {
+    Pair *p = PairNew(k);
+    if (p == nullptr || !PairHandshake(p)) Die("handshake failed");
+    Session *s = PairTakeSession(p);
+    PairFree(p);
+    if (s == nullptr) return -1;
+    long n = 0;
+    double t0 = Now(), t = t0;
+    for (int warm = 3; warm > 0 || t - t0 < seconds;) {
+        for (int i = 0; i < 8; i++) {
+            p = PairNewResume(k, s);
+            if (p == nullptr || !PairHandshake(p)) Die("resumed handshake failed");
+            if (!PairResumed(p)) {
+                if (warm == 3 && n == 0) { // never resumed: not supported by this build
+                    PairFree(p);
+                    SessionFree(s);
+                    return -1;
+                }
+                Die("a handshake did not resume");
+            }
+            Session *next = PairTakeSession(p);
+            if (warm > 0) CheckNegotiated(p, k, true);
+            if (next != nullptr) {
+                SessionFree(s);
+                s = next;
+            } else if (!IsTls12(k)) {
+                Die("no new ticket after a TLS 1.3 resumption");
+            }
+            PairFree(p);
+            n++;
+        }
+        if (warm > 0 && --warm == 0) n = 0, t0 = Now();
+        t = Now();
+    }
+    SessionFree(s);
     return (double)n / (t - t0);
 }
 
@@ -228,7 +327,7 @@ struct Options {
     size_t bulk1_total = 64u << 20;
     int conns = 1000;
     int latency_conns = 41;
-    std::string only; // run one workload group: hs, bulk, mem, lat
+    std::string only; // run one workload group: hs, resume, bulk, mem, lat
 };
 
 inline int DriverMain(int argc, char **argv) {
@@ -254,7 +353,7 @@ inline int DriverMain(int argc, char **argv) {
         } else {
             fprintf(stderr,
                     "usage: %s --pki DIR [--quick] [--hs-seconds S] [--bulk-mib N] "
-                    "[--conns N] [--only hs|bulk|mem|lat]\n",
+                    "[--conns N] [--only hs|resume|bulk|mem|lat]\n",
                     argv[0]);
             return 2;
         }
@@ -264,6 +363,21 @@ inline int DriverMain(int argc, char **argv) {
         Emit("hs_tls13_x25519_ecdsa", HandshakeRate(kTls13Ecdsa, o.hs_seconds), "hs/s");
         Emit("hs_tls13_x25519_rsa2048", HandshakeRate(kTls13Rsa, o.hs_seconds), "hs/s");
         Emit("hs_tls12_ecdhe_ecdsa_aes128gcm", HandshakeRate(kTls12Ecdsa, o.hs_seconds), "hs/s");
+    }
+    if (o.only.empty() || o.only == "resume") {
+        // Full handshakes issuing a ticket, then resumed ones, in the same process (the ratio).
+        for (Kind k : {kTls13EcdsaTicket, kTls12EcdsaTicket}) {
+            const char *v = IsTls12(k) ? "tls12" : "tls13";
+            double resumed = ResumedHandshakeRate(k, o.hs_seconds);
+            if (resumed < 0) {
+                fprintf(stderr, "%s: does not resume %s sessions; no %s resumption rows\n",
+                        kImplName, v, v);
+                continue;
+            }
+            Emit((std::string("hs_") + v + "_ecdsa_ticket_full").c_str(),
+                 TicketHandshakeRate(k, o.hs_seconds), "hs/s");
+            Emit((std::string("hs_") + v + "_ecdsa_resumed").c_str(), resumed, "hs/s");
+        }
     }
     if (o.only.empty() || o.only == "bulk") {
         Emit("bulk_aes128gcm_16k", BulkRate(kTls13Ecdsa, o.bulk16_total, 16384), "MB/s");

@@ -32,6 +32,16 @@ SSL_CTX *g_server[kKinds];
 SSL_CTX *g_lat_client;
 SSL_CTX *g_lat_server;
 
+// The newest session a ticket-kind client received (new-session callback; the benchmark is
+// single-threaded and runs one pair at a time).
+SSL_SESSION *g_new_session;
+
+int NewSession(SSL *, SSL_SESSION *sess) {
+    if (g_new_session != nullptr) SSL_SESSION_free(g_new_session);
+    g_new_session = sess;
+    return 1; // we keep the reference
+}
+
 #ifdef OPENSSL_IS_BORINGSSL
 // BoringSSL's libssl has no knob for TLS 1.3 cipher suites: both ends prefer AES-GCM when
 // EVP_has_aes_hardware() says so. For the ChaCha20 row the benchmark interposes that one
@@ -76,26 +86,32 @@ struct Pair {
 bool ImplInit(const std::string &dir) {
     for (int k = 0; k < kKinds; k++) {
         bool rsa = k == kTls13Rsa;
-        int v = k == kTls12Ecdsa ? TLS1_2_VERSION : TLS1_3_VERSION;
+        int v = IsTls12(k) ? TLS1_2_VERSION : TLS1_3_VERSION;
         SSL_CTX *c = g_client[k] = SSL_CTX_new(TLS_method());
         SSL_CTX *s = g_server[k] = SSL_CTX_new(TLS_method());
         if (c == nullptr || s == nullptr) return Fail("SSL_CTX_new");
         for (SSL_CTX *ctx : {c, s}) {
             if (!SSL_CTX_set_min_proto_version(ctx, v) || !SSL_CTX_set_max_proto_version(ctx, v))
                 return Fail("protocol version");
-            if (!SSL_CTX_set1_curves_list(ctx, k == kTls12Ecdsa ? "X25519:P-256" : "X25519"))
+            if (!SSL_CTX_set1_curves_list(ctx, IsTls12(k) ? "X25519:P-256" : "X25519"))
                 return Fail("groups");
-            if (k == kTls12Ecdsa && !SSL_CTX_set_cipher_list(ctx, "ECDHE-ECDSA-AES128-GCM-SHA256"))
+            if (IsTls12(k) && !SSL_CTX_set_cipher_list(ctx, "ECDHE-ECDSA-AES128-GCM-SHA256"))
                 return Fail("cipher list");
 #ifndef OPENSSL_IS_BORINGSSL
             const char *suite =
                 k == kTls13Chacha ? "TLS_CHACHA20_POLY1305_SHA256" : "TLS_AES_128_GCM_SHA256";
             if (!SSL_CTX_set_ciphersuites(ctx, suite)) return Fail("ciphersuites");
 #endif
-            // Full handshakes only: no session cache, no tickets (tlsio issues none either).
+            // Full handshakes only: no session cache, no tickets. The ticket kinds below: the
+            // server issues one stateless ticket per connection and keeps no session cache.
             SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
-            SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);
-            SSL_CTX_set_num_tickets(ctx, 0);
+            if (!HasTickets(k)) SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);
+            SSL_CTX_set_num_tickets(ctx, HasTickets(k) ? 1 : 0);
+        }
+        if (HasTickets(k)) {
+            // The client hands every session it receives to NewSession (no internal cache).
+            SSL_CTX_set_session_cache_mode(c, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL);
+            SSL_CTX_sess_set_new_cb(c, NewSession);
         }
         std::string ca = dir + (rsa ? "/ca_rsa.pem" : "/ca_ecdsa.pem");
         X509 *root = ReadCert(ca);
@@ -278,6 +294,47 @@ uint16_t PairGroup(Pair *p) {
 #endif
 }
 
+struct Session {
+    SSL_SESSION *s;
+};
+
+Session *PairTakeSession(Pair *p) {
+    // BoringSSL's server queues its TLS 1.3 NewSessionTicket until its first write (in a
+    // real server, the response); an empty SSL_write sends it (for OpenSSL, whose server sent
+    // its ticket within the handshake, it does nothing). The client processes the ticket when
+    // it next reads, and finds nothing else to read.
+    (void)SSL_write(p->server, "", 0);
+    uint8_t b;
+    int r = SSL_read(p->client, &b, 1);
+    if (r > 0 || SSL_get_error(p->client, r) != SSL_ERROR_WANT_READ) {
+        Fail("unexpected data after the handshake");
+        return nullptr;
+    }
+    if (g_new_session == nullptr) return nullptr;
+    Session *s = new Session{g_new_session};
+    g_new_session = nullptr;
+    return s;
+}
+
+Pair *PairNewResume(Kind k, const Session *s) {
+    Pair *p = PairNew(k);
+    if (p != nullptr && !SSL_set_session(p->client, s->s)) {
+        PairFree(p);
+        return nullptr;
+    }
+    return p;
+}
+
+bool PairResumed(Pair *p) {
+    return SSL_session_reused(p->client) == 1 && SSL_session_reused(p->server) == 1;
+}
+
+void SessionFree(Session *s) {
+    if (s == nullptr) return;
+    SSL_SESSION_free(s->s);
+    delete s;
+}
+
 void PairFreeServer(Pair *p) {
     SSL_free(p->server);
     p->server = nullptr;
@@ -290,6 +347,11 @@ void PairFreeClient(Pair *p) {
 
 void PairFree(Pair *p) {
     if (p == nullptr) return;
+    // Freed as if closed cleanly: OpenSSL marks the session of a connection freed without a
+    // shutdown as not resumable (the close_notify itself is not sent; it costs the same for
+    // every implementation and is not what is measured).
+    for (SSL *ssl : {p->client, p->server})
+        if (ssl != nullptr) SSL_set_shutdown(ssl, SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
     SSL_free(p->client);
     SSL_free(p->server);
     BIO_free(p->c2s);

@@ -25,6 +25,12 @@ std::string Slurp(const std::string &path) {
     return ss.str();
 }
 
+int64_t ClockMs(void *) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 bool Check(tls_config *cfg, int rc) {
     if (rc == 0) return true;
     fprintf(stderr, "tlsio: %s\n", tls_config_error(cfg));
@@ -57,17 +63,22 @@ bool ImplInit(const std::string &dir) {
         const std::string &ca = rsa ? ca_rsa : ca_ec;
         const std::string &chain = rsa ? chain_rsa : chain_ec;
         const std::string &key = rsa ? key_rsa : key_ec;
-        uint16_t v = k == kTls12Ecdsa ? TLS_VERSION_1_2 : TLS_VERSION_1_3;
-        const char *suite = k == kTls12Ecdsa    ? "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256"
+        uint16_t v = IsTls12(k) ? TLS_VERSION_1_2 : TLS_VERSION_1_3;
+        const char *suite = IsTls12(k)          ? "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256"
                             : k == kTls13Chacha ? "TLS_CHACHA20_POLY1305_SHA256"
                                                 : "TLS_AES_128_GCM_SHA256";
         for (tls_config *cfg : {c, s}) {
             if (!Check(cfg, tls_config_set_versions(cfg, v, v)) ||
                 !Check(cfg, tls_config_set_ciphers(cfg, suite)) ||
-                !Check(cfg, tls_config_set_groups(cfg, k == kTls12Ecdsa ? "x25519,secp256r1"
-                                                                        : "x25519")))
+                !Check(cfg, tls_config_set_groups(cfg, IsTls12(k) ? "x25519,secp256r1" : "x25519")))
                 return false;
         }
+        // Tickets need a clock (ages, lifetimes); the server issues one per connection, like
+        // the libssl servers here. The other kinds issue none (count 0).
+        if (!Check(c, tls_config_set_clock(c, ClockMs, nullptr)) ||
+            !Check(s, tls_config_set_clock(s, ClockMs, nullptr)) ||
+            !Check(s, tls_config_set_session_tickets(s, HasTickets(k) ? 1 : 0)))
+            return false;
         if (!Check(c, tls_config_add_ca_pem(c, ca.data(), ca.size())) ||
             !Check(s,
                    tls_config_add_cert_pem(s, chain.data(), chain.size(), key.data(), key.size())))
@@ -163,9 +174,13 @@ double LatencyClientOnce(uint16_t port, SockMode mode) {
     return t;
 }
 
-Pair *PairNew(Kind k) {
+namespace {
+
+Pair *NewPair(Kind k, const tls_session *s) {
     Pair *p = new Pair;
-    p->client = tls_engine_new_client(g_client[k], kHostName);
+    tls_engine_new_error why;
+    p->client = s != nullptr ? tls_engine_new_client_resume(g_client[k], kHostName, s, &why)
+                             : tls_engine_new_client(g_client[k], kHostName);
     p->server = tls_engine_new_server(g_server[k]);
     if (p->client == nullptr || p->server == nullptr) {
         PairFree(p);
@@ -175,6 +190,12 @@ Pair *PairNew(Kind k) {
     tls_engine_set_time(p->client, now);
     tls_engine_set_time(p->server, now);
     return p;
+}
+
+} // namespace
+
+Pair *PairNew(Kind k) {
+    return NewPair(k, nullptr);
 }
 
 namespace {
@@ -263,6 +284,34 @@ uint16_t PairSuite(Pair *p) {
 
 uint16_t PairGroup(Pair *p) {
     return tls_engine_group(p->client);
+}
+
+struct Session {
+    tls_session *s;
+};
+
+Session *PairTakeSession(Pair *p) {
+    // The pump in PairHandshake already delivered the server's tickets; keep the newest.
+    tls_session *newest = nullptr;
+    while (tls_session *s = tls_engine_take_session(p->client)) {
+        tls_session_free(newest);
+        newest = s;
+    }
+    return newest != nullptr ? new Session{newest} : nullptr;
+}
+
+Pair *PairNewResume(Kind k, const Session *s) {
+    return NewPair(k, s->s);
+}
+
+bool PairResumed(Pair *p) {
+    return tls_engine_resumed(p->client) == 1 && tls_engine_resumed(p->server) == 1;
+}
+
+void SessionFree(Session *s) {
+    if (s == nullptr) return;
+    tls_session_free(s->s);
+    delete s;
 }
 
 void PairFreeServer(Pair *p) {

@@ -27,6 +27,13 @@ ROWS = [
      ">=1.05x BSSL, >=98% lim", lambda t, b, l: t >= 1.05 * b and t >= 0.98 * l),
     ("hs_tls12_ecdhe_ecdsa_aes128gcm", "handshakes/s TLS1.2 ECDHE-ECDSA-AES128GCM", "hi",
      ">=1.05x BSSL, >=97% lim", lambda t, b, l: t >= 1.05 * b and t >= 0.97 * l),
+    # Resumption (issue 14): one ticket per connection; the full row is the first connection.
+    ("hs_tls13_ecdsa_ticket_full", "handshakes/s TLS1.3 ECDSA full + 1 ticket", "hi", "-", None),
+    ("hs_tls13_ecdsa_resumed", "handshakes/s TLS1.3 resumed (PSK-DHE X25519)", "hi",
+     ">=1.05x BSSL, >=95% lim", lambda t, b, l: t >= 1.05 * b and t >= 0.95 * l),
+    ("hs_tls12_ecdsa_ticket_full", "handshakes/s TLS1.2 ECDSA full + ticket", "hi", "-", None),
+    ("hs_tls12_ecdsa_resumed", "handshakes/s TLS1.2 resumed (RFC 5077 ticket)", "hi",
+     ">=1.05x BSSL, >=95% lim", lambda t, b, l: t >= 1.05 * b and t >= 0.95 * l),
     ("bulk_aes128gcm_16k", "bulk MB/s AES-128-GCM 16 KiB writes", "hi",
      ">=95% lim", lambda t, b, l: t >= 0.95 * l),
     ("bulk_aes128gcm_1k", "bulk MB/s AES-128-GCM 1 KiB writes", "hi",
@@ -128,6 +135,17 @@ def main():
     for row in rows:
         print("| " + " | ".join(row) + " |")
     print()
+    # Resumed over full handshakes, each implementation against itself (same runs).
+    for v, full in (("tls13", "hs_tls13_x25519_ecdsa"), ("tls12", "hs_tls12_ecdhe_ecdsa_aes128gcm")):
+        parts = []
+        for impl in IMPLS[:3]:
+            r, f, ft = (med.get((impl, m)) for m in
+                        (f"hs_{v}_ecdsa_resumed", full, f"hs_{v}_ecdsa_ticket_full"))
+            if r and f and ft:
+                parts.append(f"{impl} {r / f:.2f}x full, {r / ft:.2f}x full+ticket")
+            else:
+                parts.append(f"{impl} -")
+        print(f"resumed/full {v.replace('tls1', 'TLS 1.')}: " + "; ".join(parts))
     print("crypto cost of one handshake (limit, us): " + ", ".join(
         f"{m[8:]} {med[('limit', m)]:.0f}" for m in sorted(k[1] for k in med if k[0] == "limit" and k[1].startswith("hs_cost_"))))
     print("libcrypto operations (us): " + ", ".join(

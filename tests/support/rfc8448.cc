@@ -209,6 +209,97 @@ const char kTicket[] =
     "92 f2 28 bd a4 0d da 72 14 70 f9 fb f2 97 b5 ae a6 17 64 6f ac 5c 03 27 2e 97 07 27 c6 21 a7"
     "91 41 ef 5f 7d e6 50 5e 5b fb c3 88 e9 33 43 69 40 93 93 4a e4 d3 57";
 
+// ---- RFC 8448 §4 "Resumed 0-RTT Handshake" (resumes §3's session; TLS_AES_128_GCM_SHA256) ----
+
+// The ticket's PSK: HKDF-Expand-Label(§3's res master, "resumption", ticket_nonce 00 00, 32).
+const char kResPsk[] = "4ecd0eb6ec3b4d87f5d6028f922ca4c5851a277fd41311c9e62d2c9492e1c4f3";
+
+// The ephemeral x25519 keys of both sides, and their shared secret.
+const char kResClientX25519Private[] = "bf f9 11 88 28 38 46 dd 6a 21 34 ef 71 80 ca 2b 0b 14 fb "
+                                       "10 dc e7 07 b5 09 8c 0d dd c8 13 b2 df";
+const char kResClientX25519Public[] = "e4 ff b6 8a c0 5f 8d 96 c9 9d a2 66 98 34 6c 6b e1 64 82 ba "
+                                      "dd da fe 05 1a 66 b4 f1 8d 66 8f 0b";
+const char kResServerX25519Private[] = "de 5b 44 76 e7 b4 90 b2 65 2d 33 8a cb f2 94 80 66 f2 55 "
+                                       "f9 44 0e 23 b9 8f c6 98 35 29 8d c1 07";
+const char kResServerX25519Public[] = "12 17 61 ee 42 c3 33 e1 b9 e7 7b 60 dd 57 c2 05 3c d9 45 12 "
+                                      "ab 47 f1 15 e8 6e ff 50 94 2c ea 31";
+const char kResEcdhe[] = "f44194756ff9ec9d25180635d66ea6824c6ab3bf179977be37f723570e7ccb2e";
+
+// The ClientHello (512 octets): early_data (42), then pre_shared_key (41) last, with one
+// identity (the §3 ticket, obfuscated_ticket_age fad6aacb) and one 32-byte binder. The
+// "ClientHello prefix" the binder covers is its first 477 octets (up to the binders list).
+const char kResClientHello[] = R"(
+    01 00 01 fc 03 03 1b c3 ce b6 bb e3 9c ff 93 83 55 b5 a5 0a db 6d b2 1b 7a 6a f6 49
+    d7 b4 bc 41 9d 78 76 48 7d 95 00 00 06 13 01 13 03 13 02 01 00 01 cd 00 00 00 0b 00
+    09 00 00 06 73 65 72 76 65 72 ff 01 00 01 00 00 0a 00 14 00 12 00 1d 00 17 00 18 00
+    19 01 00 01 01 01 02 01 03 01 04 00 33 00 26 00 24 00 1d 00 20 e4 ff b6 8a c0 5f 8d
+    96 c9 9d a2 66 98 34 6c 6b e1 64 82 ba dd da fe 05 1a 66 b4 f1 8d 66 8f 0b 00 2a 00
+    00 00 2b 00 03 02 03 04 00 0d 00 20 00 1e 04 03 05 03 06 03 02 03 08 04 08 05 08 06
+    04 01 05 01 06 01 02 01 04 02 05 02 06 02 02 02 00 2d 00 02 01 01 00 1c 00 02 40 01
+    00 15 00 57 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00
+    00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00
+    00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00
+    00 00 00 00 00 00 00 00 29 00 dd 00 b8 00 b2 2c 03 5d 82 93 59 ee 5f f7 af 4e c9 00
+    00 00 00 26 2a 64 94 dc 48 6d 2c 8a 34 cb 33 fa 90 bf 1b 00 70 ad 3c 49 88 83 c9 36
+    7c 09 a2 be 78 5a bc 55 cd 22 60 97 a3 a9 82 11 72 83 f8 2a 03 a1 43 ef d3 ff 5d d3
+    6d 64 e8 61 be 7f d6 1d 28 27 db 27 9c ce 14 50 77 d4 54 a3 66 4d 4e 6d a4 d2 9e e0
+    37 25 a6 a4 da fc d0 fc 67 d2 ae a7 05 29 51 3e 3d a2 67 7f a5 90 6c 5b 3f 7d 8f 92
+    f2 28 bd a4 0d da 72 14 70 f9 fb f2 97 b5 ae a6 17 64 6f ac 5c 03 27 2e 97 07 27 c6
+    21 a7 91 41 ef 5f 7d e6 50 5e 5b fb c3 88 e9 33 43 69 40 93 93 4a e4 d3 57 fa d6 aa
+    cb 00 21 20 3a dd 4f b2 d8 fd f8 22 a0 ca 3c f7 67 8e f5 e8 8d ae 99 01 41 c5 92 4d
+    57 bb 6f a3 1b 9e 5f 9d)";
+const char kResBinderHash[] = "63224b2e4573f2d3454ca84b9d009a04f6be9e05711a8396473aefa01e924a14";
+const char kResBinder[] = "3add4fb2d8fdf822a0ca3cf7678ef5e88dae990141c5924d57bb6fa31b9e5f9d";
+
+const char kResServerHello[] = R"(
+    02 00 00 5c 03 03 3c cf d2 de c8 90 22 27 63 47 2a e8 13 67 77 c9 d7 35 87 77 bb 66 e9
+    1e a5 12 24 95 f5 59 ea 2d 00 13 01 00 00 34 00 29 00 02 00 00 00 33 00 24 00 1d 00 20
+    12 17 61 ee 42 c3 33 e1 b9 e7 7b 60 dd 57 c2 05 3c d9 45 12 ab 47 f1 15 e8 6e ff 50 94
+    2c ea 31 00 2b 00 02 03 04)";
+// supported_groups, record_size_limit, server_name, early_data.
+const char kResEncryptedExtensions[] = R"(
+    08 00 00 28 00 26 00 0a 00 14 00 12 00 1d 00 17 00 18 00 19 01 00 01 01 01 02 01 03 01
+    04 00 1c 00 02 40 01 00 00 00 00 00 2a 00 00)";
+const char kResServerFinished[] = R"(
+    14 00 00 20 48 d3 e0 e1 b3 d9 07 c6 ac ff 14 5e 16 09 03 88 c7 7b 05 c0 50 b6 34 ab 1a
+    88 bb d0 dd 1a 34 b2)";
+const char kResEndOfEarlyData[] = "05 00 00 00";
+const char kResClientFinished[] = R"(
+    14 00 00 20 72 30 a9 c9 52 c2 5c d6 13 8f c5 e6 62 83 08 c4 1c 53 35 dd 81 b9 f9 6b ce
+    a5 0f d3 2b da 41 6d)";
+// The server's EncryptedExtensions and Finished, in one record under its handshake keys.
+const char kResServerFlightRec[] = R"(
+    17 03 03 00 61 dc 48 23 7b 4b 87 9f 50 d0 d4 d2 62 ea 8b 47 16 eb 40 dd c1 eb 95 7e 11
+    12 6e 8a 71 49 c2 d0 12 d3 7a 71 15 95 7e 64 ce 30 00 8b 9e 03 23 f2 c0 5a 9c 1c 77 b4
+    f3 78 49 a6 95 ab 25 50 60 a3 3f ee 77 0c a9 5c b8 48 6b fd 08 43 b8 70 24 86 5c a3 5c
+    c4 1c 4e 51 5c 64 dc b1 36 9f 98 63 5b c7 a5)";
+// The client's Finished, under its handshake keys (after EndOfEarlyData under the early keys).
+const char kResClientFinishedRec[] = R"(
+    17 03 03 00 35 00 f8 b4 67 d1 4c f2 2a 4b 3f 0b 6a e0 d8 e6 cc 8d 08 e0 db 35 15 ef 5c
+    2b df 19 22 ea fb b7 00 09 96 47 16 d8 34 fb 70 c3 d2 a5 6c 5b 1f 5f 6b db a6 c3 33 cf)";
+
+// The key schedule with the PSK, in the trace's order. Transcript hashes: ClientHello
+// (for the early secrets), ClientHello..ServerHello, ..server Finished, ..client Finished
+// (the last one includes EndOfEarlyData).
+const char kResEarly[] = "9b2188e9b2fc6d64d71dc329900e20bb41915000f678aa839cbb797cb7d8332c";
+const char kResBinderKey[] = "69fe131a3bbad5d63c64eebcc30e395b9d8107726a13d074e389dbc8a4e47256";
+const char kResThCh[] = "08ad0fa05d7c7233b1775ba2ff9f4c5b8b59276b7f227f13a976245f5d960913";
+const char kResCETraffic[] = "3fbbe6a60deb66c30a32795aba0eff7eaa10105586e7be5c09678d63b6caab62";
+const char kResEExpMaster[] = "b2026866610937d7423e5be90862ccf24c0e6091186d34f812089ff5be2ef7df";
+const char kResDerivedForHs[] = "5f1790bbd82c5e7d376ed2e1e52f8e6038c9346db61b43be9a52f77ef3998e80";
+const char kResHandshake[] = "005cb112fd8eb4ccc623bb88a07c64b3ede1605363fc7d0df8c7ce4ff0fb4ae6";
+const char kResThChSh[] = "f736cb34fe25e701551bee6fd24c1cc7102a7daf9405cb15d97aafe16f757d03";
+const char kResCHsTraffic[] = "2faac08f851d35fea3604fcb4de82dc62c9b164a70974d0462e27f1ab278700f";
+const char kResSHsTraffic[] = "fe927ae271312e8bf0275b581c54eef020450dc4ecffaa05a1a35d27518e7803";
+const char kResDerivedForMs[] = "e2f16030251df0874ba19b9aba257610bc6d531c1dd206df0ca6e84ae2a26742";
+const char kResMasterSecret[] = "e2d32d4ed66dd37897a0e80c84107503ce58bf8aad4cb55a5002d77ecb890ece";
+const char kResThChSfin[] = "b0aeffc46a2cfe33114e6fd7d51f9f04b1ca3c497dab08934a774a9d9ad7dbf3";
+const char kResCApTraffic[] = "2abbf2b8e381d23dbebe1dd2a7d16a8bf484cb4950d23fb7fb7fa8547062d9a1";
+const char kResSApTraffic[] = "cc21f1bf8feb7dd5fa505bd9c4b468a9984d554a993dc49e6d285598fb672691";
+const char kResExpMaster[] = "3fd93d4ffddc98e64b14dd107aedf8ee4add23f4510f58a4592d0b201bee56b4";
+const char kResThChCfin[] = "c3c122e0bd907a4a3ff6112d8fd53dbf89c773d9552e8b6b9d56d361b3a97bf6";
+const char kResResMaster[] = "5e95bdf1f89005ea2e9aa0ba85e728e3c19c5fe0c699e3f5bee59faebd0b5406";
+
 // ---- RFC 8448 §5 "HelloRetryRequest" (TLS_AES_128_GCM_SHA256, P-256 after the retry) ----
 
 const char kHrrClientHello1[] = R"(

@@ -59,6 +59,42 @@ extern const char kCAlertRec[];
 extern const char kSAlertRec[];
 extern const char kTicket[];
 
+// ---- RFC 8448 §4 "Resumed 0-RTT Handshake" (resumes §3's session; TLS_AES_128_GCM_SHA256) ----
+extern const char kResPsk[];
+extern const char kResClientX25519Private[];
+extern const char kResClientX25519Public[];
+extern const char kResServerX25519Private[];
+extern const char kResServerX25519Public[];
+extern const char kResEcdhe[];
+extern const char kResClientHello[];
+extern const char kResBinderHash[];
+extern const char kResBinder[];
+extern const char kResServerHello[];
+extern const char kResEncryptedExtensions[];
+extern const char kResServerFinished[];
+extern const char kResEndOfEarlyData[];
+extern const char kResClientFinished[];
+extern const char kResServerFlightRec[];
+extern const char kResClientFinishedRec[];
+extern const char kResEarly[];
+extern const char kResBinderKey[];
+extern const char kResThCh[];
+extern const char kResCETraffic[];
+extern const char kResEExpMaster[];
+extern const char kResDerivedForHs[];
+extern const char kResHandshake[];
+extern const char kResThChSh[];
+extern const char kResCHsTraffic[];
+extern const char kResSHsTraffic[];
+extern const char kResDerivedForMs[];
+extern const char kResMasterSecret[];
+extern const char kResThChSfin[];
+extern const char kResCApTraffic[];
+extern const char kResSApTraffic[];
+extern const char kResExpMaster[];
+extern const char kResThChCfin[];
+extern const char kResResMaster[];
+
 // ---- RFC 8448 §5 "HelloRetryRequest" (TLS_AES_128_GCM_SHA256, P-256 after the retry) ----
 extern const char kHrrClientHello1[];
 extern const char kHelloRetryRequest[];

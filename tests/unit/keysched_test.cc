@@ -8,8 +8,13 @@
 #include <string>
 #include <vector>
 
+#include <openssl/bytestring.h>
+#include <openssl/curve25519.h>
+
 #include "hex.h"
 #include "keysched.h"
+#include "msgs.h"
+#include "record.h"
 #include "rfc8448.h"
 #include "transcript.h"
 
@@ -67,6 +72,24 @@ class KeySchedTest : public ::testing::Test {
         EXPECT_EQ(0, tlsio_finished_verify_data(TLSIO_SHA256, b.data(), th.data(), out, &err))
             << err.msg;
         return ToHex(out, 32);
+    }
+    // Opens one TLS 1.3 record (TLS_AES_128_GCM_SHA256, sequence number 0) with the keys of
+    // a traffic secret; returns the plaintext, which must be handshake messages.
+    Bytes OpenRecord(const char *secret_hex, const char *record_hex) {
+        Bytes secret = Hex(secret_hex), rec = Hex(record_hex);
+        tlsio_traffic_keys k;
+        tlsio_rl_dir d;
+        tlsio_rl_dir_init(&d);
+        EXPECT_EQ(
+            0, tlsio_traffic_keys_derive(TLSIO_SHA256, TLSIO_AES_128_GCM, secret.data(), &k, &err));
+        EXPECT_EQ(0, tlsio_rl_set_tls13(&d, TLSIO_AES_128_GCM, k.key, k.key_len, k.iv, &err));
+        tlsio_traffic_keys_wipe(&k);
+        uint8_t type = 0, *pt = nullptr;
+        size_t n = 0;
+        EXPECT_EQ(0, tlsio_rl_open(&d, rec.data(), rec.size(), &type, &pt, &n, &err)) << err.msg;
+        tlsio_rl_dir_wipe(&d);
+        EXPECT_EQ(TLSIO_CT_HANDSHAKE, type);
+        return pt != nullptr ? Bytes(pt, pt + n) : Bytes();
     }
     tlsio_err err;
 };
@@ -248,57 +271,197 @@ TEST_F(KeySchedTest, ExpandLabelEncodesTheTraceInfo) {
     }
 }
 
-// RFC 8448 §4: the ticket's PSK from the §3 resumption master secret, the early secret with
-// that PSK, and the PSK binder over the truncated ClientHello (hashed before the suite is set).
-TEST_F(KeySchedTest, Rfc8448ResumptionPskAndBinder) {
-    Bytes res = Hex(kResMaster), nonce = Hex("0000");
-    uint8_t psk[32];
-    // RFC 8446 §4.6.1: PSK = HKDF-Expand-Label(res_master, "resumption", nonce, Hash.length).
-    ASSERT_EQ(0, tlsio_hkdf_expand_label(TLSIO_SHA256, res.data(), "resumption", 10, nonce.data(),
-                                         nonce.size(), psk, sizeof psk, &err));
-    EXPECT_EQ("4ecd0eb6ec3b4d87f5d6028f922ca4c5851a277fd41311c9e62d2c9492e1c4f3", ToHex(psk, 32));
+// RFC 8448 §3's NewSessionTicket, decoded with our codec, gives §4's PSK: its ticket_nonce
+// into tlsio_ticket_psk with §3's resumption_master_secret (RFC 8446 §4.6.1). The ticket is
+// the identity §4's ClientHello offers, and the ticket age it reports is age_add + 6 ms.
+TEST_F(KeySchedTest, Rfc8448TicketGivesTheResumedPsk) {
+    Bytes nst_msg = Hex(kNstPt);
+    ASSERT_EQ(205u, nst_msg.size()); // "NewSessionTicket (205 octets)"
+    ASSERT_EQ(TLSIO_HS_NEW_SESSION_TICKET, nst_msg[0]);
+    CBS body;
+    CBS_init(&body, nst_msg.data() + 4, nst_msg.size() - 4);
+    tlsio_new_session_ticket13 nst;
+    ASSERT_EQ(0, tlsio_decode(&tlsio_codec_new_session_ticket13, &body, &nst, &err)) << err.msg;
+    EXPECT_EQ(30u, nst.ticket_lifetime);
+    EXPECT_EQ("0000", ToHex(CBS_data(&nst.ticket_nonce), CBS_len(&nst.ticket_nonce)));
+    EXPECT_EQ(ToHex(Hex(kTicket)), ToHex(CBS_data(&nst.ticket), CBS_len(&nst.ticket)));
 
+    Bytes res = Hex(kResMaster);
+    uint8_t psk[32];
+    ASSERT_EQ(0, tlsio_ticket_psk(TLSIO_SHA256, res.data(), CBS_data(&nst.ticket_nonce),
+                                  CBS_len(&nst.ticket_nonce), psk, &err))
+        << err.msg;
+    EXPECT_EQ(kResPsk, ToHex(psk, 32));
+    // The same, spelled out: HKDF-Expand-Label(res_master, "resumption", nonce, Hash.length).
+    uint8_t by_label[32];
+    ASSERT_EQ(0, tlsio_hkdf_expand_label(TLSIO_SHA256, res.data(), "resumption", 10,
+                                         CBS_data(&nst.ticket_nonce), CBS_len(&nst.ticket_nonce),
+                                         by_label, sizeof by_label, &err));
+    EXPECT_EQ(kResPsk, ToHex(by_label, 32));
+
+    // §4's ClientHello offers exactly this ticket; obfuscated_ticket_age - ticket_age_add is the
+    // ticket's age in milliseconds (RFC 8446 §4.2.11.1), mod 2^32.
+    Bytes ch_msg = Hex(kResClientHello);
+    CBS ch_body;
+    CBS_init(&ch_body, ch_msg.data() + 4, ch_msg.size() - 4);
+    tlsio_client_hello ch;
+    ASSERT_EQ(0, tlsio_decode(&tlsio_codec_client_hello, &ch_body, &ch, &err)) << err.msg;
+    CBS ids = ch.extensions.psk_offered.identities;
+    tlsio_psk_identity id;
+    ASSERT_EQ(0, tlsio_list_next(&tlsio_codec_psk_identity, &ids, &id, &err)) << err.msg;
+    EXPECT_EQ(ToHex(CBS_data(&nst.ticket), CBS_len(&nst.ticket)),
+              ToHex(CBS_data(&id.identity), CBS_len(&id.identity)));
+    EXPECT_EQ(6u, id.obfuscated_ticket_age - nst.ticket_age_add);
+}
+
+// RFC 8448 §4: the binder over Transcript-Hash(Truncate(ClientHello)) of the trace's own
+// ClientHello. Truncate (RFC 8446 §4.2.11.2) drops the binders list, its 2-byte length
+// included, which is where the decoded OfferedPsks.binders view starts; the binder computed
+// with tlsio_psk_binder from the trace's PSK must be the one the ClientHello carries.
+TEST_F(KeySchedTest, Rfc8448ResumedClientHelloBinder) {
+    Bytes msg = Hex(kResClientHello);
+    ASSERT_EQ(512u, msg.size()); // "ClientHello (512 octets)"
+    CBS body;
+    CBS_init(&body, msg.data() + 4, msg.size() - 4);
+    tlsio_client_hello ch;
+    ASSERT_EQ(0, tlsio_decode(&tlsio_codec_client_hello, &body, &ch, &err)) << err.msg;
+    // pre_shared_key is the last extension, so the binders list ends the message.
+    const CBS &binders = ch.extensions.psk_offered.binders;
+    ASSERT_EQ(msg.data() + msg.size(), CBS_data(&binders) + CBS_len(&binders));
+    size_t truncated = (size_t)(CBS_data(&binders) - msg.data()) - 2;
+    EXPECT_EQ(477u, truncated); // "ClientHello prefix (477 octets)"
+    EXPECT_EQ(CBS_len(&binders), (size_t)(msg[truncated] << 8 | msg[truncated + 1]));
+
+    // The ClientHello is hashed before any suite is chosen: both hashes run over it; the PSK's
+    // suite (TLS_AES_128_GCM_SHA256) picks SHA-256.
+    tlsio_transcript t;
+    tlsio_transcript_init(&t);
+    tlsio_transcript_update(&t, msg.data(), truncated);
+    ASSERT_EQ(0, tlsio_transcript_set_hash(&t, TLSIO_SHA256, &err)) << err.msg;
+    std::string th = Digest(t);
+    tlsio_transcript_wipe(&t);
+    EXPECT_EQ(kResBinderHash, th);
+
+    Bytes psk = Hex(kResPsk), th_bytes = Hex(th);
+    uint8_t binder[32];
+    ASSERT_EQ(0,
+              tlsio_psk_binder(TLSIO_SHA256, psk.data(), psk.size(), th_bytes.data(), binder, &err))
+        << err.msg;
+    EXPECT_EQ(kResBinder, ToHex(binder, 32));
+    CBS list = binders;
+    tlsio_bytes entry;
+    ASSERT_EQ(0, tlsio_list_next(&tlsio_codec_psk_binder, &list, &entry, &err)) << err.msg;
+    EXPECT_EQ(ToHex(binder, 32), ToHex(CBS_data(&entry.v), CBS_len(&entry.v)));
+    EXPECT_EQ(TLSIO_LIST_END, tlsio_list_next(&tlsio_codec_psk_binder, &list, &entry, &err));
+
+    // The same binder step by step: binder_key = Derive-Secret(Early Secret, "res binder",
+    // ""), then a Finished computed with it as the base key (RFC 8448 prints its finished_key).
     tlsio_keysched ks;
     tlsio_ks_init(&ks, TLSIO_SHA256);
-    ASSERT_EQ(0, tlsio_ks_early(&ks, psk, sizeof(psk), &err));
-    EXPECT_EQ("9b2188e9b2fc6d64d71dc329900e20bb41915000f678aa839cbb797cb7d8332c",
-              ToHex(ks.secret, 32));
-    // The binder key's Messages are "" whatever transcript hash is passed.
+    ASSERT_EQ(0, tlsio_ks_early(&ks, psk.data(), psk.size(), &err));
     std::string binder_key = Derive(ks, TLSIO_KS_RES_BINDER, Bytes());
-    EXPECT_EQ("69fe131a3bbad5d63c64eebcc30e395b9d8107726a13d074e389dbc8a4e47256", binder_key);
-    EXPECT_EQ(binder_key, Derive(ks, TLSIO_KS_RES_BINDER, Bytes(32, 0xee)));
-
-    // ClientHello prefix (477 octets): the ClientHello up to, not including, its binders.
-    Bytes prefix = Hex(R"(
-        01 00 01 fc 03 03 1b c3 ce b6 bb e3 9c ff 93 83 55 b5 a5 0a db 6d b2 1b 7a 6a f6 49
-        d7 b4 bc 41 9d 78 76 48 7d 95 00 00 06 13 01 13 03 13 02 01 00 01 cd 00 00 00 0b 00
-        09 00 00 06 73 65 72 76 65 72 ff 01 00 01 00 00 0a 00 14 00 12 00 1d 00 17 00 18 00
-        19 01 00 01 01 01 02 01 03 01 04 00 33 00 26 00 24 00 1d 00 20 e4 ff b6 8a c0 5f 8d
-        96 c9 9d a2 66 98 34 6c 6b e1 64 82 ba dd da fe 05 1a 66 b4 f1 8d 66 8f 0b 00 2a 00
-        00 00 2b 00 03 02 03 04 00 0d 00 20 00 1e 04 03 05 03 06 03 02 03 08 04 08 05 08 06
-        04 01 05 01 06 01 02 01 04 02 05 02 06 02 02 02 00 2d 00 02 01 01 00 1c 00 02 40 01
-        00 15 00 57 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00
-        00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00
-        00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00
-        00 00 00 00 00 00 00 00 29 00 dd 00 b8 00 b2 2c 03 5d 82 93 59 ee 5f f7 af 4e c9 00
-        00 00 00 26 2a 64 94 dc 48 6d 2c 8a 34 cb 33 fa 90 bf 1b 00 70 ad 3c 49 88 83 c9 36
-        7c 09 a2 be 78 5a bc 55 cd 22 60 97 a3 a9 82 11 72 83 f8 2a 03 a1 43 ef d3 ff 5d d3
-        6d 64 e8 61 be 7f d6 1d 28 27 db 27 9c ce 14 50 77 d4 54 a3 66 4d 4e 6d a4 d2 9e e0
-        37 25 a6 a4 da fc d0 fc 67 d2 ae a7 05 29 51 3e 3d a2 67 7f a5 90 6c 5b 3f 7d 8f 92
-        f2 28 bd a4 0d da 72 14 70 f9 fb f2 97 b5 ae a6 17 64 6f ac 5c 03 27 2e 97 07 27 c6
-        21 a7 91 41 ef 5f 7d e6 50 5e 5b fb c3 88 e9 33 43 69 40 93 93 4a e4 d3 57 fa d6 aa
-        cb)");
-    ASSERT_EQ(477u, prefix.size());
-    uint8_t binder_hash[32];
-    // RFC 8446 §4.2.11.2: the binder hashes the ClientHello truncated before its binders.
-    tlsio_hash_oneshot(TLSIO_SHA256, prefix.data(), prefix.size(), binder_hash);
-    EXPECT_EQ("63224b2e4573f2d3454ca84b9d009a04f6be9e05711a8396473aefa01e924a14",
-              ToHex(binder_hash, 32));
+    EXPECT_EQ(kResBinderKey, binder_key);
+    EXPECT_EQ(binder_key, Derive(ks, TLSIO_KS_RES_BINDER, Bytes(32, 0xee))); // Messages = ""
     EXPECT_EQ("5588673e72cb59c87d220caffe94f2dea9a3b1609f7d50e90a48227db9ed7eaa",
               FinishedKey(binder_key.c_str()));
-    EXPECT_EQ("3add4fb2d8fdf822a0ca3cf7678ef5e88dae990141c5924d57bb6fa31b9e5f9d",
-              VerifyData(binder_key.c_str(), ToHex(binder_hash, 32)));
+    EXPECT_EQ(kResBinder, VerifyData(binder_key.c_str(), th));
     tlsio_ks_wipe(&ks);
+
+    // A binder computed from any other PSK (one bit off) or transcript differs.
+    psk[0] ^= 1;
+    ASSERT_EQ(
+        0, tlsio_psk_binder(TLSIO_SHA256, psk.data(), psk.size(), th_bytes.data(), binder, &err));
+    EXPECT_NE(kResBinder, ToHex(binder, 32));
+}
+
+// RFC 8448 §4: the resumed handshake's key schedule from the trace's PSK and (EC)DHE secret,
+// over the trace's messages: early secret, binder key, the early secrets (c e traffic is
+// checked though tlsio never sends early data), handshake secrets, both Finished, master and
+// application secrets, exporter and resumption secrets, and every traffic key the trace
+// prints. The server's flight record opens with the keys derived here and holds the trace's
+// EncryptedExtensions and Finished byte for byte.
+TEST_F(KeySchedTest, Rfc8448ResumedHandshakeSecrets) {
+    Bytes psk = Hex(kResPsk);
+    tlsio_keysched ks;
+    tlsio_ks_init(&ks, TLSIO_SHA256);
+    ASSERT_EQ(0, tlsio_ks_early(&ks, psk.data(), psk.size(), &err)) << err.msg;
+    EXPECT_EQ(kResEarly, ToHex(ks.secret, 32));
+    EXPECT_EQ(0, ks.no_psk);
+    EXPECT_EQ(kResBinderKey, Derive(ks, TLSIO_KS_RES_BINDER, Bytes()));
+
+    tlsio_transcript t;
+    tlsio_transcript_init(&t);
+    Add(&t, kResClientHello);
+    ASSERT_EQ(0, tlsio_transcript_set_hash(&t, TLSIO_SHA256, &err));
+    std::string th_ch = Digest(t);
+    EXPECT_EQ(kResThCh, th_ch);
+    EXPECT_EQ(kResCETraffic, Derive(ks, TLSIO_KS_C_E_TRAFFIC, Hex(th_ch)));
+    EXPECT_EQ(kResEExpMaster, Derive(ks, TLSIO_KS_E_EXP_MASTER, Hex(th_ch)));
+    ExpectKeys(kResCETraffic, "920205a5b7bf2115e6fc5c2942834f54", "6d475f0993c8e564610db2b9");
+
+    // The X25519 agreement the trace prints, from both sides' keys.
+    uint8_t shared[32];
+    Bytes c_priv = Hex(kResClientX25519Private), s_pub = Hex(kResServerX25519Public);
+    Bytes s_priv = Hex(kResServerX25519Private), c_pub = Hex(kResClientX25519Public);
+    ASSERT_EQ(1, X25519(shared, c_priv.data(), s_pub.data()));
+    EXPECT_EQ(kResEcdhe, ToHex(shared, 32));
+    ASSERT_EQ(1, X25519(shared, s_priv.data(), c_pub.data()));
+    EXPECT_EQ(kResEcdhe, ToHex(shared, 32));
+
+    uint8_t derived[32];
+    ASSERT_EQ(0, tlsio_derive_secret(TLSIO_SHA256, ks.secret, "derived", nullptr, derived, &err));
+    EXPECT_EQ(kResDerivedForHs, ToHex(derived, 32));
+    Bytes ecdhe = Hex(kResEcdhe);
+    ASSERT_EQ(0, tlsio_ks_handshake(&ks, ecdhe.data(), ecdhe.size(), &err)) << err.msg;
+    EXPECT_EQ(kResHandshake, ToHex(ks.secret, 32));
+    // The early secrets belong to the stage left behind.
+    uint8_t out[32];
+    EXPECT_EQ(TLS_E_USAGE, tlsio_ks_derive(&ks, TLSIO_KS_RES_BINDER, nullptr, out, &err));
+    tlsio_err_clear(&err);
+
+    Add(&t, kResServerHello);
+    std::string th_sh = Digest(t);
+    EXPECT_EQ(kResThChSh, th_sh);
+    EXPECT_EQ(kResCHsTraffic, Derive(ks, TLSIO_KS_C_HS_TRAFFIC, Hex(th_sh)));
+    EXPECT_EQ(kResSHsTraffic, Derive(ks, TLSIO_KS_S_HS_TRAFFIC, Hex(th_sh)));
+    ExpectKeys(kResSHsTraffic, "27c6bdc0a3dcea39a47326d79bc9e4ee", "9569ecdd4d0536705e9ef725");
+    ExpectKeys(kResCHsTraffic, "b1530806f4adfeac83f1413032bbfa82", "eb50c16be7654abf99dd06d9");
+
+    // The server's Finished over ClientHello..EncryptedExtensions (no Certificate or
+    // CertificateVerify in a PSK handshake).
+    Add(&t, kResEncryptedExtensions);
+    EXPECT_EQ(ToHex(Hex(kResServerFinished)).substr(8), VerifyData(kResSHsTraffic, Digest(t)));
+    Add(&t, kResServerFinished);
+    std::string th_sfin = Digest(t);
+    EXPECT_EQ(kResThChSfin, th_sfin);
+
+    ASSERT_EQ(0, tlsio_derive_secret(TLSIO_SHA256, ks.secret, "derived", nullptr, derived, &err));
+    EXPECT_EQ(kResDerivedForMs, ToHex(derived, 32));
+    ASSERT_EQ(0, tlsio_ks_master(&ks, &err)) << err.msg;
+    EXPECT_EQ(kResMasterSecret, ToHex(ks.secret, 32));
+    EXPECT_EQ(kResCApTraffic, Derive(ks, TLSIO_KS_C_AP_TRAFFIC, Hex(th_sfin)));
+    EXPECT_EQ(kResSApTraffic, Derive(ks, TLSIO_KS_S_AP_TRAFFIC, Hex(th_sfin)));
+    EXPECT_EQ(kResExpMaster, Derive(ks, TLSIO_KS_EXP_MASTER, Hex(th_sfin)));
+    ExpectKeys(kResSApTraffic, "e857c690a34c5a9129d833619684f95e", "0685d6b561aab9ef1013faf9");
+    ExpectKeys(kResCApTraffic, "3cf122f301c6358ca7989553250efd72", "ab1aec26aa78b8fc1176b9ac");
+
+    // The trace's client sent early data, so its EndOfEarlyData is in the transcript before
+    // its Finished (RFC 8446 §4.4.1); a tlsio client never sends one.
+    Add(&t, kResEndOfEarlyData);
+    EXPECT_EQ(ToHex(Hex(kResClientFinished)).substr(8), VerifyData(kResCHsTraffic, Digest(t)));
+    Add(&t, kResClientFinished);
+    std::string th_cfin = Digest(t);
+    EXPECT_EQ(kResThChCfin, th_cfin);
+    EXPECT_EQ(kResResMaster, Derive(ks, TLSIO_KS_RES_MASTER, Hex(th_cfin)));
+    tlsio_ks_wipe(&ks);
+    tlsio_transcript_wipe(&t);
+
+    // The server's encrypted flight opens with the server handshake keys derived above: the
+    // trace's EncryptedExtensions then Finished, one record.
+    EXPECT_EQ(ToHex(Hex(kResEncryptedExtensions)) + ToHex(Hex(kResServerFinished)),
+              ToHex(OpenRecord(kResSHsTraffic, kResServerFlightRec)));
+    EXPECT_EQ(ToHex(Hex(kResClientFinished)),
+              ToHex(OpenRecord(kResCHsTraffic, kResClientFinishedRec)));
 }
 
 // RFC 8448 §5 "HelloRetryRequest" (TLS_AES_128_GCM_SHA256, P-256 after the retry): the

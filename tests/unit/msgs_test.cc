@@ -44,25 +44,6 @@ std::string NstHex() {
     return std::string("04 00 00 c9 00 00 00 1e fa d6 aa c5 02 00 00 00 b2") + kTicket +
            "00 08 00 2a 00 04 00 00 04 00";
 }
-// ---- RFC 8448 §4 (resumed 0-RTT ClientHello, with pre_shared_key and padding) ----------------
-std::string ResumedChHex() {
-    std::string s = "01 00 01 fc 03 03 1b c3 ce b6 bb e3 9c ff 93 83 55 b5 a5 0a db 6d b2 1b 7a 6a"
-                    "f6 49 d7 b4 bc 41 9d 78 76 48 7d 95 00 00 06 13 01 13 03 13 02 01 00 01 cd 00"
-                    "00 00 0b 00 09 00 00 06 73 65 72 76 65 72 ff 01 00 01 00 00 0a 00 14 00 12 00"
-                    "1d 00 17 00 18 00 19 01 00 01 01 01 02 01 03 01 04 00 33 00 26 00 24 00 1d 00"
-                    "20 e4 ff b6 8a c0 5f 8d 96 c9 9d a2 66 98 34 6c 6b e1 64 82 ba dd da fe 05 1a"
-                    "66 b4 f1 8d 66 8f 0b 00 2a 00 00 00 2b 00 03 02 03 04 00 0d 00 20 00 1e 04 03"
-                    "05 03 06 03 02 03 08 04 08 05 08 06 04 01 05 01 06 01 02 01 04 02 05 02 06 02"
-                    "02 02 00 2d 00 02 01 01 00 1c 00 02 40 01 00 15 00 57";
-    for (int i = 0; i < 0x57; i++)
-        s += " 00";
-    s += "00 29 00 dd 00 b8 00 b2";
-    s += kTicket;
-    s += "fa d6 aa c5 00 21 20 3a dd 4f b2 d8 fd f8 22 a0 ca 3c f7 67 8e f5 e8 8d ae 99 01 41 c5 92"
-         "4d 57 bb 6f a3 1b 9e 5f 9d";
-    return s;
-}
-
 // Wraps a body in a handshake header.
 std::string Msg(int type, const std::string &body_hex) {
     Bytes b = Hex(body_hex);
@@ -88,7 +69,7 @@ std::vector<Sample> Samples() {
         {"rfc8448_server_finished", TLS_VERSION_1_3, kServerFinished},
         {"rfc8448_client_finished", TLS_VERSION_1_3, kClientFinished},
         {"rfc8448_new_session_ticket", TLS_VERSION_1_3, NstHex()},
-        {"rfc8448_resumed_client_hello", TLS_VERSION_1_3, ResumedChHex()},
+        {"rfc8448_resumed_client_hello", TLS_VERSION_1_3, kResClientHello},
         {"rfc8448_hello_retry_request", TLS_VERSION_1_3, kHelloRetryRequest},
         // TLS 1.3, hand-built.
         {"cr13", TLS_VERSION_1_3,
@@ -389,7 +370,7 @@ TEST(Rfc8448, CertificateAndVerifyAndTicket) {
 }
 
 TEST(Rfc8448, ResumedClientHelloOfferedPsk) {
-    Bytes msg = Hex(ResumedChHex());
+    Bytes msg = Hex(kResClientHello);
     ASSERT_EQ(512u, msg.size()); // RFC 8448 §4: "ClientHello (512 octets)"
     tlsio_err err;
     int r;
@@ -404,12 +385,12 @@ TEST(Rfc8448, ResumedClientHelloOfferedPsk) {
     tlsio_psk_identity id;
     ASSERT_EQ(0, tlsio_list_next(&tlsio_codec_psk_identity, &ids, &id, &err));
     EXPECT_EQ(178u, CBS_len(&id.identity));
-    EXPECT_EQ(0xfad6aac5u, id.obfuscated_ticket_age);
+    EXPECT_EQ(0xfad6aacbu, id.obfuscated_ticket_age); // the ticket is 6 ms old
     EXPECT_EQ(TLSIO_LIST_END, tlsio_list_next(&tlsio_codec_psk_identity, &ids, &id, &err));
     CBS binders = e.psk_offered.binders;
     tlsio_bytes b;
     ASSERT_EQ(0, tlsio_list_next(&tlsio_codec_psk_binder, &binders, &b, &err));
-    EXPECT_EQ("3add4fb2d8fdf822a0ca3cf7678ef5e88dae990141c5924d57bb6fa31b9e5f9d", H(b.v));
+    EXPECT_EQ(kResBinder, H(b.v));
 }
 
 // ---- message table -----------------------------------------------------------------------

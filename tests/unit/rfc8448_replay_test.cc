@@ -22,6 +22,26 @@
 // Handshake and Master Secrets (which do not depend on the transcript) are the trace's; the
 // traffic secrets are checked against our own transcript, which lacks the cookie.
 //
+// §4 "Resumed 0-RTT Handshake", both roles, as far as the trace allows without 0-RTT (the key
+// schedule of §4 itself, byte for byte, is in keysched_test.cc):
+// - Server: the trace's ticket was sealed by another server, so no tlsio server can open it.
+//   We seal a ticket of our own holding the trace's PSK (its age and age_add as in the trace)
+//   and put it in the trace's ClientHello in place of the trace's, with the binder recomputed
+//   over that edited ClientHello. With the trace's x25519 key and Random our ServerHello is the
+//   trace's byte for byte, and the Handshake and Master Secrets are the trace's (they depend on
+//   the PSK and the (EC)DHE secret, not on the transcript). The traffic secrets and both
+//   Finished differ from the trace's, since the transcript holds our ticket: they are checked
+//   against our own transcript. The trace's early_data is refused (tlsio has no 0-RTT): no
+//   early_data in our EncryptedExtensions, so the client's Finished follows without the
+//   trace's EndOfEarlyData.
+// - Client: a session holding the trace's ticket and PSK, received 6 ms before the
+//   ClientHello with the trace's ticket_age_add, makes our client offer the trace's identity
+//   and obfuscated_ticket_age byte for byte. Its ClientHello is not the trace's (no
+//   early_data, our extension list, a compatibility session id), so its binder is not the
+//   trace's: it is checked over our own truncated ClientHello. The trace's ServerHello is then
+//   fed back with its legacy_session_id_echo set to ours (the trace's client sent none), and
+//   our client reaches the trace's Handshake and Master Secrets from the trace's key share.
+//
 // The trace's hex is in tests/support/rfc8448.cc, shared with the other tests that use it.
 #include <gtest/gtest.h>
 #include <openssl/bn.h>
@@ -42,7 +62,9 @@
 #include "msgs.h"
 #include "record.h"
 #include "rfc8448.h"
+#include "session.h"
 #include "testpki.h"
+#include "ticket.h"
 #include "transcript.h"
 
 using namespace tlsio_test;
@@ -55,6 +77,15 @@ namespace {
 // our messages differ from it.
 
 constexpr uint16_t kExtCookie = 44;
+// Our server's EncryptedExtensions for the trace's ClientHellos (§3 and §4): the empty
+// server_name (RFC 6066 §3) acknowledging SNI, then our answer to the trace's
+// record_size_limit (RFC 8449 §4): 2^14 + 1, as the trace's server.
+constexpr const char kOurEncryptedExtensions[] = "0800000c"
+                                                 "000a"
+                                                 "00000000"
+                                                 "001c00024001";
+constexpr uint16_t kExtEarlyData = 42;
+constexpr uint16_t kExtPreSharedKey = 41;
 
 // ---- a scripted RNG ------------------------------------------------------------------------
 
@@ -223,6 +254,28 @@ std::string TranscriptHash(const std::vector<Bytes> &msgs) {
     return ToHex(out, n);
 }
 
+// Seals handshake messages in one TLS 1.3 record (sequence number 0) under a traffic secret.
+Bytes SealHandshake(const Bytes &msgs, const std::string &secret_hex) {
+    const tlsio_suite *suite = tlsio_suite_find(0x1301);
+    tlsio_traffic_keys k;
+    tlsio_err err;
+    tlsio_err_clear(&err);
+    Bytes secret = Hex(secret_hex);
+    EXPECT_EQ(0, tlsio_traffic_keys_derive(suite->hash, suite->aead, secret.data(), &k, &err));
+    tlsio_rl_dir d;
+    tlsio_rl_dir_init(&d);
+    EXPECT_EQ(0, tlsio_rl_set_tls13(&d, suite->aead, k.key, k.key_len, k.iv, &err));
+    tlsio_traffic_keys_wipe(&k);
+    Bytes rec(TLSIO_RECORD_MAX_SEALED_LEN);
+    memcpy(rec.data() + 5, msgs.data(), msgs.size());
+    size_t n = 0;
+    EXPECT_EQ(
+        0, tlsio_rl_seal(&d, TLSIO_CT_HANDSHAKE, rec.data(), rec.size(), msgs.size(), 0, &n, &err));
+    tlsio_rl_dir_wipe(&d);
+    rec.resize(n);
+    return rec;
+}
+
 Bytes VerifyData(const char *base_key_hex, const std::string &th_hex) {
     Bytes base = Hex(base_key_hex), th = Hex(th_hex), out(32);
     tlsio_err err;
@@ -268,13 +321,7 @@ TEST(Rfc8448Server, SimpleHandshakeServerHelloAndSecrets) {
     std::vector<Record> enc(recs.begin() + 1, recs.end());
     std::vector<Bytes> msgs = Messages(OpenAll(enc, Hex(kSHsTraffic)));
     ASSERT_EQ(4u, msgs.size());
-    // EncryptedExtensions: the empty server_name (RFC 6066 §3) acknowledging SNI, then our
-    // answer to the trace's record_size_limit (RFC 8449 §4): 2^14 + 1, as the trace's server.
-    EXPECT_EQ("0800000c"
-              "000a"
-              "00000000"
-              "001c00024001",
-              ToHex(msgs[0]));
+    EXPECT_EQ(kOurEncryptedExtensions, ToHex(msgs[0]));
     // Certificate: the trace's own bytes (same certificate, no entry extensions).
     EXPECT_EQ(ToHex(Hex(kCertificate)), ToHex(msgs[1]));
     // CertificateVerify: rsa_pss_rsae_sha256 like the trace's, 128 signature bytes (randomized).
@@ -291,23 +338,7 @@ TEST(Rfc8448Server, SimpleHandshakeServerHelloAndSecrets) {
     // The client's Finished, made from the trace's client handshake secret, completes it.
     transcript.push_back(msgs[3]);
     Bytes cfin = HsMsg(TLSIO_HS_FINISHED, VerifyData(kCHsTraffic, TranscriptHash(transcript)));
-    const tlsio_suite *suite = tlsio_suite_find(0x1301);
-    tlsio_traffic_keys k;
-    tlsio_err err;
-    tlsio_err_clear(&err);
-    Bytes chs = Hex(kCHsTraffic);
-    ASSERT_EQ(0, tlsio_traffic_keys_derive(suite->hash, suite->aead, chs.data(), &k, &err));
-    tlsio_rl_dir d;
-    tlsio_rl_dir_init(&d);
-    ASSERT_EQ(0, tlsio_rl_set_tls13(&d, suite->aead, k.key, k.key_len, k.iv, &err));
-    Bytes rec(TLSIO_RECORD_MAX_SEALED_LEN);
-    memcpy(rec.data() + 5, cfin.data(), cfin.size());
-    size_t n = 0;
-    ASSERT_EQ(
-        0, tlsio_rl_seal(&d, TLSIO_CT_HANDSHAKE, rec.data(), rec.size(), cfin.size(), 0, &n, &err));
-    rec.resize(n);
-    tlsio_rl_dir_wipe(&d);
-    EXPECT_EQ(0, Feed(s, rec)) << tls_engine_error(s);
+    EXPECT_EQ(0, Feed(s, SealHandshake(cfin, kCHsTraffic))) << tls_engine_error(s);
     EXPECT_TRUE(tls_engine_status(s) & TLS_ST_CONNECTED) << tls_engine_error(s);
     tls_engine_free(s);
 }
@@ -366,6 +397,262 @@ TEST(Rfc8448Server, HelloRetryRequestMatchesTheTraceButTheCookie) {
     EXPECT_EQ(ToHex(c_hs, 32), ToHex(s->hs->h13.c_hs_secret, 32));
     EXPECT_EQ(ToHex(s_hs, 32), ToHex(s->hs->h13.s_hs_secret, 32));
     tls_engine_free(s);
+}
+
+// ---- §4: resumption --------------------------------------------------------------------
+
+int64_t ClockOf(void *arg) {
+    return *static_cast<int64_t *>(arg);
+}
+
+// The trace's NewSessionTicket (§3): ticket_lifetime 30 s, ticket_age_add fad6aac5; the
+// ClientHello (§4) reports fad6aacb, a ticket 6 ms old.
+constexpr uint32_t kTraceLifetime = 30;
+constexpr uint32_t kTraceAgeAdd = 0xfad6aac5;
+constexpr uint32_t kTraceObfuscatedAge = 0xfad6aacb;
+constexpr int64_t kNowMs = INT64_C(1700000000000);
+
+// The state a ticket of the §3 session carries, issued at issued_ms, for the name "server".
+tlsio_sess_state TraceSessionState(const Bytes &psk, int64_t issued_ms) {
+    tlsio_sess_state st;
+    memset(&st, 0, sizeof(st));
+    st.format = TLSIO_SESS_FORMAT;
+    st.version = TLS_VERSION_1_3;
+    st.cipher_suite = 0x1301;
+    CBS_init(&st.secret, psk.data(), psk.size());
+    tlsio_sess_split((uint64_t)issued_ms, &st.time_hi, &st.time_lo);
+    st.lifetime = kTraceLifetime;
+    st.age_add = kTraceAgeAdd;
+    st.ems = 1;
+    static const char name[] = "server";
+    CBS_init(&st.server_name, (const uint8_t *)name, sizeof(name) - 1);
+    return st;
+}
+
+// pre_shared_key's ClientHello body (OfferedPsks) with one identity and one binder.
+Bytes OfferedPsks(const Bytes &ticket, uint32_t obfuscated_age, const Bytes &binder) {
+    Bytes b;
+    size_t ids = 2 + ticket.size() + 4;
+    b.push_back((uint8_t)(ids >> 8));
+    b.push_back((uint8_t)ids);
+    b.push_back((uint8_t)(ticket.size() >> 8));
+    b.push_back((uint8_t)ticket.size());
+    b.insert(b.end(), ticket.begin(), ticket.end());
+    for (int shift = 24; shift >= 0; shift -= 8)
+        b.push_back((uint8_t)(obfuscated_age >> shift));
+    b.push_back(0);
+    b.push_back((uint8_t)(1 + binder.size()));
+    b.push_back((uint8_t)binder.size());
+    b.insert(b.end(), binder.begin(), binder.end());
+    return b;
+}
+
+// RFC 8446 §4.2.11.2: the binder of a ClientHello whose pre_shared_key (last) holds one 32-byte
+// binder: over the message without its binders list (2 + 1 + 32 bytes).
+Bytes BinderOf(const Bytes &ch, const Bytes &psk) {
+    uint8_t th[32], binder[32];
+    SHA256(ch.data(), ch.size() - (2 + 1 + 32), th);
+    tlsio_err err;
+    tlsio_err_clear(&err);
+    EXPECT_EQ(0, tlsio_psk_binder(TLSIO_SHA256, psk.data(), psk.size(), th, binder, &err));
+    return Bytes(binder, binder + 32);
+}
+
+std::string Derived(const char *stage_secret_hex, const char *label, const std::string &th_hex) {
+    Bytes secret = Hex(stage_secret_hex), th = Hex(th_hex);
+    uint8_t out[32];
+    tlsio_err err;
+    tlsio_err_clear(&err);
+    EXPECT_EQ(0, tlsio_derive_secret(TLSIO_SHA256, secret.data(), label, th.data(), out, &err));
+    return ToHex(out, 32);
+}
+
+TEST(Rfc8448Server, ResumedClientHelloWithOurTicketGivesTheTraceServerHello) {
+    ScriptedRng rng;
+    TraceServerConfig cfg(&rng);
+    int64_t now_ms = kNowMs;
+    ASSERT_EQ(0, tls_config_set_clock(cfg.get(), ClockOf, &now_ms));
+    Bytes key(TLS_TICKET_KEY_LEN, 0x4b); // a fixed ticket key: making one would draw randomness
+    ASSERT_EQ(0, tls_config_set_ticket_keys(cfg.get(), key.data(), 1));
+
+    // Our ticket for the trace's session: the trace's PSK, issued 6 ms ago with the trace's
+    // ticket_age_add, so the trace's obfuscated_ticket_age is the right one for it.
+    Bytes psk = Hex(kResPsk);
+    tlsio_sess_state st = TraceSessionState(psk, now_ms - 6);
+    tlsio_err err;
+    tlsio_err_clear(&err);
+    Bytes state(TLSIO_SESS_STATE_MAX);
+    size_t state_len = 0;
+    ASSERT_EQ(0, tlsio_sess_state_encode(&st, state.data(), state.size(), &state_len, &err))
+        << err.msg;
+    rng.script = {Bytes(12, 0x6e)}; // the ticket's AEAD nonce
+    CBB cbb;
+    ASSERT_TRUE(CBB_init(&cbb, 256));
+    ASSERT_EQ(0, tlsio_ticket_seal(cfg.get(), state.data(), state_len, &cbb, &err)) << err.msg;
+    Bytes ticket(CBB_data(&cbb), CBB_data(&cbb) + CBB_len(&cbb));
+    CBB_cleanup(&cbb);
+
+    // The trace's ClientHello with our ticket as its identity and the binder for that.
+    Hello ch;
+    ASSERT_TRUE(ch.Parse(Hex(kResClientHello)));
+    ASSERT_EQ(kExtPreSharedKey, ch.exts.back().first);
+    ASSERT_EQ(OfferedPsks(Hex(kTicket), kTraceObfuscatedAge, Hex(kResBinder)),
+              ch.exts.back().second); // the trace's own, rebuilt: the edit below is only this
+    ch.exts.back().second = OfferedPsks(ticket, kTraceObfuscatedAge, Bytes(32, 0));
+    Bytes msg = ch.Encode();
+    Bytes binder = BinderOf(msg, psk);
+    memcpy(msg.data() + msg.size() - 32, binder.data(), 32);
+
+    Bytes sh = Hex(kResServerHello);
+    rng.script = {Hex(kResServerX25519Private), Bytes(sh.begin() + 6, sh.begin() + 38)};
+    tls_engine *s = tls_engine_new_server(cfg.get());
+    ASSERT_NE(nullptr, s);
+    ASSERT_EQ(0, Feed(s, PlainRecord(22, msg, 0x0301))) << tls_engine_error(s);
+    EXPECT_EQ(0, rng.mismatches) << rng.Log();
+    EXPECT_TRUE(rng.script.empty()) << rng.Log();
+
+    // The trace's ServerHello, byte for byte: pre_shared_key selecting identity 0, the
+    // server's x25519 share, TLS 1.3.
+    std::vector<Record> recs = SplitRecords(Drain(s));
+    ASSERT_GE(recs.size(), 2u);
+    EXPECT_EQ(ToHex(PlainRecord(22, sh)), ToHex(recs[0].bytes));
+    EXPECT_EQ(1, tls_engine_resumed(s));
+
+    // White-box: the Master Secret is the trace's; the handshake traffic secrets follow from
+    // the trace's Handshake Secret over our transcript.
+    ASSERT_NE(nullptr, s->hs);
+    EXPECT_EQ(TLSIO_KS_MASTER, s->hs->h13.ks.stage);
+    EXPECT_EQ(kResMasterSecret, ToHex(s->hs->h13.ks.secret, 32));
+    std::string th_sh = TranscriptHash({msg, sh});
+    std::string c_hs = Derived(kResHandshake, "c hs traffic", th_sh);
+    std::string s_hs = Derived(kResHandshake, "s hs traffic", th_sh);
+    EXPECT_EQ(c_hs, ToHex(s->hs->h13.c_hs_secret, 32));
+    EXPECT_EQ(s_hs, ToHex(s->hs->h13.s_hs_secret, 32));
+
+    // A resumed flight: EncryptedExtensions and Finished, no Certificate or CertificateVerify.
+    // Our EncryptedExtensions acknowledges SNI and answers record_size_limit like §3's, and
+    // has no early_data: the trace's 0-RTT offer is refused (RFC 8446 §4.2.10).
+    std::vector<Record> enc(recs.begin() + 1, recs.end());
+    std::vector<Bytes> msgs = Messages(OpenAll(enc, Hex(s_hs)));
+    ASSERT_EQ(2u, msgs.size());
+    EXPECT_EQ(kOurEncryptedExtensions, ToHex(msgs[0]));
+    std::vector<Bytes> transcript = {msg, sh, msgs[0]};
+    Bytes want = VerifyData(s_hs.c_str(), TranscriptHash(transcript));
+    EXPECT_EQ(ToHex(HsMsg(TLSIO_HS_FINISHED, want)), ToHex(msgs[1]));
+
+    // The client's Finished over ClientHello..server Finished (no EndOfEarlyData: our server
+    // accepted no early data) completes the resumed handshake.
+    transcript.push_back(msgs[1]);
+    std::string th_sfin = TranscriptHash(transcript);
+    Bytes cfin = HsMsg(TLSIO_HS_FINISHED, VerifyData(c_hs.c_str(), th_sfin));
+    EXPECT_EQ(0, Feed(s, SealHandshake(cfin, c_hs))) << tls_engine_error(s);
+    EXPECT_TRUE(tls_engine_status(s) & TLS_ST_CONNECTED) << tls_engine_error(s);
+    EXPECT_EQ(1, tls_engine_resumed(s));
+    EXPECT_EQ(Derived(kResMasterSecret, "s ap traffic", th_sfin), ToHex(s->s_ap_secret, 32));
+    tls_engine_free(s);
+}
+
+TEST(Rfc8448Client, OffersTheTraceTicketAndReachesTheTraceSecrets) {
+    // The client draws its Random, a compatibility session id, then its x25519 key.
+    Bytes ch_trace = Hex(kResClientHello);
+    Bytes random(ch_trace.begin() + 6, ch_trace.begin() + 38), sid(32, 0x5e);
+    ScriptedRng rng;
+    rng.script = {random, sid, Hex(kResClientX25519Private)};
+    tls_config *cfg = tls_config_new();
+    ASSERT_NE(nullptr, cfg);
+    int64_t now_ms = kNowMs;
+    ASSERT_EQ(0, tls_config_set_versions(cfg, TLS_VERSION_1_3, TLS_VERSION_1_3));
+    ASSERT_EQ(0, tls_config_set_groups(cfg, "x25519"));
+    ASSERT_EQ(0, tls_config_set_rng(cfg, ScriptedRng::Fill, &rng));
+    ASSERT_EQ(0, tls_config_set_clock(cfg, ClockOf, &now_ms));
+
+    // The session a client keeps from the §3 NewSessionTicket, received 6 ms ago.
+    Bytes psk = Hex(kResPsk), trace_ticket = Hex(kTicket);
+    tlsio_sess_state st = TraceSessionState(psk, now_ms - 6);
+    CBS ticket_cbs;
+    CBS_init(&ticket_cbs, trace_ticket.data(), trace_ticket.size());
+    tlsio_err err;
+    tlsio_err_clear(&err);
+    tls_session *sess = tlsio_session_new(&st, &ticket_cbs, &err);
+    ASSERT_NE(nullptr, sess) << err.msg;
+    tls_engine *c = tls_engine_new_client_resume(cfg, "server", sess, nullptr);
+    tls_session_free(sess);
+    ASSERT_NE(nullptr, c);
+
+    std::vector<Record> recs = SplitRecords(Drain(c));
+    ASSERT_EQ(1u, recs.size());
+    EXPECT_EQ(0, rng.mismatches) << rng.Log();
+    EXPECT_TRUE(rng.script.empty()) << rng.Log();
+    Bytes msg(recs[0].bytes.begin() + 5, recs[0].bytes.end());
+    Hello ch;
+    ASSERT_TRUE(ch.Parse(msg));
+    EXPECT_EQ(nullptr, ch.Find(kExtEarlyData));
+    // pre_shared_key last: the trace's identity (ticket and obfuscated_ticket_age) byte for
+    // byte, and a binder that verifies over our own truncated ClientHello.
+    ASSERT_EQ(kExtPreSharedKey, ch.exts.back().first);
+    Bytes binder = BinderOf(msg, psk);
+    EXPECT_EQ(ToHex(OfferedPsks(trace_ticket, kTraceObfuscatedAge, binder)),
+              ToHex(ch.exts.back().second));
+    // The trace's key share.
+    Bytes *ks = ch.Find(51);
+    ASSERT_NE(nullptr, ks);
+    EXPECT_EQ("0024001d0020" + ToHex(Hex(kResClientX25519Public)), ToHex(*ks));
+
+    // The trace's ServerHello, echoing our session id where the trace's client had none.
+    Bytes sh_trace = Hex(kResServerHello);
+    Hello sh;
+    ASSERT_TRUE(sh.Parse(sh_trace));
+    ASSERT_EQ(0, sh.prefix[34]); // the trace's empty legacy_session_id_echo
+    sh.prefix[34] = 32;
+    sh.prefix.insert(sh.prefix.begin() + 35, sid.begin(), sid.end());
+    Bytes sh_msg = sh.Encode();
+    ASSERT_EQ(0, Feed(c, PlainRecord(22, sh_msg))) << tls_engine_error(c);
+
+    // White-box: the Handshake Secret is the trace's; the handshake traffic secrets follow from
+    // it over our transcript.
+    ASSERT_NE(nullptr, c->hs);
+    EXPECT_EQ(1, c->hs->h13.psk_accepted);
+    EXPECT_EQ(TLSIO_KS_HANDSHAKE, c->hs->h13.ks.stage);
+    EXPECT_EQ(kResHandshake, ToHex(c->hs->h13.ks.secret, 32));
+    std::string th_sh = TranscriptHash({msg, sh_msg});
+    std::string c_hs = Derived(kResHandshake, "c hs traffic", th_sh);
+    std::string s_hs = Derived(kResHandshake, "s hs traffic", th_sh);
+    EXPECT_EQ(c_hs, ToHex(c->hs->h13.c_hs_secret, 32));
+    EXPECT_EQ(s_hs, ToHex(c->hs->h13.s_hs_secret, 32));
+
+    // The server's flight: the trace's EncryptedExtensions without early_data (our client
+    // offered none), and a Finished over our transcript.
+    Bytes ee = Hex(kResEncryptedExtensions);
+    ASSERT_EQ("002a0000", ToHex(Bytes(ee.end() - 4, ee.end())));
+    Bytes ee_body(ee.begin() + 4, ee.end() - 4); // extensions<..>: 2-byte length, then them
+    ee_body[0] = 0;
+    ee_body[1] = (uint8_t)(ee_body.size() - 2);
+    ee = HsMsg(TLSIO_HS_ENCRYPTED_EXTENSIONS, ee_body);
+    std::vector<Bytes> transcript = {msg, sh_msg, ee};
+    Bytes sfin = HsMsg(TLSIO_HS_FINISHED, VerifyData(s_hs.c_str(), TranscriptHash(transcript)));
+    Bytes flight = ee;
+    flight.insert(flight.end(), sfin.begin(), sfin.end());
+    ASSERT_EQ(0, Feed(c, SealHandshake(flight, s_hs))) << tls_engine_error(c);
+    EXPECT_TRUE(tls_engine_status(c) & TLS_ST_CONNECTED) << tls_engine_error(c);
+    EXPECT_EQ(1, tls_engine_resumed(c));
+
+    // Its Finished (after the compatibility change_cipher_spec its session id asks for), and
+    // its application and resumption secrets: from the trace's Master Secret.
+    transcript.push_back(sfin);
+    std::string th_sfin = TranscriptHash(transcript);
+    std::vector<Record> sealed;
+    for (const Record &r : SplitRecords(Drain(c)))
+        if (r.type == TLSIO_CT_APPLICATION_DATA) sealed.push_back(r);
+    std::vector<Bytes> out = Messages(OpenAll(sealed, Hex(c_hs)));
+    ASSERT_EQ(1u, out.size());
+    EXPECT_EQ(ToHex(HsMsg(TLSIO_HS_FINISHED, VerifyData(c_hs.c_str(), th_sfin))), ToHex(out[0]));
+    EXPECT_EQ(Derived(kResMasterSecret, "c ap traffic", th_sfin), ToHex(c->c_ap_secret, 32));
+    EXPECT_EQ(Derived(kResMasterSecret, "s ap traffic", th_sfin), ToHex(c->s_ap_secret, 32));
+    transcript.push_back(out[0]);
+    EXPECT_EQ(Derived(kResMasterSecret, "res master", TranscriptHash(transcript)),
+              ToHex(c->res_master, 32));
+    tls_engine_free(c);
+    tls_config_free(cfg);
 }
 
 } // namespace
