@@ -64,27 +64,46 @@ static CBS nth_binder(const CBS *list, size_t i, tlsio_err *err) {
     return b.v;
 }
 
-/* §4.2.11: the identity the server can resume with, if any: a ticket of ours that passes the
- * common checks (resume.c), for a suite with the hash we negotiated, and whose age the
- * client reports about as we see it (§4.2.11.1, §8.3). buf receives the opened state. */
-static int pick_identity(tls_engine *e, const CBS *ids, uint8_t *buf, size_t cap,
+/* A ticket opens into this much stack; a longer one (a client chain inside) into the heap. */
+#define OPEN_ON_STACK 1024
+
+/* Opens one offered identity into st (views into *buf, which grows to the heap if needed and
+ * is the caller's to wipe and free) and applies the TLS 1.3 checks on top of resume.c's: a
+ * suite with the hash we negotiated, and the client's view of the ticket's age within the
+ * window around ours (§4.2.11.1, §8.3). */
+static int usable(tls_engine *e, const tlsio_psk_identity *id, uint8_t **buf, size_t *cap,
+                  tlsio_sess_state *st) {
+    size_t need = CBS_len(&id->identity);
+    if (need > *cap) {
+        uint8_t *big = malloc(need);
+        if (big == NULL) return 0;
+        if (*cap > OPEN_ON_STACK) {
+            OPENSSL_cleanse(*buf, *cap);
+            free(*buf);
+        }
+        *buf = big;
+        *cap = need;
+    }
+    if (tlsio_resume_open(e, &id->identity, *buf, *cap, st) != 1) return 0;
+    const tlsio_suite *s = tlsio_suite_find((uint16_t)st->cipher_suite);
+    if (s == NULL || s->version != TLS_VERSION_1_3 || s->hash != e->suite->hash) return 0;
+    uint32_t age = id->obfuscated_ticket_age - st->age_add; /* mod 2^32 */
+    int64_t ours = tlsio_now_ms(e) - (int64_t)tlsio_sess_u64(st->time_hi, st->time_lo);
+    return (int64_t)age <= ours + TLSIO_TICKET_SKEW_MS &&
+           (int64_t)age >= ours - TLSIO_TICKET_SKEW_MS;
+}
+
+/* §4.2.11: the first of the first PSK_TRIES identities the server can resume with. */
+static int pick_identity(tls_engine *e, const CBS *ids, uint8_t **buf, size_t *cap,
                          tlsio_sess_state *st, size_t *index) {
     CBS l = *ids;
     tlsio_psk_identity id;
-    int64_t now = tlsio_now_ms(e);
     for (size_t i = 0;
-         i < PSK_TRIES && tlsio_list_next(&tlsio_codec_psk_identity, &l, &id, &e->err) == 0; i++) {
-        if (tlsio_resume_open(e, &id.identity, buf, cap, st) != 1) continue;
-        const tlsio_suite *s = tlsio_suite_find((uint16_t)st->cipher_suite);
-        if (s == NULL || s->version != TLS_VERSION_1_3 || s->hash != e->suite->hash) continue;
-        uint32_t age = id.obfuscated_ticket_age - st->age_add; /* mod 2^32 */
-        int64_t ours = now - (int64_t)tlsio_sess_u64(st->time_hi, st->time_lo);
-        if ((int64_t)age > ours + TLSIO_TICKET_SKEW_MS ||
-            (int64_t)age < ours - TLSIO_TICKET_SKEW_MS)
-            continue;
-        *index = i;
-        return 1;
-    }
+         i < PSK_TRIES && tlsio_list_next(&tlsio_codec_psk_identity, &l, &id, &e->err) == 0; i++)
+        if (usable(e, &id, buf, cap, st)) {
+            *index = i;
+            return 1;
+        }
     return 0;
 }
 
@@ -129,12 +148,12 @@ int tlsio13_server_take_psk(tls_engine *e, const tlsio_client_hello *ch) {
     /* §4.2.9: we only resume with (EC)DHE; a client allowing psk_ke alone gets a full
      * handshake. */
     if (!has_u8(&x->psk_ke_modes, PSK_DHE_KE)) return 0;
-    uint8_t *buf = malloc(TLSIO_SESS_STATE_MAX);
-    if (buf == NULL) return tlsio_err_set(&e->err, TLS_E_NOMEM, "out of memory");
+    uint8_t stack[OPEN_ON_STACK], *buf = stack;
+    size_t cap = sizeof(stack);
     tlsio_sess_state st;
     size_t index = 0;
     int rc = 0;
-    if (pick_identity(e, ids, buf, TLSIO_SESS_STATE_MAX, &st, &index)) {
+    if (pick_identity(e, ids, &buf, &cap, &st, &index)) {
         rc = check_binder(e, binders, index, CBS_data(&st.secret), CBS_len(&st.secret));
         if (rc == 0 && CBS_len(&st.secret) == tlsio_hash_len(e->suite->hash)) {
             memcpy(h->psk, CBS_data(&st.secret), CBS_len(&st.secret));
@@ -144,8 +163,8 @@ int tlsio13_server_take_psk(tls_engine *e, const tlsio_client_hello *ch) {
             rc = tlsio_resume_accepted(e, &st);
         }
     }
-    OPENSSL_cleanse(buf, TLSIO_SESS_STATE_MAX);
-    free(buf);
+    OPENSSL_cleanse(buf, cap);
+    if (buf != stack) free(buf);
     return rc;
 }
 
@@ -163,7 +182,10 @@ int tlsio13_server_send_tickets(tls_engine *e) {
         uint8_t age_add[4];
         tlsio_rng_bytes(&e->cfg->rng, age_add, sizeof(age_add));
         CBB ticket;
-        if (!CBB_init(&ticket, 256)) return tlsio_err_set(&e->err, TLS_E_NOMEM, "out of memory");
+        if (!CBB_init(&ticket, 256)) {
+            rc = tlsio_err_set(&e->err, TLS_E_NOMEM, "out of memory");
+            break;
+        }
         tlsio_new_session_ticket13 nst;
         memset(&nst, 0, sizeof(nst));
         nst.ticket_lifetime = e->cfg->ticket_lifetime;

@@ -36,18 +36,20 @@ int tlsio_resume_issues(const tls_engine *e) {
 int tlsio_resume_seal(tls_engine *e, const uint8_t *secret, size_t len, uint32_t age_add,
                       CBB *out) {
     tlsio_sess_state st;
-    CBB chain;
+    CBB chain, state;
+    /* Sized by what is there (a few hundred bytes without a client chain), not the bound. */
     if (!CBB_init(&chain, 0)) return tlsio_err_set(&e->err, TLS_E_NOMEM, "out of memory");
-    uint8_t *buf = malloc(TLSIO_SESS_STATE_MAX);
-    size_t n = 0;
-    int rc = buf == NULL ? tlsio_err_set(&e->err, TLS_E_NOMEM, "out of memory") : 0;
-    if (rc == 0)
-        rc = make_state(e, secret, len, e->cfg->ticket_lifetime, age_add, tlsio_now_ms(e), &st,
-                        &chain);
-    if (rc == 0) rc = tlsio_sess_state_encode(&st, buf, TLSIO_SESS_STATE_MAX, &n, &e->err);
-    if (rc == 0) rc = tlsio_ticket_seal(e->cfg, buf, n, out, &e->err);
-    if (buf != NULL) OPENSSL_cleanse(buf, n);
-    free(buf);
+    if (!CBB_init(&state, 256)) {
+        CBB_cleanup(&chain);
+        return tlsio_err_set(&e->err, TLS_E_NOMEM, "out of memory");
+    }
+    int rc =
+        make_state(e, secret, len, e->cfg->ticket_lifetime, age_add, tlsio_now_ms(e), &st, &chain);
+    if (rc == 0) rc = tlsio_encode(&tlsio_codec_sess_state, &st, &state, &e->err);
+    if (rc == 0 && !CBB_flush(&state)) rc = tlsio_err_set(&e->err, TLS_E_NOMEM, "out of memory");
+    if (rc == 0) rc = tlsio_ticket_seal(e->cfg, CBB_data(&state), CBB_len(&state), out, &e->err);
+    if (CBB_len(&state) > 0) OPENSSL_cleanse((uint8_t *)CBB_data(&state), CBB_len(&state));
+    CBB_cleanup(&state);
     CBB_cleanup(&chain);
     return rc;
 }
