@@ -128,11 +128,17 @@ static int setter_begin(tls_config *cfg) {
 }
 
 int tlsio_config_freeze(tls_config *cfg, int (*load_system)(tls_config *cfg)) {
+    return tlsio_config_freeze_with(cfg, NULL, load_system);
+}
+
+int tlsio_config_freeze_with(tls_config *cfg, void (*prepare)(tls_config *cfg),
+                             int (*load_system)(tls_config *cfg)) {
     if (cfg == NULL) return TLS_E_USAGE;
     int expected = 0;
     if (atomic_compare_exchange_strong_explicit(&cfg->frozen, &expected, 1, memory_order_acq_rel,
                                                 memory_order_acquire)) {
         /* We won: nobody else touches the config until we publish 2. */
+        if (prepare != NULL) prepare(cfg);
         if (cfg->trust == NULL && !cfg->trust_explicit && load_system != NULL) {
             tlsio_err_clear(&cfg->err);
             int r = load_system(cfg);

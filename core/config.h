@@ -141,6 +141,11 @@ struct tls_config {
  * Returns 0, or TLS_E_USAGE for a NULL cfg.
  */
 int tlsio_config_freeze(tls_config *cfg, int (*load_system)(tls_config *cfg)) TLSIO_MUST_CHECK;
+/* tlsio_config_freeze that first calls prepare(cfg) (if not NULL) in the one thread that
+ * freezes, before anything else: the socket facade installs its real-time clock there when
+ * the config has none (no other thread can be reading the config then). */
+int tlsio_config_freeze_with(tls_config *cfg, void (*prepare)(tls_config *cfg),
+                             int (*load_system)(tls_config *cfg)) TLSIO_MUST_CHECK;
 
 /* Setters check this first: TLS_E_USAGE once frozen (or freezing), writing nothing; from then
    on tls_config_error returns a constant sentence, never the error slot. */

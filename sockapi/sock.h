@@ -5,9 +5,11 @@
 #include <tlsio/tls.h>
 
 #include "../core/err.h"
+#include "session_cache.h"
 
 struct tls {
     tls_engine *e;
+    tls_config *cfg; /* the engine's config (the engine holds the reference) */
     int fd;
     int want; /* what the last flush/fill that said EAGAIN waits for (POLLIN/POLLOUT) */
     /* What each kind of call waits for after its last EAGAIN (0 once it succeeds): reads,
@@ -27,7 +29,16 @@ struct tls {
     tls_error *fail;
     const char *misuse; /* why the last call was refused for misuse (constant), or NULL */
     char *peer_hash;    /* "SHA256:" + hex of the peer leaf's fingerprint (heap), or NULL */
+    /* Client: the session cache key (server name and port, session_cache.h); "" when the
+     * config has no cache. stored: sessions this connection moved into the cache. */
+    char cache_key[TLSIO_SESSION_KEY_MAX];
+    size_t stored;
 };
+
+/* Client: moves the tickets the engine holds into the config's cache (nothing on a failed
+ * connection, a server, or without a cache). Called whenever the engine may have received
+ * one: after the handshake, during tls_read, at tls_close and tls_free. */
+void tlsio_sock_store_sessions(tls *t);
 
 /* Moves bytes between the engine and the socket. Each returns 0 when it did all it could
  * without blocking, or -1 with errno (EAGAIN: t->want says what to wait for). */

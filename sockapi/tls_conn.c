@@ -1,10 +1,13 @@
 /* The socket facade's connection object: construction, release, and what was negotiated. */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -29,6 +32,56 @@ void tlsio_sock_copy_why(tls_error *why, int code, int category, const char *msg
     snprintf(why->msg, sizeof(why->msg), "%s", msg);
 }
 
+/* The facade's clock (tls_config_set_clock): the system's real time in Unix milliseconds. */
+static int64_t realtime_ms(void *arg) {
+    (void)arg;
+    struct timespec ts;
+    if (clock_gettime(CLOCK_REALTIME, &ts) != 0) return -1;
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Runs in the one thread that freezes the config, before any connection reads it: a config
+ * without a clock gets the real one, without which a server issues no tickets and a client
+ * offers none (ticket ages and lifetimes, RFC 8446 §4.6.1). A clock the program set stays. */
+static void install_clock(tls_config *cfg) {
+    if (cfg->clock == NULL) {
+        cfg->clock = realtime_ms;
+        cfg->clock_arg = NULL;
+    }
+}
+
+/* The peer's port, from the connected socket (0 when it is not an IP socket): the cache key
+ * names the port as a number, so that "https" and "443" find the same sessions. */
+static unsigned peer_port(int fd) {
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof(ss);
+    if (getpeername(fd, (struct sockaddr *)&ss, &len) != 0) return 0;
+    if (ss.ss_family == AF_INET) return ntohs(((struct sockaddr_in *)&ss)->sin_port);
+    if (ss.ss_family == AF_INET6) return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+    return 0;
+}
+
+/* A port as tls_connect takes it (a number or a service name), as a number; -1 if unknown. */
+static long port_number(const char *port) {
+    char *end = NULL;
+    long n = strtol(port, &end, 10);
+    if (end != port && *end == '\0') return n >= 0 && n <= 65535 ? n : -1;
+    struct addrinfo hints, *res = NULL;
+    memset(&hints, 0, sizeof(hints));
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_PASSIVE;
+    if (getaddrinfo(NULL, port, &hints, &res) != 0 || res == NULL) return -1;
+    long out = res->ai_family == AF_INET6 ? ntohs(((struct sockaddr_in6 *)res->ai_addr)->sin6_port)
+                                          : ntohs(((struct sockaddr_in *)res->ai_addr)->sin_port);
+    freeaddrinfo(res);
+    return out;
+}
+
+/* The clock engines of cfg use, or -1 for none. */
+static int64_t cfg_now_ms(const tls_config *cfg) {
+    return cfg->clock != NULL ? cfg->clock(cfg->clock_arg) : -1;
+}
+
 tls *tlsio_sock_new(tls_config *cfg, int fd, const char *servername, int server, tls_error *why) {
     if (cfg == NULL || fd < 0 || (!server && (servername == NULL || !servername[0]))) {
         tlsio_sock_set_why(why, TLS_E_USAGE,
@@ -39,7 +92,7 @@ tls *tlsio_sock_new(tls_config *cfg, int fd, const char *servername, int server,
         return NULL;
     }
     /* The system trust store is read here, outside the core, once per config. */
-    if (tlsio_config_freeze(cfg, tlsio_config_load_system_store) != 0) {
+    if (tlsio_config_freeze_with(cfg, install_clock, tlsio_config_load_system_store) != 0) {
         tlsio_sock_set_why(why, TLS_E_USAGE, "%s", tls_config_error(cfg));
         errno = EINVAL;
         return NULL;
@@ -52,8 +105,19 @@ tls *tlsio_sock_new(tls_config *cfg, int fd, const char *servername, int server,
     }
     t->fd = fd;
     t->is_server = server;
+    t->cfg = cfg;
     tls_engine_new_error reason = {0, ""};
-    t->e = server ? tls_engine_new_server(cfg) : tls_engine_new_client_ex(cfg, servername, &reason);
+    tls_session *offer = NULL;
+    if (!server && cfg->session_cache_size > 0 &&
+        tlsio_session_key(t->cache_key, sizeof(t->cache_key), servername, peer_port(fd)) == 0)
+        /* Taken out, so no other connection offers it too (RFC 8446 §C.4); the engine makes
+         * its own copy. */
+        offer = tlsio_session_cache_take(cfg, t->cache_key, cfg_now_ms(cfg));
+    else
+        t->cache_key[0] = '\0';
+    t->e = server ? tls_engine_new_server(cfg)
+                  : tls_engine_new_client_resume(cfg, servername, offer, &reason);
+    tls_session_free(offer);
     if (t->e == NULL) {
         /* The client's reason is the engine's sentence (a server name that can never be
          * verified is refused there, before anything is sent). */
@@ -85,6 +149,7 @@ tls *tls_server_fd(tls_config *cfg, int fd, tls_error *why) {
 
 void tls_free(tls *t) {
     if (t == NULL) return;
+    tlsio_sock_store_sessions(t); /* tickets that came with the last bytes read */
     tls_engine_free(t->e);
     if (t->fd >= 0) close(t->fd);
     free(t->fail);
@@ -221,4 +286,52 @@ const uint8_t *tls_conn_peer_chain(const tls *t, size_t i, size_t *len) {
     if (len != NULL) *len = 0;
     NULL_CONN(NULL);
     return tls_engine_peer_chain(t->e, i, len);
+}
+
+void tlsio_sock_store_sessions(tls *t) {
+    if (t->is_server || t->cache_key[0] == '\0' || t->failed ||
+        (tls_engine_status(t->e) & TLS_ST_FAILED))
+        return;
+    tls_session *s;
+    while ((s = tls_engine_take_session(t->e)) != NULL)
+        if (tlsio_session_cache_put(t->cfg, t->cache_key, s) == 0) t->stored++;
+}
+
+int tls_conn_resumed(const tls *t) {
+    NULL_CONN(0);
+    return tls_engine_resumed(t->e);
+}
+
+tls_session *tls_conn_session(tls *t) {
+    NULL_CONN(NULL);
+    if (t->is_server) return NULL;
+    /* A ticket still in the engine; else one this connection already moved into the cache
+     * (taken out of it: each ticket is used once, RFC 8446 §C.4). */
+    tls_session *s = tls_engine_take_session(t->e);
+    if (s != NULL || t->stored == 0) return s;
+    tls_config *cfg = t->cfg;
+    s = tlsio_session_cache_take(cfg, t->cache_key, cfg_now_ms(cfg));
+    if (s != NULL) t->stored--;
+    return s;
+}
+
+int tls_config_add_session(tls_config *cfg, const char *host, const char *port,
+                           const tls_session *s) {
+    if (cfg == NULL || host == NULL || port == NULL || s == NULL || cfg->session_cache_size == 0 ||
+        strcasecmp(tls_session_server_name(s), host) != 0) {
+        errno = EINVAL;
+        return -1;
+    }
+    long p = port_number(port);
+    char key[TLSIO_SESSION_KEY_MAX];
+    if (p < 0 || tlsio_session_key(key, sizeof(key), host, (unsigned)p) != 0) {
+        errno = EINVAL;
+        return -1;
+    }
+    tls_session *copy = tls_session_dup(s);
+    if (copy == NULL) {
+        errno = ENOMEM;
+        return -1;
+    }
+    return tlsio_session_cache_put(cfg, key, copy);
 }

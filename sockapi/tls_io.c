@@ -182,6 +182,7 @@ static int run_handshake(tls *t, int may_hold) {
             was_connected = 1; /* decided once */
             if (may_hold) {
                 note_peer_hash(t);
+                tlsio_sock_store_sessions(t); /* a TLS 1.2 ticket came before our Finished */
                 t->hold_flight = 1;
                 return 0;
             }
@@ -190,6 +191,7 @@ static int run_handshake(tls *t, int may_hold) {
         if (tlsio_sock_flush(t) != 0) return t->sock_errno ? tlsio_sock_fail(t) : -1;
         if (st & TLS_ST_CONNECTED) {
             note_peer_hash(t);
+            tlsio_sock_store_sessions(t); /* a TLS 1.2 ticket comes inside the handshake */
             return 0;
         }
         if (!(st & TLS_ST_WANT_RECV)) {
@@ -226,6 +228,10 @@ static int ensure_connected(tls *t, int may_hold) {
 static ssize_t do_read(tls *t, void *buf, size_t len) {
     if (ensure_connected(t, 0) != 0) return -1;
     for (;;) {
+        /* RFC 8446 §4.6.1: TLS 1.3 tickets come after the handshake, among the data. They go
+         * to the cache as soon as they are read, so that a client that reads its answer and
+         * closes (or never reads again) has them for its next connection. */
+        tlsio_sock_store_sessions(t);
         size_t n = 0;
         const uint8_t *p = tls_engine_read_buf(t->e, &n);
         if (n > 0) {
@@ -338,6 +344,7 @@ int tls_close(tls *t) {
     if (failed_already(t)) return -1;
     if (!t->closed) {
         t->closed = 1;
+        tlsio_sock_store_sessions(t);
         unsigned st = tls_engine_status(t->e);
         if (st & TLS_ST_FAILED) return flush_then_fail(t);
         if (tls_engine_close(t->e) != 0) return flush_then_fail(t);

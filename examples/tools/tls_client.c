@@ -2,6 +2,9 @@
  * tls-client: connect with full verification, print what was negotiated, then copy stdin to
  * the connection and the connection to stdout. On stdin EOF it sends close_notify and reads
  * until the server closes. Exit 0 on a clean close, 1 on any failure (reason on stderr).
+ * Sessions: --sess-in offers a stored one, --sess-out stores one, --reconnect N connects N
+ * more times through the config's session cache (each one closes at once and reads until
+ * the server closes, which is when a TLS 1.3 server's tickets arrive).
  */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
@@ -9,6 +12,7 @@
 #include <netdb.h>
 #include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -27,6 +31,15 @@ static int usage(void) {
                     "                     key, presented if the server asks (repeatable)\n"
                     "  --peer-cert        also print the server certificate's subject, issuer,\n"
                     "                     validity (Unix time), SHA-256 and chain length\n"
+                    "  --sess-out FILE    after the (last) connection, store a session to\n"
+                    "                     resume with in FILE (like s_client -sess_out)\n"
+                    "  --sess-in FILE     offer the session stored in FILE (like s_client\n"
+                    "                     -sess_in); the summary line says resumed=yes if the\n"
+                    "                     server took it\n"
+                    "  --reconnect N      then connect N more times with the same config,\n"
+                    "                     resuming from its session cache; each prints its\n"
+                    "                     own summary line, sends close_notify at once and\n"
+                    "                     reads until the server closes\n"
                     "  -q                 no summary line\n");
     toolopt_usage();
     return 1;
@@ -57,11 +70,19 @@ static int tcp_connect(const char *host, const char *port) {
     return fd;
 }
 
-/* Copies until the server closes: returns 0 on a clean close, 1 on failure. */
-static int relay(tls *t) {
+/* How long a reconnection waits for the server to close after our close_notify. */
+#define RECONNECT_WAIT_MS 10000
+
+/* Copies until the server closes: returns 0 on a clean close, 1 on failure. Without stdin
+ * (a reconnection), sends close_notify at once and only reads, for at most
+ * RECONNECT_WAIT_MS between reads. */
+static int relay(tls *t, int use_stdin) {
     char buf[16384];
-    int stdin_open = 1;
+    int stdin_open = use_stdin;
     fcntl(tls_fd(t), F_SETFL, fcntl(tls_fd(t), F_GETFL) | O_NONBLOCK);
+    if (!use_stdin)
+        while (tls_close(t) != 0)
+            if (errno != EAGAIN) return fail(t, "close");
     for (;;) {
         ssize_t n;
         while ((n = tls_read(t, buf, sizeof buf)) > 0)
@@ -74,7 +95,13 @@ static int relay(tls *t) {
         if (errno != EAGAIN) return fail(t, "read");
         struct pollfd p[2] = {{.fd = tls_fd(t), .events = (short)tls_events(t)},
                               {.fd = 0, .events = POLLIN}};
-        if (poll(p, stdin_open ? 2 : 1, -1) < 0 && errno != EINTR) return fail(NULL, "poll");
+        int k = poll(p, stdin_open ? 2 : 1, use_stdin ? -1 : RECONNECT_WAIT_MS);
+        if (k < 0 && errno != EINTR) return fail(NULL, "poll");
+        if (k == 0) {
+            fprintf(stderr, "tls-client: the server did not close within %d ms\n",
+                    RECONNECT_WAIT_MS);
+            return 1;
+        }
         if (stdin_open && (p[1].revents & (POLLIN | POLLHUP))) {
             ssize_t k = read(0, buf, sizeof buf);
             if (k > 0 && tool_write_all(t, buf, (size_t)k) != 0) return fail(t, "write");
@@ -144,9 +171,64 @@ static void print_peer_cert(const tls *t) {
             tls_conn_peer_hash(t), n);
 }
 
+/* --sess-in: the session stored in path, into the cache for the server name and port. */
+static int load_session(tls_config *cfg, const char *path, const char *name, const char *port) {
+    static const size_t cap = 65536;
+    unsigned char *buf = malloc(cap);
+    FILE *f = buf != NULL ? fopen(path, "rb") : NULL;
+    if (f == NULL) {
+        fprintf(stderr, "tls-client: %s: %s\n", path, strerror(errno));
+        free(buf);
+        return -1;
+    }
+    size_t n = fread(buf, 1, cap, f);
+    fclose(f);
+    tls_session *s = tls_session_decode(buf, n);
+    free(buf);
+    if (s == NULL) {
+        fprintf(stderr, "tls-client: %s: not a tlsio session (tls-client --sess-out)\n", path);
+        return -1;
+    }
+    int rc = tls_config_add_session(cfg, name, port, s);
+    if (rc != 0)
+        fprintf(stderr, "tls-client: %s: a session for %s, not %s\n", path,
+                tls_session_server_name(s), name);
+    tls_session_free(s);
+    return rc;
+}
+
+/* --sess-out: a session from t (tls_conn_session: one of its tickets), written to path. */
+static int store_session(tls *t, const char *path) {
+    tls_session *s = tls_conn_session(t);
+    if (s == NULL) {
+        fprintf(stderr, "tls-client: --sess-out: the server sent no ticket\n");
+        return 1;
+    }
+    size_t len = 0;
+    (void)tls_session_encode(s, NULL, 0, &len);
+    unsigned char *buf = malloc(len);
+    int rc = 1;
+    FILE *f = NULL;
+    /* The session holds a secret (its PSK): only the owner may read the file. */
+    int fd = -1;
+    if (buf != NULL && tls_session_encode(s, buf, len, &len) == 0 &&
+        (fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600)) >= 0 &&
+        (f = fdopen(fd, "wb")) != NULL) {
+        rc = fwrite(buf, 1, len, f) == len ? 0 : 1;
+        if (fclose(f) != 0) rc = 1;
+    } else if (fd >= 0)
+        close(fd);
+    if (rc != 0) fprintf(stderr, "tls-client: %s: %s\n", path, strerror(errno));
+    free(buf);
+    tls_session_free(s);
+    return rc;
+}
+
 static int run(tls_config *cfg, int argc, char **argv) {
     const char *servername = NULL, *export_label = NULL, *cert = NULL, *args[2];
+    const char *sess_in = NULL, *sess_out = NULL;
     int quiet = 0, peer_cert = 0, nargs = 0;
+    long reconnect = 0;
     for (int i = 1; i < argc; i++) {
         int r = toolopt_apply(cfg, argc, argv, &i);
         if (r < 0) return 1;
@@ -163,6 +245,14 @@ static int run(tls_config *cfg, int argc, char **argv) {
                 return 1;
             }
             cert = NULL;
+        } else if (strcmp(argv[i], "--sess-in") == 0 && i + 1 < argc)
+            sess_in = argv[++i];
+        else if (strcmp(argv[i], "--sess-out") == 0 && i + 1 < argc)
+            sess_out = argv[++i];
+        else if (strcmp(argv[i], "--reconnect") == 0 && i + 1 < argc) {
+            char *end = NULL;
+            reconnect = strtol(argv[++i], &end, 10);
+            if (*end != '\0' || reconnect > 1000000) reconnect = -1;
         } else if (strcmp(argv[i], "-q") == 0)
             quiet = 1;
         else if (strcmp(argv[i], "--peer-cert") == 0)
@@ -177,29 +267,35 @@ static int run(tls_config *cfg, int argc, char **argv) {
         else
             args[nargs++] = argv[i];
     }
-    if (nargs != 2 || cert != NULL) return usage();
-    int fd = tcp_connect(args[0], args[1]);
-    if (fd < 0) return 1;
-    tls_error why;
-    tls *t = tls_client_fd(cfg, fd, servername ? servername : args[0], &why);
-    if (t == NULL) {
-        fprintf(stderr, "tls-client: %s\n", why.msg);
-        close(fd);
-        return 1;
+    if (nargs != 2 || cert != NULL || reconnect < 0) return usage();
+    const char *name = servername ? servername : args[0];
+    if (sess_in != NULL && load_session(cfg, sess_in, name, args[1]) != 0) return 1;
+    int rc = 0;
+    for (long k = 0; k <= reconnect && rc == 0; k++) {
+        int fd = tcp_connect(args[0], args[1]);
+        if (fd < 0) return 1;
+        tls_error why;
+        tls *t = tls_client_fd(cfg, fd, name, &why);
+        if (t == NULL) {
+            fprintf(stderr, "tls-client: %s\n", why.msg);
+            close(fd);
+            return 1;
+        }
+        if (tls_handshake(t) != 0) {
+            rc = fail(t, "handshake");
+        } else {
+            if (!quiet)
+                fprintf(stderr, "version=%s cipher=%s group=%s alpn=%s verified=yes resumed=%s\n",
+                        tls_conn_version(t), tls_conn_cipher(t), tls_conn_group(t),
+                        tls_conn_alpn(t) ? tls_conn_alpn(t) : "none",
+                        tls_conn_resumed(t) ? "yes" : "no");
+            if (export_label != NULL) print_export(t, export_label);
+            if (peer_cert) print_peer_cert(t);
+            rc = relay(t, k == 0);
+            if (rc == 0 && k == reconnect && sess_out != NULL) rc = store_session(t, sess_out);
+        }
+        tls_free(t);
     }
-    int rc;
-    if (tls_handshake(t) != 0) {
-        rc = fail(t, "handshake");
-    } else {
-        if (!quiet)
-            fprintf(stderr, "version=%s cipher=%s group=%s alpn=%s verified=yes\n",
-                    tls_conn_version(t), tls_conn_cipher(t), tls_conn_group(t),
-                    tls_conn_alpn(t) ? tls_conn_alpn(t) : "none");
-        if (export_label != NULL) print_export(t, export_label);
-        if (peer_cert) print_peer_cert(t);
-        rc = relay(t);
-    }
-    tls_free(t);
     return rc;
 }
 

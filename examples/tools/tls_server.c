@@ -5,6 +5,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
@@ -28,19 +29,24 @@ typedef struct client {
     size_t out_len, out_off, out_cap;
     char *req; /* http: the request being read (allocated on first use) */
     size_t req_len;
-    int shown; /* the client's identity was printed */
+    int shown;       /* the client's identity was printed */
+    int close_after; /* http: a request said "Connection: close": close once answered */
 } client;
 
 static int usage(void) {
     fprintf(stderr, "usage: tls-server --cert FILE --key FILE [--cert FILE --key FILE ...]\n"
                     "  --bind ADDR        address to listen on (default 127.0.0.1)\n"
                     "  --port N           port (default 0: pick a free one)\n"
-                    "  --mode echo|http   what to answer (default echo)\n"
+                    "  --mode echo|http   what to answer (default echo; http closes the\n"
+                    "                     connection after a request with Connection: close)\n"
                     "  --max-conns N      concurrent connections (default 1024)\n"
                     "  --verify-client CAFILE   require a client certificate issued by a CA in\n"
                     "                     CAFILE and print each client's subject\n"
                     "  --verify-client-optional  with --verify-client: ask for a certificate\n"
-                    "                     but accept clients without one\n");
+                    "                     but accept clients without one\n"
+                    "  --no-tickets       issue no session tickets (no resumption); by default\n"
+                    "                     each TLS 1.3 handshake gets two, a TLS 1.2 one one\n"
+                    "Each connection prints \"client: SUBJECT resumed=yes|no\" on stdout.\n");
     toolopt_usage();
     return 1;
 }
@@ -90,7 +96,23 @@ static int queue(client *c, const char *p, size_t n) {
     return 0;
 }
 
-/* HTTP mode: answer every complete request header block in c->req. */
+/* 1 if the header block [p, end) has "Connection: close" (names and values ignore case). */
+static int wants_close(const char *p, const char *end) {
+    static const char want[] = "\r\nconnection: close\r\n";
+    size_t n = sizeof want - 1;
+    for (; p + n <= end; p++) {
+        size_t i = 0;
+        while (i < n && tolower((unsigned char)p[i]) == want[i])
+            i++;
+        if (i == n) return 1;
+    }
+    return 0;
+}
+
+/* HTTP mode: answer every complete request header block in c->req. A request with
+ * "Connection: close" is the last: the answer says so and the connection is closed after it
+ * (RFC 9112 §9.6), so that a client's next request makes a new connection (curl with two
+ * URLs then resumes its session). */
 static int http_feed(client *c, const char *p, size_t n) {
     static const char body[] = "hello from tlsio\n";
     if (c->req_len + n > REQ_MAX) return -1; /* request header too large */
@@ -102,11 +124,12 @@ static int http_feed(client *c, const char *p, size_t n) {
         for (size_t i = 0; i + 4 <= c->req_len && !end; i++)
             if (memcmp(c->req + i, "\r\n\r\n", 4) == 0) end = c->req + i + 4;
         if (end == NULL) return 0;
+        if (wants_close(c->req, end)) c->close_after = 1;
         char resp[256];
         int k = snprintf(resp, sizeof resp,
                          "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"
-                         "Content-Length: %zu\r\n\r\n%s",
-                         sizeof body - 1, body);
+                         "Content-Length: %zu\r\n%s\r\n%s",
+                         sizeof body - 1, c->close_after ? "Connection: close\r\n" : "", body);
         if (queue(c, resp, (size_t)k) != 0) return -1;
         size_t used = (size_t)(end - c->req);
         memmove(c->req, end, c->req_len - used);
@@ -125,7 +148,10 @@ static int service(client *c, int mode) {
                 return -1;
             }
             const char *who = tls_conn_peer_subject(c->t);
-            printf("client: %s\n", who != NULL ? who : "(no certificate)");
+            /* A resumed client sent no certificate now: the subject is the one the original
+             * handshake verified (RFC 8446 §4.6.1: the ticket carries the identity). */
+            printf("client: %s resumed=%s\n", who != NULL ? who : "(no certificate)",
+                   tls_conn_resumed(c->t) ? "yes" : "no");
             fflush(stdout);
             c->shown = 1;
         }
@@ -137,6 +163,10 @@ static int service(client *c, int mode) {
                 free(c->out);
                 c->out = NULL;
                 c->out_off = c->out_len = c->out_cap = 0;
+                if (c->close_after) { /* close_notify, best effort, and drop */
+                    (void)tls_close(c->t);
+                    return -1;
+                }
             }
             continue;
         }
@@ -170,6 +200,13 @@ int main(int argc, char **argv) {
         const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (strcmp(o, "--verify-client-optional") == 0) {
             optional = 1;
+            continue;
+        }
+        if (strcmp(o, "--no-tickets") == 0) {
+            if (tls_config_set_session_tickets(cfg, 0) != 0) {
+                fprintf(stderr, "tls-server: %s\n", tls_config_error(cfg));
+                return 1;
+            }
             continue;
         }
         if (v == NULL) return usage();

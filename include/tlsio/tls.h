@@ -165,10 +165,12 @@ int tls_config_rotate_ticket_key(tls_config *cfg, const uint8_t *key);
 
 /*
  * Client: tls_connect and tls_client_fd resume by default. Each config keeps a cache of the
- * tickets its connections received, keyed by host name and port, holding at most `entries`
- * tickets (default 64; 0 turns the cache and resumption off). Thread-safe; each ticket is
- * used once (RFC 8446 §C.4) and never for another server name. tls_conn_resumed says
- * whether a connection was resumed.
+ * tickets its connections received, keyed by the server name verified (tls_connect's host)
+ * and the port number, holding at most `entries` tickets (default 64; the oldest goes first;
+ * at most 8 per server; 0 turns the cache and resumption off). Thread-safe; each ticket is
+ * used once (RFC 8446 §C.4) and never for another server name. Tickets are stored as they
+ * arrive: TLS 1.3 ones come after the handshake and are stored by tls_read (and tls_close,
+ * tls_free). tls_conn_resumed says whether a connection was resumed. See docs/resumption.md.
  */
 int tls_config_set_session_cache(tls_config *cfg, size_t entries);
 

@@ -29,6 +29,7 @@
 #include <openssl/sha.h>
 #include <tlsio/tls.h>
 
+#include "loopback.h"
 #include "testpki.h"
 
 namespace {
@@ -43,15 +44,11 @@ TlsPtr Wrap(tls *t) {
     return TlsPtr(t, tls_free);
 }
 
-// Every blocking socket in these tests gives up after this long instead of hanging.
-constexpr int kIoTimeoutSec = 10;
+// Every blocking socket in these tests gives up after kIoTimeoutSec instead of hanging.
+using tlsio_test::kIoTimeoutSec;
+using tlsio_test::ListenLoopback;
+using tlsio_test::SetTimeouts;
 constexpr auto kDeadline = std::chrono::seconds(15);
-
-void SetTimeouts(int fd) {
-    struct timeval tv = {kIoTimeoutSec, 0};
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-}
 
 void SetNonblocking(int fd) {
     fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
@@ -594,23 +591,6 @@ TEST_F(SockapiTest, NoSigpipeWritingToGonePeerOverSocketpair) {
     if (HasFatalFailure()) return;
     s.reset();
     WriteUntilPeerGone(c.get());
-}
-
-// A listening TCP socket on 127.0.0.1 with an OS-chosen port.
-int ListenLoopback(uint16_t *port) {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof a;
-    if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) != 0 || listen(fd, 8) != 0 ||
-        getsockname(fd, (struct sockaddr *)&a, &len) != 0) {
-        if (fd >= 0) close(fd);
-        return -1;
-    }
-    SetTimeouts(fd); // bounds accept() too
-    *port = ntohs(a.sin_port);
-    return fd;
 }
 
 TEST_F(SockapiTest, NoSigpipeWritingToGonePeerOverTcp) {
