@@ -36,9 +36,11 @@
 #include <unistd.h>
 
 #include <openssl/aead.h>
+#include <openssl/base64.h>
 #include <openssl/evp.h>
 #include <openssl/mem.h>
 #include <openssl/pem.h>
+#include <openssl/rand.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
@@ -90,6 +92,12 @@ typedef struct shim_opts {
     int peek_then_read, extra_handshake;
     const char *cipher, *expect_peer_cert_file;
     int64_t expect_cipher_aes, expect_cipher_no_aes;
+    /* Resumption (see one_connection): session expectations, ticket keys, the clock. */
+    int no_ticket, expect_ticket_renewal, expect_ticket_supports_early_data;
+    int use_ticket_callback, renew_ticket, expect_session_id, expect_no_session_id;
+    const char *ticket_key, *expect_early_data_reason;
+    int64_t resumption_delay, expect_ticket_age_skew;
+    int reverify_on_resume;
     int noop; /* target of the flags accepted as no-ops */
     const char *noop_str;
 } shim_opts;
@@ -171,6 +179,18 @@ static const flag_def kFlags[] = {
     FS("-expect-peer-cert-file", expect_peer_cert_file),
     FI("-expect-cipher-aes", expect_cipher_aes),
     FI("-expect-cipher-no-aes", expect_cipher_no_aes),
+    FB("-no-ticket", no_ticket),
+    FB("-expect-ticket-renewal", expect_ticket_renewal),
+    FB("-expect-ticket-supports-early-data", expect_ticket_supports_early_data),
+    FB("-use-ticket-callback", use_ticket_callback),
+    FB("-renew-ticket", renew_ticket),
+    FB("-expect-session-id", expect_session_id),
+    FB("-expect-no-session-id", expect_no_session_id),
+    FS("-ticket-key", ticket_key),
+    FS("-expect-early-data-reason", expect_early_data_reason),
+    FI("-resumption-delay", resumption_delay),
+    FI("-expect-ticket-age-skew", expect_ticket_age_skew),
+    FB("-reverify-on-resume", reverify_on_resume),
     /* No-ops: blocking I/O and an explicit handshake give the same observable behaviour;
      * tlsio never speaks SSL 3.0 / TLS 1.0 / 1.1; extension order is not a checked property. */
     FB("-async", noop),
@@ -241,22 +261,58 @@ static int remove_prefix(const char **name, const char *prefix) {
     return 0;
 }
 
-/* Returns 0, EXIT_UNIMPLEMENTED for an unknown flag, or 1 for a malformed command line. */
-static int parse_flags(int argc, char **argv, shim_opts *o) {
+/* Sets flag f with parameter param (NULL for a boolean) in o. 0, 1 for a malformed parameter,
+ * or EXIT_UNIMPLEMENTED. */
+static int set_flag(shim_opts *o, const flag_def *f, const char *arg, const char *param) {
+    char *field = (char *)o + f->off;
+    int64_t v = 0;
+    switch (f->kind) {
+    case F_BOOL:
+        *(int *)(void *)field = 1;
+        break;
+    case F_STR:
+        *(const char **)(void *)field = param;
+        break;
+    case F_INT:
+    case F_INTLIST:
+        if (!parse_int(param, &v)) {
+            fprintf(stderr, "bogo shim: invalid parameter for %s: %s\n", arg, param);
+            return 1;
+        }
+        if (f->kind == F_INT) {
+            *(int64_t *)(void *)field = v;
+        } else {
+            size_t *n = (size_t *)(void *)((char *)o + f->count_off);
+            if (*n >= MAX_INT_LIST) return unimplemented("more than %d %s", MAX_INT_LIST, arg);
+            ((int64_t *)(void *)field)[(*n)++] = v;
+        }
+        break;
+    }
+    return 0;
+}
+
+/*
+ * Fills the options of the first connection (initial) and of every resumption (resume), as
+ * test_config.cc's ParseConfig does: an unprefixed flag applies to both, -on-initial-X to the
+ * first only, -on-resume-X to the resumptions only, and -on-retry-X to the connection retried
+ * after a 0-RTT rejection, which this shim never makes (no early data): checked, then ignored.
+ * -on-shim-X applies, -on-handshaker-X is for the split handshaker (none here).
+ * Returns 0, EXIT_UNIMPLEMENTED for an unknown flag, or 1 for a malformed command line.
+ */
+static int parse_flags(int argc, char **argv, shim_opts *initial, shim_opts *resume) {
     for (int i = 1; i < argc; i++) {
         const char *name = argv[i];
-        int apply = 1;
-        /* The runner's prefixes (test_config.cc): -on-shim-X applies to the shim,
-         * -on-handshaker-X to the split handshaker (none here); -on-initial-X to the first
-         * connection, -on-resume-X / -on-retry-X to resumption / 0-RTT retry connections, which
-         * this shim never makes (-resume-count > 0 exits 89). Unknown names still exit 89. */
+        int to_initial = 1, to_resume = 1;
         if (remove_prefix(&name, "-on-shim")) {
         } else if (remove_prefix(&name, "-on-handshaker")) {
-            apply = 0;
+            to_initial = to_resume = 0;
         }
         if (remove_prefix(&name, "-on-initial")) {
-        } else if (remove_prefix(&name, "-on-resume") || remove_prefix(&name, "-on-retry")) {
-            apply = 0;
+            to_resume = 0;
+        } else if (remove_prefix(&name, "-on-resume")) {
+            to_initial = 0;
+        } else if (remove_prefix(&name, "-on-retry")) {
+            to_initial = to_resume = 0;
         }
         const flag_def *f = NULL;
         for (size_t k = 0; k < sizeof(kFlags) / sizeof(kFlags[0]); k++)
@@ -270,31 +326,10 @@ static int parse_flags(int argc, char **argv, shim_opts *o) {
             }
             param = argv[++i];
         }
-        if (!apply) continue;
-        char *field = (char *)o + f->off;
-        int64_t v = 0;
-        switch (f->kind) {
-        case F_BOOL:
-            *(int *)(void *)field = 1;
-            break;
-        case F_STR:
-            *(const char **)(void *)field = param;
-            break;
-        case F_INT:
-        case F_INTLIST:
-            if (!parse_int(param, &v)) {
-                fprintf(stderr, "bogo shim: invalid parameter for %s: %s\n", argv[i], param);
-                return 1;
-            }
-            if (f->kind == F_INT) {
-                *(int64_t *)(void *)field = v;
-            } else {
-                size_t *n = (size_t *)(void *)((char *)o + f->count_off);
-                if (*n >= MAX_INT_LIST) return unimplemented("more than %d %s", MAX_INT_LIST, name);
-                ((int64_t *)(void *)field)[(*n)++] = v;
-            }
-            break;
-        }
+        int rc = 0;
+        if (to_initial) rc = set_flag(initial, f, argv[i - (param != NULL)], param);
+        if (rc == 0 && to_resume) rc = set_flag(resume, f, argv[i - (param != NULL)], param);
+        if (rc != 0) return rc;
     }
     return 0;
 }
@@ -459,10 +494,59 @@ static int sigalg_list(const shim_opts *o, char *names, size_t cap) {
     return 0;
 }
 
+/*
+ * -ticket-key: BoringSSL's 48-byte ticket key (SSL_CTX_set_tlsext_ticket_keys: 16 bytes of
+ * name, 16 of HMAC key, 16 of AES key), base64. tlsio's keys are 48 bytes too (16 of name, 32
+ * of AES-256-GCM key): the same bytes are used as one, so every connection of the test shares
+ * it as BoringSSL's would. The runner cannot read tlsio's tickets either way (they are
+ * tlsio's own format), so the tests that rewrite them are disabled in config.json.
+ */
+static int decode_ticket_key(const char *b64, uint8_t out[TLS_TICKET_KEY_LEN]) {
+    size_t max = 0, len = 0;
+    if (!EVP_DecodedLength(&max, strlen(b64))) return -1;
+    uint8_t *buf = malloc(max ? max : 1);
+    if (buf == NULL) return -1;
+    int ok = EVP_DecodeBase64(buf, &len, max, (const uint8_t *)b64, strlen(b64)) &&
+             len == TLS_TICKET_KEY_LEN;
+    if (ok) memcpy(out, buf, TLS_TICKET_KEY_LEN);
+    OPENSSL_cleanse(buf, max);
+    free(buf);
+    return ok ? 0 : -1;
+}
+
 /* Decisions that need no connection: which flags ask for what tlsio does not do. Returns 0 or
  * EXIT_UNIMPLEMENTED (or 1 for contradictory flags). */
 static int check_supported(const shim_opts *o) {
-    if (o->resume_count > 0) return unimplemented("-resume-count (no session resumption)");
+    if (o->resume_count < 0) {
+        fprintf(stderr, "bogo shim: negative -resume-count\n");
+        return 1;
+    }
+    /* tlsio has no 0-RTT: its tickets never allow early data (RFC 8446 §4.2.10). */
+    if (o->expect_ticket_supports_early_data)
+        return unimplemented("-expect-ticket-supports-early-data (tlsio has no 0-RTT)");
+    /* BoringSSL's SSL_get_early_data_reason: "disabled" means early data was not enabled by
+     * configuration, which is always so in tlsio; any other reason needs 0-RTT. */
+    if (o->expect_early_data_reason != NULL && strcmp(o->expect_early_data_reason, "disabled") != 0)
+        return unimplemented("-expect-early-data-reason %s (tlsio has no 0-RTT)",
+                             o->expect_early_data_reason);
+    if (o->expect_ticket_age_skew != 0)
+        return unimplemented("-expect-ticket-age-skew (tlsio does not report the ticket age)");
+    /* A resumed tlsio connection inherits the original authentication (RFC 8446 §2.2); it
+     * neither keeps the peer's chain in the session nor verifies it again. */
+    if (o->reverify_on_resume) return unimplemented("-reverify-on-resume");
+    /* Stateless tickets only (RFC 5077): a tlsio server never keeps sessions by ID. */
+    if (o->expect_session_id)
+        return unimplemented("-expect-session-id (tlsio keeps no session-ID cache)");
+    /* On a server it always holds; on a client it would be about the client's own cache. */
+    if (o->expect_no_session_id && !o->server)
+        return unimplemented("-expect-no-session-id on a client");
+    if (o->no_ticket && !o->server)
+        return unimplemented("-no-ticket on a client (tlsio clients always accept tickets)");
+    if (o->ticket_key != NULL) {
+        uint8_t key[TLS_TICKET_KEY_LEN];
+        if (decode_ticket_key(o->ticket_key, key) != 0)
+            return unimplemented("-ticket-key of another size than %d bytes", TLS_TICKET_KEY_LEN);
+    }
     if (o->export_keying_material > 1 << 16)
         return unimplemented("-export-keying-material above 65536 bytes");
     if (o->require_any_client_cert && !o->server)
@@ -531,6 +615,7 @@ typedef struct shim_hooks {
     uint16_t peer_sigalgs[64];
     int n_peer_sigalgs;
     int client_ca_guessed; /* server: the client CA is the shim's own -cert-file */
+    int tickets12;         /* client: TLS 1.2 NewSessionTickets received with a ticket */
 } shim_hooks;
 
 /* -verify-fail: refuse the chain as BoringSSL's verify callbacks do: its legacy callback's
@@ -625,6 +710,11 @@ static void shim_trace(void *arg, const tls_engine *e, int direction, uint8_t ty
                        const uint8_t *msg, size_t len) {
     shim_hooks *h = arg;
     if (direction == TLS_TRACE_RECEIVED && type == 22) peer_sigalgs_from(h, e, msg, len);
+    /* A TLS 1.2 NewSessionTicket (RFC 5077 §3.3: lifetime hint, then ticket<0..2^16-1>) that
+     * carries a ticket: the one thing a tlsio session can come from (check_resumption). */
+    if (direction == TLS_TRACE_RECEIVED && type == 22 && len >= 10 && msg[0] == 4 &&
+        tls_engine_version(e) == TLS_VERSION_1_2 && (msg[8] != 0 || msg[9] != 0))
+        h->tickets12++;
     if (h->o->expect_msg_callback == NULL) return;
     char line[48];
     const char *dir = direction == TLS_TRACE_SENT ? "write" : "read";
@@ -755,8 +845,7 @@ static int build_config(const shim_opts *o, tls_config *cfg, shim_hooks *hooks) 
         if (tls_config_set_ciphers(cfg, list) != 0) return config_error(cfg, "-cipher");
     }
     if (tls_config_set_peer_check(cfg, shim_peer_check, hooks) != 0 ||
-        ((o->expect_msg_callback != NULL || o->n_expect_peer_verify_prefs > 0) &&
-         tls_config_set_trace(cfg, shim_trace, hooks) != 0))
+        tls_config_set_trace(cfg, shim_trace, hooks) != 0)
         return config_error(cfg, "hooks");
     uint16_t min = TLS_VERSION_1_2, max = TLS_VERSION_1_3;
     if (o->min_version > min) min = (uint16_t)o->min_version;
@@ -852,6 +941,10 @@ typedef struct shim_conn {
     int eof;               /* the socket reached end of stream */
     int hrr_seen;          /* last tlsio_testing_hrr_seen() value while the handshake ran */
     int client_ca_guessed; /* server: the client CA is the shim's own -cert-file */
+    const shim_hooks *hooks;
+    int is_resume;        /* a connection after the first (-resume-count) */
+    tls_session *session; /* client: the newest session received so far (owned) */
+    int got_session;      /* client: a session arrived since the last take_sessions */
 } shim_conn;
 
 static int connect_runner(const shim_opts *o) {
@@ -1135,6 +1228,66 @@ static int export_and_send(shim_conn *c) {
     return rc;
 }
 
+/* Client: takes every session the engine holds, keeping the newest, as BoringSSL's
+ * new-session callback keeps the last one it is given. */
+static void take_sessions(shim_conn *c) {
+    if (c->o->server) return;
+    tls_session *s;
+    while ((s = tls_engine_take_session(c->e)) != NULL) {
+        tls_session_free(c->session);
+        c->session = s;
+        c->got_session = 1;
+    }
+}
+
+/*
+ * The resumption checks of BoringSSL's shim (bssl_shim.cc, CheckHandshakeProperties), right
+ * after the handshake: a resumption is expected on every connection after the first unless
+ * -expect-session-miss; a TLS 1.2 client expects a new session during a full handshake, or a
+ * resumed one with -expect-ticket-renewal, unless -expect-no-session. (A TLS 1.3 client's
+ * tickets come after the handshake: see check_tls13_session.) -expect-no-session-id always
+ * holds: a tlsio server keeps no session by ID.
+ *
+ * TLS 1.2: BoringSSL's client has a new session after a full handshake whenever the server
+ * sent a session ID or a ticket; a tlsio client resumes by ticket only (issue 14: stateless,
+ * no session-ID cache), so it can have one only when a ticket came. An expected session is
+ * therefore required when the server sent a NewSessionTicket with a ticket; without one the
+ * session BoringSSL would keep is a session-ID one, which tlsio never makes. An unexpected
+ * session is always an error.
+ */
+static int check_resumption(shim_conn *c) {
+    const shim_opts *o = c->o;
+    int resumed = tls_engine_resumed(c->e);
+    int want = c->is_resume && !o->expect_session_miss;
+    if (resumed != want)
+        return shim_error("EXPECTATION_FAILED", "the session unexpectedly was%s resumed",
+                          resumed ? "" : " not");
+    if (!o->server && tls_engine_version(c->e) == TLS_VERSION_1_2) {
+        take_sessions(c);
+        int want_new = !o->expect_no_session && (!resumed || o->expect_ticket_renewal);
+        if (c->got_session ? !want_new : want_new && c->hooks->tickets12 > 0)
+            return shim_error("EXPECTATION_FAILED",
+                              "a new session was%s received in the handshake, but we expected "
+                              "the opposite",
+                              c->got_session ? "" : " not");
+    }
+    return 0;
+}
+
+/* A TLS 1.3 client, once the peer has closed: a NewSessionTicket must have come unless
+ * -expect-no-session (or -shim-shuts-down: the shim then reads nothing after the handshake). */
+static int check_tls13_session(shim_conn *c) {
+    const shim_opts *o = c->o;
+    if (o->server || tls_engine_version(c->e) != TLS_VERSION_1_3) return 0;
+    take_sessions(c);
+    int want_new = !o->expect_no_session && !o->shim_shuts_down;
+    if (want_new != c->got_session)
+        return shim_error("EXPECTATION_FAILED",
+                          "a new session was%s received, but we expected the opposite",
+                          c->got_session ? "" : " not");
+    return 0;
+}
+
 static int run_connection(shim_conn *c) {
     const shim_opts *o = c->o;
     uint8_t id[8];
@@ -1147,6 +1300,7 @@ static int run_connection(shim_conn *c) {
     /* -no-op-extra-handshake: driving a finished handshake again changes nothing. */
     if (rc == 0 && o->extra_handshake) rc = do_handshake(c);
     if (rc == 0) rc = check_expectations(c);
+    if (rc == 0) rc = check_resumption(c);
     if (rc != 0) return rc;
 
     if (o->export_keying_material > 0 && export_and_send(c) != 0) return 1;
@@ -1184,7 +1338,102 @@ static int run_connection(shim_conn *c) {
         free(buf);
         if (rc != 0) return rc;
     }
+    rc = check_tls13_session(c);
+    if (rc != 0) return rc;
     return do_shutdown(c);
+}
+
+/* ---- resumption: several connections ------------------------------------------------- */
+
+/*
+ * The shim's clock (tls_config_set_clock), Unix milliseconds. Like BoringSSL's shim clock it
+ * stands still, so that ticket ages are exact (the runner checks them to the millisecond),
+ * and moves only by -resumption-delay between connections. It starts at the real time:
+ * certificate validity uses tls_engine_set_time, not this clock.
+ */
+static int64_t shim_clock(void *arg) {
+    return *(const int64_t *)arg;
+}
+
+/* What the connections of one test share: the ticket key and the clock. */
+typedef struct shim_shared {
+    uint8_t ticket_key[TLS_TICKET_KEY_LEN]; /* random, unless a flag gives one */
+    int64_t clock_ms;
+} shim_shared;
+
+/* The ticket keys of a connection's config. BoringSSL's shim carries its keys from one
+ * connection's SSL_CTX to the next; here every config gets the same one. */
+static int set_ticket_keys(const shim_opts *o, tls_config *cfg, const shim_shared *sh) {
+    uint8_t key[TLS_TICKET_KEY_LEN];
+    if (o->use_ticket_callback) /* BoringSSL's test ticket callback uses an all-zero key */
+        memset(key, 0, sizeof(key));
+    else if (o->ticket_key == NULL || decode_ticket_key(o->ticket_key, key) != 0)
+        memcpy(key, sh->ticket_key, sizeof(key));
+    int rc = tls_config_set_ticket_keys(cfg, key, 1);
+    OPENSSL_cleanse(key, sizeof(key));
+    return rc;
+}
+
+/*
+ * One connection, with its own config built from o (the initial or the resumption options)
+ * and a fresh engine; a client offers *session (the previous connection's, or none) and
+ * leaves the newest session it received there. Returns the exit status.
+ */
+static int one_connection(const shim_opts *o, int is_resume, shim_shared *sh,
+                          tls_session **session) {
+    tls_config *cfg = tls_config_new();
+    if (cfg == NULL) return shim_error("OUT_OF_MEMORY", "tls_config_new");
+    shim_hooks hooks;
+    memset(&hooks, 0, sizeof(hooks));
+    hooks.o = o;
+    hooks.n_peer_sigalgs = -1;
+    int rc = build_config(o, cfg, &hooks);
+    if (rc == 0 && (tls_config_set_clock(cfg, shim_clock, &sh->clock_ms) != 0 ||
+                    set_ticket_keys(o, cfg, sh) != 0 ||
+                    (o->no_ticket && tls_config_set_session_tickets(cfg, 0) != 0)))
+        rc = config_error(cfg, "resumption settings");
+    if (rc != 0) {
+        tls_config_free(cfg);
+        return rc;
+    }
+
+    shim_conn c;
+    memset(&c, 0, sizeof(c));
+    c.o = o;
+    c.client_ca_guessed = hooks.client_ca_guessed;
+    c.is_resume = is_resume;
+    c.hooks = &hooks;
+    /* The runner's certificates are self-signed and named "test" (runner.go); it passes the
+     * certificate as -trust-cert. */
+    const char *name = o->host_name ? o->host_name : RUNNER_CERT_NAME;
+    tls_engine_new_error why;
+    memset(&why, 0, sizeof(why));
+    c.e = o->server ? tls_engine_new_server_ex(cfg, &why)
+                    : tls_engine_new_client_resume(cfg, name, *session, &why);
+    if (c.e == NULL) {
+        tls_config_free(cfg);
+        return shim_error("USAGE", "the engine could not be created: %s", why.msg);
+    }
+    tls_engine_set_time(c.e, (int64_t)time(NULL));
+    c.fd = connect_runner(o);
+    if (c.fd < 0) {
+        rc = 1;
+    } else {
+        rc = run_connection(&c);
+        close(c.fd);
+        if (rc == 0) rc = check_hooks(&hooks);
+    }
+    if (!o->server) {
+        /* As BoringSSL's shim: the next connection offers what this one received, if any. */
+        tls_session_free(*session);
+        *session = c.session;
+        c.session = NULL;
+    }
+    free(hooks.trace);
+    free(hooks.peer_der);
+    tls_engine_free(c.e);
+    tls_config_free(cfg);
+    return rc;
 }
 
 int main(int argc, char **argv) {
@@ -1196,49 +1445,30 @@ int main(int argc, char **argv) {
         }
     }
 
-    shim_opts o;
-    memset(&o, 0, sizeof(o));
-    int rc = parse_flags(argc, argv, &o);
-    if (rc == 0) rc = check_supported(&o);
+    /* opts[0]: the first connection; opts[1]: every resumption (-resume-count N makes N). */
+    static shim_opts opts[2];
+    int rc = parse_flags(argc, argv, &opts[0], &opts[1]);
+    if (rc == 0) rc = check_supported(&opts[0]);
+    if (rc == 0 && opts[0].resume_count > 0) rc = check_supported(&opts[1]);
     if (rc != 0) return rc;
 
-    tls_config *cfg = tls_config_new();
-    if (cfg == NULL) return shim_error("OUT_OF_MEMORY", "tls_config_new");
-    shim_hooks hooks;
-    memset(&hooks, 0, sizeof(hooks));
-    hooks.o = &o;
-    hooks.n_peer_sigalgs = -1;
-    rc = build_config(&o, cfg, &hooks);
-    if (rc != 0) {
-        tls_config_free(cfg);
-        return rc;
-    }
+    shim_shared sh;
+    memset(&sh, 0, sizeof(sh));
+    sh.clock_ms = (int64_t)time(NULL) * 1000;
+    RAND_bytes(sh.ticket_key, sizeof(sh.ticket_key));
 
-    shim_conn c;
-    memset(&c, 0, sizeof(c));
-    c.o = &o;
-    c.client_ca_guessed = hooks.client_ca_guessed;
-    /* The runner's certificates are self-signed and named "test" (runner.go); it passes the
-     * certificate as -trust-cert. */
-    c.e = o.server ? tls_engine_new_server(cfg)
-                   : tls_engine_new_client(cfg, o.host_name ? o.host_name : RUNNER_CERT_NAME);
-    if (c.e == NULL) {
-        tls_config_free(cfg);
-        return shim_error("USAGE", "the engine could not be created (%s)",
-                          o.server ? "a server needs -cert-file and -key-file" : "bad arguments");
+    tls_session *session = NULL;
+    for (int64_t i = 0; rc == 0 && i <= opts[0].resume_count; i++) {
+        const shim_opts *o = &opts[i > 0];
+        if (i > 0 && !o->server && session == NULL) {
+            rc = shim_error("NO_SESSION", "no session to offer on connection %lld",
+                            (long long)i + 1);
+            break;
+        }
+        rc = one_connection(o, i > 0, &sh, &session);
+        sh.clock_ms += o->resumption_delay * 1000;
     }
-    tls_engine_set_time(c.e, (int64_t)time(NULL));
-    c.fd = connect_runner(&o);
-    if (c.fd < 0) {
-        rc = 1;
-    } else {
-        rc = run_connection(&c);
-        close(c.fd);
-        if (rc == 0) rc = check_hooks(&hooks);
-    }
-    free(hooks.trace);
-    free(hooks.peer_der);
-    tls_engine_free(c.e);
-    tls_config_free(cfg);
+    tls_session_free(session);
+    OPENSSL_cleanse(sh.ticket_key, sizeof(sh.ticket_key));
     return rc;
 }

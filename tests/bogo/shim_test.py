@@ -24,6 +24,9 @@ import sys
 import tempfile
 
 TIMEOUT = 15  # seconds for any single wait
+# The versions whose resumption cases run: add ssl.TLSVersion.TLSv1_2 once TLS 1.2 tickets
+# (RFC 5077, branch tls12) are on main; the cases already handle both versions.
+RESUMPTION_VERSIONS = (ssl.TLSVersion.TLSv1_3,)
 UNIMPLEMENTED = 89
 TLS12, TLS13 = 771, 772
 
@@ -69,11 +72,13 @@ class Run:
 
 
 def run_shim(shim, flags, peer=None, ipv6=False, shim_id=0x0102030405060708):
-    """Starts the shim as the runner does; peer(sock) runs TLS over the accepted socket."""
+    """Starts the shim as the runner does; peer(sock) runs TLS over the accepted socket. peer
+    may be a list: one peer per connection, in order (-resume-count N makes N + 1)."""
+    peers = peer if isinstance(peer, list) else [] if peer is None else [peer]
     family = socket.AF_INET6 if ipv6 else socket.AF_INET
     lst = socket.socket(family, socket.SOCK_STREAM)
     lst.bind(("::1" if ipv6 else "127.0.0.1", 0))
-    lst.listen(1)
+    lst.listen(len(peers) or 1)
     lst.settimeout(TIMEOUT)
     argv = [shim, "-port", str(lst.getsockname()[1]), "-shim-id", str(shim_id)]
     if ipv6:
@@ -82,12 +87,14 @@ def run_shim(shim, flags, peer=None, ipv6=False, shim_id=0x0102030405060708):
     peer_error = None
     conn = None
     try:
-        if peer is not None:
+        for one in peers:
             conn, _ = lst.accept()
             conn.settimeout(TIMEOUT)
             got = int.from_bytes(recv_exact(conn, 8), "little")
             check(got == shim_id, f"shim id {got:#x}, expected {shim_id:#x}")
-            peer(conn)
+            one(conn)
+            conn.close()
+            conn = None
     except (CaseFailure, OSError) as e:
         peer_error = e
     finally:
@@ -136,10 +143,16 @@ def client_ctx(ca, max_version=None, min_version=None, alpn=None):
 
 
 def conversation(msgs=(b"hello shim", bytes(range(256)) * 3), writes_first=False, close="notify",
-                 expect_version=None, expect_alpn=None, shim_shuts_down=False):
-    """What the peer does once the TLS socket is up (see run_shim)."""
+                 expect_version=None, expect_alpn=None, shim_shuts_down=False, resumed=None,
+                 on_done=None):
+    """What the peer does once the TLS socket is up (see run_shim). resumed: whether the
+    peer must see the session resumed (None: not checked); on_done(tls) runs after the
+    exchange, before the close (a client keeps its session there)."""
 
     def talk(tls):
+        if resumed is not None:
+            check(tls.session_reused == resumed,
+                  f"the peer's session_reused is {tls.session_reused}, expected {resumed}")
         if expect_version:
             check(tls.version() == expect_version, f"peer negotiated {tls.version()}")
         if expect_alpn is not None:
@@ -166,6 +179,8 @@ def conversation(msgs=(b"hello shim", bytes(range(256)) * 3), writes_first=False
             tls.sendall(m)
             got = recv_exact(tls, len(m))
             check(got == xor(m), f"echo of {len(m)} bytes is not XOR 0xff")
+        if on_done:
+            on_done(tls)
         if close == "raw":
             tls.close()  # no close_notify: Python's close() does not send one
         elif close == "bidirectional":
@@ -190,15 +205,30 @@ def as_server(ctx, talk=None):
     return peer
 
 
-def as_client(ctx, talk=None, hostname="test"):
+def as_client(ctx, talk=None, hostname="test", session=None):
+    """session: a callable giving the session to offer (None: none)."""
     def peer(conn):
-        tls = ctx.wrap_socket(conn, server_hostname=hostname, suppress_ragged_eofs=False)
+        tls = ctx.wrap_socket(conn, server_hostname=hostname, suppress_ragged_eofs=False,
+                              session=session() if session else None)
         try:
             if talk:
                 talk(tls)
         finally:
             tls.close()
     return peer
+
+
+def resuming_clients(ctx, resumed, **conv):
+    """Client peers for successive connections (-resume-count): each offers the session the
+    previous one received and checks whether it was resumed (resumed: one bool each, the
+    first False)."""
+    box = {}
+
+    def keep(tls):
+        box["session"] = tls.session
+
+    return [as_client(ctx, conversation(resumed=r, on_done=keep, **conv),
+                      session=lambda: box.get("session")) for r in resumed]
 
 
 def handshake_fails(peer):
@@ -251,7 +281,13 @@ def build_cases(shim, pki):
         check(p.returncode == 0 and p.stdout.decode().strip() == "No",
               f"exit {p.returncode}, stdout {p.stdout!r}")
 
-    for flags in (["-dtls"], ["-no-such-flag"], ["-resume-count", "1"],
+    for flags in (["-dtls"], ["-no-such-flag"], ["-on-retry-no-such-flag"],
+                  # no 0-RTT, no ticket age report, no re-verification, no session-ID cache
+                  ["-expect-ticket-supports-early-data"],
+                  ["-resume-count", "1", "-on-resume-expect-early-data-reason", "accept"],
+                  ["-expect-ticket-age-skew", "5"], ["-reverify-on-resume"],
+                  ["-expect-session-id"], ["-no-ticket"],
+                  ["-server", "-ticket-key", "AAAA"],
                   ["-export-keying-material", "70000"],
                   ["-require-any-client-certificate"],
                   ["-curves", "4588"], ["-max-version", "770"],
@@ -547,6 +583,88 @@ def build_cases(shim, pki):
                      handshake_fails(as_server(server_ctx(cert, key, alpn=["foo"]),
                                                conversation())))
         expect_fail(r, r"^:EXPECTATION_FAILED: -expect-alpn")
+
+    # ---- resumption: -resume-count N makes N + 1 connections --------------------------------
+    for v in RESUMPTION_VERSIONS:
+        @case(f"client resumes ({v.name})")
+        def _(v=v):
+            # A TLS 1.2 server that resumes need not send a new ticket (OpenSSL's does not),
+            # so the third connection would have no session to offer: two there.
+            ctx = server_ctx(cert, key, max_version=v)
+            resumed = (False, True, True) if v == V13 else (False, True)
+            expect_ok(run_shim(shim, trust + ["-resume-count", str(len(resumed) - 1)],
+                               [as_server(ctx, conversation(resumed=r)) for r in resumed]))
+
+        @case(f"server resumes ({v.name})")
+        def _(v=v):
+            expect_ok(run_shim(shim, srv + ["-resume-count", "2"],
+                               resuming_clients(client_ctx(cert, max_version=v),
+                                                (False, True, True))))
+
+        @case(f"server resumes with -ticket-key and -use-ticket-callback ({v.name})")
+        def _(v=v):
+            for flags in (["-ticket-key", "QUJD" * 16], ["-use-ticket-callback"]):
+                expect_ok(run_shim(shim, srv + ["-resume-count", "1"] + flags,
+                                   resuming_clients(client_ctx(cert, max_version=v),
+                                                    (False, True))))
+
+        @case(f"server -on-resume-no-ticket -expect-session-miss ({v.name})")
+        def _(v=v):
+            expect_ok(run_shim(shim, srv + ["-resume-count", "1", "-on-resume-no-ticket",
+                                            "-expect-session-miss"],
+                               resuming_clients(client_ctx(cert, max_version=v),
+                                                (False, False))))
+
+        @case(f"server resumption expected but refused ({v.name})")
+        def _(v=v):
+            r = run_shim(shim, srv + ["-resume-count", "1", "-on-resume-no-ticket"],
+                         resuming_clients(client_ctx(cert, max_version=v), (False, False)))
+            expect_fail(r, r"^:EXPECTATION_FAILED: the session unexpectedly was not resumed")
+
+        @case(f"client -resumption-delay past the ticket lifetime ({v.name})")
+        def _(v=v):
+            # OpenSSL's tickets live 7200 s: 7201 s later the shim no longer offers one.
+            ctx = server_ctx(cert, key, max_version=v)
+            expect_ok(run_shim(shim, trust + ["-resume-count", "1", "-resumption-delay", "7201",
+                                              "-expect-session-miss"],
+                               [as_server(ctx, conversation(resumed=r)) for r in
+                                (False, False)]))
+            expect_ok(run_shim(shim, trust + ["-resume-count", "1", "-resumption-delay", "7000"],
+                               [as_server(ctx, conversation(resumed=r)) for r in
+                                (False, True)]))
+
+        @case(f"client -on-resume- flags apply to the resumption only ({v.name})")
+        def _(v=v):
+            ctx = server_ctx(cert, key, max_version=v)
+            expect_ok(run_shim(shim, trust + ["-resume-count", "1", "-on-resume-shim-writes-first",
+                                              "-on-initial-expect-early-data-reason", "disabled"],
+                               [as_server(ctx, conversation(resumed=False)),
+                                as_server(ctx, conversation(resumed=True, writes_first=True))]))
+
+        @case(f"client without tickets: -expect-no-session, or no session to offer ({v.name})")
+        def _(v=v):
+            ctx = server_ctx(cert, key, max_version=v)
+            ctx.num_tickets = 0  # TLS 1.3
+            ctx.options |= ssl.OP_NO_TICKET  # TLS 1.2 (then a session-ID session only)
+            expect_ok(run_shim(shim, trust + ["-expect-no-session"],
+                               as_server(ctx, conversation())))
+            if v == V13:
+                # In TLS 1.2 BoringSSL would have kept a session-ID session, which tlsio
+                # never makes: the check applies only when a ticket came.
+                r = run_shim(shim, trust, as_server(ctx, conversation()))
+                expect_fail(r, r"^:EXPECTATION_FAILED: a new session was not received")
+            r = run_shim(shim, trust + ["-resume-count", "1", "-expect-no-session"],
+                         as_server(ctx, conversation()))
+            expect_fail(r, r"^:NO_SESSION: ")
+
+    @case("client TLS 1.2 -expect-no-session fails when a ticket came")
+    def _():
+        if ssl.TLSVersion.TLSv1_2 not in RESUMPTION_VERSIONS:
+            return
+        r = run_shim(shim, trust + ["-expect-no-session"],
+                     handshake_fails(as_server(server_ctx(cert, key, max_version=V12),
+                                               conversation())))
+        expect_fail(r, r"^:EXPECTATION_FAILED: a new session was received in the handshake")
 
     return cases
 
