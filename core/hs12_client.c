@@ -273,13 +273,14 @@ static const tlsio_hs_edge client12_edges[] = {
     TLSIO_EDGE(C12_WAIT_CR_SHD, TLSIO_HS_CERTIFICATE_REQUEST, TLSIO_VAR_ANY, cr12, TLSIO_T_BEFORE,
                0, on_certificate_request, NULL, TLSIO_ST(C12_WAIT_SHD)),
     /* After ServerHelloDone our flight: [Certificate], ClientKeyExchange, [CertificateVerify],
-     * ChangeCipherSpec (the new write key), Finished. */
+     * ChangeCipherSpec (the new write key), Finished. ServerHelloDone ends the server's flight
+     * (RFC 5246 §7.3): nothing of its next one may share the record. */
     TLSIO_EDGE(C12_WAIT_CR_SHD, TLSIO_HS_SERVER_HELLO_DONE, TLSIO_VAR_ANY, shd, TLSIO_T_BEFORE,
-               TLSIO_FX_WRITE_KEY | TLSIO_FX_REPLY, on_server_hello_done, NULL,
-               TLSIO_ST(C12_WAIT_NST) | TLSIO_ST(C12_WAIT_CCS)),
+               TLSIO_FX_ENDS_PEER_FLIGHT | TLSIO_FX_WRITE_KEY | TLSIO_FX_REPLY,
+               on_server_hello_done, NULL, TLSIO_ST(C12_WAIT_NST) | TLSIO_ST(C12_WAIT_CCS)),
     TLSIO_EDGE(C12_WAIT_SHD, TLSIO_HS_SERVER_HELLO_DONE, TLSIO_VAR_ANY, shd, TLSIO_T_BEFORE,
-               TLSIO_FX_WRITE_KEY | TLSIO_FX_REPLY, on_server_hello_done, NULL,
-               TLSIO_ST(C12_WAIT_NST) | TLSIO_ST(C12_WAIT_CCS)),
+               TLSIO_FX_ENDS_PEER_FLIGHT | TLSIO_FX_WRITE_KEY | TLSIO_FX_REPLY,
+               on_server_hello_done, NULL, TLSIO_ST(C12_WAIT_NST) | TLSIO_ST(C12_WAIT_CCS)),
     /* RFC 5077 §3.3: the ticket enters the transcript that the server's Finished covers. */
     TLSIO_EDGE(C12_WAIT_NST, TLSIO_HS_NEW_SESSION_TICKET, TLSIO_VAR_ANY, nst12, TLSIO_T_BEFORE, 0,
                on_new_session_ticket, NULL, TLSIO_ST(C12_WAIT_CCS)),

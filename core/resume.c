@@ -17,6 +17,7 @@ static int make_state(tls_engine *e, const uint8_t *secret, size_t len, uint32_t
     st->format = TLSIO_SESS_FORMAT;
     st->version = e->version;
     st->cipher_suite = e->suite->id;
+    st->group = e->group;
     CBS_init(&st->secret, secret, len);
     tlsio_sess_split((uint64_t)now, &st->time_hi, &st->time_lo);
     st->lifetime = lifetime;
@@ -143,5 +144,8 @@ int tlsio_resume_keep_offer(tls_engine *e) {
 
 int tlsio_resume_accepted(tls_engine *e, const tlsio_sess_state *st) {
     e->resumed = 1;
+    /* A TLS 1.2 resumption runs no key exchange: its keys still come from the original
+     * one's, whose group it reports. TLS 1.3's PSK-DHE sets the group it runs. */
+    if (e->version == TLS_VERSION_1_2) e->group = (uint16_t)st->group;
     return tlsio_peer_from_state(e, st);
 }

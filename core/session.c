@@ -16,6 +16,7 @@ static const tlsio_field sess_state_fields[] = {
     TLSIO_FLD("version", TLSIO_F_U16, TLS_VERSION_1_2, TLS_VERSION_1_3, tlsio_sess_state, version,
               NULL),
     TLSIO_FLD("cipher_suite", TLSIO_F_U16, 0, 0xffff, tlsio_sess_state, cipher_suite, NULL),
+    TLSIO_FLD("group", TLSIO_F_U16, 0, 0xffff, tlsio_sess_state, group, NULL),
     TLSIO_FLD("secret", TLSIO_F_VEC8, 1, TLSIO_SESS_SECRET_MAX, tlsio_sess_state, secret, NULL),
     U32ANY("time_hi", time_hi),
     U32ANY("time_lo", time_lo),

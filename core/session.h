@@ -30,6 +30,7 @@ typedef struct tlsio_sess_state {
     uint32_t format;       /* TLSIO_SESS_FORMAT */
     uint32_t version;      /* TLS_VERSION_1_2 or _1_3 */
     uint32_t cipher_suite; /* the suite of the original handshake */
+    uint32_t group;        /* its key exchange group (a TLS 1.2 resumption reports it) */
     CBS secret;            /* 1.3: the PSK (RFC 8446 §4.6.1); 1.2: the master secret */
     uint32_t time_hi, time_lo;
     uint32_t lifetime; /* seconds */

@@ -942,9 +942,10 @@ typedef struct shim_conn {
     int hrr_seen;          /* last tlsio_testing_hrr_seen() value while the handshake ran */
     int client_ca_guessed; /* server: the client CA is the shim's own -cert-file */
     const shim_hooks *hooks;
-    int is_resume;        /* a connection after the first (-resume-count) */
-    tls_session *session; /* client: the newest session received so far (owned) */
-    int got_session;      /* client: a session arrived since the last take_sessions */
+    int is_resume;              /* a connection after the first (-resume-count) */
+    tls_session *session;       /* client: the newest session received so far (owned) */
+    const tls_session *offered; /* client: the session this connection offered, or NULL */
+    int got_session;            /* client: a session arrived since the last take_sessions */
 } shim_conn;
 
 static int connect_runner(const shim_opts *o) {
@@ -1228,15 +1229,32 @@ static int export_and_send(shim_conn *c) {
     return rc;
 }
 
+/* 1 if a and b encode to the same bytes. */
+static int same_session(const tls_session *a, const tls_session *b) {
+    size_t na = 0, nb = 0;
+    if (a == NULL || b == NULL) return 0;
+    (void)tls_session_encode(a, NULL, 0, &na);
+    (void)tls_session_encode(b, NULL, 0, &nb);
+    if (na != nb) return 0;
+    uint8_t *x = malloc(na), *y = malloc(nb);
+    int same = x != NULL && y != NULL && tls_session_encode(a, x, na, &na) == 0 &&
+               tls_session_encode(b, y, nb, &nb) == 0 && memcmp(x, y, na) == 0;
+    free(x);
+    free(y);
+    return same;
+}
+
 /* Client: takes every session the engine holds, keeping the newest, as BoringSSL's
  * new-session callback keeps the last one it is given. */
 static void take_sessions(shim_conn *c) {
     if (c->o->server) return;
     tls_session *s;
     while ((s = tls_engine_take_session(c->e)) != NULL) {
+        /* A TLS 1.2 resumption the server did not renew hands the offered session back for
+         * another use (RFC 5077 §3.4): the same session, not a new one. */
+        if (!same_session(s, c->offered)) c->got_session = 1;
         tls_session_free(c->session);
         c->session = s;
-        c->got_session = 1;
     }
 }
 
@@ -1403,6 +1421,7 @@ static int one_connection(const shim_opts *o, int is_resume, shim_shared *sh,
     c.client_ca_guessed = hooks.client_ca_guessed;
     c.is_resume = is_resume;
     c.hooks = &hooks;
+    c.offered = o->server ? NULL : *session;
     /* The runner's certificates are self-signed and named "test" (runner.go); it passes the
      * certificate as -trust-cert. */
     const char *name = o->host_name ? o->host_name : RUNNER_CERT_NAME;

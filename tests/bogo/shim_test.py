@@ -26,7 +26,7 @@ import tempfile
 TIMEOUT = 15  # seconds for any single wait
 # The versions whose resumption cases run: add ssl.TLSVersion.TLSv1_2 once TLS 1.2 tickets
 # (RFC 5077, branch tls12) are on main; the cases already handle both versions.
-RESUMPTION_VERSIONS = (ssl.TLSVersion.TLSv1_3,)
+RESUMPTION_VERSIONS = (ssl.TLSVersion.TLSv1_3, ssl.TLSVersion.TLSv1_2)
 UNIMPLEMENTED = 89
 TLS12, TLS13 = 771, 772
 
