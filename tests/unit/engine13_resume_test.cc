@@ -334,8 +334,8 @@ class ResumeClientAuth : public Resume {
 
 TEST_F(ResumeClientAuth, TicketCarriesTheVerifiedClientIdentity) {
     Require(TLS_CLIENT_VERIFY_REQUIRED);
-    ASSERT_TRUE(AddChain(cfg.client, pki.MakeLeaf(client_root, {.cn = "client one",
-                                                                 .eku = Eku::kClientAuth})));
+    ASSERT_TRUE(AddChain(cfg.client,
+                         pki.MakeLeaf(client_root, {.cn = "client one", .eku = Eku::kClientAuth})));
     tls_session *s = FirstSession();
     ASSERT_NE(nullptr, s);
     EnginePair p;
