@@ -113,6 +113,7 @@ static int record_boundary(tls_engine *e, const char *what) {
 /* RFC 8446 §5.1: a message the peer must wait on after sending (ClientHello,
  * HelloRetryRequest; RFC 5246 §7.3 for TLS 1.2) ends its record, as a key change may follow. */
 static int check_flight_end(tls_engine *e, uint8_t type, uint8_t variant) {
+    if (!tlsio_reasm_pending(&e->reasm)) return 0; /* the sentence only when it is needed */
     char what[64];
     snprintf(what, sizeof(what), "end of the %s", msg_name(type, variant));
     return record_boundary(e, what);
