@@ -14,7 +14,8 @@ certificate, optionally or requiring one, with and without one on our side. RFC 
 record_size_limit against GnuTLS (`--recordsize`): the records our client and server send obey
 the peer's limit. Session resumption (issue 14): our client resumes against `openssl
 s_server` (reconnecting through its cache, and with --sess-out/--sess-in across processes) and
-`gnutls-serv`; `openssl s_client -sess_out/-sess_in`, `gnutls-cli --resume`, Python's ssl
+`gnutls-serv`; `openssl s_client -sess_out/-sess_in`, `gnutls-cli --resume`, `bssl-tool
+client -test-resumption`, Python's ssl
 (`session=`) and curl (two URLs) resume against `tls-server`; each asserts that both sides
 saw the resumption. Then failure cases
 (including TLS 1.2 peers without the extended master secret) and a load case (1,000
@@ -837,6 +838,22 @@ class Interop:
         check(got == [False, True], f"tls-server resumed {got}; {srv.diag()}")
         case.sanitizer_check([srv])
 
+    def resume_bssl_vs_server(self, case, version):
+        """bssl-tool client -test-resumption: two connections, the second offering the first's
+        session; bssl-tool prints "Resumed session: no", then "yes", and tls-server agrees."""
+        srv, port = self.our_server(case)
+        cl = case.spawn("bssl-tool client", [
+            "bssl-tool", "client", "-connect", f"127.0.0.1:{port}", "-server-name", "localhost",
+            "-root-certs", self.f("ca.pem"), "-test-resumption", "-min-version",
+            f"tls{version}", "-max-version", f"tls{version}"])
+        cl.wait_for(r"Resumed session: yes", "any")
+        out = cl.text() + cl.text("err")
+        got = re.findall(r"Resumed session: (yes|no)", out)
+        check(got == ["no", "yes"], f"bssl-tool client resumed {got}; {cl.diag()}")
+        got = self.server_resumed(srv, 2)
+        check(got == [False, True], f"tls-server resumed {got}; {srv.diag()}")
+        case.sanitizer_check([srv])
+
     def resume_python_vs_server(self, case, version):
         srv, port = self.our_server(case)
         ctx = ssl.create_default_context(cafile=self.f("ca.pem"))
@@ -889,6 +906,11 @@ class Interop:
                  self.resume_openssl_vs_server, "1.3")
         self.run("resume tls1.3 gnutls-cli-vs-server --resume", self.resume_gnutls_vs_server)
         self.run("resume tls1.3 python-ssl-vs-server", self.resume_python_vs_server, "1.3")
+        self.run("resume tls1.3 bssl-tool-client-vs-server -test-resumption",
+                 self.resume_bssl_vs_server, "1.3")
+        if TLS12_RESUMPTION:
+            self.run("resume tls1.2 bssl-tool-client-vs-server -test-resumption",
+                     self.resume_bssl_vs_server, "1.2")
         self.run("resume tls1.3 curl-vs-server two-urls", self.resume_curl_vs_server)
         what = "resumes" if TLS12_RESUMPTION else "full-until-tls1.2-tickets"
         self.run(f"resume tls1.2 client-vs-openssl-s_server reconnect {what}",
