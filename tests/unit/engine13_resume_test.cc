@@ -56,6 +56,14 @@ class Resume : public EngineFixture {
         ASSERT_TRUE(AddChain(cfg.server, both));
         ASSERT_EQ(0, tls_config_set_clock(cfg.server, ClockOf, &server_ms));
     }
+    // A client offering s and a server over the fixture's configs, obs watching what the
+    // server (or the client) sends, the handshake run.
+    void ResumeWatching(EnginePair &p, const tls_session *s, HsObserver &obs, bool server) {
+        p.client = tls_engine_new_client_resume(cfg.client, "example.com", s, nullptr);
+        p.server = tls_engine_new_server(cfg.server);
+        obs.Attach(server ? p.server : p.client);
+        p.Handshake();
+    }
     void ExpectFull(const tls_session *s, const char *host = "example.com",
                     tls_config *server = nullptr) {
         EnginePair p;
@@ -94,11 +102,8 @@ TEST_F(Resume, ResumedHandshakeSkipsCertificatesAndKeepsThePeerIdentity) {
     tls_session *s = FirstSession();
     ASSERT_NE(nullptr, s);
     EnginePair p;
-    p.client = tls_engine_new_client_resume(cfg.client, "example.com", s, nullptr);
-    p.server = tls_engine_new_server(cfg.server);
     HsObserver cobs;
-    cobs.Attach(p.server);
-    p.Handshake();
+    ResumeWatching(p, s, cobs, true);
     ASSERT_TRUE(p.Connected()) << p.Errors();
     EXPECT_EQ(1, tls_engine_resumed(p.client));
     EXPECT_EQ(1, tls_engine_resumed(p.server));
@@ -146,11 +151,8 @@ TEST_F(Resume, AfterHelloRetryRequest) {
     tls_session *s = FirstSession();
     ASSERT_NE(nullptr, s);
     EnginePair p;
-    p.client = tls_engine_new_client_resume(cfg.client, "example.com", s, nullptr);
-    p.server = tls_engine_new_server(cfg.server);
     HsObserver sobs;
-    sobs.Attach(p.server);
-    p.Handshake();
+    ResumeWatching(p, s, sobs, true);
     ASSERT_TRUE(p.Connected()) << p.Errors();
     EXPECT_EQ(2, sobs.Count(TLSIO_HS_SERVER_HELLO)); // HelloRetryRequest, ServerHello
     EXPECT_EQ(1, tls_engine_resumed(p.client));
@@ -339,11 +341,8 @@ TEST_F(ResumeClientAuth, TicketCarriesTheVerifiedClientIdentity) {
     tls_session *s = FirstSession();
     ASSERT_NE(nullptr, s);
     EnginePair p;
-    p.client = tls_engine_new_client_resume(cfg.client, "example.com", s, nullptr);
-    p.server = tls_engine_new_server(cfg.server);
     HsObserver cobs;
-    cobs.Attach(p.client);
-    p.Handshake();
+    ResumeWatching(p, s, cobs, false);
     ASSERT_TRUE(p.Connected()) << p.Errors();
     EXPECT_EQ(1, tls_engine_resumed(p.server));
     EXPECT_EQ(0, cobs.Count(TLSIO_HS_CERTIFICATE)) << "no client certificate when resuming";
