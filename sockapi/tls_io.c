@@ -168,17 +168,20 @@ static int run_handshake(tls *t, int may_hold) {
     for (;;) {
         unsigned st = tls_engine_status(t->e);
         if (st & TLS_ST_FAILED) return flush_then_fail(t);
-        /* A server ends its handshake with its NewSessionTickets queued (RFC 8446 §4.6.1):
-         * they wait for the first response (one segment, no Nagle stall behind them) or go
-         * out when a read has to wait or the connection closes. */
-        if ((st & TLS_ST_CONNECTED) && !was_connected && (st & TLS_ST_HAS_SEND) &&
-            !(st & TLS_ST_CLOSED) && t->is_server) {
+        /* The handshake just completed with output still queued. */
+        int ends_queued = (st & TLS_ST_CONNECTED) && !was_connected && (st & TLS_ST_HAS_SEND) &&
+                          !(st & TLS_ST_CLOSED);
+        /* A TLS 1.3 server ends its handshake with only its NewSessionTickets queued (RFC 8446
+         * §4.6.1): the client waits for none of it, so they wait for the first response (one
+         * segment, no Nagle stall behind them) or go out when a read has to wait or the
+         * connection closes. A TLS 1.2 server's queue is its final flight, which the client
+         * waits for: it goes out now. */
+        if (ends_queued && t->is_server && tls_engine_version(t->e) == TLS_VERSION_1_3) {
             note_peer_hash(t);
             t->hold_flight = 1;
             return 0;
         }
-        if ((st & TLS_ST_CONNECTED) && !was_connected && (st & TLS_ST_HAS_SEND) &&
-            !(st & TLS_ST_CLOSED) && !t->is_server && nagle_on(t->fd)) {
+        if (ends_queued && !t->is_server && nagle_on(t->fd)) {
             was_connected = 1; /* decided once */
             if (may_hold) {
                 note_peer_hash(t);

@@ -825,6 +825,36 @@ double Seconds() {
 // program made): before, the Finished went alone and the request waited ~40 ms for the
 // server's delayed ACK. Now a handshake run inside tls_write sends the Finished and the
 // request in one segment, and a first tls_write after tls_handshake goes out past Nagle.
+// A server holds only TLS 1.3 tickets back for its first response; a TLS 1.2 server's last
+// flight (NewSessionTicket, ChangeCipherSpec, Finished) is what the client waits for, so
+// tls_handshake sends it before returning: a server that then only polls for input must not
+// leave the client hanging.
+TEST_F(SockapiTest, ServerSendsItsLastFlightBeforeTlsHandshakeReturns) {
+    for (uint16_t v : {TLS_VERSION_1_2, TLS_VERSION_1_3}) {
+        CfgPtr scfg = ServerCfg(), ccfg = ClientCfg();
+        ASSERT_EQ(0, tls_config_set_versions(ccfg.get(), v, v));
+        int fds[2];
+        TcpPair(fds, false);
+        if (HasFatalFailure()) return;
+        std::atomic<bool> client_done{false};
+        int s_rc = -2;
+        Joiner server([&] {
+            TlsPtr s = Wrap(tls_server_fd(scfg.get(), fds[1], nullptr));
+            if (!s) return;
+            s_rc = tls_handshake(s.get());
+            // No further call until the client is done: nothing else would flush.
+            for (int i = 0; i < 5000 && !client_done.load(); i++)
+                usleep(1000);
+        });
+        TlsPtr c = Wrap(tls_client_fd(ccfg.get(), fds[0], "localhost", nullptr));
+        ASSERT_NE(nullptr, c);
+        EXPECT_EQ(0, tls_handshake(c.get())) << tls_error_msg(c.get());
+        client_done = true;
+        server.Join();
+        EXPECT_EQ(0, s_rc);
+    }
+}
+
 TEST_F(SockapiTest, FirstRequestOverNagleSocketsHasNoDelayedAckStall) {
     CfgPtr scfg = ServerCfg(), ccfg = ClientCfg();
     for (bool explicit_handshake : {true, false}) {
