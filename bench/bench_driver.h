@@ -353,7 +353,7 @@ inline int DriverMain(int argc, char **argv) {
         } else {
             fprintf(stderr,
                     "usage: %s --pki DIR [--quick] [--hs-seconds S] [--bulk-mib N] "
-                    "[--conns N] [--only hs|resume|bulk|mem|lat]\n",
+                    "[--conns N] [--only hs|resume|resume13|resume12|bulk|mem|lat]\n",
                     argv[0]);
             return 2;
         }
@@ -364,10 +364,12 @@ inline int DriverMain(int argc, char **argv) {
         Emit("hs_tls13_x25519_rsa2048", HandshakeRate(kTls13Rsa, o.hs_seconds), "hs/s");
         Emit("hs_tls12_ecdhe_ecdsa_aes128gcm", HandshakeRate(kTls12Ecdsa, o.hs_seconds), "hs/s");
     }
-    if (o.only.empty() || o.only == "resume") {
+    if (o.only.empty() || o.only.rfind("resume", 0) == 0) {
         // Full handshakes issuing a ticket, then resumed ones, in the same process (the ratio).
+        // "resume13" / "resume12" run one version only (for a profiler).
         for (Kind k : {kTls13EcdsaTicket, kTls12EcdsaTicket}) {
             const char *v = IsTls12(k) ? "tls12" : "tls13";
+            if (o.only == (IsTls12(k) ? "resume13" : "resume12")) continue;
             double resumed = ResumedHandshakeRate(k, o.hs_seconds);
             if (resumed < 0) {
                 fprintf(stderr, "%s: does not resume %s sessions; no %s resumption rows\n",

@@ -58,6 +58,25 @@ int tlsio_hmac(tlsio_hash_alg alg, const uint8_t *key, size_t key_len, const uin
     return 0;
 }
 
+int tlsio_hmac_key_init(tlsio_hmac_key *k, tlsio_hash_alg alg, const uint8_t *key, size_t key_len) {
+    HMAC_CTX_init(&k->ctx);
+    return HMAC_Init_ex(&k->ctx, key, key_len, md_of(alg), NULL) ? 0 : TLS_E_INTERNAL;
+}
+
+int tlsio_hmac_with(tlsio_hmac_key *k, const uint8_t *a, size_t a_len, const uint8_t *b,
+                    size_t b_len, uint8_t *out) {
+    unsigned out_len = 0;
+    /* A NULL key and digest restart from the prepared key state (no re-keying). */
+    if (!HMAC_Init_ex(&k->ctx, NULL, 0, NULL, NULL) || !HMAC_Update(&k->ctx, a, a_len) ||
+        !HMAC_Update(&k->ctx, b, b_len) || !HMAC_Final(&k->ctx, out, &out_len))
+        return TLS_E_INTERNAL;
+    return 0;
+}
+
+void tlsio_hmac_key_wipe(tlsio_hmac_key *k) {
+    HMAC_CTX_cleanup(&k->ctx); /* frees and cleanses the three digest states */
+}
+
 int tlsio_hkdf_extract(tlsio_hash_alg alg, const uint8_t *salt, size_t salt_len, const uint8_t *ikm,
                        size_t ikm_len, uint8_t *out) {
     size_t out_len = 0;

@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <openssl/hmac.h>
 #include <openssl/sha.h>
 
 #include "err.h"
@@ -40,6 +41,22 @@ void tlsio_hash_wipe(tlsio_hash *h);
 /* HMAC(key, data) -> out (tlsio_hash_len(alg) bytes). Returns 0 or TLS_E_INTERNAL. */
 int tlsio_hmac(tlsio_hash_alg alg, const uint8_t *key, size_t key_len, const uint8_t *data,
                size_t data_len, uint8_t *out) TLSIO_MUST_CHECK;
+
+/*
+ * An HMAC key prepared once for several MACs under it (the TLS 1.2 PRF makes up to a dozen
+ * per derivation): the padded-key hashes are computed by tlsio_hmac_key_init only, which
+ * halves the cost of a short MAC. tlsio_hmac_key_wipe frees and wipes it.
+ */
+typedef struct tlsio_hmac_key {
+    HMAC_CTX ctx;
+} tlsio_hmac_key;
+
+int tlsio_hmac_key_init(tlsio_hmac_key *k, tlsio_hash_alg alg, const uint8_t *key,
+                        size_t key_len) TLSIO_MUST_CHECK;
+/* HMAC(key, a || b) -> out (tlsio_hash_len bytes); b may be empty. The key stays usable. */
+int tlsio_hmac_with(tlsio_hmac_key *k, const uint8_t *a, size_t a_len, const uint8_t *b,
+                    size_t b_len, uint8_t *out) TLSIO_MUST_CHECK;
+void tlsio_hmac_key_wipe(tlsio_hmac_key *k);
 
 /* HKDF-Extract(salt, ikm) -> out (tlsio_hash_len(alg) bytes). */
 int tlsio_hkdf_extract(tlsio_hash_alg alg, const uint8_t *salt, size_t salt_len, const uint8_t *ikm,

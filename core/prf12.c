@@ -19,8 +19,8 @@ static int check_alg(tlsio_hash_alg alg, tlsio_err *err) {
 
 /*
  * RFC 5246 §5: P_hash(secret, s) = HMAC(secret, A(1) || s) || HMAC(secret, A(2) || s) || ...
- * with A(0) = s and A(i) = HMAC(secret, A(i-1)); s = label || seed. buf holds A(i) || s so
- * each block is one HMAC call.
+ * with A(0) = s and A(i) = HMAC(secret, A(i-1)); s = label || seed. The key is prepared once
+ * for all the MACs, and no A(i+1) is computed after the last block.
  */
 static int p_hash(tlsio_hash_alg alg, const uint8_t *secret, size_t secret_len,
                   const struct part *parts, size_t nparts, uint8_t *out, size_t out_len,
@@ -28,29 +28,28 @@ static int p_hash(tlsio_hash_alg alg, const uint8_t *secret, size_t secret_len,
     int rc = check_alg(alg, err);
     if (rc != 0) return rc;
     size_t n = tlsio_hash_len(alg), s_len = 0;
-    uint8_t buf[TLSIO_MAX_HASH_LEN + TLSIO_PRF12_MAX_LABEL_SEED], block[TLSIO_MAX_HASH_LEN];
+    uint8_t s[TLSIO_PRF12_MAX_LABEL_SEED], a[TLSIO_MAX_HASH_LEN], block[TLSIO_MAX_HASH_LEN];
     for (size_t i = 0; i < nparts; i++) {
-        if (parts[i].n > TLSIO_PRF12_MAX_LABEL_SEED - s_len)
+        if (parts[i].n > sizeof(s) - s_len)
             return tlsio_err_set(err, TLS_E_USAGE, "TLS 1.2 PRF: label and seed over %d bytes",
                                  TLSIO_PRF12_MAX_LABEL_SEED);
-        if (parts[i].n) memcpy(buf + n + s_len, parts[i].p, parts[i].n);
+        if (parts[i].n) memcpy(s + s_len, parts[i].p, parts[i].n);
         s_len += parts[i].n;
     }
+    tlsio_hmac_key key;
+    rc = tlsio_hmac_key_init(&key, alg, secret, secret_len);
     /* A(1) = HMAC(secret, s) */
-    if (tlsio_hmac(alg, secret, secret_len, buf + n, s_len, buf)) goto fail;
-    for (size_t done = 0; done < out_len; done += n) {
-        if (tlsio_hmac(alg, secret, secret_len, buf, n + s_len, block)) goto fail;
-        memcpy(out + done, block, out_len - done < n ? out_len - done : n);
-        if (tlsio_hmac(alg, secret, secret_len, buf, n, block)) goto fail;
-        memcpy(buf, block, n); /* A(i+1) */
+    if (rc == 0) rc = tlsio_hmac_with(&key, s, s_len, NULL, 0, a);
+    for (size_t done = 0; rc == 0 && done < out_len; done += n) {
+        rc = tlsio_hmac_with(&key, a, n, s, s_len, block);
+        if (rc == 0) memcpy(out + done, block, out_len - done < n ? out_len - done : n);
+        if (rc == 0 && done + n < out_len) rc = tlsio_hmac_with(&key, a, n, NULL, 0, a);
     }
-    OPENSSL_cleanse(buf, sizeof(buf));
+    tlsio_hmac_key_wipe(&key);
+    OPENSSL_cleanse(s, sizeof(s));
+    OPENSSL_cleanse(a, sizeof(a));
     OPENSSL_cleanse(block, sizeof(block));
-    return 0;
-fail:
-    OPENSSL_cleanse(buf, sizeof(buf));
-    OPENSSL_cleanse(block, sizeof(block));
-    return tlsio_err_set(err, TLS_E_INTERNAL, "TLS 1.2 PRF: HMAC failed");
+    return rc == 0 ? 0 : tlsio_err_set(err, TLS_E_INTERNAL, "TLS 1.2 PRF: HMAC failed");
 }
 
 /* A literal label as a part, without its NUL (RFC 5246 §5: no length byte, no NUL). */
