@@ -17,8 +17,9 @@
  * start of the next can be read in one call. */
 #define IN_CAP (TLSIO_RECORD_MAX_LEN + TLSIO_RECORD_HEADER_LEN)
 
-static void free_buf(uint8_t **p, size_t cap) {
-    if (*p != NULL) OPENSSL_cleanse(*p, cap);
+/* Wipes the first `used` bytes (all that ever held anything of ours) and frees. */
+static void free_buf(uint8_t **p, size_t used) {
+    if (*p != NULL) OPENSSL_cleanse(*p, used);
     free(*p);
     *p = NULL;
 }
@@ -154,7 +155,7 @@ void tls_engine_free(tls_engine *e) {
     tlsio_reasm_free(&e->reasm);
     tlsio_rl_dir_wipe(&e->rd);
     tlsio_rl_dir_wipe(&e->wd);
-    free_buf(&e->in, e->in_cap);
+    free_buf(&e->in, e->in_hw);
     free_buf(&e->out, e->out_cap);
     tlsio_out_release_retired(e);
     free_buf(&e->hsq, e->hsq_cap);
@@ -172,8 +173,8 @@ void tls_engine_free(tls_engine *e) {
 
 void tls_engine_trim(tls_engine *e) {
     if (e->in != NULL && e->in_start == e->in_end && e->app_len == 0) {
-        free_buf(&e->in, e->in_cap);
-        e->in_cap = e->in_start = e->in_end = 0;
+        free_buf(&e->in, e->in_hw);
+        e->in_cap = e->in_start = e->in_end = e->in_hw = 0;
         e->recv_lent = 0; /* core.h: trim ends a recv_buf region */
     }
     /* Not while write_buf's room is handed out: the caller may be filling it. */
@@ -257,6 +258,7 @@ int tls_engine_recv_ack(tls_engine *e, size_t len) {
     if (len > e->recv_lent) return over_ack(e, "recv_ack", "recv_buf", len, e->recv_lent);
     e->recv_lent -= len;
     e->in_end += len;
+    if (e->in_end > e->in_hw) e->in_hw = e->in_end;
     return tlsio_process_input(e);
 }
 

@@ -152,9 +152,12 @@ struct tls_engine {
     /* record layer */
     tlsio_rl_dir rd, wd;
 
-    /* network input: in[in_start..in_end) holds received, unprocessed bytes */
+    /* network input: in[in_start..in_end) holds received, unprocessed bytes. in_hw is the
+     * highest in_end so far: records are decrypted in place below it, and nothing above it
+     * was ever ours (only bytes the caller wrote and did not acknowledge), so wiping
+     * in[0..in_hw) is enough and a short handshake does not pay for a 16 KiB memset. */
     uint8_t *in;
-    size_t in_cap, in_start, in_end;
+    size_t in_cap, in_start, in_end, in_hw;
     /* decrypted application data waiting for the caller (a view into `in`) */
     uint8_t *app;
     size_t app_len;
