@@ -50,6 +50,15 @@ static void node_free(cache_node *n) {
     free(n);
 }
 
+/* Frees nodes chained by next (unlinked under the lock, freed outside it). */
+static void free_list(cache_node *drop) {
+    while (drop != NULL) {
+        cache_node *next = drop->next;
+        node_free(drop);
+        drop = next;
+    }
+}
+
 static void cache_free(void *p) {
     session_cache *c = p;
     for (cache_node *n = c->head, *next; n != NULL; n = next) {
@@ -130,11 +139,7 @@ int tlsio_session_cache_put(tls_config *cfg, const char *key, tls_session *s) {
     c->tail = add;
     c->n++;
     pthread_mutex_unlock(&c->mu);
-    while (drop != NULL) {
-        cache_node *next = drop->next;
-        node_free(drop);
-        drop = next;
-    }
+    free_list(drop);
     return 0;
 }
 
@@ -157,15 +162,27 @@ tls_session *tlsio_session_cache_take(tls_config *cfg, const char *key, int64_t 
         }
     }
     pthread_mutex_unlock(&c->mu);
-    while (drop != NULL) {
-        cache_node *next = drop->next;
-        node_free(drop);
-        drop = next;
-    }
+    free_list(drop);
     if (found == NULL) return NULL;
     tls_session *s = found->s;
     free(found);
     return s;
+}
+
+void tlsio_session_cache_forget(tls_config *cfg, const char *key) {
+    session_cache *c = get_cache(cfg, 0);
+    if (c == NULL) return;
+    cache_node *drop = NULL;
+    pthread_mutex_lock(&c->mu);
+    for (cache_node *n = c->head, *next; n != NULL; n = next) {
+        next = n->next;
+        if (strcmp(n->key, key) != 0) continue;
+        unlink_node(c, n);
+        n->next = drop;
+        drop = n;
+    }
+    pthread_mutex_unlock(&c->mu);
+    free_list(drop);
 }
 
 size_t tlsio_session_cache_count(tls_config *cfg, const char *key) {

@@ -39,6 +39,9 @@ int tlsio_session_cache_put(tls_config *cfg, const char *key, tls_session *s);
  * NULL when there is none, or no cache. */
 tls_session *tlsio_session_cache_take(tls_config *cfg, const char *key, int64_t now_ms);
 
+/* Drops every session under key (a connection to that server ended with a fatal alert). */
+void tlsio_session_cache_forget(tls_config *cfg, const char *key);
+
 /* Sessions held now (all keys, or those under key when key is not NULL): for tests. */
 size_t tlsio_session_cache_count(tls_config *cfg, const char *key);
 

@@ -35,10 +35,14 @@ struct tls {
     size_t stored;
 };
 
-/* Client: moves the tickets the engine holds into the config's cache (nothing on a failed
- * connection, a server, or without a cache). Called whenever the engine may have received
+/* Client: moves the tickets the engine holds into the config's cache (nothing after a fatal
+ * alert, on a server, or without a cache). Called whenever the engine may have received
  * one: after the handshake, during tls_read, at tls_close and tls_free. */
 void tlsio_sock_store_sessions(tls *t);
+/* Whether t's sessions may be resumed: not after a fatal alert, sent or received (RFC 5246
+ * §7.2.2); after a close without close_notify or a socket error they may (RFC 5246 §7.2.1:
+ * since TLS 1.1 an improper close no longer forbids resumption). */
+int tlsio_sock_sessions_usable(const tls *t);
 
 /* Moves bytes between the engine and the socket. Each returns 0 when it did all it could
  * without blocking, or -1 with errno (EAGAIN: t->want says what to wait for). */

@@ -288,10 +288,14 @@ const uint8_t *tls_conn_peer_chain(const tls *t, size_t i, size_t *len) {
     return tls_engine_peer_chain(t->e, i, len);
 }
 
+int tlsio_sock_sessions_usable(const tls *t) {
+    int cat = t->failed ? (t->fail ? t->fail->category : TLS_ERRCAT_INTERNAL)
+                        : tls_engine_error_category(t->e);
+    return cat == TLS_ERRCAT_NONE || cat == TLS_ERRCAT_TRANSPORT;
+}
+
 void tlsio_sock_store_sessions(tls *t) {
-    if (t->is_server || t->cache_key[0] == '\0' || t->failed ||
-        (tls_engine_status(t->e) & TLS_ST_FAILED))
-        return;
+    if (t->is_server || t->cache_key[0] == '\0' || !tlsio_sock_sessions_usable(t)) return;
     tls_session *s;
     while ((s = tls_engine_take_session(t->e)) != NULL)
         if (tlsio_session_cache_put(t->cfg, t->cache_key, s) == 0) t->stored++;
@@ -304,7 +308,7 @@ int tls_conn_resumed(const tls *t) {
 
 tls_session *tls_conn_session(tls *t) {
     NULL_CONN(NULL);
-    if (t->is_server) return NULL;
+    if (t->is_server || !tlsio_sock_sessions_usable(t)) return NULL;
     /* A ticket still in the engine; else one this connection already moved into the cache
      * (taken out of it: each ticket is used once, RFC 8446 §C.4). */
     tls_session *s = tls_engine_take_session(t->e);

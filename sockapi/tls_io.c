@@ -27,6 +27,9 @@ static void record_fail(tls *t, int err, int code, int category, const char *msg
     t->fail_errno = err;
     t->fail = malloc(sizeof(*t->fail));
     if (t->fail != NULL) tlsio_sock_copy_why(t->fail, code, category, msg);
+    /* The sessions this server gave us are not resumed after a fatal alert (sock.h). */
+    if (!t->is_server && t->cache_key[0] != '\0' && !tlsio_sock_sessions_usable(t))
+        tlsio_session_cache_forget(t->cfg, t->cache_key);
 }
 
 int tlsio_sock_fail(tls *t) {

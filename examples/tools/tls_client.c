@@ -32,7 +32,8 @@ static int usage(void) {
                     "  --peer-cert        also print the server certificate's subject, issuer,\n"
                     "                     validity (Unix time), SHA-256 and chain length\n"
                     "  --sess-out FILE    after the (last) connection, store a session to\n"
-                    "                     resume with in FILE (like s_client -sess_out)\n"
+                    "                     resume with in FILE (like s_client -sess_out);\n"
+                    "                     also when the server closed without close_notify\n"
                     "  --sess-in FILE     offer the session stored in FILE (like s_client\n"
                     "                     -sess_in); the summary line says resumed=yes if the\n"
                     "                     server took it\n"
@@ -292,7 +293,11 @@ static int run(tls_config *cfg, int argc, char **argv) {
             if (export_label != NULL) print_export(t, export_label);
             if (peer_cert) print_peer_cert(t);
             rc = relay(t, k == 0);
-            if (rc == 0 && k == reconnect && sess_out != NULL) rc = store_session(t, sess_out);
+            /* A server that closes without close_notify (bssl-tool server -www, say) still
+             * gave a session worth keeping (RFC 5246 §7.2.1); a fatal alert does not. */
+            int kept = rc == 0 || tls_error_category(t) == TLS_ERRCAT_TRANSPORT;
+            if (kept && k == reconnect && sess_out != NULL && store_session(t, sess_out) != 0)
+                rc = 1;
         }
         tls_free(t);
     }

@@ -89,10 +89,6 @@ GROUPS = [
 
 TIMEOUT = 15  # seconds for any single wait
 
-# TLS 1.2 session tickets (RFC 5077): the TLS 1.2 resumption rows assert resumption, like the
-# TLS 1.3 ones (False would make them assert a working full handshake instead).
-TLS12_RESUMPTION = True
-
 
 class CaseFailure(Exception):
     pass
@@ -745,12 +741,8 @@ class Interop:
         self.one_line(cl, line, line[::-1])
         got = self.summaries(cl)
         hits = self.openssl_server_hits(srv)
-        if version == "1.3" or TLS12_RESUMPTION:
-            check(got == [False, True, True], f"tls-client resumed {got}; {cl.diag()}")
-            check(hits == 2, f"s_server counted {hits} resumptions, want 2; {srv.diag()}")
-        else:
-            check(got == [False, False, False], f"tls-client resumed {got}; {cl.diag()}")
-            check(hits == 0, f"s_server counted {hits} resumptions; {srv.diag()}")
+        check(got == [False, True, True], f"tls-client resumed {got}; {cl.diag()}")
+        check(hits == 2, f"s_server counted {hits} resumptions, want 2; {srv.diag()}")
         case.sanitizer_check([cl])
 
     def resume_client_sess_file_vs_openssl(self, case):
@@ -770,10 +762,11 @@ class Interop:
         hits = self.openssl_server_hits(srv)
         check(hits == 1, f"s_server counted {hits} resumptions, want 1; {srv.diag()}")
 
-    def resume_client_vs_gnutls(self, case):
+    def resume_client_vs_gnutls(self, case, version):
         srv, port = start_peer_server(case, "gnutls-serv", lambda port: [
             "gnutls-serv", "--echo", "-p", str(port), "--x509certfile", self.f("leaf.pem"),
-            "--x509keyfile", self.f("leaf.key"), "--priority", "NORMAL:-VERS-ALL:+VERS-TLS1.3"])
+            "--x509keyfile", self.f("leaf.key"), "--priority",
+            f"NORMAL:-VERS-ALL:+VERS-TLS{version}"])
         cl = self.our_client(case, port, "--reconnect", "1")
         self.one_line(cl, "resume against gnutls", "resume against gnutls")
         check(self.summaries(cl) == [False, True], f"tls-client: {cl.diag()}")
@@ -809,27 +802,18 @@ class Interop:
             cl.close_stdin()
             rc = cl.wait()
             check(rc == 0, f"s_client {opt} exit {rc}; {cl.diag()}")
-            resumed = i == 1 and (version == "1.3" or TLS12_RESUMPTION)
-            want = f"{'Reused' if resumed else 'New'}, TLSv{version}, Cipher is"
+            want = f"{'Reused' if i == 1 else 'New'}, TLSv{version}, Cipher is"
             check(want in cl.text(), f"s_client {opt} lacks {want!r}; {cl.diag()}")
-            if version == "1.2" and not TLS12_RESUMPTION:
-                # No ticket and an empty session ID (stateless only): s_client has no
-                # resumable session to write.
-                check(not os.path.exists(sess), "s_client stored a TLS 1.2 session")
-                got = self.server_resumed(srv, 1)
-                check(got == [False], f"tls-server resumed {got}; {srv.diag()}")
-                case.sanitizer_check([srv])
-                return
         got = self.server_resumed(srv, 2)
-        want = [False, version == "1.3" or TLS12_RESUMPTION]
+        want = [False, True]
         check(got == want, f"tls-server resumed {got}, want {want}; {srv.diag()}")
         case.sanitizer_check([srv])
 
-    def resume_gnutls_vs_server(self, case):
+    def resume_gnutls_vs_server(self, case, version):
         srv, port = self.our_server(case)
         cl = case.spawn("gnutls-cli", [
             "gnutls-cli", "-p", str(port), "--x509cafile", self.f("ca.pem"), "--resume",
-            "--priority", "NORMAL:-VERS-ALL:+VERS-TLS1.3", "localhost"])
+            "--priority", f"NORMAL:-VERS-ALL:+VERS-TLS{version}", "localhost"])
         cl.wait_for(r"- Resume Handshake was completed", "any")
         self.one_line(cl, "gnutls resumed", "gnutls resumed", "gnutls-cli")
         check("*** This is a resumed session" in cl.text() + cl.text("err"),
@@ -854,6 +838,28 @@ class Interop:
         check(got == [False, True], f"tls-server resumed {got}; {srv.diag()}")
         case.sanitizer_check([srv])
 
+    def resume_client_vs_bssl(self, case, version):
+        """tls-client --sess-out F, then --sess-in F, against bssl-tool server -www, whose
+        report says "Resumed session: no", then "yes". bssl-tool closes without close_notify
+        (tls-client exits 1 saying so), which does not stop the session from being kept
+        (RFC 5246 §7.2.1)."""
+        srv, port = start_peer_server(case, "bssl-tool server", lambda port: [
+            "bssl-tool", "server", "-accept", str(port), "-key", self.f("leaf.keycert.pem"),
+            "-min-version", f"tls{version}", "-max-version", f"tls{version}", "-loop", "-www"])
+        sess = self.f(f"tls-client-bssl-{version}.bin")
+        for i, opt in enumerate(("--sess-out", "--sess-in")):
+            cl = self.our_client(case, port, opt, sess, f"--tls{version}")
+            cl.send(b"GET / HTTP/1.0\r\n\r\n")
+            rc = cl.wait()
+            check(rc == 1 and "without close_notify" in cl.text("err"),
+                  f"tls-client {opt} exit {rc}; {cl.diag()}")
+            check(self.summaries(cl) == [i == 1], f"tls-client {opt}: {cl.diag()}")
+            out = cl.text()
+            want = f"Resumed session: {'yes' if i == 1 else 'no'}"
+            check(f"Version: TLSv{version}" in out and want in out,
+                  f"bssl report lacks {want!r}: {out!r}")
+            case.sanitizer_check([cl])
+
     def resume_python_vs_server(self, case, version):
         srv, port = self.our_server(case)
         ctx = ssl.create_default_context(cafile=self.f("ca.pem"))
@@ -872,53 +878,54 @@ class Interop:
                     reused.append(s.session_reused)
                     session = s.session
                     s.unwrap()
-        want = [False, version == "1.3" or TLS12_RESUMPTION]
+        want = [False, True]
         check(reused == want, f"Python session_reused {reused}, want {want}")
         got = self.server_resumed(srv, 2)
         check(got == want, f"tls-server resumed {got}, want {want}; {srv.diag()}")
         case.sanitizer_check([srv])
 
-    def resume_curl_vs_server(self, case):
+    def resume_curl_vs_server(self, case, version):
         """curl with two URLs in one process: "Connection: close" makes our server close after
-        each answer, so the second URL takes a new connection, which resumes."""
+        each answer, so the second URL takes a new connection, which resumes. Not in TLS 1.2:
+        curl turns tickets off there (SSL_OP_NO_TICKET: its ClientHello has no session_ticket
+        extension) and resumes by session ID only, and tlsio keeps no session-ID cache
+        (stateless tickets only), so both TLS 1.2 connections are full, and work."""
         srv, port = self.our_server(case, mode="http")
         cl = case.spawn("curl", [
             "curl", "-sS", "-v", "--max-time", "10", "--cacert", self.f("ca.pem"), "--resolve",
-            f"localhost:{port}:127.0.0.1", "--tlsv1.3", "-H", "Connection: close",
+            f"localhost:{port}:127.0.0.1", f"--tlsv{version}", "--tls-max", version, "-H",
+            "Connection: close",
             f"https://localhost:{port}/one", f"https://localhost:{port}/two"], stdin=False)
         rc = cl.wait()
         check(rc == 0, f"curl exit {rc}; {cl.diag()}")
         check(cl.text() == "hello from tlsio\n" * 2, f"curl got {cl.text()!r}")
+        want = [False, version == "1.3"]
         got = self.server_resumed(srv, 2)
-        check(got == [False, True], f"tls-server resumed {got}; {srv.diag()}")
+        check(got == want, f"tls-server resumed {got}, want {want}; {srv.diag()}")
         case.sanitizer_check([srv])
 
     def all_resume(self):
-        self.run("resume tls1.3 client-vs-openssl-s_server reconnect",
-                 self.resume_client_vs_openssl, "1.3")
+        for v in ("1.3", "1.2"):
+            self.run(f"resume tls{v} client-vs-openssl-s_server reconnect",
+                     self.resume_client_vs_openssl, v)
+            self.run(f"resume tls{v} client-vs-gnutls-serv", self.resume_client_vs_gnutls, v)
+            self.run(f"resume tls{v} client-vs-bssl-tool-server sess-out/sess-in",
+                     self.resume_client_vs_bssl, v)
+            self.run(f"resume tls{v} openssl-s_client-vs-server sess_out/sess_in",
+                     self.resume_openssl_vs_server, v)
+            self.run(f"resume tls{v} gnutls-cli-vs-server --resume",
+                     self.resume_gnutls_vs_server, v)
+            self.run(f"resume tls{v} python-ssl-vs-server", self.resume_python_vs_server, v)
+            self.run(f"resume tls{v} bssl-tool-client-vs-server -test-resumption",
+                     self.resume_bssl_vs_server, v)
+            what = "" if v == "1.3" else " full (curl offers no ticket in 1.2)"
+            self.run(f"resume tls{v} curl-vs-server two-urls{what}", self.resume_curl_vs_server,
+                     v)
         self.run("resume tls1.3 client-vs-openssl-s_server sess-out/sess-in",
                  self.resume_client_sess_file_vs_openssl)
-        self.run("resume tls1.3 client-vs-gnutls-serv", self.resume_client_vs_gnutls)
         self.run("resume tls1.3 client-vs-server", self.resume_ours_vs_ours, True)
         self.run("resume tls1.3 client-vs-server --no-tickets is full", self.resume_ours_vs_ours,
                  False)
-        self.run("resume tls1.3 openssl-s_client-vs-server sess_out/sess_in",
-                 self.resume_openssl_vs_server, "1.3")
-        self.run("resume tls1.3 gnutls-cli-vs-server --resume", self.resume_gnutls_vs_server)
-        self.run("resume tls1.3 python-ssl-vs-server", self.resume_python_vs_server, "1.3")
-        self.run("resume tls1.3 bssl-tool-client-vs-server -test-resumption",
-                 self.resume_bssl_vs_server, "1.3")
-        if TLS12_RESUMPTION:
-            self.run("resume tls1.2 bssl-tool-client-vs-server -test-resumption",
-                     self.resume_bssl_vs_server, "1.2")
-        self.run("resume tls1.3 curl-vs-server two-urls", self.resume_curl_vs_server)
-        what = "resumes" if TLS12_RESUMPTION else "full-until-tls1.2-tickets"
-        self.run(f"resume tls1.2 client-vs-openssl-s_server reconnect {what}",
-                 self.resume_client_vs_openssl, "1.2")
-        self.run(f"resume tls1.2 openssl-s_client-vs-server sess_out/sess_in {what}",
-                 self.resume_openssl_vs_server, "1.2")
-        self.run(f"resume tls1.2 python-ssl-vs-server {what}", self.resume_python_vs_server,
-                 "1.2")
 
     # ---- failures --------------------------------------------------------------------------
 

@@ -243,7 +243,10 @@ TEST(SessionCache, ThreadsSharingOneCacheNeverGetTheSameSessionTwice) {
 // with "pong:" + line and closes. It remembers whether each connection resumed.
 class EchoServer {
   public:
-    explicit EchoServer(tls_config *cfg) : cfg_(cfg) {
+    // How a connection ends after the answer: close_notify; the socket shut without it (a
+    // truncation); or bytes that are no valid record (the client fails with a fatal alert).
+    enum End { kCloseNotify, kTruncate, kGarbage };
+    explicit EchoServer(tls_config *cfg, End end = kCloseNotify) : cfg_(cfg), end_(end) {
         lfd_ = ListenLoopback(&port_, 64);
         EXPECT_GE(lfd_, 0) << strerror(errno);
         acceptor_ = std::thread([this] { Accept(); });
@@ -296,10 +299,19 @@ class EchoServer {
         }
         std::string reply = "pong:" + got;
         (void)tls_write(t.get(), reply.data(), reply.size());
-        (void)tls_close(t.get());
+        if (end_ == kCloseNotify) {
+            (void)tls_close(t.get());
+            return;
+        }
+        // A TLS 1.3 record header whose body cannot decrypt: bad_record_mac at the client.
+        static const uint8_t garbage[] = {0x17, 0x03, 0x03, 0x00, 0x11, 1,  2,  3,  4,  5,  6,
+                                          7,    8,    9,    10,   11,   12, 13, 14, 15, 16, 17};
+        if (end_ == kGarbage) (void)!write(tls_fd(t.get()), garbage, sizeof garbage);
+        shutdown(tls_fd(t.get()), SHUT_RDWR);
     }
 
     tls_config *cfg_;
+    End end_;
     int lfd_ = -1;
     uint16_t port_ = 0;
     std::atomic<bool> stop_{false};
@@ -399,6 +411,60 @@ TEST_F(FacadeResumption, ASecondConnectResumesAndBothSidesSaySo) {
     EXPECT_EQ(0, srv.failed());
     EXPECT_EQ(2, srv.resumed());
     EXPECT_EQ(2, srv.full());
+}
+
+static TlsPtr Connect(tls_config *cfg, const std::string &port) {
+    tls_error why;
+    TlsPtr t(tls_connect(cfg, "localhost", port.c_str(), &why), tls_free);
+    if (!t) ADD_FAILURE() << why.msg;
+    if (t) SetTimeouts(tls_fd(t.get()));
+    return t;
+}
+
+// Reads the answer, then on to the end the server chose: returns tls_read's last result and
+// leaves t open for its getters.
+static ssize_t RequestToEnd(tls *t) {
+    char buf[64];
+    if (tls_write(t, "ping\n", 5) != 5) return -2;
+    ssize_t n;
+    while ((n = tls_read(t, buf, sizeof buf)) > 0) {
+    }
+    return n;
+}
+
+TEST_F(FacadeResumption, AServerThatClosesWithoutCloseNotifyStillLeavesItsSessions) {
+    // RFC 5246 §7.2.1: since TLS 1.1 an improper close no longer forbids resumption (and
+    // servers such as bssl-tool server -www do close so).
+    CfgPtr scfg = ServerCfg(), ccfg = ClientCfg();
+    EchoServer srv(scfg.get(), EchoServer::kTruncate);
+    std::string key = Key("localhost", static_cast<unsigned>(std::stoi(srv.port())));
+    TlsPtr t = Connect(ccfg.get(), srv.port());
+    ASSERT_TRUE(t);
+    EXPECT_EQ(-1, RequestToEnd(t.get()));
+    EXPECT_EQ(ECONNRESET, errno);
+    EXPECT_EQ(TLS_E_TRUNCATED, tls_error_code(t.get()));
+    EXPECT_EQ(2u, tlsio_session_cache_count(ccfg.get(), key.c_str()));
+    SessPtr s(tls_conn_session(t.get()), tls_session_free);
+    EXPECT_NE(nullptr, s);
+    t.reset();
+    EXPECT_EQ(1, Request(ccfg.get(), srv.port()));
+}
+
+TEST_F(FacadeResumption, AFatalAlertDropsTheServersSessions) {
+    // RFC 5246 §7.2.2: a connection that ends with a fatal alert is not resumed. The tickets
+    // came (and were cached) before the failure; they go, as does what tls_conn_session had.
+    CfgPtr scfg = ServerCfg(), ccfg = ClientCfg();
+    EchoServer srv(scfg.get(), EchoServer::kGarbage);
+    std::string key = Key("localhost", static_cast<unsigned>(std::stoi(srv.port())));
+    TlsPtr t = Connect(ccfg.get(), srv.port());
+    ASSERT_TRUE(t);
+    EXPECT_EQ(-1, RequestToEnd(t.get()));
+    EXPECT_EQ(EPROTO, errno);
+    EXPECT_EQ(TLS_ALERT_BAD_RECORD_MAC, tls_error_code(t.get())) << tls_error_msg(t.get());
+    EXPECT_EQ(0u, tlsio_session_cache_count(ccfg.get(), key.c_str()));
+    EXPECT_EQ(nullptr, tls_conn_session(t.get()));
+    t.reset();
+    EXPECT_EQ(0u, tlsio_session_cache_count(ccfg.get(), key.c_str())) << "tls_free stores none";
 }
 
 TEST_F(FacadeResumption, NoCacheNoResumption) {
