@@ -124,6 +124,10 @@ int tls_engine_resumed(const tls_engine *e) {
     return e != NULL && e->resumed;
 }
 
+int64_t tls_engine_ticket_age_skew_ms(const tls_engine *e) {
+    return e != NULL && e->resumed && e->is_server ? e->ticket_age_skew_ms : 0;
+}
+
 tls_engine *tls_engine_new_client(tls_config *cfg, const char *server_name) {
     return tls_engine_new_client_ex(cfg, server_name, NULL);
 }

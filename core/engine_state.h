@@ -193,6 +193,7 @@ struct tls_engine {
     size_t n_sessions;
     uint8_t res_master[TLSIO_MAX_HASH_LEN];
     int resumed;
+    int64_t ticket_age_skew_ms; /* TLS 1.3 server: of the PSK it resumed (hs13_psk.c) */
 
     /* TLS 1.3 application traffic secrets, kept for KeyUpdate (RFC 8446 §7.2) */
     uint8_t c_ap_secret[TLSIO_MAX_HASH_LEN];

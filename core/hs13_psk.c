@@ -89,6 +89,7 @@ static int usable(tls_engine *e, const tlsio_psk_identity *id, uint8_t **buf, si
     if (s == NULL || s->version != TLS_VERSION_1_3 || s->hash != e->suite->hash) return 0;
     uint32_t age = id->obfuscated_ticket_age - st->age_add; /* mod 2^32 */
     int64_t ours = tlsio_now_ms(e) - (int64_t)tlsio_sess_u64(st->time_hi, st->time_lo);
+    e->ticket_age_skew_ms = (int64_t)age - ours; /* the last tried is the one picked */
     return (int64_t)age <= ours + TLSIO_TICKET_SKEW_MS &&
            (int64_t)age >= ours - TLSIO_TICKET_SKEW_MS;
 }

@@ -272,6 +272,10 @@ tls_engine *tls_engine_new_client_resume(tls_config *cfg, const char *server_nam
 tls_session *tls_engine_take_session(tls_engine *e);
 /* 1 once the handshake resumed a session (both roles), else 0. */
 int tls_engine_resumed(const tls_engine *e);
+/* TLS 1.3 server, resumed: the ticket age the client reported minus the one the server
+ * measured, in milliseconds (RFC 8446 §4.2.11.1; positive: the client's clock ran ahead).
+ * Resumption is refused beyond 60 s either way. 0 when the handshake resumed nothing. */
+int64_t tls_engine_ticket_age_skew_ms(const tls_engine *e);
 
 /* Serialises s into out[0..cap): 0 with *len set, or TLS_E_USAGE when cap is too small (then
  * *len is the size needed; out may be NULL to ask). */

@@ -184,6 +184,37 @@ TEST_F(Resume, TicketAgeOutsideTheWindowGivesAFullHandshake) {
     tls_session_free(s);
 }
 
+TEST_F(Resume, ServerReportsTheTicketAgeSkew) {
+    tls_session *s = FirstSession();
+    ASSERT_NE(nullptr, s);
+    // 10 s pass for the server, 15 s for the client: its clock runs 5 s ahead.
+    server_ms += 10 * 1000;
+    client_ms += 15 * 1000;
+    {
+        EnginePair p;
+        Resumed(p, s);
+        ASSERT_EQ(1, tls_engine_resumed(p.server)) << p.Errors();
+        EXPECT_EQ(5000, tls_engine_ticket_age_skew_ms(p.server));
+        EXPECT_EQ(0, tls_engine_ticket_age_skew_ms(p.client)) << "a server-side figure";
+    }
+    client_ms -= 10 * 1000; // now 5 s behind
+    {
+        EnginePair p;
+        Resumed(p, s);
+        ASSERT_EQ(1, tls_engine_resumed(p.server)) << p.Errors();
+        EXPECT_EQ(-5000, tls_engine_ticket_age_skew_ms(p.server));
+    }
+    client_ms += 70 * 1000; // 65 s ahead: refused, and nothing resumed to report on
+    {
+        EnginePair p;
+        Resumed(p, s);
+        ASSERT_TRUE(p.Connected()) << p.Errors();
+        EXPECT_EQ(0, tls_engine_resumed(p.server));
+        EXPECT_EQ(0, tls_engine_ticket_age_skew_ms(p.server));
+    }
+    tls_session_free(s);
+}
+
 TEST_F(Resume, TicketFromAnotherKeyGivesAFullHandshake) {
     tls_session *s = FirstSession();
     ASSERT_NE(nullptr, s);
