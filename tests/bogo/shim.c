@@ -22,6 +22,7 @@
 #define _POSIX_C_SOURCE 200809L
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdarg.h>
@@ -845,6 +846,37 @@ static int cipher_list(const char *spec, char *out, size_t cap) {
     return 0;
 }
 
+/* The runner writes every certificate it generates (self-signed leaves, roots, chains) to
+ * files named test-cert* in one temporary directory, the one that holds the shim's own
+ * -cert-file. BoringSSL's shim accepts any client certificate; tlsio verifies every client
+ * chain, so the closest a server test can come is to trust each of those files as a client
+ * CA: the chain, its signatures, validity and key usage and the client's CertificateVerify
+ * are all still checked. It helps chains with a root (an intermediate, say); a self-signed
+ * client certificate other than the shim's own still fails: all the runner's self-signed
+ * certificates are named "CN=test cert" with no key identifiers, and this libcrypto's chain
+ * builder takes the first trusted certificate of a name (the -cert-file, added first).
+ * 0, or -1 with the config's error set. */
+static int trust_runner_certs(tls_config *cfg, const char *cert_file) {
+    char dir[4096];
+    const char *slash = strrchr(cert_file, '/');
+    size_t n = slash != NULL ? (size_t)(slash - cert_file) : 0;
+    if (slash == NULL || n + 1 > sizeof dir) return 0;
+    memcpy(dir, cert_file, n);
+    dir[n] = '\0';
+    DIR *d = opendir(dir);
+    if (d == NULL) return 0;
+    int rc = 0;
+    struct dirent *ent;
+    while (rc == 0 && (ent = readdir(d)) != NULL) {
+        if (strncmp(ent->d_name, "test-cert", 9) != 0) continue;
+        char path[4096 + 256];
+        snprintf(path, sizeof path, "%s/%s", dir, ent->d_name);
+        if (strcmp(path, cert_file) != 0) rc = tls_config_add_client_ca_file(cfg, path);
+    }
+    closedir(d);
+    return rc;
+}
+
 static int build_config(const shim_opts *o, tls_config *cfg, shim_hooks *hooks) {
     if (o->cipher != NULL) {
         char list[512];
@@ -925,6 +957,8 @@ static int build_config(const shim_opts *o, tls_config *cfg, shim_hooks *hooks) 
         if (anchor != NULL && tls_config_add_client_ca_file(cfg, anchor) != 0)
             return config_error(cfg, "client CA");
         hooks->client_ca_guessed = anchor == o->cert_file;
+        if (hooks->client_ca_guessed && trust_runner_certs(cfg, o->cert_file) != 0)
+            return config_error(cfg, "client CA (the runner's certificates)");
     }
     /* The runner passes an empty -trust-cert for chains that have no root (garbage leaves):
      * then nothing is trusted. */
@@ -1029,8 +1063,8 @@ static int engine_failure(shim_conn *c) {
     int cat = tls_engine_error_category(c->e);
     if (c->client_ca_guessed && cat == TLS_ERRCAT_CERTIFICATE &&
         tls_engine_error_code(c->e) == TLS_ALERT_UNKNOWN_CA)
-        return unimplemented("the runner's client certificate does not chain to the shim's "
-                             "-cert-file, the only client CA it has (tlsio always verifies client "
+        return unimplemented("the runner's client certificate does not verify against the "
+                             "client CAs the shim could guess (tlsio always verifies client "
                              "chains; the runner passes no trust anchor to a server): %s",
                              tls_engine_error(c->e));
     if (cat == TLS_ERRCAT_PEER_ALERT)
