@@ -562,6 +562,14 @@ int tls_config_set_peer_check(tls_config *cfg, tls_peer_check_fn fn, void *arg) 
     return 0;
 }
 
+int tls_config_set_alpn_select(tls_config *cfg, tls_alpn_select_fn fn, void *arg) {
+    int r = setter_begin(cfg);
+    if (r != 0) return r;
+    cfg->alpn_select = fn;
+    cfg->alpn_select_arg = fn != NULL ? arg : NULL;
+    return 0;
+}
+
 int tls_config_set_trace(tls_config *cfg, tls_trace_fn fn, void *arg) {
     int r = setter_begin(cfg);
     if (r != 0) return r;

@@ -120,6 +120,8 @@ struct tls_config {
     /* Lower-level hooks (<tlsio/core.h>); NULL when not set. */
     tls_peer_check_fn peer_check;
     void *peer_check_arg;
+    tls_alpn_select_fn alpn_select;
+    void *alpn_select_arg;
     tls_trace_fn trace;
     void *trace_arg;
 

@@ -246,8 +246,27 @@ int tlsio_server_take_sni(tls_engine *e, const tlsio_exts *x) {
     return rc == TLSIO_LIST_END ? 0 : rc;
 }
 
+/* The hook's choice (core.h): the index-th name of the client's list, none, or a refusal. */
+static int hook_alpn(tls_engine *e, const CBS *offered) {
+    const tls_config *cfg = e->cfg;
+    int k = cfg->alpn_select(cfg->alpn_select_arg, CBS_data(offered), CBS_len(offered));
+    if (k == TLS_ALPN_NONE) return 0;
+    CBS list = *offered, name;
+    for (int i = 0; k >= 0 && CBS_get_u8_length_prefixed(&list, &name); i++)
+        if (i == k) return tlsio_engine_set_string(e, &e->alpn, CBS_data(&name), CBS_len(&name));
+    if (k >= 0)
+        return tlsio_err_set(&e->err, TLS_ALERT_NO_APPLICATION_PROTOCOL,
+                             "ClientHello.alpn: the ALPN hook chose protocol %d of the client's "
+                             "list, which has fewer",
+                             k);
+    return tlsio_err_set(&e->err, TLS_ALERT_NO_APPLICATION_PROTOCOL,
+                         "ClientHello.alpn: the ALPN hook refused every protocol offered");
+}
+
 int tlsio_server_choose_alpn(tls_engine *e, const tlsio_exts *x) {
-    if (!tlsio_exts_has(x, TLSIO_EXT_ALPN) || e->cfg->alpn_len == 0) return 0;
+    if (!tlsio_exts_has(x, TLSIO_EXT_ALPN)) return 0;
+    if (e->cfg->alpn_select != NULL) return hook_alpn(e, &x->alpn);
+    if (e->cfg->alpn_len == 0) return 0;
     CBS ours, o;
     CBS_init(&ours, e->cfg->alpn, e->cfg->alpn_len);
     while (CBS_get_u8_length_prefixed(&ours, &o)) {

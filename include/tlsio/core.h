@@ -356,6 +356,20 @@ typedef int (*tls_peer_check_fn)(void *arg, const tls_peer_check_info *info);
 int tls_config_set_peer_check(tls_config *cfg, tls_peer_check_fn fn, void *arg);
 
 /*
+ * Server: chooses the ALPN protocol (RFC 7301 §3.2) instead of taking the first of the
+ * config's list (tls_config_set_alpn) that the client offers. Called only when the client
+ * sent an ALPN extension, with its protocol_name_list as sent: each name after a one-byte
+ * length, all non-empty (checked before the call). Returns the index (0-based) of the
+ * chosen name in that list, so it is always one the client offered; TLS_ALPN_NONE to go on
+ * without ALPN (the client sees none selected); or TLS_ALPN_REFUSE (or any other value) to
+ * fail the handshake with no_application_protocol. fn NULL removes the hook.
+ */
+#define TLS_ALPN_NONE   (-1)
+#define TLS_ALPN_REFUSE (-2)
+typedef int (*tls_alpn_select_fn)(void *arg, const uint8_t *offered, size_t offered_len);
+int tls_config_set_alpn_select(tls_config *cfg, tls_alpn_select_fn fn, void *arg);
+
+/*
  * The clock: Unix time in milliseconds. The core reads no clock of its own; it asks this one
  * for ticket ages and lifetimes (resumption) and, when tls_engine_set_time was not called,
  * for certificate validity. The socket facade sets the system's real-time clock when the

@@ -70,7 +70,8 @@ typedef struct shim_opts {
     const char *key_file, *cert_file, *trust_cert;
     int shim_writes_first, shim_shuts_down, check_close_notify;
     const char *host_name, *expect_server_name;
-    const char *advertise_alpn, *select_alpn, *expect_alpn;
+    const char *advertise_alpn, *select_alpn, *expect_alpn, *expect_advertised_alpn;
+    int decline_alpn, reject_alpn;
     int64_t curves[MAX_INT_LIST];
     size_t n_curves;
     int64_t expect_curve_id;
@@ -150,6 +151,9 @@ static const flag_def kFlags[] = {
     FS("-advertise-alpn", advertise_alpn),
     FS("-select-alpn", select_alpn),
     FS("-expect-alpn", expect_alpn),
+    FS("-expect-advertised-alpn", expect_advertised_alpn),
+    FB("-decline-alpn", decline_alpn),
+    FB("-reject-alpn", reject_alpn),
     FL("-curves", curves, n_curves),
     FI("-expect-curve-id", expect_curve_id),
     FB("-expect-hrr", expect_hrr),
@@ -625,7 +629,27 @@ typedef struct shim_hooks {
     int n_peer_sigalgs;
     int client_ca_guessed; /* server: the client CA is the shim's own -cert-file */
     int tickets12;         /* client: TLS 1.2 NewSessionTickets received with a ticket */
+    int alpn_mismatch;     /* server: the client's ALPN list was not -expect-advertised-alpn */
 } shim_hooks;
+
+/* Server ALPN, as BoringSSL's shim's select callback: check the list the client offered
+ * (-expect-advertised-alpn, in wire form), then decline (-decline-alpn: no ALPN), refuse
+ * (-reject-alpn: no_application_protocol) or pick -select-alpn when the client offered it. */
+static int select_alpn(void *arg, const uint8_t *offered, size_t len) {
+    shim_hooks *h = arg;
+    const shim_opts *o = h->o;
+    const char *want = o->expect_advertised_alpn;
+    if (want != NULL && (strlen(want) != len || memcmp(want, offered, len) != 0)) {
+        h->alpn_mismatch = 1;
+        return TLS_ALPN_REFUSE;
+    }
+    if (o->reject_alpn) return TLS_ALPN_REFUSE;
+    if (o->decline_alpn || o->select_alpn == NULL) return TLS_ALPN_NONE;
+    size_t sel = strlen(o->select_alpn);
+    for (size_t i = 0, k = 0; i < len; i += 1 + offered[i], k++)
+        if (offered[i] == sel && memcmp(offered + i + 1, o->select_alpn, sel) == 0) return (int)k;
+    return TLS_ALPN_NONE;
+}
 
 /* -verify-fail: refuse the chain as BoringSSL's verify callbacks do: its legacy callback's
  * failure is handshake_failure, a custom callback's certificate_unknown. */
@@ -920,7 +944,10 @@ static int build_config(const shim_opts *o, tls_config *cfg, shim_hooks *hooks) 
             return config_error(cfg, "-max-send-fragment");
     }
 
-    if (o->server) {
+    if (o->server && (o->expect_advertised_alpn || o->decline_alpn || o->reject_alpn)) {
+        if (tls_config_set_alpn_select(cfg, select_alpn, hooks) != 0)
+            return config_error(cfg, "ALPN hook");
+    } else if (o->server) {
         if (o->select_alpn != NULL && tls_config_set_alpn(cfg, o->select_alpn) != 0)
             return config_error(cfg, "-select-alpn");
     } else if (o->advertise_alpn != NULL) {
@@ -1058,6 +1085,9 @@ static int engine_failure(shim_conn *c) {
         if (w <= 0) break;
         tls_engine_send_ack(c->e, (size_t)w);
     }
+    if (c->hooks != NULL && c->hooks->alpn_mismatch)
+        return shim_error("EXPECTATION_FAILED", "the client's ALPN list is not "
+                                                "-expect-advertised-alpn");
     char name[64];
     upper_snake(tls_error_code_name(tls_engine_error_code(c->e)), name, sizeof(name));
     int cat = tls_engine_error_category(c->e);

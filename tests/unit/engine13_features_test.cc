@@ -159,6 +159,95 @@ TEST_F(Features, AlpnNoOverlapIsNoApplicationProtocol) {
                            "no_application_protocol"));
 }
 
+// ---- the server's ALPN hook (tls_config_set_alpn_select) --------------------------------
+
+struct AlpnHook {
+    int answer = 0;
+    int calls = 0;
+    std::string offered;
+    static int Select(void *arg, const uint8_t *offered, size_t len) {
+        auto *h = static_cast<AlpnHook *>(arg);
+        h->calls++;
+        h->offered.assign(reinterpret_cast<const char *>(offered), len);
+        return h->answer;
+    }
+};
+
+// The hook sees the client's list as sent and picks by index, in both versions; the
+// config's own list is not consulted.
+TEST_F(Features, AlpnHookPicksFromTheClientsListByIndex) {
+    for (uint16_t v : {TLS_VERSION_1_3, TLS_VERSION_1_2}) {
+        SCOPED_TRACE(v);
+        Configs f;
+        MakeConfigs(&f, root, leaf);
+        ASSERT_EQ(0, tls_config_set_versions(f.client, v, v));
+        ASSERT_EQ(0, tls_config_set_alpn(f.client, "a,bb,ccc"));
+        ASSERT_EQ(0, tls_config_set_alpn(f.server, "a"));
+        AlpnHook h;
+        h.answer = 2;
+        ASSERT_EQ(0, tls_config_set_alpn_select(f.server, AlpnHook::Select, &h));
+        EnginePair p(f.client, f.server, "example.com", pki.now());
+        p.Handshake();
+        ASSERT_TRUE(p.Connected()) << Errors(p);
+        EXPECT_EQ(1, h.calls);
+        EXPECT_EQ(std::string("\x01"
+                              "a"
+                              "\x02"
+                              "bb"
+                              "\x03"
+                              "ccc"),
+                  h.offered);
+        EXPECT_STREQ("ccc", tls_engine_alpn(p.server));
+        EXPECT_STREQ("ccc", tls_engine_alpn(p.client));
+    }
+}
+
+TEST_F(Features, AlpnHookNoneGoesOnWithoutAlpn) {
+    ASSERT_EQ(0, tls_config_set_alpn(cfg.client, "h2"));
+    AlpnHook h;
+    h.answer = TLS_ALPN_NONE;
+    ASSERT_EQ(0, tls_config_set_alpn_select(cfg.server, AlpnHook::Select, &h));
+    EnginePair p(cfg.client, cfg.server, "example.com", pki.now());
+    p.Handshake();
+    ASSERT_TRUE(p.Connected()) << Errors(p);
+    EXPECT_EQ(nullptr, tls_engine_alpn(p.server));
+    EXPECT_EQ(nullptr, tls_engine_alpn(p.client));
+}
+
+TEST_F(Features, AlpnHookRefusalOrABadIndexIsNoApplicationProtocol) {
+    const struct {
+        int answer;
+        const char *sentence;
+    } cases[] = {{TLS_ALPN_REFUSE, "the ALPN hook refused every protocol offered"},
+                 {-7, "the ALPN hook refused every protocol offered"},
+                 {2, "the ALPN hook chose protocol 2 of the client's list, which has fewer"}};
+    for (const auto &c : cases) {
+        SCOPED_TRACE(c.answer);
+        Configs f;
+        MakeConfigs(&f, root, leaf);
+        ASSERT_EQ(0, tls_config_set_alpn(f.client, "h2,http/1.1"));
+        AlpnHook h;
+        h.answer = c.answer;
+        ASSERT_EQ(0, tls_config_set_alpn_select(f.server, AlpnHook::Select, &h));
+        EnginePair p(f.client, f.server, "example.com", pki.now());
+        p.Handshake();
+        EXPECT_TRUE(FailedWith(p.server, TLS_ALERT_NO_APPLICATION_PROTOCOL, TLS_ERRCAT_PROTOCOL,
+                               c.sentence));
+        EXPECT_TRUE(FailedWith(p.client, TLS_ALERT_NO_APPLICATION_PROTOCOL, TLS_ERRCAT_PEER_ALERT,
+                               "no_application_protocol"));
+    }
+}
+
+TEST_F(Features, AlpnHookIsNotCalledWithoutTheClientsExtension) {
+    AlpnHook h;
+    h.answer = TLS_ALPN_REFUSE;
+    ASSERT_EQ(0, tls_config_set_alpn_select(cfg.server, AlpnHook::Select, &h));
+    EnginePair p(cfg.client, cfg.server, "example.com", pki.now());
+    p.Handshake();
+    ASSERT_TRUE(p.Connected()) << Errors(p);
+    EXPECT_EQ(0, h.calls);
+}
+
 // ---- SNI-based certificate selection (RFC 6066 §3) -------------------------------------
 
 class Sni : public ::testing::Test {
