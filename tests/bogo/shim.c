@@ -68,7 +68,7 @@ typedef struct shim_opts {
     int64_t min_version, max_version, expect_version;
     int no_tls12, no_tls13;
     const char *key_file, *cert_file, *trust_cert;
-    int shim_writes_first, shim_shuts_down, check_close_notify;
+    int shim_writes_first, shim_shuts_down, check_close_notify, read_with_unfinished_write;
     const char *host_name, *expect_server_name;
     const char *advertise_alpn, *select_alpn, *expect_alpn, *expect_advertised_alpn;
     int decline_alpn, reject_alpn;
@@ -144,6 +144,7 @@ static const flag_def kFlags[] = {
     FS("-cert-file", cert_file),
     FS("-trust-cert", trust_cert),
     FB("-shim-writes-first", shim_writes_first),
+    FB("-read-with-unfinished-write", read_with_unfinished_write),
     FB("-shim-shuts-down", shim_shuts_down),
     FB("-check-close-notify", check_close_notify),
     FS("-host-name", host_name),
@@ -1179,8 +1180,9 @@ static long read_app(shim_conn *c, uint8_t *buf, size_t cap) {
     }
 }
 
-/* Writes all of buf, in records of at most -max-send-fragment bytes. 0 or 1 (reported). */
-static int write_app(shim_conn *c, const uint8_t *buf, size_t len) {
+/* Writes all of buf, in records of at most -max-send-fragment bytes. 0 or 1 (reported).
+ * With flush 0 the records stay in the engine's send buffer until the next flush. */
+static int write_app_ex(shim_conn *c, const uint8_t *buf, size_t len, int flush) {
     size_t frag = c->o->max_send_fragment > 0 ? (size_t)c->o->max_send_fragment : 16384;
     while (len > 0) {
         size_t room;
@@ -1196,11 +1198,15 @@ static int write_app(shim_conn *c, const uint8_t *buf, size_t len) {
         if (m > frag) m = frag;
         memcpy(p, buf, m);
         if (tls_engine_write_ack(c->e, m) != 0) return engine_failure(c);
-        if (flush_out(c) != 0) return 1;
+        if (flush && flush_out(c) != 0) return 1;
         buf += m;
         len -= m;
     }
     return 0;
+}
+
+static int write_app(shim_conn *c, const uint8_t *buf, size_t len) {
+    return write_app_ex(c, buf, len, 1);
 }
 
 static int check_expectations(shim_conn *c) {
@@ -1403,6 +1409,12 @@ static int run_connection(shim_conn *c) {
 
     if (o->export_keying_material > 0 && export_and_send(c) != 0) return 1;
     if (o->shim_writes_first && write_app(c, (const uint8_t *)"hello", 5) != 0) return 1;
+    /* -read-with-unfinished-write: BoringSSL's shim starts this write, which the transport
+     * blocks, and then reads. A tlsio engine always takes the whole record, so the nearest is
+     * a record sealed but not sent when the reading starts: the read loop's flush sends it,
+     * and the answers to the runner's KeyUpdates queue behind it, in order. */
+    if (o->read_with_unfinished_write && write_app_ex(c, (const uint8_t *)"hello", 5, 0) != 0)
+        return 1;
     if (!o->shim_shuts_down) {
         /* BoringSSL's shim reads 512 bytes at a time unless -read-size says otherwise, so
          * records are returned over several reads. */
