@@ -81,6 +81,8 @@ static void chain_release(tlsio_chain *c) {
     memset(c, 0, sizeof(*c));
 }
 
+static void drop_keylog(tls_config *cfg);
+
 void tls_config_free(tls_config *cfg) {
     if (cfg == NULL) return;
     /* acq_rel: the last owner must see every other owner's writes before tearing down. */
@@ -93,6 +95,7 @@ void tls_config_free(tls_config *cfg) {
     tlsio_ticket_keys_wipe(&cfg->ticket_keys);
     void *cache = atomic_load_explicit(&cfg->session_cache, memory_order_acquire);
     if (cache != NULL && cfg->session_cache_free != NULL) cfg->session_cache_free(cache);
+    drop_keylog(cfg);
     OPENSSL_cleanse(cfg, sizeof(*cfg));
     OPENSSL_free(cfg);
 }
@@ -567,6 +570,20 @@ int tls_config_set_alpn_select(tls_config *cfg, tls_alpn_select_fn fn, void *arg
     if (r != 0) return r;
     cfg->alpn_select = fn;
     cfg->alpn_select_arg = fn != NULL ? arg : NULL;
+    return 0;
+}
+
+static void drop_keylog(tls_config *cfg) {
+    if (cfg->keylog_free != NULL) cfg->keylog_free(cfg->keylog_arg);
+    cfg->keylog_free = NULL;
+}
+
+int tls_config_set_keylog(tls_config *cfg, tls_keylog_fn fn, void *arg) {
+    int r = setter_begin(cfg);
+    if (r != 0) return r;
+    drop_keylog(cfg);
+    cfg->keylog = fn;
+    cfg->keylog_arg = fn != NULL ? arg : NULL;
     return 0;
 }
 

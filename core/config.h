@@ -124,6 +124,11 @@ struct tls_config {
     void *alpn_select_arg;
     tls_trace_fn trace;
     void *trace_arg;
+    tls_keylog_fn keylog;
+    void *keylog_arg;
+    /* Frees keylog_arg when the key log is replaced or the config freed: the facade's key
+     * log file (sockapi/keylog_file.c) sets it; NULL for a caller's own callback. */
+    void (*keylog_free)(void *arg);
 
     /*
      * Set by tlsio_config_freeze when the config ends up frozen with trust == NULL: why there

@@ -5,6 +5,7 @@
 
 #include "hs12.h"
 #include "hs_common.h"
+#include "keylog.h"
 
 static tlsio_hash_alg hash12(const tls_engine *e) {
     return e->suite->hash;
@@ -18,6 +19,7 @@ int tlsio12_derive_keys(tls_engine *e) {
         memcpy(e->exporter, e->hs->h12.master, TLSIO_TLS12_MASTER_LEN);
         memcpy(e->exporter + TLSIO_TLS12_MASTER_LEN, e->hs->client_random, 32);
         memcpy(e->exporter + TLSIO_TLS12_MASTER_LEN + 32, e->hs->server_random, 32);
+        tlsio_keylog(e, "CLIENT_RANDOM", e->hs->h12.master, TLSIO_TLS12_MASTER_LEN);
     }
     return rc;
 }

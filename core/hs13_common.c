@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "hs13.h"
+#include "keylog.h"
 #include "hs_common.h"
 
 static tlsio_hash_alg suite_hash(const tls_engine *e) {
@@ -49,6 +50,11 @@ int tlsio13_derive_handshake(tls_engine *e, const uint8_t *ecdhe, size_t ecdhe_l
         rc = tlsio_ks_derive(&hs->h13.ks, TLSIO_KS_C_HS_TRAFFIC, th, hs->h13.c_hs_secret, &e->err);
     if (rc == 0)
         rc = tlsio_ks_derive(&hs->h13.ks, TLSIO_KS_S_HS_TRAFFIC, th, hs->h13.s_hs_secret, &e->err);
+    if (rc == 0) {
+        size_t n = tlsio_engine_hash_len(e);
+        tlsio_keylog(e, "CLIENT_HANDSHAKE_TRAFFIC_SECRET", hs->h13.c_hs_secret, n);
+        tlsio_keylog(e, "SERVER_HANDSHAKE_TRAFFIC_SECRET", hs->h13.s_hs_secret, n);
+    }
     return rc;
 }
 
@@ -62,6 +68,12 @@ int tlsio13_derive_application(tls_engine *e) {
     if (rc == 0)
         rc = tlsio_ks_derive(&hs->h13.ks, TLSIO_KS_S_AP_TRAFFIC, th, e->s_ap_secret, &e->err);
     if (rc == 0) rc = tlsio_ks_derive(&hs->h13.ks, TLSIO_KS_EXP_MASTER, th, e->exporter, &e->err);
+    if (rc == 0) {
+        size_t n = tlsio_engine_hash_len(e);
+        tlsio_keylog(e, "CLIENT_TRAFFIC_SECRET_0", e->c_ap_secret, n);
+        tlsio_keylog(e, "SERVER_TRAFFIC_SECRET_0", e->s_ap_secret, n);
+        tlsio_keylog(e, "EXPORTER_SECRET", e->exporter, n);
+    }
     return rc;
 }
 

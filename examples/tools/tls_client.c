@@ -310,7 +310,7 @@ int main(int argc, char **argv) {
         fprintf(stderr, "tls-client: out of memory\n");
         return 1;
     }
-    int rc = run(cfg, argc, argv);
+    int rc = toolopt_keylog_from_env(cfg, "tls-client") != 0 ? 1 : run(cfg, argc, argv);
     tls_config_free(cfg);
     return rc;
 }

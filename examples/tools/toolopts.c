@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static int check(tls_config *cfg, int rc, const char *opt) {
@@ -41,12 +42,26 @@ int toolopt_apply(tls_config *cfg, int argc, char **argv, int *i) {
     }
 }
 
+int toolopt_keylog_from_env(tls_config *cfg, const char *tool) {
+    const char *path = getenv("SSLKEYLOGFILE");
+    if (path == NULL || path[0] == '\0') return 0;
+    if (tls_config_set_keylog_file(cfg, path) != 0) {
+        fprintf(stderr, "%s: SSLKEYLOGFILE: %s\n", tool, tls_config_error(cfg));
+        return -1;
+    }
+    fprintf(stderr, "%s: writing TLS secrets to %s (SSLKEYLOGFILE): for debugging only\n", tool,
+            path);
+    return 0;
+}
+
 void toolopt_usage(void) {
     fprintf(stderr, "  --alpn LIST        ALPN protocols, comma-separated (h2,http/1.1)\n"
                     "  --tls1.2|--tls1.3  only this version\n"
                     "  --cipher NAMES     IANA cipher suite names, ':' or ',' separated\n"
                     "  --group NAMES      x25519, secp256r1, secp384r1\n"
-                    "  --ca FILE          trust these PEM certificates (default: system store)\n");
+                    "  --ca FILE          trust these PEM certificates (default: system store)\n"
+                    "environment: SSLKEYLOGFILE=FILE appends the connections' secrets to FILE\n"
+                    "(NSS key log format, for Wireshark; debugging only)\n");
 }
 
 int tool_write_all(tls *t, const void *buf, size_t len) {

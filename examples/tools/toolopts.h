@@ -8,6 +8,10 @@
  * Returns 1 if it was a shared option, 0 if not, -1 on error (message printed). */
 int toolopt_apply(tls_config *cfg, int argc, char **argv, int *i);
 
+/* SSLKEYLOGFILE (the variable browsers and curl honour): when set, cfg appends its
+ * connections' secrets there for Wireshark, and the tool says so on stderr. 0 or -1. */
+int toolopt_keylog_from_env(tls_config *cfg, const char *tool);
+
 /* Prints the shared options' help lines. */
 void toolopt_usage(void);
 

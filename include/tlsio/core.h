@@ -396,6 +396,19 @@ typedef void (*tls_trace_fn)(void *arg, const tls_engine *e, int direction, uint
                              const uint8_t *msg, size_t len);
 int tls_config_set_trace(tls_config *cfg, tls_trace_fn fn, void *arg);
 
+/*
+ * The key log: one line per secret in the NSS key log format that Wireshark reads, for
+ * debugging only (whoever holds the lines can decrypt the connection). TLS 1.3:
+ * CLIENT_HANDSHAKE_TRAFFIC_SECRET, SERVER_HANDSHAKE_TRAFFIC_SECRET, CLIENT_TRAFFIC_SECRET_0,
+ * SERVER_TRAFFIC_SECRET_0 and EXPORTER_SECRET; TLS 1.2: CLIENT_RANDOM (the master secret,
+ * also for a resumed session). Each line is "LABEL <ClientHello.random> <secret>" in
+ * lower-case hex, with no newline; it is valid only during the call (then wiped). Both
+ * roles, each connection made with the config, as the secrets are derived. Off unless set;
+ * fn NULL removes it.
+ */
+typedef void (*tls_keylog_fn)(void *arg, const tls_engine *e, const char *line);
+int tls_config_set_keylog(tls_config *cfg, tls_keylog_fn fn, void *arg);
+
 /* Names of protocol constants ("TLSv1.3", "TLS_AES_128_GCM_SHA256", "x25519"); "unknown"
  * for values tlsio does not know. */
 const char *tls_version_name(uint16_t version);

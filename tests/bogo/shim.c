@@ -69,6 +69,7 @@ typedef struct shim_opts {
     int no_tls12, no_tls13;
     const char *key_file, *cert_file, *trust_cert;
     int shim_writes_first, shim_shuts_down, check_close_notify, read_with_unfinished_write;
+    int export_traffic_secrets;
     const char *host_name, *expect_server_name;
     const char *advertise_alpn, *select_alpn, *expect_alpn, *expect_advertised_alpn;
     int decline_alpn, reject_alpn;
@@ -145,6 +146,7 @@ static const flag_def kFlags[] = {
     FS("-trust-cert", trust_cert),
     FB("-shim-writes-first", shim_writes_first),
     FB("-read-with-unfinished-write", read_with_unfinished_write),
+    FB("-export-traffic-secrets", export_traffic_secrets),
     FB("-shim-shuts-down", shim_shuts_down),
     FB("-check-close-notify", check_close_notify),
     FS("-host-name", host_name),
@@ -631,7 +633,34 @@ typedef struct shim_hooks {
     int client_ca_guessed; /* server: the client CA is the shim's own -cert-file */
     int tickets12;         /* client: TLS 1.2 NewSessionTickets received with a ticket */
     int alpn_mismatch;     /* server: the client's ALPN list was not -expect-advertised-alpn */
+    /* TLS 1.3 application traffic secrets, from the key log (-export-traffic-secrets) */
+    uint8_t c_ap[48], s_ap[48];
+    size_t c_ap_len, s_ap_len;
 } shim_hooks;
+
+/* Decodes the last field of a key log line (the secret, hex) into out; its length. */
+static size_t keylog_secret(const char *line, uint8_t *out, size_t cap) {
+    const char *hex = strrchr(line, ' ');
+    size_t n = hex != NULL ? strlen(++hex) / 2 : 0;
+    if (n > cap) return 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned v;
+        if (sscanf(hex + 2 * i, "%2x", &v) != 1) return 0;
+        out[i] = (uint8_t)v;
+    }
+    return n;
+}
+
+/* The key log, as BoringSSL's shim uses its keylog callback: keeps what
+ * -export-traffic-secrets sends to the runner. */
+static void shim_keylog(void *arg, const tls_engine *e, const char *line) {
+    (void)e;
+    shim_hooks *h = arg;
+    if (strncmp(line, "CLIENT_TRAFFIC_SECRET_0 ", 24) == 0)
+        h->c_ap_len = keylog_secret(line, h->c_ap, sizeof h->c_ap);
+    else if (strncmp(line, "SERVER_TRAFFIC_SECRET_0 ", 24) == 0)
+        h->s_ap_len = keylog_secret(line, h->s_ap, sizeof h->s_ap);
+}
 
 /* Server ALPN, as BoringSSL's shim's select callback: check the list the client offered
  * (-expect-advertised-alpn, in wire form), then decline (-decline-alpn: no ALPN), refuse
@@ -910,7 +939,8 @@ static int build_config(const shim_opts *o, tls_config *cfg, shim_hooks *hooks) 
         if (tls_config_set_ciphers(cfg, list) != 0) return config_error(cfg, "-cipher");
     }
     if (tls_config_set_peer_check(cfg, shim_peer_check, hooks) != 0 ||
-        tls_config_set_trace(cfg, shim_trace, hooks) != 0)
+        tls_config_set_trace(cfg, shim_trace, hooks) != 0 ||
+        (o->export_traffic_secrets && tls_config_set_keylog(cfg, shim_keylog, hooks) != 0))
         return config_error(cfg, "hooks");
     uint16_t min = TLS_VERSION_1_2, max = TLS_VERSION_1_3;
     if (o->min_version > min) min = (uint16_t)o->min_version;
@@ -1287,6 +1317,24 @@ static int do_shutdown(shim_conn *c) {
 
 /* As BoringSSL's shim: export the keying material right after the handshake and send it to
  * the runner, which compares it with its own (RFC 8446 §7.5, RFC 5705). */
+/* -export-traffic-secrets: our read then our write application traffic secret, after a
+ * two-byte little-endian length, as BoringSSL's shim sends them. */
+static int send_traffic_secrets(shim_conn *c) {
+    const shim_hooks *h = c->hooks;
+    const uint8_t *rd = c->o->server ? h->c_ap : h->s_ap, *wr = c->o->server ? h->s_ap : h->c_ap;
+    size_t n = h->c_ap_len;
+    if (n == 0 || n != h->s_ap_len)
+        return shim_error("EXPECTATION_FAILED", "-export-traffic-secrets: no TLS 1.3 key log");
+    uint8_t buf[2 + 2 * 48];
+    buf[0] = (uint8_t)n;
+    buf[1] = (uint8_t)(n >> 8);
+    memcpy(buf + 2, rd, n);
+    memcpy(buf + 2 + n, wr, n);
+    int rc = write_app(c, buf, 2 + 2 * n);
+    OPENSSL_cleanse(buf, sizeof buf);
+    return rc;
+}
+
 static int export_and_send(shim_conn *c) {
     const shim_opts *o = c->o;
     size_t n = (size_t)o->export_keying_material;
@@ -1408,6 +1456,7 @@ static int run_connection(shim_conn *c) {
     if (rc != 0) return rc;
 
     if (o->export_keying_material > 0 && export_and_send(c) != 0) return 1;
+    if (o->export_traffic_secrets && send_traffic_secrets(c) != 0) return 1;
     if (o->shim_writes_first && write_app(c, (const uint8_t *)"hello", 5) != 0) return 1;
     /* -read-with-unfinished-write: BoringSSL's shim starts this write, which the transport
      * blocks, and then reads. A tlsio engine always takes the whole record, so the nearest is

@@ -211,8 +211,8 @@ class Case:
     def __init__(self):
         self.procs = []
 
-    def spawn(self, name, argv, stdin=True):
-        p = Proc(name, argv, stdin=stdin)
+    def spawn(self, name, argv, stdin=True, env=None):
+        p = Proc(name, argv, stdin=stdin, env=env)
         self.procs.append(p)
         return p
 
@@ -345,16 +345,16 @@ class Interop:
         print(f"{'PASS' if ok else 'FAIL'} {name} ({dt:.1f}s){'' if ok else ': ' + why}",
               flush=True)
 
-    def our_client(self, case, port, *opts, servername="test.example", ca="ca.pem"):
+    def our_client(self, case, port, *opts, servername="test.example", ca="ca.pem", env=None):
         return case.spawn("tls-client", [self.client, "--ca", self.f(ca), "--servername",
-                                         servername, *opts, "127.0.0.1", str(port)])
+                                         servername, *opts, "127.0.0.1", str(port)], env=env)
 
-    def our_server(self, case, *opts, mode="echo"):
+    def our_server(self, case, *opts, mode="echo", env=None):
         p = case.spawn("tls-server", [
             self.server, "--cert", self.f("leaf.pem"), "--key", self.f("leaf.key"),
             "--cert", self.f("other.pem"), "--key", self.f("other.key"),
             "--cert", self.f("rsa.pem"), "--key", self.f("rsa.key"),
-            "--port", "0", "--mode", mode, *opts], stdin=False)
+            "--port", "0", "--mode", mode, *opts], stdin=False, env=env)
         m = p.wait_for(r"listening on 127\.0\.0\.1:(\d+)\n")
         return p, int(m.group(1))
 
@@ -903,6 +903,60 @@ class Interop:
         got = self.server_resumed(srv, 2)
         check(got == want, f"tls-server resumed {got}, want {want}; {srv.diag()}")
         case.sanitizer_check([srv])
+
+    @staticmethod
+    def keylog_lines(path):
+        """The key log file's lines (comments left out), as a set."""
+        with open(path) as f:
+            return {l.strip() for l in f if l.strip() and not l.startswith("#")}
+
+    def keylog_vs_openssl(self, case, version, ours_is_client):
+        """SSLKEYLOGFILE for our tool, -keylogfile for openssl on the other side: both files
+        hold the same lines (TLS 1.3: five secrets; TLS 1.2: CLIENT_RANDOM), our file is
+        0600, and the tool said on stderr that it writes it."""
+        ours, theirs = self.f(f"keylog-ours-{version}.txt"), self.f(f"keylog-openssl-{version}.txt")
+        for f in (ours, theirs):
+            if os.path.exists(f):
+                os.unlink(f)
+        env = dict(os.environ, SSLKEYLOGFILE=ours)
+        flag = f"-tls{version.replace('.', '_')}"
+        if ours_is_client:
+            srv, port = start_peer_server(case, "openssl s_server", lambda port: [
+                "openssl", "s_server", "-accept", f"127.0.0.1:{port}", "-cert",
+                self.f("leaf.pem"), "-key", self.f("leaf.key"), flag, "-rev", "-naccept", "1",
+                "-keylogfile", theirs])
+            cl = self.our_client(case, port, env=env)
+            self.one_line(cl, "keylog", "golyek")
+            tool = cl
+        else:
+            srv, port = self.our_server(case, env=env)
+            cl = case.spawn("openssl s_client", [
+                "openssl", "s_client", "-connect", f"127.0.0.1:{port}", "-servername",
+                "localhost", "-CAfile", self.f("ca.pem"), "-verify_return_error", flag,
+                "-keylogfile", theirs])
+            cl.send(b"secrets\n")  # not "k...": s_client takes a line starting so as KeyUpdate
+            cl.wait_for(r"secrets\n")
+            cl.close_stdin()
+            cl.wait()
+            self.server_resumed(srv, 1)
+            tool = srv
+        check("writing TLS secrets to" in tool.text("err"), f"no notice on stderr; {tool.diag()}")
+        check(os.stat(ours).st_mode & 0o077 == 0, "the key log file is readable by others")
+        mine, other = self.keylog_lines(ours), self.keylog_lines(theirs)
+        labels = sorted(l.split()[0] for l in mine)
+        want = ["CLIENT_RANDOM"] if version == "1.2" else [
+            "CLIENT_HANDSHAKE_TRAFFIC_SECRET", "CLIENT_TRAFFIC_SECRET_0", "EXPORTER_SECRET",
+            "SERVER_HANDSHAKE_TRAFFIC_SECRET", "SERVER_TRAFFIC_SECRET_0"]
+        check(labels == want, f"our key log has {labels}, want {want}")
+        check(mine == other, f"key logs differ:\nours {sorted(mine)}\nopenssl {sorted(other)}")
+        case.sanitizer_check([tool])
+
+    def all_keylog(self):
+        for v in ("1.3", "1.2"):
+            self.run(f"keylog tls{v} client-vs-openssl-s_server same-lines",
+                     self.keylog_vs_openssl, v, True)
+            self.run(f"keylog tls{v} openssl-s_client-vs-server same-lines",
+                     self.keylog_vs_openssl, v, False)
 
     def all_resume(self):
         for v in ("1.3", "1.2"):
@@ -1481,6 +1535,7 @@ class Interop:
         self.run("fail client-untrusted-ca", self.client_untrusted_ca)
         self.all12()
         self.all_resume()
+        self.all_keylog()
         if self.load_n > 0:
             self.run(f"load {self.load_n}-concurrent-clients", self.load, self.load_n)
 

@@ -3,6 +3,7 @@
 // truncation, verification failures, misuse, SIGPIPE, tls_connect/tls_accept and the getters.
 // Certificates are made at test time, valid around the real clock (the facade uses time()).
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -258,6 +259,47 @@ TEST_F(SockapiTest, BlockingHandshakeDataCloseAndGetters) {
     EXPECT_TRUE(s_subject_null);
     EXPECT_EQ(0, s_eof);
     EXPECT_EQ(0, s_close);
+}
+
+// tls_config_set_keylog_file: both sides' lines land in their files (0600), identical; a
+// path that cannot be opened is refused with a sentence; NULL stops logging.
+TEST_F(SockapiTest, KeyLogFileGetsTheSameLinesOnBothSidesReadableByTheOwnerOnly) {
+    char dir[] = "/tmp/tlsio-keylog-XXXXXX";
+    ASSERT_NE(nullptr, mkdtemp(dir));
+    std::string cpath = std::string(dir) + "/client.log", spath = std::string(dir) + "/server.log";
+    CfgPtr scfg = ServerCfg(), ccfg = ClientCfg();
+    EXPECT_EQ(TLS_E_USAGE, tls_config_set_keylog_file(ccfg.get(), "/nonexistent/dir/k.log"));
+    EXPECT_NE(nullptr,
+              strstr(tls_config_error(ccfg.get()), "key log file '/nonexistent/dir/k.log'"))
+        << tls_config_error(ccfg.get());
+    ASSERT_EQ(0, tls_config_set_keylog_file(ccfg.get(), "/dev/null"));
+    ASSERT_EQ(0, tls_config_set_keylog_file(ccfg.get(), cpath.c_str())) << "replaces (and closes)";
+    ASSERT_EQ(0, tls_config_set_keylog_file(scfg.get(), spath.c_str()));
+    {
+        TlsPtr c = Wrap(nullptr), s = Wrap(nullptr);
+        Connected(c, s, ccfg.get(), scfg.get());
+        if (HasFatalFailure()) return;
+    }
+    auto lines = [](const std::string &path) {
+        std::vector<std::string> v;
+        FILE *f = fopen(path.c_str(), "r");
+        char buf[512];
+        while (f != nullptr && fgets(buf, sizeof buf, f) != nullptr)
+            v.push_back(buf);
+        if (f != nullptr) fclose(f);
+        std::sort(v.begin(), v.end());
+        return v;
+    };
+    std::vector<std::string> cl = lines(cpath), sl = lines(spath);
+    EXPECT_EQ(5u, cl.size());
+    EXPECT_EQ(cl, sl);
+    for (const std::string &path : {cpath, spath}) {
+        struct stat st;
+        ASSERT_EQ(0, stat(path.c_str(), &st));
+        EXPECT_EQ(0600u, st.st_mode & 0777u) << path;
+        unlink(path.c_str());
+    }
+    rmdir(dir);
 }
 
 TEST_F(SockapiTest, GettersReportTheRestrictedSuiteGroupAndAlpn) {
