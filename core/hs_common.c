@@ -252,8 +252,17 @@ static int hook_alpn(tls_engine *e, const CBS *offered) {
     int k = cfg->alpn_select(cfg->alpn_select_arg, CBS_data(offered), CBS_len(offered));
     if (k == TLS_ALPN_NONE) return 0;
     CBS list = *offered, name;
-    for (int i = 0; k >= 0 && CBS_get_u8_length_prefixed(&list, &name); i++)
-        if (i == k) return tlsio_engine_set_string(e, &e->alpn, CBS_data(&name), CBS_len(&name));
+    for (int i = 0; k >= 0 && CBS_get_u8_length_prefixed(&list, &name); i++) {
+        if (i != k) continue;
+        /* Names are opaque bytes (RFC 7301 §3.1), but ours are C strings: one with a NUL
+         * would go out cut short, naming a protocol the client may not have offered. */
+        if (memchr(CBS_data(&name), 0, CBS_len(&name)) != NULL)
+            return tlsio_err_set(&e->err, TLS_ALERT_NO_APPLICATION_PROTOCOL,
+                                 "ClientHello.alpn: the ALPN hook chose protocol %d, which "
+                                 "contains a NUL byte",
+                                 k);
+        return tlsio_engine_set_string(e, &e->alpn, CBS_data(&name), CBS_len(&name));
+    }
     if (k >= 0)
         return tlsio_err_set(&e->err, TLS_ALERT_NO_APPLICATION_PROTOCOL,
                              "ClientHello.alpn: the ALPN hook chose protocol %d of the client's "

@@ -150,6 +150,10 @@ tls *tls_server_fd(tls_config *cfg, int fd, tls_error *why) {
 void tls_free(tls *t) {
     if (t == NULL) return;
     tlsio_sock_store_sessions(t); /* tickets that came with the last bytes read */
+    /* A failure that no call reported yet (tls_write returned a partial count, say) still
+     * drops the server's sessions (sock.h). */
+    if (!t->is_server && t->cache_key[0] != '\0' && !tlsio_sock_sessions_usable(t))
+        tlsio_session_cache_forget(t->cfg, t->cache_key);
     tls_engine_free(t->e);
     if (t->fd >= 0) close(t->fd);
     free(t->fail);

@@ -190,7 +190,10 @@ static void drop(client *c) {
 
 int main(int argc, char **argv) {
     tls_config *cfg = tls_config_new();
-    if (cfg == NULL || toolopt_keylog_from_env(cfg, "tls-server") != 0) return 1;
+    if (cfg == NULL || toolopt_keylog_from_env(cfg, "tls-server") != 0) {
+        tls_config_free(cfg);
+        return 1;
+    }
     const char *bind_addr = "127.0.0.1", *port = "0", *cert = NULL;
     int mode = MODE_ECHO, max_conns = 1024, n_certs = 0;
     int verify = TLS_CLIENT_VERIFY_NONE, optional = 0;

@@ -177,10 +177,11 @@ int tls_config_set_session_cache(tls_config *cfg, size_t entries);
 /*
  * Debugging: appends the secrets of every connection made with cfg to the file at path, in
  * the NSS key log format Wireshark reads (the lines tls_config_set_keylog gives, <tlsio/
- * core.h>), one per line. Whoever reads the file can decrypt those connections: it is made
- * readable by its owner only (0600), and nothing is logged unless this is called. The tools
- * call it when SSLKEYLOGFILE is set. path NULL stops logging. TLS_E_USAGE if the file
- * cannot be opened (tls_config_error says why).
+ * core.h>), one per line. Whoever reads the file can decrypt those connections: it must be a
+ * regular file of the caller's (not a symbolic link), and is made readable by its owner only
+ * (0600, an existing file too); nothing is logged unless this is called. The tools call it
+ * when SSLKEYLOGFILE is set. path NULL stops logging. TLS_E_USAGE if the file cannot be
+ * opened or is refused (tls_config_error says why).
  */
 int tls_config_set_keylog_file(tls_config *cfg, const char *path);
 

@@ -2,6 +2,8 @@
 // certificate selection, KeyUpdate, large transfers, closure, truncation and the getters.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <string>
 
 #include "engine.h"
@@ -236,6 +238,29 @@ TEST_F(Features, AlpnHookRefusalOrABadIndexIsNoApplicationProtocol) {
         EXPECT_TRUE(FailedWith(p.client, TLS_ALERT_NO_APPLICATION_PROTOCOL, TLS_ERRCAT_PEER_ALERT,
                                "no_application_protocol"));
     }
+}
+
+// RFC 7301 names are opaque bytes; one with a NUL cannot be ours (a C string): refused, not
+// sent cut short (it would name "a", which the client never offered).
+TEST_F(Features, AlpnHookChoosingANameWithANulIsRefused) {
+    ASSERT_EQ(0, tls_config_set_alpn(cfg.client, "abc"));
+    AlpnHook h;
+    h.answer = 0;
+    ASSERT_EQ(0, tls_config_set_alpn_select(cfg.server, AlpnHook::Select, &h));
+    tls_engine *c = NewEngine(false), *s = NewEngine(true);
+    ASSERT_TRUE(c != nullptr && s != nullptr);
+    // A tlsio client cannot offer such a name: change "abc" to "a\0c" on the wire.
+    Bytes ch = Drain(c);
+    const uint8_t name[] = {3, 'a', 'b', 'c'};
+    auto at = std::search(ch.begin(), ch.end(), name, name + sizeof name);
+    ASSERT_NE(ch.end(), at);
+    at[2] = 0;
+    Feed(s, ch);
+    EXPECT_EQ(1, h.calls);
+    EXPECT_TRUE(FailedWith(s, TLS_ALERT_NO_APPLICATION_PROTOCOL, TLS_ERRCAT_PROTOCOL,
+                           "the ALPN hook chose protocol 0, which contains a NUL byte"));
+    tls_engine_free(c);
+    tls_engine_free(s);
 }
 
 TEST_F(Features, AlpnHookIsNotCalledWithoutTheClientsExtension) {

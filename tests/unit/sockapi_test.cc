@@ -272,7 +272,20 @@ TEST_F(SockapiTest, KeyLogFileGetsTheSameLinesOnBothSidesReadableByTheOwnerOnly)
     EXPECT_NE(nullptr,
               strstr(tls_config_error(ccfg.get()), "key log file '/nonexistent/dir/k.log'"))
         << tls_config_error(ccfg.get());
-    ASSERT_EQ(0, tls_config_set_keylog_file(ccfg.get(), "/dev/null"));
+    // Not a regular file of ours, or a symbolic link: refused.
+    EXPECT_EQ(TLS_E_USAGE, tls_config_set_keylog_file(ccfg.get(), "/dev/null"));
+    std::string link = std::string(dir) + "/link.log", other = std::string(dir) + "/other.log";
+    FILE *o = fopen(other.c_str(), "w");
+    ASSERT_NE(nullptr, o);
+    fclose(o);
+    ASSERT_EQ(0, chmod(other.c_str(), 0644));
+    ASSERT_EQ(0, symlink(other.c_str(), link.c_str()));
+    EXPECT_EQ(TLS_E_USAGE, tls_config_set_keylog_file(ccfg.get(), link.c_str()));
+    // An existing file that others can read is made 0600 before anything is written.
+    ASSERT_EQ(0, tls_config_set_keylog_file(ccfg.get(), other.c_str()));
+    struct stat ost;
+    ASSERT_EQ(0, stat(other.c_str(), &ost));
+    EXPECT_EQ(0600u, ost.st_mode & 0777u);
     ASSERT_EQ(0, tls_config_set_keylog_file(ccfg.get(), cpath.c_str())) << "replaces (and closes)";
     ASSERT_EQ(0, tls_config_set_keylog_file(scfg.get(), spath.c_str()));
     {
@@ -299,6 +312,8 @@ TEST_F(SockapiTest, KeyLogFileGetsTheSameLinesOnBothSidesReadableByTheOwnerOnly)
         EXPECT_EQ(0600u, st.st_mode & 0777u) << path;
         unlink(path.c_str());
     }
+    unlink(link.c_str());
+    unlink(other.c_str());
     rmdir(dir);
 }
 
