@@ -681,7 +681,7 @@ static int cert_subject(const CBS *cert, CBS *subject) {
  * (RFC 8446 §4.2.4, RFC 5246 §7.4.4: opaque DistinguishedName<1..2^16-1>, the DER Name).
  * When the whole list would not fit certificate_authorities<3..2^16-1>, no names are sent. */
 static int add_client_ca_names(tls_config *cfg, const uint8_t *der, size_t der_len) {
-    if (cfg->client_ca_names_dropped) return 0;
+    if (cfg->client_ca_names_dropped || cfg->client_ca_names_set) return 0;
     CBB cbb;
     if (!CBB_init(&cbb, cfg->client_ca_names_len + der_len / 8 + 64) ||
         !CBB_add_bytes(&cbb, cfg->client_ca_names, cfg->client_ca_names_len)) {
@@ -725,6 +725,55 @@ static int add_client_ca_names(tls_config *cfg, const uint8_t *der, size_t der_l
     OPENSSL_free(cfg->client_ca_names);
     cfg->client_ca_names = p;
     cfg->client_ca_names_len = n;
+    return 0;
+}
+
+int tls_config_set_client_ca_names(tls_config *cfg, const uint8_t *names, size_t len) {
+    int r = setter_begin(cfg);
+    if (r != 0) return r;
+    if (names == NULL && len != 0)
+        return tlsio_err_set(&cfg->err, TLS_E_USAGE, "client CA names are NULL");
+    CBB cbb;
+    if (!CBB_init(&cbb, len + 64))
+        return tlsio_err_set(&cfg->err, TLS_E_NOMEM, "client CA names: out of memory");
+    CBS all, one;
+    CBS_init(&all, names, len);
+    for (size_t i = 1; CBS_len(&all) > 0; i++) {
+        CBB name;
+        /* RFC 5280 §4.1.2.4: a Name is a DER SEQUENCE (an empty one is allowed); the
+         * DistinguishedName that carries it is 1..65535 bytes (RFC 8446 §4.2.4). */
+        if (!CBS_get_asn1_element(&all, &one, CBS_ASN1_SEQUENCE)) {
+            CBB_cleanup(&cbb);
+            return tlsio_err_set(&cfg->err, TLS_E_USAGE,
+                                 "client CA name %zu is not a DER SEQUENCE (a distinguished "
+                                 "name, RFC 5280 §4.1.2.4)",
+                                 i);
+        }
+        if (!CBB_add_u16_length_prefixed(&cbb, &name) ||
+            !CBB_add_bytes(&name, CBS_data(&one), CBS_len(&one)) || !CBB_flush(&cbb)) {
+            CBB_cleanup(&cbb);
+            return tlsio_err_set(&cfg->err, TLS_E_NOMEM, "client CA names: out of memory");
+        }
+    }
+    if (CBB_len(&cbb) > 0xffff) {
+        size_t n = CBB_len(&cbb);
+        CBB_cleanup(&cbb);
+        return tlsio_err_set(&cfg->err, TLS_E_USAGE,
+                             "client CA names take %zu bytes; certificate_authorities holds at "
+                             "most 65535",
+                             n);
+    }
+    uint8_t *p = NULL;
+    size_t n = 0;
+    if (!CBB_finish(&cbb, &p, &n)) {
+        CBB_cleanup(&cbb);
+        return tlsio_err_set(&cfg->err, TLS_E_NOMEM, "client CA names: out of memory");
+    }
+    OPENSSL_free(cfg->client_ca_names);
+    cfg->client_ca_names = n > 0 ? p : NULL;
+    if (n == 0) OPENSSL_free(p);
+    cfg->client_ca_names_len = n;
+    cfg->client_ca_names_set = 1;
     return 0;
 }
 

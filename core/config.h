@@ -92,6 +92,7 @@ struct tls_config {
     uint8_t *client_ca_names;    /* heap: their subjects as DistinguishedName<1..2^16-1> each */
     size_t client_ca_names_len;  /* the certificate_authorities list body; 0: none */
     int client_ca_names_dropped; /* the subjects exceeded 65535 bytes: none are sent */
+    int client_ca_names_set;     /* tls_config_set_client_ca_names chose them: CAs add none */
 
     tlsio_chain chains[TLSIO_MAX_CHAINS];
     size_t n_chains;

@@ -139,6 +139,10 @@ struct tls_engine {
 
     /* The verified peer chain's details for tls_engine_peer_* (hs_common.c), NULL if none. */
     struct tlsio_peer_cert *peer_cert;
+    /* Client: the DistinguishedName list (wire form, each with its u16 length) the server's
+     * CertificateRequest named, for tls_engine_requested_ca_name; NULL when none. */
+    uint8_t *req_ca_names;
+    size_t req_ca_names_len;
 
     tlsio_err err;
     int64_t now;

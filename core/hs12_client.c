@@ -127,7 +127,8 @@ static int on_certificate_request(tls_engine *e, const tlsio_certificate_request
     tlsio_save_peer_sigalgs(e, &cr->supported_signature_algorithms);
     e->hs->cert_requested = 1;
     *next = C12_WAIT_SHD;
-    int rc = tlsio_client_choose_credential(e, &cr->certificate_types);
+    int rc = tlsio_client_keep_ca_names(e, &cr->certificate_authorities);
+    if (rc == 0) rc = tlsio_client_choose_credential(e, &cr->certificate_types);
     /* No credential: the empty Certificate needs no CertificateVerify, so nothing to keep. */
     if (rc != 0 || e->hs->chain == NULL) tlsio_hs_drop_msgs12(e->hs);
     return rc;

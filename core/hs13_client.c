@@ -193,8 +193,14 @@ static int on_certificate_request(tls_engine *e, const tlsio_certificate_request
     tlsio_save_peer_sigalgs(e, &cr->extensions.signature_algorithms);
     hs->cert_requested = 1;
     *next = C_WAIT_CERT;
+    CBS none;
+    CBS_init(&none, NULL, 0);
+    int rc = tlsio_client_keep_ca_names(
+        e, tlsio_exts_has(&cr->extensions, TLSIO_EXT_CERTIFICATE_AUTHORITIES)
+               ? &cr->extensions.certificate_authorities
+               : &none);
     /* RFC 8446 §4.4.2.2: our certificate and CertificateVerify must suit the request. */
-    return tlsio_client_choose_credential(e, NULL);
+    return rc != 0 ? rc : tlsio_client_choose_credential(e, NULL);
 }
 
 static int on_certificate(tls_engine *e, const tlsio_certificate13 *c, uint8_t *next) {

@@ -125,6 +125,33 @@ const uint8_t *tls_engine_peer_chain(const tls_engine *e, size_t i, size_t *len)
     return e->peer_cert->der + e->peer_cert->offs[i];
 }
 
+const uint8_t *tls_engine_requested_ca_name(const tls_engine *e, size_t i, size_t *len) {
+    if (len != NULL) *len = 0;
+    if (e == NULL || e->req_ca_names == NULL) return NULL;
+    CBS list, name;
+    CBS_init(&list, e->req_ca_names, e->req_ca_names_len);
+    for (size_t k = 0; CBS_get_u16_length_prefixed(&list, &name); k++)
+        if (k == i) {
+            if (len != NULL) *len = CBS_len(&name);
+            return CBS_data(&name);
+        }
+    return NULL;
+}
+
+int tlsio_client_keep_ca_names(tls_engine *e, const CBS *names) {
+    free(e->req_ca_names);
+    e->req_ca_names = NULL;
+    e->req_ca_names_len = 0;
+    if (CBS_len(names) == 0) return 0;
+    /* At most 65535 bytes (the field's bound), copied: the message goes away. */
+    e->req_ca_names = malloc(CBS_len(names));
+    if (e->req_ca_names == NULL)
+        return tlsio_err_set(&e->err, TLS_E_NOMEM, "out of memory keeping the CA names");
+    memcpy(e->req_ca_names, CBS_data(names), CBS_len(names));
+    e->req_ca_names_len = CBS_len(names);
+    return 0;
+}
+
 /* tlsio's own checks: chain to a trust anchor, validity, key usage, host name. */
 static int own_checks(tls_engine *e, const CBS *certs, size_t n) {
     const char *who = e->is_server ? "client" : "server";

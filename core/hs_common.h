@@ -37,6 +37,10 @@ int tlsio_server_choose_alpn(tls_engine *e, const tlsio_exts *x) TLSIO_MUST_CHEC
  */
 int tlsio_client_choose_credential(tls_engine *e, const CBS *cert_types) TLSIO_MUST_CHECK;
 
+/* Client: keeps a copy of the CertificateRequest's DistinguishedName list (its body; empty:
+ * none) for tls_engine_requested_ca_name. 0 or TLS_E_NOMEM. */
+int tlsio_client_keep_ca_names(tls_engine *e, const CBS *names) TLSIO_MUST_CHECK;
+
 /* The signature_algorithms body we offer (u16 values, the config's list in its order) into
  * out, returning its length. With tls13 set (a ClientHello offering TLS 1.3) rsa_pkcs1_*
  * move after every other scheme, keeping their order: RFC 8446 §4.2.3 has clients that list

@@ -270,6 +270,10 @@ tls_engine *tls_engine_new_client_resume(tls_config *cfg, const char *server_nam
  * NULL when none waits. The engine keeps at most the 4 newest. A TLS 1.2 resumption without
  * a renewed ticket leaves the resumed session itself (its ticket may be offered again). */
 tls_session *tls_engine_take_session(tls_engine *e);
+/* Client: the i-th CA name (a DER distinguished name) the server listed in its
+ * CertificateRequest (RFC 8446 §4.2.4 certificate_authorities, RFC 5246 §7.4.4), *len set;
+ * NULL past the last, or when the server asked for no certificate or named none. */
+const uint8_t *tls_engine_requested_ca_name(const tls_engine *e, size_t i, size_t *len);
 /* 1 once the handshake resumed a session (both roles), else 0. */
 int tls_engine_resumed(const tls_engine *e);
 /* TLS 1.3 server, resumed: the ticket age the client reported minus the one the server

@@ -133,6 +133,12 @@ int tls_config_set_client_verify(tls_config *cfg, int mode);
  * (none are sent once they exceed the field's 65535 bytes). */
 int tls_config_add_client_ca_pem(tls_config *cfg, const char *pem, size_t len);
 int tls_config_add_client_ca_file(tls_config *cfg, const char *path);
+/* The CA names sent instead of the client CAs' subjects (RFC 8446 §4.2.4, RFC 5246 §7.4.4),
+ * e.g. to send none (len 0: an empty list in TLS 1.2, no certificate_authorities in TLS 1.3)
+ * or to name a root above the client CAs. names: DER distinguished names (each a SEQUENCE,
+ * RFC 5280 §4.1.2.4) back to back, at most 65535 bytes in the message. The list only helps a
+ * client choose a chain: verification still uses the client CAs. */
+int tls_config_set_client_ca_names(tls_config *cfg, const uint8_t *names, size_t len);
 
 /*
  * Session resumption (RFC 8446 §2.2 and §4.6.1 for TLS 1.3, RFC 5077 with RFC 7627 for TLS

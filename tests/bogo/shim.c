@@ -72,6 +72,7 @@ typedef struct shim_opts {
     int export_traffic_secrets;
     const char *host_name, *expect_server_name;
     const char *advertise_alpn, *select_alpn, *expect_alpn, *expect_advertised_alpn;
+    const char *use_client_ca_list, *expect_client_ca_list;
     int decline_alpn, reject_alpn;
     int64_t curves[MAX_INT_LIST];
     size_t n_curves;
@@ -157,6 +158,8 @@ static const flag_def kFlags[] = {
     FS("-expect-advertised-alpn", expect_advertised_alpn),
     FB("-decline-alpn", decline_alpn),
     FB("-reject-alpn", reject_alpn),
+    FS("-use-client-ca-list", use_client_ca_list),
+    FS("-expect-client-ca-list", expect_client_ca_list),
     FL("-curves", curves, n_curves),
     FI("-expect-curve-id", expect_curve_id),
     FB("-expect-hrr", expect_hrr),
@@ -931,6 +934,21 @@ static int trust_runner_certs(tls_config *cfg, const char *cert_file) {
     return rc;
 }
 
+/* The runner's CA name list: DER names in hex, comma-separated; "<NULL>" and "<EMPTY>" (no
+ * names) give 0 bytes. Decoded back to back into out; the length, or -1 if malformed. */
+static long decode_ca_list(const char *in, uint8_t *out, size_t cap) {
+    if (strcmp(in, "<NULL>") == 0 || strcmp(in, "<EMPTY>") == 0) return 0;
+    size_t n = 0;
+    for (const char *p = in; *p != '\0'; p++) {
+        if (*p == ',') continue;
+        unsigned v;
+        if (p[1] == '\0' || n >= cap || sscanf(p, "%2x", &v) != 1) return -1;
+        out[n++] = (uint8_t)v;
+        p++;
+    }
+    return (long)n;
+}
+
 static int build_config(const shim_opts *o, tls_config *cfg, shim_hooks *hooks) {
     if (o->cipher != NULL) {
         char list[512];
@@ -1017,6 +1035,13 @@ static int build_config(const shim_opts *o, tls_config *cfg, shim_hooks *hooks) 
         hooks->client_ca_guessed = anchor == o->cert_file;
         if (hooks->client_ca_guessed && trust_runner_certs(cfg, o->cert_file) != 0)
             return config_error(cfg, "client CA (the runner's certificates)");
+    }
+    if (o->server && o->use_client_ca_list != NULL) {
+        static uint8_t names[65536];
+        long n = decode_ca_list(o->use_client_ca_list, names, sizeof names);
+        if (n < 0) return shim_error("BAD_FLAG", "-use-client-ca-list: malformed");
+        if (tls_config_set_client_ca_names(cfg, names, (size_t)n) != 0)
+            return config_error(cfg, "-use-client-ca-list");
     }
     /* The runner passes an empty -trust-cert for chains that have no root (garbage leaves):
      * then nothing is trusted. */
@@ -1239,6 +1264,24 @@ static int write_app(shim_conn *c, const uint8_t *buf, size_t len) {
     return write_app_ex(c, buf, len, 1);
 }
 
+/* -expect-client-ca-list: the names the server's CertificateRequest carried, in order. DER
+ * names delimit themselves, so the lists are equal when their concatenations are. */
+static int check_ca_list(shim_conn *c, const char *want) {
+    static uint8_t expect[65536], got[65536];
+    long n = decode_ca_list(want, expect, sizeof expect);
+    size_t off = 0, len = 0;
+    const uint8_t *name;
+    for (size_t i = 0; (name = tls_engine_requested_ca_name(c->e, i, &len)) != NULL; i++) {
+        if (len > sizeof got - off) return shim_error("EXPECTATION_FAILED", "CA names too long");
+        memcpy(got + off, name, len);
+        off += len;
+    }
+    if (n < 0 || (size_t)n != off || memcmp(got, expect, off) != 0)
+        return shim_error("EXPECTATION_FAILED",
+                          "the server's CA names are not -expect-client-ca-list");
+    return 0;
+}
+
 static int check_expectations(shim_conn *c) {
     const shim_opts *o = c->o;
     uint16_t v = tls_engine_version(c->e);
@@ -1272,6 +1315,10 @@ static int check_expectations(shim_conn *c) {
         return shim_error("EXPECTATION_FAILED", "-expect-no-hrr: there was a HelloRetryRequest");
     const char *alpn = tls_engine_alpn(c->e);
     if (alpn == NULL) alpn = "";
+    if (!o->server && o->expect_client_ca_list != NULL) {
+        int rc = check_ca_list(c, o->expect_client_ca_list);
+        if (rc != 0) return rc;
+    }
     if (o->expect_alpn != NULL && strcmp(alpn, o->expect_alpn) != 0)
         return shim_error("EXPECTATION_FAILED", "-expect-alpn: negotiated \"%s\", expected \"%s\"",
                           alpn, o->expect_alpn);

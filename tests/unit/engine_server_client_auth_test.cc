@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <string>
+#include <vector>
 
 #include <openssl/mem.h>
 #include <openssl/x509.h>
@@ -228,6 +229,89 @@ TEST_P(ServerClientAuth, CertificateRequestNamesTheClientCa) {
     Bytes name(der, der + n);
     OPENSSL_free(der);
     EXPECT_NE(cr.end(), std::search(cr.begin(), cr.end(), name.begin(), name.end()));
+}
+
+Bytes NameDer(const Cert &c) {
+    uint8_t *der = nullptr;
+    int n = i2d_X509_NAME(X509_get_subject_name(c.x509()), &der);
+    Bytes name(der, der + (n > 0 ? n : 0));
+    OPENSSL_free(der);
+    return name;
+}
+
+// What a client saw in the CertificateRequest, name by name.
+std::vector<Bytes> RequestedNames(tls_engine *client) {
+    std::vector<Bytes> v;
+    size_t len = 0;
+    const uint8_t *p;
+    for (size_t i = 0; (p = tls_engine_requested_ca_name(client, i, &len)) != nullptr; i++)
+        v.emplace_back(p, p + len);
+    return v;
+}
+
+// By default the client CAs' subjects are named; the client reports them.
+TEST_P(ServerClientAuth, ClientSeesTheRequestedCaNames) {
+    Verify(TLS_CLIENT_VERIFY_OPTIONAL);
+    EnginePair p(cfg.client, cfg.server, "example.com", pki.now());
+    p.Handshake();
+    ASSERT_TRUE(p.Connected()) << p.Errors();
+    EXPECT_EQ(std::vector<Bytes>{NameDer(client_root)}, RequestedNames(p.client));
+    EXPECT_EQ(nullptr, tls_engine_requested_ca_name(p.server, 0, nullptr)) << "client only";
+}
+
+// tls_config_set_client_ca_names replaces them, whatever CAs come after; verification still
+// uses the client CAs. 0 bytes names none.
+TEST_P(ServerClientAuth, ExplicitCaNamesReplaceTheDefaultOrNameNone) {
+    Cert other = pki.MakeCa("Named Elsewhere"), third = pki.MakeCa("Third");
+    Bytes names = NameDer(other), t = NameDer(third);
+    names.insert(names.end(), t.begin(), t.end());
+    ASSERT_EQ(0, tls_config_set_client_ca_names(cfg.server, names.data(), names.size()))
+        << tls_config_error(cfg.server);
+    Verify(TLS_CLIENT_VERIFY_REQUIRED); // adds client_root's anchor after the names were set
+    ASSERT_TRUE(AddChain(cfg.client, ClientLeaf()));
+    {
+        EnginePair p(cfg.client, cfg.server, "example.com", pki.now());
+        p.Handshake();
+        ASSERT_TRUE(p.Connected()) << p.Errors();
+        EXPECT_EQ((std::vector<Bytes>{NameDer(other), NameDer(third)}), RequestedNames(p.client));
+        EXPECT_EQ("CN=client", SubjectOf(p.server));
+    }
+    Configs none;
+    MakeConfigs(&none, root, leaf);
+    ASSERT_EQ(0, tls_config_set_versions(none.server, GetParam(), GetParam()));
+    ASSERT_EQ(0, tls_config_set_client_ca_names(none.server, nullptr, 0));
+    ASSERT_EQ(0, tls_config_set_client_verify(none.server, TLS_CLIENT_VERIFY_OPTIONAL));
+    std::string pem = client_root.cert_pem();
+    ASSERT_EQ(0, tls_config_add_client_ca_pem(none.server, pem.data(), pem.size()));
+    EnginePair p(none.client, none.server, "example.com", pki.now());
+    HsObserver s;
+    s.Attach(p.server);
+    p.Handshake();
+    ASSERT_TRUE(p.Connected()) << p.Errors();
+    EXPECT_EQ(1, s.Count(TLSIO_HS_CERTIFICATE_REQUEST));
+    EXPECT_TRUE(RequestedNames(p.client).empty());
+}
+
+TEST(ClientVerifyConfig, CaNamesMustBeDerNames) {
+    tls_config *cfg = tls_config_new();
+    const uint8_t junk[] = {0x04, 0x01, 0x00};
+    EXPECT_EQ(TLS_E_USAGE, tls_config_set_client_ca_names(cfg, junk, sizeof junk));
+    EXPECT_NE(std::string::npos,
+              std::string(tls_config_error(cfg)).find("client CA name 1 is not a DER SEQUENCE"))
+        << tls_config_error(cfg);
+    const uint8_t truncated[] = {0x30, 0x05, 0x31};
+    EXPECT_EQ(TLS_E_USAGE, tls_config_set_client_ca_names(cfg, truncated, sizeof truncated));
+    EXPECT_EQ(TLS_E_USAGE, tls_config_set_client_ca_names(cfg, nullptr, 3));
+    std::vector<uint8_t> big;
+    for (int i = 0; i < 700; i++) { // 700 x (2 + 100) bytes: over certificate_authorities' 65535
+        big.push_back(0x30);
+        big.push_back(98);
+        big.insert(big.end(), 98, 0);
+    }
+    EXPECT_EQ(TLS_E_USAGE, tls_config_set_client_ca_names(cfg, big.data(), big.size()));
+    EXPECT_NE(std::string::npos, std::string(tls_config_error(cfg)).find("at most 65535"))
+        << tls_config_error(cfg);
+    tls_config_free(cfg);
 }
 
 TEST(ClientVerifyConfig, BadModeIsUsage) {
