@@ -661,22 +661,6 @@ int tls_config_set_client_verify(tls_config *cfg, int mode) {
     return 0;
 }
 
-/* The subject Name of one DER certificate (RFC 5280 §4.1: tbsCertificate's sixth field,
- * after the optional [0] version, serial, signature, issuer and validity), as its DER. */
-static int cert_subject(const CBS *cert, CBS *subject) {
-    CBS c = *cert, crt, tbs, skip;
-    if (!CBS_get_asn1(&c, &crt, CBS_ASN1_SEQUENCE) || !CBS_get_asn1(&crt, &tbs, CBS_ASN1_SEQUENCE))
-        return 0;
-    if (!CBS_get_optional_asn1(&tbs, NULL, NULL,
-                               CBS_ASN1_CONSTRUCTED | CBS_ASN1_CONTEXT_SPECIFIC | 0) ||
-        !CBS_get_asn1(&tbs, &skip, CBS_ASN1_INTEGER) ||
-        !CBS_get_asn1(&tbs, &skip, CBS_ASN1_SEQUENCE) ||
-        !CBS_get_asn1(&tbs, &skip, CBS_ASN1_SEQUENCE) ||
-        !CBS_get_asn1(&tbs, &skip, CBS_ASN1_SEQUENCE))
-        return 0;
-    return CBS_get_asn1_element(&tbs, subject, CBS_ASN1_SEQUENCE);
-}
-
 /* Appends each certificate's subject to cfg->client_ca_names as a DistinguishedName
  * (RFC 8446 §4.2.4, RFC 5246 §7.4.4: opaque DistinguishedName<1..2^16-1>, the DER Name).
  * When the whole list would not fit certificate_authorities<3..2^16-1>, no names are sent. */
@@ -694,7 +678,8 @@ static int add_client_ca_names(tls_config *cfg, const uint8_t *der, size_t der_l
     while (CBS_get_asn1_element(&all, &one, CBS_ASN1_SEQUENCE)) {
         i++;
         CBB name;
-        if (!cert_subject(&one, &subject)) {
+        CBS issuer;
+        if (!tlsio_cert_names(&one, &issuer, &subject)) {
             CBB_cleanup(&cbb);
             return tlsio_err_set(&cfg->err, TLS_E_USAGE,
                                  "client CA certificate %zu: no subject could be read", i);

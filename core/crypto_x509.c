@@ -637,3 +637,16 @@ int tlsio_x509_verify_chain_leaf(const tlsio_trust *t, const CBS *certs, size_t 
     X509_free(leaf);
     return ret;
 }
+
+int tlsio_cert_names(const CBS *cert, CBS *issuer, CBS *subject) {
+    CBS c = *cert, crt, tbs, skip;
+    return CBS_get_asn1(&c, &crt, CBS_ASN1_SEQUENCE) &&
+           CBS_get_asn1(&crt, &tbs, CBS_ASN1_SEQUENCE) &&
+           CBS_get_optional_asn1(&tbs, NULL, NULL,
+                                 CBS_ASN1_CONSTRUCTED | CBS_ASN1_CONTEXT_SPECIFIC | 0) &&
+           CBS_get_asn1(&tbs, &skip, CBS_ASN1_INTEGER) &&  /* serialNumber */
+           CBS_get_asn1(&tbs, &skip, CBS_ASN1_SEQUENCE) && /* signature */
+           CBS_get_asn1_element(&tbs, issuer, CBS_ASN1_SEQUENCE) &&
+           CBS_get_asn1(&tbs, &skip, CBS_ASN1_SEQUENCE) && /* validity */
+           CBS_get_asn1_element(&tbs, subject, CBS_ASN1_SEQUENCE);
+}

@@ -111,6 +111,10 @@ int tlsio_host_is_reference(const char *host);
  */
 int tlsio_x509_subject(const uint8_t *der, size_t der_len, char *out, size_t cap) TLSIO_MUST_CHECK;
 
+/* The issuer and subject Names of one DER certificate (RFC 5280 §4.1: tbsCertificate's
+ * fourth and sixth fields), as views of their DER. 1, or 0 if cert is not shaped so. */
+int tlsio_cert_names(const CBS *cert, CBS *issuer, CBS *subject);
+
 #ifdef __cplusplus
 }
 #endif

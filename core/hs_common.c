@@ -421,6 +421,23 @@ static void describe_cert_types(const CBS *types, char *buf, size_t cap) {
     }
 }
 
+/* Whether chain c lies under one of the CAs the server named (RFC 8446 §4.2.4, RFC 5246
+ * §7.4.4): one of its certificates is issued by a named CA or is one. Names compare as DER
+ * bytes, as they are sent. No names (the server sent none): any chain will do. */
+static int chain_named(const tlsio_chain *c, const uint8_t *names, size_t names_len) {
+    if (names == NULL || names_len == 0) return 1;
+    for (size_t i = 0; i < c->n_certs; i++) {
+        CBS issuer, subject, list, name;
+        if (!tlsio_cert_names(&c->certs[i], &issuer, &subject)) continue;
+        CBS_init(&list, names, names_len);
+        while (CBS_get_u16_length_prefixed(&list, &name))
+            if (CBS_mem_equal(&name, CBS_data(&issuer), CBS_len(&issuer)) ||
+                CBS_mem_equal(&name, CBS_data(&subject), CBS_len(&subject)))
+                return 1;
+    }
+    return 0;
+}
+
 int tlsio_client_choose_credential(tls_engine *e, const CBS *cert_types) {
     tlsio_hs *hs = e->hs;
     const tls_config *cfg = e->cfg;
@@ -431,7 +448,7 @@ int tlsio_client_choose_credential(tls_engine *e, const CBS *cert_types) {
      * with an empty Certificate and the server decides. */
     if (cfg->n_chains == 0) return 0;
     unsigned char fits_type[TLSIO_MAX_CHAINS];
-    int any_type = 0;
+    int any_type = 0, usable = 0;
     for (size_t i = 0; i < cfg->n_chains; i++) {
         const tlsio_chain *c = &cfg->chains[i];
         fits_type[i] =
@@ -443,11 +460,17 @@ int tlsio_client_choose_credential(tls_engine *e, const CBS *cert_types) {
          * set one, and keeps to what tlsio allows for this version (no SHA-1 anywhere, no
          * rsa_pkcs1 in TLS 1.3, curve-bound ECDSA in TLS 1.3). */
         if (fits_type[i] && tlsio_choose_sig_scheme(e, c->key, use, &scheme)) {
+            usable = 1;
+            if (!chain_named(c, e->req_ca_names, e->req_ca_names_len)) continue;
             hs->chain = c;
             hs->sig_scheme = scheme;
             return 0;
         }
     }
+    /* Chains that could answer, none under a CA the server named: an empty Certificate
+     * (RFC 8446 §4.4.2.3, RFC 5246 §7.4.6). The server decides; it would refuse a chain it
+     * cannot verify anyway, and one that makes certificates optional goes on without. */
+    if (usable) return 0;
     /* A certificate is configured but none can answer this request. RFC 5246 §7.4.6 and
      * RFC 8446 §4.4.2.3 would allow an empty Certificate; tlsio fails instead, as BoringSSL
      * does: the application asked to authenticate, and going on anonymously would turn a

@@ -31,9 +31,11 @@ int tlsio_server_choose_alpn(tls_engine *e, const tlsio_exts *x) TLSIO_MUST_CHEC
  * server's order) and, for TLS 1.2, the request's certificate_types (NULL for TLS 1.3).
  * The first configured chain whose key fits gets the server's most preferred scheme that
  * tlsio allows for the version (with tls_config_set_signature_schemes: the first of our
- * list that the server accepts; tlsio_choose_sig_scheme). No chain configured: hs->chain = NULL (an
- * empty Certificate). Chains configured but none fits: handshake_failure with a sentence naming
- * what the server accepts and what our keys are.
+ * list that the server accepts; tlsio_choose_sig_scheme), among the chains under a CA the
+ * server named (when it named any; tlsio_client_keep_ca_names first). No chain configured, or
+ * chains that fit but none under a named CA: hs->chain = NULL (an empty Certificate). Chains
+ * configured but none fits: handshake_failure with a sentence naming what the server accepts and
+ * what our keys are.
  */
 int tlsio_client_choose_credential(tls_engine *e, const CBS *cert_types) TLSIO_MUST_CHECK;
 

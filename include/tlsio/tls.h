@@ -54,9 +54,11 @@ int tls_config_add_ca_system(tls_config *cfg);
 /* A certificate chain (leaf first, PEM) and its private key (PEM). May be called several
  * times: a server picks a chain by the client's server_name and signature algorithms. A
  * client answers a CertificateRequest (TLS 1.3 or 1.2) with the first chain whose key fits
- * the request (TLS 1.2: its certificate_types) and can sign with one of the server's
- * signature algorithms; if chains are configured but none fits, the handshake fails with
- * handshake_failure. A client without chains sends an empty Certificate. */
+ * the request (TLS 1.2: its certificate_types), can sign with one of the server's signature
+ * algorithms and, when the server named CAs, lies under one of them; if chains are
+ * configured but no key fits, the handshake fails with handshake_failure. A client without
+ * chains, or whose fitting chains are under none of the named CAs, sends an empty
+ * Certificate (the server decides). */
 int tls_config_add_cert_pem(tls_config *cfg, const char *chain_pem, size_t chain_len,
                             const char *key_pem, size_t key_len);
 int tls_config_add_cert_file(tls_config *cfg, const char *chain_path, const char *key_path);

@@ -122,6 +122,8 @@ TEST_P(ServerClientAuth, UntrustedChainIsUnknownCa) {
         MakeConfigs(&c, root, server_leaf);
         ASSERT_EQ(0, tls_config_set_versions(c.server, version(), version()));
         ASSERT_EQ(0, tls_config_set_client_verify(c.server, mode));
+        // No CA names: a tlsio client would otherwise keep its stranger chain to itself.
+        ASSERT_EQ(0, tls_config_set_client_ca_names(c.server, nullptr, 0));
         std::string pem = client_root.cert_pem();
         ASSERT_EQ(0, tls_config_add_client_ca_pem(c.server, pem.data(), pem.size()));
         Cert other = pki.MakeCa("Other Root");
@@ -262,8 +264,8 @@ TEST_P(ServerClientAuth, ClientSeesTheRequestedCaNames) {
 // tls_config_set_client_ca_names replaces them, whatever CAs come after; verification still
 // uses the client CAs. 0 bytes names none.
 TEST_P(ServerClientAuth, ExplicitCaNamesReplaceTheDefaultOrNameNone) {
-    Cert other = pki.MakeCa("Named Elsewhere"), third = pki.MakeCa("Third");
-    Bytes names = NameDer(other), t = NameDer(third);
+    Cert other = pki.MakeCa("Named Elsewhere");
+    Bytes names = NameDer(other), t = NameDer(client_root);
     names.insert(names.end(), t.begin(), t.end());
     ASSERT_EQ(0, tls_config_set_client_ca_names(cfg.server, names.data(), names.size()))
         << tls_config_error(cfg.server);
@@ -273,7 +275,8 @@ TEST_P(ServerClientAuth, ExplicitCaNamesReplaceTheDefaultOrNameNone) {
         EnginePair p(cfg.client, cfg.server, "example.com", pki.now());
         p.Handshake();
         ASSERT_TRUE(p.Connected()) << p.Errors();
-        EXPECT_EQ((std::vector<Bytes>{NameDer(other), NameDer(third)}), RequestedNames(p.client));
+        EXPECT_EQ((std::vector<Bytes>{NameDer(other), NameDer(client_root)}),
+                  RequestedNames(p.client));
         EXPECT_EQ("CN=client", SubjectOf(p.server));
     }
     Configs none;
@@ -290,6 +293,52 @@ TEST_P(ServerClientAuth, ExplicitCaNamesReplaceTheDefaultOrNameNone) {
     ASSERT_TRUE(p.Connected()) << p.Errors();
     EXPECT_EQ(1, s.Count(TLSIO_HS_CERTIFICATE_REQUEST));
     EXPECT_TRUE(RequestedNames(p.client).empty());
+}
+
+// The client answers with a chain under a CA the server named (RFC 8446 §4.2.4, RFC 5246
+// §7.4.4), here its second; with names and no chain under them, an empty Certificate; with
+// no names, its first chain that fits.
+TEST_P(ServerClientAuth, ClientPicksTheChainUnderANamedCa) {
+    Verify(TLS_CLIENT_VERIFY_OPTIONAL);
+    Cert elsewhere_root = pki.MakeCa("Elsewhere Root");
+    ASSERT_TRUE(AddChain(cfg.client, pki.MakeLeaf(elsewhere_root, {.cn = "elsewhere client",
+                                                                   .eku = Eku::kClientAuth})));
+    ASSERT_TRUE(AddChain(cfg.client, ClientLeaf()));
+    EnginePair p(cfg.client, cfg.server, "example.com", pki.now());
+    p.Handshake();
+    ASSERT_TRUE(p.Connected()) << p.Errors();
+    EXPECT_EQ("CN=client", SubjectOf(p.server));
+}
+
+TEST_P(ServerClientAuth, NoChainUnderANamedCaSendsAnEmptyCertificate) {
+    Verify(TLS_CLIENT_VERIFY_OPTIONAL);
+    Cert elsewhere_root = pki.MakeCa("Elsewhere Root");
+    ASSERT_TRUE(AddChain(cfg.client, pki.MakeLeaf(elsewhere_root, {.cn = "elsewhere client",
+                                                                   .eku = Eku::kClientAuth})));
+    {
+        EnginePair p(cfg.client, cfg.server, "example.com", pki.now());
+        HsObserver c;
+        c.Attach(p.client);
+        p.Handshake();
+        ASSERT_TRUE(p.Connected()) << p.Errors() << " (optional: anonymous is fine)";
+        EXPECT_EQ("(null)", SubjectOf(p.server));
+        EXPECT_EQ(1, c.Count(TLSIO_HS_CERTIFICATE));
+        EXPECT_EQ(0, c.Count(TLSIO_HS_CERTIFICATE_VERIFY));
+    }
+    // The same server naming no CA: the client's only chain goes, and fails verification.
+    Configs unnamed;
+    MakeConfigs(&unnamed, root, leaf);
+    ASSERT_EQ(0, tls_config_set_versions(unnamed.server, GetParam(), GetParam()));
+    ASSERT_EQ(0, tls_config_set_client_ca_names(unnamed.server, nullptr, 0));
+    ASSERT_EQ(0, tls_config_set_client_verify(unnamed.server, TLS_CLIENT_VERIFY_OPTIONAL));
+    std::string pem = client_root.cert_pem();
+    ASSERT_EQ(0, tls_config_add_client_ca_pem(unnamed.server, pem.data(), pem.size()));
+    ASSERT_TRUE(AddChain(unnamed.client, pki.MakeLeaf(elsewhere_root, {.cn = "elsewhere client",
+                                                                       .eku = Eku::kClientAuth})));
+    EnginePair p(unnamed.client, unnamed.server, "example.com", pki.now());
+    p.Handshake();
+    EXPECT_TRUE(FailedWith(p.server, TLS_ALERT_UNKNOWN_CA, TLS_ERRCAT_CERTIFICATE, "client"))
+        << p.Errors();
 }
 
 TEST(ClientVerifyConfig, CaNamesMustBeDerNames) {
