@@ -524,6 +524,31 @@ int tlsio_x509_check_der(const CBS *certs, size_t n_certs, tlsio_cert_purpose pu
  * The verification both public entry points share. On success with leaf_out != NULL, the
  * parsed leaf is handed over in *leaf_out (the caller frees it); otherwise it is freed.
  */
+/*
+ * A self-issued peer certificate that is itself one of our anchors (a pinned self-signed
+ * client certificate, say) verifies as that anchor. This libcrypto looks such a leaf up in
+ * the store by name and tries only the first anchor of that name, so with two anchors of one
+ * name and no key identifiers (renewed self-signed certificates) the order they were added
+ * in decided. When the store holds this exact certificate, the chain is built against it
+ * alone; every other check runs as before. *same and *pinned are the caller's to free
+ * (sk_X509_pop_free / sk_X509_free); 0, or -1 on allocation failure.
+ */
+static int pin_self_issued_anchor(X509_STORE_CTX *ctx, X509 *leaf, STACK_OF(X509) * *same,
+                                  STACK_OF(X509) * *pinned) {
+    if (X509_NAME_cmp(X509_get_subject_name(leaf), X509_get_issuer_name(leaf)) != 0) return 0;
+    *same = X509_STORE_get1_certs(ctx, X509_get_subject_name(leaf));
+    ERR_clear_error(); /* none found is not an error */
+    for (size_t i = 0; *same != NULL && i < sk_X509_num(*same); i++) {
+        X509 *x = sk_X509_value(*same, i);
+        if (X509_cmp(x, leaf) != 0) continue;
+        *pinned = sk_X509_new_null();
+        if (*pinned == NULL || !sk_X509_push(*pinned, x)) return -1;
+        X509_STORE_CTX_trusted_stack(ctx, *pinned);
+        return 0;
+    }
+    return 0;
+}
+
 static int verify_chain(const tlsio_trust *t, const CBS *certs, size_t n_certs, const char *host,
                         tlsio_cert_purpose purpose, int64_t now, X509 **leaf_out, tlsio_err *err) {
     const char *who = purpose == TLSIO_PURPOSE_CLIENT ? "client" : "server";
@@ -543,6 +568,7 @@ static int verify_chain(const tlsio_trust *t, const CBS *certs, size_t n_certs, 
     int ret = TLS_E_NOMEM;
     X509 *leaf = NULL;
     X509_STORE_CTX *ctx = NULL;
+    STACK_OF(X509) *same_name = NULL, *pinned = NULL;
     STACK_OF(X509) *untrusted = sk_X509_new_null();
     if (untrusted == NULL) goto out;
     for (size_t i = 0; i < n_certs; i++) {
@@ -560,6 +586,7 @@ static int verify_chain(const tlsio_trust *t, const CBS *certs, size_t n_certs, 
     }
     ctx = X509_STORE_CTX_new();
     if (ctx == NULL || !X509_STORE_CTX_init(ctx, store_of(t), leaf, untrusted)) goto out;
+    if (pin_self_issued_anchor(ctx, leaf, &same_name, &pinned) != 0) goto out;
     X509_VERIFY_PARAM *param = X509_STORE_CTX_get0_param(ctx);
     /*
      * libcrypto builds chains of at most depth + 1 certificates and then reports a missing
@@ -608,6 +635,8 @@ out:
         tlsio_err_set(err, TLS_E_NOMEM, "%s certificate chain: out of memory", who);
     ERR_clear_error();
     X509_STORE_CTX_free(ctx);
+    sk_X509_free(pinned);
+    sk_X509_pop_free(same_name, X509_free);
     sk_X509_pop_free(untrusted, X509_free);
     if (ret == 0 && leaf_out != NULL) {
         *leaf_out = leaf;

@@ -908,10 +908,9 @@ static int cipher_list(const char *spec, char *out, size_t cap) {
  * -cert-file. BoringSSL's shim accepts any client certificate; tlsio verifies every client
  * chain, so the closest a server test can come is to trust each of those files as a client
  * CA: the chain, its signatures, validity and key usage and the client's CertificateVerify
- * are all still checked. It helps chains with a root (an intermediate, say); a self-signed
- * client certificate other than the shim's own still fails: all the runner's self-signed
- * certificates are named "CN=test cert" with no key identifiers, and this libcrypto's chain
- * builder takes the first trusted certificate of a name (the -cert-file, added first).
+ * are all still checked. All the runner's self-signed certificates share one name ("CN=test
+ * cert", no key identifiers); tlsio verifies a self-issued client certificate against the
+ * anchor that is that exact certificate (crypto_x509.c), so the name clash does not matter.
  * 0, or -1 with the config's error set. */
 static int trust_runner_certs(tls_config *cfg, const char *cert_file) {
     char dir[4096];

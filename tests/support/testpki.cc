@@ -249,6 +249,21 @@ Cert TestPki::MakeSelfSignedLeaf(CertOptions o) {
     return Make(nullptr, std::move(o), false);
 }
 
+// subjectKeyIdentifier and authorityKeyIdentifier for x (key: its own; issuer: NULL when
+// self-signed).
+static void AddKeyIds(X509 *x, EVP_PKEY *key, const Cert *issuer) {
+    Bytes skid = SubjectKeyId(key);
+    bssl::UniquePtr<ASN1_OCTET_STRING> skid_str(ASN1_OCTET_STRING_new());
+    Check(skid_str && ASN1_OCTET_STRING_set(skid_str.get(), skid.data(), (int)skid.size()), "SKID");
+    AddExt(x, NID_subject_key_identifier, skid_str.get(), false);
+    Bytes akid = issuer ? SubjectKeyId(issuer->key()) : skid;
+    bssl::UniquePtr<AUTHORITY_KEYID> ak(AUTHORITY_KEYID_new());
+    Check(ak != nullptr, "AUTHORITY_KEYID_new");
+    ak->keyid = ASN1_OCTET_STRING_new();
+    Check(ak->keyid && ASN1_OCTET_STRING_set(ak->keyid, akid.data(), (int)akid.size()), "AKID");
+    AddExt(x, NID_authority_key_identifier, ak.get(), false);
+}
+
 Cert TestPki::Make(const Cert *issuer, CertOptions o, bool ca) {
     auto d = std::make_shared<Cert::Data>();
     d->key_type = o.key;
@@ -348,17 +363,8 @@ Cert TestPki::Make(const Cert *issuer, CertOptions o, bool ca) {
         AddExt(x.get(), NID_subject_alt_name, gens.get(), false);
     }
 
-    // subjectKeyIdentifier / authorityKeyIdentifier (RFC 5280 §4.2.1.1-2).
-    Bytes skid = SubjectKeyId(d->key.get());
-    bssl::UniquePtr<ASN1_OCTET_STRING> skid_str(ASN1_OCTET_STRING_new());
-    Check(skid_str && ASN1_OCTET_STRING_set(skid_str.get(), skid.data(), (int)skid.size()), "SKID");
-    AddExt(x.get(), NID_subject_key_identifier, skid_str.get(), false);
-    Bytes akid = issuer ? SubjectKeyId(issuer->key()) : skid;
-    bssl::UniquePtr<AUTHORITY_KEYID> ak(AUTHORITY_KEYID_new());
-    Check(ak != nullptr, "AUTHORITY_KEYID_new");
-    ak->keyid = ASN1_OCTET_STRING_new();
-    Check(ak->keyid && ASN1_OCTET_STRING_set(ak->keyid, akid.data(), (int)akid.size()), "AKID");
-    AddExt(x.get(), NID_authority_key_identifier, ak.get(), false);
+    // subjectKeyIdentifier / authorityKeyIdentifier (RFC 5280 §4.2.1.1-2), unless left out.
+    if (o.key_ids) AddKeyIds(x.get(), d->key.get(), issuer);
 
     EVP_PKEY *signer = issuer ? issuer->key() : d->key.get();
     Check(X509_sign(x.get(), signer, DigestFor(signer)) > 0, "X509_sign");

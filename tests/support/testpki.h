@@ -67,6 +67,7 @@ struct CertOptions {
     unsigned key_usage = kKuDefault;
     int path_len = -1;    // basicConstraints pathLenConstraint; -1: absent
     std::string org = {}; // subject O, if not empty
+    bool key_ids = true;  // subject/authority key identifiers (false: neither, as some PKIs)
 };
 
 // One certificate with its private key and its issuers (shared, cheap to copy).

@@ -341,6 +341,30 @@ TEST_P(ServerClientAuth, NoChainUnderANamedCaSendsAnEmptyCertificate) {
         << p.Errors();
 }
 
+// Two pinned self-signed client certificates with one name (a renewed one, say): whichever
+// the client presents verifies, whatever order the server added them in. (This libcrypto's
+// chain builder alone would try only the first of the name.)
+TEST_P(ServerClientAuth, PinnedSelfSignedCertificatesWithOneNameBothVerify) {
+    CertOptions o = {.cn = "device", .eku = Eku::kClientAuth, .key_ids = false};
+    Cert first = pki.MakeSelfSignedLeaf(o), second = pki.MakeSelfSignedLeaf(o);
+    for (const Cert *presented : {&first, &second}) {
+        SCOPED_TRACE(presented == &first ? "first" : "second");
+        Configs c;
+        MakeConfigs(&c, root, server_leaf);
+        ASSERT_EQ(0, tls_config_set_versions(c.server, version(), version()));
+        ASSERT_EQ(0, tls_config_set_client_verify(c.server, TLS_CLIENT_VERIFY_REQUIRED));
+        for (const Cert *anchor : {&first, &second}) {
+            std::string pem = anchor->cert_pem();
+            ASSERT_EQ(0, tls_config_add_client_ca_pem(c.server, pem.data(), pem.size()));
+        }
+        ASSERT_TRUE(AddChain(c.client, *presented));
+        EnginePair p(c.client, c.server, "example.com", pki.now());
+        p.Handshake();
+        ASSERT_TRUE(p.Connected()) << p.Errors();
+        EXPECT_EQ("CN=device", SubjectOf(p.server));
+    }
+}
+
 TEST(ClientVerifyConfig, CaNamesMustBeDerNames) {
     tls_config *cfg = tls_config_new();
     const uint8_t junk[] = {0x04, 0x01, 0x00};
