@@ -10,18 +10,10 @@
 #include <openssl/mem.h>
 
 #include "config.h"
+#include "hexstr.h"
 
 /* The longest label ("CLIENT_HANDSHAKE_TRAFFIC_SECRET"), two spaces, 64 + 2 * 48 hex digits. */
 #define KEYLOG_LINE_MAX 200
-
-static size_t put_hex(char *out, const uint8_t *in, size_t len) {
-    static const char digits[] = "0123456789abcdef";
-    for (size_t i = 0; i < len; i++) {
-        out[2 * i] = digits[in[i] >> 4];
-        out[2 * i + 1] = digits[in[i] & 15];
-    }
-    return 2 * len;
-}
 
 void tlsio_keylog(const tls_engine *e, const char *label, const uint8_t *secret, size_t len) {
     const tls_config *cfg = e->cfg;
@@ -34,9 +26,9 @@ void tlsio_keylog(const tls_engine *e, const char *label, const uint8_t *secret,
     memcpy(line, label, label_len);
     n += label_len;
     line[n++] = ' ';
-    n += put_hex(line + n, e->hs->client_random, sizeof(e->hs->client_random));
+    n += tlsio_hex_lower(line + n, e->hs->client_random, sizeof(e->hs->client_random));
     line[n++] = ' ';
-    n += put_hex(line + n, secret, len);
+    n += tlsio_hex_lower(line + n, secret, len);
     line[n] = '\0';
     cfg->keylog(cfg->keylog_arg, e, line);
     OPENSSL_cleanse(line, sizeof(line));

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "sock.h"
+#include "../core/hexstr.h"
 
 #ifndef MSG_NOSIGNAL
 #define MSG_NOSIGNAL 0 /* platforms without it use SO_NOSIGPIPE, set in tlsio_sock_new */
@@ -147,15 +148,10 @@ static void set_nodelay(int fd, int on) {
 static void note_peer_hash(tls *t) {
     const uint8_t *h = tls_engine_peer_cert_sha256(t->e);
     if (h == NULL || t->peer_hash != NULL) return;
-    static const char hex[] = "0123456789abcdef";
     char *out = malloc(7 + 64 + 1);
     if (out == NULL) return; /* the getter then says NULL, as without a certificate */
     memcpy(out, "SHA256:", 7);
-    for (size_t i = 0; i < 32; i++) {
-        out[7 + 2 * i] = hex[h[i] >> 4];
-        out[8 + 2 * i] = hex[h[i] & 15];
-    }
-    out[7 + 64] = '\0';
+    out[7 + tlsio_hex_lower(out + 7, h, 32)] = '\0';
     t->peer_hash = out;
 }
 
