@@ -25,6 +25,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -1132,6 +1133,21 @@ static int flush_out(shim_conn *c) {
 }
 
 /* Reports the engine's failure (after sending its alert, best effort). Returns 1. */
+/*
+ * Closing a socket that still holds unread bytes makes the kernel send a TCP RST, and a
+ * peer that receives the RST may lose our last records (an alert) before reading them: the
+ * runner then sees EOF instead of the alert. So: half-close, drain what the runner sent for
+ * at most a second, then close.
+ */
+static void close_gracefully(int fd) {
+    shutdown(fd, SHUT_WR);
+    struct pollfd p = {.fd = fd, .events = POLLIN};
+    uint8_t buf[4096];
+    for (int i = 0; i < 64 && poll(&p, 1, 1000) == 1; i++)
+        if (recv(fd, buf, sizeof(buf), 0) <= 0) break;
+    close(fd);
+}
+
 static int engine_failure(shim_conn *c) {
     size_t n;
     while (tls_engine_send_buf(c->e, &n) != NULL) {
@@ -1626,7 +1642,7 @@ static int one_connection(const shim_opts *o, int is_resume, shim_shared *sh,
         rc = 1;
     } else {
         rc = run_connection(&c);
-        close(c.fd);
+        close_gracefully(c.fd);
         if (rc == 0) rc = check_hooks(&hooks);
     }
     if (!o->server) {
