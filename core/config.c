@@ -363,37 +363,54 @@ static const char *sigalg_refusal_hint(const char *s, size_t len) {
     "rsa_pss_rsae_sha384, rsa_pss_rsae_sha512, rsa_pkcs1_sha256, rsa_pkcs1_sha384, "               \
     "rsa_pkcs1_sha512"
 
-int tls_config_set_signature_schemes(tls_config *cfg, const char *names) {
-    int r = setter_begin(cfg);
-    if (r != 0) return r;
+/* Parses a ':' or ','-separated list of scheme names into ids (at most TLSIO_MAX_SIGALGS:
+ * duplicates are refused, so every valid list fits). `what` names the list in sentences. */
+static int parse_schemes(tls_config *cfg, const char *names, const char *what,
+                         uint16_t ids[TLSIO_MAX_SIGALGS], size_t *n_out) {
     if (names == NULL || names[0] == 0)
-        return tlsio_err_set(&cfg->err, TLS_E_USAGE,
-                             "signature scheme list is empty; use: " SIGALG_NAMES);
-    uint16_t ids[TLSIO_MAX_SIGALGS];
+        return tlsio_err_set(&cfg->err, TLS_E_USAGE, "%s list is empty; use: " SIGALG_NAMES, what);
     size_t n = 0;
     const char *cur = names, *name;
     size_t len;
     while (next_name(&cur, ":,", &name, &len)) {
         if (len == 0)
-            return tlsio_err_set(&cfg->err, TLS_E_USAGE,
-                                 "signature scheme list '%.*s' has an empty name", QUOTE_MAX,
-                                 names);
+            return tlsio_err_set(&cfg->err, TLS_E_USAGE, "%s list '%.*s' has an empty name", what,
+                                 QUOTE_MAX, names);
         uint16_t id = sigalg_by_name(name, len);
         if (id == 0)
-            return tlsio_err_set(&cfg->err, TLS_E_USAGE,
-                                 "signature scheme '%.*s'%s; use: " SIGALG_NAMES,
+            return tlsio_err_set(&cfg->err, TLS_E_USAGE, "%s '%.*s'%s; use: " SIGALG_NAMES, what,
                                  len > SIGALG_QUOTE_MAX ? SIGALG_QUOTE_MAX : (int)len, name,
                                  sigalg_refusal_hint(name, len));
         for (size_t i = 0; i < n; i++)
             if (ids[i] == id)
-                return tlsio_err_set(&cfg->err, TLS_E_USAGE,
-                                     "signature scheme '%s' is listed twice",
+                return tlsio_err_set(&cfg->err, TLS_E_USAGE, "%s '%s' is listed twice", what,
                                      tlsio_sig_scheme_name(id));
-        ids[n++] = id; /* no duplicates among TLSIO_MAX_SIGALGS known schemes: n fits */
+        ids[n++] = id;
     }
+    *n_out = n;
+    return 0;
+}
+
+int tls_config_set_signature_schemes(tls_config *cfg, const char *names) {
+    int r = setter_begin(cfg);
+    if (r != 0) return r;
+    uint16_t ids[TLSIO_MAX_SIGALGS];
+    size_t n;
+    if ((r = parse_schemes(cfg, names, "signature scheme", ids, &n)) != 0) return r;
     memcpy(cfg->sigalgs, ids, n * sizeof(ids[0]));
     cfg->n_sigalgs = n;
     cfg->sigalgs_set = 1;
+    return 0;
+}
+
+int tls_config_set_signing_schemes(tls_config *cfg, const char *names) {
+    int r = setter_begin(cfg);
+    if (r != 0) return r;
+    uint16_t ids[TLSIO_MAX_SIGALGS];
+    size_t n;
+    if ((r = parse_schemes(cfg, names, "signing scheme", ids, &n)) != 0) return r;
+    memcpy(cfg->sign_sigalgs, ids, n * sizeof(ids[0]));
+    cfg->n_sign_sigalgs = n;
     return 0;
 }
 

@@ -80,6 +80,11 @@ struct tls_config {
     uint16_t sigalgs[TLSIO_MAX_SIGALGS];
     size_t n_sigalgs;
     int sigalgs_set;
+    /* SignatureSchemes we sign with, in preference order (tls_config_set_signing_schemes);
+     * n_sign_sigalgs 0: as above (our order when sigalgs_set, else the peer's). Independent
+     * of what we accept, as BoringSSL's signing and verify prefs are. */
+    uint16_t sign_sigalgs[TLSIO_MAX_SIGALGS];
+    size_t n_sign_sigalgs;
     uint8_t alpn[TLSIO_MAX_ALPN_WIRE]; /* ProtocolNameList body (u8-prefixed names) */
     size_t alpn_len;                   /* 0: no ALPN */
 

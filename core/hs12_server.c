@@ -129,9 +129,9 @@ static int choose_suite_and_chain(tls_engine *e, const tlsio_client_hello *ch) {
     }
     return tlsio_err_set(&e->err, TLS_ALERT_HANDSHAKE_FAILURE,
                          "ClientHello: no TLS 1.2 ECDHE+AEAD suite in common that our "
-                         "certificates%s and the client's signature_algorithms and "
-                         "supported_groups (ECDSA curves) can serve",
-                         e->cfg->sigalgs_set ? " (with our configured signature schemes)" : "");
+                         "certificates and the client's signature_algorithms and "
+                         "supported_groups (ECDSA curves) can serve%s",
+                         tlsio_sign_list_hint(e->cfg));
 }
 
 static int send_server_hello(tls_engine *e, const tlsio_client_hello *ch) {

@@ -133,7 +133,7 @@ static int choose_chain(tls_engine *e) {
         return tlsio_err_set(&e->err, TLS_ALERT_HANDSHAKE_FAILURE,
                              "ClientHello.signature_algorithms: none matches our certificate "
                              "keys%s",
-                             e->cfg->sigalgs_set ? " within our configured signature schemes" : "");
+                             tlsio_sign_list_hint(e->cfg));
     hs->chain = fallback;
     hs->sig_scheme = fallback_scheme;
     return 0;

@@ -488,13 +488,12 @@ int tlsio_client_choose_credential(tls_engine *e, const CBS *cert_types) {
     }
     size_t n = describe_keys(cfg, fits_type, ours, sizeof(ours));
     describe_schemes(hs->peer_sigalgs, hs->n_peer_sigalgs, theirs, sizeof(theirs));
-    return tlsio_err_set(&e->err, TLS_ALERT_HANDSHAKE_FAILURE,
-                         "CertificateRequest.%s: the server accepts %s; our %s key%s can sign "
-                         "with none of them in TLS %s%s",
-                         cert_types != NULL ? "supported_signature_algorithms"
-                                            : "signature_algorithms",
-                         theirs, ours, n > 1 ? "s" : "", cert_types != NULL ? "1.2" : "1.3",
-                         cfg->sigalgs_set ? " within our configured signature schemes" : "");
+    return tlsio_err_set(
+        &e->err, TLS_ALERT_HANDSHAKE_FAILURE,
+        "CertificateRequest.%s: the server accepts %s; our %s key%s can sign "
+        "with none of them in TLS %s%s",
+        cert_types != NULL ? "supported_signature_algorithms" : "signature_algorithms", theirs,
+        ours, n > 1 ? "s" : "", cert_types != NULL ? "1.2" : "1.3", tlsio_sign_list_hint(cfg));
 }
 
 /* ---- signature schemes, signing --------------------------------------------------------- */
@@ -526,18 +525,25 @@ static int peer_offers(const tlsio_hs *hs, uint16_t scheme) {
     return 0;
 }
 
+const char *tlsio_sign_list_hint(const tls_config *cfg) {
+    if (cfg->n_sign_sigalgs > 0) return " within our configured signing schemes";
+    return cfg->sigalgs_set ? " within our configured signature schemes" : "";
+}
+
 int tlsio_choose_sig_scheme(const tls_engine *e, const tlsio_pkey *k, tlsio_sig_use use,
                             uint16_t *out) {
     const tls_config *cfg = e->cfg;
     const tlsio_hs *hs = e->hs;
     *out = 0;
-    if (cfg->sigalgs_set) {
+    /* Our order when the application gave one: the signing list, else the accept list. */
+    const uint16_t *ours = cfg->n_sign_sigalgs > 0 ? cfg->sign_sigalgs : cfg->sigalgs;
+    size_t n_ours = cfg->n_sign_sigalgs > 0 ? cfg->n_sign_sigalgs : cfg->n_sigalgs;
+    if (cfg->n_sign_sigalgs > 0 || cfg->sigalgs_set) {
         /* tlsio_sig_key_supports applies the version rules: never SHA-1, no rsa_pkcs1_* in
          * TLS 1.3, a TLS 1.3 ECDSA scheme names the key's curve (RFC 8446 §4.2.3). */
-        for (size_t i = 0; i < cfg->n_sigalgs; i++) {
-            if (peer_offers(hs, cfg->sigalgs[i]) &&
-                tlsio_sig_key_supports(k, cfg->sigalgs[i], use)) {
-                *out = cfg->sigalgs[i];
+        for (size_t i = 0; i < n_ours; i++) {
+            if (peer_offers(hs, ours[i]) && tlsio_sig_key_supports(k, ours[i], use)) {
+                *out = ours[i];
                 return 1;
             }
         }

@@ -53,10 +53,13 @@ int tlsio_cfg_has_sigalg(const tls_config *cfg, uint16_t scheme);
 /*
  * The scheme we sign with using key k for `use`, from hs->peer_sigalgs (the peer's
  * signature_algorithms): RFC 8446 §4.2.3 and RFC 5246 §7.4.1.4.1 leave the choice among the
- * peer's schemes to the signer. With an application list (tls_config_set_signature_schemes)
- * the first of OUR list the peer offers and k can make; with the default list the peer's
- * most preferred one k can make, as tlsio always did. Returns 1 and *out, or 0 if none.
+ * peer's schemes to the signer. With an application order (tls_config_set_signing_schemes,
+ * else tls_config_set_signature_schemes) the first of OUR list the peer offers and k can make;
+ * with neither, the peer's most preferred one k can make. Returns 1 and *out, or 0 if none.
  */
+/* " within our configured signing schemes" (or "signature schemes") when the application
+ * chose the order we sign in, else "": the tail of a no-common-scheme sentence. */
+const char *tlsio_sign_list_hint(const tls_config *cfg);
 int tlsio_choose_sig_scheme(const tls_engine *e, const tlsio_pkey *k, tlsio_sig_use use,
                             uint16_t *out);
 /* Copies a validated u16 list (signature_algorithms) into hs->peer_sigalgs (first 64). */

@@ -20,26 +20,26 @@ int toolopt_apply(tls_config *cfg, int argc, char **argv, int *i) {
         return check(cfg, tls_config_set_versions(cfg, TLS_VERSION_1_2, TLS_VERSION_1_2), o);
     if (strcmp(o, "--tls1.3") == 0)
         return check(cfg, tls_config_set_versions(cfg, TLS_VERSION_1_3, TLS_VERSION_1_3), o);
-    static const char *const with_arg[] = {"--alpn", "--cipher", "--group", "--ca"};
-    int which = -1;
-    for (int k = 0; k < 4; k++)
-        if (strcmp(o, with_arg[k]) == 0) which = k;
-    if (which < 0) return 0;
-    if (*i + 1 >= argc) {
-        fprintf(stderr, "%s needs an argument\n", o);
-        return -1;
+    static const struct {
+        const char *name;
+        int (*set)(tls_config *, const char *);
+    } with_arg[] = {
+        {"--alpn", tls_config_set_alpn},
+        {"--cipher", tls_config_set_ciphers},
+        {"--group", tls_config_set_groups},
+        {"--ca", tls_config_add_ca_file},
+        {"--sigalgs", tls_config_set_signature_schemes},
+        {"--sign-sigalgs", tls_config_set_signing_schemes},
+    };
+    for (size_t k = 0; k < sizeof(with_arg) / sizeof(with_arg[0]); k++) {
+        if (strcmp(o, with_arg[k].name) != 0) continue;
+        if (*i + 1 >= argc) {
+            fprintf(stderr, "%s needs an argument\n", o);
+            return -1;
+        }
+        return check(cfg, with_arg[k].set(cfg, argv[++*i]), o);
     }
-    const char *v = argv[++*i];
-    switch (which) {
-    case 0:
-        return check(cfg, tls_config_set_alpn(cfg, v), o);
-    case 1:
-        return check(cfg, tls_config_set_ciphers(cfg, v), o);
-    case 2:
-        return check(cfg, tls_config_set_groups(cfg, v), o);
-    default:
-        return check(cfg, tls_config_add_ca_file(cfg, v), o);
-    }
+    return 0;
 }
 
 int toolopt_keylog_from_env(tls_config *cfg, const char *tool) {
@@ -60,6 +60,8 @@ void toolopt_usage(void) {
                     "  --cipher NAMES     IANA cipher suite names, ':' or ',' separated\n"
                     "  --group NAMES      x25519, secp256r1, secp384r1\n"
                     "  --ca FILE          trust these PEM certificates (default: system store)\n"
+                    "  --sigalgs NAMES    signature schemes offered and accepted, in order\n"
+                    "  --sign-sigalgs NAMES  signature schemes we sign with, in order\n"
                     "environment: SSLKEYLOGFILE=FILE appends the connections' secrets to FILE\n"
                     "(NSS key log format, for Wireshark; debugging only)\n");
 }

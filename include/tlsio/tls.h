@@ -112,6 +112,13 @@ int tls_config_set_record_size_limit(tls_config *cfg, size_t max_plaintext);
  * we sign with. docs/tls_config.md. */
 int tls_config_set_signature_schemes(tls_config *cfg, const char *names);
 
+/* Order the schemes we sign with, and only those (same names and refusals as above), leaving
+ * what we offer and accept to tls_config_set_signature_schemes: we sign with the first of
+ * this list that the peer accepts and our key can make; none is handshake_failure. E.g. sign
+ * only with rsa_pss_rsae_sha512 while accepting a peer's rsa_pss_rsae_sha256. Without a call:
+ * the order of tls_config_set_signature_schemes, else the peer's. docs/tls_config.md. */
+int tls_config_set_signing_schemes(tls_config *cfg, const char *names);
+
 /*
  * Client certificate authentication (a server's settings; a client ignores them).
  *

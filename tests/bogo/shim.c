@@ -371,35 +371,12 @@ static int cert_file_names_host(const char *path, const char *host) {
     return ok;
 }
 
-/* ---- signature schemes: BoringSSL's two lists onto tlsio's one ---------------------------- */
+/* ---- signature schemes: BoringSSL's two lists onto tlsio's two ---------------------------- */
 
 /* tlsio's schemes in its default order (docs/tls_config.md). */
 static const uint16_t kTlsioSigalgs[] = {0x0403, 0x0503, 0x0807, 0x0804, 0x0805,
                                          0x0806, 0x0401, 0x0501, 0x0601};
 #define N_TLSIO_SIGALGS (sizeof(kTlsioSigalgs) / sizeof(kTlsioSigalgs[0]))
-
-/* The key family a scheme signs with: 'r' RSA, 'e' ECDSA, 'd' Ed25519. */
-static char scheme_family(uint16_t s) {
-    if (s == 0x0807) return 'd';
-    if ((s & 0xff) == 0x03) return 'e';
-    return 'r';
-}
-
-/* The family of the -key-file key, 0 when there is none (or it is unreadable). */
-static char key_family(const char *path) {
-    if (path == NULL) return 0;
-    FILE *f = fopen(path, "r");
-    if (f == NULL) return 0;
-    EVP_PKEY *k = PEM_read_PrivateKey(f, NULL, NULL, NULL);
-    fclose(f);
-    char fam = 0;
-    if (k != NULL) {
-        int id = EVP_PKEY_id(k);
-        fam = id == EVP_PKEY_RSA ? 'r' : id == EVP_PKEY_EC ? 'e' : id == EVP_PKEY_ED25519 ? 'd' : 0;
-    }
-    EVP_PKEY_free(k);
-    return fam;
-}
 
 static int in_list(const uint16_t *l, size_t n, uint16_t v) {
     for (size_t i = 0; i < n; i++)
@@ -431,88 +408,33 @@ static int filter_prefs(const int64_t *in, size_t n, const char *flag, uint16_t 
     return 0;
 }
 
-/*
- * BoringSSL has two lists: verify prefs (what it offers in signature_algorithms and accepts;
- * default: its own list) and signing prefs (its signing order, filtered by the peer's list).
- * tlsio has one, tls_config_set_signature_schemes, used for all three. The shim builds it:
- *   -signing-prefs only: those schemes, then tlsio's defaults of the other key families. The
- *     extra ones keep what we accept close to BoringSSL's default but can never be signed
- *     with (our key is of another family). Without a key, signing prefs change nothing.
- *   -verify-prefs only: those schemes, then tlsio's defaults of our key's family that are
- *     not listed, so that we can still sign as BoringSSL's default signing prefs would.
- *   both: the verify prefs, with the entries of our key's family in signing order. That is
- *     exact only when both lists name the same schemes of that family; otherwise exit 89.
- * Writes the names ("" for no call) and returns 0, or EXIT_UNIMPLEMENTED.
- */
-static int sigalg_list(const shim_opts *o, char *names, size_t cap) {
-    uint16_t sp[MAX_INT_LIST], vp[MAX_INT_LIST], l[MAX_INT_LIST + N_TLSIO_SIGALGS];
-    size_t nsp, nvp, n = 0;
+/* A scheme list as tlsio names ("" when n is 0). */
+static void scheme_names(const uint16_t *l, size_t n, char *names, size_t cap) {
     names[0] = '\0';
-    int rc = filter_prefs(o->signing_prefs, o->n_signing_prefs, "-signing-prefs", sp, &nsp);
-    if (rc == 0) rc = filter_prefs(o->verify_prefs, o->n_verify_prefs, "-verify-prefs", vp, &nvp);
-    if (rc != 0) return rc;
-    char fam = key_family(o->key_file);
-    if (nsp > 0 && nvp == 0) {
-        if (fam == 0) return 0;
-        /* A client verifies the runner's signature, made with its default RSA certificate
-         * and the runner's default schemes (common.go: rsa_pss_rsae_sha256/384,
-         * rsa_pkcs1_sha256/384). BoringSSL accepts them by default while signing only with
-         * its signing prefs; tlsio accepts a scheme of its own key's family only by also
-         * signing with it. With an RSA key and signing prefs that name none of them, the one
-         * list cannot say both. */
-        static const uint16_t runner_rsa[] = {0x0804, 0x0805, 0x0401, 0x0501};
-        int overlap = 0;
-        for (size_t i = 0; i < 4; i++)
-            overlap |= in_list(sp, nsp, runner_rsa[i]);
-        if (!o->server && fam == 'r' && !overlap)
-            return unimplemented("-signing-prefs without an RSA scheme the runner signs with, on "
-                                 "an RSA client: tlsio cannot accept the server's RSA signature "
-                                 "without also signing with that scheme");
-        for (size_t i = 0; i < nsp; i++)
-            l[n++] = sp[i];
-        for (size_t i = 0; i < N_TLSIO_SIGALGS; i++)
-            if (scheme_family(kTlsioSigalgs[i]) != fam && !in_list(l, n, kTlsioSigalgs[i]))
-                l[n++] = kTlsioSigalgs[i];
-    } else if (nvp > 0 && nsp == 0) {
-        for (size_t i = 0; i < nvp; i++)
-            l[n++] = vp[i];
-        for (size_t i = 0; fam != 0 && i < N_TLSIO_SIGALGS; i++)
-            if (scheme_family(kTlsioSigalgs[i]) == fam && !in_list(l, n, kTlsioSigalgs[i]))
-                l[n++] = kTlsioSigalgs[i];
-    } else if (nvp > 0 && nsp > 0) {
-        /* Our family's schemes: the same set in both lists, or not expressible. */
-        for (size_t i = 0; i < nvp; i++)
-            if (fam != 0 && scheme_family(vp[i]) == fam) {
-                if (!in_list(sp, nsp, vp[i]))
-                    return unimplemented("-verify-prefs accepts %s, which -signing-prefs does not "
-                                         "sign with (tlsio has one list for both)",
-                                         tls_signature_scheme_name(vp[i]));
-            }
-        for (size_t i = 0; i < nsp; i++)
-            if (fam != 0 && scheme_family(sp[i]) == fam) {
-                if (!in_list(vp, nvp, sp[i]))
-                    return unimplemented("-signing-prefs signs with %s, which -verify-prefs does "
-                                         "not accept (tlsio has one list for both)",
-                                         tls_signature_scheme_name(sp[i]));
-            }
-        /* Verify order, with the slots of our family refilled in signing order. */
-        size_t next_sp = 0;
-        for (size_t i = 0; i < nvp; i++) {
-            if (fam != 0 && scheme_family(vp[i]) == fam) {
-                while (scheme_family(sp[next_sp]) != fam)
-                    next_sp++;
-                l[n++] = sp[next_sp++];
-            } else {
-                l[n++] = vp[i];
-            }
-        }
-    } else {
-        return 0;
-    }
     for (size_t i = 0; i < n; i++) {
         if (i > 0) strncat(names, ":", cap - strlen(names) - 1);
         strncat(names, tls_signature_scheme_name(l[i]), cap - strlen(names) - 1);
     }
+}
+
+/*
+ * BoringSSL's verify prefs (what it offers and accepts) are tls_config_set_signature_schemes;
+ * its signing prefs are tls_config_set_signing_schemes. With verify prefs alone BoringSSL
+ * still signs in its default order, whereas tlsio would then sign in the verify order, within
+ * it: the shim passes tlsio's default list as the signing list in that case.
+ * Writes the two lists ("" for no call) and returns 0, or EXIT_UNIMPLEMENTED.
+ */
+static int sigalg_lists(const shim_opts *o, char *verify, char *sign, size_t cap) {
+    uint16_t sp[MAX_INT_LIST], vp[MAX_INT_LIST];
+    size_t nsp, nvp;
+    int rc = filter_prefs(o->signing_prefs, o->n_signing_prefs, "-signing-prefs", sp, &nsp);
+    if (rc == 0) rc = filter_prefs(o->verify_prefs, o->n_verify_prefs, "-verify-prefs", vp, &nvp);
+    if (rc != 0) return rc;
+    scheme_names(vp, nvp, verify, cap);
+    if (nsp > 0)
+        scheme_names(sp, nsp, sign, cap);
+    else
+        scheme_names(kTlsioSigalgs, nvp > 0 ? N_TLSIO_SIGALGS : 0, sign, cap);
     return 0;
 }
 
@@ -571,8 +493,8 @@ static int check_supported(const shim_opts *o) {
         return unimplemented("-export-keying-material above 65536 bytes");
     if (o->require_any_client_cert && !o->server)
         return unimplemented("-require-any-client-certificate on a client");
-    char sigalgs[256];
-    int rc = sigalg_list(o, sigalgs, sizeof(sigalgs));
+    char verify[256], sign[256];
+    int rc = sigalg_lists(o, verify, sign, sizeof(verify));
     if (rc != 0) return rc;
     if (o->max_version != 0 && o->max_version < TLS_VERSION_1_2)
         return unimplemented("-max-version %lld (tlsio speaks TLS 1.2 and 1.3 only)",
@@ -968,10 +890,12 @@ static int build_config(const shim_opts *o, tls_config *cfg, shim_hooks *hooks) 
     if (min > max) return shim_error("USAGE", "no protocol version is enabled");
     if (tls_config_set_versions(cfg, min, max) != 0) return config_error(cfg, "versions");
 
-    char sigalgs[256];
-    if (sigalg_list(o, sigalgs, sizeof(sigalgs)) != 0) return EXIT_UNIMPLEMENTED;
-    if (sigalgs[0] != '\0' && tls_config_set_signature_schemes(cfg, sigalgs) != 0)
-        return config_error(cfg, "-signing-prefs/-verify-prefs");
+    char verify[256], sign[256];
+    if (sigalg_lists(o, verify, sign, sizeof(verify)) != 0) return EXIT_UNIMPLEMENTED;
+    if (verify[0] != '\0' && tls_config_set_signature_schemes(cfg, verify) != 0)
+        return config_error(cfg, "-verify-prefs");
+    if (sign[0] != '\0' && tls_config_set_signing_schemes(cfg, sign) != 0)
+        return config_error(cfg, "-signing-prefs");
 
     if (o->n_curves > 0) {
         char names[256] = "";

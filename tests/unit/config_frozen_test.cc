@@ -38,6 +38,7 @@ std::vector<std::pair<const char *, std::function<int(tls_config *)>>> EverySett
         {"groups bad", [](tls_config *c) { return tls_config_set_groups(c, "x448"); }},
         {"sigalgs", [](tls_config *c) { return tls_config_set_signature_schemes(c, "ed25519"); }},
         {"sigalgs bad", [](tls_config *c) { return tls_config_set_signature_schemes(c, ""); }},
+        {"signing", [](tls_config *c) { return tls_config_set_signing_schemes(c, "ed25519"); }},
         {"fragment", [](tls_config *c) { return tls_config_set_max_send_fragment(c, 1024); }},
         {"fragment bad", [](tls_config *c) { return tls_config_set_max_send_fragment(c, 1); }},
         {"alpn", [](tls_config *c) { return tls_config_set_alpn(c, "http/1.1"); }},

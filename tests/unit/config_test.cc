@@ -569,6 +569,42 @@ TEST(ConfigSignatureSchemes, RefusesWithASentenceNamingTheValidOnesAndChangesNot
     EXPECT_EQ(TLS_E_USAGE, tls_config_set_signature_schemes(nullptr, "ed25519"));
 }
 
+// The signing list is parsed by the same rules, names itself in its sentences, and leaves the
+// offered/accepted list alone (and is left alone by it).
+TEST(ConfigSigningSchemes, KeepsItsOwnOrderApartFromTheAcceptedList) {
+    CfgPtr c = NewCfg();
+    EXPECT_EQ(0u, c->n_sign_sigalgs);
+    ASSERT_EQ(0, tls_config_set_signing_schemes(c.get(), "rsa_pss_rsae_sha512,ed25519"));
+    EXPECT_EQ((std::vector<uint16_t>{0x0806, 0x0807}),
+              std::vector<uint16_t>(c->sign_sigalgs, c->sign_sigalgs + c->n_sign_sigalgs));
+    EXPECT_EQ(0, c->sigalgs_set);
+    EXPECT_EQ(9u, c->n_sigalgs);
+    ASSERT_EQ(0, tls_config_set_signature_schemes(c.get(), "ecdsa_secp256r1_sha256"));
+    EXPECT_EQ(2u, c->n_sign_sigalgs);
+    EXPECT_STREQ("", tls_config_error(c.get()));
+}
+
+TEST(ConfigSigningSchemes, RefusesWithASentenceAndChangesNothing) {
+    const NameCase cases[] = {
+        {"rsa_pkcs1_sha1",
+         "signing scheme 'rsa_pkcs1_sha1' is refused (SHA-1: RFC 9155); " SIGALG_NAMES},
+        {"ed448", "signing scheme 'ed448' is unknown; " SIGALG_NAMES},
+        {"ed25519,ed25519", "signing scheme 'ed25519' is listed twice"},
+        {"", "signing scheme list is empty; " SIGALG_NAMES},
+        {":ed25519", "signing scheme list ':ed25519' has an empty name"},
+    };
+    for (const NameCase &nc : cases) {
+        SCOPED_TRACE(nc.input);
+        CfgPtr c = NewCfg();
+        ASSERT_EQ(0, tls_config_set_signing_schemes(c.get(), "ecdsa_secp384r1_sha384"));
+        EXPECT_EQ(TLS_E_USAGE, tls_config_set_signing_schemes(c.get(), nc.input));
+        EXPECT_STREQ(nc.msg, tls_config_error(c.get()));
+        ASSERT_EQ(1u, c->n_sign_sigalgs);
+        EXPECT_EQ(0x0503, c->sign_sigalgs[0]);
+    }
+    EXPECT_EQ(TLS_E_USAGE, tls_config_set_signing_schemes(nullptr, "ed25519"));
+}
+
 TEST(ConfigSignatureSchemes, NamesOfSchemes) {
     EXPECT_STREQ("rsa_pss_rsae_sha256", tls_signature_scheme_name(0x0804));
     EXPECT_STREQ("ecdsa_secp384r1_sha384", tls_signature_scheme_name(0x0503));
@@ -994,6 +1030,7 @@ TEST(ConfigFreeze, FrozenConfigRefusesEverySetterAndKeepsItsState) {
         {"ciphers", [&] { return tls_config_set_ciphers(c.get(), "TLS_AES_128_GCM_SHA256"); }},
         {"groups", [&] { return tls_config_set_groups(c.get(), "x25519"); }},
         {"sigalgs", [&] { return tls_config_set_signature_schemes(c.get(), "ed25519"); }},
+        {"signing", [&] { return tls_config_set_signing_schemes(c.get(), "ed25519"); }},
         {"alpn", [&] { return tls_config_set_alpn(c.get(), "http/1.1"); }},
         {"alpn bad", [&] { return tls_config_set_alpn(c.get(), ",,"); }},
         {"rng", [&] { return tls_config_set_rng(c.get(), CountingRng, &calls); }},

@@ -149,6 +149,61 @@ TEST_F(Sigalgs, Tls13ServerWithNothingInCommonFails) {
                            "within our configured signature schemes"));
 }
 
+// ---- the signing list (tls_config_set_signing_schemes) --------------------------------------
+
+// The signing list alone decides what the server signs with; the client's list still
+// decides what the client accepts.
+TEST_F(Sigalgs, Tls13ServerSigningListOverridesItsAcceptedList) {
+    Use(rsa);
+    ASSERT_EQ(0, tls_config_set_signature_schemes(cfg.server, "rsa_pss_rsae_sha256"));
+    ASSERT_EQ(0, tls_config_set_signing_schemes(cfg.server, "rsa_pss_rsae_sha384"));
+    EnginePair p(cfg.client, cfg.server, "example.com", pki.now());
+    p.Handshake();
+    ASSERT_TRUE(p.Connected()) << p.Errors();
+    EXPECT_EQ(0x0805, tls_engine_peer_signature_scheme(p.client));
+}
+
+// What BoringSSL's separate prefs exist for: a client that signs only with
+// rsa_pss_rsae_sha512 yet accepts a server signing with rsa_pss_rsae_sha256 (one list could
+// not say both for an RSA client). Both versions.
+TEST_F(Sigalgs, ClientSignsWithItsSigningListAndAcceptsItsAcceptedList) {
+    for (uint16_t v : {TLS_VERSION_1_2, TLS_VERSION_1_3}) {
+        SCOPED_TRACE(v);
+        Configs c; // one pair per version
+        MakeConfigs(&c, root, rsa);
+        Cert client =
+            pki.MakeLeaf(root, {.key = KeyType::kRsa2048, .cn = "client", .eku = Eku::kClientAuth});
+        ASSERT_EQ(0, tls_config_set_versions(c.client, TLS_VERSION_1_2, v));
+        ASSERT_EQ(0, tls_config_set_signature_schemes(c.client,
+                                                      "rsa_pss_rsae_sha256:rsa_pss_rsae_sha512"));
+        ASSERT_EQ(0, tls_config_set_signing_schemes(c.server, "rsa_pss_rsae_sha256"));
+        ASSERT_EQ(0, tls_config_set_signing_schemes(c.client, "rsa_pss_rsae_sha512"));
+        // The server accepts (and so asks for) rsa_pss_rsae_sha512 from the client only.
+        ASSERT_EQ(0, tls_config_set_signature_schemes(c.server, "rsa_pss_rsae_sha512"));
+        ASSERT_EQ(0, tls_config_set_client_verify(c.server, TLS_CLIENT_VERIFY_REQUIRED));
+        std::string ca = root.cert_pem();
+        ASSERT_EQ(0, tls_config_add_client_ca_pem(c.server, ca.data(), ca.size()));
+        ASSERT_TRUE(AddChain(c.client, client));
+        EnginePair p(c.client, c.server, "example.com", pki.now());
+        p.Handshake();
+        ASSERT_TRUE(p.Connected()) << p.Errors();
+        EXPECT_EQ(0x0804, tls_engine_peer_signature_scheme(p.client));
+        EXPECT_EQ(0x0806, tls_engine_peer_signature_scheme(p.server));
+    }
+}
+
+// Nothing of the signing list that the peer accepts: handshake_failure naming the list.
+TEST_F(Sigalgs, Tls13ServerSigningListWithNothingInCommonFails) {
+    Use(rsa);
+    ASSERT_EQ(0, tls_config_set_signing_schemes(cfg.server, "rsa_pss_rsae_sha512"));
+    ASSERT_EQ(0, tls_config_set_signature_schemes(cfg.client, "rsa_pss_rsae_sha256"));
+    EnginePair p(cfg.client, cfg.server, "example.com", pki.now());
+    p.Handshake();
+    EXPECT_TRUE(FailedWith(p.server, TLS_ALERT_HANDSHAKE_FAILURE, TLS_ERRCAT_PROTOCOL,
+                           "ClientHello.signature_algorithms: none matches our certificate keys "
+                           "within our configured signing schemes"));
+}
+
 // ---- a peer signing with a scheme we did not offer ----------------------------------------
 
 // Rewrites the u16 at `offset` in the body of the first outgoing message of `type` (after our
