@@ -168,6 +168,7 @@ void tls_engine_free(tls_engine *e) {
     free(e->peer_subject);
     free(e->peer_cert);
     free(e->req_ca_names);
+    free(e->req_cert_types);
     tls_session_free(e->offer);
     for (size_t i = 0; i < e->n_sessions; i++)
         tls_session_free(e->sessions[i]);

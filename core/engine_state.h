@@ -143,6 +143,10 @@ struct tls_engine {
      * CertificateRequest named, for tls_engine_requested_ca_name; NULL when none. */
     uint8_t *req_ca_names;
     size_t req_ca_names_len;
+    /* Client, TLS 1.2: the CertificateRequest's certificate_types, for
+     * tls_engine_requested_cert_types; NULL when none. */
+    uint8_t *req_cert_types;
+    size_t req_cert_types_len;
 
     tlsio_err err;
     int64_t now;

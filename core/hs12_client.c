@@ -122,12 +122,11 @@ static int on_server_key_exchange(tls_engine *e, const tlsio_server_key_exchange
 static int on_certificate_request(tls_engine *e, const tlsio_certificate_request12 *cr,
                                   uint8_t *next) {
     /* RFC 5246 §7.4.4: the server names the certificate types and signature algorithms it
-     * can verify; certificate_authorities only narrows which chain is wanted, and tlsio
-     * leaves that to the configuration (one chain per key type is the usual setup). */
+     * can verify, and the CAs it would like a chain under; all three pick our chain. */
     tlsio_save_peer_sigalgs(e, &cr->supported_signature_algorithms);
     e->hs->cert_requested = 1;
     *next = C12_WAIT_SHD;
-    int rc = tlsio_client_keep_ca_names(e, &cr->certificate_authorities);
+    int rc = tlsio_client_keep_request(e, &cr->certificate_types, &cr->certificate_authorities);
     if (rc == 0) rc = tlsio_client_choose_credential(e, &cr->certificate_types);
     /* No credential: the empty Certificate needs no CertificateVerify, so nothing to keep. */
     if (rc != 0 || e->hs->chain == NULL) tlsio_hs_drop_msgs12(e->hs);

@@ -195,10 +195,10 @@ static int on_certificate_request(tls_engine *e, const tlsio_certificate_request
     *next = C_WAIT_CERT;
     CBS none;
     CBS_init(&none, NULL, 0);
-    int rc = tlsio_client_keep_ca_names(
-        e, tlsio_exts_has(&cr->extensions, TLSIO_EXT_CERTIFICATE_AUTHORITIES)
-               ? &cr->extensions.certificate_authorities
-               : &none);
+    const CBS *names = tlsio_exts_has(&cr->extensions, TLSIO_EXT_CERTIFICATE_AUTHORITIES)
+                           ? &cr->extensions.certificate_authorities
+                           : &none;
+    int rc = tlsio_client_keep_request(e, NULL, names);
     /* RFC 8446 §4.4.2.2: our certificate and CertificateVerify must suit the request. */
     return rc != 0 ? rc : tlsio_client_choose_credential(e, NULL);
 }

@@ -138,18 +138,32 @@ const uint8_t *tls_engine_requested_ca_name(const tls_engine *e, size_t i, size_
     return NULL;
 }
 
-int tlsio_client_keep_ca_names(tls_engine *e, const CBS *names) {
-    free(e->req_ca_names);
-    e->req_ca_names = NULL;
-    e->req_ca_names_len = 0;
-    if (CBS_len(names) == 0) return 0;
-    /* At most 65535 bytes (the field's bound), copied: the message goes away. */
-    e->req_ca_names = malloc(CBS_len(names));
-    if (e->req_ca_names == NULL)
-        return tlsio_err_set(&e->err, TLS_E_NOMEM, "out of memory keeping the CA names");
-    memcpy(e->req_ca_names, CBS_data(names), CBS_len(names));
-    e->req_ca_names_len = CBS_len(names);
+const uint8_t *tls_engine_requested_cert_types(const tls_engine *e, size_t *len) {
+    if (len != NULL) *len = e != NULL ? e->req_cert_types_len : 0;
+    return e != NULL ? e->req_cert_types : NULL;
+}
+
+/* *dst becomes a copy of src (NULL when src is empty): the message goes away after this. */
+static int keep_copy(tls_engine *e, uint8_t **dst, size_t *dst_len, const CBS *src) {
+    free(*dst);
+    *dst = NULL;
+    *dst_len = 0;
+    if (CBS_len(src) == 0) return 0;
+    *dst = malloc(CBS_len(src));
+    if (*dst == NULL)
+        return tlsio_err_set(&e->err, TLS_E_NOMEM, "out of memory keeping the CertificateRequest");
+    memcpy(*dst, CBS_data(src), CBS_len(src));
+    *dst_len = CBS_len(src);
     return 0;
+}
+
+int tlsio_client_keep_request(tls_engine *e, const CBS *cert_types, const CBS *names) {
+    /* At most 255 type bytes and 65535 name bytes: the fields' bounds in the codec. */
+    CBS none;
+    CBS_init(&none, NULL, 0);
+    int rc = keep_copy(e, &e->req_cert_types, &e->req_cert_types_len,
+                       cert_types != NULL ? cert_types : &none);
+    return rc != 0 ? rc : keep_copy(e, &e->req_ca_names, &e->req_ca_names_len, names);
 }
 
 /* tlsio's own checks: chain to a trust anchor, validity, key usage, host name. */

@@ -39,9 +39,11 @@ int tlsio_server_choose_alpn(tls_engine *e, const tlsio_exts *x) TLSIO_MUST_CHEC
  */
 int tlsio_client_choose_credential(tls_engine *e, const CBS *cert_types) TLSIO_MUST_CHECK;
 
-/* Client: keeps a copy of the CertificateRequest's DistinguishedName list (its body; empty:
- * none) for tls_engine_requested_ca_name. 0 or TLS_E_NOMEM. */
-int tlsio_client_keep_ca_names(tls_engine *e, const CBS *names) TLSIO_MUST_CHECK;
+/* Client: keeps copies of the CertificateRequest's certificate_types (TLS 1.2; NULL in TLS
+ * 1.3) and DistinguishedName list (its body; empty: none) for tls_engine_requested_cert_types
+ * and tls_engine_requested_ca_name. 0 or TLS_E_NOMEM. */
+int tlsio_client_keep_request(tls_engine *e, const CBS *cert_types,
+                              const CBS *names) TLSIO_MUST_CHECK;
 
 /* The signature_algorithms body we offer (u16 values, the config's list in its order) into
  * out, returning its length. With tls13 set (a ClientHello offering TLS 1.3) rsa_pkcs1_*

@@ -274,6 +274,10 @@ tls_session *tls_engine_take_session(tls_engine *e);
  * CertificateRequest (RFC 8446 §4.2.4 certificate_authorities, RFC 5246 §7.4.4), *len set;
  * NULL past the last, or when the server asked for no certificate or named none. */
 const uint8_t *tls_engine_requested_ca_name(const tls_engine *e, size_t i, size_t *len);
+/* TLS 1.2 client: the certificate_types of the server's CertificateRequest (RFC 5246 §7.4.4,
+ * RFC 8422 §5.5: 1 rsa_sign, 64 ecdsa_sign, others as sent), *len set; NULL and 0 when no
+ * certificate was requested, and in TLS 1.3 (which has no such field). */
+const uint8_t *tls_engine_requested_cert_types(const tls_engine *e, size_t *len);
 /* 1 once the handshake resumed a session (both roles), else 0. */
 int tls_engine_resumed(const tls_engine *e);
 /* TLS 1.3 server, resumed: the ticket age the client reported minus the one the server

@@ -73,7 +73,7 @@ typedef struct shim_opts {
     int export_traffic_secrets;
     const char *host_name, *expect_server_name;
     const char *advertise_alpn, *select_alpn, *expect_alpn, *expect_advertised_alpn;
-    const char *use_client_ca_list, *expect_client_ca_list;
+    const char *use_client_ca_list, *expect_client_ca_list, *expect_certificate_types;
     int decline_alpn, reject_alpn;
     int64_t curves[MAX_INT_LIST];
     size_t n_curves;
@@ -161,6 +161,7 @@ static const flag_def kFlags[] = {
     FB("-reject-alpn", reject_alpn),
     FS("-use-client-ca-list", use_client_ca_list),
     FS("-expect-client-ca-list", expect_client_ca_list),
+    FS("-expect-certificate-types", expect_certificate_types),
     FL("-curves", curves, n_curves),
     FI("-expect-curve-id", expect_curve_id),
     FB("-expect-hrr", expect_hrr),
@@ -491,8 +492,9 @@ static int check_supported(const shim_opts *o) {
     }
     if (o->export_keying_material > 1 << 16)
         return unimplemented("-export-keying-material above 65536 bytes");
-    if (o->require_any_client_cert && !o->server)
-        return unimplemented("-require-any-client-certificate on a client");
+    /* On a client, -require-any-client-certificate (BoringSSL: SSL_VERIFY_PEER |
+     * SSL_VERIFY_FAIL_IF_NO_PEER_CERT) asks for what a tlsio client always does: require the
+     * server's certificate and verify it. Like -verify-peer on a client, it changes nothing. */
     char verify[256], sign[256];
     int rc = sigalg_lists(o, verify, sign, sizeof(verify));
     if (rc != 0) return rc;
@@ -1221,6 +1223,20 @@ static int check_ca_list(shim_conn *c, const char *want) {
     return 0;
 }
 
+/* -expect-certificate-types (base64): the TLS 1.2 CertificateRequest's certificate_types. */
+static int check_cert_types(shim_conn *c, const char *b64) {
+    uint8_t want[256];
+    size_t n_want = 0, n_got = 0;
+    const uint8_t *got = tls_engine_requested_cert_types(c->e, &n_got);
+    if (!EVP_DecodeBase64(want, &n_want, sizeof want, (const uint8_t *)b64, strlen(b64)) ||
+        n_want != n_got || (n_got > 0 && memcmp(want, got, n_got) != 0))
+        return shim_error("EXPECTATION_FAILED",
+                          "the server's certificate types (%zu bytes) are "
+                          "not -expect-certificate-types",
+                          n_got);
+    return 0;
+}
+
 static int check_expectations(shim_conn *c) {
     const shim_opts *o = c->o;
     uint16_t v = tls_engine_version(c->e);
@@ -1256,6 +1272,10 @@ static int check_expectations(shim_conn *c) {
     if (alpn == NULL) alpn = "";
     if (!o->server && o->expect_client_ca_list != NULL) {
         int rc = check_ca_list(c, o->expect_client_ca_list);
+        if (rc != 0) return rc;
+    }
+    if (!o->server && o->expect_certificate_types != NULL) {
+        int rc = check_cert_types(c, o->expect_certificate_types);
         if (rc != 0) return rc;
     }
     if (o->expect_alpn != NULL && strcmp(alpn, o->expect_alpn) != 0)

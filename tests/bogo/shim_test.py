@@ -289,7 +289,6 @@ def build_cases(shim, pki):
                   ["-expect-session-id"], ["-no-ticket"],
                   ["-server", "-ticket-key", "AAAA"],
                   ["-export-keying-material", "70000"],
-                  ["-require-any-client-certificate"],
                   ["-curves", "4588"], ["-max-version", "770"],
                   # ecdsa_secp521r1_sha512 is no tlsio scheme; rsa_pkcs1_sha1 alone leaves none.
                   ["-signing-prefs", "1539"], ["-verify-prefs", "513"],
@@ -328,6 +327,13 @@ def build_cases(shim, pki):
         @case(f"client {pyver} echo")
         def _(ver=ver, pyver=pyver, wire=wire):
             r = run_shim(shim, trust + ["-expect-version", str(wire)],
+                         as_server(server_ctx(cert, key, max_version=ver),
+                                   conversation(expect_version=pyver)))
+            expect_ok(r)
+
+        @case(f"client {pyver} -require-any-client-certificate changes nothing")
+        def _(ver=ver, pyver=pyver, wire=wire):
+            r = run_shim(shim, trust + ["-require-any-client-certificate"],
                          as_server(server_ctx(cert, key, max_version=ver),
                                    conversation(expect_version=pyver)))
             expect_ok(r)

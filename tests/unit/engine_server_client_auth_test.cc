@@ -259,6 +259,18 @@ TEST_P(ServerClientAuth, ClientSeesTheRequestedCaNames) {
     ASSERT_TRUE(p.Connected()) << p.Errors();
     EXPECT_EQ(std::vector<Bytes>{NameDer(client_root)}, RequestedNames(p.client));
     EXPECT_EQ(nullptr, tls_engine_requested_ca_name(p.server, 0, nullptr)) << "client only";
+    // TLS 1.2 only (RFC 5246 §7.4.4): ecdsa_sign and rsa_sign, as our server sends them.
+    size_t n = 99;
+    const uint8_t *types = tls_engine_requested_cert_types(p.client, &n);
+    if (GetParam() == TLS_VERSION_1_2) {
+        ASSERT_NE(nullptr, types);
+        EXPECT_EQ((Bytes{64, 1}), Bytes(types, types + n));
+    } else {
+        EXPECT_EQ(nullptr, types);
+        EXPECT_EQ(0u, n);
+    }
+    EXPECT_EQ(nullptr, tls_engine_requested_cert_types(p.server, &n)) << "client only";
+    EXPECT_EQ(0u, n);
 }
 
 // tls_config_set_client_ca_names replaces them, whatever CAs come after; verification still
