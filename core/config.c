@@ -878,6 +878,13 @@ int tls_config_add_cert_pem(tls_config *cfg, const char *chain_pem, size_t chain
                           subject);
         goto done;
     }
+    /* A certificate peers must refuse (see crypto_x509.c) is a mistake to report now. */
+    r = tlsio_x509_check_signing_usage(CBS_data(&c.certs[0]), CBS_len(&c.certs[0]), "our",
+                                       &leaf_err);
+    if (r != 0) {
+        r = tlsio_err_set(&cfg->err, TLS_E_USAGE, "%s", leaf_err.msg);
+        goto done;
+    }
     r = tlsio_x509_cert_parse(&c.leaf, CBS_data(&c.certs[0]), CBS_len(&c.certs[0]), &leaf_err);
     if (r != 0) {
         r = tlsio_err_set(&cfg->err, TLS_E_USAGE, "leaf certificate: %s", leaf_err.msg);

@@ -549,6 +549,36 @@ static int pin_self_issued_anchor(X509_STORE_CTX *ctx, X509 *leaf, STACK_OF(X509
     return 0;
 }
 
+/*
+ * Every tlsio key exchange is ECDHE authenticated by a signature of the leaf's key (TLS 1.3
+ * CertificateVerify, TLS 1.2 ServerKeyExchange or client CertificateVerify), so a leaf with a
+ * keyUsage extension must have digitalSignature (RFC 8446 §4.4.2.2, RFC 5246 §7.4.2, RFC 8422
+ * §5.3, RFC 5280 §4.2.1.3). libcrypto's SSL purposes also pass keyAgreement or
+ * keyEncipherment alone, which serve key exchanges tlsio never does. Checked before the
+ * chain: it is a fact of the certificate as sent, whoever issued it.
+ */
+static int check_leaf_signs(X509 *leaf, const char *who, tlsio_err *err) {
+    uint32_t ku = X509_get_key_usage(leaf);
+    if (ku & KU_DIGITAL_SIGNATURE) return 0; /* UINT32_MAX: no keyUsage, any use */
+    char subject[160];
+    format_name(X509_get_subject_name(leaf), subject, sizeof(subject));
+    return tlsio_err_setc(err, TLS_ERRCAT_CERTIFICATE, TLS_ALERT_UNSUPPORTED_CERTIFICATE,
+                          "%s certificate '%s' has a keyUsage without digitalSignature: its key "
+                          "may not sign the handshake (RFC 8446 §4.4.2.2, RFC 5246 §7.4.2)",
+                          who, subject);
+}
+
+int tlsio_x509_check_signing_usage(const uint8_t *der, size_t der_len, const char *who,
+                                   tlsio_err *err) {
+    X509 *x = parse_cert(der, der_len);
+    if (x == NULL)
+        return tlsio_err_setc(err, TLS_ERRCAT_CERTIFICATE, TLS_ALERT_BAD_CERTIFICATE,
+                              "%s certificate is not a valid X.509 certificate", who);
+    int ret = check_leaf_signs(x, who, err);
+    X509_free(x);
+    return ret;
+}
+
 static int verify_chain(const tlsio_trust *t, const CBS *certs, size_t n_certs, const char *host,
                         tlsio_cert_purpose purpose, int64_t now, X509 **leaf_out, tlsio_err *err) {
     const char *who = purpose == TLSIO_PURPOSE_CLIENT ? "client" : "server";
@@ -584,6 +614,8 @@ static int verify_chain(const tlsio_trust *t, const CBS *certs, size_t n_certs, 
             goto out;
         }
     }
+    if ((ret = check_leaf_signs(leaf, who, err)) != 0) goto out;
+    ret = TLS_E_NOMEM;
     ctx = X509_STORE_CTX_new();
     if (ctx == NULL || !X509_STORE_CTX_init(ctx, store_of(t), leaf, untrusted)) goto out;
     if (pin_self_issued_anchor(ctx, leaf, &same_name, &pinned) != 0) goto out;

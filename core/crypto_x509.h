@@ -105,6 +105,12 @@ int tlsio_host_is_ip_literal(const char *host);
  * most 63, at most 253 in all, one trailing dot allowed, no wildcard), else 0. */
 int tlsio_host_is_reference(const char *host);
 
+/* 0 when the certificate's key may sign TLS handshakes: no keyUsage extension, or one with
+ * digitalSignature (RFC 8446 §4.4.2.2); else unsupported_certificate with a sentence naming
+ * `who` ("server", "client", "our") and the subject. */
+int tlsio_x509_check_signing_usage(const uint8_t *der, size_t der_len, const char *who,
+                                   tlsio_err *err) TLSIO_MUST_CHECK;
+
 /*
  * The certificate's subject as one line, RFC 2253 style ("CN=example.com,O=Example"),
  * truncated to fit cap (always NUL-terminated). Returns 0 or TLS_ALERT_BAD_CERTIFICATE.

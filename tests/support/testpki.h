@@ -48,6 +48,7 @@ enum class Bc { kDefault, kCa, kNotCa, kAbsent };
 // keyUsage bits (RFC 5280 §4.2.1.3 bit numbers as flags).
 constexpr unsigned kKuDigitalSignature = 1u << 0;
 constexpr unsigned kKuKeyEncipherment = 1u << 2;
+constexpr unsigned kKuKeyAgreement = 1u << 4;
 constexpr unsigned kKuKeyCertSign = 1u << 5;
 constexpr unsigned kKuCrlSign = 1u << 6;
 constexpr unsigned kKuDefault = 0x80000000u; // CA: keyCertSign|cRLSign; leaf: digitalSignature

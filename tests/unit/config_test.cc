@@ -767,6 +767,20 @@ TEST_F(CertTest, KeyThatDoesNotMatchTheLeafIsRefused) {
     EXPECT_EQ(0u, c->n_chains);
 }
 
+// A leaf whose keyUsage forbids signing would be refused by every peer (RFC 8446 §4.4.2.2):
+// say so when it is configured.
+TEST_F(CertTest, LeafThatMayNotSignIsRefused) {
+    Cert ka = pki.MakeLeaf(ca, {.dns = {"ka.example"}, .key_usage = tlsio_test::kKuKeyAgreement});
+    CfgPtr c = NewCfg();
+    EXPECT_EQ(TLS_E_USAGE, AddCert(c.get(), ka.chain_pem(), ka.key_pem()));
+    EXPECT_STREQ("our certificate 'CN=ka.example' has a keyUsage without digitalSignature: its "
+                 "key may not sign the handshake (RFC 8446 §4.4.2.2, RFC 5246 §7.4.2)",
+                 tls_config_error(c.get()));
+    EXPECT_EQ(0u, c->n_chains);
+    Cert none = pki.MakeLeaf(ca, {.dns = {"n.example"}, .key_usage = tlsio_test::kKuAbsent});
+    EXPECT_EQ(0, AddCert(c.get(), none.chain_pem(), none.key_pem())) << tls_config_error(c.get());
+}
+
 TEST_F(CertTest, Rsa1024IsRefused) {
     Cert leaf = pki.MakeLeaf(ca, {.dns = {"weak.example"}, .key = KeyType::kRsa1024});
     CfgPtr c = NewCfg();

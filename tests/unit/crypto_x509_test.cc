@@ -817,3 +817,46 @@ TEST(CertNames, ControlCharactersInSansAreNotCopied) {
     EXPECT_EQ("server certificate does not match host 'good.example' (SANs: evil?.example)",
               CheckHost(pki, leaf, "good.example").msg);
 }
+
+// Every tlsio handshake authenticates with a signature of the leaf's key: a keyUsage without
+// digitalSignature is refused (RFC 8446 §4.4.2.2, RFC 5246 §7.4.2), in both roles, though
+// libcrypto's SSL purposes would pass keyAgreement or keyEncipherment alone. No keyUsage at
+// all allows any use (RFC 5280 §4.2.1.3).
+TEST(VerifyChain, LeafKeyUsageMustAllowSigning) {
+    using namespace tlsio_test;
+    struct {
+        unsigned ku;
+        bool ok;
+    } cases[] = {{kKuKeyAgreement, false},
+                 {kKuKeyEncipherment, false},
+                 {kKuKeyEncipherment | kKuKeyAgreement, false},
+                 {kKuDigitalSignature, true},
+                 {kKuDigitalSignature | kKuKeyEncipherment, true},
+                 {kKuAbsent, true}};
+    for (const auto &c : cases) {
+        for (tlsio_cert_purpose purpose : {TLSIO_PURPOSE_SERVER, TLSIO_PURPOSE_CLIENT}) {
+            SCOPED_TRACE(testing::Message() << "keyUsage " << c.ku << " purpose " << purpose);
+            Chain3 ch({.dns = {"example.com"}, .eku = Eku::kNone, .key_usage = c.ku});
+            Trust t = MakeTrust({ch.root});
+            Result r = Verify(t.get(), ch.leaf.chain_der(),
+                              purpose == TLSIO_PURPOSE_SERVER ? "example.com" : nullptr,
+                              ch.pki.now(), purpose);
+            if (c.ok) {
+                EXPECT_EQ(0, r.code) << r.msg;
+                continue;
+            }
+            EXPECT_EQ(TLS_ALERT_UNSUPPORTED_CERTIFICATE, r.code);
+            EXPECT_EQ(std::string(purpose == TLSIO_PURPOSE_SERVER ? "server" : "client") +
+                          " certificate 'CN=example.com' has a keyUsage without "
+                          "digitalSignature: its key may not sign the handshake (RFC 8446 "
+                          "§4.4.2.2, RFC 5246 §7.4.2)",
+                      r.msg);
+        }
+    }
+    // Checked on the certificate as sent, before the chain: an untrusted one says so too.
+    Chain3 ch({.dns = {"example.com"}, .key_usage = kKuKeyAgreement});
+    Chain3 other({.dns = {"example.com"}});
+    Trust t = MakeTrust({other.root});
+    EXPECT_EQ(TLS_ALERT_UNSUPPORTED_CERTIFICATE,
+              Verify(t.get(), ch.leaf.chain_der(), "example.com", ch.pki.now()).code);
+}
