@@ -665,6 +665,15 @@ int tls_config_add_ca_pem(tls_config *cfg, const char *pem, size_t len) {
 
 /* ---- client certificate authentication (server) ---- */
 
+int tls_config_set_keep_peer_chain(tls_config *cfg, int keep) {
+    int r = setter_begin(cfg);
+    if (r != 0) return r;
+    if (keep != 0 && keep != 1)
+        return tlsio_err_set(&cfg->err, TLS_E_USAGE, "keep peer chain %d: use 1 or 0", keep);
+    cfg->drop_peer_chain = !keep;
+    return 0;
+}
+
 int tls_config_set_client_verify(tls_config *cfg, int mode) {
     int r = setter_begin(cfg);
     if (r != 0) return r;

@@ -91,6 +91,11 @@ struct tls_config {
     tlsio_trust *trust; /* NULL until an anchor is added */
     int trust_explicit; /* the user chose anchors (no system default) */
 
+    /* tls_config_set_keep_peer_chain(cfg, 0): after verification the engine and its
+     * sessions keep the peer leaf's identity (subject, issuer, validity, SHA-256), not the
+     * chain's DER. 0 by default: the chain is kept. */
+    int drop_peer_chain;
+
     /* Server: client certificate authentication (tls_config_set_client_verify). */
     int client_verify;           /* enum tls_client_verify */
     tlsio_trust *client_trust;   /* anchors for client chains; NULL until one is added */

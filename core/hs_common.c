@@ -49,6 +49,7 @@ static int keep_peer_details(tls_engine *e, const CBS *certs, size_t n, int64_t 
 }
 
 static int keep_peer_cert(tls_engine *e, const CBS *certs, size_t n, const tlsio_x509_leaf *leaf) {
+    if (e->cfg->drop_peer_chain) n = 0; /* the identity alone (tls_config_set_keep_peer_chain) */
     return keep_peer_details(e, certs, n, leaf->not_before, leaf->not_after, leaf->sha256,
                              leaf->issuer, strlen(leaf->issuer));
 }
@@ -68,6 +69,7 @@ int tlsio_peer_to_state(tls_engine *e, tlsio_sess_state *st, CBB *chain) {
     st->peer_issuer = cstr(pc != NULL ? pc->issuer : NULL);
     CBS_init(&st->peer_sha256, pc != NULL ? pc->sha256 : NULL, pc != NULL ? 32 : 0);
     CBS_init(&st->peer_chain, NULL, 0);
+    st->peer_chain_kept = !e->cfg->drop_peer_chain;
     if (pc == NULL) return 0;
     tlsio_sess_split((uint64_t)pc->not_before, &st->nb_hi, &st->nb_lo);
     tlsio_sess_split((uint64_t)pc->not_after, &st->na_hi, &st->na_lo);

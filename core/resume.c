@@ -93,7 +93,13 @@ int tlsio_resume_open(tls_engine *e, const CBS *ticket, uint8_t *buf, size_t cap
     /* A server that requires client certificates resumes only authenticated sessions. */
     if (cfg->client_verify == TLS_CLIENT_VERIFY_REQUIRED && CBS_len(&st->peer_sha256) == 0)
         return 0;
-    return 1;
+    return tlsio_resume_same_retention(cfg, st);
+}
+
+int tlsio_resume_same_retention(const tls_config *cfg, const tlsio_sess_state *st) {
+    /* A resumed connection reports the original peer identity; in the form this config asks
+     * for (tls_config_set_keep_peer_chain), or a full handshake gives it that way. */
+    return CBS_len(&st->peer_sha256) == 0 || (int)st->peer_chain_kept == !cfg->drop_peer_chain;
 }
 
 int tlsio_resume_offerable(const tls_engine *e, uint16_t v) {
@@ -106,7 +112,8 @@ int tlsio_resume_offerable(const tls_engine *e, uint16_t v) {
     for (size_t i = 0; i < e->cfg->n_suites; i++)
         if (e->cfg->suites[i] == s->st.cipher_suite) suite_ok = 1;
     int64_t now = tlsio_now_ms(e);
-    return suite_ok && now >= 0 && now < tlsio_session_expiry_ms(&s->st);
+    return suite_ok && now >= 0 && now < tlsio_session_expiry_ms(&s->st) &&
+           tlsio_resume_same_retention(e->cfg, &s->st);
 }
 
 /* Adds s to the sessions tls_engine_take_session hands out, dropping the oldest beyond

@@ -41,16 +41,20 @@ uint32_t tlsio_resume_lifetime(const tls_engine *e, const tlsio_sess_state *st);
 
 /* Server: opens a ticket the client offers into buf (cap bytes, wiped by the caller) and
  * decodes it into *st. 1 when it may resume this connection: ours, same version, not
- * expired, made for the same server name, and carrying a client identity when this server
- * requires one; 0 when not (RFC 8446 §4.2.11 and RFC 5077 §3.4: a full handshake follows,
- * no alert). The cipher suite is the caller's check (TLS 1.3 needs the same hash, TLS 1.2
- * the same suite). */
+ * expired, made for the same server name, carrying a client identity when this server
+ * requires one, and under our tls_config_set_keep_peer_chain setting; 0 when not (RFC 8446 §4.2.11
+ * and RFC 5077 §3.4: a full handshake follows, no alert). The cipher suite is the caller's check
+ * (TLS 1.3 needs the same hash, TLS 1.2 the same suite). */
 int tlsio_resume_open(tls_engine *e, const CBS *ticket, uint8_t *buf, size_t cap,
                       tlsio_sess_state *st);
 
 /* Client: 1 if e->offer may be offered for version v: a version and suite we enable, not
- * expired by our clock, and, for TLS 1.2, made with the extended master secret. */
+ * expired by our clock, under our tls_config_set_keep_peer_chain setting, and, for TLS 1.2,
+ * made with the extended master secret. */
 int tlsio_resume_offerable(const tls_engine *e, uint16_t v);
+/* 1 if st has no peer identity, or was made under cfg's tls_config_set_keep_peer_chain
+ * setting; a session made under the other is not resumed. */
+int tlsio_resume_same_retention(const tls_config *cfg, const tlsio_sess_state *st);
 
 /* Client: keeps a ticket the server sent as a session for tls_engine_take_session (the
  * oldest beyond TLSIO_SESSIONS_KEPT is dropped). lifetime in seconds. */

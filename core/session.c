@@ -34,6 +34,7 @@ static const tlsio_field sess_state_fields[] = {
     U32ANY("not_after_hi", na_hi),
     U32ANY("not_after_lo", na_lo),
     TLSIO_FLD("peer_sha256", TLSIO_F_VEC8, 0, 32, tlsio_sess_state, peer_sha256, NULL),
+    TLSIO_FLD("peer_chain_kept", TLSIO_F_U8, 0, 1, tlsio_sess_state, peer_chain_kept, NULL),
     TLSIO_FLD("peer_chain", TLSIO_F_LIST24, 0, TLSIO_SESS_CHAIN_MAX, tlsio_sess_state, peer_chain,
               &tlsio_codec_asn1_cert),
 };

@@ -15,7 +15,7 @@
 extern "C" {
 #endif
 
-#define TLSIO_SESS_FORMAT     1
+#define TLSIO_SESS_FORMAT     2
 #define TLSIO_SESS_SECRET_MAX 48    /* TLS 1.3 PSK (Hash.length) or TLS 1.2 master secret */
 #define TLSIO_SESS_CHAIN_MAX  16384 /* peer chain bytes kept; a longer chain keeps its leaf */
 #define TLSIO_SESS_STATE_MAX  (TLSIO_SESS_CHAIN_MAX + 2048)
@@ -43,7 +43,10 @@ typedef struct tlsio_sess_state {
     CBS peer_issuer;
     uint32_t nb_hi, nb_lo, na_hi, na_lo; /* the peer leaf's validity, Unix seconds */
     CBS peer_sha256;                     /* 0 or 32 bytes */
-    CBS peer_chain;                      /* list of ASN.1Cert, leaf first */
+    /* 1: made by a config that keeps peer chains (tls_config_set_keep_peer_chain), so an
+     * empty peer_chain means it did not fit; 0: one that keeps the identity alone. */
+    uint32_t peer_chain_kept;
+    CBS peer_chain; /* list of ASN.1Cert, leaf first */
 } tlsio_sess_state;
 extern const tlsio_codec tlsio_codec_sess_state;
 

@@ -262,8 +262,9 @@ typedef struct tls_session tls_session;
 /* A client engine like tls_engine_new_client_ex that offers session s (NULL: none). s is
  * copied. It is not offered, and the handshake is a full one, when it is for another server
  * name, has expired by the config's clock (tls_config_set_clock; without one, the time given
- * to tls_engine_set_time; with neither it is not offered), or its version or cipher suite is
- * not enabled in cfg. */
+ * to tls_engine_set_time; with neither it is not offered), its version or cipher suite is
+ * not enabled in cfg, or it holds a peer identity kept under the other
+ * tls_config_set_keep_peer_chain setting. */
 tls_engine *tls_engine_new_client_resume(tls_config *cfg, const char *server_name,
                                          const tls_session *s, tls_engine_new_error *why);
 /* Client: the oldest ticket received and not yet taken, as a new session the caller frees;

@@ -149,6 +149,15 @@ int tls_config_add_client_ca_file(tls_config *cfg, const char *path);
  * client choose a chain: verification still uses the client CAs. */
 int tls_config_set_client_ca_names(tls_config *cfg, const uint8_t *names, size_t len);
 
+/* Whether a connection keeps the peer's verified chain (DER) after the handshake: 1 (the
+ * default) or 0. With 0 it keeps only the leaf's identity (subject, issuer, validity and
+ * SHA-256 fingerprint: tls_conn_peer_subject and the like still answer), tls_conn_peer_chain
+ * returns NULL, and session tickets carry no chain: a server verifying many clients saves
+ * their chains' memory and ticket bytes. Both roles. A session made under the other setting is
+ * not resumed (a client does not offer it, a server declines it) when it has a peer identity,
+ * so a connection never reports a chain in the form the config did not ask for. */
+int tls_config_set_keep_peer_chain(tls_config *cfg, int keep);
+
 /*
  * Session resumption (RFC 8446 §2.2 and §4.6.1 for TLS 1.3, RFC 5077 with RFC 7627 for TLS
  * 1.2). Tickets are stateless: the server seals what a resumption needs under a ticket key

@@ -86,6 +86,7 @@ typedef struct shim_opts {
     const char *export_label, *export_context;
     int use_export_context;
     int verify_peer, require_any_client_cert;
+    int retain_only_sha256_client_cert, expect_sha256_client_cert;
     int expect_session_miss, expect_no_session;
     int64_t signing_prefs[MAX_INT_LIST], verify_prefs[MAX_INT_LIST];
     size_t n_signing_prefs, n_verify_prefs;
@@ -175,6 +176,8 @@ static const flag_def kFlags[] = {
     FS("-export-context", export_context),
     FB("-use-export-context", use_export_context),
     FB("-verify-peer", verify_peer),
+    FB("-retain-only-sha256-client-cert", retain_only_sha256_client_cert),
+    FB("-expect-sha256-client-cert", expect_sha256_client_cert),
     FB("-require-any-client-certificate", require_any_client_cert),
     FB("-expect-session-miss", expect_session_miss),
     FB("-expect-no-session", expect_no_session),
@@ -942,6 +945,12 @@ static int build_config(const shim_opts *o, tls_config *cfg, shim_hooks *hooks) 
         if (rc != 0) return config_error(cfg, "-advertise-alpn");
     }
 
+    /* BoringSSL's SSL_set_retain_only_sha256_of_client_certs keeps the client leaf's hash and
+     * drops the certificates; tlsio's tls_config_set_keep_peer_chain(cfg, 0) keeps the leaf's
+     * identity (hash, subject...) without the chain. Both decline sessions of the other kind. */
+    if (o->retain_only_sha256_client_cert && tls_config_set_keep_peer_chain(cfg, 0) != 0)
+        return config_error(cfg, "-retain-only-sha256-client-cert");
+
     /* A server with -verify-peer asks for a certificate and verifies one that is sent
      * (optional); -require-any-client-certificate refuses a client without one (required). */
     if (o->server && (o->verify_peer || o->require_any_client_cert)) {
@@ -1274,6 +1283,11 @@ static int check_expectations(shim_conn *c) {
         int rc = check_ca_list(c, o->expect_client_ca_list);
         if (rc != 0) return rc;
     }
+    /* As BoringSSL's shim: the hash is there and the certificates are not. */
+    if (o->expect_sha256_client_cert &&
+        (tls_engine_peer_cert_sha256(c->e) == NULL || tls_engine_peer_chain(c->e, 0, NULL) != NULL))
+        return shim_error("EXPECTATION_FAILED", "-expect-sha256-client-cert: want the hash "
+                                                "without the chain");
     if (!o->server && o->expect_certificate_types != NULL) {
         int rc = check_cert_types(c, o->expect_certificate_types);
         if (rc != 0) return rc;

@@ -408,4 +408,104 @@ TEST_F(ResumeClientAuth, RequiredServerDoesNotResumeAnUnauthenticatedSession) {
     tls_session_free(s);
 }
 
+// ---- tls_config_set_keep_peer_chain(cfg, 0): the identity without the chain -------------
+
+// A server keeping identities only: no chain after the full handshake or the resumption, the
+// subject and fingerprint all the same, and a ticket without the chain (smaller).
+TEST_F(ResumeClientAuth, IdentityOnlyServerKeepsNoChainAndResumesSo) {
+    Require(TLS_CLIENT_VERIFY_REQUIRED);
+    ASSERT_TRUE(AddChain(cfg.client,
+                         pki.MakeLeaf(client_root, {.cn = "client one", .eku = Eku::kClientAuth})));
+    ASSERT_EQ(0, tls_config_set_keep_peer_chain(cfg.server, 0));
+    EXPECT_EQ(TLS_E_USAGE, tls_config_set_keep_peer_chain(cfg.server, 2));
+    EXPECT_STREQ("keep peer chain 2: use 1 or 0", tls_config_error(cfg.server));
+    {
+        EnginePair p(cfg.client, cfg.server, "example.com", pki.now());
+        p.Handshake();
+        ASSERT_TRUE(p.Connected()) << p.Errors();
+        EXPECT_EQ(nullptr, tls_engine_peer_chain(p.server, 0, nullptr));
+        EXPECT_NE(nullptr, tls_engine_peer_cert_sha256(p.server));
+        EXPECT_NE(nullptr, tls_engine_peer_chain(p.client, 0, nullptr)) << "the client keeps";
+    }
+    tls_session *s = FirstSession();
+    ASSERT_NE(nullptr, s);
+    EnginePair p;
+    Resumed(p, s);
+    ASSERT_TRUE(p.Connected()) << p.Errors();
+    EXPECT_EQ(1, tls_engine_resumed(p.server));
+    ASSERT_NE(nullptr, tls_engine_peer_subject(p.server));
+    EXPECT_EQ("CN=client one", std::string(tls_engine_peer_subject(p.server)));
+    EXPECT_NE(nullptr, tls_engine_peer_cert_sha256(p.server));
+    EXPECT_EQ(nullptr, tls_engine_peer_chain(p.server, 0, nullptr));
+    tls_session_free(s);
+}
+
+// A session with a client identity made under one setting is declined by a server (same
+// ticket keys) under the other, both ways: the full handshake reports the identity in the
+// form the server's config asks for.
+TEST_F(ResumeClientAuth, ServerDeclinesASessionKeptUnderTheOtherSetting) {
+    uint8_t key[TLS_TICKET_KEY_LEN] = {7};
+    ASSERT_TRUE(AddChain(cfg.client,
+                         pki.MakeLeaf(client_root, {.cn = "client one", .eku = Eku::kClientAuth})));
+    Require(TLS_CLIENT_VERIFY_OPTIONAL);
+    ASSERT_EQ(0, tls_config_set_ticket_keys(cfg.server, key, 1));
+    for (int first_keeps : {1, 0}) {
+        SCOPED_TRACE(first_keeps);
+        tls_config *a = tls_config_new(), *b = tls_config_new();
+        std::string pem = client_root.cert_pem();
+        for (tls_config *c : {a, b}) {
+            ASSERT_TRUE(AddChain(c, leaf));
+            ASSERT_EQ(0, tls_config_set_clock(c, ClockOf, &server_ms));
+            ASSERT_EQ(0, tls_config_set_ticket_keys(c, key, 1));
+            ASSERT_EQ(0, tls_config_set_client_verify(c, TLS_CLIENT_VERIFY_OPTIONAL));
+            ASSERT_EQ(0, tls_config_add_client_ca_pem(c, pem.data(), pem.size()));
+        }
+        ASSERT_EQ(0, tls_config_set_keep_peer_chain(a, first_keeps));
+        ASSERT_EQ(0, tls_config_set_keep_peer_chain(b, !first_keeps));
+        std::swap(cfg.server, a);
+        tls_session *s = FirstSession();
+        std::swap(cfg.server, a);
+        ASSERT_NE(nullptr, s);
+        {
+            EnginePair same;
+            Resumed(same, s, "example.com", a);
+            EXPECT_EQ(1, tls_engine_resumed(same.server)) << "the same setting resumes";
+        }
+        EnginePair p;
+        Resumed(p, s, "example.com", b);
+        ASSERT_TRUE(p.Connected()) << p.Errors();
+        EXPECT_EQ(0, tls_engine_resumed(p.server));
+        EXPECT_EQ(first_keeps == 0, tls_engine_peer_chain(p.server, 0, nullptr) != nullptr);
+        EXPECT_NE(nullptr, tls_engine_peer_subject(p.server));
+        tls_session_free(s);
+        tls_config_free(a);
+        tls_config_free(b);
+    }
+}
+
+// A client keeping identities only: no server chain, and its sessions are offered only by a
+// config with the same setting.
+TEST_F(Resume, IdentityOnlyClientOffersItsSessionsOnlyUnderTheSameSetting) {
+    ASSERT_EQ(0, tls_config_set_keep_peer_chain(cfg.client, 0));
+    tls_session *s = FirstSession();
+    ASSERT_NE(nullptr, s);
+    {
+        EnginePair p;
+        Resumed(p, s);
+        ASSERT_TRUE(p.Connected()) << p.Errors();
+        EXPECT_EQ(1, tls_engine_resumed(p.client));
+        EXPECT_EQ(nullptr, tls_engine_peer_chain(p.client, 0, nullptr));
+        EXPECT_NE(nullptr, tls_engine_peer_cert_sha256(p.client));
+    }
+    tls_config *keeps = tls_config_new();
+    std::string pem = root.cert_pem();
+    ASSERT_EQ(0, tls_config_add_ca_pem(keeps, pem.data(), pem.size()));
+    ASSERT_EQ(0, tls_config_set_clock(keeps, ClockOf, &client_ms));
+    std::swap(cfg.client, keeps);
+    ExpectFull(s);
+    std::swap(cfg.client, keeps);
+    tls_config_free(keeps);
+    tls_session_free(s);
+}
+
 } // namespace
