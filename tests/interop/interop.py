@@ -10,7 +10,12 @@ suite and the groups X25519 and P-256, with ALPN and SNI, each moving data both 
 restricted to 1.2, version negotiation and the downgrade sentinel; our client presenting an
 ECDSA and an RSA client certificate (TLS 1.2 and 1.3) to an `openssl s_server` that requires
 and verifies one, and servers (`gnutls-serv`, `openssl s_server`) that ask for a client
-certificate, optionally or requiring one, with and without one on our side. RFC 8449
+certificate, optionally or requiring one, with and without one on our side; the other way
+round, `openssl s_client`, `gnutls-cli`, curl and Python's ssl presenting an ECDSA and an RSA
+client certificate (TLS 1.2 and 1.3) to `tls-server --verify-client`, which names the subject
+it verified, refuses a peer without one (certificate_required / handshake_failure) and takes it
+with --verify-client-optional, and our client presenting one to `bssl-tool server
+-require-any-client-cert`, whose report names its subject (refused without one). RFC 8449
 record_size_limit against GnuTLS (`--recordsize`): the records our client and server send obey
 the peer's limit. Session resumption (issue 14): our client resumes against `openssl
 s_server` (reconnecting through its cache, and with --sess-out/--sess-in across processes) and
@@ -1125,6 +1130,222 @@ class Interop:
             check("tlsio client ecdsa" in out, f"gnutls-serv got no client certificate: {out!r}")
         case.sanitizer_check([cl])
 
+    # ---- client certificates presented to our server (tls-server --verify-client) ----------
+
+    # What our server sends when a required client certificate is missing: certificate_required
+    # (116) in TLS 1.3 (RFC 8446 §4.4.2.4), handshake_failure (40) in TLS 1.2 (RFC 5246
+    # §7.4.6); the words as OpenSSL spells them, and the alert number.
+    NO_CERT_ALERT = {"1.3": ("certificate required", 116), "1.2": ("handshake failure", 40)}
+    NO_CERT_SENTENCE = ("tls-server: handshake failed: client Certificate: empty, but this "
+                        "server requires a client certificate")
+    SERVER_CLIENT = re.compile(r"^client: (.*) resumed=(?:yes|no)$", re.M)
+
+    def server_subjects(self, srv, n):
+        """Waits until tls-server has printed n "client:" lines; the subjects they name."""
+        end = time.monotonic() + TIMEOUT
+        while True:
+            got = self.SERVER_CLIENT.findall(srv.text())
+            if len(got) >= n or time.monotonic() > end:
+                return got
+            time.sleep(0.05)
+
+    def verify_client_vs_server(self, case, peer, version, name, optional):
+        """tls-server --verify-client ca.pem (the CA that issued client-ecdsa and client-rsa)
+        asks for a client certificate (RFC 8446 §4.3.2, RFC 5246 §7.4.4) and requires one, or
+        with --verify-client-optional also takes a client without one. `peer`, pinned to
+        `version`, presents `name`'s chain or none (name None). Our server prints the subject
+        it verified ("client: CN=..."), or "(no certificate)"; a missing required certificate
+        ends the handshake with an alert the peer reports and a sentence on our stderr. When
+        refused, the peers send no data: in TLS 1.3 the alert comes after their Finished, and
+        data our server had not read when it closes could draw a TCP reset instead."""
+        opts = ["--verify-client", self.f("ca.pem")]
+        if optional:
+            opts.append("--verify-client-optional")
+        srv, port = self.our_server(case, *opts, mode="http" if peer == "curl" else "echo")
+        refused = name is None and not optional
+        run = {"openssl-s_client": self.verify_client_openssl,
+               "gnutls-cli": self.verify_client_gnutls, "curl": self.verify_client_curl,
+               "python-ssl": self.verify_client_python}[peer]
+        run(case, port, version, name, refused)
+        if refused:
+            srv.wait_for(re.escape(self.NO_CERT_SENTENCE), "err")
+            check(not self.SERVER_CLIENT.search(srv.text()),
+                  f"tls-server took a client without a certificate; {srv.diag()}")
+        else:
+            got = self.server_subjects(srv, 1)
+            want = [f"CN=tlsio client {name.split('-')[1]}" if name else "(no certificate)"]
+            check(got == want, f"tls-server saw clients {got}, want {want}; {srv.diag()}")
+        check(srv.alive(), f"tls-server died; {srv.diag()}")
+        case.sanitizer_check([srv])
+
+    def verify_client_openssl(self, case, port, version, name, refused):
+        cert = ["-cert", self.f(f"{name}.pem"), "-key", self.f(f"{name}.key")] if name else []
+        cl = case.spawn("openssl s_client", [
+            "openssl", "s_client", "-connect", f"127.0.0.1:{port}", "-servername", "localhost",
+            "-verify_hostname", "localhost", "-CAfile", self.f("ca.pem"), "-verify_return_error",
+            f"-tls{version.replace('.', '_')}", *cert])
+        if refused:
+            words, _ = self.NO_CERT_ALERT[version]
+            cl.wait_for(re.escape(f"alert {words}"), "err")
+            rc = cl.wait()
+            check(rc != 0, f"s_client exit {rc} after the alert; {cl.diag()}")
+            return
+        line = f"s_client with {name or 'no certificate'} over tls {version}"
+        cl.send(line.encode() + b"\n")
+        # Not anchored at a line start: s_client may print the echo amid its dump of our
+        # tickets (large here: they carry the client's certificate, RFC 8446 §4.6.1).
+        cl.wait_for(re.escape(line + "\n"))
+        cl.close_stdin()
+        rc = cl.wait()
+        out = cl.text()
+        check(rc == 0, f"s_client exit {rc}; {cl.diag()}")
+        # Our CertificateRequest names the CA it trusts (certificate_authorities in TLS 1.3,
+        # RFC 8446 §4.2.4; certificate_authorities list in TLS 1.2, RFC 5246 §7.4.4).
+        for want in (f"New, TLSv{version}, Cipher is",
+                     "Acceptable client certificate CA names\nCN = tlsio interop CA\n",
+                     "Verify return code: 0 (ok)"):
+            check(want in out, f"s_client output lacks {want!r}; {cl.diag()}")
+
+    def verify_client_gnutls(self, case, port, version, name, refused):
+        cert = ["--x509certfile", self.f(f"{name}.pem"), "--x509keyfile",
+                self.f(f"{name}.key")] if name else []
+        cl = case.spawn("gnutls-cli", [
+            "gnutls-cli", "-p", str(port), "--x509cafile", self.f("ca.pem"), "--sni-hostname",
+            "localhost", "--verify-hostname", "localhost", *cert, "--priority",
+            f"NORMAL:-VERS-ALL:+VERS-TLS{version}", "127.0.0.1"])
+        if refused:
+            _, code = self.NO_CERT_ALERT[version]
+            cl.wait_for(re.escape(f"*** Received alert [{code}]"), "any")
+            rc = cl.wait()
+            check(rc != 0, f"gnutls-cli exit {rc} after the alert; {cl.diag()}")
+            return
+        cl.wait_for(r"- Handshake was completed", "any")
+        line = f"gnutls-cli with {name or 'no certificate'} over tls {version}"
+        self.one_line(cl, line, line, "gnutls-cli")
+        text = cl.text() + cl.text("err")
+        wants = [f"- Successfully sent {1 if name else 0} certificate(s) to server.",
+                 f"- Description: (TLS{version}-X.509)", "The certificate is trusted"]
+        if version == "1.3":  # gnutls-cli says so in TLS 1.3 only
+            wants.append("- Server has requested a certificate.")
+        for want in wants:
+            check(want in text, f"gnutls-cli output lacks {want!r}; {cl.diag()}")
+
+    def verify_client_curl(self, case, port, version, name, refused):
+        cert = ["--cert", self.f(f"{name}.pem"), "--key", self.f(f"{name}.key")] if name else []
+        cl = case.spawn("curl", [
+            "curl", "-sS", "-v", "--max-time", "10", "--cacert", self.f("ca.pem"), "--resolve",
+            f"localhost:{port}:127.0.0.1", f"--tlsv{version}", "--tls-max", version, *cert,
+            "-w", "\nstatus=%{http_code}\n", f"https://localhost:{port}/"], stdin=False)
+        rc = cl.wait()
+        out, err = cl.text(), cl.text("err")
+        if refused:
+            words, _ = self.NO_CERT_ALERT[version]
+            check(rc != 0 and f"alert {words}" in err, f"curl exit {rc}; {cl.diag()}")
+            return
+        check(rc == 0, f"curl exit {rc}; {cl.diag()}")
+        check(out == "hello from tlsio\n\nstatus=200\n", f"curl got {out!r}")
+        v = f"TLSv{version}"
+        check(f"SSL connection using {v} /" in err, f"curl: {tail(cl.err)!r}")
+        check(f"{v} (IN), TLS handshake, Request CERT (13)" in err,
+              f"curl saw no CertificateRequest: {err!r}")
+        # curl signs a CertificateVerify only with a certificate (RFC 8446 §4.4.3).
+        signed = f"{v} (OUT), TLS handshake, CERT verify (15)" in err
+        check(signed == bool(name), f"curl CertificateVerify sent: {signed}: {err!r}")
+
+    def verify_client_python(self, case, port, version, name, refused):
+        ctx = ssl.create_default_context(cafile=self.f("ca.pem"))
+        ctx.minimum_version = ctx.maximum_version = (
+            ssl.TLSVersion.TLSv1_3 if version == "1.3" else ssl.TLSVersion.TLSv1_2)
+        if name:
+            ctx.load_cert_chain(self.f(f"{name}.pem"), self.f(f"{name}.key"))
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT) as raw:
+                with ctx.wrap_socket(raw, server_hostname="localhost") as s:
+                    check(s.version() == f"TLSv{version}", f"version {s.version()}")
+                    if refused:  # TLS 1.3: the alert follows our Finished
+                        got = s.recv(100)
+                        raise CaseFailure(f"Python read {got!r} instead of an alert")
+                    msg = f"python with {name or 'no certificate'}\n".encode() * 100
+                    s.sendall(msg)
+                    got = b""
+                    while len(got) < len(msg):
+                        chunk = s.recv(65536)
+                        check(chunk, f"connection ended after {len(got)} bytes")
+                        got += chunk
+                    check(got == msg, "echo differs")
+                    s.unwrap()
+        except ssl.SSLError as e:
+            words, _ = self.NO_CERT_ALERT[version]
+            want = "ALERT_" + words.upper().replace(" ", "_")
+            check(refused and want in str(e), f"Python: {e}")
+
+    def client_cert_vs_bssl(self, case, version, name):
+        """bssl-tool server -require-any-client-cert (it requires a certificate but verifies
+        no chain) with -www: our client presents `name`'s chain and the report bssl-tool sends
+        back (and prints on its stdout) names the certificate's subject and issuer. Without a
+        certificate (name None) bssl-tool refuses with certificate_required (TLS 1.3) or
+        handshake_failure (TLS 1.2), which our client reports with a sentence."""
+        srv, port = start_peer_server(case, "bssl-tool server", lambda port: [
+            "bssl-tool", "server", "-accept", str(port), "-key", self.f("leaf.keycert.pem"),
+            "-min-version", f"tls{version}", "-max-version", f"tls{version}",
+            "-require-any-client-cert", "-www"])
+        opts = ["--cert", self.f(f"{name}.pem"), "--key", self.f(f"{name}.key")] if name else []
+        cl = self.our_client(case, port, *opts)
+        if not name:
+            # Nothing sent (see verify_client_vs_server): in TLS 1.3 the alert comes on our
+            # first read after the handshake, in TLS 1.2 during it.
+            rc = cl.wait()
+            err = cl.text("err")
+            alert = "certificate_required" if version == "1.3" else "handshake_failure"
+            check(rc == 1 and f"the peer sent a fatal alert ({alert})" in err and
+                  "the server asked for a client certificate and none is configured" in err,
+                  f"tls-client exit {rc}; {cl.diag()}")
+            srv.wait_for(r"PEER_DID_NOT_RETURN_A_CERTIFICATE", "any")
+            case.sanitizer_check([cl])
+            return
+        cl.send(b"GET / HTTP/1.0\r\n\r\n")
+        cl.wait_for(r"Cert issuer: [^\n]*\n")
+        cl.wait_for(re.escape(f"version=TLSv{version} "), "err")
+        out = cl.text()
+        kind = name.split("-")[1]
+        subject = f"Cert subject: CN = tlsio client {kind}"
+        # "Signature algorithm" is the peer's: our CertificateVerify's scheme.
+        sig = "rsa_pss_rsae_sha256" if kind == "rsa" else (
+            "ecdsa_secp256r1_sha256" if version == "1.3" else "ecdsa_sha256")
+        check(out.startswith("HTTP/1.0 200 OK"), f"no HTTP 200 from bssl: {out!r}")
+        for want in (f"Version: TLSv{version}", subject, "Cert issuer: CN = tlsio interop CA",
+                     f"Signature algorithm: {sig}"):
+            check(want in out, f"bssl report lacks {want!r}: {out!r}")
+        srv.wait_for(re.escape(subject), "err")  # bssl-tool's own report, on its stderr
+        # bssl-tool closes without close_notify (see client_vs_bssl).
+        rc = cl.wait()
+        check(rc == 1 and "the peer closed the connection without close_notify"
+              in cl.text("err"), f"tls-client exit {rc}; {cl.diag()}")
+        case.sanitizer_check([cl])
+
+    def all_verify_client(self):
+        """Client certificates the other way round: peers presenting one to tls-server
+        --verify-client, and our client presenting one to bssl-tool server."""
+        peers = ("openssl-s_client", "gnutls-cli", "curl", "python-ssl")
+        for version in ("1.3", "1.2"):
+            for peer in peers:
+                for name in ("client-ecdsa", "client-rsa"):
+                    self.run(f"client-certificate tls{version} {peer}-vs-server-verify-client "
+                             f"with {name}", self.verify_client_vs_server, peer, version, name,
+                             False)
+                self.run(f"client-certificate tls{version} {peer}-vs-server-verify-client-"
+                         "optional without-certificate", self.verify_client_vs_server, peer,
+                         version, None, True)
+                self.run(f"fail client-certificate tls{version} {peer}-vs-server-verify-client "
+                         "without-certificate", self.verify_client_vs_server, peer, version,
+                         None, False)
+            for name in ("client-ecdsa", "client-rsa", None):
+                fail = "" if name else "fail "
+                self.run(f"{fail}client-certificate tls{version} client-vs-bssl-tool-server "
+                         f"-require-any-client-cert {'with ' + name if name else 'without-'}"
+                         f"{'' if name else 'certificate'}", self.client_cert_vs_bssl, version,
+                         name)
+
     @staticmethod
     def groups12(group):
         """An OpenSSL groups list preferring `group` that also lists P-256: in TLS 1.2 the
@@ -1534,6 +1755,7 @@ class Interop:
         self.run("fail client-wrong-hostname", self.client_wrong_host)
         self.run("fail client-untrusted-ca", self.client_untrusted_ca)
         self.all12()
+        self.all_verify_client()
         self.all_resume()
         self.all_keylog()
         if self.load_n > 0:
