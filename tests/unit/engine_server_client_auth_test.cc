@@ -150,27 +150,40 @@ TEST_P(ServerClientAuth, ServerAnchorsDoNotVerifyClients) {
                            "(tls_config_add_client_ca_*)"));
 }
 
+// A chain that is sent is verified whatever the mode: each bad one is refused with its alert
+// and sentence when certificates are required and when they are optional.
+void ExpectRefusedInBothModes(ServerClientAuth *t, const Cert &client, int alert,
+                              const char *sentence) {
+    for (int mode : {TLS_CLIENT_VERIFY_REQUIRED, TLS_CLIENT_VERIFY_OPTIONAL}) {
+        SCOPED_TRACE(mode);
+        Configs c;
+        MakeConfigs(&c, t->root, t->server_leaf);
+        ASSERT_EQ(0, tls_config_set_versions(c.server, t->version(), t->version()));
+        ASSERT_EQ(0, tls_config_set_client_verify(c.server, mode));
+        std::string pem = t->client_root.cert_pem();
+        ASSERT_EQ(0, tls_config_add_client_ca_pem(c.server, pem.data(), pem.size()));
+        ASSERT_TRUE(AddChain(c.client, client));
+        EnginePair p(c.client, c.server, "example.com", t->pki.now());
+        p.Handshake();
+        EXPECT_TRUE(FailedWith(p.server, alert, TLS_ERRCAT_CERTIFICATE, sentence));
+        EXPECT_EQ(nullptr, tls_engine_peer_subject(p.server));
+    }
+}
+
 // RFC 5280 §4.2.1.12: a serverAuth-only certificate is not for client authentication.
 TEST_P(ServerClientAuth, ServerAuthOnlyEkuIsRefused) {
-    Verify(TLS_CLIENT_VERIFY_OPTIONAL);
-    ASSERT_TRUE(AddChain(cfg.client, ClientLeaf({.cn = "wrong eku", .eku = Eku::kServerAuth})));
-    EnginePair p(cfg.client, cfg.server, "example.com", pki.now());
-    p.Handshake();
-    EXPECT_TRUE(FailedWith(p.server, TLS_ALERT_UNSUPPORTED_CERTIFICATE, TLS_ERRCAT_CERTIFICATE,
-                           "client certificate"));
-    EXPECT_EQ(nullptr, tls_engine_peer_subject(p.server));
+    ExpectRefusedInBothModes(this, ClientLeaf({.cn = "wrong eku", .eku = Eku::kServerAuth}),
+                             TLS_ALERT_UNSUPPORTED_CERTIFICATE,
+                             "client certificate 'CN=wrong eku' is not allowed for TLS client "
+                             "authentication");
 }
 
 TEST_P(ServerClientAuth, ExpiredChainIsRefused) {
-    Verify(TLS_CLIENT_VERIFY_REQUIRED);
-    ASSERT_TRUE(AddChain(
-        cfg.client,
+    ExpectRefusedInBothModes(
+        this,
         ClientLeaf(
-            {.cn = "old", .not_before = -30 * kDay, .not_after = -kDay, .eku = Eku::kClientAuth})));
-    EnginePair p(cfg.client, cfg.server, "example.com", pki.now());
-    p.Handshake();
-    EXPECT_TRUE(FailedWith(p.server, TLS_ALERT_CERTIFICATE_EXPIRED, TLS_ERRCAT_CERTIFICATE,
-                           "client certificate 'CN=old' expired"));
+            {.cn = "old", .not_before = -30 * kDay, .not_after = -kDay, .eku = Eku::kClientAuth}),
+        TLS_ALERT_CERTIFICATE_EXPIRED, "client certificate 'CN=old' expired");
 }
 
 // One bit of the client's signature flipped: the CertificateVerify does not verify.
