@@ -84,6 +84,14 @@ static const EVP_MD *md_of(enum sig_hash h) {
     }
 }
 
+_Static_assert(sizeof(schemes) / sizeof(schemes[0]) == TLSIO_SIG_SCHEMES_KNOWN,
+               "TLSIO_SIG_SCHEMES_KNOWN counts the scheme table");
+
+int tlsio_sig_scheme_index(uint16_t scheme) {
+    const struct scheme_info *s = find_scheme(scheme);
+    return s != NULL ? (int)(s - schemes) : -1;
+}
+
 const char *tlsio_sig_scheme_name(uint16_t scheme) {
     const struct scheme_info *s = find_scheme(scheme);
     return s ? s->name : NULL;

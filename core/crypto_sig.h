@@ -98,6 +98,10 @@ void tlsio_pkey_free(tlsio_pkey *k); /* NULL is fine */
 
 /* "ecdsa_secp256r1_sha256" etc. (RFC 8446 names), or NULL for an unknown scheme. */
 const char *tlsio_sig_scheme_name(uint16_t scheme);
+/* How many schemes tlsio names (tlsio_sig_scheme_name), and the index of one (0 to
+ * TLSIO_SIG_SCHEMES_KNOWN - 1), or -1 for any other value. */
+#define TLSIO_SIG_SCHEMES_KNOWN 15
+int tlsio_sig_scheme_index(uint16_t scheme);
 /* 1 if we implement `scheme` for `use` at all (key aside); sha1 schemes never. */
 int tlsio_sig_scheme_allowed(uint16_t scheme, tlsio_sig_use use);
 /*

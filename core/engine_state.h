@@ -103,8 +103,10 @@ typedef struct tlsio_hs {
     tlsio_pkey *peer_key; /* the peer's leaf public key, until CertificateVerify */
     uint16_t offered_groups[TLSIO_MAX_GROUPS]; /* client: groups in supported_groups */
     size_t n_offered_groups;
-    uint16_t peer_sigalgs[64]; /* the peer's signature_algorithms (CH or CertificateRequest) */
-    size_t n_peer_sigalgs;
+    /* The peer's signature_algorithms (ClientHello or CertificateRequest): the schemes
+     * tlsio names, once each, in its order; and how many entries were others. */
+    uint16_t peer_sigalgs[TLSIO_SIG_SCHEMES_KNOWN];
+    size_t n_peer_sigalgs, n_peer_sigalgs_other;
     /* Our credential for this handshake: the server's chain for the ClientHello, or the
      * client's for a CertificateRequest (NULL: answer with an empty Certificate). */
     const tlsio_chain *chain; /* chosen certificate chain */

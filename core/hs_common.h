@@ -64,7 +64,8 @@ int tlsio_cfg_has_sigalg(const tls_config *cfg, uint16_t scheme);
 const char *tlsio_sign_list_hint(const tls_config *cfg);
 int tlsio_choose_sig_scheme(const tls_engine *e, const tlsio_pkey *k, tlsio_sig_use use,
                             uint16_t *out);
-/* Copies a validated u16 list (signature_algorithms) into hs->peer_sigalgs (first 64). */
+/* Keeps a validated u16 list (signature_algorithms), whole, in hs->peer_sigalgs: the schemes
+ * tlsio names, once each, in order. */
 void tlsio_save_peer_sigalgs(tls_engine *e, const CBS *list);
 /* Any present extension outside `allowed` (bits of tlsio_ext_id) is one we never asked for:
  * unsupported_extension (RFC 8446 §4.2). */

@@ -131,7 +131,14 @@ void HelloExchange::Begin(tls_engine *c, tls_engine *s) {
 }
 
 void HelloExchange::Send() {
-    Feed(server, PlainRecord(22, ch.Encode()));
+    // A hello over 2^14 bytes travels in several records (RFC 8446 §5.1).
+    Bytes msg = ch.Encode(), wire;
+    for (size_t at = 0; at < msg.size(); at += 16384) {
+        Bytes rec = PlainRecord(
+            22, Bytes(msg.begin() + at, msg.begin() + std::min(msg.size(), at + 16384)));
+        wire.insert(wire.end(), rec.begin(), rec.end());
+    }
+    Feed(server, wire);
     Feed(client, Drain(server));
 }
 

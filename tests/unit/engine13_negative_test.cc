@@ -275,6 +275,82 @@ TEST_F(ServerSide, KeyShareForAGroupNotInSupportedGroups) {
     EXPECT_TRUE(FailedWith(client, TLS_ALERT_ILLEGAL_PARAMETER, TLS_ERRCAT_PEER_ALERT));
 }
 
+// A u16 list body (length, then values) of n values from `first` on, then `tail`.
+Bytes U16List(size_t n, uint16_t first, const std::vector<uint16_t> &tail) {
+    Bytes out;
+    size_t len = 2 * (n + tail.size());
+    out.push_back((uint8_t)(len >> 8));
+    out.push_back((uint8_t)len);
+    for (size_t i = 0; i < n + tail.size(); i++) {
+        uint16_t v = i < n ? (uint16_t)(first + i) : tail[i - n];
+        out.push_back((uint8_t)(v >> 8));
+        out.push_back((uint8_t)v);
+    }
+    return out;
+}
+
+// The hostile hello of issue 13: 8,000 groups tlsio does not know, 8,000 one-byte shares for
+// them, x25519 and its share last. Every list is read whole and linearly (checked by the
+// benchmark's hello case); the server answers with a ServerHello for x25519.
+TEST_F(ServerSide, ThousandsOfUnknownGroupsAndSharesStillFindX25519) {
+    const size_t n = 8000;
+    Bytes ks_old = *ch.Find(kExtKeyShare);
+    Bytes x25519;
+    CBS list, entry;
+    CBS_init(&list, ks_old.data() + 2, ks_old.size() - 2);
+    while (CBS_get_bytes(&list, &entry, 4) && CBS_len(&entry) == 4) {
+        uint16_t g = (uint16_t)(CBS_data(&entry)[0] << 8 | CBS_data(&entry)[1]);
+        uint16_t len = (uint16_t)(CBS_data(&entry)[2] << 8 | CBS_data(&entry)[3]);
+        CBS key;
+        ASSERT_TRUE(CBS_get_bytes(&list, &key, len));
+        if (g == 0x001d) {
+            x25519.assign(CBS_data(&entry), CBS_data(&entry) + 4);
+            x25519.insert(x25519.end(), CBS_data(&key), CBS_data(&key) + len);
+        }
+    }
+    ASSERT_EQ(36u, x25519.size());
+    Bytes shares;
+    for (size_t i = 0; i < n; i++) {
+        uint16_t g = (uint16_t)(0x4000 + i);
+        Bytes one = {(uint8_t)(g >> 8), (uint8_t)g, 0x00, 0x01, 0x42};
+        shares.insert(shares.end(), one.begin(), one.end());
+    }
+    shares.insert(shares.end(), x25519.begin(), x25519.end());
+    Bytes ks = {(uint8_t)(shares.size() >> 8), (uint8_t)shares.size()};
+    ks.insert(ks.end(), shares.begin(), shares.end());
+    *ch.Find(kExtKeyShare) = ks;
+    *ch.Find(kExtSupportedGroups) = U16List(n, 0x4000, {0x001d});
+    Send();
+    EXPECT_EQ(0, tls_engine_error_code(server)) << tls_engine_error(server);
+    EXPECT_EQ(0x001d, tls_engine_group(server));
+}
+
+// RFC 8446 §4.2.8's two rules hold at any position, not only among the first shares.
+TEST_F(ServerSide, DuplicateShareDeepInTheListIsRefused) {
+    Bytes shares;
+    for (uint16_t i = 0; i < 40; i++) {
+        uint16_t g = (uint16_t)(0x4000 + (i == 39 ? 30 : i)); // the 40th repeats the 31st
+        Bytes one = {(uint8_t)(g >> 8), (uint8_t)g, 0x00, 0x01, 0x42};
+        shares.insert(shares.end(), one.begin(), one.end());
+    }
+    Bytes ks = {(uint8_t)(shares.size() >> 8), (uint8_t)shares.size()};
+    ks.insert(ks.end(), shares.begin(), shares.end());
+    *ch.Find(kExtKeyShare) = ks;
+    *ch.Find(kExtSupportedGroups) = U16List(40, 0x4000, {0x001d});
+    Send();
+    EXPECT_TRUE(FailedWith(server, TLS_ALERT_ILLEGAL_PARAMETER, TLS_ERRCAT_PROTOCOL,
+                           "ClientHello.key_share: two shares for group 0x401e"));
+}
+
+// A usable signature scheme after 20,000 unknown ones is found (the list is read whole).
+TEST_F(ServerSide, UsableSignatureSchemeAfterTwentyThousandUnknownOnes) {
+    *ch.Find(13) = U16List(20000, 0x7000, {0x0403}); // signature_algorithms
+    Send();
+    EXPECT_EQ(0, tls_engine_error_code(server)) << tls_engine_error(server);
+    ASSERT_NE(nullptr, server->hs);
+    EXPECT_EQ(0x0403, server->hs->sig_scheme) << "signed with the one usable scheme";
+}
+
 TEST_F(ServerSide, MissingKeyShare) {
     ch.Remove(kExtKeyShare);
     Send();
