@@ -94,6 +94,9 @@ def main():
             for impl in order:
                 for rec in run_one(cmds[impl]):
                     samples.setdefault((rec["impl"], rec["metric"]), []).append(rec["value"])
+                if impl == "tlsio":  # hostile ClientHellos (issue 13), tlsio's server only
+                    for rec in run_one([os.path.join(bdir, "bench_hello"), "--pki", pki] + qflag):
+                        samples.setdefault((rec["impl"], rec["metric"]), []).append(rec["value"])
         if idle > 0:
             print(f"poll server: {idle} idle connections", file=sys.stderr, flush=True)
             for rec in run_one(["sh", os.path.join(here, "idle10k.sh"), a.build_dir, pki, str(idle)]):
@@ -150,6 +153,18 @@ def main():
         f"{m[8:]} {med[('limit', m)]:.0f}" for m in sorted(k[1] for k in med if k[0] == "limit" and k[1].startswith("hs_cost_"))))
     print("libcrypto operations (us): " + ", ".join(
         f"{k[1][3:]} {v:.2f}" for k, v in sorted(med.items()) if k[0] == "limit" and k[1].startswith("op_")))
+    base = med.get(("tlsio", "hello_normal_us"))
+    if base:
+        parts = [f"normal {base:.0f} us"]
+        worst = 0
+        for v, label in (("groups8000", "8,000 groups + shares"), ("sigalgs_max", "max signature_algorithms"),
+                         ("exts_max", "max unknown extensions")):
+            us, size = med.get(("tlsio", f"hello_{v}_us")), med.get(("tlsio", f"hello_{v}_bytes"))
+            if us and size:
+                worst = max(worst, us / base)
+                parts.append(f"{label} ({size / 1024:.0f} KiB) {us:.0f} us = {us / base:.1f}x")
+        print("hostile ClientHello, tlsio server to its first flight: " + "; ".join(parts) +
+              f"; target <= 5x: {'yes' if worst <= 5 else 'NO'}")
     if extra:
         rss = extra.get("poll_server_rss", 0)
         print(f"poll server (tls-server, TLS 1.3, loopback): {extra.get('idle_conns', 0):.0f} idle connections, "

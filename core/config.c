@@ -54,6 +54,7 @@ tls_config *tls_config_new(void) {
     cfg->tickets = TLSIO_DEFAULT_TICKETS;
     cfg->ticket_lifetime = TLSIO_DEFAULT_TICKET_LIFETIME;
     cfg->session_cache_size = TLSIO_DEFAULT_SESSION_CACHE;
+    cfg->max_cert_chain = TLSIO_DEFAULT_MAX_CERT_CHAIN;
     atomic_init(&cfg->ticket_keys.lock, 0);
     for (size_t i = 0; i < tlsio_suite_count() && i < TLSIO_MAX_SUITES; i++)
         cfg->suites[cfg->n_suites++] = tlsio_suite_at(i)->id;
@@ -664,6 +665,17 @@ int tls_config_add_ca_pem(tls_config *cfg, const char *pem, size_t len) {
 }
 
 /* ---- client certificate authentication (server) ---- */
+
+int tls_config_set_max_cert_chain(tls_config *cfg, size_t bytes) {
+    int r = setter_begin(cfg);
+    if (r != 0) return r;
+    if (bytes < 4096 || bytes > TLSIO_MAX_CERT_CHAIN_LIMIT)
+        return tlsio_err_set(&cfg->err, TLS_E_USAGE,
+                             "certificate chain limit %zu bytes: use 4096 to %d", bytes,
+                             TLSIO_MAX_CERT_CHAIN_LIMIT);
+    cfg->max_cert_chain = bytes;
+    return 0;
+}
 
 int tls_config_set_keep_peer_chain(tls_config *cfg, int keep) {
     int r = setter_begin(cfg);

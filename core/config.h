@@ -49,6 +49,10 @@ extern "C" {
  * _rotate_ticket_key may run while connections use it, so every access holds `lock` (a spin
  * lock of C11 atomics: the core has no thread header; it is held for a 48-byte copy). */
 #define TLSIO_TICKET_KEYS_MAX 4
+/* The Certificate message limit (tls_config_set_max_cert_chain): default and ceiling. */
+#define TLSIO_DEFAULT_MAX_CERT_CHAIN 65536
+#define TLSIO_MAX_CERT_CHAIN_LIMIT   (1 << 20)
+
 typedef struct tlsio_ticket_keys {
     atomic_int lock;
     size_t n; /* 0: none yet (a random key is made on first use) */
@@ -95,6 +99,9 @@ struct tls_config {
      * sessions keep the peer leaf's identity (subject, issuer, validity, SHA-256), not the
      * chain's DER. 0 by default: the chain is kept. */
     int drop_peer_chain;
+    /* The largest Certificate message body read from the peer (tls_config_set_max_cert_
+     * chain), both roles. */
+    size_t max_cert_chain;
 
     /* Server: client certificate authentication (tls_config_set_client_verify). */
     int client_verify;           /* enum tls_client_verify */

@@ -38,6 +38,10 @@ static tls_engine *refuse(tls_engine_new_error *why, int code, const char *fmt, 
     return NULL;
 }
 
+static int header_gate(void *ctx, uint8_t type, size_t len) {
+    return tlsio_dispatch_header((tls_engine *)ctx, type, len);
+}
+
 static tls_engine *engine_new(tls_config *cfg, int is_server, tls_engine_new_error *why) {
     const char *fn = is_server ? "tls_engine_new_server" : "tls_engine_new_client";
     if (cfg == NULL) return refuse(why, TLS_E_USAGE, "%s: the config is NULL (tls_config_new)", fn);
@@ -49,7 +53,12 @@ static tls_engine *engine_new(tls_config *cfg, int is_server, tls_engine_new_err
     e->is_server = is_server;
     tlsio_rl_dir_init(&e->rd);
     tlsio_rl_dir_init(&e->wd);
-    tlsio_reasm_init(&e->reasm, 0);
+    /* Each message is checked on its header (hs_dispatch.c); the reassembler's own cap is
+     * the largest of those limits. */
+    size_t cap =
+        cfg->max_cert_chain > TLSIO_MAX_CLIENT_HELLO ? cfg->max_cert_chain : TLSIO_MAX_CLIENT_HELLO;
+    tlsio_reasm_init(&e->reasm, cap);
+    tlsio_reasm_set_gate(&e->reasm, header_gate, e);
     e->hs = calloc(1, sizeof(*e->hs));
     if (e->hs == NULL) {
         tls_engine_free(e);

@@ -291,6 +291,9 @@ static const struct {
 };
 
 int tlsio_ext_id_of(uint16_t type) {
+    /* Every type tlsio knows is below 64 but renegotiation_info: the thousands of distinct
+     * unknown types a hostile hello can carry are turned away without a scan. */
+    if (type >= 64 && type != TLSIO_EXTTYPE_RENEGOTIATION_INFO) return -1;
     for (int i = 0; i < TLSIO_EXT__COUNT; i++)
         if (ext_ids[i].type == type) return i;
     return -1;

@@ -188,6 +188,62 @@ static int refuse_type(tls_engine *e, uint8_t type) {
     return unexpected(e, type, TLSIO_VAR_ANY);
 }
 
+/*
+ * The most body bytes tlsio reads for each message type. The RFCs bound most fields at 2^16
+ * - 1 bytes, far above what real peers send, and every byte accepted is memory a peer makes
+ * us hold before any authentication; so each type gets what its largest valid use needs:
+ *  - ClientHello: a full extension block (2^16 - 1, RFC 8446 §4.1.2) and 4 KiB for the
+ *    fields before it (real clients send under 300 bytes there). OpenSSL reads ~128 KiB,
+ *    BoringSSL 16 KiB; 16 KiB would refuse valid hellos (long signature_algorithms lists,
+ *    post-quantum key shares, padding).
+ *  - Certificate: the config's chain limit (tls_config_set_max_cert_chain, 64 KiB default).
+ *  - ServerKeyExchange, CertificateVerify: an ECDHE point and a signature, 4 KiB (an
+ *    RSA-16384 signature is 2 KiB). ClientKeyExchange: a point<1..255>. Finished: 12 bytes
+ *    in TLS 1.2, Hash.length in 1.3 (the exact length is checked on decode).
+ *  - The empty ones (HelloRequest, ServerHelloDone, EndOfEarlyData): 0; KeyUpdate: 1.
+ *  - NewSessionTicket: a ticket<1..2^16-1> and its small fixed fields.
+ *  - ServerHello, EncryptedExtensions, CertificateRequest: 64 KiB.
+ */
+static size_t max_body(const tls_engine *e, uint8_t type) {
+    static const struct {
+        uint8_t type;
+        uint32_t max;
+    } limits[] = {
+        {TLSIO_HS_HELLO_REQUEST, 0},
+        {TLSIO_HS_CLIENT_HELLO, TLSIO_MAX_CLIENT_HELLO},
+        {TLSIO_HS_SERVER_HELLO, 65536},
+        {TLSIO_HS_NEW_SESSION_TICKET, 65536 + 512},
+        {TLSIO_HS_END_OF_EARLY_DATA, 0},
+        {TLSIO_HS_ENCRYPTED_EXTENSIONS, 65536},
+        {TLSIO_HS_SERVER_KEY_EXCHANGE, 4096},
+        {TLSIO_HS_CERTIFICATE_REQUEST, 65536},
+        {TLSIO_HS_SERVER_HELLO_DONE, 0},
+        {TLSIO_HS_CERTIFICATE_VERIFY, 4096},
+        {TLSIO_HS_CLIENT_KEY_EXCHANGE, 256},
+        {TLSIO_HS_FINISHED, 64},
+        {TLSIO_HS_KEY_UPDATE, 1},
+    };
+    if (type == TLSIO_HS_CERTIFICATE) return e->cfg->max_cert_chain;
+    for (size_t i = 0; i < sizeof(limits) / sizeof(limits[0]); i++)
+        if (limits[i].type == type) return limits[i].max;
+    return 0; /* no edge takes other types: refused before this is asked */
+}
+
+int tlsio_dispatch_header(tls_engine *e, uint8_t type, size_t len) {
+    /* The state decides from the type alone, before a byte of the body is buffered. */
+    if (e->table == NULL) return 0; /* no table yet: tlsio_dispatch reports it */
+    if (find_type(e->table, e->state, type) == NULL) return refuse_type(e, type);
+    size_t max = max_body(e, type);
+    if (len > max)
+        /* RFC 8446 §6.2 decode_error: "a message could not be decoded because some field was
+         * out of the specified range or the length of the message was incorrect". */
+        return tlsio_engine_fail(
+            e, TLS_ALERT_DECODE_ERROR, "%s of %zu bytes: tlsio reads at most %zu bytes for it%s",
+            msg_name(type, TLSIO_VAR_ANY), len, max,
+            type == TLSIO_HS_CERTIFICATE ? " (tls_config_set_max_cert_chain)" : "");
+    return 0;
+}
+
 int tlsio_dispatch(tls_engine *e, const tlsio_hs_msg *m) {
     /* Is this message type valid in this state? Decided before its body is parsed. */
     const tlsio_hs_edge *ed = find_type(e->table, e->state, m->type);

@@ -193,6 +193,12 @@ int tlsio_hs_begin(tls_engine *e, const tlsio_hs_table *t) TLSIO_MUST_CHECK;
 
 /* Checks one handshake message against the table, decodes it and runs its edge. */
 int tlsio_dispatch(tls_engine *e, const tlsio_hs_msg *m) TLSIO_MUST_CHECK;
+/* The reassembler's gate (reassembly.h), for a message whose header just arrived: the same
+ * type-first decision as tlsio_dispatch (unexpected_message for a type no edge takes here),
+ * then the type's size limit (decode_error). 0 to read the body, else the engine failed. */
+int tlsio_dispatch_header(tls_engine *e, uint8_t type, size_t len) TLSIO_MUST_CHECK;
+/* The largest ClientHello body tlsio reads: 2^16 for the extensions, 4 KiB for the rest. */
+#define TLSIO_MAX_CLIENT_HELLO (65536 + 4096)
 
 /* Runs the table's change_cipher_spec edge; no edge is unexpected_message. */
 int tlsio_dispatch_ccs(tls_engine *e) TLSIO_MUST_CHECK;

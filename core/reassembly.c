@@ -25,10 +25,19 @@ static void release_buf(tlsio_reasm *r) {
     r->buf_done = 0;
 }
 
+void tlsio_reasm_set_gate(tlsio_reasm *r, int (*gate)(void *ctx, uint8_t type, size_t len),
+                          void *ctx) {
+    r->gate = gate;
+    r->gate_ctx = ctx;
+}
+
 void tlsio_reasm_free(tlsio_reasm *r) {
     size_t max_msg = r->max_msg;
+    int (*gate)(void *, uint8_t, size_t) = r->gate;
+    void *ctx = r->gate_ctx;
     release_buf(r);
     tlsio_reasm_init(r, max_msg);
+    tlsio_reasm_set_gate(r, gate, ctx);
 }
 
 /* A message already handed out from the buffer is dropped on the next call. */
@@ -83,6 +92,10 @@ static int read_header(const tlsio_reasm *r, const uint8_t hdr[TLSIO_HS_HEADER_L
     CBS_init(&cbs, hdr, TLSIO_HS_HEADER_LEN);
     if (!CBS_get_u8(&cbs, &t) || !CBS_get_u24(&cbs, &len))
         return tlsio_err_set(err, TLS_E_INTERNAL, "handshake: header parse failed");
+    if (r->gate != NULL) {
+        int rc = r->gate(r->gate_ctx, t, len);
+        if (rc != 0) return rc;
+    }
     if (len > r->max_msg)
         return tlsio_err_set(err, TLS_ALERT_DECODE_ERROR,
                              "handshake: message type %u of %u bytes exceeds the %zu-byte limit", t,

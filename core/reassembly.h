@@ -55,10 +55,18 @@ typedef struct tlsio_reasm {
     size_t buf_cap;
     int buf_done;   /* buf holds a message already returned; dropped on the next call */
     size_t max_msg; /* cap on a message body */
+    /* Asked about each message as soon as its 4-byte header is in, before any of its body is
+     * buffered: 0 to go on, else an error code (the gate has set its own error). The engine's
+     * gate refuses a type its state does not expect, and a length over that type's limit. */
+    int (*gate)(void *ctx, uint8_t type, size_t len);
+    void *gate_ctx;
 } tlsio_reasm;
 
-/* Empty reassembler; max_msg == 0 means TLSIO_HS_DEFAULT_MAX_MSG. */
+/* Empty reassembler; max_msg == 0 means TLSIO_HS_DEFAULT_MAX_MSG. No gate. */
 void tlsio_reasm_init(tlsio_reasm *r, size_t max_msg);
+/* Sets the header gate (see tlsio_reasm); it survives tlsio_reasm_free. */
+void tlsio_reasm_set_gate(tlsio_reasm *r, int (*gate)(void *ctx, uint8_t type, size_t len),
+                          void *ctx);
 
 /* Frees (and wipes) the buffer; r is empty afterwards and can be reused. */
 void tlsio_reasm_free(tlsio_reasm *r);

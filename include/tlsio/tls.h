@@ -158,6 +158,13 @@ int tls_config_set_client_ca_names(tls_config *cfg, const uint8_t *names, size_t
  * so a connection never reports a chain in the form the config did not ask for. */
 int tls_config_set_keep_peer_chain(tls_config *cfg, int keep);
 
+/* The largest Certificate message accepted from the peer, in bytes (both roles): 4096 to
+ * 1048576, default 65536 (a chain of a few certificates is 2-6 KiB). A larger one is
+ * refused with decode_error as soon as its header arrives, before it is buffered. Raise it
+ * for peers with long chains or large certificates; every handshaking connection may then
+ * hold that much. Other messages have fixed limits (docs/tls_config.md). */
+int tls_config_set_max_cert_chain(tls_config *cfg, size_t bytes);
+
 /*
  * Session resumption (RFC 8446 §2.2 and §4.6.1 for TLS 1.3, RFC 5077 with RFC 7627 for TLS
  * 1.2). Tickets are stateless: the server seals what a resumption needs under a ticket key

@@ -343,12 +343,89 @@ TEST_F(ServerSide, DuplicateShareDeepInTheListIsRefused) {
 }
 
 // A usable signature scheme after 20,000 unknown ones is found (the list is read whole).
-TEST_F(ServerSide, UsableSignatureSchemeAfterTwentyThousandUnknownOnes) {
-    *ch.Find(13) = U16List(20000, 0x7000, {0x0403}); // signature_algorithms
+TEST_F(ServerSide, UsableSignatureSchemeAfterThirtyTwoThousandUnknownOnes) {
+    // 32,700 entries: a hello of ~65.5 KB, over the old generic 64 KiB message limit.
+    *ch.Find(13) = U16List(32700, 0x7000, {0x0403}); // signature_algorithms
     Send();
     EXPECT_EQ(0, tls_engine_error_code(server)) << tls_engine_error(server);
     ASSERT_NE(nullptr, server->hs);
     EXPECT_EQ(0x0403, server->hs->sig_scheme) << "signed with the one usable scheme";
+}
+
+// ---- the header gate: type first, then the type's size limit, before any body is read ----
+
+// A server engine fed one handshake header (no body): what it does with it alone.
+int FeedHeader(tls_engine *server, uint8_t type, uint32_t len) {
+    return Feed(server,
+                PlainRecord(22, {type, (uint8_t)(len >> 16), (uint8_t)(len >> 8), (uint8_t)len}));
+}
+
+// Issue 13: a ClientHello body sent under another type got decode_error or
+// illegal_parameter; the state refuses the type first, from the header, at any length.
+TEST_F(Neg, WrongTypeAtTheStartIsUnexpectedMessageFromTheHeaderAlone) {
+    for (uint8_t type : {2, 4, 8, 11, 13, 15, 20, 24, 0, 12, 14, 16, 99}) {
+        SCOPED_TRACE((int)type);
+        tls_engine *server = tls_engine_new_server(cfg.server);
+        ASSERT_NE(nullptr, server);
+        EXPECT_EQ(TLS_ALERT_UNEXPECTED_MESSAGE, FeedHeader(server, type, 60000))
+            << tls_engine_error(server);
+        EXPECT_TRUE(FailedWith(server, TLS_ALERT_UNEXPECTED_MESSAGE, TLS_ERRCAT_PROTOCOL));
+        tls_engine_free(server);
+    }
+}
+
+// The ClientHello limit (TLSIO_MAX_CLIENT_HELLO, hs_dispatch.c): one byte over is
+// decode_error on the header; the limit itself is read on.
+TEST_F(Neg, ClientHelloLimitIsCheckedOnTheHeader) {
+    tls_engine *server = tls_engine_new_server(cfg.server);
+    EXPECT_EQ(TLS_ALERT_DECODE_ERROR, FeedHeader(server, 1, TLSIO_MAX_CLIENT_HELLO + 1));
+    EXPECT_TRUE(FailedWith(server, TLS_ALERT_DECODE_ERROR, TLS_ERRCAT_PROTOCOL,
+                           "ClientHello of 69633 bytes: tlsio reads at most 69632 bytes for it"));
+    Bytes wire = Drain(server);
+    EXPECT_TRUE(IsPlainAlert(wire, TLS_ALERT_DECODE_ERROR)) << "the alert goes out";
+    tls_engine_free(server);
+    server = tls_engine_new_server(cfg.server);
+    EXPECT_EQ(0, FeedHeader(server, 1, TLSIO_MAX_CLIENT_HELLO));
+    EXPECT_EQ(0, tls_engine_error_code(server)) << tls_engine_error(server);
+    tls_engine_free(server);
+}
+
+// Small messages have small limits: a 5-byte KeyUpdate is decode_error on its header.
+TEST_F(Neg, ConnectedKeyUpdateOverItsLimitIsDecodeError) {
+    EnginePair p(cfg.client, cfg.server, "example.com", pki.now());
+    p.Handshake();
+    ASSERT_TRUE(p.Connected()) << p.Errors();
+    EXPECT_EQ(TLS_ALERT_DECODE_ERROR, tlsio_dispatch_header(p.server, TLSIO_HS_KEY_UPDATE, 5));
+    EXPECT_TRUE(FailedWith(p.server, TLS_ALERT_DECODE_ERROR, TLS_ERRCAT_PROTOCOL,
+                           "KeyUpdate of 5 bytes: tlsio reads at most 1 bytes for it"));
+}
+
+// The Certificate limit is the config's (tls_config_set_max_cert_chain).
+TEST_F(Neg, PeerCertificateOverTheConfiguredLimitIsDecodeError) {
+    EXPECT_EQ(TLS_E_USAGE, tls_config_set_max_cert_chain(cfg.client, 4095));
+    EXPECT_STREQ("certificate chain limit 4095 bytes: use 4096 to 1048576",
+                 tls_config_error(cfg.client));
+    ASSERT_EQ(0, tls_config_set_max_cert_chain(cfg.client, 4096));
+    Cert mid1 = pki.MakeIntermediate(root, "Mid One", KeyType::kRsa2048);
+    Cert mid2 = pki.MakeIntermediate(mid1, "Mid Two", KeyType::kRsa2048);
+    Cert mid3 = pki.MakeIntermediate(mid2, "Mid Three", KeyType::kRsa2048);
+    Cert mid4 = pki.MakeIntermediate(mid3, "Mid Four", KeyType::kRsa2048);
+    Cert mid5 = pki.MakeIntermediate(mid4, "Mid Five", KeyType::kRsa2048);
+    Cert big = pki.MakeLeaf(mid5, {.dns = {"example.com"}, .key = KeyType::kRsa2048});
+    ASSERT_GT(big.chain_pem().size() * 3 / 4, 4096u) << "the chain must exceed the limit";
+    tls_config *server = tls_config_new();
+    ASSERT_TRUE(AddChain(server, big));
+    EnginePair p(cfg.client, server, "example.com", pki.now());
+    p.Handshake();
+    EXPECT_TRUE(FailedWith(p.client, TLS_ALERT_DECODE_ERROR, TLS_ERRCAT_PROTOCOL,
+                           "bytes for it (tls_config_set_max_cert_chain)"));
+    tls_config_free(server);
+    // The default reads it.
+    Configs d;
+    MakeConfigs(&d, root, big);
+    EnginePair ok(d.client, d.server, "example.com", pki.now());
+    ok.Handshake();
+    EXPECT_TRUE(ok.Connected()) << ok.Errors();
 }
 
 TEST_F(ServerSide, MissingKeyShare) {

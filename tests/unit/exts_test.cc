@@ -673,3 +673,15 @@ TEST(ExtEncode, ServerHelloContextFollowsPresenceWhenEncoding) {
 }
 
 } // namespace
+
+// tlsio_ext_id_of turns away types of 64 and above (but renegotiation_info) without a scan:
+// that holds only while every type tlsio knows is below 64.
+TEST(ExtIds, EveryKnownTypeIsBelow64ButRenegotiationInfo) {
+    for (int id = 0; id < TLSIO_EXT__COUNT; id++) {
+        uint16_t t = tlsio_ext_type_of((tlsio_ext_id)id);
+        EXPECT_TRUE(t < 64 || t == TLSIO_EXTTYPE_RENEGOTIATION_INFO) << t;
+        EXPECT_EQ(id, tlsio_ext_id_of(t));
+    }
+    EXPECT_EQ(-1, tlsio_ext_id_of(0x5000));
+    EXPECT_EQ(-1, tlsio_ext_id_of(63));
+}
