@@ -18,8 +18,23 @@
  * unexpected_message after small allowances, like BoringSSL's. The cost: a peer that really
  * sends more than this many in a row is refused; none of the protocol's uses need more.
  */
-#define MAX_WARNINGS_IN_ROW      4  /* TLS 1.2 warnings and user_canceled, nothing between */
-#define MAX_EMPTY_RECORDS_IN_ROW 32 /* empty application data records */
+#define MAX_WARNINGS_IN_ROW      4  /* TLS 1.2 warnings and user_canceled */
+#define MAX_EMPTY_RECORDS_IN_ROW 32 /* empty application data and change_cipher_spec records */
+
+/* "In a row" means with no record that carries something (a handshake fragment, application
+ * data) between them: records that do nothing never reset either count, so alternating
+ * warnings and change_cipher_spec records cannot keep a handshake alive. */
+static void carried_something(tls_engine *e) {
+    e->warnings_in_row = 0;
+    e->empty_in_row = 0;
+}
+
+static int count_empty(tls_engine *e, const char *what) {
+    if (++e->empty_in_row <= MAX_EMPTY_RECORDS_IN_ROW) return 0;
+    return tlsio_err_set(&e->err, TLS_ALERT_UNEXPECTED_MESSAGE,
+                         "more than %d records without data in a row (the last: %s)",
+                         MAX_EMPTY_RECORDS_IN_ROW, what);
+}
 
 /* A change_cipher_spec record: the state table says whether one may arrive now (TLS 1.2's is
  * a step of the handshake, RFC 5246 §7.1; TLS 1.3's a compatibility record dropped inside the
@@ -27,6 +42,7 @@
 static int on_ccs(tls_engine *e, const uint8_t *p, size_t n) {
     tlsio_trace(e, TLS_TRACE_RECEIVED, TLSIO_CT_CHANGE_CIPHER_SPEC, p, n);
     int rc = tlsio_reasm_check_boundary(&e->reasm, "change_cipher_spec record", &e->err);
+    if (rc == 0) rc = count_empty(e, "change_cipher_spec");
     if (rc == 0) rc = tlsio_rl_check_ccs(p, n, 1, &e->err);
     return rc ? rc : tlsio_dispatch_ccs(e);
 }
@@ -91,6 +107,7 @@ static int on_alert(tls_engine *e, const uint8_t *p, size_t n) {
 }
 
 static int on_handshake(tls_engine *e, const uint8_t *p, size_t n) {
+    if (n > 0) carried_something(e);
     int rc = tlsio_reasm_feed(&e->reasm, p, n, &e->err);
     for (int got = 1; rc == 0 && got && !e->err.code;) {
         tlsio_hs_msg m;
@@ -112,12 +129,11 @@ static int on_app_data(tls_engine *e, uint8_t *p, size_t n) {
         return tlsio_err_set(&e->err, TLS_ALERT_UNEXPECTED_MESSAGE,
                              "application data record before the handshake completed");
     /* Empty application data is allowed (RFC 8446 §5.1), endless runs of it are not. */
-    e->empty_in_row = n == 0 ? (uint8_t)(e->empty_in_row + 1) : 0;
-    if (e->empty_in_row > MAX_EMPTY_RECORDS_IN_ROW)
-        return tlsio_err_set(&e->err, TLS_ALERT_UNEXPECTED_MESSAGE,
-                             "more than %d empty application data records in a row",
-                             MAX_EMPTY_RECORDS_IN_ROW);
-    if (n > 0) e->key_updates_in_row = 0;
+    if (n == 0 && (rc = count_empty(e, "empty application data")) != 0) return rc;
+    if (n > 0) {
+        carried_something(e);
+        e->key_updates_in_row = 0;
+    }
     e->app = p;
     e->app_len = n;
     e->sent_empty_client_cert = 0; /* the server accepted it: later alerts are not about that */
@@ -200,7 +216,6 @@ static int process_record(tls_engine *e, uint8_t *rec, size_t len) {
     if (rc != 0 || skip) return rc;
     if (e->close_received)
         return tlsio_err_set(&e->err, TLS_ALERT_UNEXPECTED_MESSAGE, "record after close_notify");
-    if (type != TLSIO_CT_ALERT) e->warnings_in_row = 0;
     switch (type) {
     case TLSIO_CT_CHANGE_CIPHER_SPEC:
         return on_ccs(e, pt, pt_len);
@@ -219,8 +234,11 @@ int tlsio_process_input(tls_engine *e) {
         if (avail < TLSIO_RECORD_HEADER_LEN) break;
         tlsio_rl_header h;
         tlsio_rl_dir scratch;
-        /* RFC 8446 §5.1: legacy_record_version is ignored until a version is negotiated. */
-        unsigned flags = e->version == 0 ? TLSIO_RL_HDR_INITIAL : 0;
+        /* RFC 8446 §5.1: legacy_record_version is ignored until a version is negotiated,
+         * and in TLS 1.3 afterwards within the TLS versions (record.h). */
+        unsigned flags = e->version == 0                 ? TLSIO_RL_HDR_INITIAL
+                         : e->version == TLS_VERSION_1_3 ? TLSIO_RL_HDR_TLS13
+                                                         : 0;
         const tlsio_rl_dir *limits = header_limits(e, e->in + e->in_start, &scratch);
         int rc = tlsio_rl_parse_header(limits, e->in + e->in_start, flags, &h, &e->err);
         if (rc != 0) return tlsio_engine_failed(e, rc);

@@ -214,8 +214,8 @@ struct tls_engine {
     void (*test_tamper)(void *ctx, uint8_t *msg, size_t len);
     void *test_tamper_ctx;
 
-    uint8_t warnings_in_row;    /* warnings, user_canceled with no other record between */
-    uint8_t empty_in_row;       /* empty application data records in a row */
+    uint8_t warnings_in_row;    /* warnings and user_canceled since a record carried data */
+    uint8_t empty_in_row;       /* empty app data and CCS records since one carried data */
     uint8_t ccs13_received;     /* TLS 1.3 compatibility change_cipher_spec records dropped */
     uint8_t key_updates_in_row; /* KeyUpdates received with no application data since */
 

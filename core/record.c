@@ -250,6 +250,8 @@ int tlsio_rl_parse_header(const tlsio_rl_dir *rd, const uint8_t hdr[TLSIO_RECORD
                                  "record: the first record is not TLS: legacy_record_version "
                                  "0x%04x is not a TLS version%s",
                                  version, not_tls_hint(hdr));
+    } else if ((flags & TLSIO_RL_HDR_TLS13) && version >= 0x0301 && version <= 0x0303) {
+        /* accepted: see TLSIO_RL_HDR_TLS13 */
     } else if (version != TLS_VERSION_1_2) {
         /* RFC 8446 §5.1: 0x0303 for all records but an initial ClientHello; TLS 1.2 records
          * carry the negotiated version, 0x0303 (RFC 5246 §6.2.1). */

@@ -109,6 +109,14 @@ typedef struct tlsio_rl_header {
  * RFC 8446 §5.1 and Appendix D.1: the field is to be ignored there). Without it only 0x0303.
  */
 #define TLSIO_RL_HDR_INITIAL 0x1
+/*
+ * TLS 1.3 after the first record: RFC 8446 §5.1 says legacy_record_version "MUST be ignored
+ * for all purposes", and some peers keep their ClientHello's 0x0301 for the compatibility
+ * change_cipher_spec that follows it. The TLS versions 0x0301..0x0303 are accepted; any other
+ * value (0x03ff, garbage) is still protocol_version, as BoringSSL does, since no TLS stack
+ * sends it and it more likely marks a stream that is not this connection's.
+ */
+#define TLSIO_RL_HDR_TLS13 0x2
 
 /* Plaintext mode, no key, seq 0, record_version 0x0303. */
 void tlsio_rl_dir_init(tlsio_rl_dir *d);
@@ -134,10 +142,10 @@ int tlsio_rl_set_tls12(tlsio_rl_dir *d, tlsio_aead_alg alg, const uint8_t *key, 
 
 /*
  * Parses and checks the 5-byte header at hdr: content type (20..23, else unexpected_message,
- * RFC 8446 §5), legacy_record_version (0x0303, or {03,XX} with TLSIO_RL_HDR_INITIAL, else
- * protocol_version), length against tlsio_rl_max_fragment(rd) (record_overflow), and, in
- * plaintext mode, zero-length handshake, alert and change_cipher_spec fragments
- * (unexpected_message, RFC 8446 §5.1 / RFC 5246 §6.2.1).
+ * RFC 8446 §5), legacy_record_version (0x0303, or {03,XX} with TLSIO_RL_HDR_INITIAL, or
+ * 0x0301..0x0303 with TLSIO_RL_HDR_TLS13, else protocol_version), length against
+ * tlsio_rl_max_fragment(rd) (record_overflow), and, in plaintext mode, zero-length handshake, alert
+ * and change_cipher_spec fragments (unexpected_message, RFC 8446 §5.1 / RFC 5246 §6.2.1).
  */
 /*
  * The longest fragment (TLSCiphertext.length) a record read under rd may have: 2^14

@@ -472,6 +472,42 @@ TEST_F(ServerSide, ServerHelloSentToTheServer) {
     EXPECT_TRUE(IsPlainAlert(Drain(server), TLS_ALERT_UNEXPECTED_MESSAGE));
 }
 
+// RFC 8446 §5.1: after the first record the record version is ignored within the TLS
+// versions: a compatibility CCS carrying the ClientHello's 0x0301 is fine (issue 13); a
+// version no TLS stack sends is still protocol_version.
+TEST_F(ServerSide, CompatibilityCcsWithRecordVersion0301IsAccepted) {
+    Send();
+    ASSERT_EQ(0, tls_engine_error_code(client)) << tls_engine_error(client);
+    Bytes flight = Drain(client);
+    Bytes wire = PlainRecord(20, {1}, 0x0301);
+    wire.insert(wire.end(), flight.begin(), flight.end());
+    Feed(server, wire);
+    EXPECT_EQ(0, tls_engine_error_code(server)) << tls_engine_error(server);
+    EXPECT_TRUE(tls_engine_status(server) & TLS_ST_CONNECTED);
+}
+
+TEST_F(ServerSide, CompatibilityCcsWithRecordVersion03ffIsRefused) {
+    Send();
+    Drain(client);
+    Feed(server, PlainRecord(20, {1}, 0x03ff));
+    EXPECT_TRUE(FailedWith(server, TLS_ALERT_PROTOCOL_VERSION, TLS_ERRCAT_PROTOCOL,
+                           "legacy_record_version 0x03ff"));
+}
+
+// Compatibility CCS records carry nothing: a flood of them ends the handshake (issue 13).
+TEST_F(ServerSide, FloodOfCompatibilityCcsRecordsIsRefused) {
+    Send();
+    Drain(client);
+    Bytes wire;
+    for (int i = 0; i < 40; i++) {
+        Bytes ccs = PlainRecord(20, {1});
+        wire.insert(wire.end(), ccs.begin(), ccs.end());
+    }
+    Feed(server, wire);
+    EXPECT_TRUE(FailedWith(server, TLS_ALERT_UNEXPECTED_MESSAGE, TLS_ERRCAT_PROTOCOL,
+                           "change_cipher_spec record: more than 4 in a TLS 1.3 handshake"));
+}
+
 TEST_F(ServerSide, CcsBeforeClientHello) {
     Feed(server, PlainRecord(20, {1}));
     EXPECT_TRUE(FailedWith(server, TLS_ALERT_UNEXPECTED_MESSAGE, TLS_ERRCAT_PROTOCOL,

@@ -155,7 +155,23 @@ TEST_F(Alerts, EmptyApplicationDataIsFineButAFloodIsNot) {
     EXPECT_FALSE(tls_engine_status(p.client) & TLS_ST_FAILED) << tls_engine_error(p.client);
     Feed(p.client, Sealed(p.server, TLSIO_CT_APPLICATION_DATA, {}));
     EXPECT_TRUE(FailedWith(p.client, TLS_ALERT_UNEXPECTED_MESSAGE, TLS_ERRCAT_PROTOCOL,
-                           "empty application data records in a row"));
+                           "more than 32 records without data in a row (the last: empty "
+                           "application data)"));
+}
+
+// Records that carry nothing do not reset each other's counts (issue 13): warnings
+// alternating with empty application data records end at the fifth warning.
+TEST_F(Alerts, RecordsThatDoNothingDoNotResetTheWarningCount) {
+    EnginePair p;
+    Connect(p, TLS_VERSION_1_2);
+    for (int i = 0; i < 4; i++) {
+        Feed(p.client, Sealed(p.server, TLSIO_CT_ALERT, {1, 112}));
+        Feed(p.client, Sealed(p.server, TLSIO_CT_APPLICATION_DATA, {}));
+    }
+    EXPECT_FALSE(tls_engine_status(p.client) & TLS_ST_FAILED) << tls_engine_error(p.client);
+    Feed(p.client, Sealed(p.server, TLSIO_CT_ALERT, {1, 112}));
+    EXPECT_TRUE(FailedWith(p.client, TLS_ALERT_UNEXPECTED_MESSAGE, TLS_ERRCAT_PROTOCOL,
+                           "more than 4 warning alerts in a row"));
 }
 
 TEST_F(Alerts, CloseNotifyDuringTheHandshakeFailsIt) {

@@ -371,6 +371,15 @@ TEST(RecordHeader, LegacyRecordVersion) {
         snprintf(want, sizeof want, "record: legacy_record_version 0x%04x, expected 0x0303", v);
         EXPECT_EQ(want, p.msg);
     }
+    // TLS 1.3 after the first record: the TLS versions 0x0301..0x0303 (RFC 8446 §5.1 says
+    // to ignore the field; a compatibility CCS may carry its ClientHello's 0x0301), nothing
+    // else.
+    for (uint16_t v : {0x0301, 0x0302, 0x0303})
+        EXPECT_EQ(0, Parse(&d.d, Header(TLSIO_CT_HANDSHAKE, v, 7), TLSIO_RL_HDR_TLS13).rc) << v;
+    for (uint16_t v : {0x0300, 0x0304, 0x03ff, 0x0203, 0x0000})
+        EXPECT_EQ(TLS_ALERT_PROTOCOL_VERSION,
+                  Parse(&d.d, Header(TLSIO_CT_HANDSHAKE, v, 7), TLSIO_RL_HDR_TLS13).rc)
+            << v;
     // The first record: any {03,XX} (RFC 5246 Appendix E.1; 0x0301 per RFC 8446 §5.1).
     for (uint16_t v : {0x0300, 0x0301, 0x0302, 0x0303, 0x0304, 0x03ff})
         EXPECT_EQ(0, Parse(&d.d, Header(TLSIO_CT_HANDSHAKE, v, 7), TLSIO_RL_HDR_INITIAL).rc) << v;
