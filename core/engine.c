@@ -216,6 +216,11 @@ static int failed(const tls_engine *e) {
 
 /* ---- status ---------------------------------------------------------------------------- */
 
+/* Output the peer has not taken beyond this stops input (core.h, "Backpressure"). */
+static int over_high_water(const tls_engine *e) {
+    return e->out_end - e->out_start > TLS_ENGINE_SEND_HIGH_WATER;
+}
+
 unsigned tls_engine_status(const tls_engine *e) {
     unsigned st = 0;
     if (e->out_end > e->out_start) st |= TLS_ST_HAS_SEND;
@@ -224,7 +229,7 @@ unsigned tls_engine_status(const tls_engine *e) {
     if (e->app_len > 0) st |= TLS_ST_HAS_READ;
     if (e->close_received) st |= TLS_ST_PEER_CLOSED;
     if (e->close_received && e->close_sent) st |= TLS_ST_CLOSED;
-    if (!e->close_received && e->app_len == 0) st |= TLS_ST_WANT_RECV;
+    if (!e->close_received && e->app_len == 0 && !over_high_water(e)) st |= TLS_ST_WANT_RECV;
     if (e->connected && !e->close_sent) st |= TLS_ST_CAN_WRITE;
     return st;
 }
@@ -233,7 +238,7 @@ unsigned tls_engine_status(const tls_engine *e) {
 
 uint8_t *tls_engine_recv_buf(tls_engine *e, size_t *len) {
     *len = e->recv_lent = 0; /* each call replaces the region the previous one handed out */
-    if (failed(e) || e->close_received) return NULL;
+    if (failed(e) || e->close_received || over_high_water(e)) return NULL;
     if (e->in == NULL) {
         e->in = malloc(IN_CAP);
         if (e->in == NULL) {

@@ -133,6 +133,7 @@ static int on_app_data(tls_engine *e, uint8_t *p, size_t n) {
     if (n > 0) {
         carried_something(e);
         e->key_updates_in_row = 0;
+        e->refused_in_row = 0;
     }
     e->app = p;
     e->app_len = n;

@@ -218,6 +218,7 @@ struct tls_engine {
     uint8_t empty_in_row;       /* empty app data and CCS records since one carried data */
     uint8_t ccs13_received;     /* TLS 1.3 compatibility change_cipher_spec records dropped */
     uint8_t key_updates_in_row; /* KeyUpdates received with no application data since */
+    uint8_t refused_in_row;     /* TLS 1.2 HelloRequests / renegotiation hellos, likewise */
 
     unsigned connected : 1;
     unsigned close_sent : 1;

@@ -37,6 +37,11 @@ int tlsio12_send_certificate_verify(tls_engine *e) TLSIO_MUST_CHECK;
 /* The bytes a ServerKeyExchange signs; out needs 64 + 4 + point_len bytes. */
 size_t tlsio12_ske_content(const tls_engine *e, uint16_t group, const uint8_t *point,
                            size_t point_len, uint8_t *out);
+/* A HelloRequest (client) or a renegotiation ClientHello (server) after the handshake: we
+ * never renegotiate, so the answer is a no_renegotiation warning (RFC 5746 §4.2, §4.4), up to
+ * a limit with no application data between; past it the connection ends. `what` names the
+ * message. */
+int tlsio12_refuse_renegotiation(tls_engine *e, const char *what) TLSIO_MUST_CHECK;
 int tlsio12_check_reneg_info(tls_engine *e, const tlsio_exts *x, const char *msg) TLSIO_MUST_CHECK;
 int tlsio12_check_point_formats(tls_engine *e, const tlsio_exts *x,
                                 const char *msg) TLSIO_MUST_CHECK;

@@ -243,7 +243,7 @@ static int on_hello_request(tls_engine *e, const tlsio_empty_msg *hr, uint8_t *n
     /* RFC 5246 §7.4.1.1, RFC 5746 §4.2: we never renegotiate; say so with a warning and
      * keep the connection. */
     *next = C12_CONNECTED;
-    return tlsio_send_alert(e, TLS_ALERT_NO_RENEGOTIATION);
+    return tlsio12_refuse_renegotiation(e, "HelloRequest");
 }
 
 /* RFC 5246 §7.4.1.1: a HelloRequest while a handshake is under way is ignored (and, like

@@ -196,3 +196,17 @@ uint16_t tlsio12_ecdsa_key_group(const tlsio_pkey *k) {
         return 0;
     }
 }
+
+/* Each refusal is a record we send for a few bytes received (a HelloRequest is 4 bytes, many
+ * fit in one record): past this many with no application data between, the peer is not
+ * renegotiating but flooding (BoringSSL allows as many). */
+#define MAX_REFUSED_IN_ROW 32
+
+int tlsio12_refuse_renegotiation(tls_engine *e, const char *what) {
+    if (++e->refused_in_row > MAX_REFUSED_IN_ROW)
+        return tlsio_err_set(&e->err, TLS_ALERT_UNEXPECTED_MESSAGE,
+                             "%s: more than %d renegotiation attempts with no application data "
+                             "between",
+                             what, MAX_REFUSED_IN_ROW);
+    return tlsio_send_alert(e, TLS_ALERT_NO_RENEGOTIATION);
+}

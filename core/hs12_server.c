@@ -432,7 +432,7 @@ static int on_renegotiation(tls_engine *e, const tlsio_client_hello *ch, uint8_t
     /* RFC 5746 §4.4 / RFC 5246 §7.2.2: refuse with a no_renegotiation warning; the
      * connection stays up and no handshake starts. */
     *next = S12_CONNECTED;
-    return tlsio_send_alert(e, TLS_ALERT_NO_RENEGOTIATION);
+    return tlsio12_refuse_renegotiation(e, "ClientHello after the handshake");
 }
 
 static const tlsio_hs_edge server12_edges[] = {

@@ -246,9 +246,15 @@ static ssize_t do_read(tls *t, void *buf, size_t len) {
         if (st & TLS_ST_FAILED) return flush_then_fail(t);
         if (st & TLS_ST_PEER_CLOSED) return 0;
         /* Answers to post-handshake messages (a TLS 1.2 no_renegotiation warning) go out as
-         * soon as they can; a full socket does not stop reading. A KeyUpdate's answer waits
-         * for the next tls_write (RFC 8446 §4.6.3). */
-        if (tlsio_sock_flush(t) != 0 && t->sock_errno) return tlsio_sock_fail(t);
+         * soon as they can; a full socket does not stop reading, until the engine holds more
+         * than TLS_ENGINE_SEND_HIGH_WATER unsent (core.h): then it takes no input, and a
+         * nonblocking read waits for POLLOUT, so a peer that sends without reading cannot
+         * make us queue without limit. A KeyUpdate's answer waits for the next tls_write
+         * (RFC 8446 §4.6.3). */
+        if (tlsio_sock_flush(t) != 0) {
+            if (t->sock_errno) return tlsio_sock_fail(t);
+            if (tls_engine_send_pending(t->e) > TLS_ENGINE_SEND_HIGH_WATER) return -1; /* EAGAIN */
+        }
         if (tlsio_sock_fill(t) != 0) return t->sock_errno ? tlsio_sock_fail(t) : -1;
     }
 }

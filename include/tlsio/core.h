@@ -101,6 +101,11 @@ typedef void (*tls_rng_fn)(void *ctx, uint8_t *out, size_t len);
  * handshake runs as a side effect of moving bytes. tls_engine_status() says what the engine
  * needs next; TLS_ST_WANT_RECV maps to POLLIN and TLS_ST_HAS_SEND to POLLOUT.
  *
+ * Backpressure. While more than TLS_ENGINE_SEND_HIGH_WATER bytes wait in send_buf, recv_buf
+ * hands out nothing and the status leaves out TLS_ST_WANT_RECV: send first. Answers to the
+ * peer (alerts, KeyUpdates, a flight) are then never queued without limit for a peer that
+ * sends without reading.
+ *
  * Acknowledging. Each ack says how many bytes of the region its buf call handed out were
  * used, from the region's start; an ack may cover part of it, and a later ack the next part.
  * A second buf call of the same kind replaces the region (from the same first byte). One
@@ -208,6 +213,7 @@ unsigned tls_engine_status(const tls_engine *e);
 /* The four buffer/ack pairs (see above for the contract and pointer lifetimes). Each ack
  * returns 0 or the error code. send_ack and read_ack keep working after a failure (within
  * their regions): that is how the alert reaches the peer and earlier data the caller. */
+#define TLS_ENGINE_SEND_HIGH_WATER (64 * 1024)
 uint8_t *tls_engine_recv_buf(tls_engine *e, size_t *len);
 int tls_engine_recv_ack(tls_engine *e, size_t len);
 const uint8_t *tls_engine_send_buf(tls_engine *e, size_t *len);

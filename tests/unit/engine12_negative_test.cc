@@ -911,6 +911,67 @@ TEST_F(Neg12, PostHandshakeClientHelloIsAnsweredWithNoRenegotiationWarning) {
     EXPECT_EQ(TLS_VERSION_1_2, tls_engine_version(p->server));
 }
 
+// White box: the server queues n HelloRequests in one flush (tlsio itself never sends any).
+void QueueHelloRequests(tls_engine *server, int n) {
+    tlsio_empty_msg none = {0};
+    for (int i = 0; i < n; i++)
+        ASSERT_EQ(0, tlsio_send_hs_msg(server, TLSIO_HS_HELLO_REQUEST, &tlsio_codec_empty, &none));
+    ASSERT_EQ(0, tlsio_flush_hs(server));
+}
+
+// Issue 13: each HelloRequest (4 bytes, many to a record) costs a warning record. 32 with no
+// application data between are answered; the 33rd ends the connection.
+TEST_F(Neg12, HelloRequestFloodIsCutOff) {
+    EnginePair *p = Pair12(root, leaf, "example.com");
+    p->Handshake();
+    ASSERT_TRUE(p->Connected());
+    QueueHelloRequests(p->server, 32);
+    Feed(p->client, Drain(p->server));
+    EXPECT_FALSE(tls_engine_status(p->client) & TLS_ST_FAILED) << tls_engine_error(p->client);
+    EXPECT_EQ(32u, SplitRecords(Drain(p->client)).size());
+    // Application data between resets the count.
+    ASSERT_TRUE(WriteAll(p->server, "x"));
+    Feed(p->client, Drain(p->server));
+    EXPECT_EQ("x", ReadAll(p->client));
+    QueueHelloRequests(p->server, 33);
+    Feed(p->client, Drain(p->server));
+    EXPECT_TRUE(FailedWith(p->client, TLS_ALERT_UNEXPECTED_MESSAGE, TLS_ERRCAT_PROTOCOL,
+                           "HelloRequest: more than 32 renegotiation attempts with no "
+                           "application data between"));
+}
+
+// Issue 13: a peer that sends without reading cannot make the engine queue without limit.
+// Rounds of 32 HelloRequests and one byte of data each add 32 warnings to what the client
+// must send; once more than TLS_ENGINE_SEND_HIGH_WATER waits, the client takes no input
+// (recv_buf hands out nothing, no TLS_ST_WANT_RECV) until its output is sent.
+TEST_F(Neg12, OutputOverTheHighWaterMarkStopsInput) {
+    EnginePair *p = Pair12(root, leaf, "example.com");
+    p->Handshake();
+    ASSERT_TRUE(p->Connected());
+    int rounds = 0;
+    size_t cap = 1;
+    while (cap > 0 && rounds < 200) {
+        QueueHelloRequests(p->server, 32);
+        ASSERT_TRUE(WriteAll(p->server, "x"));
+        Feed(p->client, Drain(p->server));
+        ASSERT_FALSE(tls_engine_status(p->client) & TLS_ST_FAILED) << tls_engine_error(p->client);
+        ReadAll(p->client); // the application reads; the network never takes our output
+        rounds++;
+        (void)tls_engine_recv_buf(p->client, &cap);
+    }
+    EXPECT_LT(rounds, 200) << "input never stopped";
+    size_t pending = tls_engine_send_pending(p->client);
+    EXPECT_GT(pending, (size_t)TLS_ENGINE_SEND_HIGH_WATER);
+    EXPECT_LT(pending, (size_t)TLS_ENGINE_SEND_HIGH_WATER + 2048) << "bounded by one round";
+    EXPECT_FALSE(tls_engine_status(p->client) & TLS_ST_WANT_RECV);
+    EXPECT_TRUE(tls_engine_status(p->client) & TLS_ST_HAS_SEND);
+    // Sending resumes input.
+    Drain(p->client);
+    EXPECT_NE(nullptr, tls_engine_recv_buf(p->client, &cap));
+    EXPECT_GT(cap, 0u);
+    EXPECT_TRUE(tls_engine_status(p->client) & TLS_ST_WANT_RECV);
+}
+
 TEST_F(Neg12, HelloRequestTwiceStillUsable) {
     EnginePair *p = Pair12(root, leaf, "example.com");
     p->Handshake();

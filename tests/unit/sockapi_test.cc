@@ -30,7 +30,10 @@
 #include <openssl/sha.h>
 #include <tlsio/tls.h>
 
+#include "engine_send.h" // white box: a server that sends HelloRequests
 #include "loopback.h"
+#include "msgs.h"
+#include "sock.h"
 #include "testpki.h"
 
 namespace {
@@ -1312,6 +1315,55 @@ TEST_F(SockapiTest, PeerCertificateGetters) {
     EXPECT_EQ((time_t)-1, tls_conn_peer_notafter(s.get()));
     EXPECT_EQ(nullptr, tls_conn_peer_hash(s.get()));
     EXPECT_EQ(nullptr, tls_conn_peer_chain(s.get(), 0, &len));
+}
+
+// The nonblocking guide's promise (issue 13): a peer that sends without reading cannot make
+// us queue without limit. The server (white box) sends rounds of 32 HelloRequests and a byte
+// of data, and never reads; each round adds 32 no_renegotiation warnings to what the client
+// must send. Once its socket is full and more than TLS_ENGINE_SEND_HIGH_WATER waits in the
+// engine, tls_read stops reading (-1/EAGAIN, POLLOUT) instead of queueing more.
+TEST_F(SockapiTest, PeerThatNeverReadsCannotGrowOurQueueWithoutLimit) {
+    CfgPtr scfg = ServerCfg(), ccfg = ClientCfg();
+    ASSERT_EQ(0, tls_config_set_versions(scfg.get(), TLS_VERSION_1_2, TLS_VERSION_1_2));
+    TlsPtr c = Wrap(nullptr), s = Wrap(nullptr);
+    Connected(c, s, ccfg.get(), scfg.get());
+    int small = 4096;
+    ASSERT_EQ(0, setsockopt(tls_fd(c.get()), SOL_SOCKET, SO_SNDBUF, &small, sizeof small));
+    bool stopped = false;
+    for (int round = 0; round < 400 && !stopped; round++) {
+        tlsio_empty_msg none = {0};
+        for (int i = 0; i < 32; i++)
+            ASSERT_EQ(0,
+                      tlsio_send_hs_msg(s->e, TLSIO_HS_HELLO_REQUEST, &tlsio_codec_empty, &none));
+        ASSERT_EQ(0, tlsio_flush_hs(s->e));
+        ASSERT_EQ(1, tls_write(s.get(), "x", 1)) << tls_error_msg(s.get());
+        char buf[16];
+        for (;;) {
+            ssize_t n = tls_read(c.get(), buf, sizeof buf);
+            if (n > 0) continue;
+            ASSERT_EQ(-1, n) << tls_error_msg(c.get());
+            ASSERT_EQ(EAGAIN, errno) << tls_error_msg(c.get());
+            if (tls_events(c.get()) == POLLOUT &&
+                tls_engine_send_pending(c->e) > TLS_ENGINE_SEND_HIGH_WATER)
+                stopped = true;
+            break;
+        }
+    }
+    ASSERT_TRUE(stopped) << "tls_read never stopped for the output";
+    EXPECT_LT(tls_engine_send_pending(c->e), (size_t)TLS_ENGINE_SEND_HIGH_WATER + 2048);
+    // Once the network takes our output (here: the server's socket is drained and the
+    // warnings dropped; tlsio's server would refuse that many in a row), the client reads on.
+    char sink[4096];
+    auto end = std::chrono::steady_clock::now() + kDeadline;
+    while (tls_engine_send_pending(c->e) > 0 && std::chrono::steady_clock::now() < end) {
+        while (recv(tls_fd(s.get()), sink, sizeof sink, MSG_DONTWAIT) > 0) {
+        }
+        char b;
+        (void)tls_read(c.get(), &b, 1);
+    }
+    EXPECT_EQ(0u, tls_engine_send_pending(c->e));
+    ASSERT_EQ(1, tls_write(s.get(), "y", 1));
+    EXPECT_EQ("y", ReadN(c.get(), 1));
 }
 
 } // namespace
