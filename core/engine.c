@@ -395,6 +395,8 @@ int tls_engine_export_keying_material(const tls_engine *e, const char *label, si
                                       const uint8_t *context, size_t context_len, uint8_t *out,
                                       size_t out_len) {
     if (!e->connected || e->err.code != 0 || label == NULL || out == NULL) return TLS_E_USAGE;
+    /* A length without bytes is the caller's mistake, never a read through NULL. */
+    if (context == NULL && context_len > 0) return TLS_E_USAGE;
     /* A scratch error slot: a refused export is the caller's mistake, not the connection's. */
     tlsio_err err;
     tlsio_err_clear(&err);

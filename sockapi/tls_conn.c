@@ -170,6 +170,9 @@ int tls_export_keying_material(tls *t, const char *label, const void *context, s
     if (label == NULL || out == NULL)
         return tlsio_sock_misuse(t, "tls_export_keying_material: a label and an output buffer "
                                     "are required");
+    if (context == NULL && context_len > 0)
+        return tlsio_sock_misuse(t, "tls_export_keying_material: context is NULL but "
+                                    "context_len is not 0");
     if (tls_engine_export_keying_material(t->e, label, strlen(label), context, context_len, out,
                                           out_len) != 0)
         return tlsio_sock_misuse(t, "tls_export_keying_material: refused (the handshake is not "

@@ -246,9 +246,10 @@ int tls_engine_key_update(tls_engine *e, int request_peer);
  * Keying material exporter (RFC 8446 §7.5 for TLS 1.3, RFC 5705 with RFC 7627 for TLS 1.2):
  * out_len bytes bound to this connection, the same on both ends for the same label and
  * context. context NULL means "no context"; TLS 1.2 tells that apart from an empty context,
- * TLS 1.3 does not. Labels TLS itself uses (RFC 5705 §4) are refused. Returns 0, or
- * TLS_E_USAGE before the handshake completes or for a bad label/length. Never fails the
- * connection.
+ * TLS 1.3 does not; NULL with context_len > 0 is refused. An empty label ("") is allowed
+ * (RFC 8446 §7.5). Labels TLS itself uses (RFC 5705 §4) are refused. Returns 0, or
+ * TLS_E_USAGE before the handshake completes or for a bad label/context/length. Never fails
+ * the connection.
  */
 int tls_engine_export_keying_material(const tls_engine *e, const char *label, size_t label_len,
                                       const uint8_t *context, size_t context_len, uint8_t *out,

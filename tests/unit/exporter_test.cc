@@ -55,6 +55,9 @@ TEST_P(Exporter, BothEndsAgreeAndInputsMatter) {
         EXPECT_EQ(ToHex(none), ToHex(empty));
     else
         EXPECT_NE(ToHex(none), ToHex(empty));
+    // A context length without a context is refused, not read through NULL (issue 13).
+    EXPECT_EQ(TLS_E_USAGE, tls_engine_export_keying_material(p.client, "EXPORTER-test", 13, nullptr,
+                                                             5, out, sizeof out));
     // Refusals leave the connection usable.
     EXPECT_NE(0,
               tls_engine_export_keying_material(p.client, nullptr, 0, nullptr, 0, out, sizeof out));
