@@ -104,6 +104,17 @@ def check(cond, what):
         raise CaseFailure(what)
 
 
+def python_echo(s, msg):
+    """Sends msg over the Python ssl socket s and checks the server echoes it whole."""
+    s.sendall(msg)
+    got = b""
+    while len(got) < len(msg):
+        chunk = s.recv(65536)
+        check(chunk, f"connection ended after {len(got)} bytes")
+        got += chunk
+    check(got == msg, "echo differs")
+
+
 def tail(b, n=600):
     s = b.decode("utf-8", "replace")
     return s if len(s) <= n else "..." + s[-n:]
@@ -680,13 +691,7 @@ class Interop:
                 cn = dict(x[0] for x in s.getpeercert()["subject"])["commonName"]
                 check(cn == "other.example", f"server chose the certificate for {cn}")
                 msg = b"python says hello\n" * 1000  # several records
-                s.sendall(msg)
-                got = b""
-                while len(got) < len(msg):
-                    chunk = s.recv(65536)
-                    check(chunk, f"connection ended after {len(got)} bytes")
-                    got += chunk
-                check(got == msg, "echo differs")
+                python_echo(s, msg)
                 s.unwrap()  # close_notify both ways
         check(srv.alive(), f"tls-server died; {srv.diag()}")
         case.sanitizer_check([srv])
@@ -1266,13 +1271,7 @@ class Interop:
                         got = s.recv(100)
                         raise CaseFailure(f"Python read {got!r} instead of an alert")
                     msg = f"python with {name or 'no certificate'}\n".encode() * 100
-                    s.sendall(msg)
-                    got = b""
-                    while len(got) < len(msg):
-                        chunk = s.recv(65536)
-                        check(chunk, f"connection ended after {len(got)} bytes")
-                        got += chunk
-                    check(got == msg, "echo differs")
+                    python_echo(s, msg)
                     s.unwrap()
         except ssl.SSLError as e:
             words, _ = self.NO_CERT_ALERT[version]
@@ -1487,13 +1486,7 @@ class Interop:
                 cn = dict(x[0] for x in s.getpeercert()["subject"])["commonName"]
                 check(cn == "other.example", f"server chose the certificate for {cn}")
                 msg = b"python says hello over 1.2\n" * 1000
-                s.sendall(msg)
-                got = b""
-                while len(got) < len(msg):
-                    chunk = s.recv(65536)
-                    check(chunk, f"connection ended after {len(got)} bytes")
-                    got += chunk
-                check(got == msg, "echo differs")
+                python_echo(s, msg)
                 s.unwrap()
         check(srv.alive(), f"tls-server died; {srv.diag()}")
         case.sanitizer_check([srv])
