@@ -342,6 +342,15 @@ int tlsio_server_choose_version(tls_engine *e, const tlsio_client_hello *ch,
     const tlsio_exts *x = &ch->extensions;
     const tls_config *cfg = e->cfg;
     int sv = tlsio_exts_has(x, TLSIO_EXT_SUPPORTED_VERSIONS);
+    /* RFC 8446 Appendix D.5: a hello with legacy_version 0x0300 or less MUST be refused with
+     * protocol_version, even when supported_versions (which otherwise makes legacy_version
+     * ignored, §4.2.1) offers TLS 1.3. Without supported_versions, anything below 0x0303
+     * finds no version in common below. */
+    if (sv && ch->legacy_version <= 0x0300)
+        return tlsio_err_set(&e->err, TLS_ALERT_PROTOCOL_VERSION,
+                             "ClientHello.legacy_version 0x%04x: SSL 3.0 or older, which RFC "
+                             "8446 Appendix D.5 requires refusing",
+                             (unsigned)ch->legacy_version);
     int c13 = sv && tlsio_u16_list_has(&x->supported_versions, TLS_VERSION_1_3);
     int c12 = sv ? tlsio_u16_list_has(&x->supported_versions, TLS_VERSION_1_2)
                  : ch->legacy_version >= TLS_VERSION_1_2;

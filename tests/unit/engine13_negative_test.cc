@@ -428,6 +428,24 @@ TEST_F(Neg, PeerCertificateOverTheConfiguredLimitIsDecodeError) {
     EXPECT_TRUE(ok.Connected()) << ok.Errors();
 }
 
+// RFC 8446 Appendix D.5: legacy_version 0x0300 or less is protocol_version even with TLS 1.3
+// in supported_versions; 0x0301 and 0x0302 are ignored there (§4.2.1).
+TEST_F(ServerSide, LegacyVersion0300IsRefusedEvenWithSupportedVersions) {
+    ch.prefix[0] = 0x03;
+    ch.prefix[1] = 0x00;
+    Send();
+    EXPECT_TRUE(FailedWith(server, TLS_ALERT_PROTOCOL_VERSION, TLS_ERRCAT_PROTOCOL,
+                           "ClientHello.legacy_version 0x0300: SSL 3.0 or older"));
+}
+
+TEST_F(ServerSide, LegacyVersion0301WithSupportedVersionsIsIgnored) {
+    ch.prefix[0] = 0x03;
+    ch.prefix[1] = 0x01;
+    Send();
+    EXPECT_EQ(0, tls_engine_error_code(server)) << tls_engine_error(server);
+    EXPECT_EQ(TLS_VERSION_1_3, tls_engine_version(server));
+}
+
 TEST_F(ServerSide, MissingKeyShare) {
     ch.Remove(kExtKeyShare);
     Send();
