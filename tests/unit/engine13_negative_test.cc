@@ -446,6 +446,17 @@ TEST_F(ServerSide, LegacyVersion0301WithSupportedVersionsIsIgnored) {
     EXPECT_EQ(TLS_VERSION_1_3, tls_engine_version(server));
 }
 
+// TLS 1.2-only rules do not apply to a hello that negotiates TLS 1.3: an ec_point_formats
+// without uncompressed (RFC 8422 §5.1.2, a TLS 1.2 rule) is ignored (issue 13). Its
+// structure is still checked, like every extension's (parse, then process).
+TEST_F(ServerSide, Tls12PointFormatRuleIsIgnoredInTls13) {
+    ASSERT_NE(nullptr, ch.Find(11));  // our client sends ec_point_formats for TLS 1.2
+    *ch.Find(11) = Bytes{0x01, 0x01}; // ansiX962_compressed_prime only
+    Send();
+    EXPECT_EQ(0, tls_engine_error_code(server)) << tls_engine_error(server);
+    EXPECT_EQ(TLS_VERSION_1_3, tls_engine_version(server));
+}
+
 TEST_F(ServerSide, MissingKeyShare) {
     ch.Remove(kExtKeyShare);
     Send();
