@@ -277,9 +277,25 @@ int tlsio_server_take_sni(tls_engine *e, const tlsio_exts *x) {
             return tlsio_err_set(&e->err, TLS_ALERT_ILLEGAL_PARAMETER,
                                  "ClientHello.server_name: more than one host_name");
         size_t n = CBS_len(&sn.host_name);
-        if (n > 255 || memchr(CBS_data(&sn.host_name), 0, n) != NULL)
+        if (n > 255)
             return tlsio_err_set(&e->err, TLS_ALERT_ILLEGAL_PARAMETER,
-                                 "ClientHello.server_name: malformed host_name");
+                                 "ClientHello.server_name: host_name of %zu bytes (at most 255)",
+                                 n);
+        /* RFC 6066 §3: a DNS hostname in ASCII. Only letters, digits, '-', '_' and '.' are
+         * taken: a name with control bytes, UTF-8 or escapes is refused here, so the name an
+         * application logs or compares is plain ASCII. */
+        const uint8_t *h = CBS_data(&sn.host_name);
+        for (size_t i = 0; i < n; i++) {
+            uint8_t c = h[i];
+            int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                     c == '-' || c == '_' || c == '.';
+            if (!ok)
+                return tlsio_err_set(&e->err, TLS_ALERT_ILLEGAL_PARAMETER,
+                                     "ClientHello.server_name: byte 0x%02x at offset %zu of the "
+                                     "host_name is not a hostname character (letters, digits, "
+                                     "'-', '_', '.')",
+                                     c, i);
+        }
         free(e->server_name);
         e->server_name = malloc(n + 1);
         if (e->server_name == NULL) return tlsio_err_set(&e->err, TLS_E_NOMEM, "out of memory");

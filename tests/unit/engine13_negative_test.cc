@@ -457,6 +457,46 @@ TEST_F(ServerSide, Tls12PointFormatRuleIsIgnoredInTls13) {
     EXPECT_EQ(TLS_VERSION_1_3, tls_engine_version(server));
 }
 
+// RFC 6066 §3: host_name is an ASCII hostname. Control bytes, UTF-8 and escapes are
+// illegal_parameter (issue 13), so what the application logs is plain ASCII.
+TEST_F(ServerSide, ServerNameOutsideHostnameCharactersIsRefused) {
+    struct {
+        std::string name;
+        const char *phrase;
+    } cases[] = {
+        {"exa\x1b[31mmple.com", "byte 0x1b at offset 3"},
+        {"b\xc3\xbc"
+         "cher.example",
+         "byte 0xc3 at offset 1"},
+        {"a b.example", "byte 0x20 at offset 1"},
+        {std::string("a\0b", 3), "byte 0x00 at offset 1"},
+    };
+    for (const auto &c : cases) {
+        SCOPED_TRACE(c.phrase);
+        HelloExchange x; // a fresh pair per case (it frees its engines)
+        x.Begin(NewEngine(false), NewEngine(true));
+        Bytes name(c.name.begin(), c.name.end());
+        Bytes sni = {(uint8_t)((name.size() + 3) >> 8), (uint8_t)(name.size() + 3), 0,
+                     (uint8_t)(name.size() >> 8), (uint8_t)name.size()};
+        sni.insert(sni.end(), name.begin(), name.end());
+        ASSERT_NE(nullptr, x.ch.Find(0));
+        *x.ch.Find(0) = sni;
+        x.Send();
+        EXPECT_TRUE(
+            FailedWith(x.server, TLS_ALERT_ILLEGAL_PARAMETER, TLS_ERRCAT_PROTOCOL, c.phrase));
+    }
+}
+
+TEST_F(ServerSide, ServerNameWithUnderscoreAndDigitsIsTaken) {
+    Bytes name = {'s', 'v', 'c', '_', '1', '.', 'e', 'x', 'a', 'm', 'p', 'l', 'e'};
+    Bytes sni = {0, (uint8_t)(name.size() + 3), 0, 0, (uint8_t)name.size()};
+    sni.insert(sni.end(), name.begin(), name.end());
+    *ch.Find(0) = sni;
+    Send();
+    EXPECT_EQ(0, tls_engine_error_code(server)) << tls_engine_error(server);
+    EXPECT_STREQ("svc_1.example", tls_engine_server_name(server));
+}
+
 TEST_F(ServerSide, MissingKeyShare) {
     ch.Remove(kExtKeyShare);
     Send();
