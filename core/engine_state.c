@@ -63,6 +63,8 @@ void tlsio_hs_state_free(tls_engine *e) {
     tlsio_kex_wipe(&hs->kex);
     tlsio_pkey_free(hs->peer_key);
     free(hs->h13.cookie);
+    if (hs->h13.ch1 != NULL) OPENSSL_cleanse(hs->h13.ch1, hs->h13.ch1_len);
+    free(hs->h13.ch1);
     free(hs->h13.cr_context);
     tlsio_hs_drop_msgs12(hs);
     free(hs->h12.nst);

@@ -55,6 +55,11 @@ typedef struct tlsio_hs13 {
     tlsio_transcript pre_ch;
     const uint8_t *ch_raw;
     size_t ch_raw_len;
+    /* Server, from a HelloRetryRequest to the second ClientHello: the first one's bytes
+     * (heap) and whether it offered a PSK we could resume with (hs13_second_hello.c). */
+    uint8_t *ch1;
+    size_t ch1_len;
+    int ch1_psk_usable;
 } tlsio_hs13;
 
 /* TLS 1.2 handshake-only state (RFC 5246, RFC 7627). */

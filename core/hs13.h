@@ -48,6 +48,9 @@ int tlsio13_send_key_update(tls_engine *e, int request_peer) TLSIO_MUST_CHECK;
  * hs->h13.psk_accepted set when it resumes, 0 without when a full handshake follows, or an
  * error (identities and binders that do not pair up, a binder that does not verify). */
 int tlsio13_server_take_psk(tls_engine *e, const tlsio_client_hello *ch) TLSIO_MUST_CHECK;
+/* Server: 1 if a ClientHello offers, among the identities the server tries, a PSK it could
+ * resume with under the suite chosen (binders unchecked; no state changes). */
+int tlsio13_server_psk_usable(tls_engine *e, const tlsio_client_hello *ch);
 /* Server: after the client Finished entered the transcript, the NewSessionTickets. */
 int tlsio13_server_send_tickets(tls_engine *e) TLSIO_MUST_CHECK;
 
@@ -73,6 +76,16 @@ int tlsio13_client_derive_res_master(tls_engine *e) TLSIO_MUST_CHECK;
 /* Client: keeps a NewSessionTicket as a session (tls_engine_take_session). */
 int tlsio13_client_take_ticket(tls_engine *e,
                                const tlsio_new_session_ticket13 *nst) TLSIO_MUST_CHECK;
+
+/* ---- the second ClientHello (hs13_second_hello.c; RFC 8446 §4.1.2) ---- */
+
+/* Server, sending a HelloRetryRequest: keeps the ClientHello being taken (TLSIO_T_BEFORE_PSK)
+ * to compare the second with. */
+int tlsio13_keep_first_hello(tls_engine *e, const tlsio_client_hello *ch) TLSIO_MUST_CHECK;
+/* Server, taking the second ClientHello: illegal_parameter naming the field if it differs
+ * from the first other than as §4.1.2 allows. Drops the first either way. */
+int tlsio13_check_second_hello(tls_engine *e) TLSIO_MUST_CHECK;
+void tlsio13_drop_first_hello(tlsio_hs13 *h);
 
 /* Drops a TLS 1.3 compatibility change_cipher_spec (RFC 8446 D.4), within an allowance. */
 int tlsio13_drop_compat_ccs(tls_engine *e, uint8_t *next) TLSIO_MUST_CHECK;

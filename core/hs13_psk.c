@@ -171,6 +171,21 @@ int tlsio13_server_take_psk(tls_engine *e, const tlsio_client_hello *ch) {
     return rc;
 }
 
+int tlsio13_server_psk_usable(tls_engine *e, const tlsio_client_hello *ch) {
+    const tlsio_exts *x = &ch->extensions;
+    if (!tlsio_exts_has(x, TLSIO_EXT_PRE_SHARED_KEY) || !has_u8(&x->psk_ke_modes, PSK_DHE_KE))
+        return 0;
+    uint8_t stack[OPEN_ON_STACK], *buf = stack;
+    size_t cap = sizeof(stack), index = 0;
+    tlsio_sess_state st;
+    int64_t skew = e->ticket_age_skew_ms; /* usable() notes the last one tried */
+    int found = pick_identity(e, &x->psk_offered.identities, &buf, &cap, &st, &index);
+    e->ticket_age_skew_ms = skew;
+    OPENSSL_cleanse(buf, cap);
+    if (buf != stack) free(buf);
+    return found;
+}
+
 int tlsio13_server_send_tickets(tls_engine *e) {
     if (!tlsio_resume_issues(e) || !e->hs->h13.client_psk_dhe) return 0;
     tlsio_hash_alg alg = e->suite->hash;

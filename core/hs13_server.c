@@ -360,7 +360,8 @@ static int on_client_hello(tls_engine *e, const tlsio_client_hello *ch, uint8_t 
     if (have_share) return answer_client_hello(e, ch, &share, next);
     /* RFC 8446 §4.1.4: ask for a share of the group we chose. The transcript restarts with
      * message_hash(ClientHello1), then the HelloRetryRequest. */
-    rc = tlsio_transcript_hrr_restart(&hs->transcript, &e->err);
+    rc = tlsio13_keep_first_hello(e, ch);
+    if (rc == 0) rc = tlsio_transcript_hrr_restart(&hs->transcript, &e->err);
     if (rc == 0) rc = send_server_hello(e, &ch->legacy_session_id, 1, group);
     hs->h13.hrr_seen = 1;
     e->group = group;
@@ -376,15 +377,10 @@ static int on_client_hello2(tls_engine *e, const tlsio_client_hello *ch, uint8_t
         rc = tlsio_err_set(&e->err, TLS_ALERT_ILLEGAL_PARAMETER,
                            "second ClientHello: no longer offers TLS 1.3");
     if (rc == 0) rc = check_client_hello(e, ch);
+    /* RFC 8446 §4.1.2: the first ClientHello again, but for what the HelloRetryRequest asked
+     * for; and exactly the one share we asked for (below). */
+    if (rc == 0) rc = tlsio13_check_second_hello(e);
     if (rc != 0) return rc;
-    /* RFC 8446 §4.1.2: the second ClientHello keeps the suite we chose and now carries
-     * exactly the one share we asked for. */
-    if (choose_suite(e, &ch->cipher_suites) != e->suite)
-        return tlsio_err_set(&e->err, TLS_ALERT_ILLEGAL_PARAMETER,
-                             "second ClientHello: cipher suites changed after HelloRetryRequest");
-    if (!CBS_mem_equal(&ch->random, e->hs->client_random, 32))
-        return tlsio_err_set(&e->err, TLS_ALERT_ILLEGAL_PARAMETER,
-                             "second ClientHello: random changed after HelloRetryRequest");
     /* RFC 8446 §4.2.10: "A client MUST NOT include the early_data extension in its followup
      * ClientHello." Early data sent before it has been skipped; nothing more may come. */
     if (tlsio_exts_has(&ch->extensions, TLSIO_EXT_EARLY_DATA))

@@ -1225,6 +1225,127 @@ TEST_F(ServerSide, EarlyDataInSecondClientHello) {
                            "early_data after HelloRetryRequest"));
 }
 
+// ---- the second ClientHello (RFC 8446 §4.1.2) ----------------------------------------------
+
+// The server takes P-256 only, so the client's x25519 hello gets a HelloRetryRequest; the
+// client's second ClientHello, edited, goes to the server. Returns the server's feed result.
+int FeedEditedSecondHello(HelloExchange *t, const Cert &leaf,
+                          const std::function<void(Hello &)> &edit) {
+    tls_engine_free(t->server);
+    tls_config *scfg = tls_config_new();
+    EXPECT_TRUE(AddChain(scfg, leaf));
+    EXPECT_EQ(0, tls_config_set_groups(scfg, "secp256r1"));
+    t->server = tls_engine_new_server(scfg);
+    tls_config_free(scfg);
+    t->Send(); // ClientHello1 -> HelloRetryRequest -> client
+    std::vector<Record> recs = SplitRecords(Drain(t->client));
+    EXPECT_EQ(2u, recs.size()); // CCS, ClientHello2
+    Hello ch2;
+    if (recs.size() != 2 || !ch2.Parse(Bytes(recs[1].bytes.begin() + 5, recs[1].bytes.end())))
+        return -1;
+    edit(ch2);
+    return Feed(t->server, PlainRecord(22, ch2.Encode()));
+}
+
+constexpr uint16_t kExtServerName = 0, kExtSigAlgs = 13, kExtPadding = 21, kExtVersions = 43,
+                   kExtCookie = 44;
+
+size_t IndexOf(const Hello &h, uint16_t type) {
+    for (size_t i = 0; i < h.exts.size(); i++)
+        if (h.exts[i].first == type) return i;
+    ADD_FAILURE() << "no extension " << type;
+    return 0;
+}
+
+struct SecondHelloChange {
+    const char *name;
+    std::function<void(Hello &)> edit;
+    const char *phrase;
+};
+
+TEST_F(ServerSide, SecondClientHelloMayOnlyChangeWhatTheRfcAllows) {
+    const SecondHelloChange cases[] = {
+        {"legacy_version", [](Hello &h) { h.prefix[1] = 0x01; }, "legacy_version changed"},
+        {"random", [](Hello &h) { h.prefix[2 + 31] ^= 1; }, "random changed"},
+        {"session id", [](Hello &h) { h.prefix[2 + 32 + 1] ^= 1; }, "legacy_session_id changed"},
+        {"suite order",
+         [](Hello &h) {
+             size_t at = 2 + 32 + 1 + h.prefix[2 + 32] + 2; // the first suite
+             std::swap(h.prefix[at], h.prefix[at + 2]);
+             std::swap(h.prefix[at + 1], h.prefix[at + 3]);
+         },
+         "cipher_suites changed"},
+        {"signature schemes",
+         [](Hello &h) {
+             Bytes &b = h.exts[IndexOf(h, kExtSigAlgs)].second;
+             b.resize(b.size() - 2);
+             b[1] = (uint8_t)(b[1] - 2);
+         },
+         "extensions.signature_algorithms changed"},
+        {"versions",
+         [](Hello &h) {
+             h.exts[IndexOf(h, kExtVersions)].second = Bytes{0x02, 0x03, 0x04};
+         },
+         "extensions.supported_versions changed"},
+        {"server_name dropped", [](Hello &h) { h.Remove(kExtServerName); },
+         "extensions (server_name removed)"},
+        {"unknown extension added", [](Hello &h) { h.exts.emplace_back(0xfafa, Bytes()); },
+         "extensions (extension 0xfafa added)"},
+        {"unknown extension added first",
+         [](Hello &h) {
+             h.exts.insert(h.exts.begin(), {0xfafa, Bytes()});
+         },
+         "extensions (extension 0xfafa added)"},
+        {"cookie added",
+         [](Hello &h) {
+             h.exts.emplace_back(kExtCookie, Bytes{0, 1, 7});
+         },
+         "extensions (cookie added)"},
+        {"reordered",
+         [](Hello &h) {
+             std::swap(h.exts[IndexOf(h, kExtSigAlgs)], h.exts[IndexOf(h, kExtVersions)]);
+         },
+         "extensions (order: supported_versions where the first had signature_algorithms)"},
+        {"pre_shared_key added",
+         [](Hello &h) {
+             Bytes psk = Hex("000a 0004 7469636b 00000000 0021 20");
+             psk.resize(psk.size() + 32, 0x11);
+             h.exts.emplace_back(kExtPsk, psk);
+         },
+         "extensions (pre_shared_key added)"},
+    };
+    for (const SecondHelloChange &c : cases) {
+        SCOPED_TRACE(c.name);
+        HelloExchange x;
+        x.Begin(NewEngine(false), NewEngine(true));
+        EXPECT_NE(0, FeedEditedSecondHello(&x, leaf, c.edit));
+        EXPECT_TRUE(
+            FailedWith(x.server, TLS_ALERT_ILLEGAL_PARAMETER, TLS_ERRCAT_PROTOCOL, c.phrase));
+        EXPECT_TRUE(FailedWith(x.server, TLS_ALERT_ILLEGAL_PARAMETER, TLS_ERRCAT_PROTOCOL,
+                               "RFC 8446 §4.1.2"));
+    }
+}
+
+// Padding may come, go or change (RFC 8446 §4.1.2, RFC 7685).
+TEST_F(ServerSide, SecondClientHelloMayAddPadding) {
+    EXPECT_EQ(0,
+              FeedEditedSecondHello(this, leaf,
+                                    [](Hello &h) {
+                                        h.exts.insert(h.exts.begin(), {kExtPadding, Bytes(100, 0)});
+                                    }))
+        << tls_engine_error(server);
+    EXPECT_EQ(0, tls_engine_error_code(server)) << tls_engine_error(server);
+    EXPECT_TRUE(tls_engine_status(server) & TLS_ST_HAS_SEND);
+}
+
+TEST_F(ServerSide, UnchangedSecondClientHelloConnects) {
+    EXPECT_EQ(0, FeedEditedSecondHello(this, leaf, [](Hello &) {})) << tls_engine_error(server);
+    Pump(client, server);
+    EXPECT_TRUE(tls_engine_status(client) & TLS_ST_CONNECTED) << tls_engine_error(client);
+    EXPECT_TRUE(tls_engine_status(server) & TLS_ST_CONNECTED) << tls_engine_error(server);
+    EXPECT_EQ(0x0017, tls_engine_group(server));
+}
+
 // Dispatches one handshake message to a client put in the named state of its TLS 1.3 table.
 int DispatchInState(tls_engine *e, const char *state, const Bytes &msg) {
     const tlsio_hs_table *t = e->table;

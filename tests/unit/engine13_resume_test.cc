@@ -161,6 +161,57 @@ TEST_F(Resume, AfterHelloRetryRequest) {
     tls_session_free(s);
 }
 
+// The client offers s to srv, which takes P-256 only: a HelloRetryRequest. The client's
+// second ClientHello goes back without its pre_shared_key; the server's feed result.
+int SecondHelloWithoutPsk(tls_engine *c, tls_engine *srv) {
+    EXPECT_EQ(0, Feed(srv, Drain(c)));
+    EXPECT_EQ(0, Feed(c, Drain(srv)));
+    std::vector<Record> recs = SplitRecords(Drain(c)); // CCS, ClientHello2
+    Hello ch2;
+    if (recs.empty() || !ch2.Parse(Bytes(recs.back().bytes.begin() + 5, recs.back().bytes.end())))
+        return -1;
+    EXPECT_NE(nullptr, ch2.Find(41));
+    ch2.Remove(41);
+    return Feed(srv, PlainRecord(22, ch2.Encode()));
+}
+
+// RFC 8446 §4.1.2: the second ClientHello may drop only the PSKs "incompatible with the
+// server's indicated cipher suite"; dropping one the server could resume with is a change.
+TEST_F(Resume, SecondClientHelloMayNotDropAUsablePsk) {
+    ASSERT_EQ(0, tls_config_set_groups(cfg.server, "secp256r1"));
+    tls_session *s = FirstSession();
+    ASSERT_NE(nullptr, s);
+    tls_engine *c = tls_engine_new_client_resume(cfg.client, "example.com", s, nullptr);
+    tls_engine *srv = tls_engine_new_server(cfg.server);
+    tls_engine_set_time(c, pki.now());
+    tls_engine_set_time(srv, pki.now());
+    EXPECT_NE(0, SecondHelloWithoutPsk(c, srv));
+    EXPECT_TRUE(FailedWith(srv, TLS_ALERT_ILLEGAL_PARAMETER, TLS_ERRCAT_PROTOCOL,
+                           "pre_shared_key with a PSK usable with the chosen suite removed"));
+    tls_engine_free(c);
+    tls_engine_free(srv);
+    tls_session_free(s);
+}
+
+TEST_F(Resume, SecondClientHelloMayDropAPskTheServerCannotUse) {
+    tls_session *s = FirstSession();
+    ASSERT_NE(nullptr, s);
+    tls_config *other = tls_config_new(); // its own ticket key: s does not open
+    ASSERT_TRUE(AddChain(other, leaf));
+    ASSERT_EQ(0, tls_config_set_groups(other, "secp256r1"));
+    ASSERT_EQ(0, tls_config_set_clock(other, ClockOf, &server_ms));
+    tls_engine *c = tls_engine_new_client_resume(cfg.client, "example.com", s, nullptr);
+    tls_engine *srv = tls_engine_new_server(other);
+    tls_engine_set_time(c, pki.now());
+    tls_engine_set_time(srv, pki.now());
+    EXPECT_EQ(0, SecondHelloWithoutPsk(c, srv)) << tls_engine_error(srv);
+    EXPECT_EQ(0, tls_engine_error_code(srv)) << tls_engine_error(srv);
+    tls_engine_free(c);
+    tls_engine_free(srv);
+    tls_config_free(other);
+    tls_session_free(s);
+}
+
 TEST_F(Resume, ExpiredTicketGivesAFullHandshake) {
     tls_session *s = FirstSession();
     ASSERT_NE(nullptr, s);
