@@ -147,6 +147,23 @@ tls *tls_server_fd(tls_config *cfg, int fd, tls_error *why) {
     return tlsio_sock_new(cfg, fd, NULL, 1, why);
 }
 
+/* How much unread input tls_free discards before closing: what a peer can have in flight
+ * when we end the connection (a whole ClientHello, say), bounded so a flood costs little. */
+#define DRAIN_MAX (256 * 1024)
+
+/* Closing a TCP socket with unread input sends a reset, and a reset may make the peer's
+ * stack drop what we sent last (our alert or close_notify) before it reads it. So the input
+ * that has arrived is read and discarded first, without waiting for more. */
+static void drain_before_close(int fd) {
+    uint8_t buf[4096];
+    for (size_t total = 0; total < DRAIN_MAX;) {
+        ssize_t k = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+        if (k < 0 && errno == EINTR) continue;
+        if (k <= 0) return;
+        total += (size_t)k;
+    }
+}
+
 void tls_free(tls *t) {
     if (t == NULL) return;
     tlsio_sock_store_sessions(t); /* tickets that came with the last bytes read */
@@ -154,7 +171,9 @@ void tls_free(tls *t) {
      * drops the server's sessions (sock.h). */
     if (!t->is_server && t->cache_key[0] != '\0' && !tlsio_sock_sessions_usable(t))
         tlsio_session_cache_forget(t->cfg, t->cache_key);
+    int ended = t->failed || t->closed || (tls_engine_status(t->e) & TLS_ST_FAILED);
     tls_engine_free(t->e);
+    if (t->fd >= 0 && ended) drain_before_close(t->fd);
     if (t->fd >= 0) close(t->fd);
     free(t->fail);
     free(t->peer_hash);

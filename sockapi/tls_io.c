@@ -110,12 +110,31 @@ int tlsio_sock_fill(tls *t) {
     return 0;
 }
 
-/* Sends what the engine has; after a failure this carries the alert to the peer. */
+/* Sends what the engine has; after a failure this carries the alert to the peer. Once the
+ * alert is out, our side of the stream ends (FIN): the peer reads the alert, then the end,
+ * even if it is still sending to us (RFC 8446 §6.2: a fatal alert closes the connection). */
 static int flush_then_fail(tls *t) {
     int saved = t->sock_errno;
-    (void)tlsio_sock_flush(t);
+    if (tlsio_sock_flush(t) == 0 && (tls_engine_status(t->e) & TLS_ST_FAILED))
+        (void)shutdown(t->fd, SHUT_WR);
     t->sock_errno = saved;
     return tlsio_sock_fail(t);
+}
+
+/* A peer that refuses our flight may close while it is still going out: our send then fails
+ * (EPIPE, ECONNRESET), but its alert already sits in our receive buffer. Reading it, without
+ * waiting, lets the failure name the peer's reason rather than the reset. */
+static void read_alert_behind_reset(tls *t) {
+    if (t->sock_errno != EPIPE && t->sock_errno != ECONNRESET) return;
+    for (int i = 0; i < 4 && !(tls_engine_status(t->e) & TLS_ST_FAILED); i++) {
+        size_t cap = 0;
+        uint8_t *p = tls_engine_recv_buf(t->e, &cap);
+        if (p == NULL) break;
+        ssize_t k = recv(t->fd, p, cap, MSG_DONTWAIT);
+        if (k <= 0) break;
+        (void)tls_engine_recv_ack(t->e, (size_t)k);
+    }
+    if (tls_engine_error_category(t->e) == TLS_ERRCAT_PEER_ALERT) t->sock_errno = 0;
 }
 
 /* A call on a connection that already failed: the first failure again, without touching the
@@ -190,7 +209,11 @@ static int run_handshake(tls *t, int may_hold) {
             }
             t->push_write = 1;
         }
-        if (tlsio_sock_flush(t) != 0) return t->sock_errno ? tlsio_sock_fail(t) : -1;
+        if (tlsio_sock_flush(t) != 0) {
+            if (t->sock_errno == 0) return -1;
+            read_alert_behind_reset(t);
+            return tlsio_sock_fail(t);
+        }
         if (st & TLS_ST_CONNECTED) {
             note_peer_hash(t);
             tlsio_sock_store_sessions(t); /* a TLS 1.2 ticket comes inside the handshake */

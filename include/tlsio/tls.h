@@ -318,7 +318,11 @@ size_t tls_pending(const tls *t);
  * call again when writable. Receiving the peer's close_notify is not awaited. On a failed
  * connection nothing more is sent (a fatal alert already was): -1 with the failure's errno. */
 int tls_close(tls *t);
-/* Releases the connection and closes its socket (NULL: nothing). */
+/* Releases the connection and closes its socket (NULL: nothing). After tls_close or a
+ * failure, input that has already arrived (up to 256 KiB) is read and dropped first, without
+ * waiting: closing over unread input would send a TCP reset, which may cost the peer our
+ * close_notify or alert before it reads it. A failure's fatal alert is followed at once by
+ * the end of our half of the stream (shutdown SHUT_WR). */
 void tls_free(tls *t);
 
 /* Keying material exporter (RFC 8446 §7.5, RFC 5705): see tls_engine_export_keying_material.

@@ -31,6 +31,7 @@
 #include <tlsio/tls.h>
 
 #include "engine_send.h" // white box: a server that sends HelloRequests
+#include "hs_dispatch.h" // TLSIO_MAX_CLIENT_HELLO
 #include "loopback.h"
 #include "msgs.h"
 #include "sock.h"
@@ -1367,3 +1368,87 @@ TEST_F(SockapiTest, PeerThatNeverReadsCannotGrowOurQueueWithoutLimit) {
 }
 
 } // namespace
+
+// ---- ending a connection: the last words reach the peer ---------------------------------
+
+// Reads from a blocking socket until it ends: the bytes, and how it ended (0: EOF, else the
+// errno of the failing recv).
+std::pair<std::string, int> ReadToEnd(int fd) {
+    std::string got;
+    char buf[4096];
+    for (;;) {
+        ssize_t n = recv(fd, buf, sizeof buf, 0);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return {got, n == 0 ? 0 : errno};
+        got.append(buf, (size_t)n);
+    }
+}
+
+// A ClientHello whose header claims one byte more than the server reads (hs_dispatch.h)
+// is refused from its header, while most of it is still arriving. The server's decode_error
+// alert is followed by an orderly end of stream, not a reset: tls_free reads what arrived
+// before closing, so the client reads the alert whatever its stack does with a reset.
+TEST_F(SockapiTest, OversizedClientHelloGetsItsAlertThenAnOrderlyClose) {
+    CfgPtr scfg = ServerCfg();
+    uint16_t port = 0;
+    int lfd = ListenLoopback(&port);
+    ASSERT_GE(lfd, 0);
+    std::atomic<bool> all_sent{false};
+    std::string server_error;
+    Joiner server([&] {
+        tls *s = tls_accept(scfg.get(), lfd, nullptr);
+        if (s == nullptr) return;
+        for (int i = 0; i < 1000 && !all_sent; i++)
+            usleep(5000);
+        if (tls_handshake(s) != 0) server_error = tls_error_msg(s);
+        tls_free(s);
+    });
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    ASSERT_GE(fd, 0);
+    SetTimeouts(fd);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(port);
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ASSERT_EQ(0, connect(fd, reinterpret_cast<sockaddr *>(&a), sizeof a)) << strerror(errno);
+    // Handshake header, then records of up to 2^14 bytes carrying the claimed length.
+    size_t body = TLSIO_MAX_CLIENT_HELLO + 1;
+    std::vector<uint8_t> msg = {1, (uint8_t)(body >> 16), (uint8_t)(body >> 8), (uint8_t)body};
+    msg.resize(4 + body, 0);
+    std::vector<uint8_t> wire;
+    for (size_t at = 0; at < msg.size(); at += 16384) {
+        size_t n = std::min<size_t>(16384, msg.size() - at);
+        uint8_t hdr[5] = {22, 3, 1, (uint8_t)(n >> 8), (uint8_t)n};
+        wire.insert(wire.end(), hdr, hdr + 5);
+        wire.insert(wire.end(), msg.begin() + (long)at, msg.begin() + (long)(at + n));
+    }
+    ASSERT_EQ((ssize_t)wire.size(), send(fd, wire.data(), wire.size(), MSG_NOSIGNAL));
+    all_sent = true;
+    auto [got, how] = ReadToEnd(fd);
+    server.Join();
+    close(fd);
+    close(lfd);
+    const std::string alert = {21, 3, 3, 0, 2, 2, 50}; // fatal decode_error
+    EXPECT_EQ(alert, got);
+    EXPECT_EQ(0, how) << "the stream ended with " << strerror(how) << ", not EOF";
+    EXPECT_NE(std::string::npos, server_error.find("tlsio reads at most")) << server_error;
+}
+
+// A server that refuses us while our flight is still going out: our send fails (EPIPE), but
+// the peer's alert waits in our receive buffer. The failure reports the alert, not the pipe.
+TEST_F(SockapiTest, PeerAlertIsReportedWhenOurSendFindsThePeerGone) {
+    CfgPtr ccfg = ClientCfg();
+    int fds[2];
+    Pair(fds, false);
+    const uint8_t alert[] = {21, 3, 3, 0, 2, 2, 40}; // fatal handshake_failure
+    ASSERT_EQ((ssize_t)sizeof alert, write(fds[1], alert, sizeof alert));
+    close(fds[1]); // the ClientHello, not yet sent, now meets EPIPE
+    TlsPtr c = Wrap(tls_client_fd(ccfg.get(), fds[0], "localhost", nullptr));
+    ASSERT_NE(nullptr, c);
+    EXPECT_EQ(-1, tls_handshake(c.get()));
+    EXPECT_EQ(EPROTO, errno);
+    EXPECT_EQ(40, tls_error_code(c.get()));
+    EXPECT_EQ(TLS_ERRCAT_PEER_ALERT, tls_error_category(c.get()));
+    EXPECT_NE(std::string::npos, std::string(tls_error_msg(c.get())).find("handshake_failure"))
+        << tls_error_msg(c.get());
+}
