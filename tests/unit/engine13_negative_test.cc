@@ -1091,6 +1091,35 @@ void OfferEarlyData(ServerSide *t) {
     tlsio_transcript_update(&t->client->hs->transcript, msg.data(), msg.size());
 }
 
+// A hello may list thousands of PSK identities; the server opens at most PSK_TRIES of them
+// (each is an AEAD open) and, none opening, runs a full handshake.
+TEST_F(ServerSide, ThousandPskIdentitiesCostAFewTicketOpensThenAFullHandshake) {
+    const size_t n = 1000;
+    Bytes ids, binders;
+    for (size_t i = 0; i < n; i++) {
+        Bytes id = Hex("0004 7469636b 00000000");
+        ids.insert(ids.end(), id.begin(), id.end());
+        binders.push_back(32);
+        binders.insert(binders.end(), 32, 0x11);
+    }
+    Bytes psk;
+    psk.push_back((uint8_t)(ids.size() >> 8));
+    psk.push_back((uint8_t)ids.size());
+    psk.insert(psk.end(), ids.begin(), ids.end());
+    psk.push_back((uint8_t)(binders.size() >> 8));
+    psk.push_back((uint8_t)binders.size());
+    psk.insert(psk.end(), binders.begin(), binders.end());
+    ch.exts.emplace_back(kExtPsk, psk); // after psk_key_exchange_modes, last
+    Bytes msg = ch.Encode();
+    tlsio_transcript_init(&client->hs->transcript);
+    tlsio_transcript_update(&client->hs->transcript, msg.data(), msg.size());
+    Send();
+    Pump(client, server);
+    ASSERT_TRUE(tls_engine_status(server) & TLS_ST_CONNECTED) << tls_engine_error(server);
+    EXPECT_TRUE(tls_engine_status(client) & TLS_ST_CONNECTED) << tls_engine_error(client);
+    EXPECT_EQ(0, tls_engine_resumed(server));
+}
+
 // RFC 8446 §4.6.1, §4.2.9: a client whose psk_key_exchange_modes lacks psk_dhe_ke (here
 // psk_ke alone, which tlsio never accepts) could not use our tickets: none are sent.
 TEST_F(ServerSide, NoTicketsForAClientWithoutPskDheKe) {
