@@ -131,12 +131,12 @@ static int setter_begin(tls_config *cfg) {
     return 0;
 }
 
-int tlsio_config_freeze(tls_config *cfg, int (*load_system)(tls_config *cfg)) {
+int tlsio_config_freeze(tls_config *cfg, int (*load_system)(tls_config *cfg, tlsio_err *err)) {
     return tlsio_config_freeze_with(cfg, NULL, load_system);
 }
 
 int tlsio_config_freeze_with(tls_config *cfg, void (*prepare)(tls_config *cfg),
-                             int (*load_system)(tls_config *cfg)) {
+                             int (*load_system)(tls_config *cfg, tlsio_err *err)) {
     if (cfg == NULL) return TLS_E_USAGE;
     int expected = 0;
     if (atomic_compare_exchange_strong_explicit(&cfg->frozen, &expected, 1, memory_order_acq_rel,
@@ -144,17 +144,21 @@ int tlsio_config_freeze_with(tls_config *cfg, void (*prepare)(tls_config *cfg),
         /* We won: nobody else touches the config until we publish 2. */
         if (prepare != NULL) prepare(cfg);
         if (cfg->trust == NULL && !cfg->trust_explicit && load_system != NULL) {
-            tlsio_err_clear(&cfg->err);
-            int r = load_system(cfg);
-            if (r != 0 && cfg->err.code == 0)
-                tlsio_err_set(&cfg->err, r, "the system trust store could not be loaded (%s)",
+            /* The loader's sentence goes to a slot of our own, never to cfg->err: another
+             * thread may be reading that through tls_config_error, having seen the config
+             * still unfrozen an instant ago. */
+            tlsio_err why;
+            tlsio_err_clear(&why);
+            int r = load_system(cfg, &why);
+            if (r != 0 && why.code == 0)
+                tlsio_err_set(&why, r, "the system trust store could not be loaded (%s)",
                               tls_error_code_name(r));
             if (r != 0 || cfg->trust == NULL) {
                 /* Not fatal: a server needs no anchors, and a client will fail verification
                  * with unknown_ca quoting trust_err. */
                 tlsio_err_clear(&cfg->trust_err);
                 tlsio_err_set(&cfg->trust_err, r != 0 ? r : TLS_E_USAGE, "%s",
-                              r != 0 ? cfg->err.msg : "the system trust store is empty");
+                              r != 0 ? why.msg : "the system trust store is empty");
             }
         } else if (cfg->trust == NULL) {
             tlsio_err_clear(&cfg->trust_err);

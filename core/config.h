@@ -133,7 +133,10 @@ struct tls_config {
     tlsio_atomic_ptr session_cache;
     void (*session_cache_free)(void *cache);
 
-    tlsio_err err; /* the last setter's failure; never written once frozen */
+    /* The last setter's failure. Never written once freezing starts (not even by the
+     * freeze's own system-store loader, whose failure goes to trust_err): tls_config_error
+     * may read it on another thread that saw the config unfrozen just before. */
+    tlsio_err err;
 
     /* Lower-level hooks (<tlsio/core.h>); NULL when not set. */
     tls_peer_check_fn peer_check;
@@ -159,18 +162,20 @@ struct tls_config {
 
 /*
  * Freezes cfg for use by a connection (idempotent, thread-safe). If the config has no trust
- * anchors and load_system is not NULL, load_system(cfg) is called once first (the socket
- * facade passes its system-store loader; the core passes NULL). A loader failure does not stop
- * the freeze: it is recorded in cfg->err and cfg->trust_err. Threads that lose the race to
- * freeze spin (C11 atomics only; the core has no thread header) until the winner is done.
+ * anchors and load_system is not NULL, load_system(cfg, err) is called once first (the socket
+ * facade passes its system-store loader; the core passes NULL), with a sentence slot of the
+ * freeze's own. A loader failure does not stop the freeze: it is recorded in cfg->trust_err
+ * only (cfg->err is never written by a freeze). Threads that lose the race to freeze spin
+ * (C11 atomics only; the core has no thread header) until the winner is done.
  * Returns 0, or TLS_E_USAGE for a NULL cfg.
  */
-int tlsio_config_freeze(tls_config *cfg, int (*load_system)(tls_config *cfg)) TLSIO_MUST_CHECK;
+int tlsio_config_freeze(tls_config *cfg,
+                        int (*load_system)(tls_config *cfg, tlsio_err *err)) TLSIO_MUST_CHECK;
 /* tlsio_config_freeze that first calls prepare(cfg) (if not NULL) in the one thread that
  * freezes, before anything else: the socket facade installs its real-time clock there when
  * the config has none (no other thread can be reading the config then). */
 int tlsio_config_freeze_with(tls_config *cfg, void (*prepare)(tls_config *cfg),
-                             int (*load_system)(tls_config *cfg)) TLSIO_MUST_CHECK;
+                             int (*load_system)(tls_config *cfg, tlsio_err *err)) TLSIO_MUST_CHECK;
 
 /* Setters check this first: TLS_E_USAGE once frozen (or freezing), writing nothing; from then
    on tls_config_error returns a constant sentence, never the error slot. */
@@ -190,9 +195,9 @@ int tlsio_config_add_ca_der(tls_config *cfg, const uint8_t *der, size_t der_len,
 /*
  * The socket facade's system-store loader (sockapi/config_files.c), to pass to
  * tlsio_config_freeze: loads $SSL_CERT_FILE / $SSL_CERT_DIR / the Debian bundle into cfg's
- * trust store without the mutability check. Returns 0, or an error with the reason in cfg->err.
+ * trust store without the mutability check. Returns 0, or an error with the reason in err.
  */
-int tlsio_config_load_system_store(tls_config *cfg) TLSIO_MUST_CHECK;
+int tlsio_config_load_system_store(tls_config *cfg, tlsio_err *err) TLSIO_MUST_CHECK;
 
 /* 1 if cfg enables version v and lists at least one cipher suite for it: what a client
  * offers in supported_versions and what a server counts as "supporting" for the RFC 8446

@@ -298,7 +298,7 @@ int tls_config_add_ca_system(tls_config *cfg) {
     return r;
 }
 
-int tlsio_config_load_system_store(tls_config *cfg) {
-    /* Runs inside tlsio_config_freeze, which has already cleared cfg->err. */
-    return load_system(cfg, &cfg->err);
+int tlsio_config_load_system_store(tls_config *cfg, tlsio_err *err) {
+    /* Runs inside tlsio_config_freeze, which gives it a sentence slot of its own. */
+    return load_system(cfg, err);
 }

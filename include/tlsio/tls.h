@@ -41,7 +41,9 @@ tls_config *tls_config_ref(tls_config *cfg);
 void tls_config_free(tls_config *cfg);
 /* Why the last setter failed (one sentence), or "" if none did; "no config (NULL)" for NULL.
  * Once the config is frozen (in use by a connection): always the constant "config is in use
- * by a connection and can no longer change", the reason every setter then fails. */
+ * by a connection and can no longer change", the reason every setter then fails. Any thread
+ * may call it while others connect with the config: neither freezing nor a refused setter
+ * writes what it reads (only a setter on a config being built does, so build it first). */
 const char *tls_config_error(const tls_config *cfg);
 
 /* Trust anchors. Any of these replaces the system store default; they may be combined. */

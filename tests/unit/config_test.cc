@@ -1010,15 +1010,15 @@ struct LoaderState {
     int sleep_ms = 0;
 };
 
-int TestLoader(tls_config *cfg) {
+int TestLoader(tls_config *cfg, tlsio_err *err) {
     auto *st = static_cast<LoaderState *>(cfg->rng.ctx);
     st->calls++;
     if (st->sleep_ms) std::this_thread::sleep_for(std::chrono::milliseconds(st->sleep_ms));
     if (st->result != 0) {
-        if (st->sentence) tlsio_err_set(&cfg->err, st->result, "%s", st->sentence);
+        if (st->sentence) tlsio_err_set(err, st->result, "%s", st->sentence);
         return st->result;
     }
-    return tlsio_config_add_ca_der(cfg, st->ca_der.data(), st->ca_der.size(), &cfg->err);
+    return tlsio_config_add_ca_der(cfg, st->ca_der.data(), st->ca_der.size(), err);
 }
 
 TEST(ConfigFreeze, FrozenConfigRefusesEverySetterAndKeepsItsState) {
