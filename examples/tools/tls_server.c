@@ -1,15 +1,20 @@
 /*
- * tls-server: a single-threaded poll() server on nonblocking sockets. Echo mode sends every
- * byte back; http mode answers each HTTP/1.x request with 200 OK. A failing client is
- * dropped without disturbing the others.
+ * tls-server: a poll() server on nonblocking sockets. Echo mode sends every byte back; http
+ * mode answers each HTTP/1.x request with 200 OK. A failing client is dropped without
+ * disturbing the others. --threads N runs N such poll loops, each on a thread of its own with
+ * its own listening socket (SO_REUSEPORT: the kernel spreads new connections over them), all
+ * sharing one config: once the first connection has frozen it, a config is read-only and
+ * safe to share (<tlsio/tls.h>).
  */
 #define _POSIX_C_SOURCE 200809L
+#define _DEFAULT_SOURCE /* SO_REUSEPORT (Linux, BSDs; not POSIX) */
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,7 +26,8 @@
 
 enum { MODE_ECHO, MODE_HTTP };
 
-#define REQ_MAX 8192 /* longest HTTP request header block we accept */
+#define REQ_MAX     8192 /* longest HTTP request header block we accept */
+#define MAX_THREADS 64   /* --threads: poll loops, one thread each */
 
 typedef struct client {
     tls *t;
@@ -39,34 +45,62 @@ static int usage(void) {
                     "  --port N           port (default 0: pick a free one)\n"
                     "  --mode echo|http   what to answer (default echo; http closes the\n"
                     "                     connection after a request with Connection: close)\n"
-                    "  --max-conns N      concurrent connections (default 1024)\n"
+                    "  --max-conns N      concurrent connections per poll loop (default 1024)\n"
+                    "  --threads N        N poll loops on N threads, each with its own\n"
+                    "                     listening socket on the same address (SO_REUSEPORT),\n"
+                    "                     sharing one config (default 1: one loop, no thread)\n"
                     "  --verify-client CAFILE   require a client certificate issued by a CA in\n"
                     "                     CAFILE and print each client's subject\n"
                     "  --verify-client-optional  with --verify-client: ask for a certificate\n"
                     "                     but accept clients without one\n"
                     "  --no-tickets       issue no session tickets (no resumption); by default\n"
                     "                     each TLS 1.3 handshake gets two, a TLS 1.2 one one\n"
-                    "Each connection prints \"client: SUBJECT resumed=yes|no\" on stdout.\n");
+                    "Each connection prints \"client: SUBJECT resumed=yes|no\" on stdout\n"
+                    "(with --threads N > 1, followed by \" loop=K\", K = 0..N-1).\n");
     toolopt_usage();
     return 1;
 }
 
-static int listen_on(const char *addr, const char *port) {
+/* A nonblocking listening socket bound to sa. reuseport: SO_REUSEPORT, which every socket
+ * sharing the address must set before bind (Linux then hands each new connection to one of
+ * them, by a hash of its addresses). -1 with errno. */
+static int listen_at(const struct sockaddr *sa, socklen_t len, int reuseport) {
+    int fd = socket(sa->sa_family, SOCK_STREAM, 0), one = 1;
+    if (fd < 0) return -1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if ((reuseport && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0) ||
+        bind(fd, sa, len) != 0 || listen(fd, 1024) != 0) {
+        int saved = errno;
+        close(fd);
+        errno = saved;
+        return -1;
+    }
+    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+    return fd;
+}
+
+static int listen_on(const char *addr, const char *port, int reuseport) {
     struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE}, *res;
     int rc = getaddrinfo(addr, port, &hints, &res);
     if (rc != 0) {
         fprintf(stderr, "tls-server: %s: %s\n", addr, gai_strerror(rc));
         return -1;
     }
-    int fd = socket(res->ai_family, res->ai_socktype, res->ai_protocol), one = 1;
-    if (fd >= 0) setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    if (fd < 0 || bind(fd, res->ai_addr, res->ai_addrlen) != 0 || listen(fd, 1024) != 0) {
-        fprintf(stderr, "tls-server: listen on %s:%s: %s\n", addr, port, strerror(errno));
-        freeaddrinfo(res);
-        return -1;
-    }
+    int fd = listen_at(res->ai_addr, res->ai_addrlen, reuseport);
+    if (fd < 0) fprintf(stderr, "tls-server: listen on %s:%s: %s\n", addr, port, strerror(errno));
     freeaddrinfo(res);
-    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+    return fd;
+}
+
+/* Another listening socket on first's address (its port too, when port 0 let the system
+ * pick it), for the next poll loop. -1 with a message. */
+static int listen_like(int first) {
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof ss;
+    int fd = -1;
+    if (getsockname(first, (struct sockaddr *)&ss, &len) == 0)
+        fd = listen_at((struct sockaddr *)&ss, len, 1);
+    if (fd < 0) fprintf(stderr, "tls-server: another listening socket: %s\n", strerror(errno));
     return fd;
 }
 
@@ -137,8 +171,20 @@ static int http_feed(client *c, const char *p, size_t n) {
     }
 }
 
+/* One poll loop: its listening socket and its clients; the config is shared by all loops. */
+typedef struct loop {
+    tls_config *cfg;
+    int lfd;
+    int mode;
+    int max_conns;
+    int index; /* 0..threads-1 */
+    int label; /* more than one loop: client lines say which loop served them */
+    pthread_t thread;
+} loop;
+
 /* Moves data as far as it can without blocking. 0: keep, -1: drop the client. */
-static int service(client *c, int mode) {
+static int service(client *c, const loop *L) {
+    int mode = L->mode;
     char buf[16384];
     for (;;) {
         if (!c->shown) { /* finish the handshake first, then say who the client is */
@@ -149,9 +195,12 @@ static int service(client *c, int mode) {
             }
             const char *who = tls_conn_peer_subject(c->t);
             /* A resumed client sent no certificate now: the subject is the one the original
-             * handshake verified (RFC 8446 §4.6.1: the ticket carries the identity). */
-            printf("client: %s resumed=%s\n", who != NULL ? who : "(no certificate)",
-                   tls_conn_resumed(c->t) ? "yes" : "no");
+             * handshake verified (RFC 8446 §4.6.1: the ticket carries the identity). One
+             * printf per line: stdio's lock keeps the lines of several loops whole. */
+            char where[32] = "";
+            if (L->label) snprintf(where, sizeof where, " loop=%d", L->index);
+            printf("client: %s resumed=%s%s\n", who != NULL ? who : "(no certificate)",
+                   tls_conn_resumed(c->t) ? "yes" : "no", where);
             fflush(stdout);
             c->shown = 1;
         }
@@ -188,6 +237,57 @@ static void drop(client *c) {
     memset(c, 0, sizeof *c);
 }
 
+/* Runs one poll loop forever; returns 1 only if it cannot go on (poll failed, no memory). */
+static int serve(const loop *L) {
+    int max_conns = L->max_conns, lfd = L->lfd;
+    client *cl = calloc((size_t)max_conns, sizeof *cl);
+    struct pollfd *pfd = calloc((size_t)max_conns + 1, sizeof *pfd);
+    if (cl == NULL || pfd == NULL) {
+        fprintf(stderr, "tls-server: out of memory\n");
+        return 1;
+    }
+    for (;;) {
+        int n_live = 0;
+        pfd[0] = (struct pollfd){.fd = lfd, .events = POLLIN};
+        for (int i = 0; i < max_conns; i++) {
+            pfd[i + 1] = (struct pollfd){.fd = -1};
+            if (cl[i].t == NULL) continue;
+            n_live++;
+            pfd[i + 1].fd = tls_fd(cl[i].t);
+            pfd[i + 1].events = (short)tls_events(cl[i].t);
+        }
+        if (n_live == max_conns) pfd[0].fd = -1; /* full: leave new clients in the backlog */
+        if (poll(pfd, (nfds_t)max_conns + 1, -1) < 0) {
+            if (errno == EINTR) continue;
+            perror("tls-server: poll");
+            return 1;
+        }
+        for (int i = 0; i < max_conns; i++)
+            if (cl[i].t && pfd[i + 1].revents && service(&cl[i], L) != 0) drop(&cl[i]);
+        if (pfd[0].revents & POLLIN) {
+            for (int i = 0; i < max_conns; i++) {
+                if (cl[i].t != NULL) continue;
+                int fd = accept(lfd, NULL, NULL);
+                if (fd < 0) break;
+                fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+                tls_error why;
+                cl[i].t = tls_server_fd(L->cfg, fd, &why);
+                if (cl[i].t == NULL) {
+                    fprintf(stderr, "tls-server: %s\n", why.msg);
+                    close(fd);
+                } else if (service(&cl[i], L) != 0) {
+                    drop(&cl[i]);
+                }
+            }
+        }
+    }
+}
+
+static void *serve_thread(void *arg) {
+    /* A loop that cannot go on takes the process with it, as the single loop does. */
+    exit(serve(arg));
+}
+
 int main(int argc, char **argv) {
     tls_config *cfg = tls_config_new();
     if (cfg == NULL || toolopt_keylog_from_env(cfg, "tls-server") != 0) {
@@ -195,7 +295,7 @@ int main(int argc, char **argv) {
         return 1;
     }
     const char *bind_addr = "127.0.0.1", *port = "0", *cert = NULL;
-    int mode = MODE_ECHO, max_conns = 1024, n_certs = 0;
+    int mode = MODE_ECHO, max_conns = 1024, n_certs = 0, threads = 1;
     int verify = TLS_CLIENT_VERIFY_NONE, optional = 0;
     for (int i = 1; i < argc; i++) {
         int r = toolopt_apply(cfg, argc, argv, &i);
@@ -238,6 +338,8 @@ int main(int argc, char **argv) {
             mode = strcmp(v, "echo") == 0 ? MODE_ECHO : MODE_HTTP;
         } else if (strcmp(o, "--max-conns") == 0 && atoi(v) > 0) {
             max_conns = atoi(v);
+        } else if (strcmp(o, "--threads") == 0 && atoi(v) > 0 && atoi(v) <= MAX_THREADS) {
+            threads = atoi(v);
         } else {
             return usage();
         }
@@ -250,46 +352,27 @@ int main(int argc, char **argv) {
         return 1;
     }
     signal(SIGPIPE, SIG_IGN); /* belt and braces: tlsio already sends with MSG_NOSIGNAL */
-    int lfd = listen_on(bind_addr, port);
-    if (lfd < 0) return 1;
-    print_address(lfd);
-
-    client *cl = calloc((size_t)max_conns, sizeof *cl);
-    struct pollfd *pfd = calloc((size_t)max_conns + 1, sizeof *pfd);
-    if (cl == NULL || pfd == NULL) return 1;
-    for (;;) {
-        int n_live = 0;
-        pfd[0] = (struct pollfd){.fd = lfd, .events = POLLIN};
-        for (int i = 0; i < max_conns; i++) {
-            pfd[i + 1] = (struct pollfd){.fd = -1};
-            if (cl[i].t == NULL) continue;
-            n_live++;
-            pfd[i + 1].fd = tls_fd(cl[i].t);
-            pfd[i + 1].events = (short)tls_events(cl[i].t);
-        }
-        if (n_live == max_conns) pfd[0].fd = -1; /* full: leave new clients in the backlog */
-        if (poll(pfd, (nfds_t)max_conns + 1, -1) < 0) {
-            if (errno == EINTR) continue;
-            perror("poll");
+    loop *loops = calloc((size_t)threads, sizeof *loops);
+    if (loops == NULL) return 1;
+    /* Every listening socket exists before the address is printed, so a client that reads it
+     * may connect at once, to whichever socket the kernel picks. */
+    for (int k = 0; k < threads; k++) {
+        loops[k] = (loop){
+            .cfg = cfg, .mode = mode, .max_conns = max_conns, .index = k, .label = threads > 1};
+        loops[k].lfd = k == 0 ? listen_on(bind_addr, port, threads > 1) : listen_like(loops[0].lfd);
+        if (loops[k].lfd < 0) return 1;
+    }
+    print_address(loops[0].lfd);
+    if (threads == 1) return serve(&loops[0]);
+    for (int k = 0; k < threads; k++) {
+        int rc = pthread_create(&loops[k].thread, NULL, serve_thread, &loops[k]);
+        if (rc != 0) {
+            fprintf(stderr, "tls-server: thread %d: %s\n", k, strerror(rc));
             return 1;
         }
-        for (int i = 0; i < max_conns; i++)
-            if (cl[i].t && pfd[i + 1].revents && service(&cl[i], mode) != 0) drop(&cl[i]);
-        if (pfd[0].revents & POLLIN) {
-            for (int i = 0; i < max_conns; i++) {
-                if (cl[i].t != NULL) continue;
-                int fd = accept(lfd, NULL, NULL);
-                if (fd < 0) break;
-                fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
-                tls_error why;
-                cl[i].t = tls_server_fd(cfg, fd, &why);
-                if (cl[i].t == NULL) {
-                    fprintf(stderr, "tls-server: %s\n", why.msg);
-                    close(fd);
-                } else if (service(&cl[i], mode) != 0) {
-                    drop(&cl[i]);
-                }
-            }
-        }
     }
+    /* The loops run until the process is stopped; one that fails ends it (serve_thread). */
+    for (int k = 0; k < threads; k++)
+        pthread_join(loops[k].thread, NULL);
+    return 1;
 }

@@ -22,9 +22,11 @@ s_server` (reconnecting through its cache, and with --sess-out/--sess-in across 
 `gnutls-serv`; `openssl s_client -sess_out/-sess_in`, `gnutls-cli --resume`, `bssl-tool
 client -test-resumption`, Python's ssl
 (`session=`) and curl (two URLs) resume against `tls-server`; each asserts that both sides
-saw the resumption. Then failure cases
+saw the resumption. `tls-server --threads N` (N poll loops sharing one config, each with its
+own SO_REUSEPORT listening socket): Python clients are served by every loop and resume across
+loops. Then failure cases
 (including TLS 1.2 peers without the extended master secret) and a load case (1,000
-concurrent clients against one tls-server).
+concurrent clients against one tls-server, then 300 against `--threads 2`).
 
 Everything runs on 127.0.0.1 with certificates made for this run (openssl CLI) in a
 temporary directory. Every wait is bounded; only processes this script started are stopped.
@@ -240,7 +242,8 @@ class Case:
         """Fails the case if one of our programs reported a sanitizer error."""
         for p in ours:
             err = p.text("err")
-            if "AddressSanitizer" in err or "LeakSanitizer" in err or "runtime error:" in err:
+            if ("AddressSanitizer" in err or "LeakSanitizer" in err or "runtime error:" in err
+                    or "ThreadSanitizer" in err):
                 raise CaseFailure(f"{p.name}: sanitizer report: {tail(p.err, 2000)}")
 
 
@@ -250,8 +253,9 @@ def free_port():
         return s.getsockname()[1]
 
 
-def listening(port):
-    """Whether some socket listens on port (from /proc/net/tcp{,6}: no connection is made)."""
+def listeners(port):
+    """How many sockets listen on port (from /proc/net/tcp{,6}: no connection is made)."""
+    n = 0
     for path in ("/proc/net/tcp", "/proc/net/tcp6"):
         try:
             with open(path) as f:
@@ -259,10 +263,15 @@ def listening(port):
                 for line in f:
                     fields = line.split()
                     if fields[3] == "0A" and int(fields[1].rsplit(":", 1)[1], 16) == port:
-                        return True
+                        n += 1
         except FileNotFoundError:
             pass
-    return False
+    return n
+
+
+def listening(port):
+    """Whether some socket listens on port."""
+    return listeners(port) > 0
 
 
 def start_peer_server(case, name, make_argv, stdin=True):
@@ -1606,10 +1615,71 @@ class Interop:
         check(srv.alive(), f"tls-server died; {srv.diag()}")
         case.sanitizer_check([srv])
 
+    # ---- tls-server --threads ---------------------------------------------------------------
+
+    SERVER_LOOP = re.compile(r"client: .* resumed=(yes|no) loop=(\d+)\n")
+
+    def server_threads(self, case, version, threads):
+        """tls-server --threads N: N poll loops on N threads, each with its own listening socket
+        on the one port (SO_REUSEPORT), sharing one config. 40 Python clients in turn (each
+        from a new source port, which the kernel hashes over the sockets): every one is echoed,
+        every loop serves some, and sessions resume across loops (one ticket key per config),
+        both sides agreeing on each connection."""
+        srv, port = self.our_server(case, "--threads", str(threads))
+        n_listen = listeners(port)
+        check(n_listen == threads, f"{n_listen} sockets listen on port {port}, want {threads}")
+        ctx = ssl.create_default_context(cafile=self.f("ca.pem"))
+        ctx.minimum_version = ctx.maximum_version = (
+            ssl.TLSVersion.TLSv1_3 if version == "1.3" else ssl.TLSVersion.TLSv1_2)
+        n = 40
+        session, reused = None, []
+        for i in range(n):
+            with socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT) as raw:
+                # Every 8th connection starts afresh: full handshakes on several loops too.
+                offer = session if i % 8 else None
+                with ctx.wrap_socket(raw, server_hostname="localhost", session=offer) as s:
+                    python_echo(s, f"connection {i}\n".encode())
+                    reused.append(s.session_reused)
+                    session = s.session
+                    s.unwrap()
+        end = time.monotonic() + TIMEOUT
+        while len(self.SERVER_LOOP.findall(srv.text())) < n and time.monotonic() < end:
+            time.sleep(0.05)
+        lines = [(r == "yes", int(k)) for r, k in self.SERVER_LOOP.findall(srv.text())]
+        check(len(lines) == n, f"tls-server printed {len(lines)} client lines, want {n}; "
+                               f"{srv.diag()}")
+        # One client at a time: the server's lines are in the clients' order.
+        check([r for r, _ in lines] == reused,
+              f"resumed: tls-server {[r for r, _ in lines]}, Python {reused}")
+        want = set(range(threads))
+        check({k for _, k in lines} == want, f"loops that served: {sorted({k for _, k in lines})}")
+        check({k for r, k in lines if r} == want,
+              f"loops that resumed a session: {sorted({k for r, k in lines if r})}")
+        check(srv.alive(), f"tls-server died; {srv.diag()}")
+        case.sanitizer_check([srv])
+
+    def server_threads_one_is_default(self, case):
+        """--threads 1 is the default: one listening socket, no loop= on the client lines."""
+        srv, port = self.our_server(case, "--threads", "1")
+        check(listeners(port) == 1, f"{listeners(port)} sockets listen on port {port}")
+        ctx = ssl.create_default_context(cafile=self.f("ca.pem"))
+        with socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT) as raw:
+            with ctx.wrap_socket(raw, server_hostname="localhost") as s:
+                python_echo(s, b"one loop\n")
+        got = self.server_resumed(srv, 1)
+        check(got == [False], f"client lines {got}; {srv.diag()}")
+        case.sanitizer_check([srv])
+
+    def all_server_threads(self):
+        for v in ("1.3", "1.2"):
+            self.run(f"threads tls{v} python-ssl-vs-server --threads 2", self.server_threads, v, 2)
+        self.run("threads tls1.3 python-ssl-vs-server --threads 3", self.server_threads, "1.3", 3)
+        self.run("threads python-ssl-vs-server --threads 1", self.server_threads_one_is_default)
+
     # ---- load --------------------------------------------------------------------------------
 
-    def load(self, case, n):
-        srv, port = self.our_server(case, "--max-conns", str(n + 24))
+    def load(self, case, n, *server_opts):
+        srv, port = self.our_server(case, "--max-conns", str(n + 24), *server_opts)
         fd_dir = f"/proc/{srv.pid}/fd"
         baseline = len(os.listdir(fd_dir))
         deadline = time.monotonic() + 60
@@ -1676,7 +1746,8 @@ class Interop:
                 s.sendall(b"still there?\n")
                 check(s.recv(100) == b"still there?\n", "no echo after the load")
         case.sanitizer_check([srv])
-        print(f"     load: {n} concurrent clients, server fds back to {baseline}", flush=True)
+        print(f"     load: {n} concurrent clients{' ' + ' '.join(server_opts) if server_opts else ''}"
+              f", server fds back to {baseline}", flush=True)
 
     @staticmethod
     def _load_step(sel, want, timeout):
@@ -1751,8 +1822,13 @@ class Interop:
         self.all_verify_client()
         self.all_resume()
         self.all_keylog()
+        self.all_server_threads()
         if self.load_n > 0:
             self.run(f"load {self.load_n}-concurrent-clients", self.load, self.load_n)
+            # Two poll loops: each holds the clients its listening socket took.
+            n = min(self.load_n, 300)
+            self.run(f"load {n}-concurrent-clients tls-server --threads 2", self.load, n,
+                     "--threads", "2")
 
     def all12(self):
         suites = [Suite12(r) for r in TLS12_SUITES]
