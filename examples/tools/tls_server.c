@@ -20,31 +20,50 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "http_req.h"
 #include "toolopts.h"
 
 enum { MODE_ECHO, MODE_HTTP };
 
-#define REQ_MAX     8192 /* longest HTTP request header block we accept */
-#define MAX_THREADS 64   /* --threads: poll loops, one thread each */
+#define MAX_THREADS 64 /* --threads: poll loops, one thread each */
+/* http: after its last answer and close_notify, a connection is read (and the bytes dropped)
+ * for up to this long, until the client closes too: closing a socket with unread input
+ * makes the kernel send a reset, which can destroy the answer before the client reads it
+ * (RFC 9112 §9.6). */
+#define LINGER_MS 2000
 
 typedef struct client {
     tls *t;
     char *out; /* bytes to send back */
     size_t out_len, out_off, out_cap;
-    char *req; /* http: the request being read (allocated on first use) */
-    size_t req_len;
-    int shown;       /* the client's identity was printed */
-    int close_after; /* http: a request said "Connection: close": close once answered */
+    char *req; /* http: the header block being read (allocated on first use, freed when empty) */
+    size_t req_len, req_cap;
+    size_t scanned;     /* http: req bytes already searched for the block's end */
+    uint64_t body_left; /* http: bytes of the last request's body still to skip */
+    int shown;          /* the client's identity was printed */
+    int close_after;    /* http: close once the queued answer is sent (it says so) */
+    int closed;         /* http: close_notify sent and our side shut: lingering */
+    int64_t linger_end; /* http: when lingering ends (monotonic ms) */
 } client;
+
+static int64_t now_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 static int usage(void) {
     fprintf(stderr, "usage: tls-server --cert FILE --key FILE [--cert FILE --key FILE ...]\n"
                     "  --bind ADDR        address to listen on (default 127.0.0.1)\n"
                     "  --port N           port (default 0: pick a free one)\n"
-                    "  --mode echo|http   what to answer (default echo; http closes the\n"
-                    "                     connection after a request with Connection: close)\n"
+                    "  --mode echo|http   what to answer (default echo). http: 200 to each\n"
+                    "                     HTTP/1.x request (lines may end in CRLF or LF; header\n"
+                    "                     block up to 65536 bytes, then 431; malformed: 400);\n"
+                    "                     closes after Connection: close, an HTTP/1.0 request\n"
+                    "                     without keep-alive, or an error answer\n"
                     "  --max-conns N      concurrent connections per poll loop (default 1024)\n"
                     "  --threads N        N poll loops on N threads, each with its own\n"
                     "                     listening socket on the same address (SO_REUSEPORT),\n"
@@ -130,44 +149,128 @@ static int queue(client *c, const char *p, size_t n) {
     return 0;
 }
 
-/* 1 if the header block [p, end) has "Connection: close" (names and values ignore case). */
-static int wants_close(const char *p, const char *end) {
-    static const char want[] = "\r\nconnection: close\r\n";
-    size_t n = sizeof want - 1;
-    for (; p + n <= end; p++) {
-        size_t i = 0;
-        while (i < n && tolower((unsigned char)p[i]) == want[i])
-            i++;
-        if (i == n) return 1;
+static const char *reason_phrase(int status) {
+    switch (status) {
+    case 200:
+        return "OK";
+    case 400:
+        return "Bad Request";
+    case 431:
+        return "Request Header Fields Too Large";
+    case 501:
+        return "Not Implemented";
+    default:
+        return "HTTP Version Not Supported";
+    }
+}
+
+/* Queues the answer to one request. An error answer explains itself in its body (and on
+ * stderr) and closes the connection: after it nothing more is read as a request. */
+static int http_answer(client *c, int status, int close, int head, const char *why) {
+    static const char hello[] = "hello from tlsio\n";
+    char body[256], resp[512];
+    if (status == 200)
+        snprintf(body, sizeof body, "%s", hello);
+    else
+        snprintf(body, sizeof body, "%d %s: %s\n", status, reason_phrase(status), why);
+    /* The sentences of error answers cite RFC sections with a UTF-8 "§". */
+    int k = snprintf(resp, sizeof resp,
+                     "HTTP/1.1 %d %s\r\nContent-Type: text/plain%s\r\nContent-Length: %zu\r\n"
+                     "%s\r\n%s",
+                     status, reason_phrase(status), status == 200 ? "" : "; charset=utf-8",
+                     strlen(body), close ? "Connection: close\r\n" : "", head ? "" : body);
+    if (status != 200) fprintf(stderr, "tls-server: http: answered %s", body);
+    if (close) c->close_after = 1;
+    return queue(c, resp, (size_t)k);
+}
+
+/* Makes room for n bytes of header block: the buffer grows from 4 KiB as a block needs it,
+ * up to HTTP_HEADER_MAX. */
+static int req_reserve(client *c, size_t n) {
+    if (n <= c->req_cap) return 0;
+    size_t cap = c->req_cap ? c->req_cap : 4096;
+    while (cap < n)
+        cap *= 2;
+    char *q = realloc(c->req, cap);
+    if (q == NULL) return -1;
+    c->req = q;
+    c->req_cap = cap;
+    return 0;
+}
+
+/* Takes the first used bytes out of the header buffer. */
+static void req_consume(client *c, size_t used) {
+    memmove(c->req, c->req + used, c->req_len - used);
+    c->req_len -= used;
+    c->scanned = 0;
+}
+
+/* HTTP mode: answers every complete request in the bytes read so far. Header blocks are
+ * kept (up to HTTP_HEADER_MAX bytes), bodies (Content-Length) skipped as they pass. A request
+ * that says so ends the connection (RFC 9112 §9.6: "Connection: close"; curl with two URLs
+ * then takes a new connection, and resumes its session); so does an error answer. After
+ * either, input is no longer read as requests. -1: out of memory (the client is dropped). */
+static int http_feed(client *c, const char *p, size_t n) {
+    while (n > 0 && !c->close_after) {
+        if (c->body_left > 0) {
+            size_t skip = n < c->body_left ? n : (size_t)c->body_left;
+            c->body_left -= skip;
+            p += skip;
+            n -= skip;
+            continue;
+        }
+        size_t take = HTTP_HEADER_MAX - c->req_len;
+        if (take > n) take = n;
+        if (req_reserve(c, c->req_len + take) != 0) return -1;
+        memcpy(c->req + c->req_len, p, take);
+        c->req_len += take;
+        p += take;
+        n -= take;
+        while (!c->close_after && c->body_left == 0 && c->req_len > 0) {
+            size_t empty = http_leading_empty_lines(c->req, c->req_len);
+            if (empty > 0) req_consume(c, empty);
+            size_t end = http_header_end(c->req, c->req_len, &c->scanned);
+            if (end == 0) {
+                if (c->req_len == HTTP_HEADER_MAX &&
+                    http_answer(c, 431, 1, 0,
+                                "the request header block is larger than " HTTP_HEADER_MAX_TEXT
+                                " bytes") != 0)
+                    return -1;
+                break;
+            }
+            http_req r;
+            http_parse(c->req, end, &r);
+            if (http_answer(c, r.status, r.close, r.head, r.why) != 0) return -1;
+            req_consume(c, end);
+            /* Body bytes that came with the block. */
+            size_t skip = c->req_len < r.body_len ? c->req_len : (size_t)r.body_len;
+            req_consume(c, skip);
+            c->body_left = r.body_len - skip;
+        }
+    }
+    if (c->req_len == 0 || c->close_after) { /* an idle connection holds no buffer */
+        free(c->req);
+        c->req = NULL;
+        c->req_len = c->req_cap = c->scanned = 0;
     }
     return 0;
 }
 
-/* HTTP mode: answer every complete request header block in c->req. A request with
- * "Connection: close" is the last: the answer says so and the connection is closed after it
- * (RFC 9112 §9.6), so that a client's next request makes a new connection (curl with two
- * URLs then resumes its session). */
-static int http_feed(client *c, const char *p, size_t n) {
-    static const char body[] = "hello from tlsio\n";
-    if (c->req_len + n > REQ_MAX) return -1; /* request header too large */
-    if (c->req == NULL && (c->req = malloc(REQ_MAX)) == NULL) return -1;
-    memcpy(c->req + c->req_len, p, n);
-    c->req_len += n;
+/* http: after the last answer, close_notify (RFC 8446 §6.1), then our half of the TCP
+ * connection, then read and drop whatever the client still sends until it closes too or
+ * LINGER_MS pass (serve() ends it then). 0: keep, -1: drop. */
+static int http_close(client *c) {
+    char buf[16384];
+    if (!c->closed) {
+        if (tls_close(c->t) != 0) return errno == EAGAIN ? 0 : -1; /* retried when writable */
+        shutdown(tls_fd(c->t), SHUT_WR);
+        c->closed = 1;
+        c->linger_end = now_ms() + LINGER_MS;
+    }
     for (;;) {
-        char *end = NULL;
-        for (size_t i = 0; i + 4 <= c->req_len && !end; i++)
-            if (memcmp(c->req + i, "\r\n\r\n", 4) == 0) end = c->req + i + 4;
-        if (end == NULL) return 0;
-        if (wants_close(c->req, end)) c->close_after = 1;
-        char resp[256];
-        int k = snprintf(resp, sizeof resp,
-                         "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"
-                         "Content-Length: %zu\r\n%s\r\n%s",
-                         sizeof body - 1, c->close_after ? "Connection: close\r\n" : "", body);
-        if (queue(c, resp, (size_t)k) != 0) return -1;
-        size_t used = (size_t)(end - c->req);
-        memmove(c->req, end, c->req_len - used);
-        c->req_len -= used;
+        ssize_t n = tls_read(c->t, buf, sizeof buf);
+        if (n > 0) continue;
+        return n < 0 && errno == EAGAIN ? 0 : -1; /* 0: its close_notify; else it is gone */
     }
 }
 
@@ -212,13 +315,10 @@ static int service(client *c, const loop *L) {
                 free(c->out);
                 c->out = NULL;
                 c->out_off = c->out_len = c->out_cap = 0;
-                if (c->close_after) { /* close_notify, best effort, and drop */
-                    (void)tls_close(c->t);
-                    return -1;
-                }
             }
             continue;
         }
+        if (c->close_after) return http_close(c); /* the last answer has been sent */
         ssize_t n = tls_read(c->t, buf, sizeof buf);
         if (n == 0) { /* close_notify: answer it and drop */
             (void)tls_close(c->t);
@@ -247,7 +347,8 @@ static int serve(const loop *L) {
         return 1;
     }
     for (;;) {
-        int n_live = 0;
+        int n_live = 0, timeout = -1;
+        int64_t now = now_ms();
         pfd[0] = (struct pollfd){.fd = lfd, .events = POLLIN};
         for (int i = 0; i < max_conns; i++) {
             pfd[i + 1] = (struct pollfd){.fd = -1};
@@ -255,15 +356,24 @@ static int serve(const loop *L) {
             n_live++;
             pfd[i + 1].fd = tls_fd(cl[i].t);
             pfd[i + 1].events = (short)tls_events(cl[i].t);
+            if (cl[i].closed) { /* lingering (http): wake up when it ends */
+                int64_t left = cl[i].linger_end > now ? cl[i].linger_end - now : 0;
+                if (timeout < 0 || left < timeout) timeout = (int)left;
+            }
         }
         if (n_live == max_conns) pfd[0].fd = -1; /* full: leave new clients in the backlog */
-        if (poll(pfd, (nfds_t)max_conns + 1, -1) < 0) {
+        if (poll(pfd, (nfds_t)max_conns + 1, timeout) < 0) {
             if (errno == EINTR) continue;
             perror("tls-server: poll");
             return 1;
         }
-        for (int i = 0; i < max_conns; i++)
-            if (cl[i].t && pfd[i + 1].revents && service(&cl[i], L) != 0) drop(&cl[i]);
+        now = now_ms();
+        for (int i = 0; i < max_conns; i++) {
+            if (cl[i].t && pfd[i + 1].revents && service(&cl[i], L) != 0)
+                drop(&cl[i]);
+            else if (cl[i].t && cl[i].closed && now >= cl[i].linger_end)
+                drop(&cl[i]); /* the client kept its side open: enough */
+        }
         if (pfd[0].revents & POLLIN) {
             for (int i = 0; i < max_conns; i++) {
                 if (cl[i].t != NULL) continue;

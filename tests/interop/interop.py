@@ -22,7 +22,10 @@ s_server` (reconnecting through its cache, and with --sess-out/--sess-in across 
 `gnutls-serv`; `openssl s_client -sess_out/-sess_in`, `gnutls-cli --resume`, `bssl-tool
 client -test-resumption`, Python's ssl
 (`session=`) and curl (two URLs) resume against `tls-server`; each asserts that both sides
-saw the resumption. `tls-server --threads N` (N poll loops sharing one config, each with its
+saw the resumption. `tls-server --mode http` against Python's ssl and curl: bare-LF line
+endings, pipelining, header blocks from 8 KiB to the 65,536-byte limit (in one write and in
+small pieces), 431 beyond it, 400/501/505 for malformed requests, each error answer followed by
+close_notify (never a reset or a silent drop). `tls-server --threads N` (N poll loops sharing one config, each with its
 own SO_REUSEPORT listening socket): Python clients are served by every loop and resume across
 loops. Then failure cases
 (including TLS 1.2 peers without the extended master secret) and a load case (1,000
@@ -1615,6 +1618,214 @@ class Interop:
         check(srv.alive(), f"tls-server died; {srv.diag()}")
         case.sanitizer_check([srv])
 
+    # ---- tls-server --mode http -------------------------------------------------------------
+
+    HTTP_HEADER_MAX = 65536  # examples/tools/http_req.h
+
+    def http_conn(self, port):
+        """A Python TLS connection that tells close_notify (recv() gives b"") from a TCP end
+        without it (SSLEOFError) and from a reset."""
+        ctx = ssl.create_default_context(cafile=self.f("ca.pem"))
+        raw = socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT)
+        return ctx.wrap_socket(raw, server_hostname="localhost", suppress_ragged_eofs=False)
+
+    @staticmethod
+    def http_read(s, n_answers, head=()):
+        """Reads n_answers HTTP responses (the ones whose index is in head have no body):
+        [(status, {lower-case name: value}, body)]."""
+        buf, out = b"", []
+        while len(out) < n_answers:
+            end = buf.find(b"\r\n\r\n")
+            if end < 0:
+                chunk = s.recv(65536)
+                check(chunk, f"connection ended after {len(out)} answers: {buf!r}")
+                buf += chunk
+                continue
+            lines = buf[:end].decode().split("\r\n")
+            m = re.match(r"HTTP/1\.1 (\d{3}) ", lines[0])
+            check(m, f"not a status line: {lines[0]!r}")
+            hdrs = dict((k.lower(), v.strip()) for k, v in (x.split(":", 1) for x in lines[1:]))
+            size = 0 if len(out) in head else int(hdrs["content-length"])
+            while len(buf) < end + 4 + size:
+                chunk = s.recv(65536)
+                check(chunk, "connection ended inside a body")
+                buf += chunk
+            out.append((int(m.group(1)), hdrs, buf[end + 4:end + 4 + size]))
+            buf = buf[end + 4 + size:]
+        check(buf == b"", f"more bytes after the answers: {buf!r}")
+        return out
+
+    @staticmethod
+    def http_ends_with_close_notify(s):
+        """The server's close_notify comes next (then its TCP FIN): not a reset, not a bare
+        end of stream, nothing else."""
+        try:
+            rest = s.recv(65536)
+        except ssl.SSLEOFError:
+            raise CaseFailure("the connection ended without close_notify")
+        except ConnectionResetError:
+            raise CaseFailure("the connection was reset (the answer may be lost)")
+        check(rest == b"", f"bytes after the last answer: {rest!r}")
+
+    def http_bare_lf(self, case):
+        """Lines ending in a bare LF (RFC 9112 §2.2), mixed with CRLF, pipelined: each request
+        answered; HEAD gets no body; "Connection: close" closes with close_notify."""
+        srv, port = self.our_server(case, mode="http")
+        with self.http_conn(port) as s:
+            s.sendall(b"GET / HTTP/1.1\nHost: localhost\n\n"
+                      b"\r\nGET /two HTTP/1.1\r\nHost: localhost\nAccept: */*\r\n\n"
+                      b"HEAD / HTTP/1.1\nHost: localhost\nConnection: close\n\n")
+            got = self.http_read(s, 3, head=(2,))
+            check([a[0] for a in got] == [200] * 3, f"statuses {[a[0] for a in got]}")
+            check(got[0][2] == b"hello from tlsio\n", f"body {got[0][2]!r}")
+            check("connection" not in got[1][1], f"second answer closes: {got[1][1]}")
+            check(got[2][1].get("connection") == "close", f"third answer: {got[2][1]}")
+            self.http_ends_with_close_notify(s)
+        check(srv.alive(), f"tls-server died; {srv.diag()}")
+        case.sanitizer_check([srv])
+
+    def http_header_block(self, size, pieces=None):
+        """A GET whose header block is exactly size bytes (CRLF endings), padded by X-Fill
+        fields of at most 8,000 bytes each."""
+        head = b"GET /big HTTP/1.1\r\nHost: localhost\r\n"
+        fill = []
+        left = size - len(head) - 2
+        while left > 0:
+            n = min(left, 8000)
+            check(n >= 12, "size not reachable")
+            if left - n in range(1, 12):  # keep the last field long enough to be a field
+                n -= 12
+            fill.append(b"X-Fill: " + b"f" * (n - 10) + b"\r\n")
+            left -= n
+        block = head + b"".join(fill) + b"\r\n"
+        check(len(block) == size, f"built {len(block)} bytes, want {size}")
+        return block
+
+    def http_large_headers(self, case):
+        """Header blocks past the old 8 KiB limit are answered, up to HTTP_HEADER_MAX bytes
+        exactly, whether they come in one write or in many small ones; the connection stays
+        open for the next request."""
+        srv, port = self.our_server(case, mode="http")
+        with self.http_conn(port) as s:
+            for size in (8193, 40000, self.HTTP_HEADER_MAX):
+                s.sendall(self.http_header_block(size))
+                got = self.http_read(s, 1)
+                check(got[0][0] == 200, f"{size}-byte header block: {got[0][0]} {got[0][2]!r}")
+            # The limit again, 1 to 700 bytes per record (the server's search resumes).
+            block, i, k = self.http_header_block(self.HTTP_HEADER_MAX), 0, 1
+            while i < len(block):
+                s.sendall(block[i:i + k])
+                i, k = i + k, k % 700 + 37
+            got = self.http_read(s, 1)
+            check(got[0][0] == 200, f"limit in pieces: {got[0][0]} {got[0][2]!r}")
+            s.sendall(b"GET /after HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+            got = self.http_read(s, 1)
+            check(got[0][0] == 200, f"after: {got[0][0]}")
+            self.http_ends_with_close_notify(s)
+        check(srv.alive(), f"tls-server died; {srv.diag()}")
+        case.sanitizer_check([srv])
+
+    def http_too_large(self, case):
+        """One byte past HTTP_HEADER_MAX, a megabyte of header fields, and a header that never
+        ends: each gets 431 and close_notify, never a silent drop or a reset (the server
+        reads and drops what the client still sends)."""
+        srv, port = self.our_server(case, mode="http")
+        big = b"GET / HTTP/1.1\r\nHost: localhost\r\n" + b"X-Fill: 0123456789\r\n" * 52000
+        for what, data in (("limit + 1", self.http_header_block(self.HTTP_HEADER_MAX + 1)),
+                           ("1 MB block", big + b"\r\n"),
+                           ("no end", b"GET / HTTP/1.1\r\nX-Long: " + b"x" * 200000)):
+            with self.http_conn(port) as s:
+                s.sendall(data)
+                got = self.http_read(s, 1)
+                st, hdrs, body = got[0]
+                check(st == 431, f"{what}: {st} {body!r}")
+                check(hdrs.get("connection") == "close", f"{what}: {hdrs}")
+                check(b"65536" in body, f"{what}: body {body!r}")
+                self.http_ends_with_close_notify(s)
+        srv.wait_for(r"tls-server: http: answered 431 ", "err")
+        check(srv.alive(), f"tls-server died; {srv.diag()}")
+        case.sanitizer_check([srv])
+
+    def http_malformed(self, case):
+        """Requests that cannot be read are answered with 400 (or 501/505), then close_notify."""
+        srv, port = self.our_server(case, mode="http")
+        cases = [
+            (400, b"GARBAGE\r\n\r\n"),
+            (400, b"GET /\r\nHost: x\r\n\r\n"),
+            (400, b"GET / HTTP/1.1\r\nHost : localhost\r\n\r\n"),  # space before colon
+            (400, b"GET / HTTP/1.1\r\nHost: localhost\r\nNoColon\r\n\r\n"),
+            (400, b"GET / HTTP/1.1\r\nHost: localhost\r\nX-A: 1\r\n  folded\r\n\r\n"),
+            (400, b"GET / HTTP/1.1\r\nHost: local\rhost\r\n\r\n"),  # bare CR
+            (400, b"GET / HTTP/1.1\r\nAccept: */*\r\n\r\n"),  # no Host
+            (400, b"GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n"),
+            (400, b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n"
+                  b"Content-Length: 6\r\n\r\n"),
+            (400, b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: -1\r\n\r\n"),
+            (501, b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"),
+            (505, b"GET / HTTP/2.0\r\nHost: a\r\n\r\n"),
+        ]
+        for want, req in cases:
+            with self.http_conn(port) as s:
+                # A good request first: the bad one ends a connection that was working.
+                s.sendall(b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n" + req +
+                          b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n")
+                got = self.http_read(s, 2)
+                check(got[0][0] == 200, f"{req!r}: first answer {got[0][0]}")
+                st, hdrs, body = got[1]
+                check(st == want, f"{req!r}: {st}, want {want}: {body!r}")
+                check(hdrs.get("connection") == "close", f"{req!r}: {hdrs}")
+                # What followed the bad request is not read as a request.
+                self.http_ends_with_close_notify(s)
+        check(srv.alive(), f"tls-server died; {srv.diag()}")
+        case.sanitizer_check([srv])
+
+    def http_bodies_and_versions(self, case):
+        """Content-Length bodies (larger than any header block) are skipped, pipelined requests
+        after them answered; HTTP/1.0 closes unless it asks for keep-alive."""
+        srv, port = self.our_server(case, mode="http")
+        with self.http_conn(port) as s:
+            body = bytes(range(256)) * 1000
+            s.sendall(b"POST /up HTTP/1.1\r\nHost: localhost\r\nContent-Length: "
+                      + str(len(body)).encode() + b"\r\n\r\n" + body[:1000])
+            s.sendall(body[1000:] + b"GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n"
+                      b"GET / HTTP/1.0\r\n\r\n")
+            got = self.http_read(s, 3)
+            check([a[0] for a in got] == [200] * 3, f"statuses {[a[0] for a in got]}")
+            check("connection" not in got[1][1], f"keep-alive answer: {got[1][1]}")
+            check(got[2][1].get("connection") == "close", f"HTTP/1.0 answer: {got[2][1]}")
+            self.http_ends_with_close_notify(s)
+        check(srv.alive(), f"tls-server died; {srv.diag()}")
+        case.sanitizer_check([srv])
+
+    def http_curl_large_header(self, case, size, want):
+        """curl sending one header field of about size bytes: 200 below the limit, 431 above."""
+        srv, port = self.our_server(case, mode="http")
+        cl = case.spawn("curl", [
+            "curl", "-sS", "--max-time", "10", "--cacert", self.f("ca.pem"), "--resolve",
+            f"localhost:{port}:127.0.0.1", "--http1.1", "-H", "X-Big: " + "b" * size,
+            "-w", "\nstatus=%{http_code}\n", f"https://localhost:{port}/"], stdin=False)
+        rc = cl.wait()
+        out = cl.text()
+        check(rc == 0, f"curl exit {rc}; {cl.diag()}")
+        check(out.endswith(f"\nstatus={want}\n"), f"curl got {out[-200:]!r}")
+        check(srv.alive(), f"tls-server died; {srv.diag()}")
+        case.sanitizer_check([srv])
+
+    def all_http(self):
+        self.run("http python-ssl-vs-server bare-LF lines, pipelined, HEAD", self.http_bare_lf)
+        self.run("http python-ssl-vs-server header blocks 8193..65536 bytes",
+                 self.http_large_headers)
+        self.run("http python-ssl-vs-server header block over 65536 bytes: 431, close_notify",
+                 self.http_too_large)
+        self.run("http python-ssl-vs-server malformed: 400/501/505, close_notify",
+                 self.http_malformed)
+        self.run("http python-ssl-vs-server bodies skipped, HTTP/1.0 keep-alive",
+                 self.http_bodies_and_versions)
+        self.run("http curl-vs-server 20 KB header field", self.http_curl_large_header, 20000,
+                 200)
+        self.run("http curl-vs-server 70 KB header field: 431", self.http_curl_large_header,
+                 70000, 431)
+
     # ---- tls-server --threads ---------------------------------------------------------------
 
     SERVER_LOOP = re.compile(r"client: .* resumed=(yes|no) loop=(\d+)\n")
@@ -1822,6 +2033,7 @@ class Interop:
         self.all_verify_client()
         self.all_resume()
         self.all_keylog()
+        self.all_http()
         self.all_server_threads()
         if self.load_n > 0:
             self.run(f"load {self.load_n}-concurrent-clients", self.load, self.load_n)
