@@ -30,6 +30,17 @@ static inline int tlsio_testing_hrr_seen(const tls_engine *e) {
     return e->hs != NULL ? (e->hs->h13.hrr_seen != 0) : -1;
 }
 
+/* TLS 1.3: a copy of the key schedule of the handshake under way (the current stage secret:
+ * a server that sent its flight is at the Master Secret), 0; or -1 when there is none. The
+ * structure-aware fuzz target (fuzz/fuzz_client_structured.c) goes on from a real server's
+ * ServerHello with messages of its own, and derives the application secrets for them from it
+ * (RFC 8446 §7.1). */
+static inline int tlsio_testing_hs13_keysched(const tls_engine *e, tlsio_keysched *out) {
+    if (e->hs == NULL || e->version != TLS_VERSION_1_3) return -1;
+    *out = e->hs->h13.ks;
+    return 0;
+}
+
 #ifdef __cplusplus
 }
 #endif
