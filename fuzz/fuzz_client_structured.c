@@ -52,11 +52,15 @@ typedef struct harness {
     /* TLS 1.2 */
     uint8_t client_random[32], server_random[32];
     uint8_t ed25519[64]; /* the server's private key */
+    uint16_t rsl;        /* the record_size_limit the client offered (RFC 8449), 0: none */
 } harness;
 
 /* Seals what waits for the record being filled and hands it to the client. */
 static void send_record(harness *h, uint8_t type, const uint8_t *p, size_t n, int clear) {
     fuzz_buf wire = {0};
+    /* A real server keeps to the client's limit; so does the harness, or every seed with one
+     * would stop at the first long record. */
+    h->key.d.size_limit = h->rsl;
     fuzz_seal(clear ? NULL : &h->key, type, p, n, 0, &wire);
     fuzz_feed(h->c, wire.p, wire.len, 0, NULL);
     fuzz_buf_free(&wire);
@@ -224,7 +228,15 @@ static int start(harness *h, int sc) {
         const fuzz_msg *m = &cap->msgs[i];
         if (m->e != h->c || m->content_type != TLSIO_CT_HANDSHAKE) continue;
         const uint8_t *b = fuzz_msg_bytes(m);
-        if (m->sent && b[0] == TLSIO_HS_CLIENT_HELLO) memcpy(h->client_random, b + 6, 32);
+        if (m->sent && b[0] == TLSIO_HS_CLIENT_HELLO) {
+            memcpy(h->client_random, b + 6, 32);
+            tlsio_client_hello ch;
+            CBS body;
+            CBS_init(&body, b + 4, m->len - 4);
+            if (tlsio_decode(&tlsio_codec_client_hello, &body, &ch, &err) == 0 &&
+                tlsio_exts_has(&ch.extensions, TLSIO_EXT_RECORD_SIZE_LIMIT))
+                h->rsl = (uint16_t)ch.extensions.record_size_limit;
+        }
         if (!m->sent && b[0] == TLSIO_HS_SERVER_HELLO) memcpy(h->server_random, b + 6, 32);
         /* RFC 8446 §4.4.1: after a HelloRetryRequest, ClientHello1 is replaced by its hash. */
         if (!m->sent && fuzz_is_hrr(b, m->len) &&

@@ -325,8 +325,15 @@ typedef struct scenario {
     const char *server_groups;
     const char *server_ciphers;
     int server_p256; /* the server's chain is the ECDSA one */
-    int client_auth; /* the server asks (optional); the client has a chain */
+    int client_auth; /* the server asks (TLS_CLIENT_VERIFY_*); the client has a chain */
     int resume;      /* the client offers a session of an earlier handshake */
+    /* Less common settings, spread over the scenarios so each is reached somewhere. */
+    int drop_chains;        /* tls_config_set_keep_peer_chain(0), both sides */
+    size_t client_rsl;      /* the client's record_size_limit (0: none) */
+    size_t server_rsl;      /* the server's */
+    size_t server_frag;     /* the server's max_send_fragment (0: default) */
+    int hooks;              /* a peer check on the client, ALPN selection on the server */
+    int server_chains_both; /* the server holds the P-256 and the Ed25519 chain */
 } scenario;
 
 #define V13 TLS_VERSION_1_3
@@ -334,25 +341,30 @@ typedef struct scenario {
 static const scenario scenarios[FUZZ_SC__COUNT] = {
     [FUZZ_SC_TLS13] =
         {.name = "tls13", .version = V13, .replays = 1, .client_max = V13, .server_max = V13},
+    /* The client's first share is secp256r1, which the server does not take; its records
+     * are held to 512 bytes of plaintext. */
     [FUZZ_SC_TLS13_HRR] = {.name = "tls13_hrr",
                            .version = V13,
                            .replays = 1,
                            .client_max = V13,
                            .server_max = V13,
                            .client_groups = "secp256r1:x25519:secp384r1",
-                           .server_groups = "x25519"},
+                           .server_groups = "x25519",
+                           .client_rsl = 512},
     [FUZZ_SC_TLS13_CLIENT_AUTH] = {.name = "tls13_client_auth",
                                    .version = V13,
                                    .replays = 1,
                                    .client_max = V13,
                                    .server_max = V13,
-                                   .client_auth = 1},
+                                   .client_auth = TLS_CLIENT_VERIFY_REQUIRED,
+                                   .drop_chains = 1},
     [FUZZ_SC_TLS13_RESUME] = {.name = "tls13_resume",
                               .version = V13,
                               .replays = 1,
                               .client_max = V13,
                               .server_max = V13,
                               .resume = 1},
+    /* The server holds both chains and picks the ECDSA one (the first that fits). */
     [FUZZ_SC_TLS13_P256] = {.name = "tls13_p256",
                             .version = V13,
                             .client_max = V13,
@@ -360,16 +372,23 @@ static const scenario scenarios[FUZZ_SC__COUNT] = {
                             .client_groups = "secp384r1:x25519",
                             .server_groups = "secp384r1",
                             .server_ciphers = "TLS_AES_256_GCM_SHA384",
-                            .server_p256 = 1},
+                            .server_p256 = 1,
+                            .hooks = 1,
+                            .server_chains_both = 1},
     /* The client offers TLS 1.3 too: the server's TLS 1.2 answer is a downgrade it accepts. */
-    [FUZZ_SC_TLS12] =
-        {.name = "tls12", .version = V12, .replays = 1, .client_max = V13, .server_max = V12},
+    [FUZZ_SC_TLS12] = {.name = "tls12",
+                       .version = V12,
+                       .replays = 1,
+                       .client_max = V13,
+                       .server_max = V12,
+                       .server_rsl = 1024,
+                       .server_frag = 2048},
     [FUZZ_SC_TLS12_CLIENT_AUTH] = {.name = "tls12_client_auth",
                                    .version = V12,
                                    .replays = 1,
                                    .client_max = V12,
                                    .server_max = V12,
-                                   .client_auth = 1},
+                                   .client_auth = TLS_CLIENT_VERIFY_OPTIONAL},
     [FUZZ_SC_TLS12_RESUME] = {.name = "tls12_resume",
                               .version = V12,
                               .replays = 1,
@@ -382,7 +401,8 @@ static const scenario scenarios[FUZZ_SC__COUNT] = {
                             .server_max = V12,
                             .server_groups = "secp256r1:x25519",
                             .server_ciphers = "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256",
-                            .server_p256 = 1},
+                            .server_p256 = 1,
+                            .hooks = 1},
 };
 #undef V13
 #undef V12
@@ -434,6 +454,24 @@ static tls_config *common_config(fuzz_rng *rng, int sc, uint64_t seed) {
     return cfg;
 }
 
+/* The hooks of the .hooks scenarios: a pin that accepts the chain it is shown (after looking
+ * at every certificate), and an ALPN choice of the client's last protocol. */
+static int peer_check(void *arg, const tls_peer_check_info *info) {
+    (void)arg;
+    size_t total = 0;
+    for (size_t i = 0; i < info->n_certs; i++)
+        total += info->cert_lens[i] + (info->certs[i][0] == 0x30 ? 0 : 1);
+    return total > 0 ? 0 : TLS_ALERT_BAD_CERTIFICATE;
+}
+
+static int alpn_select(void *arg, const uint8_t *offered, size_t len) {
+    (void)arg;
+    int last = TLS_ALPN_NONE, i = 0;
+    for (size_t at = 0; at < len; at += 1 + offered[at], i++)
+        last = i;
+    return last;
+}
+
 static void make_world(int sc) {
     const scenario *s = &scenarios[sc];
     const fuzz_pki *pki = pki_get();
@@ -447,8 +485,15 @@ static void make_world(int sc) {
         check(tls_config_add_cert_pem(c, pki->client_chain, strlen(pki->client_chain),
                                       pki->client_key, strlen(pki->client_key)),
               c, "client chain");
+    if (s->client_rsl) check(tls_config_set_record_size_limit(c, s->client_rsl), c, "rsl");
+    if (s->drop_chains) check(tls_config_set_keep_peer_chain(c, 0), c, "keep chain");
+    if (s->hooks) check(tls_config_set_peer_check(c, peer_check, NULL), c, "peer check");
 
     tls_config *v = common_config(&w->srng, sc, 2);
+    if (s->server_chains_both)
+        check(tls_config_add_cert_pem(v, pki->server_p256_chain, strlen(pki->server_p256_chain),
+                                      pki->server_p256_key, strlen(pki->server_p256_key)),
+              v, "server chain");
     const char *chain = s->server_p256 ? pki->server_p256_chain : pki->server_ed25519_chain;
     const char *key = s->server_p256 ? pki->server_p256_key : pki->server_ed25519_key;
     check(tls_config_add_cert_pem(v, chain, strlen(chain), key, strlen(key)), v, "server chain");
@@ -457,9 +502,13 @@ static void make_world(int sc) {
     if (s->server_ciphers) check(tls_config_set_ciphers(v, s->server_ciphers), v, "ciphers");
     check(tls_config_set_ticket_keys(v, ticket_key, 1), v, "ticket keys");
     if (s->client_auth) {
-        check(tls_config_set_client_verify(v, TLS_CLIENT_VERIFY_OPTIONAL), v, "client verify");
+        check(tls_config_set_client_verify(v, s->client_auth), v, "client verify");
         check(tls_config_add_client_ca_pem(v, pki->root, strlen(pki->root)), v, "client CA");
     }
+    if (s->server_rsl) check(tls_config_set_record_size_limit(v, s->server_rsl), v, "rsl");
+    if (s->server_frag) check(tls_config_set_max_send_fragment(v, s->server_frag), v, "frag");
+    if (s->drop_chains) check(tls_config_set_keep_peer_chain(v, 0), v, "keep chain");
+    if (s->hooks) check(tls_config_set_alpn_select(v, alpn_select, NULL), v, "alpn select");
     w->client = c;
     w->server = v;
 
@@ -709,7 +758,10 @@ void fuzz_seal(fuzz_sealer *s, uint8_t type, const uint8_t *p, size_t n, size_t 
                fuzz_buf *out) {
     size_t off = 0;
     do {
-        size_t k = n - off > TLSIO_RECORD_MAX_PLAINTEXT ? TLSIO_RECORD_MAX_PLAINTEXT : n - off;
+        /* Within the peer's record_size_limit when the sealer has one (RFC 8449 §4). */
+        size_t max =
+            s != NULL && s->live ? tlsio_rl_max_payload(&s->d) : TLSIO_RECORD_MAX_PLAINTEXT;
+        size_t k = n - off > max ? max : n - off;
         if (s == NULL || !s->live) {
             fuzz_buf_u8(out, type);
             fuzz_buf_u16(out, 0x0303);

@@ -177,9 +177,9 @@ int fuzz_sealer_tls12(fuzz_sealer *s, uint16_t suite, const uint8_t master[48],
                       const uint8_t client_random[32], const uint8_t server_random[32],
                       int client_write);
 void fuzz_sealer_free(fuzz_sealer *s);
-/* Appends records carrying payload (split at 2^14 bytes; an empty payload is one empty
- * record) of content type, sealed under s with pad bytes of TLS 1.3 padding, or in the clear
- * when s is NULL or not live. */
+/* Appends records carrying payload (split at 2^14 bytes, or at s->d.size_limit when the
+ * caller set one; an empty payload is one empty record) of content type, sealed under s with pad
+ * bytes of TLS 1.3 padding, or in the clear when s is NULL or not live. */
 void fuzz_seal(fuzz_sealer *s, uint8_t type, const uint8_t *p, size_t n, size_t pad, fuzz_buf *out);
 
 /* ---- input formats ------------------------------------------------------------------------ */
