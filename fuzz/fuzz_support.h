@@ -83,6 +83,12 @@ void fuzz_reset(void);
  * on failure: these are the harness's own configs. */
 tls_engine *fuzz_client_new(int sc);
 tls_engine *fuzz_server_new(int sc);
+/* The same, offering session s instead of the scenario's (NULL: none). */
+tls_engine *fuzz_client_resume(int sc, const tls_session *s);
+/* The session a resumption scenario's client offers (NULL for the others). */
+const tls_session *fuzz_scenario_session(int sc);
+/* The scenario's server config (to seal tickets under its key). */
+tls_config *fuzz_server_config(int sc);
 /* The Ed25519 seed of the server key of the Ed25519 scenarios (to re-sign as that server). */
 const uint8_t *fuzz_server_ed25519_seed(void);
 

@@ -19,6 +19,8 @@
 #include "exts.h"
 #include "fuzz_support.h"
 #include "msgs.h"
+#include "session.h"
+#include "ticket.h"
 
 static const char *out_dir;
 static size_t n_written;
@@ -254,6 +256,21 @@ static void record_conversation(int sc) {
     fuzz_buf_free(&coalesced);
     fuzz_buf_free(&el);
     fuzz_buf_free(&tail);
+
+    /* What the server sealed in each ticket the client kept, for the session target. */
+    tls_session *sess;
+    while ((sess = tls_engine_take_session(v.c)) != NULL) {
+        static uint8_t state[TLSIO_SESS_STATE_MAX + 64];
+        size_t n = 0;
+        if (tlsio_ticket_open(fuzz_server_config(sc), &sess->ticket, state, sizeof state, &n) ==
+            0) {
+            fuzz_buf b = {0};
+            fuzz_buf_add(&b, state, n);
+            seed_sc("fuzz_session_resumption", sc, -1, &b);
+            fuzz_buf_free(&b);
+        }
+        tls_session_free(sess);
+    }
 
     tls_engine_free(v.c);
     tls_engine_free(v.s);

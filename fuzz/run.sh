@@ -36,7 +36,7 @@ while [ $# -gt 0 ]; do
     esac
 done
 all=(fuzz_codec_roundtrip fuzz_server_first_flight fuzz_server_sealed fuzz_client_flights
-     fuzz_client_structured)
+     fuzz_client_structured fuzz_session_resumption)
 [ ${#targets[@]} -gt 0 ] || targets=("${all[@]}")
 
 configure() { # dir, extra cmake options
