@@ -1,8 +1,8 @@
 /*
  * The declarative codec (core/codec.c) over every message family: each handshake message of
- * both versions (msgs.h), each list element codec, and the body of each (extension, message)
- * row of the extension table (exts.h). Input: one byte choosing the codec, then the bytes to
- * decode.
+ * both versions (msgs.h), each list element codec, the body of each (extension, message) row
+ * of the extension table (exts.h), and the SessionState tickets seal (session.h). Input: one byte
+ * choosing the codec, then the bytes to decode.
  *
  * The properties checked:
  *   - decoding fails only with an alert (1..255) and a sentence, never a local error;

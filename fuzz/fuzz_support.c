@@ -18,6 +18,7 @@
 #include "keysched.h"
 #include "msgs.h"
 #include "prf12.h"
+#include "session.h"
 #include "suites.h"
 
 static void die(const char *what) {
@@ -879,6 +880,8 @@ static void codecs_init(void) {
         add_codec(elems[i]->name, elems[i], NULL);
     for (size_t i = 0; i < tlsio_ext_table_len; i++)
         add_codec(tlsio_ext_table[i].name, tlsio_ext_table[i].body, &tlsio_ext_table[i]);
+    /* What a ticket seals and a tls_session stores (session.h). */
+    add_codec(tlsio_codec_sess_state.name, &tlsio_codec_sess_state, NULL);
 }
 
 size_t fuzz_codec_count(void) {

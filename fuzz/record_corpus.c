@@ -268,6 +268,7 @@ static void record_conversation(int sc) {
             fuzz_buf_add(&b, state, n);
             seed_sc("fuzz_session_resumption", sc, -1, &b);
             fuzz_buf_free(&b);
+            codec_seed(fuzz_codec_index(&tlsio_codec_sess_state, NULL), state, n);
         }
         tls_session_free(sess);
     }
