@@ -6,20 +6,22 @@
  * which replay to the end (the client is deterministic), so intact encrypted records are
  * reached too. What lies behind a TLS 1.3 server's encryption is fuzz_client_structured's.
  *
- * Input: <scenario> <piece size> <wire bytes>, the piece size as in fuzz_server_first_flight.
+ * Input: <scenario> <piece size> <wire bytes>, both as in fuzz_server_first_flight.
  * The client's own output (its ClientHellos and second flight) is dropped.
  */
 #include "fuzz_support.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     fuzz_in in = {data, size};
-    int sc = fuzz_take_u8(&in) % FUZZ_SC__COUNT;
+    uint8_t first = fuzz_take_u8(&in);
+    int sc = (first & 0x0f) % FUZZ_SC__COUNT;
+    unsigned flags = first & 0x10 ? FUZZ_FEED_LAZY : 0;
     uint8_t piece = fuzz_take_u8(&in);
     size_t chunk = piece < 128 ? piece : (size_t)(piece - 127) * 128;
     fuzz_reset();
     tls_engine *c = fuzz_client_new(sc);
     fuzz_drain(c, NULL); /* the ClientHello */
-    fuzz_feed(c, in.p, in.n, chunk, NULL);
+    fuzz_feed_ex(c, in.p, in.n, chunk, NULL, flags);
     tls_session *s;
     while ((s = tls_engine_take_session(c)) != NULL) {
         uint8_t buf[4096];

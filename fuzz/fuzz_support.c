@@ -601,28 +601,39 @@ void fuzz_read_app(tls_engine *e) {
         if (tls_engine_read_ack(e, n) != 0) break;
 }
 
-size_t fuzz_feed(tls_engine *e, const uint8_t *p, size_t n, size_t chunk, fuzz_buf *out) {
+size_t fuzz_feed_ex(tls_engine *e, const uint8_t *p, size_t n, size_t chunk, fuzz_buf *out,
+                    unsigned flags) {
     size_t off = 0;
     while (off < n) {
-        fuzz_read_app(e);
+        if (!(flags & FUZZ_FEED_LAZY)) fuzz_read_app(e);
         size_t room = 0;
         uint8_t *d = tls_engine_recv_buf(e, &room);
         if (d == NULL || room == 0) {
-            /* Backpressure (core.h): output first, then try once more. */
-            if (fuzz_drain(e, out) == 0) break;
-            continue;
+            /* Backpressure or data waiting (core.h): output first, then data, then try once
+             * more; an engine that still takes nothing is done. */
+            if (fuzz_drain(e, out) > 0) continue;
+            size_t waiting = 0;
+            if (tls_engine_read_buf(e, &waiting) != NULL && waiting > 0) {
+                fuzz_read_app(e);
+                continue;
+            }
+            break;
         }
         size_t k = n - off < room ? n - off : room;
         if (chunk > 0 && k > chunk) k = chunk;
         memcpy(d, p + off, k);
         off += k;
         int rc = tls_engine_recv_ack(e, k);
-        fuzz_drain(e, out);
+        if (!(flags & FUZZ_FEED_LAZY)) fuzz_drain(e, out);
         if (rc != 0) break;
     }
     fuzz_read_app(e);
     fuzz_drain(e, out);
     return off;
+}
+
+size_t fuzz_feed(tls_engine *e, const uint8_t *p, size_t n, size_t chunk, fuzz_buf *out) {
+    return fuzz_feed_ex(e, p, n, chunk, out, 0);
 }
 
 void fuzz_pump(tls_engine *a, tls_engine *b) {

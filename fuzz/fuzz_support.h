@@ -102,6 +102,12 @@ void fuzz_read_app(tls_engine *e);
  * output into out (NULL: dropped) and its application data between pieces, until all are
  * taken or e takes no more (failed, closed). Returns the bytes e took. */
 size_t fuzz_feed(tls_engine *e, const uint8_t *p, size_t n, size_t chunk, fuzz_buf *out);
+/* fuzz_feed, and with FUZZ_FEED_LAZY output and data are taken only when e refuses input
+ * (its backpressure, core.h), as from a peer that is slow to read and an application that is
+ * slow to consume. */
+#define FUZZ_FEED_LAZY 1
+size_t fuzz_feed_ex(tls_engine *e, const uint8_t *p, size_t n, size_t chunk, fuzz_buf *out,
+                    unsigned flags);
 /* Moves bytes both ways until nothing moves. */
 void fuzz_pump(tls_engine *a, tls_engine *b);
 /* What an application does with a connection once the input is spent: reads, writes, exports
