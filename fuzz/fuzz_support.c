@@ -584,10 +584,44 @@ tls_engine *fuzz_server_new(int sc) {
 
 /* ---- moving bytes ------------------------------------------------------------------------ */
 
+static void broken(const char *what, const uint8_t *rec, size_t left) {
+    fprintf(stderr, "fuzz harness: the engine sent %s:", what);
+    for (size_t i = 0; i < left && i < 16; i++)
+        fprintf(stderr, " %02x", rec[i]);
+    fprintf(stderr, "\n");
+    abort();
+}
+
+/* What any input may make an engine send is still a stream of whole, well-formed records
+ * (RFC 8446 §5.1, RFC 5246 §6.2): a known content type, a TLS record version, a length
+ * within the protocol's maximum, ChangeCipherSpec as its one byte, a plaintext alert of a
+ * real level. */
+static void check_records(const uint8_t *p, size_t n) {
+    while (n > 0) {
+        if (n < TLSIO_RECORD_HEADER_LEN) broken("a partial record header", p, n);
+        uint16_t version = (uint16_t)(p[1] << 8 | p[2]);
+        size_t len = (size_t)p[3] << 8 | p[4];
+        if (p[0] < TLSIO_CT_CHANGE_CIPHER_SPEC || p[0] > TLSIO_CT_APPLICATION_DATA)
+            broken("a record of unknown type", p, n);
+        if (version < 0x0301 || version > 0x0303) broken("a record of another version", p, n);
+        if (len > TLSIO_RECORD_MAX_TLS12_CIPHERTEXT) broken("an oversized record", p, n);
+        if (n - TLSIO_RECORD_HEADER_LEN < len) broken("a partial record", p, n);
+        const uint8_t *body = p + TLSIO_RECORD_HEADER_LEN;
+        if (p[0] == TLSIO_CT_CHANGE_CIPHER_SPEC && (len != 1 || body[0] != 1))
+            broken("a malformed ChangeCipherSpec", p, n);
+        if (p[0] != TLSIO_CT_APPLICATION_DATA && len == 0) broken("an empty record", p, n);
+        if (p[0] == TLSIO_CT_ALERT && len == 2 && body[0] != 1 && body[0] != 2)
+            broken("an alert of no level", p, n);
+        p += TLSIO_RECORD_HEADER_LEN + len;
+        n -= TLSIO_RECORD_HEADER_LEN + len;
+    }
+}
+
 size_t fuzz_drain(tls_engine *e, fuzz_buf *out) {
     size_t total = 0, n;
     const uint8_t *p;
     while ((p = tls_engine_send_buf(e, &n)) != NULL && n > 0) {
+        check_records(p, n);
         if (out) fuzz_buf_add(out, p, n);
         if (tls_engine_send_ack(e, n) != 0) break;
         total += n;
@@ -680,9 +714,20 @@ static void look(const tls_engine *e) {
     __asm__ volatile("" : : "r"(sum));
 }
 
+/* core.h: a failure is sticky, with a code, a category and a sentence. */
+static void check_failure(const tls_engine *e, int code) {
+    if (!(tls_engine_status(e) & TLS_ST_FAILED)) return;
+    if (tls_engine_error_code(e) == 0 || tls_engine_error_category(e) == TLS_ERRCAT_NONE ||
+        tls_engine_error(e)[0] == '\0')
+        die("a failed engine without an error code, category or sentence");
+    if (code != 0 && tls_engine_error_code(e) != code) die("an engine's failure changed");
+}
+
 void fuzz_exercise(tls_engine *e) {
     static const uint8_t label[] = "EXPERIMENTAL fuzz";
     uint8_t km[32];
+    int failed_with = tls_engine_status(e) & TLS_ST_FAILED ? tls_engine_error_code(e) : 0;
+    check_failure(e, failed_with);
     look(e);
     fuzz_read_app(e);
     (void)tls_engine_export_keying_material(e, (const char *)label, sizeof label - 1, NULL, 0, km,
@@ -701,6 +746,7 @@ void fuzz_exercise(tls_engine *e) {
     fuzz_drain(e, NULL);
     (void)tls_engine_recv_eof(e);
     tls_engine_trim(e);
+    check_failure(e, failed_with);
     look(e);
 }
 
