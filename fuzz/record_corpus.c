@@ -156,6 +156,37 @@ static void codec_seeds_of(const uint8_t *msg, size_t len, uint16_t version) {
     }
 }
 
+/* A ClientHello message with n unknown extensions (types from `first` on, one repeated when
+ * dup) put in front of its own: more than tlsio_exts keeps (TLSIO_EXTS_MAX_UNKNOWN), which a
+ * mutation rarely builds from a real hello. 0, or -1 if msg is not a ClientHello. */
+static int many_unknown(const uint8_t *msg, size_t len, int n, uint16_t first, int dup,
+                        fuzz_buf *out) {
+    CBS body, sid, suites, comp, exts;
+    uint16_t version;
+    if (len < 4 || msg[0] != TLSIO_HS_CLIENT_HELLO) return -1;
+    CBS_init(&body, msg + 4, len - 4);
+    if (!CBS_get_u16(&body, &version) || !CBS_skip(&body, 32) ||
+        !CBS_get_u8_length_prefixed(&body, &sid) || !CBS_get_u16_length_prefixed(&body, &suites) ||
+        !CBS_get_u8_length_prefixed(&body, &comp))
+        return -1;
+    size_t prefix = len - 4 - CBS_len(&body);
+    if (!CBS_get_u16_length_prefixed(&body, &exts)) return -1;
+    fuzz_buf block = {0};
+    for (int i = 0; i < n; i++) {
+        fuzz_buf_u16(&block, (uint16_t)(dup && i == n - 1 ? first : first + i));
+        fuzz_buf_u16(&block, 1);
+        fuzz_buf_u8(&block, (uint8_t)i);
+    }
+    fuzz_buf_add(&block, CBS_data(&exts), CBS_len(&exts));
+    fuzz_buf_u8(out, TLSIO_HS_CLIENT_HELLO);
+    fuzz_buf_u24(out, (uint32_t)(prefix + 2 + block.len));
+    fuzz_buf_add(out, msg + 4, prefix);
+    fuzz_buf_u16(out, (uint16_t)block.len);
+    fuzz_buf_add(out, block.p, block.len);
+    fuzz_buf_free(&block);
+    return 0;
+}
+
 /* ---- per scenario ------------------------------------------------------------------------ */
 
 /* The real conversation: seeds of the raw-stream targets, the codec, and the structured
@@ -190,8 +221,26 @@ static void record_conversation(int sc) {
         seed_sc("fuzz_client_flights", sc | (piece ? 0x10 : 0), piece ? 200 : 0, &v.s2c);
     }
 
-    /* Every handshake message either side sent, for the codec. */
+    /* The client's first ClientHello with 20 unknown extensions (and with one of them twice),
+     * for the server and the codec. */
     const fuzz_capture *cap = fuzz_capture_get();
+    const fuzz_msg *ch = NULL;
+    for (size_t i = 0; i < cap->n_msgs && ch == NULL; i++)
+        if (cap->msgs[i].e == v.c && cap->msgs[i].sent && cap->msgs[i].content_type == 22)
+            ch = &cap->msgs[i];
+    for (int dup = 0; ch != NULL && dup < 2; dup++) {
+        fuzz_buf msg = {0}, rec = {0};
+        if (many_unknown(fuzz_msg_bytes(ch), ch->len, 20, (uint16_t)(0x0a0a + 0x1000 * sc), dup,
+                         &msg) == 0) {
+            fuzz_seal(NULL, TLSIO_CT_HANDSHAKE, msg.p, msg.len, 0, &rec);
+            seed_sc("fuzz_server_first_flight", sc, 0, &rec);
+            codec_seeds_of(msg.p, msg.len, fuzz_scenario_version(sc));
+        }
+        fuzz_buf_free(&msg);
+        fuzz_buf_free(&rec);
+    }
+
+    /* Every handshake message either side sent, for the codec. */
     for (size_t i = 0; i < cap->n_msgs; i++) {
         const fuzz_msg *m = &cap->msgs[i];
         if (m->content_type == 22 && m->sent)
