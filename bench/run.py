@@ -4,9 +4,11 @@
 Runs tlsio, BoringSSL libssl, OpenSSL libssl and the libcrypto limits as separate processes,
 interleaved round by round (the order rotates each round), takes medians, and prints a table
 with every tlsio figure's ratio to BoringSSL, OpenSSL and the limit. Then runs the poll-server
-idle-connection check (bench/idle10k.sh).
+idle-connection check (bench/idle10k.sh) and tls-server's handshakes/s with 1 and 2 poll-loop
+threads side by side (bench/server_threads.py).
 
-    sh bench/run.sh [--quick] [--rounds N] [--idle-conns N] [--json FILE]
+    sh bench/run.sh [--quick] [--rounds N] [--idle-conns N] [--server-threads-seconds S]
+                    [--json FILE]
 """
 import argparse
 import json
@@ -16,6 +18,8 @@ import subprocess
 import sys
 import tempfile
 import time
+
+import server_threads
 
 IMPLS = ["tlsio", "boringssl", "openssl", "limit"]
 
@@ -70,10 +74,15 @@ def main():
     ap.add_argument("--quick", action="store_true", help="smaller sizes, 3 rounds, 2,000 idle conns (~1 min)")
     ap.add_argument("--rounds", type=int, default=None)
     ap.add_argument("--idle-conns", type=int, default=None, help="poll-server check size (0: skip)")
+    ap.add_argument("--server-threads-seconds", type=float, default=None,
+                    help="tls-server --threads 1 vs 2: seconds per run (0: skip; default 3, "
+                         "quick 1.5)")
     ap.add_argument("--json", help="also write every sample here")
     a = ap.parse_args()
     rounds = a.rounds or (3 if a.quick else 7)
     idle = a.idle_conns if a.idle_conns is not None else (2000 if a.quick else 10000)
+    st_seconds = (a.server_threads_seconds if a.server_threads_seconds is not None
+                  else (1.5 if a.quick else 3.0))
     bdir = os.path.join(a.build_dir, "bench")
     qflag = ["--quick"] if a.quick else []
 
@@ -101,6 +110,10 @@ def main():
             print(f"poll server: {idle} idle connections", file=sys.stderr, flush=True)
             for rec in run_one(["sh", os.path.join(here, "idle10k.sh"), a.build_dir, pki, str(idle)]):
                 extra[rec["metric"]] = rec["value"]
+        threads_samples = None
+        if st_seconds > 0:
+            print("tls-server --threads 1 and 2: full handshakes/s", file=sys.stderr, flush=True)
+            threads_samples = server_threads.measure(a.build_dir, pki, rounds, st_seconds)
 
     med = {k: statistics.median(v) for k, v in samples.items()}
     # Per-record overhead at 1 KiB: time per record beyond the AEAD's own seal+open.
@@ -172,10 +185,14 @@ def main():
               f"{extra.get('poll_server_rss_per_conn', 0):.0f} B/conn), target <= 64 MiB at 10,000: "
               f"{'yes' if rss <= 65536 and extra.get('idle_conns', 0) >= 10000 else 'NO'}; "
               f"setup {extra.get('idle_setup_seconds', 0):.0f} s")
+    if threads_samples:
+        print(server_threads.summary(threads_samples))
     print(f"total {time.time() - t_start:.0f} s")
     if a.json:
         with open(a.json, "w") as f:
-            json.dump({"samples": {f"{i}/{m}": v for (i, m), v in samples.items()}, "idle": extra}, f, indent=1)
+            json.dump({"samples": {f"{i}/{m}": v for (i, m), v in samples.items()}, "idle": extra,
+                       "server_threads": {str(n): v for n, v in (threads_samples or {}).items()}},
+                      f, indent=1)
 
 
 if __name__ == "__main__":

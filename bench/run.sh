@@ -1,6 +1,7 @@
 #!/bin/sh
 # Builds the benchmarks (RelWithDebInfo, -DTLSIO_BUILD_BENCH=ON) and runs them all:
-#   sh bench/run.sh [--quick] [--rounds N] [--idle-conns N] [--json FILE]
+#   sh bench/run.sh [--quick] [--rounds N] [--idle-conns N] [--server-threads-seconds S]
+#                   [--json FILE]
 # BUILD_DIR overrides the build directory (default build/bench).
 set -eu
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
