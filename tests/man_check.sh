@@ -60,44 +60,7 @@ command -v mandoc >/dev/null 2>&1 ||
 
 # 2. The public functions of the headers against the pages.
 # Header prototypes, one per line: "name<TAB>canonical prototype".
-awk '
-    function canon(s) {
-        gsub(/[ \t]+/, " ", s); sub(/^ /, "", s); sub(/ $/, "", s)
-        gsub(/ ?\* ?/, "*", s); gsub(/ ?\( ?/, "(", s); gsub(/ ?\) ?/, ")", s)
-        gsub(/ ?, ?/, ",", s)
-        return s
-    }
-    {
-        line = $0
-        # Comments, possibly over several lines.
-        out = ""
-        while (line != "") {
-            if (incomment) {
-                k = index(line, "*/")
-                if (k == 0) { line = ""; break }
-                line = substr(line, k + 2); incomment = 0
-            } else {
-                k = index(line, "/*")
-                if (k == 0) { out = out line; line = ""; break }
-                out = out substr(line, 1, k - 1) " "; line = substr(line, k + 2); incomment = 1
-            }
-        }
-        if (out ~ /^[ \t]*#/ || out ~ /^[ \t]*extern "C" \{[ \t]*$/ || out ~ /^[ \t]*\}[ \t]*$/)
-            next
-        text = text " " out
-    }
-    END {
-        n = split(text, stmt, ";")
-        for (i = 1; i <= n; i++) {
-            s = canon(stmt[i])
-            if (s ~ /^typedef/ || s ~ /[{}]/) continue
-            if (!match(s, /(tls|tlsio)_[A-Za-z0-9_]*\(/)) continue
-            name = substr(s, RSTART, RLENGTH - 1)
-            if (s !~ /\)$/ || RSTART == 1) continue
-            print name "\t" s
-        }
-    }
-' "$src"/include/tlsio/*.h | sort >"$tmp/header"
+awk -f "$src/tests/c_prototypes.awk" "$src"/include/tlsio/*.h | sort >"$tmp/header"
 
 # From the pages, one per line:
 #   "proto<TAB>page<TAB>name<TAB>canonical prototype"  (SYNOPSIS)
