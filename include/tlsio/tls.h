@@ -258,9 +258,10 @@ typedef struct tls_error {
 
 /* Resolves host (every address in turn), connects over TCP, runs the handshake and verifies
  * the certificate chain and that it names host. Blocking. NULL on failure, with *why filled
- * (why may be NULL). port is a number or service name ("443", "https"). The socket gets
- * TCP_NODELAY (TLS sends whole records; Nagle would only delay them): clear it with
- * setsockopt(tls_fd(t), IPPROTO_TCP, TCP_NODELAY, &zero, sizeof zero) if you must. */
+ * (why may be NULL); on success *why is zeroed. port is a number or service name ("443",
+ * "https"). The socket gets TCP_NODELAY (TLS sends whole records; Nagle would only delay
+ * them): clear it with setsockopt(tls_fd(t), IPPROTO_TCP, TCP_NODELAY, &zero, sizeof zero)
+ * if you must. */
 tls *tls_connect(tls_config *cfg, const char *host, const char *port, tls_error *why);
 /* The same, but verifies (and sends as SNI) servername instead of host: for dialling an
  * address or an alias of the name the certificate carries. */
@@ -281,7 +282,8 @@ tls *tls_accept4(tls_config *cfg, int listen_fd, int flags, tls_error *why);
 /* Wraps a connected socket the caller made. The connection owns fd from then on
  * (tls_free closes it). Nonblocking if fd has O_NONBLOCK. servername is verified against the
  * server's certificate (a DNS name or an IP literal) and is required. Socket options are the
- * caller's: TCP_NODELAY is not set (see tls_handshake for what tlsio does instead). */
+ * caller's: TCP_NODELAY is not set (see tls_handshake for what tlsio does instead). These
+ * and tls_accept/tls_accept4 fill *why on failure and leave it untouched on success. */
 tls *tls_client_fd(tls_config *cfg, int fd, const char *servername, tls_error *why);
 tls *tls_server_fd(tls_config *cfg, int fd, tls_error *why);
 

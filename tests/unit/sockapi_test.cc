@@ -1238,10 +1238,15 @@ TEST_F(SockapiTest, ConnectServernameVerifiesANameOtherThanTheOneDialled) {
     int lfd = ListenLoopback(&port);
     ASSERT_GE(lfd, 0);
     std::string sni[2];
+    bool why_untouched = true;
     Joiner server([&] {
         for (int i = 0; i < 2; i++) {
-            TlsPtr s = Wrap(tls_accept4(scfg2.get(), lfd, TLS_SOCK_NONBLOCK, nullptr));
+            tls_error swhy;
+            memset(&swhy, 0x55, sizeof swhy);
+            TlsPtr s = Wrap(tls_accept4(scfg2.get(), lfd, TLS_SOCK_NONBLOCK, &swhy));
             if (!s) return;
+            // Only tls_connect and tls_connect_servername zero *why on success.
+            why_untouched = why_untouched && swhy.code == 0x55555555;
             if (fcntl(tls_fd(s.get()), F_GETFL) & O_NONBLOCK) sni[i] = "nonblocking:";
             auto end = std::chrono::steady_clock::now() + kDeadline;
             int rc;
@@ -1255,9 +1260,13 @@ TEST_F(SockapiTest, ConnectServernameVerifiesANameOtherThanTheOneDialled) {
         }
     });
     tls_error why;
+    memset(&why, 0x55, sizeof why);
     TlsPtr c = Wrap(tls_connect_servername(ccfg.get(), "127.0.0.1", std::to_string(port).c_str(),
                                            "api.example", &why));
     ASSERT_NE(nullptr, c) << why.msg;
+    EXPECT_EQ(0, why.code); // zeroed on success, as by tls_connect
+    EXPECT_EQ(0, why.category);
+    EXPECT_STREQ("", why.msg);
     EXPECT_STREQ("api.example", tls_conn_servername(c.get()));
     EXPECT_STREQ("CN=api.example", tls_conn_peer_subject(c.get()));
     // The dialled address is not what is verified: 127.0.0.1 is not in this certificate.
@@ -1267,6 +1276,7 @@ TEST_F(SockapiTest, ConnectServernameVerifiesANameOtherThanTheOneDialled) {
     server.Join();
     close(lfd);
     EXPECT_EQ("nonblocking:api.example", sni[0]);
+    EXPECT_TRUE(why_untouched);
     EXPECT_EQ(nullptr, tls_connect_servername(ccfg.get(), "127.0.0.1", "1", "", &why));
     EXPECT_STREQ("a server name to verify is required", why.msg);
     EXPECT_EQ(nullptr, tls_accept4(scfg.get(), lfd, 0x40, &why));
