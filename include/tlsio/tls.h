@@ -176,7 +176,8 @@ int tls_config_set_max_cert_chain(tls_config *cfg, size_t bytes);
  *
  * Server: count tickets after each TLS 1.3 handshake (default 2, at most 8), one after a TLS
  * 1.2 one; 0 turns tickets and resumption off. lifetime: how long a ticket is good for, in
- * seconds (default 7200, at most 604800, RFC 8446 §4.6.1).
+ * seconds: 1 to 604800 (RFC 8446 §4.6.1), default 7200; 0 is refused (turn tickets off with
+ * count 0). Values outside: TLS_E_USAGE.
  */
 int tls_config_set_session_tickets(tls_config *cfg, unsigned count);
 int tls_config_set_session_lifetime(tls_config *cfg, unsigned seconds);
@@ -199,11 +200,12 @@ int tls_config_rotate_ticket_key(tls_config *cfg, const uint8_t *key);
 /*
  * Client: tls_connect and tls_client_fd resume by default. Each config keeps a cache of the
  * tickets its connections received, keyed by the server name verified (tls_connect's host)
- * and the port number, holding at most `entries` tickets (default 64; the oldest goes first;
- * at most 8 per server; 0 turns the cache and resumption off). Thread-safe; each ticket is
- * used once (RFC 8446 §C.4) and never for another server name. Tickets are stored as they
- * arrive: TLS 1.3 ones come after the handshake and are stored by tls_read (and tls_close,
- * tls_free). tls_conn_resumed says whether a connection was resumed. See docs/resumption.md.
+ * and the port number, holding at most `entries` tickets (default 64, at most 65536, else
+ * TLS_E_USAGE; the oldest goes first; at most 8 per server; 0 turns the cache and resumption
+ * off). Thread-safe; each ticket is used once (RFC 8446 §C.4) and never for another server
+ * name. Tickets are stored as they arrive: TLS 1.3 ones come after the handshake and are
+ * stored by tls_read (and tls_close, tls_free). tls_conn_resumed says whether a connection
+ * was resumed. See docs/resumption.md.
  */
 int tls_config_set_session_cache(tls_config *cfg, size_t entries);
 
@@ -315,7 +317,8 @@ ssize_t tls_write(tls *t, const void *buf, size_t len);
 int tls_events(const tls *t);
 
 /* Decrypted bytes that tls_read can return without touching the socket. poll() cannot see
- * them: after a readable event, call tls_read until it returns -1/EAGAIN. NULL: 0. */
+ * them: after a readable event, call tls_read until it returns -1/EAGAIN. NULL: 0 with errno
+ * EINVAL. */
 size_t tls_pending(const tls *t);
 
 /* Sends close_notify (RFC 8446 §6.1) and flushes; -1/EAGAIN on a nonblocking socket means
@@ -376,14 +379,14 @@ const char *tls_conn_servername(const tls *t);
  *   chain: certificate i (0 = the leaf) in DER as the peer sent it, *len its length; NULL
  *   with *len 0 past the end. Pointers stay valid until tls_free. */
 const char *tls_conn_peer_subject(const tls *t);
-/* The scheme the peer signed the handshake with ("rsa_pss_rsae_sha256"), or NULL if it did
- * not sign (a client that sent no certificate; before the handshake). */
-const char *tls_conn_peer_signature_scheme(const tls *t);
 const char *tls_conn_peer_issuer(const tls *t);
 time_t tls_conn_peer_notbefore(const tls *t);
 time_t tls_conn_peer_notafter(const tls *t);
 const char *tls_conn_peer_hash(const tls *t);
 const uint8_t *tls_conn_peer_chain(const tls *t, size_t i, size_t *len);
+/* The scheme the peer signed the handshake with ("rsa_pss_rsae_sha256"), or NULL if it did
+ * not sign (a client that sent no certificate; before the handshake). */
+const char *tls_conn_peer_signature_scheme(const tls *t);
 
 #ifdef __cplusplus
 }

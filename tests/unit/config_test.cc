@@ -702,6 +702,46 @@ TEST(ConfigRng, SetsAndResets) {
 }
 
 // ------------------------------------------------------------------------------------------
+// Resumption settings: the limits tls.h gives, each refusal with a sentence.
+
+TEST(ConfigResumption, SessionTicketsUpToEight) {
+    CfgPtr c = NewCfg();
+    EXPECT_EQ(0, tls_config_set_session_tickets(c.get(), 0));
+    EXPECT_EQ(0, tls_config_set_session_tickets(c.get(), 8));
+    EXPECT_EQ(8u, c->tickets);
+    EXPECT_EQ(TLS_E_USAGE, tls_config_set_session_tickets(c.get(), 9));
+    EXPECT_STREQ("session tickets: 9 per handshake, at most 8", tls_config_error(c.get()));
+    EXPECT_EQ(8u, c->tickets);
+}
+
+TEST(ConfigResumption, SessionLifetimeFromOneSecondToSevenDays) {
+    CfgPtr c = NewCfg();
+    EXPECT_EQ(7200u, c->ticket_lifetime);
+    EXPECT_EQ(0, tls_config_set_session_lifetime(c.get(), 1));
+    EXPECT_EQ(0, tls_config_set_session_lifetime(c.get(), 604800));
+    EXPECT_STREQ("", tls_config_error(c.get()));
+    for (unsigned bad : {0u, 604801u}) {
+        SCOPED_TRACE(bad);
+        EXPECT_EQ(TLS_E_USAGE, tls_config_set_session_lifetime(c.get(), bad));
+        EXPECT_EQ("session lifetime: " + std::to_string(bad) +
+                      " seconds, must be 1..604800 (7 days, RFC 8446 §4.6.1)",
+                  tls_config_error(c.get()));
+        EXPECT_EQ(604800u, c->ticket_lifetime);
+    }
+}
+
+TEST(ConfigResumption, SessionCacheUpTo65536) {
+    CfgPtr c = NewCfg();
+    EXPECT_EQ(64u, c->session_cache_size);
+    EXPECT_EQ(0, tls_config_set_session_cache(c.get(), 0));
+    EXPECT_EQ(0, tls_config_set_session_cache(c.get(), 65536));
+    EXPECT_EQ(65536u, c->session_cache_size);
+    EXPECT_EQ(TLS_E_USAGE, tls_config_set_session_cache(c.get(), 65537));
+    EXPECT_STREQ("session cache: 65537 entries, at most 65536", tls_config_error(c.get()));
+    EXPECT_EQ(65536u, c->session_cache_size);
+}
+
+// ------------------------------------------------------------------------------------------
 // Certificate chains
 
 struct CertTest : ::testing::Test {
