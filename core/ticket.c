@@ -39,9 +39,24 @@ static void push_front(tlsio_ticket_keys *k, const uint8_t *key) {
     k->n = keep + 1;
 }
 
+/* Where these setters put the sentence for tls_config_error. Like every setter, on a config
+ * being built: the config's slot, cleared first (the previous setter's failure is forgotten).
+ * Unlike the others they also run on a config in use, whose slot is never written (other
+ * threads may be reading it, config.h): there a scratch slot takes it, and tls_config_error
+ * keeps the frozen config's constant. */
+static tlsio_err *error_slot(tls_config *cfg, tlsio_err *scratch) {
+    tlsio_err *err = tlsio_config_check_mutable(cfg) == 0 ? &cfg->err : scratch;
+    tlsio_err_clear(err);
+    return err;
+}
+
 int tls_config_set_ticket_keys(tls_config *cfg, const uint8_t *keys, size_t n_keys) {
-    if (cfg == NULL || keys == NULL || n_keys == 0 || n_keys > TLSIO_TICKET_KEYS_MAX)
-        return TLS_E_USAGE;
+    if (cfg == NULL) return TLS_E_USAGE;
+    tlsio_err scratch, *err = error_slot(cfg, &scratch);
+    if (n_keys == 0 || n_keys > TLSIO_TICKET_KEYS_MAX)
+        return tlsio_err_set(err, TLS_E_USAGE, "ticket keys: %zu keys, must be 1..%d", n_keys,
+                             TLSIO_TICKET_KEYS_MAX);
+    if (keys == NULL) return tlsio_err_set(err, TLS_E_USAGE, "ticket keys are NULL");
     tlsio_ticket_keys *k = &cfg->ticket_keys;
     lock(k);
     OPENSSL_cleanse(k->keys, sizeof(k->keys));
@@ -53,6 +68,8 @@ int tls_config_set_ticket_keys(tls_config *cfg, const uint8_t *keys, size_t n_ke
 
 int tls_config_rotate_ticket_key(tls_config *cfg, const uint8_t *key) {
     if (cfg == NULL) return TLS_E_USAGE;
+    tlsio_err scratch;
+    (void)error_slot(cfg, &scratch); /* nothing else can be refused: key NULL means random */
     uint8_t fresh[TLS_TICKET_KEY_LEN];
     if (key == NULL) tlsio_rng_bytes(&cfg->rng, fresh, sizeof(fresh));
     tlsio_ticket_keys *k = &cfg->ticket_keys;

@@ -192,6 +192,10 @@ int tls_config_set_session_lifetime(tls_config *cfg, unsigned seconds);
  * dropping the oldest beyond 4.
  * Unlike every other setter, these two work on a config in use: connections on other
  * threads see the new keys from their next handshake. Old keys are wiped when dropped.
+ * keys NULL or n_keys outside 1..4: TLS_E_USAGE, with tls_config_error saying why while the
+ * config is being built; on a config in use a refusal writes nothing (other threads may be
+ * reading it) and tls_config_error keeps saying "config is in use...", which does not apply
+ * to these two: their return value is the answer.
  */
 #define TLS_TICKET_KEY_LEN 48
 int tls_config_set_ticket_keys(tls_config *cfg, const uint8_t *keys, size_t n_keys);

@@ -741,6 +741,51 @@ TEST(ConfigResumption, SessionCacheUpTo65536) {
     EXPECT_EQ(65536u, c->session_cache_size);
 }
 
+TEST(ConfigTicketKeys, RefusalsHaveASentenceAndSuccessClearsIt) {
+    CfgPtr c = NewCfg();
+    uint8_t keys[5 * TLS_TICKET_KEY_LEN];
+    for (size_t i = 0; i < sizeof keys; i++)
+        keys[i] = static_cast<uint8_t>(i);
+    EXPECT_EQ(TLS_E_USAGE, tls_config_set_ticket_keys(c.get(), keys, 0));
+    EXPECT_STREQ("ticket keys: 0 keys, must be 1..4", tls_config_error(c.get()));
+    EXPECT_EQ(TLS_E_USAGE, tls_config_set_ticket_keys(c.get(), keys, 5));
+    EXPECT_STREQ("ticket keys: 5 keys, must be 1..4", tls_config_error(c.get()));
+    EXPECT_EQ(TLS_E_USAGE, tls_config_set_ticket_keys(c.get(), nullptr, 2));
+    EXPECT_STREQ("ticket keys are NULL", tls_config_error(c.get()));
+    EXPECT_EQ(0u, c->ticket_keys.n); // nothing was set
+    EXPECT_EQ(0, tls_config_set_ticket_keys(c.get(), keys, 4));
+    EXPECT_STREQ("", tls_config_error(c.get()));
+    EXPECT_EQ(4u, c->ticket_keys.n);
+    // Rotating clears an earlier setter's sentence too, as every setter does.
+    EXPECT_EQ(TLS_E_USAGE, tls_config_set_ticket_keys(c.get(), keys, 5));
+    EXPECT_NE(std::string(""), tls_config_error(c.get()));
+    EXPECT_EQ(0, tls_config_rotate_ticket_key(c.get(), keys + 4 * TLS_TICKET_KEY_LEN));
+    EXPECT_STREQ("", tls_config_error(c.get()));
+    EXPECT_EQ(0, memcmp(c->ticket_keys.keys[0], keys + 4 * TLS_TICKET_KEY_LEN, TLS_TICKET_KEY_LEN));
+    EXPECT_EQ(TLS_E_USAGE, tls_config_set_ticket_keys(nullptr, keys, 1));
+    EXPECT_EQ(TLS_E_USAGE, tls_config_rotate_ticket_key(nullptr, keys));
+}
+
+TEST(ConfigTicketKeys, OnAConfigInUseRefusalsWriteNothing) {
+    CfgPtr c = NewCfg();
+    uint8_t keys[2 * TLS_TICKET_KEY_LEN] = {1};
+    EXPECT_EQ(TLS_E_USAGE, tls_config_set_alpn(c.get(), ",")); // a sentence from before
+    std::string before = c->err.msg;
+    ASSERT_NE("", before);
+    ASSERT_EQ(0, tlsio_config_freeze(c.get(), nullptr));
+    // Other threads may read a frozen config's error slot: a refusal leaves it alone, and
+    // tls_config_error keeps the frozen config's constant.
+    EXPECT_EQ(TLS_E_USAGE, tls_config_set_ticket_keys(c.get(), keys, 5));
+    EXPECT_EQ(TLS_E_USAGE, tls_config_set_ticket_keys(c.get(), nullptr, 1));
+    EXPECT_STREQ(kFrozen, tls_config_error(c.get()));
+    EXPECT_EQ(before, c->err.msg);
+    // These two still work there, writing nothing but the keys.
+    EXPECT_EQ(0, tls_config_set_ticket_keys(c.get(), keys, 2));
+    EXPECT_EQ(0, tls_config_rotate_ticket_key(c.get(), nullptr));
+    EXPECT_EQ(3u, c->ticket_keys.n);
+    EXPECT_EQ(before, c->err.msg);
+}
+
 // ------------------------------------------------------------------------------------------
 // Certificate chains
 
