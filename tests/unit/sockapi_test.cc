@@ -954,9 +954,11 @@ TEST_F(SockapiTest, FirstRequestOverNagleSocketsHasNoDelayedAckStall) {
             EXPECT_EQ("", s_err);
         }
         std::sort(times.begin(), times.end());
-        // A stall is >= 40 ms; a loopback handshake plus request is a few ms even when busy.
-        EXPECT_LT(times[times.size() / 2], explicit_handshake ? 0.020 : 0.030)
-            << "median " << times[2] * 1e3 << " ms "
+        // A delayed-ACK stall is >= 40 ms and happens every round; a loopback handshake plus
+        // request is a few ms. The fastest round is judged: a loaded machine (the sanitizer
+        // build beside other jobs) can slow some rounds past 40 ms, a stall slows them all.
+        EXPECT_LT(times[0], explicit_handshake ? 0.020 : 0.030)
+            << "fastest of 5 rounds " << times[0] * 1e3 << " ms "
             << (explicit_handshake ? "from tls_handshake" : "with the handshake in tls_write")
             << ": a delayed-ACK stall";
     }
