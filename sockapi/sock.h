@@ -27,7 +27,8 @@ struct tls {
      * does not pay for it; NULL if that allocation failed). */
     int failed, fail_errno;
     tls_error *fail;
-    const char *misuse; /* why the last call was refused for misuse (constant), or NULL */
+    const char *misuse; /* why the last call was refused for misuse (constant), or NULL:
+                           describes that call only (tlsio_sock_begin_call) */
     char *peer_hash;    /* "SHA256:" + hex of the peer leaf's fingerprint (heap), or NULL */
     /* Client: the session cache key (server name and port, session_cache.h); "" when the
      * config has no cache. stored: sessions this connection moved into the cache. */
@@ -55,6 +56,13 @@ int tlsio_sock_fail(tls *t);
 /* Refuses one call for misuse: errno EINVAL and the sentence (a constant) for
  * tls_error_msg; -1. */
 int tlsio_sock_misuse(tls *t, const char *sentence);
+/* Every call that acts on a connection (tls_read, tls_write, tls_handshake, tls_close,
+ * tls_export_keying_material) starts here: a refused misuse describes the call that was
+ * refused, so the next call forgets it; refused again, it records its own. A failure is kept
+ * apart (t->failed, t->fail) and stays. The getters take a const tls and forget nothing. */
+static inline void tlsio_sock_begin_call(tls *t) {
+    t->misuse = NULL;
+}
 
 /* Builds a connection around fd (adopted). */
 tls *tlsio_sock_new(tls_config *cfg, int fd, const char *servername, int server, tls_error *why);

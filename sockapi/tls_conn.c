@@ -186,6 +186,7 @@ int tls_export_keying_material(tls *t, const char *label, const void *context, s
         errno = EINVAL;
         return -1;
     }
+    tlsio_sock_begin_call(t);
     if (label == NULL || out == NULL)
         return tlsio_sock_misuse(t, "tls_export_keying_material: a label and an output buffer "
                                     "are required");
@@ -209,7 +210,8 @@ int tls_fd(const tls *t) {
 }
 
 /* The getters report the connection's first failure; if it has not failed, why the last
- * refused call was refused; else the engine's state (nothing yet: 0, ""). */
+ * call was refused, when it was (tlsio_sock_begin_call); else the engine's state (nothing
+ * yet: 0, ""). */
 static int misuse_shown(const tls *t) {
     return !t->failed && t->misuse != NULL && t->sock_errno == 0 &&
            tls_engine_error_code(t->e) == 0;

@@ -235,6 +235,7 @@ int tls_handshake(tls *t) {
         errno = EINVAL;
         return -1;
     }
+    tlsio_sock_begin_call(t);
     t->want = 0;
     t->hs_events = 0;
     if (failed_already(t)) return -1;
@@ -287,6 +288,7 @@ ssize_t tls_read(tls *t, void *buf, size_t len) {
         errno = EINVAL;
         return -1;
     }
+    tlsio_sock_begin_call(t);
     t->want = 0;
     t->rd_events = 0;
     if (failed_already(t)) return -1;
@@ -342,6 +344,7 @@ ssize_t tls_write(tls *t, const void *buf, size_t len) {
         errno = EINVAL;
         return -1;
     }
+    tlsio_sock_begin_call(t);
     t->want = 0;
     t->wr_events = 0;
     if (failed_already(t)) return -1;
@@ -370,6 +373,7 @@ int tls_close(tls *t) {
         errno = EINVAL;
         return -1;
     }
+    tlsio_sock_begin_call(t);
     t->want = 0;
     t->hs_events = 0;
     if (failed_already(t)) return -1;

@@ -247,9 +247,12 @@ int tls_config_set_rng(tls_config *cfg, tls_rng_fn fn, void *ctx);
  *   EINVAL      misuse (e.g. write after tls_close, a NULL connection)
  *   other       the socket's own error (EPIPE, ETIMEDOUT...)
  * Every failure has one sentence in tls_error_msg(t). The first failure of a connection
- * stays: later calls fail with the same errno and sentence (a refused misuse does not fail
- * the connection). Every call taking a tls * accepts NULL: -1/EINVAL (NULL, 0 or -1 for the
- * getters, as each says), and tls_error_msg(NULL) is "no connection (NULL)".
+ * stays: later calls fail with the same errno and sentence. A refused misuse (EINVAL) does
+ * not fail the connection: its sentence describes the call that was refused, until the next
+ * tls_read, tls_write, tls_handshake, tls_close or tls_export_keying_material, which forgets
+ * it (and records its own if refused too). Every call taking a tls * accepts NULL: -1/EINVAL
+ * (NULL, 0 or -1 for the getters, as each says), and tls_error_msg(NULL) is "no connection
+ * (NULL)".
  * SIGPIPE is never raised. Nothing sleeps; nothing touches global state.
  * ------------------------------------------------------------------------------------- */
 
@@ -345,9 +348,12 @@ int tls_export_keying_material(tls *t, const char *label, const void *context, s
 /* The socket (NULL: -1 with errno EINVAL). */
 int tls_fd(const tls *t);
 
-/* Why the connection failed (its first failure), else why the last refused call was refused:
- * one sentence, the code (alert, TLS_E_*, or -errno) and its category; "" / 0 / 0 when
- * nothing failed. NULL: "no connection (NULL)", TLS_E_USAGE, TLS_ERRCAT_USAGE. */
+/* Why the connection failed (its first failure: it always wins, and stays), else why the
+ * last call was refused for misuse if it was (TLS_E_USAGE; the next call that acts on the
+ * connection forgets it, see above): one sentence, the code (alert, TLS_E_*, or -errno) and
+ * its category; "" / 0 / 0 when nothing failed and the last call was not refused (after a
+ * clean close_notify too: that is not a failure). NULL: "no connection (NULL)", TLS_E_USAGE,
+ * TLS_ERRCAT_USAGE. */
 const char *tls_error_msg(const tls *t);
 int tls_error_code(const tls *t);
 int tls_error_category(const tls *t);

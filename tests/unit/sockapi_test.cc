@@ -1229,6 +1229,120 @@ TEST_F(SockapiTest, WriteAfterCloseHasASentence) {
            std::chrono::steady_clock::now() < end)
         WaitFor(c.get());
     EXPECT_EQ(0, n) << tls_error_msg(c.get());
+    // That read was not refused: the last refusal is forgotten, and a clean close is no error.
+    EXPECT_EQ(0, tls_error_code(c.get()));
+    EXPECT_STREQ("", tls_error_msg(c.get()));
+}
+
+// Expects t's three error getters to describe a refusal (TLS_E_USAGE, a sentence
+// containing `what`), or nothing at all when `what` is null.
+void ExpectRefusal(const tls *t, const char *what) {
+    if (what == nullptr) {
+        EXPECT_EQ(0, tls_error_code(t));
+        EXPECT_EQ(TLS_ERRCAT_NONE, tls_error_category(t));
+        EXPECT_STREQ("", tls_error_msg(t));
+        return;
+    }
+    EXPECT_EQ(TLS_E_USAGE, tls_error_code(t));
+    EXPECT_EQ(TLS_ERRCAT_USAGE, tls_error_category(t));
+    EXPECT_NE(nullptr, strstr(tls_error_msg(t), what)) << tls_error_msg(t);
+}
+
+// A refused call is described until the next call that acts on the connection, which
+// forgets it whether it succeeds or says EAGAIN (tls.h); the getters forget nothing.
+TEST_F(SockapiTest, ARefusalDescribesTheRefusedCallOnly) {
+    CfgPtr scfg = ServerCfg(), ccfg = ClientCfg();
+    int fds[2];
+    Pair(fds, true);
+    tls_error why;
+    TlsPtr c = Wrap(tls_client_fd(ccfg.get(), fds[0], "localhost", &why));
+    ASSERT_NE(nullptr, c) << why.msg;
+    TlsPtr s = Wrap(tls_server_fd(scfg.get(), fds[1], &why));
+    ASSERT_NE(nullptr, s) << why.msg;
+    const char label[] = "EXPERIMENTAL tlsio test";
+    uint8_t out[16];
+
+    errno = 0;
+    EXPECT_EQ(-1, tls_export_keying_material(c.get(), label, nullptr, 0, out, sizeof out));
+    EXPECT_EQ(EINVAL, errno);
+    ExpectRefusal(c.get(), "the handshake is not complete");
+    (void)tls_events(c.get());
+    (void)tls_pending(c.get());
+    (void)tls_conn_version(c.get());
+    ExpectRefusal(c.get(), "the handshake is not complete");
+    // Not refused, though it cannot finish yet: the refusal is forgotten.
+    EXPECT_EQ(-1, tls_handshake(c.get()));
+    EXPECT_EQ(EAGAIN, errno);
+    ExpectRefusal(c.get(), nullptr);
+    // Refused again; the handshake then completes with nothing left over.
+    EXPECT_EQ(-1, tls_export_keying_material(c.get(), label, nullptr, 0, out, sizeof out));
+    ExpectRefusal(c.get(), "the handshake is not complete");
+    PumpHandshake(c.get(), s.get());
+    if (HasFatalFailure()) return;
+    ExpectRefusal(c.get(), nullptr);
+    EXPECT_EQ(0, tls_export_keying_material(c.get(), label, nullptr, 0, out, sizeof out));
+    ExpectRefusal(c.get(), nullptr);
+
+    // Each call that acts on the connection forgets the refusal before it.
+    char buf[8];
+    EXPECT_EQ(-1, tls_read(c.get(), nullptr, 4));
+    ExpectRefusal(c.get(), "tls_read: the buffer is NULL");
+    EXPECT_EQ(-1, tls_read(c.get(), buf, sizeof buf)); // nothing sent yet
+    EXPECT_EQ(EAGAIN, errno);
+    ExpectRefusal(c.get(), nullptr);
+    EXPECT_EQ(-1, tls_write(c.get(), nullptr, 4));
+    ExpectRefusal(c.get(), "tls_write: the buffer is NULL");
+    EXPECT_EQ(4, tls_write(c.get(), "ping", 4));
+    ExpectRefusal(c.get(), nullptr);
+    EXPECT_EQ(-1, tls_export_keying_material(c.get(), nullptr, nullptr, 0, out, sizeof out));
+    ExpectRefusal(c.get(), "a label and an output buffer are required");
+    EXPECT_EQ(0, tls_close(c.get()));
+    ExpectRefusal(c.get(), nullptr);
+    EXPECT_EQ(-1, tls_write(c.get(), "late", 4));
+    EXPECT_EQ(EINVAL, errno);
+    ExpectRefusal(c.get(), "tls_write after tls_close");
+    // A refusal replaces the one before it.
+    EXPECT_EQ(-1, tls_read(c.get(), nullptr, 4));
+    ExpectRefusal(c.get(), "tls_read: the buffer is NULL");
+    EXPECT_EQ(0, tls_close(c.get())); // again: harmless, and not refused
+    ExpectRefusal(c.get(), nullptr);
+    EXPECT_EQ("ping", ReadN(s.get(), 4));
+}
+
+// A failure wins over refusals, before it and after it, and stays.
+TEST_F(SockapiTest, AFailureWinsOverRefusalsAndStays) {
+    CfgPtr scfg = ServerCfg(), ccfg = ClientCfg();
+    TlsPtr c = Wrap(nullptr), s = Wrap(nullptr);
+    Connected(c, s, ccfg.get(), scfg.get());
+    if (HasFatalFailure()) return;
+    EXPECT_EQ(-1, tls_write(c.get(), nullptr, 4));
+    ExpectRefusal(c.get(), "tls_write: the buffer is NULL");
+    s.reset(); // closes the socket, no close_notify
+    char buf[16];
+    ssize_t n;
+    auto end = std::chrono::steady_clock::now() + kDeadline;
+    while ((n = tls_read(c.get(), buf, sizeof buf)) < 0 && errno == EAGAIN &&
+           std::chrono::steady_clock::now() < end)
+        WaitFor(c.get());
+    ASSERT_EQ(-1, n);
+    EXPECT_EQ(ECONNRESET, errno);
+    std::string failure = tls_error_msg(c.get());
+    auto expect_failure = [&] {
+        EXPECT_EQ(TLS_E_TRUNCATED, tls_error_code(c.get()));
+        EXPECT_EQ(TLS_ERRCAT_TRANSPORT, tls_error_category(c.get()));
+        EXPECT_EQ(failure, tls_error_msg(c.get()));
+    };
+    expect_failure();
+    uint8_t out[16];
+    EXPECT_EQ(-1, tls_export_keying_material(c.get(), nullptr, nullptr, 0, out, sizeof out));
+    EXPECT_EQ(EINVAL, errno);
+    expect_failure();
+    EXPECT_EQ(-1, tls_read(c.get(), nullptr, 4));
+    EXPECT_EQ(ECONNRESET, errno); // the failure, not a refusal
+    expect_failure();
+    EXPECT_EQ(-1, tls_close(c.get()));
+    EXPECT_EQ(ECONNRESET, errno);
+    expect_failure();
 }
 
 TEST_F(SockapiTest, ConnectServernameVerifiesANameOtherThanTheOneDialled) {
