@@ -150,4 +150,10 @@ TEST(ErrCategory, FacadeRefusals) {
     tls_config_free(cfg);
 }
 
+// The library's version string is the one CMakeLists.txt's project() declares (passed to this
+// test as TLSIO_PROJECT_VERSION by tests/CMakeLists.txt): the two cannot drift apart.
+TEST(Version, IsTheProjectVersion) {
+    EXPECT_STREQ(TLSIO_PROJECT_VERSION, tlsio_version());
+}
+
 } // namespace
