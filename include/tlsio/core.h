@@ -22,7 +22,9 @@ extern "C" {
 /*
  * Error codes. 0 is success. 1..255 are TLS alert descriptions (RFC 8446 §6): when the
  * engine fails with one of these it sends that alert to the peer. Values from 0x100 up are
- * local conditions that have no alert of their own.
+ * local conditions that have no alert of their own. close_notify's number is 0 too, but it
+ * is never a failure code: a clean close leaves the code 0, and a close_notify that ends a
+ * handshake is TLS_E_CLOSED.
  */
 enum tls_alert {
     TLS_ALERT_CLOSE_NOTIFY = 0,
@@ -60,13 +62,14 @@ enum tls_local_error {
     TLS_E_USAGE = 0x101,     /* the caller used the API wrongly */
     TLS_E_NOMEM = 0x102,     /* an allocation failed */
     TLS_E_TRUNCATED = 0x103, /* the transport ended without close_notify */
-    TLS_E_CLOSED = 0x104     /* the connection was closed; no more data either way */
+    TLS_E_CLOSED = 0x104     /* the peer sent close_notify before the handshake completed */
 };
 
 /* What kind of failure an error is. */
 enum tls_error_category {
     TLS_ERRCAT_NONE = 0,
-    TLS_ERRCAT_PEER_ALERT,  /* the peer sent a fatal alert; its number is the code */
+    TLS_ERRCAT_PEER_ALERT,  /* the peer sent a fatal alert (its number is the code), or
+                               close_notify during the handshake (TLS_E_CLOSED) */
     TLS_ERRCAT_PROTOCOL,    /* the peer broke the protocol; we sent the code as an alert */
     TLS_ERRCAT_CERTIFICATE, /* certificate or hostname verification failed */
     TLS_ERRCAT_USAGE,       /* local misuse of the API */
@@ -74,7 +77,9 @@ enum tls_error_category {
     TLS_ERRCAT_TRANSPORT    /* the transport ended early */
 };
 
-/* The alert's RFC name ("illegal_parameter") or a local code's name; never NULL. */
+/* The alert's RFC name ("illegal_parameter") or a local code's name; never NULL. It names
+ * alert numbers as well as error codes, so 0 gives "close_notify" (as for an alert a trace
+ * hook reports); as an error code 0 means no error: test for it before naming a code. */
 const char *tls_error_code_name(int code);
 
 /*

@@ -519,6 +519,33 @@ TEST_F(SockapiTest, CleanCloseReadsZero) {
     EXPECT_EQ(0, tls_close(c.get())) << strerror(errno);
 }
 
+// What tls_error_code says about close_notify: 0 after a clean close (above: not a
+// failure), TLS_E_CLOSED when it ends a handshake, which can then never complete (RFC 8446
+// §6.1). 0 is never a failure code, though tls_error_code_name(0) names the alert 0.
+TEST_F(SockapiTest, CloseNotifyDuringTheHandshakeIsTlsEClosed) {
+    CfgPtr ccfg = ClientCfg();
+    int fds[2];
+    Pair(fds, false);
+    tls_error why;
+    TlsPtr c = Wrap(tls_client_fd(ccfg.get(), fds[0], "localhost", &why));
+    ASSERT_NE(nullptr, c) << why.msg;
+    EXPECT_EQ(0, tls_error_code(c.get())); // nothing failed yet
+    EXPECT_EQ(TLS_ERRCAT_NONE, tls_error_category(c.get()));
+    // The "server" answers the ClientHello with a plaintext close_notify (level warning).
+    const uint8_t close_notify[] = {21, 3, 3, 0, 2, 1, TLS_ALERT_CLOSE_NOTIFY};
+    ASSERT_EQ((ssize_t)sizeof close_notify, write(fds[1], close_notify, sizeof close_notify));
+    errno = 0;
+    EXPECT_EQ(-1, tls_handshake(c.get()));
+    EXPECT_EQ(EPROTO, errno);
+    EXPECT_EQ(TLS_E_CLOSED, tls_error_code(c.get()));
+    EXPECT_EQ(TLS_ERRCAT_PEER_ALERT, tls_error_category(c.get()));
+    EXPECT_STREQ("the peer sent close_notify before the handshake completed",
+                 tls_error_msg(c.get()));
+    EXPECT_STREQ("closed", tls_error_code_name(tls_error_code(c.get())));
+    EXPECT_STREQ("close_notify", tls_error_code_name(TLS_ALERT_CLOSE_NOTIFY));
+    close(fds[1]);
+}
+
 TEST_F(SockapiTest, PeerClosingWithoutCloseNotifyIsEconnreset) {
     CfgPtr scfg = ServerCfg(), ccfg = ClientCfg();
     TlsPtr c = Wrap(nullptr), s = Wrap(nullptr);
