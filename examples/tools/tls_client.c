@@ -146,7 +146,10 @@ static void trace(void *arg, const tls_engine *e, int direction, uint8_t type, c
         fprintf(stderr, "%s change_cipher_spec\n", dir);
 }
 
-/* Parses the options into cfg, connects and relays; the caller frees cfg. */
+/* --export: 32 bytes of keying material in upper-case hex, the form OpenSSL's s_server and
+ * s_client print for -keymatexport ("Keying material: ..."), so the two can be compared as
+ * they are; tests/interop/interop.py does, byte for byte. (peer-hash= is lower-case: the
+ * "SHA256:" form of libtls and tls_conn_peer_hash.) */
 static void print_export(tls *t, const char *label) {
     unsigned char out[32];
     if (tls_export_keying_material(t, label, NULL, 0, out, sizeof out) != 0) {
@@ -225,6 +228,7 @@ static int store_session(tls *t, const char *path) {
     return rc;
 }
 
+/* Parses the options into cfg, connects and relays; the caller frees cfg. */
 static int run(tls_config *cfg, int argc, char **argv) {
     const char *servername = NULL, *export_label = NULL, *cert = NULL, *args[2];
     const char *sess_in = NULL, *sess_out = NULL;
