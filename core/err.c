@@ -4,11 +4,11 @@
 #include <stdio.h>
 #include <string.h>
 
-/* tlsio_version(): the version of CMakeLists.txt's project(), which the build is to pass in as
- * TLSIO_VERSION_STRING (a compile definition on tlsio_objs). Until it does, this copy stands
- * in; err_test (Version.IsTheProjectVersion) fails as soon as the two differ. */
+/* tlsio_version(): the version of CMakeLists.txt's project(), passed in by the build as
+ * TLSIO_VERSION_STRING (a compile definition on tlsio_objs), so there is no second copy to
+ * drift; err_test (Version.IsTheProjectVersion) checks the two agree. */
 #ifndef TLSIO_VERSION_STRING
-#define TLSIO_VERSION_STRING "0.1.0"
+#error "TLSIO_VERSION_STRING must come from the build (CMakeLists.txt, tlsio_objs)"
 #endif
 
 struct code_name {
