@@ -4,7 +4,7 @@
 set -eu
 pkgs="build-essential cmake pkg-config android-libboringssl-dev libgtest-dev clang-format
       openssl gnutls-bin android-boringssl curl python3 binutils groff-base mandoc man-db
-      clang libclang-rt-14-dev"
+      clang libclang-rt-14-dev libuv1-dev"
 missing=""
 for p in $pkgs; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
