@@ -1,0 +1,70 @@
+/* One proxied connection: a client side and a backend side, one of them TLS, and the bytes
+ * between them in two bounded buffers. The pump moves what it can without blocking; the poll
+ * loop (proxy_loop.c) asks it what to wait for and when its timers run out. */
+#ifndef TLSIO_PROXY_CONN_H
+#define TLSIO_PROXY_CONN_H
+
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "proxy_side.h"
+
+/* The most bytes held per direction: a side is not read while the other has not taken what
+ * was read from it (backpressure), so a connection holds at most 2 x PROXY_BUF here, plus
+ * what tlsio queues (docs/guide-nonblocking-poll.md). An idle connection holds none. */
+#define PROXY_BUF 16384
+
+/* What every connection of a proxy shares (read-only once the loops run). */
+typedef struct proxy_settings {
+    int originate; /* 0: TLS from clients, TCP to the backend; 1: TCP in, TLS out */
+    struct sockaddr_storage backend;
+    socklen_t backend_len;
+    char backend_name[300]; /* HOST:PORT as given, for messages */
+    const char *servername; /* originate: the name verified and sent as SNI */
+    int proxy_protocol;     /* terminate: a PROXY v2 header goes to the backend first */
+    int handshake_ms;       /* connect + handshake must finish within this */
+    int idle_ms;            /* 0: no idle limit */
+    int drain_ms;           /* at shutdown: how long open connections may finish */
+} proxy_settings;
+
+typedef struct proxy_dir {
+    char *buf;       /* PROXY_BUF bytes while a transfer is under way, else NULL */
+    size_t off, len; /* buf[off..len): read from the source, not yet taken by the other side */
+    uint64_t bytes;  /* delivered to the other side */
+} proxy_dir;
+
+typedef struct proxy_conn {
+    proxy_side side[2]; /* [0] the client's (accepted), [1] the backend's (our connect) */
+    proxy_dir dir[2];   /* [0] client -> backend, [1] backend -> client */
+    const proxy_settings *set;
+    tls_config *cfg;                     /* originate: wraps side[1] once it is connected */
+    struct sockaddr_storage peer, local; /* the client's address, and ours it connected to */
+    socklen_t peer_len, local_len;
+    int64_t start_ms, last_ms, stop_ms; /* stop_ms: drain deadline after conn_stop, else 0 */
+    int64_t open_ms;                    /* when both sides were open (0: not yet) */
+    const char *end; /* how it ended, a word (NULL while nothing went wrong: "clean") */
+    char why[256];   /* and why, one sentence */
+} proxy_conn;
+
+/* A connection for the accepted socket fd (nonblocking, owned from now on) from peer: the
+ * backend connect starts at once. NULL if out of memory or no socket (fd closed, why set). */
+proxy_conn *conn_new(const proxy_settings *set, tls_config *cfg, int fd,
+                     const struct sockaddr *peer, socklen_t peer_len, int64_t now, char *why,
+                     size_t why_len);
+/* Moves everything it can. 0: keep polling, 1: finished (log it, then conn_free). */
+int conn_pump(proxy_conn *c, int64_t now);
+/* What to poll for: pfd[0] the client side, pfd[1] the backend side (fd -1: nothing). */
+void conn_events(const proxy_conn *c, struct pollfd pfd[2]);
+/* When a timer of the connection runs out (monotonic ms), or INT64_MAX. */
+int64_t conn_deadline(const proxy_conn *c);
+/* 1 if a timer has run out by now: the connection is aborted and finished. */
+int conn_expire(proxy_conn *c, int64_t now);
+/* Shutdown: read no more, deliver what is held, then close_notify / FIN to both sides. */
+void conn_stop(proxy_conn *c, int64_t now);
+/* The TLS side (either may be), or NULL before it exists. */
+const tls *conn_tls(const proxy_conn *c);
+void conn_free(proxy_conn *c);
+
+#endif
