@@ -7,7 +7,8 @@
 #      tlsio_) is in the NAME and the SYNOPSIS of exactly one section 3 page, with the
 #      header's exact prototype (.Ft/.Fo/.Fa/.Fc); every tls_/tlsio_ name a page gives with
 #      .Nm, .Fn or .Fo is a function of the headers; every .Xr to a tls/tlsio page resolves;
-#   3. every option examples/tools/ accepts is documented in tls-client.1 / tls-server.1, and
+#   3. every option examples/tools/ accepts is documented in tls-client.1 / tls-server.1 /
+#      tls-proxy.1, and
 #      every option those pages document is accepted.
 # Needs groff (Debian: groff-base); mandoc (Debian: mandoc) adds the stricter mdoc lint.
 # Usage: sh tests/man_check.sh [SOURCE_DIR]
@@ -193,6 +194,7 @@ tools=$src/examples/tools
 opts_summary=""
 check_tool tls-client.1 "$tools/toolopts.c" "$tools/tls_client.c"
 check_tool tls-server.1 "$tools/toolopts.c" "$tools/tls_server.c"
+check_tool tls-proxy.1 "$tools/toolopts.c" "$tools/tls_proxy.c"
 
 if [ -s "$tmp/problems" ]; then
     cat "$tmp/problems"
