@@ -88,7 +88,10 @@ static int dir_pump(proxy_conn *c, int k) {
         int f = dir_flush(d, dst);
         if (f < 0) return side_failed(c, 1 - k, errno);
         if (f == 0) return 0; /* backpressure: src is not read until dst takes this */
-        if (src->eof || c->stop_ms != 0) return dir_finish(c, k);
+        /* Stopping: the client is read no more (the backend gets a FIN once what it sent is
+         * delivered), but the backend is read to its end, so the client's close_notify
+         * never cuts an answer short. */
+        if (src->eof || (c->stop_ms != 0 && k == 0)) return dir_finish(c, k);
         if (src->state != SIDE_OPEN) break;
         if (d->buf == NULL && (d->buf = malloc(PROXY_BUF)) == NULL) {
             set_end(c, "error", "out of memory");
@@ -219,7 +222,7 @@ void conn_events(const proxy_conn *c, struct pollfd pfd[2]) {
     for (int k = 0; k < 2; k++) {
         const proxy_side *s = &c->side[k];
         const proxy_dir *from = &c->dir[k], *to = &c->dir[1 - k];
-        int want_in = s->state == SIDE_OPEN && !s->eof && c->stop_ms == 0 &&
+        int want_in = s->state == SIDE_OPEN && !s->eof && (c->stop_ms == 0 || k == 1) &&
                       from->len == from->off && c->side[1 - k].state != SIDE_DEAD;
         short ev = side_events(s, want_in, to->len > to->off);
         pfd[k] = (struct pollfd){.fd = ev ? s->fd : -1, .events = ev};

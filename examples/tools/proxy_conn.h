@@ -61,7 +61,9 @@ void conn_events(const proxy_conn *c, struct pollfd pfd[2]);
 int64_t conn_deadline(const proxy_conn *c);
 /* 1 if a timer has run out by now: the connection is aborted and finished. */
 int conn_expire(proxy_conn *c, int64_t now);
-/* Shutdown: read no more, deliver what is held, then close_notify / FIN to both sides. */
+/* Shutdown: the client is read no more and the backend gets a FIN once it has what was
+ * read; the backend's answer is delivered to its end, then the client gets close_notify
+ * (or FIN). What has not ended by the drain deadline is reset. */
 void conn_stop(proxy_conn *c, int64_t now);
 /* The TLS side (either may be), or NULL before it exists. */
 const tls *conn_tls(const proxy_conn *c);

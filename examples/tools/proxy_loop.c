@@ -94,7 +94,8 @@ static void accept_some(proxy_loop *L, int64_t now) {
 static int prepare(proxy_loop *L, int accepting, int64_t now) {
     int64_t next = INT64_MAX;
     L->pfd[0] = (struct pollfd){.fd = accepting ? L->lfd : -1, .events = POLLIN};
-    L->pfd[1] = (struct pollfd){.fd = L->sh->wake_fd, .events = POLLIN};
+    /* The stop pipe stays readable once written: after stopping it would only spin us. */
+    L->pfd[1] = (struct pollfd){.fd = L->lfd >= 0 ? L->sh->wake_fd : -1, .events = POLLIN};
     for (size_t i = 0; i < L->n; i++) {
         conn_events(L->conn[i], &L->pfd[2 + 2 * i]);
         int64_t d = conn_deadline(L->conn[i]);

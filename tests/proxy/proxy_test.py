@@ -119,6 +119,13 @@ def rss_kib(pid):
     return 0
 
 
+def cpu_seconds(pid):
+    """User + system CPU time of the process so far."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def log_fields(line):
     """The key=value pairs of a `conn ...` log line (quoted values unquoted)."""
     return {k: v.strip('"') for k, v in re.findall(r'(\w+)=("[^"]*"|\S+)', line)}
@@ -276,6 +283,18 @@ def echo_handler(b, c):
         c.sendall(d)
 
 
+def wait_port(port, proc, name):
+    """Waits until proc (a server we started) accepts on port; returns the port."""
+    end = time.monotonic() + TIMEOUT
+    while time.monotonic() < end:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return port
+        except OSError:
+            time.sleep(0.05)
+    raise Fail(f"{name} did not start; {proc.diag()}")
+
+
 def refused_port():
     """A port nobody listens on (bound, then closed)."""
     s = socket.socket()
@@ -386,14 +405,7 @@ class Tests:
         p = Proc([sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1",
                   "--directory", self.tmp])
         self.procs.append(p)
-        end = time.monotonic() + TIMEOUT
-        while time.monotonic() < end:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                return port
-            except OSError:
-                time.sleep(0.05)
-        raise Fail(f"http.server did not start; {p.diag()}")
+        return wait_port(port, p, "http.server")
 
     def curl_through(self, version):
         port = self.http_backend()
@@ -588,7 +600,8 @@ class Tests:
         good.close()
 
     def slow_reader(self):
-        """The client stops reading: the backend is held back, the proxy's RSS stays flat."""
+        """The client stops reading: the backend is held back, the proxy's RSS stays flat and it
+        does not spin."""
         sent = [0]
         blocked = threading.Event()
 
@@ -608,6 +621,10 @@ class Tests:
         t = TlsRaw(p.port, self.ctx())
         rss0 = rss_kib(p.p.pid)
         check(blocked.wait(TIMEOUT), f"backend never blocked after {sent[0]} bytes")
+        cpu0 = cpu_seconds(p.p.pid)
+        time.sleep(1)
+        spent = cpu_seconds(p.p.pid) - cpu0
+        check(spent < 0.2, f"the stalled proxy used {spent:.2f}s of CPU in 1s (spinning?)")
         rss1 = rss_kib(p.p.pid)
         # Socket buffers hold megabytes; the proxy itself at most 2 x 16 KiB + tlsio's queue.
         check(sent[0] < 64 << 20, f"the backend pushed {sent[0]} bytes into a stalled client")
@@ -679,14 +696,7 @@ class Tests:
         s = Proc(["openssl", "s_server", "-accept", f"127.0.0.1:{port}", "-cert", self.f("leaf.pem"),
                   "-key", self.f("leaf.key"), "-www", "-naccept", "100", *extra])
         self.procs.append(s)
-        end = time.monotonic() + TIMEOUT
-        while time.monotonic() < end:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                return port
-            except OSError:
-                time.sleep(0.05)
-        raise Fail(f"s_server did not start; {s.diag()}")
+        return wait_port(port, s, "s_server")
 
     def originate(self, name, ca, ok):
         port = self.s_server()
@@ -880,6 +890,44 @@ class Tests:
         check(p.p.wait(TIMEOUT) == 0, f"exit status {p.p.returncode}")
         check(time.monotonic() - t0 < 3, "the drain took too long")
 
+    def sigterm_full(self):
+        """SIGTERM with a stalled reader (every buffer full) and a client mid-handshake: the
+        backend gets a FIN, the first client every byte the backend sent (the drain never
+        cuts an answer short), then close_notify; the second is ended at once; the proxy
+        exits 0 within the drain time."""
+        blocked, sent = threading.Event(), [0]
+
+        def handler(b, c):
+            if blocked.is_set():  # the mid-handshake client's backend connection
+                b.read_all(c)
+                return
+            c.settimeout(1)
+            try:
+                while True:
+                    c.sendall(b"y" * 65536)
+                    sent[0] += 65536
+            except socket.timeout:
+                blocked.set()  # every buffer on the way is full (a partial chunk is lost)
+            c.settimeout(TIMEOUT)
+            b.read_all(c)
+        b = Backend(handler)
+        p = self.start_proxy("--backend", f"127.0.0.1:{b.port}", "--drain-timeout", "1500")
+        t = TlsRaw(p.port, self.ctx())
+        check(blocked.wait(TIMEOUT), "the backend never blocked")
+        stuck = socket.create_connection(("127.0.0.1", p.port), timeout=TIMEOUT)
+        time.sleep(0.2)
+        t0 = time.monotonic()
+        p.p.send_signal(signal.SIGTERM)
+        data, how = t.read_until_end()
+        check(how == "close_notify" and len(data) >= sent[0],
+              f"stalled client: {len(data)} of {sent[0]} bytes, then {how}; {p.diag()}")
+        check(p.p.wait(TIMEOUT) == 0, f"exit status {p.p.returncode}")
+        check(time.monotonic() - t0 < 3, "the drain outlasted --drain-timeout")
+        ends = sorted(x["end"] for x in self.logs(p, 2))
+        check(ends == ["clean", "shutdown"], f"ends: {ends}")
+        stuck.close()
+        t.close()
+
     def all(self):
         for v in ("1.3", "1.2"):
             self.run(f"terminate curl tls{v}", self.curl_through, v)
@@ -903,6 +951,7 @@ class Tests:
         self.run("option idle-timeout", self.idle_timeout)
         self.run("signal sighup-reload", self.sighup)
         self.run("signal sigterm-drain", self.sigterm)
+        self.run("signal sigterm-drain-full-buffers", self.sigterm_full)
         if self.args.load:
             self.run(f"load {self.args.load} clients", self.load, self.args.load, 1)
             self.run(f"load {self.args.load // 2} clients threads=2", self.load,
