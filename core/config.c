@@ -55,6 +55,7 @@ tls_config *tls_config_new(void) {
     cfg->ticket_lifetime = TLSIO_DEFAULT_TICKET_LIFETIME;
     cfg->session_cache_size = TLSIO_DEFAULT_SESSION_CACHE;
     cfg->max_cert_chain = TLSIO_DEFAULT_MAX_CERT_CHAIN;
+    cfg->handshake_timeout_ms = TLSIO_DEFAULT_HANDSHAKE_TIMEOUT_MS;
     atomic_init(&cfg->ticket_keys.lock, 0);
     for (size_t i = 0; i < tlsio_suite_count() && i < TLSIO_MAX_SUITES; i++)
         cfg->suites[cfg->n_suites++] = tlsio_suite_at(i)->id;

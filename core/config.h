@@ -52,6 +52,14 @@ extern "C" {
 /* The Certificate message limit (tls_config_set_max_cert_chain): default and ceiling. */
 #define TLSIO_DEFAULT_MAX_CERT_CHAIN 65536
 #define TLSIO_MAX_CERT_CHAIN_LIMIT   (1 << 20)
+/* The socket facade's handshake timeout (tls_config_set_handshake_timeout), in ms. 30 s:
+ * long enough for a handshake that meets loss on a slow path (TCP resends a lost SYN after
+ * 1, 3, 7 and 15 s, so a connect that needs four retries still fits, and a handshake's two
+ * or three round trips take seconds only on the worst satellite or mobile links), short
+ * enough that a black-holed address gives up in a quarter of the ~2 minutes Linux takes
+ * (tcp_syn_retries 6: 127 s), and that a client that connects and stays silent holds a
+ * server's connection for 30 s, not for ever. The core never reads it: it has no clock. */
+#define TLSIO_DEFAULT_HANDSHAKE_TIMEOUT_MS 30000
 
 typedef struct tlsio_ticket_keys {
     atomic_int lock;
@@ -129,6 +137,8 @@ struct tls_config {
     uint32_t ticket_lifetime; /* seconds, 1..604800 (RFC 8446 §4.6.1) */
     tlsio_ticket_keys ticket_keys;
     size_t session_cache_size;
+    /* The socket facade's bound on tls_connect and the handshake, in ms (0: none). */
+    unsigned handshake_timeout_ms;
     /* The facade's cache (sockapi/session_cache.c) and how to free it; NULL until first use. */
     tlsio_atomic_ptr session_cache;
     void (*session_cache_free)(void *cache);

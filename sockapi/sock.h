@@ -34,6 +34,13 @@ struct tls {
      * config has no cache. stored: sessions this connection moved into the cache. */
     char cache_key[TLSIO_SESSION_KEY_MAX];
     size_t stored;
+    /* The handshake deadline (handshake_deadline.c): CLOCK_MONOTONIC ms by which it must be
+     * complete, 0 for none (no limit, or the handshake is over), and the limit it came from
+     * (for the error sentence). io_flags: added to every send/recv (MSG_DONTWAIT while a
+     * blocking socket's handshake waits in poll instead, bounded by the deadline). */
+    int64_t hs_deadline;
+    unsigned hs_timeout_ms;
+    int io_flags;
 };
 
 /* Client: moves the tickets the engine holds into the config's cache (nothing after a fatal
@@ -63,6 +70,24 @@ int tlsio_sock_misuse(tls *t, const char *sentence);
 static inline void tlsio_sock_begin_call(tls *t) {
     t->misuse = NULL;
 }
+
+/* The handshake deadline (handshake_deadline.c). The facade's clock: CLOCK_MONOTONIC in ms. */
+int64_t tlsio_sock_now_ms(void);
+/* Sets t's deadline timeout_ms from now (0: none). */
+void tlsio_sock_deadline_start(tls *t, unsigned timeout_ms);
+/* 1 if t has a deadline and it has passed. */
+int tlsio_sock_deadline_passed(const tls *t);
+/* 1 if the handshake's I/O must wait in poll rather than in send/recv: t has a deadline and
+ * its socket is blocking. */
+int tlsio_sock_deadline_polls(const tls *t);
+/* Waits in poll until t's socket is ready for events (POLLIN/POLLOUT), at most until the
+ * deadline and for the socket's own SO_RCVTIMEO/SO_SNDTIMEO. 0 when ready; -1 with errno
+ * EAGAIN when the socket's own timeout ran out first (as recv/send would say), ETIMEDOUT
+ * when the deadline did. */
+int tlsio_sock_wait(tls *t, short events);
+/* Why t failed its deadline, in one sentence naming the peer and the limit ("the TLS
+ * handshake with 127.0.0.1 port 4433 did not complete within 5000 ms"). */
+void tlsio_sock_timeout_sentence(const tls *t, char *out, size_t cap);
 
 /* Builds a connection around fd (adopted). */
 tls *tlsio_sock_new(tls_config *cfg, int fd, const char *servername, int server, tls_error *why);

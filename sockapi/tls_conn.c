@@ -106,6 +106,8 @@ tls *tlsio_sock_new(tls_config *cfg, int fd, const char *servername, int server,
     t->fd = fd;
     t->is_server = server;
     t->cfg = cfg;
+    /* The handshake's time counts from here (tls_accept: from when the client was accepted). */
+    tlsio_sock_deadline_start(t, cfg->handshake_timeout_ms);
     tls_engine_new_error reason = {0, ""};
     tls_session *offer = NULL;
     if (!server && cfg->session_cache_size > 0 &&

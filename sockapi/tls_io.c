@@ -1,6 +1,7 @@
 /* The socket facade's I/O: the engine's buffers moved to and from a socket, POSIX-style. */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -8,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/types.h>
 #include <unistd.h>
 
@@ -61,6 +63,25 @@ int tlsio_sock_misuse(tls *t, const char *sentence) {
     return -1;
 }
 
+static int send_would_block(tls *t) {
+    t->want = POLLOUT;
+    errno = EAGAIN;
+    return -1;
+}
+
+/* After a short send: 1 if it means a blocking socket's SO_SNDTIMEO ran out. send() then
+ * returns what it took, and tlsio says EAGAIN as send would next, rather than wait a second
+ * full timeout in another send; the rest stays queued, sealed, for the next call. On a
+ * blocking socket without SO_SNDTIMEO a short send was cut by a signal: send the rest. */
+static int send_timed_out(const tls *t) {
+    struct timeval tv = {0, 0};
+    socklen_t len = sizeof(tv);
+    int fl = fcntl(t->fd, F_GETFL);
+    if (t->io_flags != 0 || fl < 0 || (fl & O_NONBLOCK)) return 0;
+    return getsockopt(t->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, &len) == 0 &&
+           (tv.tv_sec != 0 || tv.tv_usec != 0);
+}
+
 int tlsio_sock_flush(tls *t) {
     for (;;) {
         size_t n = 0;
@@ -69,18 +90,15 @@ int tlsio_sock_flush(tls *t) {
             t->hold_flight = 0;
             return 0;
         }
-        ssize_t k = send(t->fd, p, n, MSG_NOSIGNAL);
+        ssize_t k = send(t->fd, p, n, MSG_NOSIGNAL | t->io_flags);
         if (k < 0) {
             if (errno == EINTR) continue;
-            if (errno == EAGAIN || errno == EWOULDBLOCK) {
-                t->want = POLLOUT;
-                errno = EAGAIN;
-                return -1;
-            }
+            if (errno == EAGAIN || errno == EWOULDBLOCK) return send_would_block(t);
             if (t->sock_errno == 0) t->sock_errno = errno; /* the first one stays */
             return -1;
         }
         tls_engine_send_ack(t->e, (size_t)k);
+        if ((size_t)k < n && send_timed_out(t)) return send_would_block(t);
     }
 }
 
@@ -90,7 +108,7 @@ int tlsio_sock_fill(tls *t) {
     if (p == NULL) return 0; /* nothing wanted now (data waits to be read, or closed) */
     ssize_t k;
     do {
-        k = recv(t->fd, p, cap, 0);
+        k = recv(t->fd, p, cap, t->io_flags);
     } while (k < 0 && errno == EINTR);
     if (k < 0) {
         if (errno == EAGAIN || errno == EWOULDBLOCK) {
@@ -174,6 +192,30 @@ static void note_peer_hash(tls *t) {
     t->peer_hash = out;
 }
 
+/* Fails t for its handshake deadline: ETIMEDOUT, and the sentence naming the peer and the
+ * limit. Like a socket error it ends the connection: nothing more is sent (no alert: the
+ * peer is not answering), and tls_events says 0. */
+static int timed_out(tls *t) {
+    char msg[sizeof(((tls_error *)0)->msg)];
+    tlsio_sock_timeout_sentence(t, msg, sizeof(msg));
+    record_fail(t, ETIMEDOUT, -ETIMEDOUT, tlsio_err_category(-ETIMEDOUT), msg);
+    if (t->sock_errno == 0) t->sock_errno = ETIMEDOUT;
+    errno = ETIMEDOUT;
+    return -1;
+}
+
+/* The handshake's flush or fill. While a blocking socket's handshake polls (MSG_DONTWAIT,
+ * bounded_handshake), EAGAIN waits in poll for the rest of the deadline, or for the socket's
+ * own SO_RCVTIMEO/SO_SNDTIMEO (then EAGAIN, as recv/send would say), and goes on. */
+static int handshake_io(tls *t, int (*io)(tls *)) {
+    for (;;) {
+        if (io(t) == 0) return 0;
+        if (t->io_flags == 0 || t->sock_errno != 0 || errno != EAGAIN) return -1;
+        if (tlsio_sock_wait(t, (short)t->want) == 0) continue;
+        return errno == ETIMEDOUT ? timed_out(t) : -1;
+    }
+}
+
 /* The handshake loop. A client whose handshake completes with its final flight (Finished)
  * still to send, over a TCP socket with Nagle on, must not let the first request queue
  * behind that unacknowledged flight until the server's delayed ACK (~40 ms). When the
@@ -209,7 +251,7 @@ static int run_handshake(tls *t, int may_hold) {
             }
             t->push_write = 1;
         }
-        if (tlsio_sock_flush(t) != 0) {
+        if (handshake_io(t, tlsio_sock_flush) != 0) {
             if (t->sock_errno == 0) return -1;
             read_alert_behind_reset(t);
             return tlsio_sock_fail(t);
@@ -226,8 +268,23 @@ static int run_handshake(tls *t, int may_hold) {
             errno = EPROTO;
             return -1;
         }
-        if (tlsio_sock_fill(t) != 0) return t->sock_errno ? tlsio_sock_fail(t) : -1;
+        if (handshake_io(t, tlsio_sock_fill) != 0) return t->sock_errno ? tlsio_sock_fail(t) : -1;
     }
+}
+
+/* The handshake within its deadline (handshake_deadline.c): a call after it fails at once
+ * with ETIMEDOUT, whatever the socket; on a blocking socket the I/O waits in poll for what
+ * is left of it rather than in send/recv, which could wait for ever. */
+static int bounded_handshake(tls *t, int may_hold) {
+    if (tls_engine_status(t->e) & TLS_ST_CONNECTED) t->hs_deadline = 0;
+    if (tlsio_sock_deadline_passed(t)) return timed_out(t);
+    t->io_flags = tlsio_sock_deadline_polls(t) ? MSG_DONTWAIT : 0;
+    int rc = run_handshake(t, may_hold);
+    int saved = errno;
+    t->io_flags = 0;
+    if (tls_engine_status(t->e) & TLS_ST_CONNECTED) t->hs_deadline = 0;
+    errno = saved;
+    return rc;
 }
 
 int tls_handshake(tls *t) {
@@ -239,7 +296,7 @@ int tls_handshake(tls *t) {
     t->want = 0;
     t->hs_events = 0;
     if (failed_already(t)) return -1;
-    int rc = run_handshake(t, 0);
+    int rc = bounded_handshake(t, 0);
     if (rc != 0 && errno == EAGAIN) t->hs_events = t->want;
     return rc;
 }
@@ -248,7 +305,7 @@ int tls_handshake(tls *t) {
  * stands in the way of reading. */
 static int ensure_connected(tls *t, int may_hold) {
     if (tls_engine_status(t->e) & TLS_ST_CONNECTED) return 0;
-    return run_handshake(t, may_hold);
+    return bounded_handshake(t, may_hold);
 }
 
 static ssize_t do_read(tls *t, void *buf, size_t len) {

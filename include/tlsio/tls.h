@@ -214,6 +214,24 @@ int tls_config_rotate_ticket_key(tls_config *cfg, const uint8_t *key);
 int tls_config_set_session_cache(tls_config *cfg, size_t entries);
 
 /*
+ * Timeouts (the socket facade's): every connection made with cfg must finish its handshake
+ * within ms milliseconds, default 30000 (30 s); 0 means no limit. tls_connect and
+ * tls_connect_servername count it from their start, over everything they do: name resolution
+ * (whose time counts, though it cannot be cut short), the TCP connect to each address in turn
+ * (each gets an equal share of what is left, so one dead address cannot use it all), then the
+ * handshake. tls_accept, tls_accept4, tls_client_fd and tls_server_fd count it from when they
+ * make the connection. Past it, the call fails with errno ETIMEDOUT and a sentence saying what
+ * timed out and with whom; the connection has failed for good (tls_free it). A blocking
+ * socket's handshake waits in poll() for at most the time left; a nonblocking one is never
+ * held up, but the first tls_handshake/tls_read/tls_write after the deadline fails, and
+ * tls_handshake_remaining_ms says how long a poll() may sleep until then. Once the handshake
+ * is done the limit no longer applies: bound reads and writes with the socket's
+ * SO_RCVTIMEO/SO_SNDTIMEO (tls_read, tls_write). Every value is accepted (TLS_E_USAGE only
+ * on a frozen config). docs/tls_connect.md.
+ */
+int tls_config_set_handshake_timeout(tls_config *cfg, unsigned ms);
+
+/*
  * Debugging: appends the secrets of every connection made with cfg to the file at path, in
  * the NSS key log format Wireshark reads (the lines tls_config_set_keylog gives, <tlsio/
  * core.h>), one per line. Whoever reads the file can decrypt those connections: it must be a
@@ -241,11 +259,14 @@ int tls_config_set_rng(tls_config *cfg, tls_rng_fn fn, void *ctx);
  * tls_read/tls_write return a byte count, 0 (tls_read only) on a clean close
  * (close_notify received), or -1 with errno:
  *   EAGAIN      the socket is nonblocking and would block: poll for tls_events(t)
- *               (a read may need POLLOUT and a write POLLIN during a handshake or KeyUpdate)
+ *               (a read may need POLLOUT and a write POLLIN during a handshake or KeyUpdate);
+ *               or a blocking socket's SO_RCVTIMEO/SO_SNDTIMEO ran out, as recv/send say
+ *               it: the connection stays usable and the next call goes on where it stopped
+ *   ETIMEDOUT   the handshake missed its deadline (tls_config_set_handshake_timeout)
  *   ECONNRESET  the peer ended the connection without close_notify (possible truncation)
  *   EPROTO      a protocol or certificate-verification failure: see tls_error(t)
  *   EINVAL      misuse (e.g. write after tls_close, a NULL connection)
- *   other       the socket's own error (EPIPE, ETIMEDOUT...)
+ *   other       the socket's own error (EPIPE, a TCP ETIMEDOUT...)
  * Every failure has one sentence in tls_error_msg(t). The first failure of a connection
  * stays: later calls fail with the same errno and sentence. A refused misuse (EINVAL) does
  * not fail the connection: its sentence describes the call that was refused, until the next
@@ -266,7 +287,8 @@ typedef struct tls_error {
 } tls_error;
 
 /* Resolves host (every address in turn), connects over TCP, runs the handshake and verifies
- * the certificate chain and that it names host. Blocking. NULL on failure, with *why filled
+ * the certificate chain and that it names host. Blocking, for at most the handshake timeout
+ * (tls_config_set_handshake_timeout: 30 s by default). NULL on failure, with *why filled
  * (why may be NULL); on success *why is zeroed. port is a number or service name ("443",
  * "https"). The socket gets TCP_NODELAY (TLS sends whole records; Nagle would only delay
  * them): clear it with setsockopt(tls_fd(t), IPPROTO_TCP, TCP_NODELAY, &zero, sizeof zero)
@@ -305,13 +327,26 @@ tls *tls_server_fd(tls_config *cfg, int fd, tls_error *why);
  * after tls_handshake is sent with TCP_NODELAY set for that call only (then cleared again). */
 int tls_handshake(tls *t);
 
-/* Reads decrypted application data. Blocking sockets wait for data, EOF or an error;
- * post-handshake messages (KeyUpdate, NewSessionTicket) are handled inside. */
+/* The milliseconds left before t's handshake deadline (tls_config_set_handshake_timeout),
+ * rounded up, to pass to poll(): 0 once it has passed (the next tls_handshake, tls_read or
+ * tls_write then fails with ETIMEDOUT), -1 when no deadline applies (no limit, the handshake
+ * is complete, or the connection failed): poll's "no timeout". A server polling many
+ * connections sleeps for the smallest, then calls tls_handshake on those at 0. NULL: -1
+ * with errno EINVAL. */
+int tls_handshake_remaining_ms(const tls *t);
+
+/* Reads decrypted application data. Blocking sockets wait for data, EOF or an error, or
+ * until their SO_RCVTIMEO runs out (-1/EAGAIN, like recv; a record that had partly arrived
+ * is kept for the next call); post-handshake messages (KeyUpdate, NewSessionTicket) are
+ * handled inside. */
 ssize_t tls_read(tls *t, void *buf, size_t len);
-/* Writes application data. On a blocking socket every byte is taken (like send()). On a
- * nonblocking socket the count may be short: the bytes counted are committed and, if the
- * socket was full, wait inside tlsio; tls_events() then includes POLLOUT and the next
- * tls_write/tls_read/tls_close sends them. Call until -1/EAGAIN before polling. */
+/* Writes application data. On a blocking socket every byte is taken (like send()), unless
+ * its SO_SNDTIMEO runs out: then, like send, the count is short (or -1/EAGAIN if no byte was
+ * taken), and what was counted but not yet sent is sent first by the next call, as sealed
+ * (never sealed again). On a nonblocking socket the count may be short: the bytes counted
+ * are committed and, if the socket was full, wait inside tlsio; tls_events() then includes
+ * POLLOUT and the next tls_write/tls_read/tls_close sends them. Call until -1/EAGAIN before
+ * polling. */
 ssize_t tls_write(tls *t, const void *buf, size_t len);
 
 /* POLLIN and/or POLLOUT: what the connection waits for after EAGAIN. Full duplex: the union
