@@ -17,10 +17,14 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <openssl/bio.h>
+#include <openssl/x509.h>
+
 #include "toolopts.h"
 
 static int usage(void) {
     fprintf(stderr, "usage: tls-client [options] HOST PORT\n"
+                    "  --ca FILE          trust these PEM certificates (default: system store)\n"
                     "  --servername NAME  verify (and send as SNI) NAME instead of HOST\n"
                     "  --export LABEL     also print 32 bytes of exported keying material\n"
                     "                     (RFC 8446 §7.5 / RFC 5705, no context) as export=HEX\n"
@@ -31,6 +35,8 @@ static int usage(void) {
                     "                     key, presented if the server asks (repeatable)\n"
                     "  --peer-cert        also print the server certificate's subject, issuer,\n"
                     "                     validity (Unix time), SHA-256 and chain length\n"
+                    "  --showcerts        also print each certificate of the chain the server\n"
+                    "                     sent: subject, issuer, notBefore, notAfter\n"
                     "  --sess-out FILE    after the (last) connection, store a session to\n"
                     "                     resume with in FILE (like s_client -sess_out);\n"
                     "                     also when the server closed without close_notify\n"
@@ -175,6 +181,43 @@ static void print_peer_cert(const tls *t) {
             tls_conn_peer_hash(t), n);
 }
 
+/* One field of --showcerts: key=value, the value printed by print into a memory BIO. */
+static void show_field(int i, const char *key, BIO *b) {
+    const uint8_t *p;
+    size_t len;
+    if (!BIO_mem_contents(b, &p, &len)) len = 0;
+    fprintf(stderr, "cert%d-%s=%.*s\n", i, key, (int)len, (const char *)p);
+    BIO_reset(b);
+}
+
+/* --showcerts: each certificate the server sent (0 = its leaf), as BoringSSL's X509 parses
+ * the DER tls_conn_peer_chain gives: names in RFC 2253 form, times as ASN1_TIME_print has
+ * them ("Dec  7 10:00:00 2026 GMT"). */
+static void print_chain(const tls *t) {
+    BIO *b = BIO_new(BIO_s_mem());
+    size_t len = 0;
+    const uint8_t *der;
+    int i = 0;
+    for (; b != NULL && (der = tls_conn_peer_chain(t, (size_t)i, &len)) != NULL; i++) {
+        X509 *x = d2i_X509(NULL, &der, (long)len);
+        if (x == NULL) {
+            fprintf(stderr, "cert%d=unparsable\n", i);
+            continue;
+        }
+        X509_NAME_print_ex(b, X509_get_subject_name(x), 0, XN_FLAG_RFC2253);
+        show_field(i, "subject", b);
+        X509_NAME_print_ex(b, X509_get_issuer_name(x), 0, XN_FLAG_RFC2253);
+        show_field(i, "issuer", b);
+        ASN1_TIME_print(b, X509_get0_notBefore(x));
+        show_field(i, "notbefore", b);
+        ASN1_TIME_print(b, X509_get0_notAfter(x));
+        show_field(i, "notafter", b);
+        X509_free(x);
+    }
+    fprintf(stderr, "certs=%d\n", i);
+    BIO_free(b);
+}
+
 /* --sess-in: the session stored in path, into the cache for the server name and port. */
 static int load_session(tls_config *cfg, const char *path, const char *name, const char *port) {
     static const size_t cap = 65536;
@@ -232,13 +275,18 @@ static int store_session(tls *t, const char *path) {
 static int run(tls_config *cfg, int argc, char **argv) {
     const char *servername = NULL, *export_label = NULL, *cert = NULL, *args[2];
     const char *sess_in = NULL, *sess_out = NULL;
-    int quiet = 0, peer_cert = 0, nargs = 0;
+    int quiet = 0, peer_cert = 0, showcerts = 0, nargs = 0;
     long reconnect = 0;
     for (int i = 1; i < argc; i++) {
         int r = toolopt_apply(cfg, argc, argv, &i);
         if (r < 0) return 1;
         if (r > 0) continue;
-        if (strcmp(argv[i], "--servername") == 0 && i + 1 < argc)
+        if (strcmp(argv[i], "--ca") == 0 && i + 1 < argc) {
+            if (tls_config_add_ca_file(cfg, argv[++i]) != 0) {
+                fprintf(stderr, "tls-client: --ca: %s\n", tls_config_error(cfg));
+                return 1;
+            }
+        } else if (strcmp(argv[i], "--servername") == 0 && i + 1 < argc)
             servername = argv[++i];
         else if (strcmp(argv[i], "--export") == 0 && i + 1 < argc)
             export_label = argv[++i];
@@ -262,7 +310,13 @@ static int run(tls_config *cfg, int argc, char **argv) {
             quiet = 1;
         else if (strcmp(argv[i], "--peer-cert") == 0)
             peer_cert = 1;
-        else if (strcmp(argv[i], "--trace") == 0) {
+        else if (strcmp(argv[i], "--showcerts") == 0) {
+            showcerts = 1;
+            if (tls_config_set_keep_peer_chain(cfg, 1) != 0) { /* the default, but we need it */
+                fprintf(stderr, "tls-client: --showcerts: %s\n", tls_config_error(cfg));
+                return 1;
+            }
+        } else if (strcmp(argv[i], "--trace") == 0) {
             if (tls_config_set_trace(cfg, trace, NULL) != 0) {
                 fprintf(stderr, "tls-client: --trace: %s\n", tls_config_error(cfg));
                 return 1;
@@ -296,6 +350,7 @@ static int run(tls_config *cfg, int argc, char **argv) {
                         tls_conn_resumed(t) ? "yes" : "no");
             if (export_label != NULL) print_export(t, export_label);
             if (peer_cert) print_peer_cert(t);
+            if (showcerts) print_chain(t);
             rc = relay(t, k == 0);
             /* A server that closes without close_notify (bssl-tool server -www, say) still
              * gave a session worth keeping (RFC 5246 §7.2.1); a fatal alert does not. */

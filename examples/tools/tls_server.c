@@ -5,6 +5,13 @@
  * its own listening socket (SO_REUSEPORT: the kernel spreads new connections over them), all
  * sharing one config: once the first connection has frozen it, a config is read-only and
  * safe to share (<tlsio/tls.h>).
+ *
+ * Operation: one log line per connection on stderr (toollog.h). SIGTERM/SIGINT: every loop
+ * stops accepting, sends close_notify to its clients and gives them STOP_MS to close, then
+ * the process exits 0. SIGHUP: the options are applied again to a new config (so the
+ * certificate, key and CA files are read again), which new connections use while open ones
+ * finish on theirs (toolcfg.h); if the files are bad, the old config stays and the log says
+ * why.
  */
 #define _POSIX_C_SOURCE 200809L
 #define _DEFAULT_SOURCE /* SO_REUSEPORT (Linux, BSDs; not POSIX) */
@@ -23,8 +30,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/mem.h>
+#include <openssl/rand.h>
+
 #include "http_req.h"
+#include "toolcfg.h"
+#include "toollog.h"
 #include "toolopts.h"
+#include "toolsig.h"
 
 enum { MODE_ECHO, MODE_HTTP };
 
@@ -34,6 +47,8 @@ enum { MODE_ECHO, MODE_HTTP };
  * makes the kernel send a reset, which can destroy the answer before the client reads it
  * (RFC 9112 §9.6). */
 #define LINGER_MS 2000
+/* SIGTERM/SIGINT: how long open connections get to finish after our close_notify. */
+#define STOP_MS 2000
 
 typedef struct client {
     tls *t;
@@ -44,16 +59,11 @@ typedef struct client {
     size_t scanned;     /* http: req bytes already searched for the block's end */
     uint64_t body_left; /* http: bytes of the last request's body still to skip */
     int shown;          /* the client's identity was printed */
-    int close_after;    /* http: close once the queued answer is sent (it says so) */
-    int closed;         /* http: close_notify sent and our side shut: lingering */
-    int64_t linger_end; /* http: when lingering ends (monotonic ms) */
+    int close_after;    /* close once the queued answer is sent (http, or stopping) */
+    int closed;         /* close_notify sent and our side shut: lingering */
+    int64_t linger_end; /* when lingering ends (monotonic ms) */
+    toollog_conn log;   /* what its log line says */
 } client;
-
-static int64_t now_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static int usage(void) {
     fprintf(stderr, "usage: tls-server --cert FILE --key FILE [--cert FILE --key FILE ...]\n"
@@ -75,7 +85,11 @@ static int usage(void) {
                     "  --no-tickets       issue no session tickets (no resumption); by default\n"
                     "                     each TLS 1.3 handshake gets two, a TLS 1.2 one one\n"
                     "Each connection prints \"client: SUBJECT resumed=yes|no\" on stdout\n"
-                    "(with --threads N > 1, followed by \" loop=K\", K = 0..N-1).\n");
+                    "(with --threads N > 1, followed by \" loop=K\", K = 0..N-1), and when it\n"
+                    "ends one \"conn key=value...\" line on stderr (peer, sni, version, cipher,\n"
+                    "group, alpn, resumed, client, in, out, ms, end=ok or why it failed).\n"
+                    "SIGTERM/SIGINT: close_notify to every client, exit 0. SIGHUP: read the\n"
+                    "certificate, key and CA files again for new connections.\n");
     toolopt_usage();
     return 1;
 }
@@ -256,16 +270,17 @@ static int http_feed(client *c, const char *p, size_t n) {
     return 0;
 }
 
-/* http: after the last answer, close_notify (RFC 8446 §6.1), then our half of the TCP
- * connection, then read and drop whatever the client still sends until it closes too or
- * LINGER_MS pass (serve() ends it then). 0: keep, -1: drop. */
-static int http_close(client *c) {
+/* After the last answer (http) or when stopping: close_notify (RFC 8446 §6.1), then our half
+ * of the TCP connection, then read and drop whatever the client still sends until it closes
+ * too or LINGER_MS pass (serve() ends it then). 0: keep, -1: drop. */
+static int close_gently(client *c) {
     char buf[16384];
     if (!c->closed) {
         if (tls_close(c->t) != 0) return errno == EAGAIN ? 0 : -1; /* retried when writable */
         shutdown(tls_fd(c->t), SHUT_WR);
         c->closed = 1;
-        c->linger_end = now_ms() + LINGER_MS;
+        c->log.clean = 1; /* all we sent is delivered, whatever the client does now */
+        c->linger_end = toollog_now_ms() + LINGER_MS;
     }
     for (;;) {
         ssize_t n = tls_read(c->t, buf, sizeof buf);
@@ -274,20 +289,40 @@ static int http_close(client *c) {
     }
 }
 
-/* One poll loop: its listening socket and its clients; the config is shared by all loops. */
-typedef struct loop {
-    tls_config *cfg;
-    int lfd;
+/* What every poll loop shares: the options that are not in the config, the current config
+ * (swapped on SIGHUP) and the signal pipes. */
+typedef struct server {
+    toolcfg cfg;
+    toolsig sig;
     int mode;
     int max_conns;
-    int index; /* 0..threads-1 */
     int label; /* more than one loop: client lines say which loop served them */
+} server;
+
+/* One poll loop: its listening socket and its clients. */
+typedef struct loop {
+    server *S;
+    int lfd;
+    int index; /* 0..threads-1 */
     pthread_t thread;
 } loop;
 
+/* "client: SUBJECT resumed=yes|no" on stdout once the handshake is done. */
+static void show_client(const client *c, const loop *L) {
+    const char *who = tls_conn_peer_subject(c->t);
+    /* A resumed client sent no certificate now: the subject is the one the original
+     * handshake verified (RFC 8446 §4.6.1: the ticket carries the identity). One printf per
+     * line: stdio's lock keeps the lines of several loops whole. */
+    char where[32] = "";
+    if (L->S->label) snprintf(where, sizeof where, " loop=%d", L->index);
+    printf("client: %s resumed=%s%s\n", who != NULL ? who : "(no certificate)",
+           tls_conn_resumed(c->t) ? "yes" : "no", where);
+    fflush(stdout);
+}
+
 /* Moves data as far as it can without blocking. 0: keep, -1: drop the client. */
 static int service(client *c, const loop *L) {
-    int mode = L->mode;
+    int mode = L->S->mode;
     char buf[16384];
     for (;;) {
         if (!c->shown) { /* finish the handshake first, then say who the client is */
@@ -296,21 +331,14 @@ static int service(client *c, const loop *L) {
                 fprintf(stderr, "tls-server: handshake failed: %s\n", tls_error_msg(c->t));
                 return -1;
             }
-            const char *who = tls_conn_peer_subject(c->t);
-            /* A resumed client sent no certificate now: the subject is the one the original
-             * handshake verified (RFC 8446 §4.6.1: the ticket carries the identity). One
-             * printf per line: stdio's lock keeps the lines of several loops whole. */
-            char where[32] = "";
-            if (L->label) snprintf(where, sizeof where, " loop=%d", L->index);
-            printf("client: %s resumed=%s%s\n", who != NULL ? who : "(no certificate)",
-                   tls_conn_resumed(c->t) ? "yes" : "no", where);
-            fflush(stdout);
+            show_client(c, L);
             c->shown = 1;
         }
         if (c->out_off < c->out_len) {
             ssize_t n = tls_write(c->t, c->out + c->out_off, c->out_len - c->out_off);
             if (n < 0) return errno == EAGAIN ? 0 : -1;
             c->out_off += (size_t)n;
+            c->log.out += (uint64_t)n;
             if (c->out_off == c->out_len) { /* drained: an idle client holds no buffer */
                 free(c->out);
                 c->out = NULL;
@@ -318,171 +346,321 @@ static int service(client *c, const loop *L) {
             }
             continue;
         }
-        if (c->close_after) return http_close(c); /* the last answer has been sent */
+        if (c->close_after) return close_gently(c); /* the last answer has been sent */
         ssize_t n = tls_read(c->t, buf, sizeof buf);
         if (n == 0) { /* close_notify: answer it and drop */
+            c->log.clean = 1;
             (void)tls_close(c->t);
             return -1;
         }
         if (n < 0) return errno == EAGAIN ? 0 : -1;
+        c->log.in += (uint64_t)n;
         int rc = mode == MODE_ECHO ? queue(c, buf, (size_t)n) : http_feed(c, buf, (size_t)n);
-        if (rc != 0) return -1;
+        if (rc != 0) {
+            c->log.why = "out of memory";
+            return -1;
+        }
     }
 }
 
-static void drop(client *c) {
+/* Ends a client: its log line, then the connection. */
+static void drop(client *c, const loop *L) {
+    char line[2048], idx[16];
+    size_t off = toollog_begin(line, sizeof line, "conn", c->t, &c->log);
+    if (L->S->label) {
+        snprintf(idx, sizeof idx, "%d", L->index);
+        toollog_kv(line, sizeof line, &off, "loop", idx);
+    }
+    toollog_finish(line, sizeof line, off, c->t, &c->log);
     tls_free(c->t);
     free(c->out);
     free(c->req);
     memset(c, 0, sizeof *c);
 }
 
-/* Runs one poll loop forever; returns 1 only if it cannot go on (poll failed, no memory). */
-static int serve(const loop *L) {
-    int max_conns = L->max_conns, lfd = L->lfd;
+/* A new client on slot c, with the config current now (it keeps that one alive). */
+static void admit(client *c, const loop *L) {
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof ss;
+    int fd = accept(L->lfd, (struct sockaddr *)&ss, &len);
+    if (fd < 0) return;
+    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+    tls_config *cfg = toolcfg_get(&L->S->cfg);
+    tls_error why;
+    c->t = tls_server_fd(cfg, fd, &why);
+    tls_config_free(cfg); /* the connection holds its own reference */
+    if (c->t == NULL) {
+        fprintf(stderr, "tls-server: %s\n", why.msg);
+        close(fd);
+        return;
+    }
+    toollog_start(&c->log, (struct sockaddr *)&ss, len);
+    if (service(c, L) != 0) drop(c, L);
+}
+
+/* SIGHUP: a new config from the same options, the files read again. */
+static void reload(server *S) {
+    char why[512], gen[16];
+    if (toolcfg_reload(&S->cfg, why, sizeof why) != 0) {
+        toollog_event("reload", "result", "failed", "why", why, "kept", "the previous config",
+                      (char *)NULL);
+        return;
+    }
+    snprintf(gen, sizeof gen, "%u", S->cfg.generation);
+    toollog_event("reload", "result", "ok", "generation", gen, (char *)NULL);
+}
+
+/* SIGTERM/SIGINT: no more clients; each open one is closed with close_notify after what is
+ * queued for it, and given until the returned deadline to close. */
+static int64_t begin_stop(loop *L, client *cl) {
+    int open = 0;
+    close(L->lfd);
+    L->lfd = -1;
+    for (int i = 0; i < L->S->max_conns; i++) {
+        if (cl[i].t == NULL) continue;
+        open++;
+        cl[i].close_after = 1;
+        if (service(&cl[i], L) != 0) drop(&cl[i], L);
+    }
+    char n[16], idx[16];
+    snprintf(n, sizeof n, "%d", open);
+    snprintf(idx, sizeof idx, "%d", L->index);
+    toollog_event("stop", "open", n, "loop", idx, (char *)NULL);
+    return toollog_now_ms() + STOP_MS;
+}
+
+/* The poll set: listening socket, stop and reload pipes, then one entry per client slot. */
+enum { P_LISTEN, P_STOP, P_RELOAD, P_CLIENTS };
+
+/* Fills the poll set; returns the poll timeout (ms, -1: none) and the number of clients. */
+static int poll_set(const loop *L, const client *cl, struct pollfd *pfd, int64_t stop_end,
+                    int *n_live) {
+    int max_conns = L->S->max_conns, timeout = -1;
+    int64_t now = toollog_now_ms();
+    *n_live = 0;
+    pfd[P_LISTEN] = (struct pollfd){.fd = L->lfd, .events = POLLIN};
+    pfd[P_STOP] = (struct pollfd){.fd = stop_end ? -1 : L->S->sig.stop_fd, .events = POLLIN};
+    pfd[P_RELOAD] = (struct pollfd){.fd = L->S->sig.reload_fd, .events = POLLIN};
+    for (int i = 0; i < max_conns; i++) {
+        struct pollfd *p = &pfd[P_CLIENTS + i];
+        *p = (struct pollfd){.fd = -1};
+        if (cl[i].t == NULL) continue;
+        ++*n_live;
+        p->fd = tls_fd(cl[i].t);
+        p->events = (short)tls_events(cl[i].t);
+        int64_t end = cl[i].closed ? cl[i].linger_end : stop_end; /* 0: none */
+        if (end == 0) continue;
+        int left = end > now ? (int)(end - now) : 0;
+        if (timeout < 0 || left < timeout) timeout = left;
+    }
+    if (*n_live == max_conns) pfd[P_LISTEN].fd = -1; /* full: leave new clients waiting */
+    return timeout;
+}
+
+/* Runs one poll loop until a stop has finished: 0; 1 if it cannot go on (poll failed, no
+ * memory). */
+static int serve(loop *L) {
+    int max_conns = L->S->max_conns;
     client *cl = calloc((size_t)max_conns, sizeof *cl);
-    struct pollfd *pfd = calloc((size_t)max_conns + 1, sizeof *pfd);
+    struct pollfd *pfd = calloc((size_t)max_conns + P_CLIENTS, sizeof *pfd);
+    int64_t stop_end = 0; /* stopping: when the last clients are dropped */
     if (cl == NULL || pfd == NULL) {
         fprintf(stderr, "tls-server: out of memory\n");
         return 1;
     }
     for (;;) {
-        int n_live = 0, timeout = -1;
-        int64_t now = now_ms();
-        pfd[0] = (struct pollfd){.fd = lfd, .events = POLLIN};
-        for (int i = 0; i < max_conns; i++) {
-            pfd[i + 1] = (struct pollfd){.fd = -1};
-            if (cl[i].t == NULL) continue;
-            n_live++;
-            pfd[i + 1].fd = tls_fd(cl[i].t);
-            pfd[i + 1].events = (short)tls_events(cl[i].t);
-            if (cl[i].closed) { /* lingering (http): wake up when it ends */
-                int64_t left = cl[i].linger_end > now ? cl[i].linger_end - now : 0;
-                if (timeout < 0 || left < timeout) timeout = (int)left;
-            }
-        }
-        if (n_live == max_conns) pfd[0].fd = -1; /* full: leave new clients in the backlog */
-        if (poll(pfd, (nfds_t)max_conns + 1, timeout) < 0) {
+        int n_live;
+        int timeout = poll_set(L, cl, pfd, stop_end, &n_live);
+        if (stop_end && n_live == 0) break;
+        if (poll(pfd, (nfds_t)max_conns + P_CLIENTS, timeout) < 0) {
             if (errno == EINTR) continue;
             perror("tls-server: poll");
             return 1;
         }
-        now = now_ms();
+        int64_t now = toollog_now_ms();
         for (int i = 0; i < max_conns; i++) {
-            if (cl[i].t && pfd[i + 1].revents && service(&cl[i], L) != 0)
-                drop(&cl[i]);
-            else if (cl[i].t && cl[i].closed && now >= cl[i].linger_end)
-                drop(&cl[i]); /* the client kept its side open: enough */
-        }
-        if (pfd[0].revents & POLLIN) {
-            for (int i = 0; i < max_conns; i++) {
-                if (cl[i].t != NULL) continue;
-                int fd = accept(lfd, NULL, NULL);
-                if (fd < 0) break;
-                fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
-                tls_error why;
-                cl[i].t = tls_server_fd(L->cfg, fd, &why);
-                if (cl[i].t == NULL) {
-                    fprintf(stderr, "tls-server: %s\n", why.msg);
-                    close(fd);
-                } else if (service(&cl[i], L) != 0) {
-                    drop(&cl[i]);
-                }
+            client *c = &cl[i];
+            if (c->t && pfd[P_CLIENTS + i].revents && service(c, L) != 0)
+                drop(c, L);
+            else if (c->t && c->closed && now >= c->linger_end)
+                drop(c, L); /* the client kept its side open: enough */
+            else if (c->t && stop_end && now >= stop_end) {
+                if (!c->closed) c->log.why = "the server stopped before the connection ended";
+                drop(c, L);
             }
         }
+        if ((pfd[P_RELOAD].revents & POLLIN) && toolsig_take_reload(&L->S->sig)) reload(L->S);
+        if (pfd[P_STOP].revents) {
+            stop_end = begin_stop(L, cl);
+            continue;
+        }
+        if (pfd[P_LISTEN].revents & POLLIN)
+            for (int i = 0; i < max_conns; i++)
+                if (cl[i].t == NULL) admit(&cl[i], L);
     }
+    free(cl);
+    free(pfd);
+    return 0;
 }
 
 static void *serve_thread(void *arg) {
     /* A loop that cannot go on takes the process with it, as the single loop does. */
-    exit(serve(arg));
+    if (serve(arg) != 0) exit(1);
+    return NULL;
 }
 
-int main(int argc, char **argv) {
-    tls_config *cfg = tls_config_new();
-    if (cfg == NULL || toolopt_keylog_from_env(cfg, "tls-server") != 0) {
-        tls_config_free(cfg);
-        return 1;
-    }
-    const char *bind_addr = "127.0.0.1", *port = "0", *cert = NULL;
-    int mode = MODE_ECHO, max_conns = 1024, n_certs = 0, threads = 1;
-    int verify = TLS_CLIENT_VERIFY_NONE, optional = 0;
+/* The options that are not in the config. */
+typedef struct srvopts {
+    const char *bind_addr, *port;
+    int mode, max_conns, threads;
+} srvopts;
+
+/* What a config is built from: the command line (read again on each reload) and the ticket
+ * key, the same in every config so that sessions resume across a reload. */
+typedef struct recipe {
+    int argc;
+    char **argv;
+    int quiet;      /* after the first build: print nothing (the reload's log line says it) */
+    srvopts *first; /* the first build: its options go here, and first_rc its outcome */
+    int first_rc;
+    uint8_t ticket_key[TLS_TICKET_KEY_LEN];
+} recipe;
+
+static int config_failed(tls_config *cfg, char *why, size_t n) {
+    snprintf(why, n, "%s", tls_config_error(cfg));
+    return -1;
+}
+
+/* The command line into cfg and o. 0; -1 with why set (a file or a setting was refused);
+ * -2 for a usage error. */
+static int parse(const recipe *r, tls_config *cfg, srvopts *o, char *why, size_t n) {
+    int argc = r->argc;
+    char **argv = r->argv;
+    const char *cert = NULL;
+    int n_certs = 0, verify = TLS_CLIENT_VERIFY_NONE, optional = 0;
+    *o = (srvopts){.bind_addr = "127.0.0.1", .port = "0", .max_conns = 1024, .threads = 1};
     for (int i = 1; i < argc; i++) {
-        int r = toolopt_apply(cfg, argc, argv, &i);
-        if (r < 0) return 1;
-        if (r > 0) continue;
-        const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (strcmp(o, "--verify-client-optional") == 0) {
+        int k = r->quiet ? toolopt_apply_quiet(cfg, argc, argv, &i, why, n)
+                         : toolopt_apply(cfg, argc, argv, &i);
+        if (k < 0) return r->quiet ? -1 : -3; /* -3: printed already */
+        if (k > 0) continue;
+        const char *opt = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (strcmp(opt, "--verify-client-optional") == 0) {
             optional = 1;
             continue;
         }
-        if (strcmp(o, "--no-tickets") == 0) {
-            if (tls_config_set_session_tickets(cfg, 0) != 0) {
-                fprintf(stderr, "tls-server: %s\n", tls_config_error(cfg));
-                return 1;
-            }
+        if (strcmp(opt, "--no-tickets") == 0) {
+            if (tls_config_set_session_tickets(cfg, 0) != 0) return config_failed(cfg, why, n);
             continue;
         }
-        if (v == NULL) return usage();
+        if (v == NULL) return -2;
         i++;
-        if (strcmp(o, "--cert") == 0) {
+        if (strcmp(opt, "--cert") == 0) {
             cert = v;
-        } else if (strcmp(o, "--key") == 0 && cert != NULL) {
-            if (tls_config_add_cert_file(cfg, cert, v) != 0) {
-                fprintf(stderr, "tls-server: %s\n", tls_config_error(cfg));
-                return 1;
-            }
+        } else if (strcmp(opt, "--key") == 0 && cert != NULL) {
+            if (tls_config_add_cert_file(cfg, cert, v) != 0) return config_failed(cfg, why, n);
             cert = NULL;
             n_certs++;
-        } else if (strcmp(o, "--verify-client") == 0) {
-            if (tls_config_add_client_ca_file(cfg, v) != 0) {
-                fprintf(stderr, "tls-server: %s\n", tls_config_error(cfg));
-                return 1;
-            }
+        } else if (strcmp(opt, "--verify-client") == 0) {
+            if (tls_config_add_client_ca_file(cfg, v) != 0) return config_failed(cfg, why, n);
             verify = TLS_CLIENT_VERIFY_REQUIRED;
-        } else if (strcmp(o, "--bind") == 0) {
-            bind_addr = v;
-        } else if (strcmp(o, "--port") == 0) {
-            port = v;
-        } else if (strcmp(o, "--mode") == 0 && (!strcmp(v, "echo") || !strcmp(v, "http"))) {
-            mode = strcmp(v, "echo") == 0 ? MODE_ECHO : MODE_HTTP;
-        } else if (strcmp(o, "--max-conns") == 0 && atoi(v) > 0) {
-            max_conns = atoi(v);
-        } else if (strcmp(o, "--threads") == 0 && atoi(v) > 0 && atoi(v) <= MAX_THREADS) {
-            threads = atoi(v);
+        } else if (strcmp(opt, "--bind") == 0) {
+            o->bind_addr = v;
+        } else if (strcmp(opt, "--port") == 0) {
+            o->port = v;
+        } else if (strcmp(opt, "--mode") == 0 && (!strcmp(v, "echo") || !strcmp(v, "http"))) {
+            o->mode = strcmp(v, "echo") == 0 ? MODE_ECHO : MODE_HTTP;
+        } else if (strcmp(opt, "--max-conns") == 0 && atoi(v) > 0) {
+            o->max_conns = atoi(v);
+        } else if (strcmp(opt, "--threads") == 0 && atoi(v) > 0 && atoi(v) <= MAX_THREADS) {
+            o->threads = atoi(v);
         } else {
-            return usage();
+            return -2;
         }
     }
-    if (n_certs == 0 || cert != NULL || (optional && verify == TLS_CLIENT_VERIFY_NONE))
-        return usage();
+    if (n_certs == 0 || cert != NULL || (optional && verify == TLS_CLIENT_VERIFY_NONE)) return -2;
     if (optional) verify = TLS_CLIENT_VERIFY_OPTIONAL;
-    if (tls_config_set_client_verify(cfg, verify) != 0) {
-        fprintf(stderr, "tls-server: %s\n", tls_config_error(cfg));
+    if (tls_config_set_client_verify(cfg, verify) != 0 ||
+        tls_config_set_ticket_keys(cfg, r->ticket_key, 1) != 0)
+        return config_failed(cfg, why, n);
+    return 0;
+}
+
+/* toolcfg's builder: a new config from the recipe, or NULL with why set (empty when the
+ * reason was printed already). */
+static tls_config *build_config(void *arg, char *why, size_t n) {
+    recipe *r = arg;
+    srvopts o = {0};
+    tls_config *cfg = tls_config_new();
+    int rc = -1;
+    why[0] = '\0';
+    if (cfg == NULL)
+        snprintf(why, n, "out of memory");
+    else if (r->quiet)
+        rc = toolopt_keylog_from_env_quiet(cfg, why, n);
+    else
+        rc = toolopt_keylog_from_env(cfg, "tls-server") != 0 ? -3 : 0;
+    if (rc == 0) rc = parse(r, cfg, &o, why, n);
+    if (r->first != NULL) {
+        *r->first = o;
+        r->first_rc = rc;
+        r->first = NULL;
+    }
+    if (rc == 0) return cfg;
+    if (rc == -2) snprintf(why, n, "the options are wrong (see tls-server with no options)");
+    tls_config_free(cfg);
+    return NULL;
+}
+
+int main(int argc, char **argv) {
+    static recipe r; /* static: holds a secret, wiped at exit */
+    static server S;
+    srvopts o;
+    char why[512] = "";
+    r = (recipe){.argc = argc, .argv = argv, .first = &o, .first_rc = -1};
+    if (RAND_bytes(r.ticket_key, sizeof r.ticket_key) != 1) return 1;
+    if (toolcfg_init(&S.cfg, build_config, &r, why, sizeof why) != 0) {
+        if (r.first_rc == -2) return usage();
+        if (why[0] != '\0') fprintf(stderr, "tls-server: %s\n", why);
         return 1;
     }
-    signal(SIGPIPE, SIG_IGN); /* belt and braces: tlsio already sends with MSG_NOSIGNAL */
-    loop *loops = calloc((size_t)threads, sizeof *loops);
+    r.quiet = 1; /* reloads report in their log line */
+    S.mode = o.mode;
+    S.max_conns = o.max_conns;
+    S.label = o.threads > 1;
+    if (toolsig_install(&S.sig) != 0) {
+        perror("tls-server: signals");
+        return 1;
+    }
+    loop *loops = calloc((size_t)o.threads, sizeof *loops);
     if (loops == NULL) return 1;
     /* Every listening socket exists before the address is printed, so a client that reads it
      * may connect at once, to whichever socket the kernel picks. */
-    for (int k = 0; k < threads; k++) {
-        loops[k] = (loop){
-            .cfg = cfg, .mode = mode, .max_conns = max_conns, .index = k, .label = threads > 1};
-        loops[k].lfd = k == 0 ? listen_on(bind_addr, port, threads > 1) : listen_like(loops[0].lfd);
+    for (int k = 0; k < o.threads; k++) {
+        loops[k] = (loop){.S = &S, .index = k};
+        loops[k].lfd =
+            k == 0 ? listen_on(o.bind_addr, o.port, o.threads > 1) : listen_like(loops[0].lfd);
         if (loops[k].lfd < 0) return 1;
     }
     print_address(loops[0].lfd);
-    if (threads == 1) return serve(&loops[0]);
-    for (int k = 0; k < threads; k++) {
-        int rc = pthread_create(&loops[k].thread, NULL, serve_thread, &loops[k]);
-        if (rc != 0) {
-            fprintf(stderr, "tls-server: thread %d: %s\n", k, strerror(rc));
-            return 1;
+    int rc = 0;
+    if (o.threads == 1) {
+        rc = serve(&loops[0]);
+    } else {
+        for (int k = 0; k < o.threads; k++) {
+            int err = pthread_create(&loops[k].thread, NULL, serve_thread, &loops[k]);
+            if (err != 0) {
+                fprintf(stderr, "tls-server: thread %d: %s\n", k, strerror(err));
+                return 1;
+            }
         }
+        /* Each loop returns once it has stopped (SIGTERM/SIGINT); one that fails ends the
+         * process (serve_thread). */
+        for (int k = 0; k < o.threads; k++)
+            pthread_join(loops[k].thread, NULL);
     }
-    /* The loops run until the process is stopped; one that fails ends it (serve_thread). */
-    for (int k = 0; k < threads; k++)
-        pthread_join(loops[k].thread, NULL);
-    return 1;
+    toolcfg_destroy(&S.cfg);
+    OPENSSL_cleanse(r.ticket_key, sizeof r.ticket_key);
+    free(loops);
+    return rc;
 }

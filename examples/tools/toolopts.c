@@ -8,18 +8,27 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int check(tls_config *cfg, int rc, const char *opt) {
+/* Both forms of the key log notice say the same: the file decrypts the connections. */
+static void keylog_notice(const char *who, const char *path, const char *how) {
+    fprintf(stderr, "%s: writing TLS secrets to %s%s%s%s: for debugging only\n", who, path,
+            how ? " (" : "", how ? how : "", how ? ")" : "");
+}
+
+static int check(tls_config *cfg, int rc, const char *opt, char *why, size_t n) {
     if (rc == 0) return 1;
-    fprintf(stderr, "%s: %s\n", opt, tls_config_error(cfg));
+    snprintf(why, n, "%s: %s", opt, tls_config_error(cfg));
     return -1;
 }
 
-int toolopt_apply(tls_config *cfg, int argc, char **argv, int *i) {
+/* One shared option; say: print the notices (--keylog). */
+static int apply(tls_config *cfg, int argc, char **argv, int *i, char *why, size_t n, int say) {
     const char *o = argv[*i];
     if (strcmp(o, "--tls1.2") == 0)
-        return check(cfg, tls_config_set_versions(cfg, TLS_VERSION_1_2, TLS_VERSION_1_2), o);
+        return check(cfg, tls_config_set_versions(cfg, TLS_VERSION_1_2, TLS_VERSION_1_2), o, why,
+                     n);
     if (strcmp(o, "--tls1.3") == 0)
-        return check(cfg, tls_config_set_versions(cfg, TLS_VERSION_1_3, TLS_VERSION_1_3), o);
+        return check(cfg, tls_config_set_versions(cfg, TLS_VERSION_1_3, TLS_VERSION_1_3), o, why,
+                     n);
     static const struct {
         const char *name;
         int (*set)(tls_config *, const char *);
@@ -27,30 +36,51 @@ int toolopt_apply(tls_config *cfg, int argc, char **argv, int *i) {
         {"--alpn", tls_config_set_alpn},
         {"--cipher", tls_config_set_ciphers},
         {"--group", tls_config_set_groups},
-        {"--ca", tls_config_add_ca_file},
+        {"--keylog", tls_config_set_keylog_file},
         {"--sigalgs", tls_config_set_signature_schemes},
         {"--sign-sigalgs", tls_config_set_signing_schemes},
     };
     for (size_t k = 0; k < sizeof(with_arg) / sizeof(with_arg[0]); k++) {
         if (strcmp(o, with_arg[k].name) != 0) continue;
         if (*i + 1 >= argc) {
-            fprintf(stderr, "%s needs an argument\n", o);
+            snprintf(why, n, "%s needs an argument", o);
             return -1;
         }
-        return check(cfg, with_arg[k].set(cfg, argv[++*i]), o);
+        const char *v = argv[++*i];
+        int r = check(cfg, with_arg[k].set(cfg, v), o, why, n);
+        if (r > 0 && say && strcmp(o, "--keylog") == 0) keylog_notice(o, v, NULL);
+        return r;
     }
     return 0;
 }
 
-int toolopt_keylog_from_env(tls_config *cfg, const char *tool) {
+int toolopt_apply(tls_config *cfg, int argc, char **argv, int *i) {
+    char why[512];
+    int r = apply(cfg, argc, argv, i, why, sizeof why, 1);
+    if (r < 0) fprintf(stderr, "%s\n", why);
+    return r;
+}
+
+int toolopt_apply_quiet(tls_config *cfg, int argc, char **argv, int *i, char *why, size_t n) {
+    return apply(cfg, argc, argv, i, why, n, 0);
+}
+
+int toolopt_keylog_from_env_quiet(tls_config *cfg, char *why, size_t n) {
     const char *path = getenv("SSLKEYLOGFILE");
     if (path == NULL || path[0] == '\0') return 0;
-    if (tls_config_set_keylog_file(cfg, path) != 0) {
-        fprintf(stderr, "%s: SSLKEYLOGFILE: %s\n", tool, tls_config_error(cfg));
+    if (tls_config_set_keylog_file(cfg, path) == 0) return 0;
+    snprintf(why, n, "SSLKEYLOGFILE: %s", tls_config_error(cfg));
+    return -1;
+}
+
+int toolopt_keylog_from_env(tls_config *cfg, const char *tool) {
+    char why[512];
+    if (toolopt_keylog_from_env_quiet(cfg, why, sizeof why) != 0) {
+        fprintf(stderr, "%s: %s\n", tool, why);
         return -1;
     }
-    fprintf(stderr, "%s: writing TLS secrets to %s (SSLKEYLOGFILE): for debugging only\n", tool,
-            path);
+    const char *path = getenv("SSLKEYLOGFILE");
+    if (path != NULL && path[0] != '\0') keylog_notice(tool, path, "SSLKEYLOGFILE");
     return 0;
 }
 
@@ -59,7 +89,8 @@ void toolopt_usage(void) {
                     "  --tls1.2|--tls1.3  only this version\n"
                     "  --cipher NAMES     IANA cipher suite names, ':' or ',' separated\n"
                     "  --group NAMES      x25519, secp256r1, secp384r1\n"
-                    "  --ca FILE          trust these PEM certificates (default: system store)\n"
+                    "  --keylog FILE      append the connections' secrets to FILE (NSS key log\n"
+                    "                     format, for Wireshark; debugging only)\n"
                     "  --sigalgs NAMES    signature schemes offered and accepted, in order\n"
                     "  --sign-sigalgs NAMES  signature schemes we sign with, in order\n"
                     "environment: SSLKEYLOGFILE=FILE appends the connections' secrets to FILE\n"

@@ -2,15 +2,24 @@
 #ifndef TLSIO_TOOLOPTS_H
 #define TLSIO_TOOLOPTS_H
 
+#include <stddef.h>
+
 #include <tlsio/tls.h>
 
 /* Applies one shared option (argv[*i], maybe consuming its argument) to cfg.
  * Returns 1 if it was a shared option, 0 if not, -1 on error (message printed). */
 int toolopt_apply(tls_config *cfg, int argc, char **argv, int *i);
 
+/* The same, printing nothing (no notice either): on -1 the reason, one sentence naming the
+ * option, is in why (size n). For rebuilding a config on reload. */
+int toolopt_apply_quiet(tls_config *cfg, int argc, char **argv, int *i, char *why, size_t n);
+
 /* SSLKEYLOGFILE (the variable browsers and curl honour): when set, cfg appends its
  * connections' secrets there for Wireshark, and the tool says so on stderr. 0 or -1. */
 int toolopt_keylog_from_env(tls_config *cfg, const char *tool);
+
+/* The same, printing nothing: on -1 the reason is in why (size n). */
+int toolopt_keylog_from_env_quiet(tls_config *cfg, char *why, size_t n);
 
 /* Prints the shared options' help lines. */
 void toolopt_usage(void);

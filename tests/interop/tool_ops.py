@@ -1,0 +1,281 @@
+#!/usr/bin/env python3
+"""Operating the tools: tls-server's log, signals and reload; tls-client's --showcerts and
+--keylog.
+
+    tool_ops.py --client PATH/tls-client --server PATH/tls-server [--only REGEX]
+
+tls-server writes one key=value line per connection on stderr: its fields are checked for a
+TLS 1.3 and a TLS 1.2 connection (Python's ssl as the client, with SNI, ALPN and a client
+certificate), and for a client that sends garbage (end= holds the error sentence). SIGTERM
+closes an open connection with close_notify (Python's ssl reads b"" with
+suppress_ragged_eofs=False: a truncation would raise) and the server exits 0, with one poll
+loop and with --threads 2. SIGHUP with a new certificate in the files: a connection opened
+before keeps working, a new one sees the new certificate; SIGHUP with a broken key: the old
+certificate is still served and the log says why. tls-client --showcerts lists both
+certificates of a leaf + CA chain; --keylog writes the secrets and says so.
+
+Everything runs on 127.0.0.1 with certificates made for this run (openssl CLI, as interop.py
+makes them). Every wait is bounded; only processes this script started are stopped. The last
+line is `N passed, M failed`; the exit status is 1 if any case failed.
+"""
+import argparse
+import os
+import re
+import shlex
+import shutil
+import signal
+import socket
+import ssl
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from interop import TIMEOUT, Case, CaseFailure, Interop, check  # noqa: E402
+
+CONN = re.compile(r"^conn (.*)$", re.M)
+
+
+def fields(line):
+    """A log line's key=value pairs as a dict (values unquoted as a POSIX shell would); the
+    first word, the event, is not one."""
+    return dict(kv.split("=", 1) for kv in shlex.split(line)[1:])
+
+
+class ToolOps:
+    def __init__(self, args, tmp):
+        self.client = os.path.abspath(args.client)
+        self.server = os.path.abspath(args.server)
+        self.tmp = tmp
+        self.only = re.compile(args.only) if args.only else None
+        self.results = []
+        # The certificates, made the way interop.py makes its own.
+        self.pki = Interop.__new__(Interop)
+        self.pki.tmp = tmp
+        self.pki.make_ca("ca", "tlsio ops CA")
+        self.pki.make_leaf("leaf", "localhost", "DNS:localhost,IP:127.0.0.1")
+        self.pki.make_leaf("renewed", "localhost renewed", "DNS:localhost,IP:127.0.0.1")
+        self.pki.make_leaf("client", "tlsio ops client", "DNS:client.example", eku="clientAuth")
+
+    def f(self, name):
+        return os.path.join(self.tmp, name)
+
+    def run(self, name, fn):
+        if self.only and not self.only.search(name):
+            return
+        case = Case()
+        t0 = time.monotonic()
+        try:
+            fn(case)
+            ok, why = True, ""
+        except CaseFailure as e:
+            ok, why = False, str(e)
+        except Exception as e:  # a bug in a case or an unexpected reaction
+            ok, why = False, f"{type(e).__name__}: {e}"
+        finally:
+            case.close()
+        self.results.append(ok)
+        print(f"{'PASS' if ok else 'FAIL'} {name} ({time.monotonic() - t0:.1f}s)"
+              f"{'' if ok else ': ' + why}", flush=True)
+
+    # ---- helpers -------------------------------------------------------------------------
+
+    def start_server(self, case, *opts, cert="leaf.pem", key="leaf.key"):
+        p = case.spawn("tls-server", [self.server, "--cert", self.f(cert), "--key",
+                                      self.f(key), "--port", "0", *opts], stdin=False)
+        m = p.wait_for(r"listening on 127\.0\.0\.1:(\d+)\n")
+        return p, int(m.group(1))
+
+    def connect(self, port, tls12=False, alpn=None, client_cert=False):
+        ctx = ssl.create_default_context(cafile=self.f("ca.pem"))
+        if tls12:
+            ctx.maximum_version = ssl.TLSVersion.TLSv1_2
+        if alpn:
+            ctx.set_alpn_protocols([alpn])
+        if client_cert:
+            ctx.load_cert_chain(self.f("client.pem"), self.f("client.key"))
+        raw = socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT)
+        return ctx.wrap_socket(raw, server_hostname="localhost", suppress_ragged_eofs=False)
+
+    @staticmethod
+    def echo(s, msg):
+        s.sendall(msg)
+        got = b""
+        while len(got) < len(msg):
+            chunk = s.recv(65536)
+            check(chunk, f"the connection ended after {len(got)} bytes")
+            got += chunk
+        check(got == msg, "the echo differs")
+
+    @staticmethod
+    def conn_lines(srv, n):
+        """Waits for n connection log lines; returns their fields."""
+        srv.wait_for(r"(?m)(?:^conn .*\n[\s\S]*?){%d}" % n, "err")
+        return [fields("conn " + m) for m in CONN.findall(srv.text("err"))]
+
+    def der(self, name):
+        with open(self.f(name)) as pem:
+            return ssl.PEM_cert_to_DER_cert(pem.read())
+
+    # ---- tls-server's log line -------------------------------------------------------------
+
+    def log_good(self, case, tls12):
+        srv, port = self.start_server(case, "--alpn", "http/1.1", "--verify-client",
+                                      self.f("ca.pem"), "--verify-client-optional")
+        with self.connect(port, tls12=tls12, alpn="http/1.1", client_cert=True) as s:
+            local = s.getsockname()
+            self.echo(s, b"hello, log")
+            s.unwrap()  # close_notify both ways: a clean end
+        (f,) = self.conn_lines(srv, 1)
+        want = {
+            "peer": f"{local[0]}:{local[1]}", "sni": "localhost",
+            "version": "TLSv1.2" if tls12 else "TLSv1.3", "group": "x25519",
+            "alpn": "http/1.1", "resumed": "no", "client": "CN=tlsio ops client",
+            "in": "10", "out": "10", "end": "ok"}
+        for k, v in want.items():
+            check(f.get(k) == v, f"{k}={f.get(k)!r}, not {v!r}: {f}")
+        check(re.fullmatch(r"TLS_\w+", f["cipher"]), f"cipher: {f}")
+        check(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", f["time"]), f"time: {f}")
+        check(f["ms"].isdigit() and int(f["ms"]) < TIMEOUT * 1000, f"ms: {f}")
+        case.sanitizer_check([srv])
+
+    def log_garbage(self, case):
+        srv, port = self.start_server(case)
+        with socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT) as raw:
+            raw.sendall(b"GET / HTTP/1.0\r\n\r\n")
+            try:
+                while raw.recv(4096):  # our alert, then the end of the connection
+                    pass
+            except ConnectionResetError:
+                pass
+        (f,) = self.conn_lines(srv, 1)
+        sentence = srv.wait_for(r"tls-server: handshake failed: (.*)\n", "err").group(1)
+        check(f["end"] == sentence.decode(), f"end={f['end']!r}, not the error sentence "
+                                             f"{sentence!r}")
+        check(f["version"] == "-" and f["in"] == "0", f"fields: {f}")
+        case.sanitizer_check([srv])
+
+    # ---- SIGTERM ------------------------------------------------------------------------
+
+    def sigterm(self, case, threads):
+        srv, port = self.start_server(case, "--threads", str(threads))
+        conns = [self.connect(port) for _ in range(2 * threads)]
+        try:
+            for s in conns:
+                self.echo(s, b"before the signal")
+            os.kill(srv.pid, signal.SIGTERM)
+            for s in conns:  # close_notify: b"" (a truncation raises SSLEOFError)
+                check(s.recv(100) == b"", "data after SIGTERM instead of close_notify")
+        finally:
+            for s in conns:
+                s.close()
+        rc = srv.wait()
+        check(rc == 0, f"tls-server exit {rc} after SIGTERM; {srv.diag()}")
+        lines = self.conn_lines(srv, len(conns))
+        check(all(f["end"] == "ok" for f in lines), f"unclean ends: {lines}")
+        check(len(re.findall(r"^stop ", srv.text("err"), re.M)) == threads,
+              f"not one stop line per loop; {srv.diag()}")
+        case.sanitizer_check([srv])
+
+    def sigint_idle(self, case):
+        srv, _ = self.start_server(case)
+        os.kill(srv.pid, signal.SIGINT)
+        rc = srv.wait()
+        check(rc == 0, f"tls-server exit {rc} after SIGINT; {srv.diag()}")
+
+    # ---- SIGHUP -------------------------------------------------------------------------
+
+    def serving_copy(self, src):
+        for ext in ("pem", "key"):
+            shutil.copyfile(self.f(f"{src}.{ext}"), self.f(f"serving.{ext}"))
+
+    def served_der(self, port):
+        with self.connect(port) as s:
+            self.echo(s, b"x")
+            return s.getpeercert(binary_form=True)
+
+    def sighup_renewed(self, case, threads):
+        self.serving_copy("leaf")
+        srv, port = self.start_server(case, "--threads", str(threads), cert="serving.pem",
+                                      key="serving.key")
+        with self.connect(port) as before:
+            self.echo(before, b"first")
+            check(before.getpeercert(binary_form=True) == self.der("leaf.pem"), "not the leaf")
+            self.serving_copy("renewed")
+            os.kill(srv.pid, signal.SIGHUP)
+            srv.wait_for(r"^reload .* result=ok generation=2\n", "err")
+            for _ in range(3 * threads):  # every loop: the new certificate
+                check(self.served_der(port) == self.der("renewed.pem"),
+                      "a connection after SIGHUP got the old certificate")
+            self.echo(before, b"still served, on the old config")
+            before.unwrap()
+        case.sanitizer_check([srv])
+
+    def sighup_broken(self, case):
+        self.serving_copy("leaf")
+        srv, port = self.start_server(case, cert="serving.pem", key="serving.key")
+        with open(self.f("serving.key"), "w") as k:
+            k.write("-----BEGIN PRIVATE KEY-----\nbm90IGEga2V5\n-----END PRIVATE KEY-----\n")
+        os.kill(srv.pid, signal.SIGHUP)
+        m = srv.wait_for(r"^reload .* result=failed .*\n", "err")
+        why = fields(m.group(0).decode())["why"]
+        check("key" in why, f"the reload line does not say why: {m.group(0)!r}")
+        check(self.served_der(port) == self.der("leaf.pem"), "the old certificate is gone")
+        check(srv.alive(), "the server ended")
+        case.sanitizer_check([srv])
+
+    # ---- tls-client --------------------------------------------------------------------
+
+    def showcerts(self, case):
+        with open(self.f("chain.pem"), "w") as out:
+            for part in ("leaf.pem", "ca.pem"):
+                with open(self.f(part)) as src:
+                    out.write(src.read())
+        srv, port = self.start_server(case, cert="chain.pem")
+        keylog = self.f("keys.log")
+        cl = case.spawn("tls-client", [self.client, "--ca", self.f("ca.pem"), "--showcerts",
+                                       "--keylog", keylog, "localhost", str(port)])
+        cl.close_stdin()
+        rc = cl.wait()
+        check(rc == 0, f"tls-client exit {rc}; {cl.diag()}")
+        err = cl.text("err")
+        for want in ("cert0-subject=CN=localhost", "cert0-issuer=CN=tlsio ops CA",
+                     "cert1-subject=CN=tlsio ops CA", "cert1-issuer=CN=tlsio ops CA",
+                     "certs=2", f"writing TLS secrets to {keylog}"):
+            check(want + "\n" in err if want.startswith("cert") else want in err,
+                  f"no {want!r}; {cl.diag()}")
+        check(len(re.findall(r"^cert\d-not(?:before|after)=\w{3} [ \d]\d ", err, re.M)) == 4,
+              f"validity lines; {cl.diag()}")
+        with open(keylog) as k:
+            check("CLIENT_TRAFFIC_SECRET_0 " in k.read(), "the key log holds no secret")
+        case.sanitizer_check([cl, srv])
+
+    def all(self):
+        self.run("log: TLS 1.3 connection", lambda c: self.log_good(c, False))
+        self.run("log: TLS 1.2 connection", lambda c: self.log_good(c, True))
+        self.run("log: garbage instead of a ClientHello", self.log_garbage)
+        self.run("SIGTERM: close_notify and exit 0", lambda c: self.sigterm(c, 1))
+        self.run("SIGTERM: --threads 2", lambda c: self.sigterm(c, 2))
+        self.run("SIGINT: idle server exits 0", self.sigint_idle)
+        self.run("SIGHUP: renewed certificate", lambda c: self.sighup_renewed(c, 1))
+        self.run("SIGHUP: renewed certificate, --threads 2", lambda c: self.sighup_renewed(c, 2))
+        self.run("SIGHUP: broken key keeps the old config", self.sighup_broken)
+        self.run("tls-client --showcerts --keylog", self.showcerts)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--client", required=True, help="path to tls-client")
+    ap.add_argument("--server", required=True, help="path to tls-server")
+    ap.add_argument("--only", help="run only the cases whose name matches this regex")
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory(prefix="tlsio-toolops-") as tmp:
+        ops = ToolOps(args, tmp)
+        ops.all()
+    passed = sum(ops.results)
+    print(f"{passed} passed, {len(ops.results) - passed} failed")
+    return 1 if not ops.results or passed != len(ops.results) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
