@@ -45,7 +45,7 @@ static void puts_raw(char *buf, size_t n, size_t *off, const char *s) {
 
 void toollog_kv(char *buf, size_t n, size_t *off, const char *key, const char *value) {
     if (value == NULL || value[0] == '\0') value = "-";
-    int quote = strpbrk(value, " \t\"\\=") != NULL;
+    int quote = strpbrk(value, " \t\"'\\=") != NULL;
     put(buf, n, off, ' ');
     puts_raw(buf, n, off, key);
     put(buf, n, off, '=');
