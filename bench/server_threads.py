@@ -47,9 +47,12 @@ def start_server(server, pki, cert, threads, out_path):
     argv = [server, "--cert", os.path.join(pki, f"{cert}_chain.pem"),
             "--key", os.path.join(pki, f"{cert}_key.pem"), "--tls1.3", "--no-tickets",
             "--threads", str(threads), "--port", "0", "--max-conns", "256"]
-    out = open(out_path, "w")
-    p = subprocess.Popen(argv, stdout=out, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
+    # stderr to a file: tls-server logs a line per connection there, and an unread pipe would
+    # fill and stall it.
+    out, err = open(out_path, "w"), open(out_path + ".err", "w")
+    p = subprocess.Popen(argv, stdout=out, stderr=err, stdin=subprocess.DEVNULL)
     out.close()
+    err.close()
     end = time.monotonic() + 10
     while time.monotonic() < end:
         with open(out_path) as f:
@@ -61,7 +64,8 @@ def start_server(server, pki, cert, threads, out_path):
         time.sleep(0.02)
     p.kill()
     p.wait()
-    raise RuntimeError(f"tls-server did not start: {p.stderr.read().decode()[-500:]}")
+    with open(out_path + ".err") as f:
+        raise RuntimeError(f"tls-server did not start: {f.read()[-500:]}")
 
 
 def stop(p):
