@@ -115,6 +115,10 @@ static int apply_config_opt(tls_config *cfg, int argc, char **argv, int *i, cons
         o->n_certs++;
         return 1;
     }
+    if (strcmp(name, "--ca") == 0 && v != NULL) { /* originating: the upstream's trust */
+        ++*i;
+        return tls_config_add_ca_file(cfg, v) == 0 ? 1 : cfg_fail(cfg, v);
+    }
     if (strcmp(name, "--verify-client") == 0 && v != NULL) {
         ++*i;
         if (tls_config_add_client_ca_file(cfg, v) != 0 ||
