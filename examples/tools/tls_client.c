@@ -57,26 +57,6 @@ static int fail(tls *t, const char *what) {
     return 1;
 }
 
-static int tcp_connect(const char *host, const char *port) {
-    struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *res, *ai;
-    int rc = getaddrinfo(host, port, &hints, &res);
-    if (rc != 0) {
-        fprintf(stderr, "tls-client: %s: %s\n", host, gai_strerror(rc));
-        return -1;
-    }
-    int fd = -1;
-    for (ai = res; ai && fd < 0; ai = ai->ai_next) {
-        fd = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol);
-        if (fd >= 0 && connect(fd, ai->ai_addr, ai->ai_addrlen) != 0) {
-            close(fd);
-            fd = -1;
-        }
-    }
-    freeaddrinfo(res);
-    if (fd < 0) fprintf(stderr, "tls-client: connect %s:%s: %s\n", host, port, strerror(errno));
-    return fd;
-}
-
 /* How long a reconnection waits for the server to close after our close_notify. */
 #define RECONNECT_WAIT_MS 10000
 
@@ -331,33 +311,27 @@ static int run(tls_config *cfg, int argc, char **argv) {
     if (sess_in != NULL && load_session(cfg, sess_in, name, args[1]) != 0) return 1;
     int rc = 0;
     for (long k = 0; k <= reconnect && rc == 0; k++) {
-        int fd = tcp_connect(args[0], args[1]);
-        if (fd < 0) return 1;
+        /* One deadline (--timeout) bounds the name lookup, the TCP connect and the
+         * handshake together. */
         tls_error why;
-        tls *t = tls_client_fd(cfg, fd, name, &why);
+        tls *t = tls_connect_servername(cfg, args[0], args[1], name, &why);
         if (t == NULL) {
             fprintf(stderr, "tls-client: %s\n", why.msg);
-            close(fd);
             return 1;
         }
-        if (tls_handshake(t) != 0) {
-            rc = fail(t, "handshake");
-        } else {
-            if (!quiet)
-                fprintf(stderr, "version=%s cipher=%s group=%s alpn=%s verified=yes resumed=%s\n",
-                        tls_conn_version(t), tls_conn_cipher(t), tls_conn_group(t),
-                        tls_conn_alpn(t) ? tls_conn_alpn(t) : "none",
-                        tls_conn_resumed(t) ? "yes" : "no");
-            if (export_label != NULL) print_export(t, export_label);
-            if (peer_cert) print_peer_cert(t);
-            if (showcerts) print_chain(t);
-            rc = relay(t, k == 0);
-            /* A server that closes without close_notify (bssl-tool server -www, say) still
-             * gave a session worth keeping (RFC 5246 §7.2.1); a fatal alert does not. */
-            int kept = rc == 0 || tls_error_category(t) == TLS_ERRCAT_TRANSPORT;
-            if (kept && k == reconnect && sess_out != NULL && store_session(t, sess_out) != 0)
-                rc = 1;
-        }
+        if (!quiet)
+            fprintf(stderr, "version=%s cipher=%s group=%s alpn=%s verified=yes resumed=%s\n",
+                    tls_conn_version(t), tls_conn_cipher(t), tls_conn_group(t),
+                    tls_conn_alpn(t) ? tls_conn_alpn(t) : "none",
+                    tls_conn_resumed(t) ? "yes" : "no");
+        if (export_label != NULL) print_export(t, export_label);
+        if (peer_cert) print_peer_cert(t);
+        if (showcerts) print_chain(t);
+        rc = relay(t, k == 0);
+        /* A server that closes without close_notify (bssl-tool server -www, say) still
+         * gave a session worth keeping (RFC 5246 §7.2.1); a fatal alert does not. */
+        int kept = rc == 0 || tls_error_category(t) == TLS_ERRCAT_TRANSPORT;
+        if (kept && k == reconnect && sess_out != NULL && store_session(t, sess_out) != 0) rc = 1;
         tls_free(t);
     }
     return rc;

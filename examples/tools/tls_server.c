@@ -448,6 +448,10 @@ static int poll_set(const loop *L, const client *cl, struct pollfd *pfd, int64_t
         ++*n_live;
         p->fd = tls_fd(cl[i].t);
         p->events = (short)tls_events(cl[i].t);
+        /* A client still in its handshake must finish it in time (--timeout): wake when the
+         * first of them runs out, so that it is dropped then, not when it next sends. */
+        int hs = tls_handshake_remaining_ms(cl[i].t);
+        if (hs >= 0 && (timeout < 0 || hs < timeout)) timeout = hs;
         int64_t end = cl[i].closed ? cl[i].linger_end : stop_end; /* 0: none */
         if (end == 0) continue;
         int left = end > now ? (int)(end - now) : 0;
@@ -480,7 +484,9 @@ static int serve(loop *L) {
         int64_t now = toollog_now_ms();
         for (int i = 0; i < max_conns; i++) {
             client *c = &cl[i];
-            if (c->t && pfd[P_CLIENTS + i].revents && service(c, L) != 0)
+            /* Out of handshake time: service's tls_handshake fails with ETIMEDOUT. */
+            int late = c->t && tls_handshake_remaining_ms(c->t) == 0;
+            if (c->t && (pfd[P_CLIENTS + i].revents || late) && service(c, L) != 0)
                 drop(c, L);
             else if (c->t && c->closed && now >= c->linger_end)
                 drop(c, L); /* the client kept its side open: enough */

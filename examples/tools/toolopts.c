@@ -3,6 +3,7 @@
 #include "toolopts.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,21 +15,34 @@ static void keylog_notice(const char *who, const char *path, const char *how) {
             how ? " (" : "", how ? how : "", how ? ")" : "");
 }
 
-static int check(tls_config *cfg, int rc, const char *opt, char *why, size_t n) {
+/* rc -2: the setter refused the value itself, before the config saw it. */
+static int check(tls_config *cfg, int rc, const char *opt, const char *v, char *why, size_t n) {
     if (rc == 0) return 1;
-    snprintf(why, n, "%s: %s", opt, tls_config_error(cfg));
+    if (rc == -2)
+        snprintf(why, n, "%s: '%s' is not a number of milliseconds", opt, v);
+    else
+        snprintf(why, n, "%s: %s", opt, tls_config_error(cfg));
     return -1;
+}
+
+/* --timeout MS: the handshake deadline of every connection (0: none). */
+static int set_timeout(tls_config *cfg, const char *v) {
+    char *end = NULL;
+    errno = 0;
+    unsigned long ms = strtoul(v, &end, 10);
+    if (v[0] < '0' || v[0] > '9' || *end != '\0' || errno != 0 || ms > UINT_MAX) return -2;
+    return tls_config_set_handshake_timeout(cfg, (unsigned)ms);
 }
 
 /* One shared option; say: print the notices (--keylog). */
 static int apply(tls_config *cfg, int argc, char **argv, int *i, char *why, size_t n, int say) {
     const char *o = argv[*i];
     if (strcmp(o, "--tls1.2") == 0)
-        return check(cfg, tls_config_set_versions(cfg, TLS_VERSION_1_2, TLS_VERSION_1_2), o, why,
-                     n);
+        return check(cfg, tls_config_set_versions(cfg, TLS_VERSION_1_2, TLS_VERSION_1_2), o, "",
+                     why, n);
     if (strcmp(o, "--tls1.3") == 0)
-        return check(cfg, tls_config_set_versions(cfg, TLS_VERSION_1_3, TLS_VERSION_1_3), o, why,
-                     n);
+        return check(cfg, tls_config_set_versions(cfg, TLS_VERSION_1_3, TLS_VERSION_1_3), o, "",
+                     why, n);
     static const struct {
         const char *name;
         int (*set)(tls_config *, const char *);
@@ -39,6 +53,7 @@ static int apply(tls_config *cfg, int argc, char **argv, int *i, char *why, size
         {"--keylog", tls_config_set_keylog_file},
         {"--sigalgs", tls_config_set_signature_schemes},
         {"--sign-sigalgs", tls_config_set_signing_schemes},
+        {"--timeout", set_timeout},
     };
     for (size_t k = 0; k < sizeof(with_arg) / sizeof(with_arg[0]); k++) {
         if (strcmp(o, with_arg[k].name) != 0) continue;
@@ -47,7 +62,7 @@ static int apply(tls_config *cfg, int argc, char **argv, int *i, char *why, size
             return -1;
         }
         const char *v = argv[++*i];
-        int r = check(cfg, with_arg[k].set(cfg, v), o, why, n);
+        int r = check(cfg, with_arg[k].set(cfg, v), o, v, why, n);
         if (r > 0 && say && strcmp(o, "--keylog") == 0) keylog_notice(o, v, NULL);
         return r;
     }
@@ -93,6 +108,8 @@ void toolopt_usage(void) {
                     "                     format, for Wireshark; debugging only)\n"
                     "  --sigalgs NAMES    signature schemes offered and accepted, in order\n"
                     "  --sign-sigalgs NAMES  signature schemes we sign with, in order\n"
+                    "  --timeout MS       each handshake must finish within MS milliseconds\n"
+                    "                     (default 30000; 0: no limit)\n"
                     "environment: SSLKEYLOGFILE=FILE appends the connections' secrets to FILE\n"
                     "(NSS key log format, for Wireshark; debugging only)\n");
 }

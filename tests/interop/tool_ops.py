@@ -159,6 +159,33 @@ class ToolOps:
         check(f["version"] == "-" and f["in"] == "0", f"fields: {f}")
         case.sanitizer_check([srv])
 
+    def silent_client(self, case):
+        """--timeout 300: a client that connects and never sends a ClientHello is dropped
+        once its handshake time is up (the poll loop wakes for it), while another client,
+        connected after it, is served normally."""
+        srv, port = self.start_server(case, "--timeout", "300")
+        with socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT) as raw:
+            t0 = time.monotonic()
+            with self.connect(port) as s:  # served while the silent one waits
+                self.echo(s, b"not held up")
+                s.unwrap()
+            raw.settimeout(2.0)
+            try:
+                check(raw.recv(4096) == b"", "the server sent bytes to a silent client")
+            except ConnectionResetError:
+                pass  # closed, as a reset: dropped all the same
+            except socket.timeout:
+                raise CaseFailure("the silent client was still open after 2 s")
+            waited = time.monotonic() - t0
+        check(0.2 <= waited < 2.0, f"closed after {waited:.2f} s, not ~0.3 s")
+        lines = self.conn_lines(srv, 2)
+        ends = sorted(f["end"] for f in lines)
+        check(ends[0] == "ok", f"the other client did not end cleanly: {lines}")
+        check(re.fullmatch(r"the TLS handshake with .* did not complete within 300 ms",
+                           ends[1]), f"end= does not name the timeout: {lines}")
+        check(srv.alive(), "the server ended")
+        case.sanitizer_check([srv])
+
     # ---- SIGTERM ------------------------------------------------------------------------
 
     def sigterm(self, case, threads):
@@ -264,6 +291,7 @@ class ToolOps:
         self.run("log: TLS 1.3 connection", lambda c: self.log_good(c, False))
         self.run("log: TLS 1.2 connection", lambda c: self.log_good(c, True))
         self.run("log: garbage instead of a ClientHello", self.log_garbage)
+        self.run("--timeout: a silent client is dropped", self.silent_client)
         self.run("SIGTERM: close_notify and exit 0", lambda c: self.sigterm(c, 1))
         self.run("SIGTERM: --threads 2", lambda c: self.sigterm(c, 2))
         self.run("SIGINT: idle server exits 0", self.sigint_idle)
