@@ -44,7 +44,8 @@ configure() { # dir, extra cmake options
     shift
     if [ ! -f "$dir/CMakeCache.txt" ]; then
         CC=${CC:-clang} CXX=${CXX:-clang++} cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-            -DTLSIO_BUILD_FUZZ=ON -DTLSIO_BUILD_TESTS=OFF -DTLSIO_BUILD_EXAMPLES=OFF "$@" >/dev/null
+            -DTLSIO_BUILD_FUZZ=ON -DTLSIO_BUILD_TESTS=OFF -DTLSIO_BUILD_EXAMPLES=OFF -DTLSIO_WERROR=ON \
+            "$@" >/dev/null
     fi
     mkdir -p "$build/logs"
     if ! cmake --build "$dir" -j "$(nproc 2>/dev/null || echo 2)" --target "${all[@]}" \

@@ -3,6 +3,7 @@
 # AddressSanitizer + UndefinedBehaviorSanitizer. Then a ThreadSanitizer build of the library
 # and the one test that shares configs between threads (tests/unit/threads_test.cc): only
 # that target is built, to keep the third build short. This is the README's test command.
+# Warnings fail these builds (-DTLSIO_WERROR=ON); a plain `cmake` build only reports them.
 set -eu
 cd "$(dirname "$0")/.."
 sh .ci/deps.sh
@@ -13,7 +14,7 @@ for variant in plain asan tsan; do
     [ $variant = asan ] && flags="-DTLSIO_SANITIZE=ON"
     [ $variant = tsan ] && flags="-DTLSIO_SANITIZE=thread -DTLSIO_BUILD_EXAMPLES=OFF"
     echo "== $variant build =="
-    cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo $flags >/dev/null
+    cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTLSIO_WERROR=ON $flags >/dev/null
     if [ $variant = tsan ]; then
         cmake --build "$dir" -j "$jobs" --target threads_test
         # halt_on_error: the first data race fails the run (TSan's exit code 66 otherwise

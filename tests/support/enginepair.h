@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <string>
 #include <utility>
+#include <initializer_list>
 #include <vector>
 
 #include "hex.h"
@@ -96,6 +97,8 @@ struct Record {
 // Splits a byte stream into records (a trailing partial record is dropped).
 std::vector<Record> SplitRecords(const Bytes &wire);
 Bytes Join(const std::vector<Record> &recs);
+/* head, then body: for a message built from a short header and its contents. */
+Bytes Prefixed(std::initializer_list<uint8_t> head, const Bytes &body);
 // A plaintext record (TLSPlaintext) carrying payload.
 Bytes PlainRecord(uint8_t type, const Bytes &payload, uint16_t version = 0x0303);
 // A handshake message: msg_type, uint24 length, body.

@@ -401,10 +401,10 @@ class Client12 : public Neg12 {
             list.push_back((uint8_t)der.size());
             list.insert(list.end(), der.begin(), der.end());
         }
-        Bytes body = {(uint8_t)(list.size() >> 16), (uint8_t)(list.size() >> 8),
-                      (uint8_t)list.size()};
-        body.insert(body.end(), list.begin(), list.end());
-        return HsMsg(TLSIO_HS_CERTIFICATE, body);
+        return HsMsg(TLSIO_HS_CERTIFICATE,
+                     Prefixed({(uint8_t)(list.size() >> 16), (uint8_t)(list.size() >> 8),
+                               (uint8_t)list.size()},
+                              list));
     }
     void ExpectRefused(const Bytes &msgs, int code, int category, const char *phrase) {
         Feed(client, PlainRecord(22, msgs));
