@@ -15,6 +15,13 @@
 extern "C" {
 #endif
 
+/* The shared library hides every symbol but the ones declared here (it is built with
+ * -fvisibility=hidden): a declaration in this block is the API and the ABI, nothing else is
+ * (tests/abi_check.sh compares the library's dynamic symbols with these headers). */
+#if defined(__GNUC__) || defined(__clang__)
+#pragma GCC visibility push(default)
+#endif
+
 /* Protocol versions as they appear on the wire. */
 #define TLS_VERSION_1_2 0x0303
 #define TLS_VERSION_1_3 0x0304
@@ -439,6 +446,10 @@ const char *tls_signature_scheme_name(uint16_t scheme); /* "ecdsa_secp256r1_sha2
 
 /* Library version string, e.g. "0.1.0". */
 const char *tlsio_version(void);
+
+#if defined(__GNUC__) || defined(__clang__)
+#pragma GCC visibility pop
+#endif
 
 #ifdef __cplusplus
 }

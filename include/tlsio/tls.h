@@ -20,6 +20,11 @@
 extern "C" {
 #endif
 
+/* Exported: only what the public headers declare (see <tlsio/core.h>). */
+#if defined(__GNUC__) || defined(__clang__)
+#pragma GCC visibility push(default)
+#endif
+
 /* ---------------------------------------------------------------------------------------
  * Configuration.
  *
@@ -432,6 +437,10 @@ const uint8_t *tls_conn_peer_chain(const tls *t, size_t i, size_t *len);
 /* The scheme the peer signed the handshake with ("rsa_pss_rsae_sha256"), or NULL if it did
  * not sign (a client that sent no certificate; before the handshake). */
 const char *tls_conn_peer_signature_scheme(const tls *t);
+
+#if defined(__GNUC__) || defined(__clang__)
+#pragma GCC visibility pop
+#endif
 
 #ifdef __cplusplus
 }
