@@ -26,18 +26,17 @@ static void quoted(char *out, size_t out_len, const char *s) {
     out[j] = '\0';
 }
 
-void conn_log(FILE *f, const proxy_conn *c, int64_t now) {
+void conn_log_line(const proxy_conn *c, int64_t now, char *out, size_t out_len) {
     const tls *t = conn_tls(c);
     char client[64], id[300], why[300];
     addr_text((const struct sockaddr *)&c->peer, c->peer_len, client, sizeof client);
     quoted(id, sizeof id, or_dash(tls_conn_peer_subject(t)));
     quoted(why, sizeof why, c->end != NULL ? c->why : "both sides closed");
-    fprintf(f,
-            "conn client=%s sni=%s version=%s cipher=%s alpn=%s resumed=%s identity=%s"
-            " up=%" PRIu64 " down=%" PRIu64 " ms=%" PRId64 " end=%s why=%s\n",
-            client, or_dash(tls_conn_servername(t)), or_dash(tls_conn_version(t)),
-            or_dash(tls_conn_cipher(t)), or_dash(tls_conn_alpn(t)),
-            tls_conn_resumed(t) == 1 ? "yes" : "no", id, c->dir[0].bytes, c->dir[1].bytes,
-            now - c->start_ms, c->end != NULL ? c->end : "clean", why);
-    fflush(f);
+    snprintf(out, out_len,
+             "conn client=%s sni=%s version=%s cipher=%s alpn=%s resumed=%s identity=%s"
+             " up=%" PRIu64 " down=%" PRIu64 " ms=%" PRId64 " end=%s why=%s\n",
+             client, or_dash(tls_conn_servername(t)), or_dash(tls_conn_version(t)),
+             or_dash(tls_conn_cipher(t)), or_dash(tls_conn_alpn(t)),
+             tls_conn_resumed(t) == 1 ? "yes" : "no", id, c->dir[0].bytes, c->dir[1].bytes,
+             now - c->start_ms, c->end != NULL ? c->end : "clean", why);
 }

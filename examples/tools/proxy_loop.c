@@ -49,9 +49,14 @@ static int grow(proxy_loop *L) {
     return 0;
 }
 
+/* The line is written after the sockets are closed, so a reader of the log knows that a
+ * logged connection holds nothing; one fputs keeps lines from several loops whole. */
 static void finish(proxy_loop *L, size_t i, int64_t now) {
-    conn_log(stdout, L->conn[i], now);
+    char line[2048];
+    conn_log_line(L->conn[i], now, line, sizeof line);
     conn_free(L->conn[i]);
+    fputs(line, stdout);
+    fflush(stdout);
     L->conn[i] = L->conn[--L->n];
     atomic_fetch_sub(&L->sh->conns, 1);
 }
