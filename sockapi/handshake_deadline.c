@@ -43,12 +43,6 @@ int tlsio_sock_deadline_passed(const tls *t) {
     return t->hs_deadline != 0 && tlsio_sock_now_ms() >= t->hs_deadline;
 }
 
-int tlsio_sock_deadline_polls(const tls *t) {
-    if (t->hs_deadline == 0) return 0;
-    int fl = fcntl(t->fd, F_GETFL);
-    return fl >= 0 && !(fl & O_NONBLOCK);
-}
-
 /* Rounded up, so that a poll given it does not wake just before the deadline and spin. */
 int tls_handshake_remaining_ms(const tls *t) {
     if (t == NULL) {
@@ -61,39 +55,6 @@ int tls_handshake_remaining_ms(const tls *t) {
     int64_t left = t->hs_deadline - tlsio_sock_now_ms();
     if (left <= 0) return 0;
     return left > INT_MAX ? INT_MAX : (int)left;
-}
-
-/* The socket's own timeout for this direction (SO_RCVTIMEO, SO_SNDTIMEO) in ms, rounded up;
- * 0 when it has none. */
-static int64_t socket_timeout_ms(int fd, short events) {
-    struct timeval tv = {0, 0};
-    socklen_t len = sizeof(tv);
-    int opt = (events & POLLIN) ? SO_RCVTIMEO : SO_SNDTIMEO;
-    if (getsockopt(fd, SOL_SOCKET, opt, &tv, &len) != 0) return 0;
-    return (int64_t)tv.tv_sec * 1000 + (tv.tv_usec + 999) / 1000;
-}
-
-int tlsio_sock_wait(tls *t, short events) {
-    /* As in a blocking recv/send, the socket's own timeout counts from the start of the wait.
-     * Whichever ends first ends it: the deadline (ETIMEDOUT) or that timeout (EAGAIN). */
-    int64_t now = tlsio_sock_now_ms(), own = socket_timeout_ms(t->fd, events);
-    int by_deadline = own == 0 || t->hs_deadline <= now + own;
-    int64_t end = by_deadline ? t->hs_deadline : now + own;
-    for (;;) {
-        int64_t left = end - now;
-        if (left <= 0) {
-            errno = by_deadline ? ETIMEDOUT : EAGAIN;
-            return -1;
-        }
-        struct pollfd p = {.fd = t->fd, .events = events, .revents = 0};
-        int k = poll(&p, 1, left > INT_MAX ? INT_MAX : (int)left);
-        if (k > 0) return 0; /* ready, or an error or hang-up the next send/recv reports */
-        if (k < 0 && errno != EINTR) {
-            if (t->sock_errno == 0) t->sock_errno = errno;
-            return -1;
-        }
-        now = tlsio_sock_now_ms(); /* a signal, or the time is up: look again */
-    }
 }
 
 /* "127.0.0.1 port 4433", "::1 port 4433", or "the peer" when the socket is not IP. */

@@ -36,11 +36,12 @@ struct tls {
     size_t stored;
     /* The handshake deadline (handshake_deadline.c): CLOCK_MONOTONIC ms by which it must be
      * complete, 0 for none (no limit, or the handshake is over), and the limit it came from
-     * (for the error sentence). io_flags: added to every send/recv (MSG_DONTWAIT while a
-     * blocking socket's handshake waits in poll instead, bounded by the deadline). */
+     * (for the error sentence). */
     int64_t hs_deadline;
     unsigned hs_timeout_ms;
-    int io_flags;
+    /* When the current call first waited on a blocking socket (blocking_wait.c), 0 if it has
+     * not: the socket's SO_RCVTIMEO/SO_SNDTIMEO bounds the call from there. */
+    int64_t wait_start;
 };
 
 /* Client: moves the tickets the engine holds into the config's cache (nothing after a fatal
@@ -52,8 +53,11 @@ void tlsio_sock_store_sessions(tls *t);
  * since TLS 1.1 an improper close no longer forbids resumption). */
 int tlsio_sock_sessions_usable(const tls *t);
 
-/* Moves bytes between the engine and the socket. Each returns 0 when it did all it could
- * without blocking, or -1 with errno (EAGAIN: t->want says what to wait for). */
+/* Moves bytes between the engine and the socket. Each returns 0 when it did all it could,
+ * or -1 with errno: EAGAIN (t->want says what to wait for) when a nonblocking socket would
+ * block or a blocking socket's own timeout ran out, ETIMEDOUT when the handshake deadline
+ * did, or the socket's error (then also in t->sock_errno). On a blocking socket they wait in
+ * tlsio_sock_wait, never in the kernel's send/recv. */
 int tlsio_sock_flush(tls *t);
 int tlsio_sock_fill(tls *t);
 /* Records the connection's first failure (an engine failure, or the socket's error) and
@@ -69,6 +73,7 @@ int tlsio_sock_misuse(tls *t, const char *sentence);
  * apart (t->failed, t->fail) and stays. The getters take a const tls and forget nothing. */
 static inline void tlsio_sock_begin_call(tls *t) {
     t->misuse = NULL;
+    t->wait_start = 0;
 }
 
 /* The handshake deadline (handshake_deadline.c). The facade's clock: CLOCK_MONOTONIC in ms. */
@@ -77,13 +82,11 @@ int64_t tlsio_sock_now_ms(void);
 void tlsio_sock_deadline_start(tls *t, unsigned timeout_ms);
 /* 1 if t has a deadline and it has passed. */
 int tlsio_sock_deadline_passed(const tls *t);
-/* 1 if the handshake's I/O must wait in poll rather than in send/recv: t has a deadline and
- * its socket is blocking. */
-int tlsio_sock_deadline_polls(const tls *t);
-/* Waits in poll until t's socket is ready for events (POLLIN/POLLOUT), at most until the
- * deadline and for the socket's own SO_RCVTIMEO/SO_SNDTIMEO. 0 when ready; -1 with errno
- * EAGAIN when the socket's own timeout ran out first (as recv/send would say), ETIMEDOUT
- * when the deadline did. */
+/* A blocking socket's wait (blocking_wait.c): in poll until t's socket is ready for events
+ * (POLLIN/POLLOUT), at most until the handshake deadline and until the socket's own
+ * SO_RCVTIMEO/SO_SNDTIMEO, counted from the call's first wait, runs out. 0 when ready; -1
+ * with errno EAGAIN at once on a nonblocking socket, or when the socket's own timeout ran
+ * out first (as recv/send would say), ETIMEDOUT when the deadline did. */
 int tlsio_sock_wait(tls *t, short events);
 /* Why t failed its deadline, in one sentence naming the peer and the limit ("the TLS
  * handshake with 127.0.0.1 port 4433 did not complete within 5000 ms"). */

@@ -63,23 +63,13 @@ int tlsio_sock_misuse(tls *t, const char *sentence) {
     return -1;
 }
 
-static int send_would_block(tls *t) {
-    t->want = POLLOUT;
-    errno = EAGAIN;
+/* A send or recv that would block: a blocking socket waits (tlsio_sock_wait) and the caller
+ * tries again (0); otherwise -1 with errno EAGAIN and t->want set, ETIMEDOUT, or a poll
+ * failure. */
+static int would_block(tls *t, short events) {
+    if (tlsio_sock_wait(t, events) == 0) return 0;
+    if (errno == EAGAIN) t->want = events;
     return -1;
-}
-
-/* After a short send: 1 if it means a blocking socket's SO_SNDTIMEO ran out. send() then
- * returns what it took, and tlsio says EAGAIN as send would next, rather than wait a second
- * full timeout in another send; the rest stays queued, sealed, for the next call. On a
- * blocking socket without SO_SNDTIMEO a short send was cut by a signal: send the rest. */
-static int send_timed_out(const tls *t) {
-    struct timeval tv = {0, 0};
-    socklen_t len = sizeof(tv);
-    int fl = fcntl(t->fd, F_GETFL);
-    if (t->io_flags != 0 || fl < 0 || (fl & O_NONBLOCK)) return 0;
-    return getsockopt(t->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, &len) == 0 &&
-           (tv.tv_sec != 0 || tv.tv_usec != 0);
 }
 
 int tlsio_sock_flush(tls *t) {
@@ -90,42 +80,44 @@ int tlsio_sock_flush(tls *t) {
             t->hold_flight = 0;
             return 0;
         }
-        ssize_t k = send(t->fd, p, n, MSG_NOSIGNAL | t->io_flags);
-        if (k < 0) {
-            if (errno == EINTR) continue;
-            if (errno == EAGAIN || errno == EWOULDBLOCK) return send_would_block(t);
+        ssize_t k = send(t->fd, p, n, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (k >= 0) {
+            tls_engine_send_ack(t->e, (size_t)k);
+            continue;
+        }
+        if (errno == EINTR) continue;
+        if (errno != EAGAIN && errno != EWOULDBLOCK) {
             if (t->sock_errno == 0) t->sock_errno = errno; /* the first one stays */
             return -1;
         }
-        tls_engine_send_ack(t->e, (size_t)k);
-        if ((size_t)k < n && send_timed_out(t)) return send_would_block(t);
+        if (would_block(t, POLLOUT) != 0) return -1;
     }
 }
 
 int tlsio_sock_fill(tls *t) {
-    size_t cap = 0;
-    uint8_t *p = tls_engine_recv_buf(t->e, &cap);
-    if (p == NULL) return 0; /* nothing wanted now (data waits to be read, or closed) */
-    ssize_t k;
-    do {
-        k = recv(t->fd, p, cap, t->io_flags);
-    } while (k < 0 && errno == EINTR);
-    if (k < 0) {
-        if (errno == EAGAIN || errno == EWOULDBLOCK) {
-            t->want = POLLIN;
-            tls_engine_trim(t->e); /* idle: give back the buffers until data comes */
-            errno = EAGAIN;
+    for (;;) {
+        size_t cap = 0;
+        uint8_t *p = tls_engine_recv_buf(t->e, &cap);
+        if (p == NULL) return 0; /* nothing wanted now (data waits to be read, or closed) */
+        ssize_t k = recv(t->fd, p, cap, MSG_DONTWAIT);
+        if (k == 0) {
+            (void)tls_engine_recv_eof(t->e); /* a failure unless close_notify came first */
+            return 0;
+        }
+        if (k > 0) {
+            (void)tls_engine_recv_ack(t->e, (size_t)k); /* failures are sticky in the status */
+            return 0;
+        }
+        if (errno == EINTR) continue;
+        if (errno != EAGAIN && errno != EWOULDBLOCK) {
+            if (t->sock_errno == 0) t->sock_errno = errno;
             return -1;
         }
-        if (t->sock_errno == 0) t->sock_errno = errno;
+        if (would_block(t, POLLIN) == 0) continue;
+        /* Idle: give back the buffers until data comes. */
+        if (errno == EAGAIN) tls_engine_trim(t->e);
         return -1;
     }
-    if (k == 0) {
-        (void)tls_engine_recv_eof(t->e); /* a failure unless close_notify came first */
-        return 0;
-    }
-    (void)tls_engine_recv_ack(t->e, (size_t)k); /* failures are sticky in the status */
-    return 0;
 }
 
 /* Sends what the engine has; after a failure this carries the alert to the peer. Once the
@@ -204,16 +196,11 @@ static int timed_out(tls *t) {
     return -1;
 }
 
-/* The handshake's flush or fill. While a blocking socket's handshake polls (MSG_DONTWAIT,
- * bounded_handshake), EAGAIN waits in poll for the rest of the deadline, or for the socket's
- * own SO_RCVTIMEO/SO_SNDTIMEO (then EAGAIN, as recv/send would say), and goes on. */
+/* The handshake's flush or fill: a blocking socket's wait ends at the deadline at the
+ * latest, and that fails the connection. */
 static int handshake_io(tls *t, int (*io)(tls *)) {
-    for (;;) {
-        if (io(t) == 0) return 0;
-        if (t->io_flags == 0 || t->sock_errno != 0 || errno != EAGAIN) return -1;
-        if (tlsio_sock_wait(t, (short)t->want) == 0) continue;
-        return errno == ETIMEDOUT ? timed_out(t) : -1;
-    }
+    if (io(t) == 0) return 0;
+    return t->sock_errno == 0 && errno == ETIMEDOUT ? timed_out(t) : -1;
 }
 
 /* The handshake loop. A client whose handshake completes with its final flight (Finished)
@@ -273,15 +260,12 @@ static int run_handshake(tls *t, int may_hold) {
 }
 
 /* The handshake within its deadline (handshake_deadline.c): a call after it fails at once
- * with ETIMEDOUT, whatever the socket; on a blocking socket the I/O waits in poll for what
- * is left of it rather than in send/recv, which could wait for ever. */
+ * with ETIMEDOUT, whatever the socket; on a blocking socket the waits end at it. */
 static int bounded_handshake(tls *t, int may_hold) {
     if (tls_engine_status(t->e) & TLS_ST_CONNECTED) t->hs_deadline = 0;
     if (tlsio_sock_deadline_passed(t)) return timed_out(t);
-    t->io_flags = tlsio_sock_deadline_polls(t) ? MSG_DONTWAIT : 0;
     int rc = run_handshake(t, may_hold);
     int saved = errno;
-    t->io_flags = 0;
     if (tls_engine_status(t->e) & TLS_ST_CONNECTED) t->hs_deadline = 0;
     errno = saved;
     return rc;
@@ -443,6 +427,7 @@ int tls_close(tls *t) {
     }
     if (tlsio_sock_flush(t) != 0) {
         if (t->sock_errno) return tlsio_sock_fail(t);
+        if (errno == ETIMEDOUT) return timed_out(t); /* closing an unfinished handshake */
         t->hs_events = t->want;
         return -1;
     }

@@ -342,8 +342,9 @@ int tls_handshake_remaining_ms(const tls *t);
 
 /* Reads decrypted application data. Blocking sockets wait for data, EOF or an error, or
  * until their SO_RCVTIMEO runs out (-1/EAGAIN, like recv; a record that had partly arrived
- * is kept for the next call); post-handshake messages (KeyUpdate, NewSessionTicket) are
- * handled inside. */
+ * is kept for the next call). The timeout bounds the whole call, however many recv it takes:
+ * a record trickling in cannot stretch it. Post-handshake messages (KeyUpdate,
+ * NewSessionTicket) are handled inside. */
 ssize_t tls_read(tls *t, void *buf, size_t len);
 /* Writes application data. On a blocking socket every byte is taken (like send()), unless
  * its SO_SNDTIMEO runs out: then, like send, the count is short (or -1/EAGAIN if no byte was

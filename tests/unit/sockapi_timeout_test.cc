@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstring>
 #include <memory>
@@ -477,6 +478,107 @@ TEST_F(TimeoutTest, WriteHonoursSoSndtimeo) {
     }
     EXPECT_EQ(data.size(), sent) << tls_error_msg(c.get());
     // Counted is committed: bytes the socket had no room for yet go out with the next call.
+    while (tls_engine_send_pending(c->e) > 0 && Clock::now() < end)
+        if (tls_write(c.get(), "", 0) < 0 && errno != EAGAIN) break;
+    reader.join();
+    ASSERT_EQ(data.size(), got.size()) << tls_error_msg(s.get());
+    EXPECT_TRUE(got == data);
+}
+
+// One tls_read may take many recv calls (a record split over segments), and a recv returns
+// as soon as a byte comes: SO_RCVTIMEO must bound the call, not each recv, or a peer that
+// trickles a byte at a time holds a read for as long as it likes. Here a 300-byte record
+// comes a byte every 40 ms (12 s in all): the read still returns EAGAIN after ~200 ms, and
+// once the rest is there the record arrives intact.
+TEST_F(TimeoutTest, TrickledRecordCannotStretchSoRcvtimeo) {
+    CfgPtr scfg = Cfg(true, 0), ccfg = Cfg(false, 0);
+    TlsPtr c(nullptr, tls_free), s(nullptr, tls_free);
+    BlockingPair(c, s, ccfg.get(), scfg.get());
+    if (::testing::Test::HasFatalFailure()) return;
+    SetSockTimeout(tls_fd(c.get()), SO_RCVTIMEO, 200);
+    std::string msg(280, 'q');
+    tls_engine *e = s->e;
+    size_t cap = 0, n = 0;
+    uint8_t *w = tls_engine_write_buf(e, &cap);
+    ASSERT_NE(nullptr, w);
+    ASSERT_GE(cap, msg.size());
+    memcpy(w, msg.data(), msg.size());
+    ASSERT_EQ(0, tls_engine_write_ack(e, msg.size()));
+    const uint8_t *out = tls_engine_send_buf(e, &n);
+    std::vector<uint8_t> rec(out, out + n);
+    tls_engine_send_ack(e, n);
+
+    std::atomic<bool> stop{false};
+    std::atomic<size_t> trickled{0};
+    std::thread trickler([&] {
+        while (!stop && trickled + 1 < rec.size()) {
+            if (send(tls_fd(s.get()), &rec[trickled], 1, 0) != 1) return;
+            trickled++;
+            std::this_thread::sleep_for(std::chrono::milliseconds(40));
+        }
+    });
+    char b[512];
+    auto start = Clock::now();
+    ssize_t r = tls_read(c.get(), b, sizeof b);
+    long ms = MsSince(start);
+    int err = errno;
+    stop = true;
+    trickler.join();
+    EXPECT_EQ(-1, r);
+    EXPECT_EQ(EAGAIN, err);
+    EXPECT_GE(ms, 190);
+    EXPECT_LT(ms, 1000) << "one SO_RCVTIMEO per recv, not per call";
+    EXPECT_EQ(0, tls_error_code(c.get())) << tls_error_msg(c.get());
+    size_t rest = rec.size() - trickled;
+    ASSERT_EQ((ssize_t)rest, send(tls_fd(s.get()), &rec[trickled], rest, 0));
+    ASSERT_EQ((ssize_t)msg.size(), tls_read(c.get(), b, sizeof b)) << tls_error_msg(c.get());
+    EXPECT_EQ(msg, std::string(b, msg.size()));
+}
+
+// The same for SO_SNDTIMEO: a peer that reads a little now and then makes every send take
+// some bytes, so a timeout per send would hold an 8 MiB tls_write for about a minute. The
+// call returns a short count after ~300 ms; then every byte arrives once, in order.
+TEST_F(TimeoutTest, SlowReaderCannotStretchSoSndtimeo) {
+    CfgPtr scfg = Cfg(true, 0), ccfg = Cfg(false, 0);
+    TlsPtr c(nullptr, tls_free), s(nullptr, tls_free);
+    BlockingPair(c, s, ccfg.get(), scfg.get());
+    if (::testing::Test::HasFatalFailure()) return;
+    SetSockTimeout(tls_fd(c.get()), SO_SNDTIMEO, 300);
+    std::vector<uint8_t> data(8 << 20);
+    for (size_t i = 0; i < data.size(); i++)
+        data[i] = static_cast<uint8_t>(i * 13 + (i >> 12));
+
+    std::atomic<bool> slow{true};
+    std::vector<uint8_t> got;
+    std::thread reader([&] {
+        std::vector<uint8_t> buf(16384);
+        auto end = Clock::now() + std::chrono::seconds(30);
+        while (got.size() < data.size() && Clock::now() < end) {
+            if (slow) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+            ssize_t k = tls_read(s.get(), buf.data(), slow ? 4096 : buf.size());
+            if (k <= 0) break;
+            got.insert(got.end(), buf.begin(), buf.begin() + k);
+        }
+    });
+    auto start = Clock::now();
+    ssize_t n = tls_write(c.get(), data.data(), data.size());
+    long ms = MsSince(start);
+    int err = errno;
+    slow = false;
+    EXPECT_TRUE((n > 0 && (size_t)n < data.size()) || (n == -1 && err == EAGAIN))
+        << n << " " << strerror(err);
+    EXPECT_GE(ms, 290);
+    EXPECT_LT(ms, 1500) << "one SO_SNDTIMEO per send, not per call";
+    size_t sent = n > 0 ? (size_t)n : 0;
+    auto end = Clock::now() + std::chrono::seconds(20);
+    while (sent < data.size() && Clock::now() < end) {
+        ssize_t k = tls_write(c.get(), data.data() + sent, data.size() - sent);
+        if (k > 0)
+            sent += (size_t)k;
+        else if (errno != EAGAIN)
+            break;
+    }
+    EXPECT_EQ(data.size(), sent) << tls_error_msg(c.get());
     while (tls_engine_send_pending(c->e) > 0 && Clock::now() < end)
         if (tls_write(c.get(), "", 0) < 0 && errno != EAGAIN) break;
     reader.join();
