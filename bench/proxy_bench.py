@@ -343,14 +343,15 @@ def main():
             print(f"{n}: not installed, left out", file=sys.stderr)
         else:
             names.append(n)
-    # Every idle connection costs the proxy two descriptors (client and backend side).
-    want = 2 * a.idle + 4096
+    # Every idle connection costs the proxy two descriptors (client and backend side); the
+    # proxies inherit this limit. 64 covers their listening sockets, pipes, logs and libraries.
+    want = 2 * a.idle + 64
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     if soft < want:
         try:
             resource.setrlimit(resource.RLIMIT_NOFILE, (want, max(hard, want)))
         except (ValueError, OSError):
-            a.idle = max(0, (hard - 4096) // 2)
+            a.idle = max(0, (hard - 64) // 2)
             resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
             print(f"fd limit {hard}: idle connections lowered to {a.idle}", file=sys.stderr)
     results = {n: [] for n in names}
