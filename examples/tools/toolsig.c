@@ -6,19 +6,23 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <unistd.h>
 
 /* A signal handler can reach only static storage: these are the write ends the handlers use
- * (-1: none, or the stop pipe already closed). sig_atomic_t: read and written whole. */
-static volatile sig_atomic_t stop_w = -1, reload_w = -1;
+ * (-1: none, or the stop pipe already closed). Lock-free atomics may be used in a handler
+ * (C11 7.14.1.1); the exchange makes the close happen once even when two stop signals run
+ * their handlers at the same time on two threads (sa_mask blocks them in one thread only). */
+static atomic_int stop_w = -1, reload_w = -1;
 
 static void on_signal(int sig) {
     int saved = errno; /* the interrupted code may be about to read errno */
     if (sig == SIGHUP) {
-        if (reload_w >= 0) (void)!write(reload_w, "h", 1); /* full pipe: one is pending */
-    } else if (stop_w >= 0) {
-        int fd = stop_w;
-        stop_w = -1; /* the others are blocked while we run (sa_mask): no second close */
+        int fd = atomic_load(&reload_w);
+        if (fd >= 0) (void)!write(fd, "h", 1); /* full pipe: one is pending */
+    } else {
+        int fd = atomic_exchange(&stop_w, -1);
+        if (fd < 0) _exit(1); /* a second stop signal: the operator will not wait for the drain */
         close(fd);
     }
     errno = saved;
@@ -43,8 +47,8 @@ int toolsig_install(toolsig *s) {
     }
     s->stop_fd = stop[0];
     s->reload_fd = reload[0];
-    stop_w = stop[1];
-    reload_w = reload[1];
+    atomic_store(&stop_w, stop[1]);
+    atomic_store(&reload_w, reload[1]);
     struct sigaction sa = {.sa_handler = on_signal, .sa_flags = SA_RESTART};
     static const int sigs[] = {SIGTERM, SIGINT, SIGHUP};
     sigemptyset(&sa.sa_mask);

@@ -6,7 +6,8 @@
  * Stop is a broadcast: the first SIGTERM or SIGINT closes the write end of the stop pipe,
  * which leaves its read end readable (end of file) for good, so every thread that polls it
  * sees it, however many there are and whenever they look. Reload is taken once: each SIGHUP
- * puts a byte in the reload pipe and the first poller to drain it does the reload.
+ * puts a byte in the reload pipe and the first poller to drain it does the reload. A second
+ * SIGTERM or SIGINT, while the first one's drain runs, ends the process at once (exit 1).
  */
 #ifndef TLSIO_TOOLSIG_H
 #define TLSIO_TOOLSIG_H

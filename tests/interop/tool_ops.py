@@ -208,6 +208,25 @@ class ToolOps:
               f"not one stop line per loop; {srv.diag()}")
         case.sanitizer_check([srv])
 
+    def second_sigterm(self, case):
+        """A client that never answers close_notify holds the 2 s drain; a second SIGTERM ends
+        the process at once, with status 1."""
+        srv, port = self.start_server(case)
+        s = self.connect(port)
+        try:
+            self.echo(s, b"before the signals")
+            os.kill(srv.pid, signal.SIGTERM)
+            time.sleep(0.3)
+            check(srv.alive(), "tls-server did not wait for the client's close_notify")
+            t0 = time.monotonic()
+            os.kill(srv.pid, signal.SIGTERM)
+            rc = srv.wait()
+            took = time.monotonic() - t0
+        finally:
+            s.close()
+        check(rc == 1, f"tls-server exit {rc} after a second SIGTERM; {srv.diag()}")
+        check(took < 1.0, f"the second SIGTERM took {took:.2f} s to end the process")
+
     def sigint_idle(self, case):
         srv, _ = self.start_server(case)
         os.kill(srv.pid, signal.SIGINT)
@@ -294,6 +313,7 @@ class ToolOps:
         self.run("--timeout: a silent client is dropped", self.silent_client)
         self.run("SIGTERM: close_notify and exit 0", lambda c: self.sigterm(c, 1))
         self.run("SIGTERM: --threads 2", lambda c: self.sigterm(c, 2))
+        self.run("SIGTERM twice: exit 1 at once", self.second_sigterm)
         self.run("SIGINT: idle server exits 0", self.sigint_idle)
         self.run("SIGHUP: renewed certificate", lambda c: self.sighup_renewed(c, 1))
         self.run("SIGHUP: renewed certificate, --threads 2", lambda c: self.sighup_renewed(c, 2))
