@@ -167,6 +167,7 @@ static int queue_proxy_header(proxy_conn *c) {
     if ((d->buf = malloc(PROXY_BUF)) == NULL) return -1;
     d->len = pp2_header((uint8_t *)d->buf, PROXY_BUF, (struct sockaddr *)&c->peer,
                         (struct sockaddr *)&c->local, &info);
+    c->pp2_len = d->len;
     return d->len > 0 ? 0 : -1;
 }
 
@@ -231,10 +232,8 @@ void conn_events(const proxy_conn *c, struct pollfd pfd[2]) {
 
 int64_t conn_deadline(const proxy_conn *c) {
     int64_t d = INT64_MAX;
-    if (c->open_ms == 0)
-        d = c->start_ms + c->set->handshake_ms;
-    else if (c->set->idle_ms > 0)
-        d = c->last_ms + c->set->idle_ms;
+    int limit = c->open_ms == 0 ? c->set->handshake_ms : c->set->idle_ms; /* 0: none */
+    if (limit > 0) d = (c->open_ms == 0 ? c->start_ms : c->last_ms) + limit;
     if (c->stop_ms != 0 && c->stop_ms < d) d = c->stop_ms;
     return d;
 }

@@ -7,33 +7,24 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "proxy_log.h"
+#include "toollog.h"
 
 /* New connections taken per wake-up, so that a flood of them cannot starve the open ones. */
 #define ACCEPT_BATCH 64
 
-static int64_t now_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
+/* The poll set: listening socket, stop and reload pipes, then two entries per connection. */
+enum { P_LISTEN, P_STOP, P_RELOAD, P_CONNS };
 
-tls_config *shared_config(proxy_shared *sh) {
-    pthread_mutex_lock(&sh->lock);
-    tls_config *cfg = tls_config_ref(sh->cfg);
-    pthread_mutex_unlock(&sh->lock);
-    return cfg;
-}
-
-/* After SIGHUP: new connections use the new config; open ones keep theirs. */
+/* After SIGHUP: new connections use the new config; open ones keep theirs. Only a changed
+ * generation costs a lock. */
 static void refresh_config(proxy_loop *L) {
-    unsigned gen = atomic_load(&L->sh->cfg_gen);
+    unsigned gen = toolcfg_generation(&L->sh->cfg);
     if (L->cfg != NULL && gen == L->gen) return;
     tls_config_free(L->cfg);
-    L->cfg = shared_config(L->sh);
+    L->cfg = toolcfg_get(&L->sh->cfg);
     L->gen = gen;
 }
 
@@ -42,7 +33,7 @@ static int grow(proxy_loop *L) {
     proxy_conn **c = realloc(L->conn, cap * sizeof *c);
     if (c == NULL) return -1;
     L->conn = c;
-    struct pollfd *p = realloc(L->pfd, (2 + 2 * cap) * sizeof *p);
+    struct pollfd *p = realloc(L->pfd, (P_CONNS + 2 * cap) * sizeof *p);
     if (p == NULL) return -1;
     L->pfd = p;
     L->cap = cap;
@@ -50,13 +41,12 @@ static int grow(proxy_loop *L) {
 }
 
 /* The line is written after the sockets are closed, so a reader of the log knows that a
- * logged connection holds nothing; one fputs keeps lines from several loops whole. */
-static void finish(proxy_loop *L, size_t i, int64_t now) {
+ * logged connection holds nothing (toollog_end_line, then toollog_write). */
+static void finish(proxy_loop *L, size_t i) {
     char line[2048];
-    conn_log_line(L->conn[i], now, line, sizeof line);
+    conn_log_line(L->conn[i], line, sizeof line);
     conn_free(L->conn[i]);
-    fputs(line, stdout);
-    fflush(stdout);
+    toollog_write(line);
     L->conn[i] = L->conn[--L->n];
     atomic_fetch_sub(&L->sh->conns, 1);
 }
@@ -91,18 +81,19 @@ static void accept_some(proxy_loop *L, int64_t now) {
             continue;
         }
         L->conn[L->n++] = c;
-        if (conn_pump(c, now) != 0) finish(L, L->n - 1, now); /* the ClientHello may be here */
+        if (conn_pump(c, now) != 0) finish(L, L->n - 1); /* the ClientHello may be here */
     }
 }
 
 /* Fills the poll set; returns the poll timeout (ms, -1: none). */
 static int prepare(proxy_loop *L, int accepting, int64_t now) {
     int64_t next = INT64_MAX;
-    L->pfd[0] = (struct pollfd){.fd = accepting ? L->lfd : -1, .events = POLLIN};
-    /* The stop pipe stays readable once written: after stopping it would only spin us. */
-    L->pfd[1] = (struct pollfd){.fd = L->lfd >= 0 ? L->sh->wake_fd : -1, .events = POLLIN};
+    L->pfd[P_LISTEN] = (struct pollfd){.fd = accepting ? L->lfd : -1, .events = POLLIN};
+    /* The stop pipe stays readable once closed: after stopping it would only spin us. */
+    L->pfd[P_STOP] = (struct pollfd){.fd = L->lfd >= 0 ? L->sh->sig.stop_fd : -1, .events = POLLIN};
+    L->pfd[P_RELOAD] = (struct pollfd){.fd = L->sh->sig.reload_fd, .events = POLLIN};
     for (size_t i = 0; i < L->n; i++) {
-        conn_events(L->conn[i], &L->pfd[2 + 2 * i]);
+        conn_events(L->conn[i], &L->pfd[P_CONNS + 2 * i]);
         int64_t d = conn_deadline(L->conn[i]);
         if (d < next) next = d;
     }
@@ -112,35 +103,47 @@ static int prepare(proxy_loop *L, int accepting, int64_t now) {
 
 /* SIGTERM/SIGINT seen: stop listening, let every connection drain. */
 static void begin_stop(proxy_loop *L, int64_t now) {
+    char open[24], idx[16];
+    snprintf(open, sizeof open, "%zu", L->n);
+    snprintf(idx, sizeof idx, "%d", L->index);
+    toollog_event("stop", "open", open, "loop", idx, (char *)NULL);
     close(L->lfd);
     L->lfd = -1;
     for (size_t i = L->n; i-- > 0;) {
         conn_stop(L->conn[i], now);
         /* Start the drain now: no event may come for a connection that is quiet. */
-        if (conn_pump(L->conn[i], now) || conn_expire(L->conn[i], now)) finish(L, i, now);
+        if (conn_pump(L->conn[i], now) || conn_expire(L->conn[i], now)) finish(L, i);
     }
 }
 
 int loop_run(proxy_loop *L) {
     if (grow(L) != 0) return 1;
     for (;;) {
-        int64_t now = now_ms();
-        if (L->lfd >= 0 && atomic_load(&L->sh->stop)) begin_stop(L, now);
+        int64_t now = toollog_now_ms();
         if (L->lfd < 0 && L->n == 0) break;
         int accepting = L->lfd >= 0 && atomic_load(&L->sh->conns) < L->sh->max_conns;
         int timeout = prepare(L, accepting, now);
-        if (poll(L->pfd, 2 + 2 * L->n, timeout) < 0 && errno != EINTR) {
+        if (poll(L->pfd, P_CONNS + 2 * L->n, timeout) < 0) {
+            if (errno == EINTR) continue; /* a signal: its pipe says which */
             perror("tls-proxy: poll");
             return 1;
         }
-        now = now_ms();
+        now = toollog_now_ms();
         /* Backwards: finish() moves the last connection into the freed slot. */
         for (size_t i = L->n; i-- > 0;) {
-            int ready = L->pfd[2 + 2 * i].revents | L->pfd[3 + 2 * i].revents;
+            struct pollfd *p = &L->pfd[P_CONNS + 2 * i];
             proxy_conn *c = L->conn[i];
-            if ((ready && conn_pump(c, now)) || conn_expire(c, now)) finish(L, i, now);
+            if (((p[0].revents | p[1].revents) && conn_pump(c, now)) || conn_expire(c, now))
+                finish(L, i);
         }
-        if (L->lfd >= 0 && (L->pfd[0].revents & POLLIN)) {
+        /* One loop takes a SIGHUP; the others see the new generation at their next accept. */
+        if ((L->pfd[P_RELOAD].revents & POLLIN) && toolsig_take_reload(&L->sh->sig))
+            toolcfg_reload_logged(&L->sh->cfg);
+        if (L->pfd[P_STOP].revents) {
+            begin_stop(L, now);
+            continue;
+        }
+        if (L->lfd >= 0 && (L->pfd[P_LISTEN].revents & POLLIN)) {
             refresh_config(L); /* a SIGHUP may have come while this loop slept */
             accept_some(L, now);
         }

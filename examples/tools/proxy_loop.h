@@ -8,34 +8,31 @@
 #include <stddef.h>
 
 #include "proxy_conn.h"
+#include "toolcfg.h"
+#include "toolsig.h"
 
 typedef struct proxy_shared {
     proxy_settings set;
-    int max_conns;        /* all loops together */
-    atomic_int conns;     /* open connections, all loops */
-    atomic_int stop;      /* SIGTERM/SIGINT: stop accepting and drain */
-    atomic_uint cfg_gen;  /* bumped when cfg is replaced (SIGHUP) */
-    pthread_mutex_t lock; /* guards cfg */
-    tls_config *cfg;      /* what new connections use */
-    int wake_fd;          /* read end of a pipe written at stop: readable for every loop */
+    int max_conns;    /* all loops together */
+    atomic_int conns; /* open connections, all loops */
+    toolcfg cfg;      /* what new connections use; SIGHUP swaps it (toolcfg.h) */
+    toolsig sig;      /* stop (SIGTERM/SIGINT) and reload (SIGHUP) pipes, polled by every loop */
 } proxy_shared;
 
 typedef struct proxy_loop {
     proxy_shared *sh;
     int lfd;         /* its listening socket (SO_REUSEPORT with several loops) */
+    int index;       /* 0..threads-1, for its stop line */
     tls_config *cfg; /* its reference to the config of generation gen */
     unsigned gen;
     proxy_conn **conn; /* n open connections */
     size_t n, cap;
-    struct pollfd *pfd; /* 2 + 2 * cap */
+    struct pollfd *pfd; /* P_CONNS + 2 * cap */
     pthread_t thread;
 } proxy_loop;
 
 /* Runs the loop until the proxy stops and its connections are gone: 0, or 1 if it cannot
  * go on (poll failed, out of memory). */
 int loop_run(proxy_loop *L);
-
-/* The shared config with a reference for the caller (tls_config_free it). */
-tls_config *shared_config(proxy_shared *sh);
 
 #endif

@@ -3,16 +3,15 @@
  * towards a TLS upstream for plain TCP clients (--connect). Nonblocking poll() loops
  * (proxy_loop.c), one per thread with --threads N, each with its own SO_REUSEPORT listening
  * socket, sharing one config; per connection, a pump with bounded buffers (proxy_conn.c).
- * The main thread only waits for signals: SIGTERM/SIGINT drain and exit 0, SIGHUP rebuilds
- * the config from the same files (new connections use it; open ones keep theirs).
+ * Signals reach the loops as pipes (toolsig.h): SIGTERM/SIGINT drain and exit 0, SIGHUP
+ * rebuilds the config from the same files (toolcfg.h: new connections use it, open ones keep
+ * theirs). One log line per connection on stderr (toollog.h, proxy_log.h).
  */
 #define _POSIX_C_SOURCE 200809L
 #define _DEFAULT_SOURCE /* SO_REUSEPORT, getrandom */
 #include <errno.h>
-#include <fcntl.h>
 #include <netdb.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,8 +19,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "proxy_log.h"
+#include <openssl/mem.h>
+
 #include "proxy_loop.h"
+#include "toollog.h"
 #include "toolopts.h"
 
 #define MAX_THREADS 64
@@ -40,7 +41,8 @@ static int usage(void) {
             "                 [--ca FILE]               originate: TCP in, verified TLS out\n"
             "  --threads N            N poll loops, one per thread (SO_REUSEPORT; default 1)\n"
             "  --max-conns N          open connections at most, all loops (default 10000)\n"
-            "  --handshake-timeout MS connect + handshake limit (default 10000)\n"
+            "  --timeout MS           backend connect + TLS handshake limit (default 10000;\n"
+            "                         0: none); --handshake-timeout MS is the same option\n"
             "  --idle-timeout MS      no data either way this long: reset (default 300000;\n"
             "                         0: none)\n"
             "  --drain-timeout MS     at SIGTERM, open connections may finish this long\n"
@@ -48,8 +50,8 @@ static int usage(void) {
             "  --verify-client CAFILE require client certificates issued under CAFILE\n"
             "  --proxy-protocol       send the backend a PROXY protocol v2 header first\n"
             "  --no-tickets           no session tickets (on by default)\n"
-            "One line per connection on stdout; SIGHUP reloads the certificates.\n");
-    toolopt_usage();
+            "One line per connection on stderr; SIGHUP reloads the certificates.\n");
+    toolopt_usage_except("--timeout"); /* ours above: the proxy's limit and default */
     return 2;
 }
 
@@ -73,12 +75,15 @@ static int apply_proxy_opt(options *o, const char *name, const char *v) {
         {"--servername", offsetof(options, servername), SIZE_MAX, 0, 0},
         {"--threads", SIZE_MAX, offsetof(options, threads), 1, MAX_THREADS},
         {"--max-conns", SIZE_MAX, offsetof(options, max_conns), 1, 1 << 24},
-        {"--handshake-timeout", SIZE_MAX, offsetof(options, handshake_ms), 1, 3600000},
+        /* The shared --timeout, and its older name: one limit, connect and handshake. */
+        {"--timeout", SIZE_MAX, offsetof(options, handshake_ms), 0, 3600000},
+        {"--handshake-timeout", SIZE_MAX, offsetof(options, handshake_ms), 0, 3600000},
         {"--idle-timeout", SIZE_MAX, offsetof(options, idle_ms), 0, 1 << 30},
         {"--drain-timeout", SIZE_MAX, offsetof(options, drain_ms), 0, 3600000},
     };
     for (size_t k = 0; k < sizeof tab / sizeof tab[0]; k++) {
         if (strcmp(name, tab[k].name) != 0) continue;
+        if (v == NULL) return -1;
         if (tab[k].str_off != SIZE_MAX) {
             *(const char **)((char *)o + tab[k].str_off) = v;
             return 1;
@@ -91,76 +96,122 @@ static int apply_proxy_opt(options *o, const char *name, const char *v) {
     return 0;
 }
 
-static int cfg_fail(tls_config *cfg, const char *what) {
-    fprintf(stderr, "tls-proxy: %s: %s\n", what, tls_config_error(cfg));
+/* What a config is built from: the command line (read again on each reload) and the ticket
+ * key, the same in every config so that sessions resume across a reload. */
+typedef struct recipe {
+    int argc;
+    char **argv;
+    int say;        /* the first build: print the key log notices (reloads print nothing) */
+    options *first; /* the first build: its options go here, first_rc its outcome */
+    int first_rc;
+    uint8_t ticket_key[TLS_TICKET_KEY_LEN];
+} recipe;
+
+static int cfg_fail(tls_config *cfg, const char *what, char *why, size_t n) {
+    snprintf(why, n, "%s: %s", what, tls_config_error(cfg));
     return -1;
 }
 
-/* Options that build the config. 1: taken, 0: not one of them, -1: refused (printed). */
-static int apply_config_opt(tls_config *cfg, int argc, char **argv, int *i, const char **cert,
-                            options *o) {
-    int r = toolopt_apply(cfg, argc, argv, i);
-    if (r != 0) return r;
+/* Options that build the config. 1: taken, 0: not one of them, -1: refused (why set). */
+static int apply_config_opt(const recipe *r, tls_config *cfg, int *i, const char **cert, options *o,
+                            char *why, size_t n) {
+    int argc = r->argc;
+    char **argv = r->argv;
+    int k = r->say ? toolopt_apply(cfg, argc, argv, i)
+                   : toolopt_apply_quiet(cfg, argc, argv, i, why, n);
+    if (k < 0 && r->say) why[0] = '\0'; /* printed already */
+    if (k != 0) return k;
     const char *name = argv[*i], *v = *i + 1 < argc ? argv[*i + 1] : NULL;
     if (strcmp(name, "--no-tickets") == 0)
-        return tls_config_set_session_tickets(cfg, 0) == 0 ? 1 : cfg_fail(cfg, name);
-    if (strcmp(name, "--cert") == 0 && v != NULL) {
+        return tls_config_set_session_tickets(cfg, 0) == 0 ? 1 : cfg_fail(cfg, name, why, n);
+    if (v == NULL) return 0;
+    if (strcmp(name, "--cert") == 0) {
         *cert = argv[++*i];
         return 1;
     }
-    if (strcmp(name, "--key") == 0 && v != NULL && *cert != NULL) {
+    if (strcmp(name, "--key") == 0 && *cert != NULL) {
         ++*i;
-        if (tls_config_add_cert_file(cfg, *cert, v) != 0) return cfg_fail(cfg, v);
+        if (tls_config_add_cert_file(cfg, *cert, v) != 0) return cfg_fail(cfg, v, why, n);
         *cert = NULL;
         o->n_certs++;
         return 1;
     }
-    if (strcmp(name, "--ca") == 0 && v != NULL) { /* originating: the upstream's trust */
+    if (strcmp(name, "--ca") == 0) { /* originating: the upstream's trust */
         ++*i;
-        return tls_config_add_ca_file(cfg, v) == 0 ? 1 : cfg_fail(cfg, v);
+        return tls_config_add_ca_file(cfg, v) == 0 ? 1 : cfg_fail(cfg, v, why, n);
     }
-    if (strcmp(name, "--verify-client") == 0 && v != NULL) {
+    if (strcmp(name, "--verify-client") == 0) {
         ++*i;
         if (tls_config_add_client_ca_file(cfg, v) != 0 ||
             tls_config_set_client_verify(cfg, TLS_CLIENT_VERIFY_REQUIRED) != 0)
-            return cfg_fail(cfg, v);
+            return cfg_fail(cfg, v, why, n);
         return 1;
     }
     return 0;
 }
 
-/* Parses the whole command line into o and a new config (at start, and again for each
- * SIGHUP, when o is thrown away). NULL on a bad option (printed). */
-static tls_config *parse(int argc, char **argv, options *o, const uint8_t *ticket_keys) {
+/* The whole command line into o and cfg. 0; -1 with why set (empty: printed already); -2 for
+ * a usage error (why set). */
+static int parse(const recipe *r, tls_config *cfg, options *o, char *why, size_t n) {
     *o = (options){.threads = 1,
                    .max_conns = 10000,
                    .handshake_ms = 10000,
                    .idle_ms = 300000,
                    .drain_ms = 2000};
-    tls_config *cfg = tls_config_new();
     const char *cert = NULL;
-    /* One ticket key for every config this process builds: tickets survive a reload. */
-    if (cfg == NULL || tls_config_set_ticket_keys(cfg, ticket_keys, 1) != 0 ||
-        toolopt_keylog_from_env(cfg, "tls-proxy") != 0)
-        goto fail;
-    for (int i = 1; i < argc; i++) {
-        int r = apply_config_opt(cfg, argc, argv, &i, &cert, o);
-        if (r < 0) goto fail;
-        if (r > 0) continue;
-        if (strcmp(argv[i], "--proxy-protocol") == 0) {
-            o->proxy_protocol = 1;
+    for (int i = 1; i < r->argc; i++) {
+        const char *name = r->argv[i], *v = i + 1 < r->argc ? r->argv[i + 1] : NULL;
+        /* Before the shared options: --timeout is the proxy's connect + handshake limit. */
+        int k = apply_proxy_opt(o, name, v);
+        if (k < 0) {
+            snprintf(why, n, "bad option or value: %s", name);
+            return -2;
+        }
+        if (k > 0) {
+            i++;
             continue;
         }
-        r = i + 1 < argc ? apply_proxy_opt(o, argv[i], argv[i + 1]) : 0;
-        if (r <= 0) {
-            fprintf(stderr, "tls-proxy: bad option or value: %s\n", argv[i]);
-            goto fail;
+        k = apply_config_opt(r, cfg, &i, &cert, o, why, n);
+        if (k < 0) return -1;
+        if (k > 0) continue;
+        if (strcmp(name, "--proxy-protocol") != 0) {
+            snprintf(why, n, "bad option or value: %s", name);
+            return -2;
         }
-        i++;
+        o->proxy_protocol = 1;
     }
-    if (cert == NULL) return cfg;
-    fprintf(stderr, "tls-proxy: --cert %s has no --key\n", cert);
-fail:
+    if (cert != NULL) {
+        snprintf(why, n, "--cert %s has no --key", cert);
+        return -2;
+    }
+    /* The library's handshake limit too, so that the TLS side agrees with the proxy's. */
+    if (tls_config_set_handshake_timeout(cfg, (unsigned)o->handshake_ms) != 0 ||
+        tls_config_set_ticket_keys(cfg, r->ticket_key, 1) != 0)
+        return cfg_fail(cfg, "config", why, n);
+    return 0;
+}
+
+/* toolcfg's builder: a new config from the recipe, or NULL with why set (empty when the
+ * reason was printed already). */
+static tls_config *build_config(void *arg, char *why, size_t n) {
+    recipe *r = arg;
+    options o = {0};
+    tls_config *cfg = tls_config_new();
+    int rc = -1;
+    why[0] = '\0';
+    if (cfg == NULL)
+        snprintf(why, n, "out of memory");
+    else if (r->say)
+        rc = toolopt_keylog_from_env(cfg, "tls-proxy");
+    else
+        rc = toolopt_keylog_from_env_quiet(cfg, why, n);
+    if (rc == 0) rc = parse(r, cfg, &o, why, n);
+    if (r->first != NULL) {
+        *r->first = o;
+        r->first_rc = rc;
+        r->first = NULL;
+    }
+    if (rc == 0) return cfg;
     tls_config_free(cfg);
     return NULL;
 }
@@ -228,9 +279,9 @@ static int open_listeners(proxy_loop *loops, int n, const char *addr) {
             fprintf(stderr, "tls-proxy: listen on %s: %s\n", addr, strerror(errno));
             return -1;
         }
-    char text[80];
-    addr_text((struct sockaddr *)&ss, len, text, sizeof text);
-    printf("listening on %s\n", text);
+    toollog_conn text; /* its peer field: the address in the log's form */
+    toollog_set_peer(&text, (struct sockaddr *)&ss, len);
+    printf("listening on %s\n", text.peer);
     fflush(stdout);
     return 0;
 }
@@ -262,74 +313,42 @@ static void *loop_thread(void *arg) {
     return NULL;
 }
 
-/* SIGHUP: the same command line, read again, builds a new config for new connections. */
-static void reload(proxy_shared *sh, int argc, char **argv, const uint8_t *keys) {
-    options o;
-    tls_config *cfg = parse(argc, argv, &o, keys);
-    if (cfg == NULL) {
-        fprintf(stderr, "tls-proxy: reload failed; new connections keep the old config\n");
-        return;
-    }
-    pthread_mutex_lock(&sh->lock);
-    tls_config *old = sh->cfg;
-    sh->cfg = cfg;
-    pthread_mutex_unlock(&sh->lock);
-    atomic_fetch_add(&sh->cfg_gen, 1);
-    tls_config_free(old);
-    fprintf(stderr, "tls-proxy: reloaded the configuration\n");
-}
-
-/* The main thread's job once the loops run: wait for signals. Returns at SIGTERM/SIGINT. */
-static void wait_signals(proxy_shared *sh, const sigset_t *set, int argc, char **argv,
-                         const uint8_t *keys, int wake_w) {
-    for (;;) {
-        int sig = 0;
-        if (sigwait(set, &sig) != 0) continue;
-        if (sig == SIGHUP) {
-            reload(sh, argc, argv, keys);
-            continue;
-        }
-        fprintf(stderr, "tls-proxy: %s: draining\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
-        atomic_store(&sh->stop, 1);
-        (void)!write(wake_w, "x", 1); /* never read: readable for every loop from now on */
-        return;
-    }
-}
-
 int main(int argc, char **argv) {
+    static recipe r; /* static: holds a secret, wiped at exit */
     static proxy_shared sh;
-    uint8_t keys[TLS_TICKET_KEY_LEN];
     options o;
-    int wake[2];
-    if (getrandom(keys, sizeof keys, 0) != (ssize_t)sizeof keys) return 1;
-    if ((sh.cfg = parse(argc, argv, &o, keys)) == NULL) return 2;
+    char why[512] = "";
+    r = (recipe){.argc = argc, .argv = argv, .say = 1, .first = &o, .first_rc = -1};
+    if (getrandom(r.ticket_key, sizeof r.ticket_key, 0) != (ssize_t)sizeof r.ticket_key) return 1;
+    if (toolcfg_init(&sh.cfg, build_config, &r, why, sizeof why) != 0) {
+        if (why[0] != '\0') fprintf(stderr, "tls-proxy: %s\n", why);
+        if (r.first_rc == -2) usage();
+        return 2;
+    }
+    r.say = 0; /* reloads report in their log line */
     if (settings_from(&o, &sh.set) != 0) return 2;
     sh.max_conns = o.max_conns;
-    pthread_mutex_init(&sh.lock, NULL);
-    proxy_loop *loops = calloc((size_t)o.threads, sizeof *loops);
-    if (loops == NULL || pipe(wake) != 0 || open_listeners(loops, o.threads, o.listen) != 0)
+    if (toolsig_install(&sh.sig) != 0) {
+        perror("tls-proxy: signals");
         return 1;
-    sh.wake_fd = wake[0];
-    /* Signals go to the main thread only (sigwait); the loops never see them. */
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGTERM);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGHUP);
-    pthread_sigmask(SIG_BLOCK, &set, NULL);
-    signal(SIGPIPE, SIG_IGN); /* belt and braces: every send is MSG_NOSIGNAL */
+    }
+    proxy_loop *loops = calloc((size_t)o.threads, sizeof *loops);
+    if (loops == NULL || open_listeners(loops, o.threads, o.listen) != 0) return 1;
+    /* Every loop polls the signal pipes itself: the main thread runs loop 0. */
     for (int k = 0; k < o.threads; k++) {
         loops[k].sh = &sh;
-        int rc = pthread_create(&loops[k].thread, NULL, loop_thread, &loops[k]);
+        loops[k].index = k;
+        int rc = k == 0 ? 0 : pthread_create(&loops[k].thread, NULL, loop_thread, &loops[k]);
         if (rc != 0) {
             fprintf(stderr, "tls-proxy: thread: %s\n", strerror(rc));
             return 1;
         }
     }
-    wait_signals(&sh, &set, argc, argv, keys, wake[1]);
-    for (int k = 0; k < o.threads; k++)
+    if (loop_run(&loops[0]) != 0) return 1; /* as a loop thread would: the process ends */
+    for (int k = 1; k < o.threads; k++)
         pthread_join(loops[k].thread, NULL);
-    tls_config_free(sh.cfg);
+    toolcfg_destroy(&sh.cfg);
+    OPENSSL_cleanse(r.ticket_key, sizeof r.ticket_key);
     free(loops);
     return 0;
 }

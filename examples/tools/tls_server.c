@@ -398,18 +398,6 @@ static void admit(client *c, const loop *L) {
     if (service(c, L) != 0) drop(c, L);
 }
 
-/* SIGHUP: a new config from the same options, the files read again. */
-static void reload(server *S) {
-    char why[512], gen[16];
-    if (toolcfg_reload(&S->cfg, why, sizeof why) != 0) {
-        toollog_event("reload", "result", "failed", "why", why, "kept", "the previous config",
-                      (char *)NULL);
-        return;
-    }
-    snprintf(gen, sizeof gen, "%u", S->cfg.generation);
-    toollog_event("reload", "result", "ok", "generation", gen, (char *)NULL);
-}
-
 /* SIGTERM/SIGINT: no more clients; each open one is closed with close_notify after what is
  * queued for it, and given until the returned deadline to close. */
 static int64_t begin_stop(loop *L, client *cl) {
@@ -495,7 +483,8 @@ static int serve(loop *L) {
                 drop(c, L);
             }
         }
-        if ((pfd[P_RELOAD].revents & POLLIN) && toolsig_take_reload(&L->S->sig)) reload(L->S);
+        if ((pfd[P_RELOAD].revents & POLLIN) && toolsig_take_reload(&L->S->sig))
+            toolcfg_reload_logged(&L->S->cfg); /* the files read again */
         if (pfd[P_STOP].revents) {
             stop_end = begin_stop(L, cl);
             continue;

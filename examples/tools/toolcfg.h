@@ -10,6 +10,7 @@
 #define TLSIO_TOOLCFG_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stddef.h>
 
 #include <tlsio/tls.h>
@@ -23,7 +24,7 @@ typedef struct toolcfg {
     tls_config *cur;      /* a reference of our own */
     toolcfg_build_fn build;
     void *arg;
-    unsigned generation; /* 1 after init, +1 per successful reload */
+    atomic_uint generation; /* 1 after init, +1 per successful reload: toolcfg_generation */
 } toolcfg;
 
 /* Builds the first config. 0, or -1 with why set. */
@@ -33,10 +34,19 @@ int toolcfg_init(toolcfg *tc, toolcfg_build_fn build, void *arg, char *why, size
  * with it holds its own). Any thread. */
 tls_config *toolcfg_get(toolcfg *tc);
 
+/* The current generation, without the lock: a thread that keeps a reference of its own
+ * (toolcfg_get) needs a new one only when this has changed since, so it takes no lock per
+ * connection. Any thread. */
+unsigned toolcfg_generation(toolcfg *tc);
+
 /* Builds a new config and makes it current; the previous one lives on while connections
  * hold it. 0, or -1 with why set and the current config kept. Any thread; the build runs
  * outside the lock, and two reloads at once each install theirs in turn. */
 int toolcfg_reload(toolcfg *tc, char *why, size_t n);
+
+/* toolcfg_reload, then its log line (toollog.h): "reload result=ok generation=N", or
+ * "reload result=failed why=SENTENCE kept=..." when the current config stays. */
+void toolcfg_reload_logged(toolcfg *tc);
 
 /* Drops our reference to the current config. */
 void toolcfg_destroy(toolcfg *tc);

@@ -98,7 +98,7 @@ size_t toollog_begin(char *buf, size_t n, const char *event, const tls *t, const
     /* Before the handshake ends nothing was resumed or verified: "-" rather than a guess. */
     int done = tls_conn_version(t) != NULL;
     toollog_kv(buf, n, &off, "resumed", !done ? NULL : tls_conn_resumed(t) ? "yes" : "no");
-    toollog_kv(buf, n, &off, "client", tls_conn_peer_subject(t));
+    toollog_kv(buf, n, &off, "client", c->to_server ? NULL : tls_conn_peer_subject(t));
     put_u64(buf, n, &off, "in", c->in);
     put_u64(buf, n, &off, "out", c->out);
     int64_t ms = toollog_now_ms() - c->start_ms;
@@ -106,16 +106,24 @@ size_t toollog_begin(char *buf, size_t n, const char *event, const tls *t, const
     return off;
 }
 
-static void emit(char *buf, size_t n, size_t off) {
+static void end_line(char *buf, size_t n, size_t off) {
     if (off + 1 >= n) off = n - 2; /* truncated: still one whole line */
     buf[off] = '\n';
     buf[off + 1] = '\0';
-    fputs(buf, stderr); /* stderr is unbuffered: one write; stdio's lock keeps it whole */
+}
+
+void toollog_write(const char *line) {
+    fputs(line, stderr); /* stderr is unbuffered: one write; stdio's lock keeps it whole */
+}
+
+void toollog_end_line(char *buf, size_t n, size_t off, const tls *t, const toollog_conn *c) {
+    toollog_kv(buf, n, &off, "end", toollog_end(t, c));
+    end_line(buf, n, off);
 }
 
 void toollog_finish(char *buf, size_t n, size_t off, const tls *t, const toollog_conn *c) {
-    toollog_kv(buf, n, &off, "end", toollog_end(t, c));
-    emit(buf, n, off);
+    toollog_end_line(buf, n, off, t, c);
+    toollog_write(buf);
 }
 
 void toollog_conn_line(const tls *t, const toollog_conn *c) {
@@ -135,5 +143,6 @@ void toollog_event(const char *event, ...) {
     for (const char *k; (k = va_arg(ap, const char *)) != NULL;)
         toollog_kv(buf, sizeof buf, &off, k, va_arg(ap, const char *));
     va_end(ap);
-    emit(buf, sizeof buf, off);
+    end_line(buf, sizeof buf, off);
+    toollog_write(buf);
 }

@@ -25,7 +25,10 @@ typedef struct toollog_conn {
     int64_t start_ms; /* toollog_now_ms() when accepted */
     uint64_t in, out; /* application bytes read and written */
     int clean;        /* it ended as TLS means it to: close_notify (ours or the peer's) */
-    const char *why;  /* the tool's own reason to end it (a constant sentence), or NULL */
+    const char *why;  /* the tool's own reason to end it (a sentence that outlives the line), or
+                       * NULL */
+    int to_server;    /* the connection is ours to a server (a proxy originating TLS): its peer
+                       * is no client, so client= is "-" and the caller names the peer itself */
 } toollog_conn;
 
 /* Milliseconds on the monotonic clock. */
@@ -49,8 +52,16 @@ const char *toollog_end(const tls *t, const toollog_conn *c);
  * so a caller may add its own before toollog_finish. Returns the length so far. */
 size_t toollog_begin(char *buf, size_t n, const char *event, const tls *t, const toollog_conn *c);
 
-/* Adds end=, then writes the line (and a newline) to stderr in one call, so the lines of
+/* Adds end= and the newline: the line in buf is complete, not written yet. For a caller
+ * that must free the connection before the line appears (a reader of the log may take a
+ * logged connection for one that holds nothing: no socket, no memory). */
+void toollog_end_line(char *buf, size_t n, size_t off, const tls *t, const toollog_conn *c);
+
+/* Writes a line that toollog_end_line completed to stderr in one call, so the lines of
  * several threads never mix. */
+void toollog_write(const char *line);
+
+/* toollog_end_line then toollog_write. */
 void toollog_finish(char *buf, size_t n, size_t off, const tls *t, const toollog_conn *c);
 
 /* A line of another event ("reload", "stop"): event, time=, then the key/value pairs given as

@@ -99,19 +99,32 @@ int toolopt_keylog_from_env(tls_config *cfg, const char *tool) {
     return 0;
 }
 
+/* Each shared option's help text (opt NULL: a note that is no option's). */
+static const struct {
+    const char *opt, *text;
+} usage_lines[] = {
+    {"--alpn", "  --alpn LIST        ALPN protocols, comma-separated (h2,http/1.1)\n"},
+    {"--tls1.2", "  --tls1.2|--tls1.3  only this version\n"},
+    {"--cipher", "  --cipher NAMES     IANA cipher suite names, ':' or ',' separated\n"},
+    {"--group", "  --group NAMES      x25519, secp256r1, secp384r1\n"},
+    {"--keylog", "  --keylog FILE      append the connections' secrets to FILE (NSS key log\n"
+                 "                     format, for Wireshark; debugging only)\n"},
+    {"--sigalgs", "  --sigalgs NAMES    signature schemes offered and accepted, in order\n"},
+    {"--sign-sigalgs", "  --sign-sigalgs NAMES  signature schemes we sign with, in order\n"},
+    {"--timeout", "  --timeout MS       each handshake must finish within MS milliseconds\n"
+                  "                     (default 30000; 0: no limit)\n"},
+    {NULL, "environment: SSLKEYLOGFILE=FILE appends the connections' secrets to FILE\n"
+           "(NSS key log format, for Wireshark; debugging only)\n"},
+};
+
+void toolopt_usage_except(const char *opt) {
+    for (size_t k = 0; k < sizeof usage_lines / sizeof usage_lines[0]; k++)
+        if (opt == NULL || usage_lines[k].opt == NULL || strcmp(opt, usage_lines[k].opt) != 0)
+            fputs(usage_lines[k].text, stderr);
+}
+
 void toolopt_usage(void) {
-    fprintf(stderr, "  --alpn LIST        ALPN protocols, comma-separated (h2,http/1.1)\n"
-                    "  --tls1.2|--tls1.3  only this version\n"
-                    "  --cipher NAMES     IANA cipher suite names, ':' or ',' separated\n"
-                    "  --group NAMES      x25519, secp256r1, secp384r1\n"
-                    "  --keylog FILE      append the connections' secrets to FILE (NSS key log\n"
-                    "                     format, for Wireshark; debugging only)\n"
-                    "  --sigalgs NAMES    signature schemes offered and accepted, in order\n"
-                    "  --sign-sigalgs NAMES  signature schemes we sign with, in order\n"
-                    "  --timeout MS       each handshake must finish within MS milliseconds\n"
-                    "                     (default 30000; 0: no limit)\n"
-                    "environment: SSLKEYLOGFILE=FILE appends the connections' secrets to FILE\n"
-                    "(NSS key log format, for Wireshark; debugging only)\n");
+    toolopt_usage_except(NULL);
 }
 
 int tool_write_all(tls *t, const void *buf, size_t len) {

@@ -24,6 +24,10 @@ int toolopt_keylog_from_env_quiet(tls_config *cfg, char *why, size_t n);
 /* Prints the shared options' help lines. */
 void toolopt_usage(void);
 
+/* The same without opt's lines ("--timeout"), for a tool that gives that option its own
+ * meaning and help line. */
+void toolopt_usage_except(const char *opt);
+
 /* Writes all of buf to t, waiting with poll() while the socket is full. 0 or -1. */
 int tool_write_all(tls *t, const void *buf, size_t len);
 

@@ -14,8 +14,9 @@ reading (the proxy's memory stays bounded and the backend is held back); no fd l
 after --fd-conns mixed good and bad connections. Originate mode (TCP in, TLS out): a plain
 client through tls-proxy to `openssl s_server -www`, verified (and refused when the name or
 the chain is wrong). Options: --threads, --max-conns, --alpn, --verify-client, --proxy-protocol
-(the v2 header parsed here), several --cert/--key pairs chosen by SNI, session tickets,
---idle-timeout, SIGHUP reload and SIGTERM drain.
+(the v2 header parsed here), several --cert/--key pairs chosen by SNI, session tickets (also
+across a SIGHUP), --timeout, --idle-timeout, SIGHUP reload and SIGTERM drain. The connection
+lines are read from stderr (toollog.h's fields plus backend=, upstream=, cause=).
 
 Every wait is bounded; only processes this script started are stopped. One line per case,
 then `N passed, M failed`; exit status 1 if any failed.
@@ -126,9 +127,14 @@ def cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+LOG_LINE = r"(?m)^conn [^\n]*"  # a connection's line, on stderr (toollog.h)
+
+
 def log_fields(line):
-    """The key=value pairs of a `conn ...` log line (quoted values unquoted)."""
-    return {k: v.strip('"') for k, v in re.findall(r'(\w+)=("[^"]*"|\S+)', line)}
+    """The key=value pairs of a `conn ...` log line (quoted values unquoted, their \\" and
+    \\\\ unescaped)."""
+    pairs = re.findall(r'(\w+)=("(?:[^"\\]|\\.)*"|\S+)', line)
+    return {k: re.sub(r'\\(.)', r'\1', v[1:-1]) if v.startswith('"') else v for k, v in pairs}
 
 
 # ---- a TLS client with full control over close_notify (MemoryBIO) ---------------------------
@@ -295,6 +301,15 @@ def wait_port(port, proc, name):
     raise Fail(f"{name} did not start; {proc.diag()}")
 
 
+def wait_dropped(s, t0):
+    """Reads s until the proxy ends it: (what came, seconds since t0); a reset is an end."""
+    try:
+        got = s.recv(100)
+    except ConnectionResetError:
+        got = b""
+    return got, time.monotonic() - t0
+
+
 def refused_port():
     """A port nobody listens on (bound, then closed)."""
     s = socket.socket()
@@ -366,8 +381,8 @@ class Tests:
         p.port = int(m[0])
         return p
 
-    def logs(self, p, n, rx=r"conn [^\n]*"):
-        return [log_fields(x) for x in p.wait_for(rx, n)]
+    def logs(self, p, n, rx=LOG_LINE):
+        return [log_fields(x) for x in p.wait_for(rx, n, stream="err")]
 
     def run(self, name, fn, *a):
         if self.only and not self.only.search(name):
@@ -419,8 +434,8 @@ class Tests:
             check(r.stdout == f.read(), "curl got another body than the file")
         log = self.logs(p, 1)[0]
         check(log["version"] == "TLSv" + version and log["sni"] == "localhost" and
-              log["end"] == "clean", f"log line: {log}")
-        check(int(log["down"]) > len(r.stdout) and int(log["up"]) > 0, f"byte counts: {log}")
+              log["end"] == "ok" and log["backend"] == f"127.0.0.1:{port}", f"log line: {log}")
+        check(int(log["out"]) > len(r.stdout) and int(log["in"]) > 0, f"byte counts: {log}")
 
     def python_through(self, version):
         import http.client
@@ -481,10 +496,10 @@ class Tests:
                                    TIMEOUT * 8)
 
         asyncio.run(main())
-        logs = self.logs(p, n, r"conn [^\n]*")
+        logs = self.logs(p, n)
         total = sum(sizes)
-        check(sum(int(x["up"]) for x in logs) == total and
-              sum(int(x["down"]) for x in logs) == total,
+        check(sum(int(x["in"]) for x in logs) == total and
+              sum(int(x["out"]) for x in logs) == total,
               f"logged bytes differ from the {total} sent each way")
         b.close()
         self.stop_clean(p)
@@ -507,7 +522,7 @@ class Tests:
         check(data == b"answer to question", f"client got {data!r}")
         check(b.wait_ends(1) == ["eof"], f"backend saw {b.ends}")
         t.close()
-        check(self.logs(p, 1)[0]["end"] == "clean", "not a clean end")
+        check(self.logs(p, 1)[0]["end"] == "ok", "not a clean end")
 
     def half_close_backend_first(self):
         """FIN from the backend -> close_notify to the client after the data; the client
@@ -526,7 +541,7 @@ class Tests:
         check(b.wait_ends(1) == ["eof"] and b.received[0] == b"late data " * 1000,
               f"backend: {b.ends} {len(b.received[0]) if b.received else 0} bytes")
         t.close()
-        check(self.logs(p, 1)[0]["end"] == "clean", "not a clean end")
+        check(self.logs(p, 1)[0]["end"] == "ok", "not a clean end")
 
     def truncated(self):
         """EOF without close_notify from the client: the backend gets a reset, not a FIN."""
@@ -540,7 +555,7 @@ class Tests:
         check(ends == ["reset"], f"backend saw {ends}, not a reset")
         check(b.received[0] == b"partial", f"backend got {b.received[0]!r}")
         log = self.logs(p, 1)[0]
-        check(log["end"] == "client-error", f"log: {log}")
+        check(log["cause"] == "client-error", f"log: {log}")
         t.close()
 
     def backend_refused(self):
@@ -549,7 +564,7 @@ class Tests:
         data, how = t.read_until_end()
         check(how == "close_notify" and data == b"", f"client saw {how} with {data!r}")
         log = self.logs(p, 1)[0]
-        check(log["end"] == "backend-failed" and "refused" in log["why"], f"log: {log}")
+        check(log["cause"] == "backend-failed" and "refused" in log["end"], f"log: {log}")
         t.close()
 
     def backend_closes_early(self):
@@ -565,7 +580,7 @@ class Tests:
         t.close_notify()
         t.close()
         log = self.logs(p, 1)[0]
-        check(log["end"] == "clean", f"log: {log}")
+        check(log["end"] == "ok", f"log: {log}")
         self.curl_like_ok(p)
 
     def curl_like_ok(self, p):
@@ -588,16 +603,24 @@ class Tests:
         good.close_notify()
         data, how = good.read_until_end()
         check(data == b"ping" and how == "close_notify", f"good client: {data!r} {how}")
-        try:
-            ended = stuck.recv(100)
-        except ConnectionResetError:
-            ended = b""
-        took = time.monotonic() - t0
+        ended, took = wait_dropped(stuck, t0)
         check(ended == b"" and 0.4 < took < 5, f"stuck client: {ended!r} after {took:.1f}s")
         logs = self.logs(p, 2)
-        check(any(x["end"] == "handshake-timeout" for x in logs), f"logs: {logs}")
+        check(any(x["cause"] == "handshake-timeout" for x in logs), f"logs: {logs}")
         stuck.close()
         good.close()
+
+    def timeout_option(self):
+        """--timeout (the tools' shared option) is the connect + handshake limit: a client that
+        connects and says nothing is dropped after it."""
+        b = Backend(echo_handler)
+        p = self.start_proxy("--backend", f"127.0.0.1:{b.port}", "--timeout", "300")
+        silent = socket.create_connection(("127.0.0.1", p.port), timeout=TIMEOUT)
+        ended, took = wait_dropped(silent, time.monotonic())
+        check(ended == b"" and 0.2 < took < 3, f"silent client: {ended!r} after {took:.2f}s")
+        log = self.logs(p, 1)[0]
+        check(log["cause"] == "handshake-timeout" and "300 ms" in log["end"], f"log: {log}")
+        silent.close()
 
     def slow_reader(self):
         """The client stops reading: the backend is held back, the proxy's RSS stays flat and it
@@ -684,7 +707,7 @@ class Tests:
         for th in ths:
             th.join(TIMEOUT * 20)
         check(not errors, f"{len(errors)} clients failed: {errors[:3]}")
-        p.wait_for(r"conn [^\n]*", n, timeout=TIMEOUT * 2)
+        p.wait_for(LOG_LINE, n, timeout=TIMEOUT * 2, stream="err")
         after = fd_count(p.p.pid)
         check(after == before, f"fds: {before} before, {after} after {n} connections")
         b.close()
@@ -718,10 +741,11 @@ class Tests:
         if ok:
             check(data.startswith(b"HTTP/1.0 200 ok") and b"TLSv1.3" in data,
                   f"answer: {bytes(data[:200])!r}")
-            check(log["identity"] == "CN=localhost" and log["end"] == "clean", f"log: {log}")
+            check(log["upstream"] == "CN=localhost" and log["client"] == "-" and
+                  log["end"] == "ok", f"log: {log}")
         else:
             check(data == b"", f"a refused upstream still answered: {bytes(data[:100])!r}")
-            check(log["end"] == "backend-handshake", f"log: {log}")
+            check(log["cause"] == "backend-handshake", f"log: {log}")
 
     # ---- options --------------------------------------------------------------------------------
 
@@ -775,8 +799,8 @@ class Tests:
             pass
         nocert.close()
         logs = self.logs(p, 2)
-        check(logs[0]["identity"] == "CN=alice", f"log: {logs[0]}")
-        check(logs[1]["end"] == "client-handshake", f"log: {logs[1]}")
+        check(logs[0]["client"] == "CN=alice", f"log: {logs[0]}")
+        check(logs[1]["cause"] == "client-handshake", f"log: {logs[1]}")
 
     def proxy_protocol(self):
         got = {}
@@ -831,19 +855,24 @@ class Tests:
             t.close()
 
     def tickets(self):
+        """A ticket resumes a session, also one issued before a SIGHUP reload (one ticket key
+        for every config the process builds)."""
         b = Backend(echo_handler)
         p = self.start_proxy("--backend", f"127.0.0.1:{b.port}")
-        ctx, session = self.ctx(), None
-        for i in range(2):
+        ctx, session, reused = self.ctx(), None, []
+        for i in range(3):
+            if i == 2:
+                p.p.send_signal(signal.SIGHUP)
+                p.wait_for(r"(?m)^reload [^\n]*result=ok", stream="err")
             with socket.create_connection(("127.0.0.1", p.port), timeout=TIMEOUT) as raw:
                 with ctx.wrap_socket(raw, server_hostname="localhost", session=session) as s:
                     s.sendall(b"x")
                     check(s.recv(1) == b"x", "echo")  # TLS 1.3 tickets come with the data
                     session = s.session
-                    reused = s.session_reused
-        check(reused, "the second connection was not resumed")
-        logs = self.logs(p, 2)
-        check([x["resumed"] for x in logs] == ["no", "yes"], f"logs: {logs}")
+                    reused.append(s.session_reused)
+        check(reused == [False, True, True], f"resumed: {reused} (the third after a reload)")
+        logs = self.logs(p, 3)
+        check([x["resumed"] for x in logs] == ["no", "yes", "yes"], f"logs: {logs}")
 
     def idle_timeout(self):
         b = Backend(lambda b, c: b.read_all(c))
@@ -853,7 +882,7 @@ class Tests:
         data, how = t.read_until_end()
         check(how in ("reset", "eof"), f"client saw {how}: an idle timeout is no clean end")
         check(b.wait_ends(1) == ["reset"], f"backend saw {b.ends}")
-        check(self.logs(p, 1)[0]["end"] == "idle-timeout", "log")
+        check(self.logs(p, 1)[0]["cause"] == "idle-timeout", "log")
         t.close()
 
     def sighup(self):
@@ -866,7 +895,7 @@ class Tests:
         for ext in ("pem", "key"):
             shutil.copy(self.f("b." + ext), self.f("live." + ext))
         p.p.send_signal(signal.SIGHUP)
-        p.wait_for(r"reloaded", stream="err")
+        p.wait_for(r"(?m)^reload [^\n]*result=ok", stream="err")
         new = TlsRaw(p.port, self.ctx(), name="b.test")  # the new certificate verifies
         for t, msg in ((old, b"old"), (new, b"new")):
             t.send(msg)
@@ -923,8 +952,8 @@ class Tests:
               f"stalled client: {len(data)} of {sent[0]} bytes, then {how}; {p.diag()}")
         check(p.p.wait(TIMEOUT) == 0, f"exit status {p.p.returncode}")
         check(time.monotonic() - t0 < 3, "the drain outlasted --drain-timeout")
-        ends = sorted(x["end"] for x in self.logs(p, 2))
-        check(ends == ["clean", "shutdown"], f"ends: {ends}")
+        ends = sorted(x["cause"] for x in self.logs(p, 2))
+        check(ends == ["-", "shutdown"], f"ends: {ends}")
         stuck.close()
         t.close()
 
@@ -938,6 +967,7 @@ class Tests:
         self.run("terminate backend-refused", self.backend_refused)
         self.run("terminate backend-closes-early", self.backend_closes_early)
         self.run("terminate mid-handshake-timeout", self.mid_handshake)
+        self.run("option timeout drops-silent-client", self.timeout_option)
         self.run("terminate slow-reader bounded", self.slow_reader)
         self.run("originate s_server verified", self.originate, "localhost", "ca.pem", True)
         self.run("originate wrong-name refused", self.originate, "other.test", "ca.pem", False)
