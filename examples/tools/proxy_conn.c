@@ -154,7 +154,7 @@ static int connect_done(proxy_conn *c, proxy_side *s) {
 /* Terminate mode, the client's handshake done: the PROXY v2 header goes first (dir 0 is
  * empty now: nothing is read from a side before its handshake). */
 static int queue_proxy_header(proxy_conn *c) {
-    if (!c->set->proxy_protocol) return 0;
+    if (!c->set->proxy_protocol || c->set->originate) return 0;
     const tls *t = c->side[0].t;
     pp2_tls_info info = {.alpn = tls_conn_alpn(t),
                          .sni = tls_conn_servername(t),
@@ -171,20 +171,56 @@ static int queue_proxy_header(proxy_conn *c) {
     return d->len > 0 ? 0 : -1;
 }
 
+/* The upstream TLS connection on s's socket, its handshake to run. 0, or 1: finished
+ * (aborted). */
+static int start_tls(proxy_conn *c, proxy_side *s) {
+    tls_error why;
+    s->state = SIDE_HANDSHAKE;
+    s->t = tls_client_fd(c->cfg, s->fd, c->set->servername, &why);
+    if (s->t != NULL) return 0;
+    set_end(c, "error", "backend: %s", why.msg);
+    return conn_abort(c);
+}
+
+/* Side s has connected: on to data (TCP), or the handshake, or first the PROXY header when
+ * originating with --proxy-protocol. HAProxy's send-proxy-v2 does the same: the header goes
+ * on the raw TCP connection before the ClientHello, since the upstream reads it before TLS.
+ * It has no TLVs: the client's side was plain TCP, there is no TLS of it to describe. */
+static int connected(proxy_conn *c, proxy_side *s) {
+    if (!s->is_tls) {
+        s->state = SIDE_OPEN;
+        return 0;
+    }
+    if (!c->set->proxy_protocol) return start_tls(c, s);
+    c->pre_len = pp2_header(c->pre, sizeof c->pre, (struct sockaddr *)&c->peer,
+                            (struct sockaddr *)&c->local, NULL);
+    if (c->pre_len == 0) {
+        set_end(c, "error", "could not build the PROXY header");
+        return conn_abort(c);
+    }
+    s->state = SIDE_PREFACE;
+    return 0;
+}
+
+/* Writes what is left of the preface to s. 1: all sent, 0: the socket is full, -1: failed. */
+static int send_preface(proxy_conn *c, proxy_side *s) {
+    while (c->pre_off < c->pre_len) {
+        ssize_t n = side_write(s, c->pre + c->pre_off, c->pre_len - c->pre_off);
+        if (n < 0) return errno == EAGAIN ? 0 : -1;
+        c->pre_off += (size_t)n;
+    }
+    return 1;
+}
+
 /* Connects and handshakes whichever side is not open yet. 0, or 1: finished (aborted). */
 static int advance_setup(proxy_conn *c) {
     for (int k = 0; k < 2; k++) {
         proxy_side *s = &c->side[k];
-        if (s->state == SIDE_CONNECTING && connect_done(c, s)) {
-            s->state = s->is_tls ? SIDE_HANDSHAKE : SIDE_OPEN;
-            if (s->is_tls) {
-                tls_error why;
-                s->t = tls_client_fd(c->cfg, s->fd, c->set->servername, &why);
-                if (s->t == NULL) {
-                    set_end(c, "error", "backend: %s", why.msg);
-                    return conn_abort(c);
-                }
-            }
+        if (s->state == SIDE_CONNECTING && connect_done(c, s) && connected(c, s)) return 1;
+        if (s->state == SIDE_PREFACE) {
+            int r = send_preface(c, s);
+            if (r < 0) return side_failed(c, k, errno);
+            if (r > 0 && start_tls(c, s)) return 1;
         }
         if (s->state != SIDE_HANDSHAKE) continue;
         if (tls_handshake(s->t) != 0) {

@@ -23,7 +23,7 @@ typedef struct proxy_settings {
     socklen_t backend_len;
     char backend_name[300]; /* HOST:PORT as given, for messages */
     const char *servername; /* originate: the name verified and sent as SNI */
-    int proxy_protocol;     /* terminate: a PROXY v2 header goes to the backend first */
+    int proxy_protocol;     /* a PROXY v2 header goes to the backend first */
     int handshake_ms;       /* connect + handshake must finish within this (0: no limit) */
     int idle_ms;            /* 0: no idle limit */
     int drain_ms;           /* at shutdown: how long open connections may finish */
@@ -46,7 +46,9 @@ typedef struct proxy_conn {
     int64_t open_ms;                    /* when both sides were open (0: not yet) */
     const char *end; /* how it ended, a word (NULL while nothing went wrong: "clean") */
     char why[256];   /* and why, one sentence */
-    size_t pp2_len;  /* terminate: the PROXY header's bytes at the head of dir[0] */
+    uint8_t pre[64]; /* originate: the PROXY header for the upstream, before its ClientHello */
+    size_t pre_off, pre_len;
+    size_t pp2_len; /* terminate: the PROXY header's bytes at the head of dir[0] */
 } proxy_conn;
 
 /* A connection for the accepted socket fd (nonblocking, owned from now on) from peer: the

@@ -30,7 +30,8 @@ int side_shut(proxy_side *s) {
 
 short side_events(const proxy_side *s, int want_in, int want_out) {
     if (s->state == SIDE_DEAD) return 0;
-    if (s->state == SIDE_CONNECTING) return POLLOUT; /* connect() finished, either way */
+    /* connect() finished, either way; or room for the rest of the preface */
+    if (s->state == SIDE_CONNECTING || s->state == SIDE_PREFACE) return POLLOUT;
     if (s->t == NULL) return (short)((want_in ? POLLIN : 0) | (want_out ? POLLOUT : 0));
     int ev = tls_events(s->t);
     /* Once open, tlsio reports POLLIN for any idle connection; a pump that is not reading

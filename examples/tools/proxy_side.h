@@ -8,6 +8,7 @@
 
 enum side_state {
     SIDE_CONNECTING, /* our outbound connect() is in progress (the socket is fd) */
+    SIDE_PREFACE,    /* connected; a plain preface (the PROXY header) goes out before TLS */
     SIDE_HANDSHAKE,  /* a TLS side whose handshake is running */
     SIDE_OPEN,       /* data may flow */
     SIDE_DEAD        /* never connected: nothing is read from or written to it */

@@ -48,7 +48,8 @@ static int usage(void) {
             "  --drain-timeout MS     at SIGTERM, open connections may finish this long\n"
             "                         (default 2000)\n"
             "  --verify-client CAFILE require client certificates issued under CAFILE\n"
-            "  --proxy-protocol       send the backend a PROXY protocol v2 header first\n"
+            "  --proxy-protocol       send the backend (or upstream) a PROXY protocol v2\n"
+            "                         header first\n"
             "  --no-tickets           no session tickets (on by default)\n"
             "One line per connection on stderr; SIGHUP reloads the certificates.\n");
     toolopt_usage_except("--timeout"); /* ours above: the proxy's limit and default */
@@ -301,7 +302,7 @@ static int settings_from(const options *o, proxy_settings *set) {
     snprintf(set->backend_name, sizeof set->backend_name, "%s", target);
     set->originate = originate;
     set->servername = o->servername;
-    set->proxy_protocol = o->proxy_protocol && !originate;
+    set->proxy_protocol = o->proxy_protocol;
     set->handshake_ms = o->handshake_ms;
     set->idle_ms = o->idle_ms;
     set->drain_ms = o->drain_ms;

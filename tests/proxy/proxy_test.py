@@ -13,7 +13,8 @@ mid-handshake (the handshake timeout ends it, others are served); a client that 
 reading (the proxy's memory stays bounded and the backend is held back); no fd left behind
 after --fd-conns mixed good and bad connections. Originate mode (TCP in, TLS out): a plain
 client through tls-proxy to `openssl s_server -www`, verified (and refused when the name or
-the chain is wrong). Options: --threads, --max-conns, --alpn, --verify-client, --proxy-protocol
+the chain is wrong), and --proxy-protocol to a Python upstream that reads the v2 header before
+its TLS handshake. Options: --threads, --max-conns, --alpn, --verify-client, --proxy-protocol
 (the v2 header parsed here), several --cert/--key pairs chosen by SNI, session tickets (also
 across a SIGHUP), --timeout, --idle-timeout, SIGHUP reload and SIGTERM drain. The connection
 lines are read from stderr (toollog.h's fields plus backend=, upstream=, cause=).
@@ -747,6 +748,66 @@ class Tests:
             check(data == b"", f"a refused upstream still answered: {bytes(data[:100])!r}")
             check(log["cause"] == "backend-handshake", f"log: {log}")
 
+    def originate_proxy_protocol(self):
+        """--proxy-protocol when originating: the upstream reads a PROXY v2 header (the
+        client's address, no TLVs: the client spoke plain TCP) from the raw socket, then the
+        TLS handshake on the same socket, as behind HAProxy's send-proxy-v2."""
+        ls = socket.socket()
+        ls.bind(("127.0.0.1", 0))
+        ls.listen(4)
+        ls.settimeout(TIMEOUT)
+        port, got = ls.getsockname()[1], {}
+        sctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        sctx.load_cert_chain(self.f("leaf.pem"), self.f("leaf.key"))
+
+        def recv_exact(c, n):  # exactly n bytes: what follows (the ClientHello) stays queued
+            data = b""
+            while len(data) < n:
+                d = c.recv(n - len(data))
+                check(d, f"the upstream's input ended after {len(data)} of {n} header bytes")
+                data += d
+            return data
+
+        def upstream():
+            try:
+                c, _ = ls.accept()
+                c.settimeout(TIMEOUT)
+                head = recv_exact(c, 16)
+                got["header"] = head + recv_exact(c, struct.unpack(">H", head[14:16])[0])
+                with sctx.wrap_socket(c, server_side=True) as s:
+                    s.sendall(b"upstream got " + s.recv(100))
+                    s.unwrap()
+            except Exception as e:  # the client's checks below say what went wrong
+                got["error"] = repr(e)
+        th = threading.Thread(target=upstream, daemon=True)
+        th.start()
+        p = self.start_proxy("--connect", f"127.0.0.1:{port}", "--servername", "localhost",
+                             "--ca", self.f("ca.pem"), "--proxy-protocol", certs=())
+        c = socket.create_connection(("127.0.0.1", p.port), timeout=TIMEOUT)
+        me = c.getsockname()
+        c.sendall(b"hello")
+        data = bytearray()
+        while True:
+            d = c.recv(65536)
+            if not d:
+                break
+            data += d
+        c.close()
+        th.join(TIMEOUT)
+        ls.close()
+        check(data == b"upstream got hello", f"client got {bytes(data)!r}; upstream {got}")
+        h = got.get("header", b"")
+        check(h[:12] == b"\r\n\r\n\x00\r\nQUIT\n" and h[12] == 0x21 and h[13] == 0x11,
+              f"header {h!r}")
+        check(len(h) == 28, f"{len(h) - 28} bytes of TLVs after the addresses: {h[28:]!r}")
+        src, dst = socket.inet_ntoa(h[16:20]), socket.inet_ntoa(h[20:24])
+        sport, dport = struct.unpack(">HH", h[24:28])
+        check((src, sport) == me and (dst, dport) == ("127.0.0.1", p.port),
+              f"addresses {src}:{sport} -> {dst}:{dport}, client {me}, proxy {p.port}")
+        log = self.logs(p, 1)[0]
+        check(log["upstream"] == "CN=localhost" and log["end"] == "ok" and
+              log["in"] == "5" and log["out"] == str(len(data)), f"log: {log}")
+
     # ---- options --------------------------------------------------------------------------------
 
     def max_conns(self):
@@ -972,6 +1033,7 @@ class Tests:
         self.run("originate s_server verified", self.originate, "localhost", "ca.pem", True)
         self.run("originate wrong-name refused", self.originate, "other.test", "ca.pem", False)
         self.run("originate untrusted-chain refused", self.originate, "localhost", None, False)
+        self.run("originate proxy-protocol v2", self.originate_proxy_protocol)
         self.run("option max-conns", self.max_conns)
         self.run("option alpn", self.alpn)
         self.run("option verify-client", self.verify_client)
