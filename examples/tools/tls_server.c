@@ -586,16 +586,9 @@ static int parse(const recipe *r, tls_config *cfg, srvopts *o, char *why, size_t
 static tls_config *build_config(void *arg, char *why, size_t n) {
     recipe *r = arg;
     srvopts o = {0};
-    tls_config *cfg = tls_config_new();
-    int rc = -1;
     why[0] = '\0';
-    if (cfg == NULL)
-        snprintf(why, n, "out of memory");
-    else if (r->quiet)
-        rc = toolopt_keylog_from_env_quiet(cfg, why, n);
-    else
-        rc = toolopt_keylog_from_env(cfg, "tls-server") != 0 ? -3 : 0;
-    if (rc == 0) rc = parse(r, cfg, &o, why, n);
+    tls_config *cfg = toolopt_config_new("tls-server", !r->quiet, why, n);
+    int rc = cfg != NULL ? parse(r, cfg, &o, why, n) : -1;
     if (r->first != NULL) {
         *r->first = o;
         r->first_rc = rc;

@@ -88,15 +88,34 @@ int toolopt_keylog_from_env_quiet(tls_config *cfg, char *why, size_t n) {
     return -1;
 }
 
+/* The notice that SSLKEYLOGFILE is in use, if it is. */
+static void env_notice(const char *tool) {
+    const char *path = getenv("SSLKEYLOGFILE");
+    if (path != NULL && path[0] != '\0') keylog_notice(tool, path, "SSLKEYLOGFILE");
+}
+
 int toolopt_keylog_from_env(tls_config *cfg, const char *tool) {
     char why[512];
     if (toolopt_keylog_from_env_quiet(cfg, why, sizeof why) != 0) {
         fprintf(stderr, "%s: %s\n", tool, why);
         return -1;
     }
-    const char *path = getenv("SSLKEYLOGFILE");
-    if (path != NULL && path[0] != '\0') keylog_notice(tool, path, "SSLKEYLOGFILE");
+    env_notice(tool);
     return 0;
+}
+
+tls_config *toolopt_config_new(const char *tool, int say, char *why, size_t n) {
+    tls_config *cfg = tls_config_new();
+    if (cfg == NULL) {
+        snprintf(why, n, "out of memory");
+        return NULL;
+    }
+    if (toolopt_keylog_from_env_quiet(cfg, why, n) != 0) {
+        tls_config_free(cfg);
+        return NULL;
+    }
+    if (say) env_notice(tool);
+    return cfg;
 }
 
 /* Each shared option's help text (opt NULL: a note that is no option's). */

@@ -21,6 +21,11 @@ int toolopt_keylog_from_env(tls_config *cfg, const char *tool);
 /* The same, printing nothing: on -1 the reason is in why (size n). */
 int toolopt_keylog_from_env_quiet(tls_config *cfg, char *why, size_t n);
 
+/* A new config with SSLKEYLOGFILE applied, for a server's config builder (toolcfg.h); say:
+ * print the notice (the first build; a reload's own log line says what it did). NULL with
+ * the reason in why (size n): out of memory, or a key log file that cannot be used. */
+tls_config *toolopt_config_new(const char *tool, int say, char *why, size_t n);
+
 /* Prints the shared options' help lines. */
 void toolopt_usage(void);
 
