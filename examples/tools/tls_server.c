@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -49,6 +50,12 @@ enum { MODE_ECHO, MODE_HTTP };
 #define LINGER_MS 2000
 /* SIGTERM/SIGINT: how long open connections get to finish after our close_notify. */
 #define STOP_MS 2000
+/* Bytes one client may move in one turn (service): a client that sends as fast as it reads
+ * the echo must not keep the loop from its other clients, its timers and signals. */
+#define TURN_BYTES (256 * 1024)
+/* Out of descriptors (EMFILE/ENFILE): the listening socket stays readable, so the loop stops
+ * polling it this long rather than spin on a failing accept. */
+#define ACCEPT_PAUSE_MS 100
 
 typedef struct client {
     tls *t;
@@ -62,6 +69,8 @@ typedef struct client {
     int close_after;    /* close once the queued answer is sent (http, or stopping) */
     int closed;         /* close_notify sent and our side shut: lingering */
     int64_t linger_end; /* when lingering ends (monotonic ms) */
+    int more;           /* its turn ended with input maybe left (decrypted data inside tlsio is
+                           invisible to poll): served again without waiting */
     toollog_conn log;   /* what its log line says */
 } client;
 
@@ -275,6 +284,7 @@ static int http_feed(client *c, const char *p, size_t n) {
  * too or LINGER_MS pass (serve() ends it then). 0: keep, -1: drop. */
 static int close_gently(client *c) {
     char buf[16384];
+    size_t turn = 0;
     if (!c->closed) {
         if (tls_close(c->t) != 0) return errno == EAGAIN ? 0 : -1; /* retried when writable */
         shutdown(tls_fd(c->t), SHUT_WR);
@@ -283,8 +293,16 @@ static int close_gently(client *c) {
         c->linger_end = toollog_now_ms() + LINGER_MS;
     }
     for (;;) {
+        if (toollog_now_ms() >= c->linger_end) return -1; /* a client that keeps sending */
+        if (turn >= TURN_BYTES) {
+            c->more = 1;
+            return 0;
+        }
         ssize_t n = tls_read(c->t, buf, sizeof buf);
-        if (n > 0) continue;
+        if (n > 0) {
+            turn += (size_t)n;
+            continue;
+        }
         return n < 0 && errno == EAGAIN ? 0 : -1; /* 0: its close_notify; else it is gone */
     }
 }
@@ -303,7 +321,8 @@ typedef struct server {
 typedef struct loop {
     server *S;
     int lfd;
-    int index; /* 0..threads-1 */
+    int index;                   /* 0..threads-1 */
+    int64_t accept_paused_until; /* out of descriptors: no accept before this (monotonic ms) */
     pthread_t thread;
 } loop;
 
@@ -324,6 +343,8 @@ static void show_client(const client *c, const loop *L) {
 static int service(client *c, const loop *L) {
     int mode = L->S->mode;
     char buf[16384];
+    size_t turn = 0;
+    c->more = 0;
     for (;;) {
         if (!c->shown) { /* finish the handshake first, then say who the client is */
             if (tls_handshake(c->t) != 0) {
@@ -347,6 +368,10 @@ static int service(client *c, const loop *L) {
             continue;
         }
         if (c->close_after) return close_gently(c); /* the last answer has been sent */
+        if (turn >= TURN_BYTES) { /* the others' turn; this one is served again at once */
+            c->more = 1;
+            return 0;
+        }
         ssize_t n = tls_read(c->t, buf, sizeof buf);
         if (n == 0) { /* close_notify: answer it and drop */
             c->log.clean = 1;
@@ -355,6 +380,7 @@ static int service(client *c, const loop *L) {
         }
         if (n < 0) return errno == EAGAIN ? 0 : -1;
         c->log.in += (uint64_t)n;
+        turn += (size_t)n;
         int rc = mode == MODE_ECHO ? queue(c, buf, (size_t)n) : http_feed(c, buf, (size_t)n);
         if (rc != 0) {
             c->log.why = "out of memory";
@@ -379,11 +405,27 @@ static void drop(client *c, const loop *L) {
 }
 
 /* A new client on slot c, with the config current now (it keeps that one alive). */
-static void admit(client *c, const loop *L) {
+/* accept failed with err: out of descriptors pauses accepting (said once per episode, not
+ * once per wake-up); anything else (EAGAIN: the queue is empty) just ends this round. */
+static void accept_failed(loop *L, int err) {
+    if (err != EMFILE && err != ENFILE) return;
+    if (L->accept_paused_until == 0)
+        fprintf(stderr, "tls-server: accept: %s: new clients wait until descriptors are free\n",
+                strerror(err));
+    L->accept_paused_until = toollog_now_ms() + ACCEPT_PAUSE_MS;
+}
+
+/* A new client on slot c, with the config current now (it keeps that one alive). -1 when
+ * accept failed: no more this round. */
+static int admit(client *c, loop *L) {
     struct sockaddr_storage ss;
     socklen_t len = sizeof ss;
     int fd = accept(L->lfd, (struct sockaddr *)&ss, &len);
-    if (fd < 0) return;
+    if (fd < 0) {
+        accept_failed(L, errno);
+        return -1;
+    }
+    L->accept_paused_until = 0; /* descriptors again: the next shortage is a new episode */
     fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
     tls_config *cfg = toolcfg_get(&L->S->cfg);
     tls_error why;
@@ -392,10 +434,11 @@ static void admit(client *c, const loop *L) {
     if (c->t == NULL) {
         fprintf(stderr, "tls-server: %s\n", why.msg);
         close(fd);
-        return;
+        return 0;
     }
     toollog_start(&c->log, (struct sockaddr *)&ss, len);
     if (service(c, L) != 0) drop(c, L);
+    return 0;
 }
 
 /* SIGTERM/SIGINT: no more clients; each open one is closed with close_notify after what is
@@ -422,10 +465,10 @@ enum { P_LISTEN, P_STOP, P_RELOAD, P_CLIENTS };
 
 /* Fills the poll set; returns the poll timeout (ms, -1: none) and the number of clients. */
 static int poll_set(const loop *L, const client *cl, struct pollfd *pfd, int64_t stop_end,
-                    int *n_live) {
+                    int *n_live, int *n_slots) {
     int max_conns = L->S->max_conns, timeout = -1;
     int64_t now = toollog_now_ms();
-    *n_live = 0;
+    *n_live = *n_slots = 0;
     pfd[P_LISTEN] = (struct pollfd){.fd = L->lfd, .events = POLLIN};
     pfd[P_STOP] = (struct pollfd){.fd = stop_end ? -1 : L->S->sig.stop_fd, .events = POLLIN};
     pfd[P_RELOAD] = (struct pollfd){.fd = L->S->sig.reload_fd, .events = POLLIN};
@@ -434,18 +477,25 @@ static int poll_set(const loop *L, const client *cl, struct pollfd *pfd, int64_t
         *p = (struct pollfd){.fd = -1};
         if (cl[i].t == NULL) continue;
         ++*n_live;
+        *n_slots = i + 1;
         p->fd = tls_fd(cl[i].t);
         p->events = (short)tls_events(cl[i].t);
         /* A client still in its handshake must finish it in time (--timeout): wake when the
          * first of them runs out, so that it is dropped then, not when it next sends. */
         int hs = tls_handshake_remaining_ms(cl[i].t);
         if (hs >= 0 && (timeout < 0 || hs < timeout)) timeout = hs;
+        if (cl[i].more) timeout = 0; /* its turn ended early: no sleeping */
         int64_t end = cl[i].closed ? cl[i].linger_end : stop_end; /* 0: none */
         if (end == 0) continue;
         int left = end > now ? (int)(end - now) : 0;
         if (timeout < 0 || left < timeout) timeout = left;
     }
     if (*n_live == max_conns) pfd[P_LISTEN].fd = -1; /* full: leave new clients waiting */
+    if (L->accept_paused_until > now) {              /* out of descriptors: wait a little */
+        pfd[P_LISTEN].fd = -1;
+        int left = (int)(L->accept_paused_until - now);
+        if (timeout < 0 || left < timeout) timeout = left;
+    }
     return timeout;
 }
 
@@ -461,10 +511,12 @@ static int serve(loop *L) {
         return 1;
     }
     for (;;) {
-        int n_live;
-        int timeout = poll_set(L, cl, pfd, stop_end, &n_live);
+        int n_live, n_slots;
+        int timeout = poll_set(L, cl, pfd, stop_end, &n_live, &n_slots);
         if (stop_end && n_live == 0) break;
-        if (poll(pfd, (nfds_t)max_conns + P_CLIENTS, timeout) < 0) {
+        /* Only up to the last busy slot: poll refuses more entries than RLIMIT_NOFILE allows
+         * descriptors (EINVAL), and slots fill lowest first, so that many were open at once. */
+        if (poll(pfd, (nfds_t)n_slots + P_CLIENTS, timeout) < 0) {
             if (errno == EINTR) continue;
             perror("tls-server: poll");
             return 1;
@@ -474,7 +526,7 @@ static int serve(loop *L) {
             client *c = &cl[i];
             /* Out of handshake time: service's tls_handshake fails with ETIMEDOUT. */
             int late = c->t && tls_handshake_remaining_ms(c->t) == 0;
-            if (c->t && (pfd[P_CLIENTS + i].revents || late) && service(c, L) != 0)
+            if (c->t && (pfd[P_CLIENTS + i].revents || late || c->more) && service(c, L) != 0)
                 drop(c, L);
             else if (c->t && c->closed && now >= c->linger_end)
                 drop(c, L); /* the client kept its side open: enough */
@@ -491,7 +543,7 @@ static int serve(loop *L) {
         }
         if (pfd[P_LISTEN].revents & POLLIN)
             for (int i = 0; i < max_conns; i++)
-                if (cl[i].t == NULL) admit(&cl[i], L);
+                if (cl[i].t == NULL && admit(&cl[i], L) != 0) break;
     }
     free(cl);
     free(pfd);
@@ -600,12 +652,23 @@ static tls_config *build_config(void *arg, char *why, size_t n) {
     return NULL;
 }
 
+/* A server holds one descriptor per client: take the hard limit, as the soft one (often
+ * 1024) is a default for programs that do not expect many. Failing is harmless: accept then
+ * runs out sooner, and the loop pauses instead. */
+static void raise_fd_limit(void) {
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= rl.rlim_max) return;
+    rl.rlim_cur = rl.rlim_max;
+    (void)setrlimit(RLIMIT_NOFILE, &rl);
+}
+
 int main(int argc, char **argv) {
     static recipe r; /* static: holds a secret, wiped at exit */
     static server S;
     srvopts o;
     char why[512] = "";
     r = (recipe){.argc = argc, .argv = argv, .first = &o, .first_rc = -1};
+    raise_fd_limit();
     if (RAND_bytes(r.ticket_key, sizeof r.ticket_key) != 1) return 1;
     if (toolcfg_init(&S.cfg, build_config, &r, why, sizeof why) != 0) {
         if (r.first_rc == -2) return usage();

@@ -42,6 +42,13 @@ def fields(line):
     return dict(kv.split("=", 1) for kv in shlex.split(line)[1:])
 
 
+def cpu_seconds(pid):
+    """User + system CPU time of the process so far."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 class ToolOps:
     def __init__(self, args, tmp):
         self.client = os.path.abspath(args.client)
@@ -227,6 +234,56 @@ class ToolOps:
         check(rc == 1, f"tls-server exit {rc} after a second SIGTERM; {srv.diag()}")
         check(took < 1.0, f"the second SIGTERM took {took:.2f} s to end the process")
 
+    def out_of_fds(self, case):
+        """Under a 32-descriptor limit, 40 clients that never send a ClientHello exhaust the
+        server: it says so once, does not spin on the failing accept, and serves again as soon
+        as descriptors are free."""
+        srv = case.spawn("tls-server", ["sh", "-c", 'ulimit -n 32 && exec "$@"', "sh",
+                                        self.server, "--cert", self.f("leaf.pem"), "--key",
+                                        self.f("leaf.key"), "--port", "0"], stdin=False)
+        port = int(srv.wait_for(r"listening on 127\.0\.0\.1:(\d+)\n").group(1))
+        idle = [socket.create_connection(("127.0.0.1", port), timeout=5) for _ in range(40)]
+        try:
+            time.sleep(0.5)  # the server accepts what it can and runs out
+            cpu0 = cpu_seconds(srv.pid)
+            time.sleep(1.0)
+            spent = cpu_seconds(srv.pid) - cpu0
+            check(spent < 0.2, f"tls-server used {spent:.2f} s of CPU in 1 s out of descriptors")
+            said = len(re.findall(r"accept: Too many open files", srv.text("err")))
+            check(1 <= said <= 3, f"the shortage was logged {said} times; {srv.diag()}")
+        finally:
+            for s in idle:
+                s.close()
+        s = self.connect(port)  # the idle ones are gone: served again
+        try:
+            self.echo(s, b"after the shortage")
+        finally:
+            s.close()
+        case.sanitizer_check([srv])
+
+    def fair_turns(self, case):
+        """A client streaming as fast as openssl s_client can does not starve another one:
+        its round trips stay short while the stream runs."""
+        srv, port = self.start_server(case)
+        big = case.spawn("openssl", ["sh", "-c", "exec openssl s_client -quiet -connect "
+                                     f"127.0.0.1:{port} -CAfile {self.f('ca.pem')} "
+                                     "-servername localhost < /dev/zero > /dev/null"],
+                         stdin=False)
+        time.sleep(0.5)  # the stream is running
+        s = self.connect(port)
+        try:
+            worst = 0.0
+            for i in range(20):
+                t0 = time.monotonic()
+                self.echo(s, b"small %d" % i)
+                worst = max(worst, time.monotonic() - t0)
+            check(big.alive(), f"the streaming client ended early; {big.diag()}")
+            check(worst < 0.25, f"a small round trip took {worst * 1000:.0f} ms beside a stream")
+        finally:
+            s.close()
+            big.stop()
+        case.sanitizer_check([srv])
+
     def sigint_idle(self, case):
         srv, _ = self.start_server(case)
         os.kill(srv.pid, signal.SIGINT)
@@ -314,6 +371,8 @@ class ToolOps:
         self.run("SIGTERM: close_notify and exit 0", lambda c: self.sigterm(c, 1))
         self.run("SIGTERM: --threads 2", lambda c: self.sigterm(c, 2))
         self.run("SIGTERM twice: exit 1 at once", self.second_sigterm)
+        self.run("out of descriptors: no spin, then serves", self.out_of_fds)
+        self.run("a streaming client does not starve another", self.fair_turns)
         self.run("SIGINT: idle server exits 0", self.sigint_idle)
         self.run("SIGHUP: renewed certificate", lambda c: self.sighup_renewed(c, 1))
         self.run("SIGHUP: renewed certificate, --threads 2", lambda c: self.sighup_renewed(c, 2))
