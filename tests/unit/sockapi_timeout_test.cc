@@ -97,6 +97,24 @@ bool SeesEof(int fd) {
     }
 }
 
+// Writes data[sent..] to c, whose SO_SNDTIMEO may run out (EAGAIN: again), then what tlsio
+// still holds (counted is committed: bytes the socket had no room for go out with the next
+// call). Returns how many bytes were counted, all of data unless a write failed or 20 s
+// passed.
+size_t FinishWriting(tls *c, const std::vector<uint8_t> &data, size_t sent) {
+    auto end = Clock::now() + std::chrono::seconds(20);
+    while (sent < data.size() && Clock::now() < end) {
+        ssize_t k = tls_write(c, data.data() + sent, data.size() - sent);
+        if (k > 0)
+            sent += (size_t)k;
+        else if (errno != EAGAIN)
+            return sent;
+    }
+    while (tls_engine_send_pending(c->e) > 0 && Clock::now() < end)
+        if (tls_write(c, "", 0) < 0 && errno != EAGAIN) break;
+    return sent;
+}
+
 class TimeoutTest : public ::testing::Test {
   protected:
     TimeoutTest() : pki_(static_cast<int64_t>(time(nullptr))) {
@@ -468,18 +486,7 @@ TEST_F(TimeoutTest, WriteHonoursSoSndtimeo) {
             got.insert(got.end(), buf.begin(), buf.begin() + k);
         }
     });
-    auto end = Clock::now() + std::chrono::seconds(20);
-    while (sent < data.size() && Clock::now() < end) {
-        ssize_t k = tls_write(c.get(), data.data() + sent, data.size() - sent);
-        if (k > 0)
-            sent += (size_t)k;
-        else if (errno != EAGAIN)
-            break;
-    }
-    EXPECT_EQ(data.size(), sent) << tls_error_msg(c.get());
-    // Counted is committed: bytes the socket had no room for yet go out with the next call.
-    while (tls_engine_send_pending(c->e) > 0 && Clock::now() < end)
-        if (tls_write(c.get(), "", 0) < 0 && errno != EAGAIN) break;
+    EXPECT_EQ(data.size(), FinishWriting(c.get(), data, sent)) << tls_error_msg(c.get());
     reader.join();
     ASSERT_EQ(data.size(), got.size()) << tls_error_msg(s.get());
     EXPECT_TRUE(got == data);
@@ -570,17 +577,7 @@ TEST_F(TimeoutTest, SlowReaderCannotStretchSoSndtimeo) {
     EXPECT_GE(ms, 290);
     EXPECT_LT(ms, 1500) << "one SO_SNDTIMEO per send, not per call";
     size_t sent = n > 0 ? (size_t)n : 0;
-    auto end = Clock::now() + std::chrono::seconds(20);
-    while (sent < data.size() && Clock::now() < end) {
-        ssize_t k = tls_write(c.get(), data.data() + sent, data.size() - sent);
-        if (k > 0)
-            sent += (size_t)k;
-        else if (errno != EAGAIN)
-            break;
-    }
-    EXPECT_EQ(data.size(), sent) << tls_error_msg(c.get());
-    while (tls_engine_send_pending(c->e) > 0 && Clock::now() < end)
-        if (tls_write(c.get(), "", 0) < 0 && errno != EAGAIN) break;
+    EXPECT_EQ(data.size(), FinishWriting(c.get(), data, sent)) << tls_error_msg(c.get());
     reader.join();
     ASSERT_EQ(data.size(), got.size()) << tls_error_msg(s.get());
     EXPECT_TRUE(got == data);
