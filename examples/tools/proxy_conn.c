@@ -13,6 +13,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <openssl/mem.h>
+
 #include "proxy_pp2.h"
 
 static const char *const side_name[2] = {"client", "backend"};
@@ -159,14 +161,19 @@ static int queue_proxy_header(proxy_conn *c) {
     pp2_tls_info info = {.alpn = tls_conn_alpn(t),
                          .sni = tls_conn_servername(t),
                          .version = tls_conn_version(t),
-                         .cipher = tls_conn_cipher(t),
-                         .subject = tls_conn_peer_subject(t)};
-    info.cert_sess = info.subject != NULL;
+                         .cipher = tls_conn_cipher(t)};
+    info.cert_sess = tls_conn_peer_subject(t) != NULL;
     info.cert_conn = info.cert_sess && !tls_conn_resumed(t);
+    size_t der_len = 0;
+    const uint8_t *der = tls_conn_peer_chain(t, 0, &der_len);
+    uint8_t *cn = NULL;
+    info.cn_len = pp2_cert_cn(der, der_len, &cn);
+    info.cn = cn;
     proxy_dir *d = &c->dir[0];
-    if ((d->buf = malloc(PROXY_BUF)) == NULL) return -1;
-    d->len = pp2_header((uint8_t *)d->buf, PROXY_BUF, (struct sockaddr *)&c->peer,
-                        (struct sockaddr *)&c->local, &info);
+    if ((d->buf = malloc(PROXY_BUF)) != NULL)
+        d->len = pp2_header((uint8_t *)d->buf, PROXY_BUF, (struct sockaddr *)&c->peer,
+                            (struct sockaddr *)&c->local, &info);
+    OPENSSL_free(cn);
     c->pp2_len = d->len;
     return d->len > 0 ? 0 : -1;
 }

@@ -5,6 +5,10 @@
 #include <netinet/in.h>
 #include <string.h>
 
+#include <openssl/asn1.h>
+#include <openssl/nid.h>
+#include <openssl/x509.h>
+
 /* The 12-byte signature every v2 header starts with (section 2.2). */
 static const uint8_t sig[12] = {0x0D, 0x0A, 0x0D, 0x0A, 0x00, 0x0D,
                                 0x0A, 0x51, 0x55, 0x49, 0x54, 0x0A};
@@ -57,7 +61,7 @@ static void patch_len(wbuf *w, size_t off) {
     w->p[off + 1] = (uint8_t)n;
 }
 
-static void put_tlv(wbuf *w, unsigned type, const char *s, size_t n) {
+static void put_tlv(wbuf *w, unsigned type, const void *s, size_t n) {
     if (s == NULL || n > 0xFFFF) return;
     put_u8(w, type);
     put_u16(w, (unsigned)n);
@@ -86,33 +90,39 @@ static size_t addr_bytes(const struct sockaddr *sa, int as6, uint8_t *out, uint1
     return 16;
 }
 
-/* The common name from a subject line "CN=alice,O=Example" (tls_conn_peer_subject). */
-static const char *subject_cn(const char *subject, size_t *n) {
-    for (const char *p = subject; p != NULL && *p != '\0'; p = strchr(p, ',')) {
-        if (*p == ',') p++;
-        if (strncmp(p, "CN=", 3) == 0) {
-            *n = strcspn(p + 3, ",");
-            return p + 3;
-        }
-    }
-    return NULL;
+size_t pp2_cert_cn(const uint8_t *der, size_t len, uint8_t **out) {
+    *out = NULL;
+    const uint8_t *p = der;
+    X509 *x = der != NULL ? d2i_X509(NULL, &p, (long)len) : NULL;
+    if (x == NULL) return 0;
+    X509_NAME *name = X509_get_subject_name(x);
+    int at = -1;
+    for (int k; (k = X509_NAME_get_index_by_NID(name, NID_commonName, at)) >= 0;)
+        at = k;
+    int n = at < 0
+                ? -1
+                : ASN1_STRING_to_UTF8(out, X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, at)));
+    X509_free(x);
+    if (n >= 0) return (size_t)n;
+    *out = NULL;
+    return 0;
 }
 
-/* PP2_TYPE_SSL (section 2.2.5): client flags, verify (0: the certificate, if any, was
- * verified; tlsio refuses any other), then sub-TLVs. */
+/* PP2_TYPE_SSL (section 2.2.5): client flags, verify, then sub-TLVs. verify is 0 only when
+ * the client presented a certificate and it was verified (tlsio verifies every one it
+ * accepts); without one it is non-zero, so a backend never takes "no certificate" for a
+ * verified one. */
 static void put_ssl(wbuf *w, const pp2_tls_info *info) {
     put_u8(w, TLV_SSL);
     size_t len_at = w->len;
     put_u16(w, 0);
     put_u8(w, CLIENT_SSL | (info->cert_conn ? CLIENT_CERT_CONN : 0) |
                   (info->cert_sess ? CLIENT_CERT_SESS : 0));
-    uint8_t verify[4] = {0};
+    uint8_t verify[4] = {0, 0, 0, info->cert_sess ? 0 : 1};
     put(w, verify, 4);
     if (info->version) put_tlv(w, SUB_SSL_VERSION, info->version, strlen(info->version));
     if (info->cipher) put_tlv(w, SUB_SSL_CIPHER, info->cipher, strlen(info->cipher));
-    size_t cn_len = 0;
-    const char *cn = subject_cn(info->subject, &cn_len);
-    put_tlv(w, SUB_SSL_CN, cn, cn_len);
+    if (info->cn != NULL) put_tlv(w, SUB_SSL_CN, info->cn, info->cn_len);
     patch_len(w, len_at);
 }
 

@@ -10,10 +10,17 @@
 /* What the TLS side negotiated, sent as TLVs (NULL strings are left out). */
 typedef struct pp2_tls_info {
     const char *alpn, *sni, *version, *cipher;
-    const char *subject; /* the verified client certificate's subject; its CN is sent */
-    int cert_conn;       /* the client sent a certificate on this connection */
-    int cert_sess;       /* ... on this connection or the session it resumed */
+    const uint8_t *cn; /* the verified client certificate's common name (UTF-8), or NULL */
+    size_t cn_len;
+    int cert_conn; /* the client sent a certificate on this connection */
+    int cert_sess; /* ... on this connection or the session it resumed */
 } pp2_tls_info;
+
+/* The common name of a certificate (DER) in UTF-8, from its parsed subject: never cut out of
+ * a subject string, where an escaped "," or a "CN=" inside another attribute would mislead.
+ * Its length, *out to be freed with OPENSSL_free; 0 (and *out NULL) if it has none, or it
+ * does not parse. The most specific (last) CN when there are several. */
+size_t pp2_cert_cn(const uint8_t *der, size_t len, uint8_t **out);
 
 /* Writes the header of a TCP connection from src (the client) to dst (the address it
  * reached), both AF_INET or AF_INET6 (a mixed pair is sent as IPv6, the IPv4 one mapped),

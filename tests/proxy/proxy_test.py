@@ -341,12 +341,12 @@ class Tests:
         if r.returncode != 0:
             sys.exit(f"openssl {' '.join(argv)}: {r.stderr.decode()}")
 
-    def leaf(self, name, cn, sans, eku="serverAuth"):
+    def leaf(self, name, cn, sans, eku="serverAuth", subj=None):
         with open(self.f(name + ".ext"), "w") as f:
             f.write(f"subjectAltName={sans}\nbasicConstraints=CA:FALSE\n"
                     f"keyUsage=critical,digitalSignature\nextendedKeyUsage={eku}\n")
         self.openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-                     "-keyout", name + ".key", "-out", name + ".csr", "-subj", "/CN=" + cn)
+                     "-keyout", name + ".key", "-out", name + ".csr", "-subj", subj or "/CN=" + cn)
         self.openssl("x509", "-req", "-in", name + ".csr", "-CA", "ca.pem", "-CAkey", "ca.key",
                      "-CAcreateserial", "-days", "2", "-extfile", name + ".ext",
                      "-out", name + ".pem")
@@ -360,6 +360,9 @@ class Tests:
         self.leaf("a", "a.test", "DNS:a.test")
         self.leaf("b", "b.test", "DNS:b.test")
         self.leaf("alice", "alice", "DNS:alice", eku="clientAuth")
+        # Names a subject string misleads about: an escaped "," in the CN, a "CN=" in an OU.
+        self.leaf("doe", None, "DNS:doe", eku="clientAuth", subj="/CN=Doe, John/O=Example")
+        self.leaf("nocn", None, "DNS:nocn", eku="clientAuth", subj="/OU=x,CN=admin/O=Example")
 
     def ctx(self, version=None, cert=None, alpn=None):
         c = ssl.create_default_context(cafile=self.f("ca.pem"))
@@ -863,46 +866,74 @@ class Tests:
         check(logs[0]["client"] == "CN=alice", f"log: {logs[0]}")
         check(logs[1]["cause"] == "client-handshake", f"log: {logs[1]}")
 
-    def proxy_protocol(self):
-        got = {}
-
-        def handler(b, c):
-            data, how = b.read_all(c)
-            got["data"] = data
-        b = Backend(handler)
-        p = self.start_proxy("--backend", f"127.0.0.1:{b.port}", "--proxy-protocol",
-                             "--verify-client", self.f("ca.pem"), "--alpn", "http/1.1")
-        t = TlsRaw(p.port, self.ctx(cert="alice", alpn=["http/1.1"]))
+    def pp2_through(self, p, b, got, cert=None, alpn=None):
+        """One client (cert: its certificate) through p to b: the PROXY v2 header b got,
+        parsed: (header bytes, TLVs, PP2_TYPE_SSL's flags, verify, sub-TLVs, what followed)."""
+        t = TlsRaw(p.port, self.ctx(cert=cert, alpn=alpn))
         t.send(b"payload")
         t.close_notify()
         t.read_until_end()
-        me = t.s.getsockname()
+        t.me = t.s.getsockname()
         t.close()
-        b.wait_ends(1)
-        d = got["data"]
+        b.wait_ends(len(got) + 1)
+        d = b.received[len(got)]
+        got.append(d)
         check(d[:12] == b"\r\n\r\n\x00\r\nQUIT\n", f"no v2 signature: {d[:16]!r}")
-        check(d[12] == 0x21 and d[13] == 0x11, f"version/command {d[12]:#x}, family {d[13]:#x}")
         n = struct.unpack(">H", d[14:16])[0]
-        src, dst = socket.inet_ntoa(d[16:20]), socket.inet_ntoa(d[20:24])
-        sport, dport = struct.unpack(">HH", d[24:28])
-        check((src, sport) == me and (dst, dport) == ("127.0.0.1", p.port),
-              f"addresses {src}:{sport} -> {dst}:{dport}, client {me}, proxy {p.port}")
-        check(d[16 + n:] == b"payload", f"after the header: {d[16 + n:]!r}")
         tlvs, k = {}, 28
         while k < 16 + n:
             typ, ln = d[k], struct.unpack(">H", d[k + 1:k + 3])[0]
             tlvs[typ] = d[k + 3:k + 3 + ln]
             k += 3 + ln
-        check(tlvs.get(0x01) == b"http/1.1" and tlvs.get(0x02) == b"localhost", f"tlvs {tlvs}")
         ssl_tlv = tlvs.get(0x20, b"\x00" * 5)
-        check(ssl_tlv[0] == 0x07 and ssl_tlv[1:5] == b"\x00" * 4, f"PP2_TYPE_SSL {ssl_tlv!r}")
         subs, k = {}, 5
         while k < len(ssl_tlv):
             typ, ln = ssl_tlv[k], struct.unpack(">H", ssl_tlv[k + 1:k + 3])[0]
             subs[typ] = ssl_tlv[k + 3:k + 3 + ln]
             k += 3 + ln
+        verify = struct.unpack(">I", ssl_tlv[1:5])[0]
+        return t, d[:16 + n], tlvs, ssl_tlv[0], verify, subs, d[16 + n:]
+
+    def proxy_protocol(self):
+        got = []
+        b = Backend(lambda b, c: b.read_all(c))
+        p = self.start_proxy("--backend", f"127.0.0.1:{b.port}", "--proxy-protocol",
+                             "--verify-client", self.f("ca.pem"), "--alpn", "http/1.1")
+        t, d, tlvs, flags, verify, subs, rest = self.pp2_through(p, b, got, "alice",
+                                                                 ["http/1.1"])
+        check(d[12] == 0x21 and d[13] == 0x11, f"version/command {d[12]:#x}, family {d[13]:#x}")
+        src, dst = socket.inet_ntoa(d[16:20]), socket.inet_ntoa(d[20:24])
+        sport, dport = struct.unpack(">HH", d[24:28])
+        check((src, sport) == t.me and (dst, dport) == ("127.0.0.1", p.port),
+              f"addresses {src}:{sport} -> {dst}:{dport}, client {t.me}, proxy {p.port}")
+        check(rest == b"payload", f"after the header: {rest!r}")
+        check(tlvs.get(0x01) == b"http/1.1" and tlvs.get(0x02) == b"localhost", f"tlvs {tlvs}")
+        check(flags == 0x07 and verify == 0, f"PP2_TYPE_SSL flags {flags:#x} verify {verify}")
         check(subs.get(0x21) == b"TLSv1.3" and subs.get(0x22) == b"alice" and 0x23 in subs,
               f"ssl sub-TLVs {subs}")
+
+    def proxy_protocol_names(self):
+        """The CN TLV comes from the certificate's parsed name: a CN with a "," is sent whole,
+        a certificate without CN (an OU "x,CN=admin") sends none."""
+        got = []
+        b = Backend(lambda b, c: b.read_all(c))
+        p = self.start_proxy("--backend", f"127.0.0.1:{b.port}", "--proxy-protocol",
+                             "--verify-client", self.f("ca.pem"))
+        _, _, _, flags, verify, subs, _ = self.pp2_through(p, b, got, "doe")
+        check(subs.get(0x22) == "Doe, John".encode() and verify == 0 and flags == 0x07,
+              f"CN {subs.get(0x22)!r}, verify {verify}, flags {flags:#x}")
+        _, _, _, flags, verify, subs, _ = self.pp2_through(p, b, got, "nocn")
+        check(0x22 not in subs and verify == 0 and flags == 0x07,
+              f"no-CN certificate: sub-TLVs {subs}, verify {verify}, flags {flags:#x}")
+
+    def proxy_protocol_no_cert(self):
+        """Section 2.2.5: verify is zero only for a presented and verified certificate."""
+        got = []
+        b = Backend(lambda b, c: b.read_all(c))
+        p = self.start_proxy("--backend", f"127.0.0.1:{b.port}", "--proxy-protocol")
+        _, _, _, flags, verify, subs, rest = self.pp2_through(p, b, got)
+        check(flags == 0x01 and verify != 0 and 0x22 not in subs and rest == b"payload",
+              f"no certificate: flags {flags:#x}, verify {verify}, sub-TLVs {subs}")
 
     def sni_certs(self):
         b = Backend(echo_handler)
@@ -1038,6 +1069,8 @@ class Tests:
         self.run("option alpn", self.alpn)
         self.run("option verify-client", self.verify_client)
         self.run("option proxy-protocol v2", self.proxy_protocol)
+        self.run("option proxy-protocol cn-from-certificate", self.proxy_protocol_names)
+        self.run("option proxy-protocol verify-without-cert", self.proxy_protocol_no_cert)
         self.run("option sni-chooses-cert", self.sni_certs)
         self.run("option session-tickets", self.tickets)
         self.run("option idle-timeout", self.idle_timeout)
