@@ -77,6 +77,30 @@ static int dir_finish(proxy_conn *c, int k) {
     return 0;
 }
 
+/* Reads and drops what side s sends, at most *left bytes. 1: its input ended (or failed),
+ * 0: nothing more now, or *left is spent. */
+static int side_drain(proxy_side *s, size_t *left) {
+    char buf[4096];
+    while (*left > 0) {
+        ssize_t n = side_read(s, buf, *left < sizeof buf ? *left : sizeof buf);
+        if (n == 0) s->eof = 1;
+        if (n <= 0) return n == 0 || errno != EAGAIN;
+        *left -= (size_t)n;
+    }
+    return 0;
+}
+
+/* Stopping, the client's direction finished: its input is read and dropped, not left
+ * unread (closing with unread input would reset the answer still on its way). A client that
+ * fails now can take no answer: aborted. 0 or 1 (finished). */
+static int drop_input(proxy_conn *c, int k) {
+    proxy_side *src = &c->side[k];
+    size_t left = PROXY_LINGER_BYTES;
+    if (k != 0 || src->eof || src->state != SIDE_OPEN) return 0;
+    if (side_drain(src, &left) == 0 || src->eof) return 0;
+    return side_failed(c, k, errno);
+}
+
 /* Direction k: from side k to the other, read only while the buffer is empty. 0 or 1
  * (finished: aborted). */
 static int dir_pump(proxy_conn *c, int k) {
@@ -90,10 +114,10 @@ static int dir_pump(proxy_conn *c, int k) {
         int f = dir_flush(d, dst);
         if (f < 0) return side_failed(c, 1 - k, errno);
         if (f == 0) return 0; /* backpressure: src is not read until dst takes this */
-        /* Stopping: the client is read no more (the backend gets a FIN once what it sent is
-         * delivered), but the backend is read to its end, so the client's close_notify
-         * never cuts an answer short. */
-        if (src->eof || (c->stop_ms != 0 && k == 0)) return dir_finish(c, k);
+        /* Stopping: what the client sends now is dropped (the backend gets a FIN once what
+         * it sent before is delivered), but the backend is read to its end, so the client's
+         * close_notify never cuts an answer short. */
+        if (src->eof || (c->stop_ms != 0 && k == 0)) return dir_finish(c, k) || drop_input(c, k);
         if (src->state != SIDE_OPEN) break;
         if (d->buf == NULL && (d->buf = malloc(PROXY_BUF)) == NULL) {
             set_end(c, "error", "out of memory");
@@ -251,7 +275,24 @@ static int conn_done(const proxy_conn *c) {
     return 1;
 }
 
+/* Lingering: 1 once the client's input has ended, failed or gone past the byte cap. */
+static int linger(proxy_conn *c) {
+    return side_drain(&c->side[0], &c->linger_left) != 0 || c->linger_left == 0;
+}
+
+/* Both directions have ended cleanly: close now if the client's input has ended too, else
+ * linger (PROXY_LINGER_MS), its TCP output ended as well. 0, or 1: finished. */
+static int start_linger(proxy_conn *c, int64_t now) {
+    proxy_side *s = &c->side[0];
+    if (s->state != SIDE_OPEN || s->eof || s->reset) return 1;
+    if (s->t != NULL) shutdown(s->fd, SHUT_WR); /* after the close_notify, which is flushed */
+    c->linger_ms = now + PROXY_LINGER_MS;
+    c->linger_left = PROXY_LINGER_BYTES;
+    return linger(c);
+}
+
 int conn_pump(proxy_conn *c, int64_t now) {
+    if (c->linger_ms != 0) return linger(c);
     uint64_t before = c->dir[0].bytes + c->dir[1].bytes;
     if (advance_setup(c) != 0) return 1;
     if (c->open_ms == 0 && c->side[0].state >= SIDE_OPEN && c->side[1].state >= SIDE_OPEN)
@@ -259,15 +300,20 @@ int conn_pump(proxy_conn *c, int64_t now) {
     for (int k = 0; k < 2; k++)
         if (dir_pump(c, k) != 0) return 1;
     if (c->dir[0].bytes + c->dir[1].bytes != before) c->last_ms = now;
-    return conn_done(c);
+    return conn_done(c) && start_linger(c, now);
 }
 
 void conn_events(const proxy_conn *c, struct pollfd pfd[2]) {
+    if (c->linger_ms != 0) { /* only the client's input, to be dropped */
+        pfd[0] = (struct pollfd){.fd = c->side[0].fd, .events = POLLIN};
+        pfd[1] = (struct pollfd){.fd = -1};
+        return;
+    }
     for (int k = 0; k < 2; k++) {
         const proxy_side *s = &c->side[k];
         const proxy_dir *from = &c->dir[k], *to = &c->dir[1 - k];
-        int want_in = s->state == SIDE_OPEN && !s->eof && (c->stop_ms == 0 || k == 1) &&
-                      from->len == from->off && c->side[1 - k].state != SIDE_DEAD;
+        int want_in = s->state == SIDE_OPEN && !s->eof && from->len == from->off &&
+                      c->side[1 - k].state != SIDE_DEAD;
         short ev = side_events(s, want_in, to->len > to->off);
         pfd[k] = (struct pollfd){.fd = ev ? s->fd : -1, .events = ev};
     }
@@ -277,12 +323,14 @@ int64_t conn_deadline(const proxy_conn *c) {
     int64_t d = INT64_MAX;
     int limit = c->open_ms == 0 ? c->set->handshake_ms : c->set->idle_ms; /* 0: none */
     if (limit > 0) d = (c->open_ms == 0 ? c->start_ms : c->last_ms) + limit;
+    if (c->linger_ms != 0) d = c->linger_ms;
     if (c->stop_ms != 0 && c->stop_ms < d) d = c->stop_ms;
     return d;
 }
 
 int conn_expire(proxy_conn *c, int64_t now) {
     if (now < conn_deadline(c)) return 0;
+    if (c->linger_ms != 0) return 1; /* it ended cleanly: what is left is the client's */
     if (c->stop_ms != 0 && now >= c->stop_ms)
         set_end(c, "shutdown", "still open when the shutdown drain time ran out");
     else if (c->open_ms == 0)

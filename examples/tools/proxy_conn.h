@@ -16,6 +16,13 @@
  * what tlsio queues (docs/guide-nonblocking-poll.md). An idle connection holds none. */
 #define PROXY_BUF 16384
 
+/* Once both directions have ended, the client's input is read and dropped until it ends too,
+ * for at most this long and this many bytes: closing a socket with unread input sends a TCP
+ * reset (RFC 1122 §4.2.2.13; Linux does), which can destroy our close_notify or the end of
+ * an answer still on the way to the client. tls-server's close_gently does the same. */
+#define PROXY_LINGER_MS    1000
+#define PROXY_LINGER_BYTES (256 * 1024)
+
 /* What every connection of a proxy shares (read-only once the loops run). */
 typedef struct proxy_settings {
     int originate; /* 0: TLS from clients, TCP to the backend; 1: TCP in, TLS out */
@@ -48,7 +55,9 @@ typedef struct proxy_conn {
     char why[256];   /* and why, one sentence */
     uint8_t pre[64]; /* originate: the PROXY header for the upstream, before its ClientHello */
     size_t pre_off, pre_len;
-    size_t pp2_len; /* terminate: the PROXY header's bytes at the head of dir[0] */
+    size_t pp2_len;     /* terminate: the PROXY header's bytes at the head of dir[0] */
+    int64_t linger_ms;  /* both directions ended: the client's input is dropped until then */
+    size_t linger_left; /* ... or until this many more bytes have come */
 } proxy_conn;
 
 /* A connection for the accepted socket fd (nonblocking, owned from now on) from peer: the
@@ -64,9 +73,9 @@ void conn_events(const proxy_conn *c, struct pollfd pfd[2]);
 int64_t conn_deadline(const proxy_conn *c);
 /* 1 if a timer has run out by now: the connection is aborted and finished. */
 int conn_expire(proxy_conn *c, int64_t now);
-/* Shutdown: the client is read no more and the backend gets a FIN once it has what was
- * read; the backend's answer is delivered to its end, then the client gets close_notify
- * (or FIN). What has not ended by the drain deadline is reset. */
+/* Shutdown: what the client sends is read and dropped from now on, and the backend gets a
+ * FIN once it has what was read before; the backend's answer is delivered to its end, then
+ * the client gets close_notify (or FIN). What has not ended by the drain deadline is reset. */
 void conn_stop(proxy_conn *c, int64_t now);
 /* The TLS side (either may be), or NULL before it exists. */
 const tls *conn_tls(const proxy_conn *c);

@@ -144,8 +144,12 @@ class TlsRaw:
     """A TLS client over a plain socket: sends close_notify only when told, and tells a
     close_notify from a TCP FIN and a reset."""
 
-    def __init__(self, port, ctx, name="localhost", handshake=True):
-        self.s = socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT)
+    def __init__(self, port, ctx, name="localhost", handshake=True, rcvbuf=None):
+        self.s = socket.socket()
+        self.s.settimeout(TIMEOUT)
+        if rcvbuf:  # a small window: what the proxy sends last waits in its send queue
+            self.s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+        self.s.connect(("127.0.0.1", port))
         self.inc, self.outb = ssl.MemoryBIO(), ssl.MemoryBIO()
         self.o = ctx.wrap_bio(self.inc, self.outb, server_hostname=name)
         if handshake:
@@ -570,6 +574,25 @@ class Tests:
         log = self.logs(p, 1)[0]
         check(log["cause"] == "backend-failed" and "refused" in log["end"], f"log: {log}")
         t.close()
+
+    def backend_refused_request(self, rounds=20):
+        """The client sends its request at once: the proxy reads and drops it after its
+        close_notify, so closing does not reset that close_notify away."""
+        p = self.start_proxy("--backend", f"127.0.0.1:{refused_port()}")
+        seen = []
+        for _ in range(rounds):
+            t = TlsRaw(p.port, self.ctx(), rcvbuf=1)
+            time.sleep(0.05)  # the proxy has sent its close_notify (not all of it taken yet)
+            try:
+                t.send(b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n" * 20)
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # already reset: what it reads says so
+            time.sleep(0.05)
+            seen.append(t.read_until_end())
+            t.close()
+        check(all(x == (b"", "close_notify") for x in seen),
+              f"{sum(x[1] != 'close_notify' for x in seen)} of {rounds}: {set(x[1] for x in seen)}")
+        check(len(self.logs(p, rounds)) == rounds, "log lines")
 
     def backend_closes_early(self):
         def handler(b, c):
@@ -1011,6 +1034,33 @@ class Tests:
         check(p.p.wait(TIMEOUT) == 0, f"exit status {p.p.returncode}")
         check(time.monotonic() - t0 < 3, "the drain took too long")
 
+    def sigterm_pipelined(self, rounds=5):
+        """The client sends more after SIGTERM (a pipelined request): the proxy drops it rather
+        than leave it unread, and the client gets the backend's answer and close_notify, no
+        reset."""
+        answer = b"a" * 20000  # fits in the proxy's send buffer, not in the client's window
+
+        def handler(b, c):
+            data, how = b.read_all(c)
+            c.sendall(data + answer)
+        b = Backend(handler)
+        p = self.start_proxy("--backend", f"127.0.0.1:{b.port}", "--drain-timeout", "5000")
+        ts = [TlsRaw(p.port, self.ctx(), rcvbuf=1) for _ in range(rounds)]
+        for t in ts:
+            t.send(b"first")
+        time.sleep(0.2)
+        p.p.send_signal(signal.SIGTERM)
+        p.wait_for(r"(?m)^stop ", stream="err")
+        time.sleep(0.3)  # the proxy has written the answer and its close_notify
+        for t in ts:
+            t.send(b"second" * 500)
+        for t in ts:
+            data, how = t.read_until_end()
+            check((data == b"first" + answer, how) == (True, "close_notify"),
+                  f"client saw {len(data)} of {5 + len(answer)} bytes then {how}")
+            t.close()
+        check(p.p.wait(TIMEOUT) == 0, f"exit status {p.p.returncode}")
+
     def sigterm_full(self):
         """SIGTERM with a stalled reader (every buffer full) and a client mid-handshake: the
         backend gets a FIN, the first client every byte the backend sent (the drain never
@@ -1057,6 +1107,7 @@ class Tests:
         self.run("terminate half-close backend-first", self.half_close_backend_first)
         self.run("terminate truncated-stream resets-backend", self.truncated)
         self.run("terminate backend-refused", self.backend_refused)
+        self.run("terminate backend-refused request-dropped", self.backend_refused_request)
         self.run("terminate backend-closes-early", self.backend_closes_early)
         self.run("terminate mid-handshake-timeout", self.mid_handshake)
         self.run("option timeout drops-silent-client", self.timeout_option)
@@ -1077,6 +1128,7 @@ class Tests:
         self.run("signal sighup-reload", self.sighup)
         self.run("signal sigterm-drain", self.sigterm)
         self.run("signal sigterm-drain-full-buffers", self.sigterm_full)
+        self.run("signal sigterm-drain pipelined-input", self.sigterm_pipelined)
         if self.args.load:
             self.run(f"load {self.args.load} clients", self.load, self.args.load, 1)
             self.run(f"load {self.args.load // 2} clients threads=2", self.load,
