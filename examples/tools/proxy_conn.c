@@ -95,17 +95,21 @@ static int side_drain(proxy_side *s, size_t *left) {
  * fails now can take no answer: aborted. 0 or 1 (finished). */
 static int drop_input(proxy_conn *c, int k) {
     proxy_side *src = &c->side[k];
-    size_t left = PROXY_LINGER_BYTES;
+    size_t left = PROXY_BUDGET;
     if (k != 0 || src->eof || src->state != SIDE_OPEN) return 0;
-    if (side_drain(src, &left) == 0 || src->eof) return 0;
+    if (side_drain(src, &left) == 0 || src->eof) {
+        c->hot |= left == 0;
+        return 0;
+    }
     return side_failed(c, k, errno);
 }
 
-/* Direction k: from side k to the other, read only while the buffer is empty. 0 or 1
- * (finished: aborted). */
+/* Direction k: from side k to the other, read only while the buffer is empty, at most
+ * PROXY_BUDGET bytes. 0 or 1 (finished: aborted). */
 static int dir_pump(proxy_conn *c, int k) {
     proxy_side *src = &c->side[k], *dst = &c->side[1 - k];
     proxy_dir *d = &c->dir[k];
+    size_t got = 0;
     if (dst->state == SIDE_DEAD) { /* nobody will take it: leave it unread */
         dir_release(d);
         return 0;
@@ -119,6 +123,10 @@ static int dir_pump(proxy_conn *c, int k) {
          * close_notify never cuts an answer short. */
         if (src->eof || (c->stop_ms != 0 && k == 0)) return dir_finish(c, k) || drop_input(c, k);
         if (src->state != SIDE_OPEN) break;
+        if (got >= PROXY_BUDGET) {
+            c->hot = 1; /* the rest next round: the other connections' turn */
+            return 0;
+        }
         if (d->buf == NULL && (d->buf = malloc(PROXY_BUF)) == NULL) {
             set_end(c, "error", "out of memory");
             return conn_abort(c);
@@ -131,6 +139,7 @@ static int dir_pump(proxy_conn *c, int k) {
         if (n < 0 && errno != EAGAIN) return side_failed(c, k, errno);
         if (n < 0) break;
         d->len = (size_t)n;
+        got += (size_t)n;
     }
     dir_release(d); /* idle: hold no buffer */
     return 0;
@@ -292,6 +301,7 @@ static int start_linger(proxy_conn *c, int64_t now) {
 }
 
 int conn_pump(proxy_conn *c, int64_t now) {
+    c->hot = 0;
     if (c->linger_ms != 0) return linger(c);
     uint64_t before = c->dir[0].bytes + c->dir[1].bytes;
     if (advance_setup(c) != 0) return 1;
@@ -301,6 +311,10 @@ int conn_pump(proxy_conn *c, int64_t now) {
         if (dir_pump(c, k) != 0) return 1;
     if (c->dir[0].bytes + c->dir[1].bytes != before) c->last_ms = now;
     return conn_done(c) && start_linger(c, now);
+}
+
+int conn_hot(const proxy_conn *c) {
+    return c->hot;
 }
 
 void conn_events(const proxy_conn *c, struct pollfd pfd[2]) {

@@ -16,6 +16,12 @@
  * what tlsio queues (docs/guide-nonblocking-poll.md). An idle connection holds none. */
 #define PROXY_BUF 16384
 
+/* The most bytes one conn_pump call reads per direction. Without a limit one connection whose
+ * two peers keep up could keep its pump running and starve the others, the timers and the
+ * signals; what is left (maybe decrypted already, invisible to poll) is taken at the next
+ * round: conn_hot says so. */
+#define PROXY_BUDGET (256 * 1024)
+
 /* Once both directions have ended, the client's input is read and dropped until it ends too,
  * for at most this long and this many bytes: closing a socket with unread input sends a TCP
  * reset (RFC 1122 §4.2.2.13; Linux does), which can destroy our close_notify or the end of
@@ -56,6 +62,7 @@ typedef struct proxy_conn {
     uint8_t pre[64]; /* originate: the PROXY header for the upstream, before its ClientHello */
     size_t pre_off, pre_len;
     size_t pp2_len;     /* terminate: the PROXY header's bytes at the head of dir[0] */
+    int hot;            /* the last pump stopped at PROXY_BUDGET: pump again without waiting */
     int64_t linger_ms;  /* both directions ended: the client's input is dropped until then */
     size_t linger_left; /* ... or until this many more bytes have come */
 } proxy_conn;
@@ -67,6 +74,9 @@ proxy_conn *conn_new(const proxy_settings *set, tls_config *cfg, int fd,
                      size_t why_len);
 /* Moves everything it can. 0: keep polling, 1: finished (log it, then conn_free). */
 int conn_pump(proxy_conn *c, int64_t now);
+/* 1 if the connection has input to take now, which poll may not show (conn_pump it next
+ * round, whatever poll says, and do not sleep in poll meanwhile). */
+int conn_hot(const proxy_conn *c);
 /* What to poll for: pfd[0] the client side, pfd[1] the backend side (fd -1: nothing). */
 void conn_events(const proxy_conn *c, struct pollfd pfd[2]);
 /* When a timer of the connection runs out (monotonic ms), or INT64_MAX. */

@@ -94,7 +94,7 @@ static int prepare(proxy_loop *L, int accepting, int64_t now) {
     L->pfd[P_RELOAD] = (struct pollfd){.fd = L->sh->sig.reload_fd, .events = POLLIN};
     for (size_t i = 0; i < L->n; i++) {
         conn_events(L->conn[i], &L->pfd[P_CONNS + 2 * i]);
-        int64_t d = conn_deadline(L->conn[i]);
+        int64_t d = conn_hot(L->conn[i]) ? now : conn_deadline(L->conn[i]);
         if (d < next) next = d;
     }
     if (next == INT64_MAX) return -1;
@@ -133,8 +133,8 @@ int loop_run(proxy_loop *L) {
         for (size_t i = L->n; i-- > 0;) {
             struct pollfd *p = &L->pfd[P_CONNS + 2 * i];
             proxy_conn *c = L->conn[i];
-            if (((p[0].revents | p[1].revents) && conn_pump(c, now)) || conn_expire(c, now))
-                finish(L, i);
+            int ready = (p[0].revents | p[1].revents) || conn_hot(c);
+            if ((ready && conn_pump(c, now)) || conn_expire(c, now)) finish(L, i);
         }
         /* One loop takes a SIGHUP; the others see the new generation at their next accept. */
         if ((L->pfd[P_RELOAD].revents & POLLIN) && toolsig_take_reload(&L->sh->sig))

@@ -38,6 +38,7 @@ import tempfile
 import threading
 import time
 import traceback
+import zlib
 
 TIMEOUT = 15  # seconds, any single wait
 
@@ -594,6 +595,74 @@ class Tests:
               f"{sum(x[1] != 'close_notify' for x in seen)} of {rounds}: {set(x[1] for x in seen)}")
         check(len(self.logs(p, rounds)) == rounds, "log lines")
 
+    def fairness(self, mib=512):
+        """One client streams MIB MiB as fast as it can (another process) into a sink that
+        hashes it, while another does small round trips through an echo: those stay fast
+        (the busy connection's pump yields after a budget) and every streamed byte arrives."""
+        sums = {}
+
+        def handler(b, c):
+            first = c.recv(1)
+            if first != b"B":  # a small client: echo
+                c.sendall(first)
+                return echo_handler(b, c)
+            crc, n = 0, 0  # CRC-32: cheap, so that the sink keeps up with the proxy
+            while True:
+                d = c.recv(1 << 22)
+                if not d:
+                    break
+                crc = zlib.crc32(d, crc)
+                n += len(d)
+            sums["big"] = (n, f"{crc:08x}")
+            c.sendall(b"done")
+        b = Backend(handler)
+        p = self.start_proxy("--backend", f"127.0.0.1:{b.port}")
+        code = (
+            "import socket, ssl, sys, zlib\n"
+            "ctx = ssl.create_default_context(cafile=sys.argv[2])\n"
+            "s = ctx.wrap_socket(socket.create_connection(('127.0.0.1', int(sys.argv[1]))),\n"
+            "                    server_hostname='localhost')\n"
+            "chunk, crc = bytes(range(256)) * 4096, 0\n"
+            "s.sendall(b'B')\n"
+            "for _ in range(int(sys.argv[3])):\n"
+            "    s.sendall(chunk)\n"
+            "    crc = zlib.crc32(chunk, crc)\n"
+            "print(f'{crc:08x}', flush=True)\n"
+            "try:\n"
+            "    s.unwrap()  # close_notify; the sink's answer comes after it\n"
+            "except ssl.SSLError:\n"
+            "    pass\n")
+        big = Proc([sys.executable, "-c", code, str(p.port), self.f("ca.pem"), str(mib)])
+        self.procs.append(big)
+        small = TlsRaw(p.port, self.ctx())
+        time.sleep(0.3)  # the stream is under way
+        rtts = []
+        while big.p.poll() is None and len(rtts) < 200:
+            t0 = time.monotonic()
+            small.send(b"ping")
+            got = b""
+            while len(got) < 4:
+                got += small.o.read(4 - len(got)) if small.o.pending() else b""
+                if len(got) < 4:
+                    try:
+                        got += small.o.read(4 - len(got))
+                    except ssl.SSLWantReadError:
+                        check(small._feed(), "the small client's connection ended")
+            rtts.append(time.monotonic() - t0)
+            time.sleep(0.01)
+        want = big.wait_for(r"(?m)^([0-9a-f]{8})$", timeout=60)[0]
+        b.wait_ends(0)
+        end = time.monotonic() + TIMEOUT
+        while "big" not in sums and time.monotonic() < end:
+            time.sleep(0.05)
+        big.stop()
+        check(sums.get("big") == (mib << 20, want),
+              f"stream: {sums.get('big', (0, ''))[0]} of {mib << 20} bytes, sums differ?")
+        check(len(rtts) >= 5, f"only {len(rtts)} round trips while the stream ran")
+        check(max(rtts) < 0.2, f"round trips up to {max(rtts) * 1000:.0f} ms "
+              f"(median {sorted(rtts)[len(rtts) // 2] * 1000:.0f}) beside the stream")
+        small.close()
+
     def backend_closes_early(self):
         def handler(b, c):
             c.recv(10)
@@ -1112,6 +1181,7 @@ class Tests:
         self.run("terminate mid-handshake-timeout", self.mid_handshake)
         self.run("option timeout drops-silent-client", self.timeout_option)
         self.run("terminate slow-reader bounded", self.slow_reader)
+        self.run("terminate fairness beside-a-stream", self.fairness)
         self.run("originate s_server verified", self.originate, "localhost", "ca.pem", True)
         self.run("originate wrong-name refused", self.originate, "other.test", "ca.pem", False)
         self.run("originate untrusted-chain refused", self.originate, "localhost", None, False)
