@@ -14,6 +14,9 @@
 
 /* New connections taken per wake-up, so that a flood of them cannot starve the open ones. */
 #define ACCEPT_BATCH 64
+/* Out of descriptors (EMFILE, ENFILE): the pending connection stays in the backlog and the
+ * listener readable, so polling it would only spin. It rests this long instead. */
+#define ACCEPT_PAUSE_MS 100
 
 /* The poll set: listening socket, stop and reload pipes, then two entries per connection. */
 enum { P_LISTEN, P_STOP, P_RELOAD, P_CONNS };
@@ -59,6 +62,21 @@ static int take_slot(proxy_shared *sh) {
     return 0;
 }
 
+/* accept4 failed with err: nothing pending, or a pause when out of descriptors (one
+ * message per episode, not one per try). */
+static void accept_failed(proxy_loop *L, int err, int64_t now) {
+    if (err == EAGAIN || err == ECONNABORTED || err == EINTR) return;
+    if (err == EMFILE || err == ENFILE) {
+        L->accept_paused_until = now + ACCEPT_PAUSE_MS;
+        if (L->accept_paused) return;
+        L->accept_paused = 1;
+        fprintf(stderr, "tls-proxy: accept: %s: new connections wait until some end\n",
+                strerror(err));
+        return;
+    }
+    fprintf(stderr, "tls-proxy: accept: %s\n", strerror(err));
+}
+
 static void accept_some(proxy_loop *L, int64_t now) {
     for (int k = 0; k < ACCEPT_BATCH; k++) {
         if (L->n == L->cap && grow(L) != 0) return;
@@ -68,10 +86,10 @@ static void accept_some(proxy_loop *L, int64_t now) {
         int fd = accept4(L->lfd, (struct sockaddr *)&ss, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd < 0) {
             atomic_fetch_sub(&L->sh->conns, 1);
-            if (errno != EAGAIN && errno != ECONNABORTED && errno != EINTR)
-                fprintf(stderr, "tls-proxy: accept: %s\n", strerror(errno));
+            accept_failed(L, errno, now);
             return;
         }
+        L->accept_paused = 0;
         char why[256];
         proxy_conn *c =
             conn_new(&L->sh->set, L->cfg, fd, (struct sockaddr *)&ss, len, now, why, sizeof why);
@@ -88,6 +106,10 @@ static void accept_some(proxy_loop *L, int64_t now) {
 /* Fills the poll set; returns the poll timeout (ms, -1: none). */
 static int prepare(proxy_loop *L, int accepting, int64_t now) {
     int64_t next = INT64_MAX;
+    if (accepting && now < L->accept_paused_until) {
+        accepting = 0;
+        next = L->accept_paused_until;
+    }
     L->pfd[P_LISTEN] = (struct pollfd){.fd = accepting ? L->lfd : -1, .events = POLLIN};
     /* The stop pipe stays readable once closed: after stopping it would only spin us. */
     L->pfd[P_STOP] = (struct pollfd){.fd = L->lfd >= 0 ? L->sh->sig.stop_fd : -1, .events = POLLIN};

@@ -27,7 +27,9 @@ typedef struct proxy_loop {
     unsigned gen;
     proxy_conn **conn; /* n open connections */
     size_t n, cap;
-    struct pollfd *pfd; /* P_CONNS + 2 * cap */
+    struct pollfd *pfd;          /* P_CONNS + 2 * cap */
+    int64_t accept_paused_until; /* out of descriptors: the listener is not polled till then */
+    int accept_paused;           /* in such an episode (logged once; an accept ends it) */
     pthread_t thread;
 } proxy_loop;
 

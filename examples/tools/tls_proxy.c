@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -26,6 +27,9 @@
 #include "toolopts.h"
 
 #define MAX_THREADS 64
+/* Descriptors besides two per connection (client, backend): stdio, the listeners (counted
+ * apart), the signal pipes, a key log file, and some to spare. */
+#define FD_SLACK 32
 
 typedef struct options {
     const char *listen, *backend, *connect, *servername;
@@ -302,6 +306,28 @@ static int settings_from(const options *o, proxy_settings *set) {
     return 0;
 }
 
+/* Raises the soft RLIMIT_NOFILE to the hard one; returns max_conns, lowered (and said so)
+ * if that many connections could not have their descriptors. Out of descriptors, accept
+ * would fail over and over (proxy_loop.c pauses it, but the clients wait). */
+static int fit_max_conns(int max_conns, int threads) {
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0) return max_conns;
+    if (rl.rlim_cur < rl.rlim_max) {
+        rlim_t old = rl.rlim_cur;
+        rl.rlim_cur = rl.rlim_max;
+        if (setrlimit(RLIMIT_NOFILE, &rl) != 0) rl.rlim_cur = old;
+    }
+    rlim_t spare = FD_SLACK + (rlim_t)threads;
+    if (rl.rlim_cur == RLIM_INFINITY || 2 * (rlim_t)max_conns + spare <= rl.rlim_cur)
+        return max_conns;
+    int fit = rl.rlim_cur > spare + 2 ? (int)((rl.rlim_cur - spare) / 2) : 1;
+    fprintf(stderr,
+            "tls-proxy: --max-conns %d lowered to %d: %llu descriptors allowed"
+            " (RLIMIT_NOFILE), 2 per connection\n",
+            max_conns, fit, (unsigned long long)rl.rlim_cur);
+    return fit;
+}
+
 static void *loop_thread(void *arg) {
     if (loop_run(arg) != 0) exit(1); /* a loop that cannot go on takes the process with it */
     return NULL;
@@ -321,7 +347,7 @@ int main(int argc, char **argv) {
     }
     r.say = 0; /* reloads report in their log line */
     if (settings_from(&o, &sh.set) != 0) return 2;
-    sh.max_conns = o.max_conns;
+    sh.max_conns = fit_max_conns(o.max_conns, o.threads);
     if (toolsig_install(&sh.sig) != 0) {
         perror("tls-proxy: signals");
         return 1;

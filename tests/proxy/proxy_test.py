@@ -55,9 +55,9 @@ def check(cond, what):
 class Proc:
     """A started program; stdout and stderr collected by threads."""
 
-    def __init__(self, argv):
+    def __init__(self, argv, preexec_fn=None):
         self.p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                  stderr=subprocess.PIPE)
+                                  stderr=subprocess.PIPE, preexec_fn=preexec_fn)
         self.out, self.err = bytearray(), bytearray()
         self.cond = threading.Condition()
         self.threads = [threading.Thread(target=self._read, args=(f, b), daemon=True)
@@ -380,11 +380,11 @@ class Tests:
         return c
 
     # processes
-    def start_proxy(self, *argv, certs=("leaf",)):
+    def start_proxy(self, *argv, certs=("leaf",), preexec_fn=None):
         args = [self.proxy, "--listen", "127.0.0.1:0"]
         for c in certs:
             args += ["--cert", self.f(c + ".pem"), "--key", self.f(c + ".key")]
-        p = Proc(args + list(argv))
+        p = Proc(args + list(argv), preexec_fn)
         self.procs.append(p)
         m = p.wait_for(r"listening on 127\.0\.0\.1:(\d+)")
         p.port = int(m[0])
@@ -905,6 +905,36 @@ class Tests:
 
     # ---- options --------------------------------------------------------------------------------
 
+    def fd_limit(self):
+        """With 64 descriptors (RLIMIT_NOFILE 64/64) --max-conns is lowered to fit, and more
+        clients than fit wait without making the proxy spin; once some leave, they are
+        served."""
+        import resource
+
+        def low():
+            resource.setrlimit(resource.RLIMIT_NOFILE, (64, 64))
+        b = Backend(echo_handler)
+        p = self.start_proxy("--backend", f"127.0.0.1:{b.port}", preexec_fn=low)
+        held = [TlsRaw(p.port, self.ctx(), handshake=False) for _ in range(40)]
+        time.sleep(0.3)
+        c0 = cpu_seconds(p.p.pid)
+        time.sleep(1)
+        cpu = cpu_seconds(p.p.pid) - c0
+        check(cpu < 0.2, f"{cpu:.2f} s of CPU in 1 s with the descriptors used up")
+        for t in held[:20]:
+            t.close()
+        late = held[20:]
+        for t in late:  # their handshakes finish once the first ones have gone
+            t.s.settimeout(TIMEOUT)
+            t.handshake()
+            t.send(b"late")
+            t.close_notify()
+            check(t.read_until_end() == (b"late", "close_notify"), "a late client's echo")
+            t.close()
+        err = p.err.decode("utf-8", "replace")
+        check("lowered" in err, f"no word of the lowered --max-conns: {err[-300:]!r}")
+        check(err.count("tls-proxy: accept") <= 5, f"accept errors logged: {err[-300:]!r}")
+
     def max_conns(self):
         b = Backend(echo_handler)
         p = self.start_proxy("--backend", f"127.0.0.1:{b.port}", "--max-conns", "2")
@@ -1187,6 +1217,7 @@ class Tests:
         self.run("originate untrusted-chain refused", self.originate, "localhost", None, False)
         self.run("originate proxy-protocol v2", self.originate_proxy_protocol)
         self.run("option max-conns", self.max_conns)
+        self.run("option max-conns fits-rlimit-nofile", self.fd_limit)
         self.run("option alpn", self.alpn)
         self.run("option verify-client", self.verify_client)
         self.run("option proxy-protocol v2", self.proxy_protocol)
