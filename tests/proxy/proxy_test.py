@@ -1160,6 +1160,21 @@ class Tests:
             t.close()
         check(p.p.wait(TIMEOUT) == 0, f"exit status {p.p.returncode}")
 
+    def sigterm_twice(self):
+        """A second SIGTERM during the drain ends the process at once, with status 1."""
+        b = Backend(lambda b, c: (b.read_all(c), time.sleep(5)))  # no answer, no end
+        p = self.start_proxy("--backend", f"127.0.0.1:{b.port}", "--drain-timeout", "10000")
+        t = TlsRaw(p.port, self.ctx(), rcvbuf=1)
+        t.send(b"x")
+        time.sleep(0.2)
+        p.p.send_signal(signal.SIGTERM)
+        p.wait_for(r"(?m)^stop ", stream="err")
+        t0 = time.monotonic()
+        p.p.send_signal(signal.SIGTERM)
+        check(p.p.wait(TIMEOUT) == 1, f"exit status {p.p.returncode} after a second SIGTERM")
+        check(time.monotonic() - t0 < 1, "the second SIGTERM did not end the drain at once")
+        t.close()
+
     def sigterm_full(self):
         """SIGTERM with a stalled reader (every buffer full) and a client mid-handshake: the
         backend gets a FIN, the first client every byte the backend sent (the drain never
@@ -1230,6 +1245,7 @@ class Tests:
         self.run("signal sigterm-drain", self.sigterm)
         self.run("signal sigterm-drain-full-buffers", self.sigterm_full)
         self.run("signal sigterm-drain pipelined-input", self.sigterm_pipelined)
+        self.run("signal sigterm-twice exits-1", self.sigterm_twice)
         if self.args.load:
             self.run(f"load {self.args.load} clients", self.load, self.args.load, 1)
             self.run(f"load {self.args.load // 2} clients threads=2", self.load,
