@@ -16,7 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -310,21 +309,13 @@ static int settings_from(const options *o, proxy_settings *set) {
  * if that many connections could not have their descriptors. Out of descriptors, accept
  * would fail over and over (proxy_loop.c pauses it, but the clients wait). */
 static int fit_max_conns(int max_conns, int threads) {
-    struct rlimit rl;
-    if (getrlimit(RLIMIT_NOFILE, &rl) != 0) return max_conns;
-    if (rl.rlim_cur < rl.rlim_max) {
-        rlim_t old = rl.rlim_cur;
-        rl.rlim_cur = rl.rlim_max;
-        if (setrlimit(RLIMIT_NOFILE, &rl) != 0) rl.rlim_cur = old;
-    }
-    rlim_t spare = FD_SLACK + (rlim_t)threads;
-    if (rl.rlim_cur == RLIM_INFINITY || 2 * (rlim_t)max_conns + spare <= rl.rlim_cur)
-        return max_conns;
-    int fit = rl.rlim_cur > spare + 2 ? (int)((rl.rlim_cur - spare) / 2) : 1;
+    long limit = tool_raise_fd_limit(), spare = FD_SLACK + threads;
+    if (limit < 0 || 2 * (long)max_conns + spare <= limit) return max_conns;
+    int fit = limit > spare + 2 ? (int)((limit - spare) / 2) : 1;
     fprintf(stderr,
-            "tls-proxy: --max-conns %d lowered to %d: %llu descriptors allowed"
+            "tls-proxy: --max-conns %d lowered to %d: %ld descriptors allowed"
             " (RLIMIT_NOFILE), 2 per connection\n",
-            max_conns, fit, (unsigned long long)rl.rlim_cur);
+            max_conns, fit, limit);
     return fit;
 }
 

@@ -26,7 +26,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -652,23 +651,13 @@ static tls_config *build_config(void *arg, char *why, size_t n) {
     return NULL;
 }
 
-/* A server holds one descriptor per client: take the hard limit, as the soft one (often
- * 1024) is a default for programs that do not expect many. Failing is harmless: accept then
- * runs out sooner, and the loop pauses instead. */
-static void raise_fd_limit(void) {
-    struct rlimit rl;
-    if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= rl.rlim_max) return;
-    rl.rlim_cur = rl.rlim_max;
-    (void)setrlimit(RLIMIT_NOFILE, &rl);
-}
-
 int main(int argc, char **argv) {
     static recipe r; /* static: holds a secret, wiped at exit */
     static server S;
     srvopts o;
     char why[512] = "";
     r = (recipe){.argc = argc, .argv = argv, .first = &o, .first_rc = -1};
-    raise_fd_limit();
+    (void)tool_raise_fd_limit(); /* failing is harmless: accept runs out sooner, and pauses */
     if (RAND_bytes(r.ticket_key, sizeof r.ticket_key) != 1) return 1;
     if (toolcfg_init(&S.cfg, build_config, &r, why, sizeof why) != 0) {
         if (r.first_rc == -2) return usage();

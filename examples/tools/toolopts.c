@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 /* Both forms of the key log notice say the same: the file decrypts the connections. */
 static void keylog_notice(const char *who, const char *path, const char *how) {
@@ -160,4 +161,15 @@ int tool_write_all(tls *t, const void *buf, size_t len) {
         if (poll(&pfd, 1, -1) < 0 && errno != EINTR) return -1;
     }
     return 0;
+}
+
+long tool_raise_fd_limit(void) {
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0) return -1;
+    if (rl.rlim_cur < rl.rlim_max) {
+        rlim_t was = rl.rlim_cur;
+        rl.rlim_cur = rl.rlim_max;
+        if (setrlimit(RLIMIT_NOFILE, &rl) != 0) rl.rlim_cur = was; /* harmless: fewer fit */
+    }
+    return rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > LONG_MAX ? LONG_MAX : (long)rl.rlim_cur;
 }

@@ -33,6 +33,11 @@ void toolopt_usage(void);
  * meaning and help line. */
 void toolopt_usage_except(const char *opt);
 
+/* For a server, which holds descriptors per client: raises the soft RLIMIT_NOFILE to the hard
+ * one (the soft one, often 1024, is a default for programs that do not expect many). Returns
+ * the soft limit now, LONG_MAX when there is none, -1 if it cannot be read. */
+long tool_raise_fd_limit(void);
+
 /* Writes all of buf to t, waiting with poll() while the socket is full. 0 or -1. */
 int tool_write_all(tls *t, const void *buf, size_t len);
 
