@@ -818,8 +818,9 @@ class Tests:
               f" after all {end} KiB", flush=True)
         check(after == before, f"fds: {before} before, {after} after {n} connections")
         # 1 MiB: at 100,000 connections a leak of 21 bytes per connection would show.
-        check(end - mid <= 1024, f"RSS grew {end - mid} KiB over the second {n - n // 2} "
-              f"connections ({mid} -> {end} KiB)")
+        check(self.args.sanitized or end - mid <= 1024,
+              f"RSS grew {end - mid} KiB over the second {n - n // 2} connections "
+              f"({mid} -> {end} KiB)")
         self.stop_clean(p)
         b.close()
 
@@ -1276,6 +1277,9 @@ def main():
     ap.add_argument("--load", type=int, default=200, help="concurrent clients (0: none)")
     ap.add_argument("--fd-conns", type=int, default=500, help="connections in the fd check")
     ap.add_argument("--seed", type=int, default=17, help="payload sizes and bytes")
+    ap.add_argument("--sanitized", action="store_true",
+                    help="tls-proxy is an ASan build: its RSS says nothing about leaks (freed "
+                         "memory waits in ASan's quarantine); LeakSanitizer checks at exit")
     args = ap.parse_args()
     import resource
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
