@@ -259,7 +259,9 @@ TEST_F(TimeoutTest, ConnectToListenerThatNeverAnswers) {
 
 // A TCP connect that never completes: a listener with backlog 0 whose accept queue is full
 // drops further SYNs (Linux), so connect() would wait for the kernel's retries (minutes);
-// tls_connect stops at its timeout and says the TCP connection is what timed out.
+// tls_connect stops at its timeout and says the TCP connection is what timed out. A kernel
+// that completes connects past a full queue (some do) still leaves a peer that never
+// answers: there the same budget ends the handshake instead, and the sentence says so.
 TEST_F(TimeoutTest, ConnectThatNeverCompletes) {
     uint16_t port = 0;
     int lfd = ListenLoopback(&port, 0);
@@ -280,15 +282,12 @@ TEST_F(TimeoutTest, ConnectThatNeverCompletes) {
         struct pollfd p = {fd, POLLOUT, 0};
         stuck = poll(&p, 1, 200) == 0;
     }
-    if (!stuck) {
-        for (int fd : fillers)
-            close(fd);
-        close(lfd);
-        GTEST_SKIP() << "this kernel completes connects past a full accept queue";
-    }
+    std::string p = std::to_string(port);
     ExpectConnectTimesOut(port, 300,
-                          "cannot connect to 127.0.0.1 port " + std::to_string(port) +
-                              ": no TCP connection within 300 ms (1 of 1 address tried)");
+                          stuck ? "cannot connect to 127.0.0.1 port " + p +
+                                      ": no TCP connection within 300 ms (1 of 1 address tried)"
+                                : "the TLS handshake with 127.0.0.1 port " + p +
+                                      " did not complete within 300 ms");
     for (int fd : fillers)
         close(fd);
     close(lfd);
